@@ -1,0 +1,272 @@
+"""One replication of a scenario: build the SimPy world, run it, collect records.
+
+:func:`simulate` is a pure function of (scenario, replication number): it owns
+its random streams, so replications can run in any order, in any process, and
+give the same numbers byte for byte.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import simpy
+from simpy.events import Event
+
+from .arrivals import ArrivalPlan, plan_arrivals
+from .journey import Customer, Outcome, journey
+from .process import start_journey
+from .records import ContactTable, CustomerTable
+from .schema import Scenario, SegmentConfig
+from .staffing import Agent, Pool
+from .streams import RandomStreams
+
+__all__ = ["Replication", "ReplicationOutput", "simulate"]
+
+
+@dataclass(frozen=True)
+class SegmentRuntime:
+    """A segment's parameters plus its block random streams, for the hot path."""
+
+    name: str
+    config: SegmentConfig
+    retry_probability: float
+    recontact_probability: float
+    max_contacts: int
+    retry_draw: Callable[[], float]
+    retry_delay: Callable[[], float]
+    recontact_draw: Callable[[], float]
+    recontact_delay: Callable[[], float]
+    patience_draw: Callable[[], float]
+
+
+@dataclass(frozen=True)
+class ReplicationOutput:
+    """What one replication produced: flat per-contact and per-customer tables."""
+
+    replication: int
+    contacts: ContactTable
+    customers: CustomerTable
+    busy_minutes: float
+    available_minutes: float
+    capacity_log: dict[str, list[tuple[float, int]]]
+    end_time: float
+
+
+class Replication:
+    """The SimPy world of one replication (environment, pools, streams, recorder)."""
+
+    def __init__(self, scenario: Scenario, replication: int = 0) -> None:
+        self.scenario = scenario
+        self.replication = replication
+        self.streams = RandomStreams(scenario.run.seed, replication)
+        self.env = simpy.Environment()
+        self.horizon = scenario.horizon_minutes
+        self.window = (scenario.run.warmup_minutes, self.horizon)
+        self.pools = self._build_pools()
+        self.segments = [self._segment_runtime(name, cfg) for name, cfg in scenario.segments.items()]
+        pool_by_name = {pool.name: pool for pool in self.pools}
+        self.entry_pool = [pool_by_name[scenario.entry_pool(s.name)] for s in self.segments]
+        self.resolution_draw = self.streams.uniforms("resolution")
+        self.contacts = ContactTable.builder()
+        self.customers = CustomerTable.builder()
+        self.active: dict[int, Customer] = {}
+
+    def _build_pools(self) -> list[Pool]:
+        pools = []
+        for name, cfg in self.scenario.pools.items():
+            pool = Pool(
+                self.env,
+                len(pools),
+                name,
+                cfg,
+                self.scenario.arrivals.interval_minutes,
+                self.streams.generator(f"agents:{name}"),
+                self.window,
+            )
+            pool.work_draw = self.streams.block(
+                f"service-extra:{name}", cfg.service_time.sample
+            )
+            pools.append(pool)
+        return pools
+
+    def _segment_runtime(self, name: str, cfg: SegmentConfig) -> SegmentRuntime:
+        s = self.streams
+        return SegmentRuntime(
+            name=name,
+            config=cfg,
+            retry_probability=cfg.retry_probability,
+            recontact_probability=cfg.recontact_probability,
+            max_contacts=cfg.max_contacts,
+            retry_draw=s.uniforms(f"retry:{name}"),
+            retry_delay=s.block(f"retry-delay:{name}", cfg.retry_delay.sample),
+            recontact_draw=s.uniforms(f"recontact:{name}"),
+            recontact_delay=s.block(f"recontact-delay:{name}", cfg.recontact_delay.sample),
+            patience_draw=s.block(f"patience-extra:{name}", cfg.patience.sample),
+        )
+
+    # -- customers ------------------------------------------------------------
+
+    def plan(self) -> tuple[ArrivalPlan, np.ndarray, np.ndarray]:
+        """Arrivals plus each customer's first-contact patience and work content."""
+        sc = self.scenario
+        plan = plan_arrivals(
+            sc.arrivals.rate_per_hour,
+            sc.arrivals.interval_minutes,
+            [seg.share for seg in sc.segments.values()],
+            self.streams.generator("arrivals"),
+            self.streams.generator("segments"),
+        )
+        n = len(plan)
+        patience = np.empty(n)
+        work = np.empty(n)
+        # Each segment/pool draws for every customer index, so a customer's numbers
+        # do not depend on the segments of the customers before it.
+        for k, seg in enumerate(self.segments):
+            mask = plan.segment == k
+            draws = seg.config.patience.sample(self.streams.generator(f"patience:{seg.name}"), n)
+            patience[mask] = draws[mask]
+        for pool in self.pools:
+            mask = np.array([self.entry_pool[s] is pool for s in plan.segment], dtype=bool)
+            draws = pool.config.service_time.sample(self.streams.generator(f"service:{pool.name}"), n)
+            work[mask] = draws[mask]
+        return plan, patience, work
+
+    def admit(self, plan: ArrivalPlan, patience: np.ndarray, work: np.ndarray) -> None:
+        """Schedule the arrivals: each arrival's event starts its journey and books the next.
+
+        Chaining keeps one pending arrival event at a time, so the event heap stays
+        small, and costs one event per customer.
+        """
+        env = self.env
+        arrivals = iter(
+            enumerate(
+                zip(plan.times.tolist(), plan.segment.tolist(), patience.tolist(), work.tolist(),
+                    strict=True)
+            )
+        )
+
+        pending = next(arrivals, None)
+
+        def arrive(_event: Event | None = None) -> None:
+            nonlocal pending
+            while pending is not None:
+                i, (t, seg, p, w) = pending
+                if t > env.now:
+                    env.timeout(t - env.now).callbacks.append(arrive)
+                    return
+                customer = Customer(i, seg, t)
+                self.active[i] = customer
+                start_journey(journey(self, customer, p, w))
+                pending = next(arrivals, None)
+
+        arrive()
+
+    # -- records --------------------------------------------------------------
+
+    def record_contact(
+        self,
+        customer: Customer,
+        pool: Pool,
+        arrived: float,
+        wait: float,
+        agent: Agent | None,
+        start: float,
+        resolved: bool = False,
+    ) -> None:
+        """Called by the journey at the end of each contact (served or abandoned)."""
+        customer.wait_minutes += wait
+        answered = agent is not None
+        if answered:
+            customer.agent = agent.index
+            customer.service_start = start
+            customer.service_end = self.env.now
+            if customer.contacts == 1:
+                customer.first_resolved = resolved
+        self.contacts.append(
+            (
+                customer.id,
+                customer.segment,
+                pool.index,
+                customer.contacts,
+                arrived,
+                wait,
+                not answered,
+                answered,
+                start if answered else math.nan,
+                self.env.now if answered else math.nan,
+                customer.agent if answered else -1,
+                resolved,
+            )
+        )
+
+    def record_customer(self, customer: Customer) -> None:
+        """Called once at the end of each journey."""
+        del self.active[customer.id]
+        self.customers.append(
+            (
+                customer.id,
+                customer.segment,
+                customer.arrival,
+                customer.wait_minutes,
+                customer.contacts,
+                customer.retries,
+                customer.outcome,
+                customer.first_resolved,
+                customer.pool.index if customer.pool is not None else -1,
+                customer.agent,
+                customer.service_start,
+                customer.service_end,
+            )
+        )
+
+    # -- running --------------------------------------------------------------
+
+    def run(self) -> ReplicationOutput:
+        """Run the replication to the horizon (and drain, if configured)."""
+        plan, patience, work = self.plan()
+        env = self.env
+        for pool in self.pools:
+            env.process(pool.schedule(self.scenario.intervals))
+        self.admit(plan, patience, work)
+        if self.scenario.run.drain:
+            env.run()
+        else:
+            env.run(until=self.horizon)
+        end = env.now
+        self._finish_open_journeys(end)
+        for pool in self.pools:
+            pool.close(end)
+        busy = sum(pool.busy_minutes for pool in self.pools)
+        idle = sum(pool.idle_minutes for pool in self.pools)
+        return ReplicationOutput(
+            replication=self.replication,
+            contacts=self.contacts.build(),
+            customers=self.customers.build(),
+            busy_minutes=busy,
+            available_minutes=busy + idle,
+            capacity_log={pool.name: pool.capacity_log for pool in self.pools},
+            end_time=end,
+        )
+
+    def _finish_open_journeys(self, end: float) -> None:
+        """Close the journeys of customers still waiting or in service at the end."""
+        for customer in list(self.active.values()):
+            if customer.queued:
+                customer.queued = False
+                arrived = customer.contact_arrival
+                if customer.deadline <= end:
+                    wait = customer.deadline - arrived
+                    self.record_contact(customer, customer.pool, arrived, wait, None, end)
+                    customer.outcome = Outcome.ABANDONED
+                else:
+                    customer.wait_minutes += end - arrived
+            self.record_customer(customer)
+
+
+def simulate(scenario: Scenario, replication: int = 0) -> ReplicationOutput:
+    """Run replication ``replication`` of ``scenario`` and return its records."""
+    return Replication(scenario, replication).run()
