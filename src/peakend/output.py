@@ -1,0 +1,109 @@
+"""Writing a run directory: results, the resolved config and provenance.
+
+Every file is written to a temporary name in the same directory and then
+renamed into place, so a crash or a Ctrl-C never leaves a half-written file and
+never destroys the previous version of a file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from . import __version__
+from .config import config_hash, scenario_to_toml
+from .runner import RunResult
+
+__all__ = ["atomic_write", "write_json", "write_run"]
+
+
+def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+    """Call ``write(tmp)`` on a temporary file next to ``path``, then rename it to ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.close(handle)
+    tmp = Path(tmp_name)
+    try:
+        write(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def write_text(path: Path, text: str) -> None:
+    """Atomically write a text file."""
+    atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Atomically write pretty, key-sorted JSON (NaN/inf become null)."""
+    write_text(path, json.dumps(_json_safe(data), indent=2, sort_keys=True) + "\n")
+
+
+def write_table(path: Path, frame: pd.DataFrame) -> None:
+    """Atomically write a DataFrame as Parquet (``.parquet``) or CSV (``.csv``)."""
+    if path.suffix == ".parquet":
+        atomic_write(path, lambda tmp: frame.to_parquet(tmp, index=False))
+    else:
+        atomic_write(path, lambda tmp: frame.to_csv(tmp, index=False))
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+        return None
+    if hasattr(value, "item"):  # numpy scalars
+        return _json_safe(value.item())
+    return value
+
+
+def provenance(result: RunResult) -> dict[str, Any]:
+    """What produced a run: versions, seed, config hash, timings."""
+    return {
+        "peakend_version": __version__,
+        "python": platform.python_version(),
+        "config_hash": config_hash(result.scenario),
+        "seed": result.scenario.run.seed,
+        "replications": len(result.replications),
+        "seconds": round(result.seconds, 3),
+        "replication_seconds": [round(rep.seconds, 3) for rep in result.replications],
+        "written_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+
+
+def write_run(result: RunResult, out_dir: str | Path, table_format: str = "parquet") -> Path:
+    """Write ``summary.json``, records, per-replication metrics, config and manifest."""
+    if table_format not in ("parquet", "csv"):
+        raise ValueError(f"table_format must be 'parquet' or 'csv', got {table_format!r}")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    write_json(out / "summary.json", result.summary_dict())
+    write_table(out / f"customers.{table_format}", result.customers_frame())
+    write_table(out / f"contacts.{table_format}", result.contacts_frame())
+    write_table(out / "replications.csv", result.metrics_frame())
+    header = (
+        f"Resolved scenario written by peakend {__version__}; seed {result.scenario.run.seed}.\n"
+        "Run it again with: peakend run resolved_config.toml"
+    )
+    write_text(out / "resolved_config.toml", scenario_to_toml(result.scenario, header))
+    write_json(out / "manifest.json", provenance(result))
+    return out
