@@ -181,11 +181,11 @@ class Replication:
         customer.wait_minutes += wait
         answered = agent is not None
         if answered:
+            if customer.service_start != customer.service_start:  # NaN: first answered contact
+                customer.first_resolved = resolved
             customer.agent = agent.index
             customer.service_start = start
             customer.service_end = self.env.now
-            if customer.contacts == 1:
-                customer.first_resolved = resolved
         self.contacts.append(
             (
                 customer.id,
@@ -253,12 +253,18 @@ class Replication:
         )
 
     def _finish_open_journeys(self, end: float) -> None:
-        """Close the journeys of customers still waiting or in service at the end."""
+        """Close the journeys of customers still waiting or in service at the end.
+
+        In a drained run nobody is left in service, and a customer still queued has
+        no agent coming (the last shift is empty): it abandons when its patience
+        runs out, even if that is after the last event.
+        """
+        give_up_by = float("inf") if self.scenario.run.drain else end
         for customer in list(self.active.values()):
             if customer.queued:
                 customer.queued = False
                 arrived = customer.contact_arrival
-                if customer.deadline <= end:
+                if customer.deadline <= give_up_by:
                     wait = customer.deadline - arrived
                     self.record_contact(customer, customer.pool, arrived, wait, None, end)
                     customer.outcome = Outcome.ABANDONED

@@ -1,0 +1,539 @@
+"""Closed-form queueing formulas: Erlang B, Erlang C and Erlang A.
+
+These are the analytic baselines against which the simulation is checked, and
+quick planning tools in their own right.
+
+Units follow the rest of the package: every time is in **minutes** and every
+rate is **per minute**. The offered load ``A = arrival_rate * mean_service_minutes``
+(``lambda / mu``) is in Erlangs and has no unit.
+
+Models
+------
+Erlang B (M/M/c/c)
+    Blocking probability of a loss system, by the recursion
+    ``B_0 = 1``, ``B_k = A B_{k-1} / (k + A B_{k-1})``. The recursion stays in
+    ``[0, 1]``, so it never overflows, even for thousands of agents.
+Erlang C (M/M/c)
+    Infinitely patient callers. ``P(wait) = c B / (c - A (1 - B))``, mean wait
+    ``P(wait) / (c mu - lambda)`` and service level
+    ``1 - P(wait) exp(-(c mu - lambda) t)``. It is only stable for ``A < c``.
+Erlang A (M/M/c+M)
+    Callers abandon after an exponential patience with rate
+    ``theta = 1 / mean_patience_minutes`` (Garnett, Mandelbaum & Reiman 2002).
+    It is stable for any load, including overload. The number in system is
+    a birth-death chain with birth rate ``lambda`` and death rate
+    ``min(k, c) mu + max(k - c, 0) theta``. :class:`ErlangA` computes its exact
+    stationary distribution:
+
+    * the states below ``c`` are summed in closed form from Erlang B, in log
+      space;
+    * the queue states ``c + j`` have weights
+      ``prod_{i=1..j} lambda / (c mu + i theta)``. They are summed in log space
+      until a geometric bound puts the rest of the tail below ``1e-17`` of the
+      largest state.
+
+    A caller who finds ``n - 1`` others waiting (position ``n``) moves up one
+    place at rate ``c mu + (p - 1) theta`` at position ``p``, and abandons
+    at rate ``theta``. So the caller is served with probability
+    ``c mu / (c mu + n theta)``. Given service, the wait has the distribution
+    of a sum of exponentials with rates ``c mu + theta, ..., c mu + n theta``,
+    and ``exp(-theta W)`` is then ``Beta(c mu / theta + 1, n)``. The service
+    level uses the regularized incomplete beta function, which is exact.
+
+References
+----------
+.. [1] O. Garnett, A. Mandelbaum and M. Reiman, "Designing a call center with
+   impatient customers", Manufacturing & Service Operations Management 4(3),
+   208-227, 2002.
+.. [2] A. Mandelbaum and S. Zeltyn, "The M/M/n+G queue: summary of performance
+   measures", technical note, Technion, 2009.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import cached_property
+from numbers import Integral, Real
+
+import numpy as np
+import numpy.typing as npt
+from scipy import special
+
+__all__ = [
+    "ErlangA",
+    "ErlangC",
+    "agents_for_service_level",
+    "erlang_b",
+    "erlang_c",
+]
+
+FloatArray = npt.NDArray[np.float64]
+
+#: Queue states are truncated once the rest of the tail is below e^-39 (about
+#: 1.2e-17) of the largest stationary weight.
+_LOG_TAIL = 39.0
+#: Hard limit on the number of queue states kept for Erlang A.
+_MAX_QUEUE_STATES = 1 << 21
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _check_agents(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
+        raise ValueError(f"agents must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def _check_real(name: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, Real) or math.isnan(value):
+        raise ValueError(f"{name} must be a real number, got {value!r}")
+    return float(value)
+
+
+def _check_positive(name: str, value: object) -> float:
+    x = _check_real(name, value)
+    if not 0.0 < x < math.inf:
+        raise ValueError(f"{name} must be a positive finite number, got {value!r}")
+    return x
+
+
+def _check_non_negative(name: str, value: object) -> float:
+    x = _check_real(name, value)
+    if not 0.0 <= x < math.inf:
+        raise ValueError(f"{name} must be a non-negative finite number, got {value!r}")
+    return x
+
+
+def _check_threshold(value: object) -> float:
+    x = _check_real("threshold_minutes", value)
+    if x < 0.0:
+        raise ValueError(f"threshold_minutes must be non-negative, got {value!r}")
+    return x
+
+
+# --------------------------------------------------------------------------- Erlang B / C
+
+
+def _erlang_b(c: int, a: float) -> float:
+    b = 1.0
+    for k in range(1, c + 1):
+        b = a * b / (k + a * b)
+    return b
+
+
+def _erlang_c(c: int, a: float) -> float:
+    if a >= c:
+        return 1.0
+    b = _erlang_b(c, a)
+    return c * b / (c - a * (1.0 - b))
+
+
+def erlang_b(agents: int, offered_load: float) -> float:
+    """Erlang B blocking probability of an M/M/c/c loss system.
+
+    Parameters
+    ----------
+    agents : int
+        Number of servers ``c``, at least 1.
+    offered_load : float
+        Offered load ``A = lambda / mu`` in Erlangs (arrival rate per minute
+        times mean service time in minutes), finite and non-negative.
+
+    Returns
+    -------
+    float
+        Probability that an arrival finds every agent busy and is lost,
+        in ``[0, 1]``. It can underflow to ``0.0`` when the true value is
+        below about ``1e-308``.
+
+    Raises
+    ------
+    ValueError
+        If ``agents`` is not a positive integer or ``offered_load`` is negative,
+        infinite or NaN.
+    """
+    return _erlang_b(_check_agents(agents), _check_non_negative("offered_load", offered_load))
+
+
+def erlang_c(agents: int, offered_load: float) -> float:
+    """Erlang C probability of waiting ``P(W > 0)`` in an M/M/c queue.
+
+    Computed as ``c B / (c - A (1 - B))`` with ``B = erlang_b(c, A)``.
+
+    Parameters
+    ----------
+    agents : int
+        Number of servers ``c``, at least 1.
+    offered_load : float
+        Offered load ``A = lambda / mu`` in Erlangs, finite and non-negative.
+
+    Returns
+    -------
+    float
+        Probability that an arrival has to wait. When ``A >= c`` the queue is
+        unstable and grows without bound, so every arrival eventually waits,
+        and the function returns ``1.0``.
+
+    Raises
+    ------
+    ValueError
+        If ``agents`` is not a positive integer or ``offered_load`` is negative,
+        infinite or NaN.
+    """
+    return _erlang_c(_check_agents(agents), _check_non_negative("offered_load", offered_load))
+
+
+@dataclass(frozen=True)
+class ErlangC:
+    """M/M/c queue with infinitely patient callers (Erlang C).
+
+    Parameters
+    ----------
+    arrival_rate : float
+        Poisson arrival rate ``lambda``, calls per minute, finite and non-negative.
+    mean_service_minutes : float
+        Mean handling time ``1 / mu`` in minutes, positive and finite.
+    agents : int
+        Number of agents ``c``, at least 1.
+
+    Raises
+    ------
+    ValueError
+        On construction, for inputs outside these ranges. The waiting-time
+        measures (:attr:`mean_wait_minutes`, :meth:`service_level`) also raise
+        it when the system is unstable (``lambda >= c mu``). Erlang A
+        (:class:`ErlangA`) handles overload.
+    """
+
+    arrival_rate: float
+    mean_service_minutes: float
+    agents: int
+
+    def __post_init__(self) -> None:
+        rate = _check_non_negative("arrival_rate", self.arrival_rate)
+        object.__setattr__(self, "arrival_rate", rate)
+        service = _check_positive("mean_service_minutes", self.mean_service_minutes)
+        object.__setattr__(self, "mean_service_minutes", service)
+        object.__setattr__(self, "agents", _check_agents(self.agents))
+
+    @property
+    def offered_load(self) -> float:
+        """Offered load ``A = lambda / mu`` in Erlangs."""
+        return self.arrival_rate * self.mean_service_minutes
+
+    @property
+    def is_stable(self) -> bool:
+        """Whether ``A < c``, so that the waiting times are finite."""
+        return self.offered_load < self.agents
+
+    @cached_property
+    def prob_wait(self) -> float:
+        """Probability ``P(W > 0)`` that an arrival waits. It is 1.0 when unstable."""
+        return _erlang_c(self.agents, self.offered_load)
+
+    @property
+    def occupancy(self) -> float:
+        """Share of agent time spent busy, ``A / c``, capped at 1.
+
+        When the system is unstable every agent is busy all the time, so the
+        value is 1.
+        """
+        return min(self.offered_load / self.agents, 1.0)
+
+    def _drain_rate(self) -> float:
+        """``c mu - lambda`` per minute. Raises if it is not positive."""
+        if not self.is_stable:
+            raise ValueError(
+                f"Erlang C is unstable: offered load {self.offered_load:g} Erlang >= "
+                f"{self.agents} agents (arrival_rate >= agents / mean_service_minutes), "
+                "so waits grow without bound; use ErlangA, which models abandonment "
+                "and handles overload"
+            )
+        return (self.agents - self.offered_load) / self.mean_service_minutes
+
+    @property
+    def mean_wait_minutes(self) -> float:
+        """Mean time in queue ``W_q = P(wait) / (c mu - lambda)`` over all callers, in minutes.
+
+        Raises
+        ------
+        ValueError
+            If the system is unstable (``lambda >= c mu``).
+        """
+        return self.prob_wait / self._drain_rate()
+
+    def service_level(self, threshold_minutes: float) -> float:
+        """Share of callers answered within ``t`` minutes: ``1 - P(wait) exp(-(c mu - lambda) t)``.
+
+        Parameters
+        ----------
+        threshold_minutes : float
+            Threshold ``t`` in minutes, at least 0. ``math.inf`` is allowed.
+
+        Returns
+        -------
+        float
+            ``P(W <= t)``, in ``[0, 1]``.
+
+        Raises
+        ------
+        ValueError
+            If ``threshold_minutes`` is negative or NaN, or the system is unstable.
+        """
+        t = _check_threshold(threshold_minutes)
+        return 1.0 - self.prob_wait * math.exp(-self._drain_rate() * t)
+
+
+def agents_for_service_level(
+    arrival_rate: float,
+    mean_service_minutes: float,
+    threshold_minutes: float,
+    target: float,
+) -> int:
+    """Smallest number of agents that meets an Erlang C service-level target.
+
+    Parameters
+    ----------
+    arrival_rate : float
+        Arrival rate ``lambda``, calls per minute, finite and non-negative.
+    mean_service_minutes : float
+        Mean handling time ``1 / mu`` in minutes, positive and finite.
+    threshold_minutes : float
+        Answer-time threshold ``t`` in minutes, at least 0.
+    target : float
+        Required share answered within ``t``, strictly between 0 and 1.
+
+    Returns
+    -------
+    int
+        The smallest ``c`` with ``c > A`` (a stable queue) and
+        ``ErlangC(arrival_rate, mean_service_minutes, c).service_level(t) >= target``.
+
+    Raises
+    ------
+    ValueError
+        If any argument is outside the ranges above.
+    """
+    lam = _check_non_negative("arrival_rate", arrival_rate)
+    service = _check_positive("mean_service_minutes", mean_service_minutes)
+    t = _check_threshold(threshold_minutes)
+    goal = _check_real("target", target)
+    if not 0.0 < goal < 1.0:
+        raise ValueError(f"target must be strictly between 0 and 1, got {target!r}")
+    a = lam * service
+    c = math.floor(a) + 1
+    b = _erlang_b(c, a)
+    while True:
+        p_wait = c * b / (c - a * (1.0 - b))
+        if 1.0 - p_wait * math.exp(-(c - a) / service * t) >= goal:
+            return c
+        c += 1
+        b = a * b / (c + a * b)
+
+
+# --------------------------------------------------------------------------- Erlang A
+
+
+def _log_inverse_erlang_b(c: int, a: float) -> float:
+    """``log(1 / B(c, a))`` via ``r_k = 1 + (k / a) r_{k-1}``, in log space (``a > 0``)."""
+    log_a = math.log(a)
+    log_r = 0.0
+    for k in range(1, c + 1):
+        z = math.log(k) - log_a + log_r
+        log_r = z + math.log1p(math.exp(-z)) if z > 0.0 else math.log1p(math.exp(z))
+    return log_r
+
+
+def _log_idle_weight(c: int, a: float) -> float:
+    """``log sum_{k<c} pi_k / pi_c`` for offered load ``a > 0``.
+
+    Without cancellation this is ``log((1 - B(c, a)) / B(c, a))``.
+    """
+    return math.log(c) - math.log(a) + _log_inverse_erlang_b(c - 1, a)
+
+
+def _queue_log_weights(rho: float, eta: float, log_ref: float) -> FloatArray:
+    """``log(pi_{c+j} / pi_c)`` for ``j = 0..J``, truncated where the tail is negligible.
+
+    The ratio of weight ``j`` to weight ``j - 1`` is ``rho / (1 + j eta)``, with
+    ``rho = lambda / (c mu)`` and ``eta = theta / (c mu)``. Generation stops at
+    the first ``j`` past the mode whose geometric tail bound
+    ``t_j r / (1 - r)``, with ``r`` the next ratio, is below ``e^-39`` times the
+    largest weight (``log_ref`` is the idle states' weight).
+    """
+    log_rho = math.log(rho)
+    pieces: list[FloatArray] = []
+    carry, peak, start, size = 0.0, log_ref, 0, 256
+    while start < _MAX_QUEUE_STATES:
+        j = np.arange(start, start + size, dtype=np.float64)
+        steps = log_rho - np.log1p(j * eta)
+        if start == 0:
+            steps[0] = 0.0
+        logs = carry + np.cumsum(steps)
+        peak = max(peak, float(logs.max()))
+        nxt = log_rho - np.log1p((j + 1.0) * eta)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            tail = logs + nxt - np.log(-np.expm1(nxt))
+        done = np.flatnonzero((nxt < 0.0) & (tail < peak - _LOG_TAIL))
+        if done.size:
+            pieces.append(logs[: done[0] + 1])
+            return np.concatenate(pieces)
+        pieces.append(logs)
+        carry, start, size = float(logs[-1]), start + size, 2 * size
+    raise ValueError(
+        f"Erlang A needs more than {_MAX_QUEUE_STATES} queue states here: the patience is "
+        "too long for this overload; shorten mean_patience_minutes or simulate instead"
+    )
+
+
+@dataclass(frozen=True)
+class _Stationary:
+    """Stationary law of the M/M/c+M chain: ``P(N < c)`` and ``P(N = c + j)``, j >= 0."""
+
+    idle: float
+    queue: FloatArray
+
+    @property
+    def positions(self) -> FloatArray:
+        """Queue position ``n = j + 1`` of a caller who arrives to state ``c + j``."""
+        return np.arange(1, self.queue.size + 1, dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class ErlangA:
+    """M/M/c+M queue (Erlang A): exponential patience, stable under any load.
+
+    This is the exact stationary birth-death chain. It is truncated only where
+    the rest of the tail is below ``1e-17`` of the largest state (see the module
+    docstring). Callers are answered first come, first served. A waiting caller
+    abandons after an exponential patience with mean ``mean_patience_minutes``.
+
+    Parameters
+    ----------
+    arrival_rate : float
+        Poisson arrival rate ``lambda``, calls per minute, finite and non-negative.
+    mean_service_minutes : float
+        Mean handling time ``1 / mu`` in minutes, positive and finite.
+    agents : int
+        Number of agents ``c``, at least 1.
+    mean_patience_minutes : float
+        Mean patience ``1 / theta`` in minutes, positive and finite. For
+        infinite patience use :class:`ErlangC`.
+
+    Raises
+    ------
+    ValueError
+        On construction, for inputs outside these ranges. When first evaluated,
+        if the chain would need more than about two million queue states. This
+        happens only with extreme patience at or above critical load: the
+        queue length is about ``(lambda - c mu) * mean_patience_minutes`` plus
+        a spread of ``9 sqrt(c mu * mean_patience_minutes)``.
+    """
+
+    arrival_rate: float
+    mean_service_minutes: float
+    agents: int
+    mean_patience_minutes: float
+
+    def __post_init__(self) -> None:
+        rate = _check_non_negative("arrival_rate", self.arrival_rate)
+        object.__setattr__(self, "arrival_rate", rate)
+        service = _check_positive("mean_service_minutes", self.mean_service_minutes)
+        object.__setattr__(self, "mean_service_minutes", service)
+        object.__setattr__(self, "agents", _check_agents(self.agents))
+        patience = _check_positive("mean_patience_minutes", self.mean_patience_minutes)
+        object.__setattr__(self, "mean_patience_minutes", patience)
+
+    @property
+    def offered_load(self) -> float:
+        """Offered load ``A = lambda / mu`` in Erlangs."""
+        return self.arrival_rate * self.mean_service_minutes
+
+    @property
+    def _eta(self) -> float:
+        """``theta / (c mu)``: abandonment rate relative to the full service rate."""
+        return self.mean_service_minutes / (self.agents * self.mean_patience_minutes)
+
+    @cached_property
+    def _stationary(self) -> _Stationary:
+        a, c = self.offered_load, self.agents
+        if a == 0.0:
+            return _Stationary(1.0, np.zeros(0))
+        log_idle = _log_idle_weight(c, a)
+        log_queue = _queue_log_weights(a / c, self._eta, log_idle)
+        top = max(log_idle, float(log_queue.max()))
+        idle, queue = math.exp(log_idle - top), np.exp(log_queue - top)
+        total = idle + float(queue.sum())
+        return _Stationary(idle / total, queue / total)
+
+    @property
+    def prob_wait(self) -> float:
+        """Probability ``P(W > 0)`` that an arrival finds every agent busy."""
+        return float(self._stationary.queue.sum())
+
+    @property
+    def prob_abandon(self) -> float:
+        """Probability ``P(Ab)`` that an arrival abandons before being answered."""
+        st, eta = self._stationary, self._eta
+        n = st.positions
+        return float(np.sum(st.queue * (n * eta / (1.0 + n * eta))))
+
+    @property
+    def mean_wait_minutes(self) -> float:
+        """Mean time in queue ``E[W]`` over all arrivals, in minutes.
+
+        Callers who abandon count with their time in queue until they abandon,
+        and callers answered at once count as 0. By Little's law this is the
+        mean queue length divided by ``lambda``.
+        """
+        st, eta = self._stationary, self._eta
+        n = st.positions
+        scale = self.mean_service_minutes / self.agents
+        return scale * float(np.sum(st.queue * (n / (1.0 + n * eta))))
+
+    @property
+    def mean_wait_served_minutes(self) -> float:
+        """Mean time in queue ``E[W | served]`` of the callers who are answered, in minutes."""
+        st, eta = self._stationary, self._eta
+        n = st.positions
+        scale = self.mean_service_minutes / self.agents
+        mean_time_to_answer = scale * np.cumsum(1.0 / (1.0 + n * eta))
+        served_waiting = float(np.sum(st.queue * mean_time_to_answer / (1.0 + n * eta)))
+        return served_waiting / (1.0 - self.prob_abandon)
+
+    def service_level(self, threshold_minutes: float) -> float:
+        """Share of all arrivals answered within ``t`` minutes, ``P(served and W <= t)``.
+
+        This is answered-within-threshold divided by offered calls. Abandoned
+        calls count against it. It tends to ``1 - prob_abandon`` as ``t -> inf``.
+
+        Parameters
+        ----------
+        threshold_minutes : float
+            Threshold ``t`` in minutes, at least 0. ``math.inf`` is allowed.
+
+        Returns
+        -------
+        float
+            Service level in ``[0, 1]``.
+
+        Raises
+        ------
+        ValueError
+            If ``threshold_minutes`` is negative or NaN.
+        """
+        t = _check_threshold(threshold_minutes)
+        st, eta = self._stationary, self._eta
+        n = st.positions
+        # W given position n and service: exp(-theta W) ~ Beta(1/eta + 1, n), so
+        # P(W <= t) = P(1 - exp(-theta W) <= 1 - exp(-theta t)) = I_v(n, 1/eta + 1).
+        v = -math.expm1(-t / self.mean_patience_minutes)
+        answered = special.betainc(n, 1.0 / eta + 1.0, v) / (1.0 + n * eta)
+        return st.idle + float(np.sum(st.queue * answered))
+
+    @property
+    def occupancy(self) -> float:
+        """Share of agent time spent busy, ``lambda (1 - P(Ab)) / (c mu)``, at most 1."""
+        return min(self.offered_load * (1.0 - self.prob_abandon) / self.agents, 1.0)
