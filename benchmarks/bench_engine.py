@@ -64,6 +64,7 @@ def peakend_scenario(horizon: float, seed: int, experience: bool):  # type: igno
                 "service_time": {"distribution": "exponential", "mean": MEAN_SERVICE},
             }
         },
+        "experience": {"enabled": experience},
     }
     return scenario_from_dict(data)
 
@@ -71,6 +72,11 @@ def peakend_scenario(horizon: float, seed: int, experience: bool):  # type: igno
 def peakend_engine(horizon: float, seed: int, experience: bool = False) -> int:
     result = replicate(peakend_scenario(horizon, seed, experience), 0)
     return len(result.customers)
+
+
+def peakend_with_memory(horizon: float, seed: int) -> int:
+    """Experience traces, prospect-theory utility and the peak-end memory model on."""
+    return peakend_engine(horizon, seed, experience=True)
 
 
 def best_rate(run, horizon: float, repeats: int) -> float:  # type: ignore[no-untyped-def]
@@ -87,8 +93,12 @@ def main() -> None:
     parser.add_argument("--horizon", type=float, default=10_000.0, help="minutes simulated")
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
-    rates = {"bare SimPy M/M/c+M": 0.0, "peakend engine": 0.0}
-    runs = {"bare SimPy M/M/c+M": bare_simpy, "peakend engine": peakend_engine}
+    runs = {
+        "bare SimPy M/M/c+M": bare_simpy,
+        "peakend, queueing only": peakend_engine,
+        "peakend, experience+memory": peakend_with_memory,
+    }
+    rates = dict.fromkeys(runs, 0.0)
     for _ in range(args.repeats):  # interleave so that machine noise hits both alike
         for name, run in runs.items():
             rates[name] = max(rates[name], best_rate(run, args.horizon, 1))
@@ -96,7 +106,7 @@ def main() -> None:
     print(f"scenario: M/M/{AGENTS}+M, arrivals {ARRIVAL_RATE}/min, service {MEAN_SERVICE} min, "
           f"patience {MEAN_PATIENCE} min, horizon {args.horizon:g} min, best of {args.repeats}")
     for name, rate in rates.items():
-        print(f"{name:28s} {rate:12,.0f} customers/s   {rate / base:5.2f}x")
+        print(f"{name:30s} {rate:12,.0f} customers/s   {rate / base:5.2f}x")
 
 
 if __name__ == "__main__":

@@ -130,8 +130,8 @@ def test_patience_is_common_across_scenarios():
     more = busy_day_data()
     more["pools"]["agents"]["staffing"] = [9, 9, 9, 9]
     other = Replication(scenario_from_dict(more))
-    _, patience_a, work_a = base.plan()
-    _, patience_b, work_b = other.plan()
+    _, _, patience_a, work_a = base.plan()
+    _, _, patience_b, work_b = other.plan()
     assert np.array_equal(patience_a, patience_b)
     assert np.array_equal(work_a, work_b)
 

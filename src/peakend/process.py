@@ -30,11 +30,13 @@ class _Journey:
         try:
             if event is None:
                 target = next(generator)
-            elif event.ok:
-                target = generator.send(event.value)
+            # SimPy's own Process reads these private fields too; the public
+            # properties cost a function call each on the hottest path.
+            elif event._ok:
+                target = generator.send(event._value)
             else:
-                event.defused = True
-                target = generator.throw(event.value)
+                event._defused = True
+                target = generator.throw(event._value)
         except StopIteration:
             return
         target.callbacks.append(self.resume)

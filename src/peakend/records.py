@@ -7,7 +7,6 @@ there to Parquet or CSV.
 
 from __future__ import annotations
 
-import operator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -45,9 +44,11 @@ class Table:
 
     @classmethod
     def from_rows(cls, rows: list[tuple[Any, ...]]) -> Table:
-        """Columns from rows given as tuples in :attr:`COLUMNS` order."""
-        # A structured array converts a list of tuples fastest; then split it.
+        """Columns from rows given as tuples in :attr:`COLUMNS` order, sorted by :attr:`SORT_BY`."""
+        # A structured array converts a list of tuples fastest; then sort and split it.
         array = np.array(rows, dtype=list(cls.COLUMNS))
+        keys = [array[cls.COLUMNS[i][0]] for i in reversed(cls.SORT_BY)]
+        array = array[np.lexsort(keys)] if len(array) else array
         return cls({name: np.ascontiguousarray(array[name]) for name, _ in cls.COLUMNS})
 
     def with_columns(self, **columns: np.ndarray) -> Table:
@@ -72,7 +73,6 @@ class TableBuilder:
         self.append = self.rows.append
 
     def build(self) -> Table:
-        self.rows.sort(key=operator.itemgetter(*self.table.SORT_BY))
         return self.table.from_rows(self.rows)
 
 
@@ -105,10 +105,17 @@ class CustomerTable(Table):
     COLUMNS: ClassVar[tuple[tuple[str, str], ...]] = (
         ("customer", "int64"),
         ("segment", "int16"),
+        ("channel", "int16"),
         ("arrival_minutes", "float64"),
         ("wait_minutes", "float64"),
         ("contacts", "int16"),
         ("retries", "int16"),
+        ("effort", "int16"),
+        ("transfers", "int16"),
+        ("failures", "int16"),
+        ("recoveries", "int16"),
+        ("recovery_cost", "float64"),
+        ("extras_cost", "float64"),
         ("outcome", "int8"),
         ("first_contact_resolved", "bool"),
         ("pool", "int16"),

@@ -9,7 +9,7 @@ in one currency of the user's choice, probabilities in [0, 1].
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -18,6 +18,10 @@ from .distributions import Distribution, Exponential, Fixed
 __all__ = [
     "ArrivalsConfig",
     "AttributeConfig",
+    "ChannelConfig",
+    "ExperienceConfig",
+    "RecoveryConfig",
+    "ServicePolicyConfig",
     "PoolConfig",
     "RunConfig",
     "Scenario",
@@ -93,6 +97,26 @@ class SegmentConfig(_Model):
     entry_pool: str | None = Field(
         None, description="pool that takes this segment's contacts; default: the first pool"
     )
+    expected_quality: float = Field(
+        0.6, ge=0, le=1, description="service quality (0-1) the customer expects: the reference point"
+    )
+    failure_severity: float = Field(
+        4.0, ge=0, allow_inf_nan=False, description="size of an unresolved problem, utility points"
+    )
+
+
+class ChannelConfig(_Model):
+    """A contact channel (phone, chat, e-mail, social) with its own expectations."""
+
+    share: float = Field(gt=0, le=1, description="share of contacts; shares must sum to 1")
+    expected_wait_minutes: float | None = Field(
+        None, ge=0, allow_inf_nan=False, description="overrides the segment's expected wait"
+    )
+    entry_pool: str | None = Field(None, description="pool that answers this channel")
+    announces_wait: bool = Field(
+        False, description="position / expected-wait messages: the wait feels occupied"
+    )
+    patience_factor: float = Field(1.0, gt=0, allow_inf_nan=False)
 
 
 class PoolConfig(_Model):
@@ -117,6 +141,14 @@ class PoolConfig(_Model):
     )
     warmth: AttributeConfig = Field(default_factory=AttributeConfig)
     skill: AttributeConfig = Field(default_factory=AttributeConfig)
+    failure_noticed_later_probability: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="an unresolved problem is noticed only later (the wrong ticket found at the "
+        "gate): the service feels fine and the shock comes when the customer finds out",
+    )
+    agent_cost_per_hour: float = Field(30.0, ge=0, allow_inf_nan=False)
 
     @field_validator("staffing")
     @classmethod
@@ -125,6 +157,91 @@ class PoolConfig(_Model):
             if agents < 0:
                 raise ValueError(f"agents in interval {i} must be >= 0, got {agents}")
         return staffing
+
+
+class RecoveryConfig(_Model):
+    """What happens after a service fails to resolve the problem."""
+
+    policy: Literal["none", "apology", "compensation", "callback", "escalation"] = Field(
+        "none",
+        description="none: the customer contacts again later; apology: the agent apologises, "
+        "the customer contacts again; compensation: a coupon, then contacts again; callback: "
+        "the company calls back after a delay; escalation: transfer to a senior pool",
+    )
+    apology: bool = Field(False, description="apologise in addition to the policy's remedy")
+    apology_minutes: float = Field(0.5, ge=0, allow_inf_nan=False)
+    compensation: float = Field(0.0, ge=0, allow_inf_nan=False, description="coupon value, money")
+    callback_delay: Distribution = Field(default_factory=lambda: Exponential(mean=15.0))
+    callback_pool: str | None = Field(None, description="default: the pool that failed")
+    escalation_pool: str | None = None
+
+
+class ServicePolicyConfig(_Model):
+    """Closing rituals and small extras at the end of a service."""
+
+    farewell: bool = Field(False, description="a warm goodbye / 'anything else I can do?'")
+    farewell_minutes: float = Field(0.5, ge=0, allow_inf_nan=False)
+    delight_probability: float = Field(0.0, ge=0, le=1)
+    delight_cost: float = Field(0.0, ge=0, allow_inf_nan=False, description="money per delight")
+
+
+class ExperienceConfig(_Model):
+    """Moment utility of each episode and the memory model (utility in points)."""
+
+    enabled: bool = True
+    alpha: float = Field(0.88, gt=0, le=1, description="value-function curvature for gains")
+    beta: float = Field(0.88, gt=0, le=1, description="value-function curvature for losses")
+    loss_aversion: float = Field(2.25, gt=0, allow_inf_nan=False, description="lambda")
+    wait_discomfort: float = Field(
+        0.5, ge=0, allow_inf_nan=False, description="mild displeasure of waiting within expectation"
+    )
+    wait_loss_per_minute: float = Field(
+        0.5, ge=0, allow_inf_nan=False, description="loss per perceived minute beyond expectation"
+    )
+    idle_wait_factor: float = Field(
+        1.33, gt=0, allow_inf_nan=False, description="unoccupied waits feel longer (Larson 1987)"
+    )
+    announced_wait_factor: float = Field(
+        0.9, gt=0, allow_inf_nan=False, description="explained waits feel shorter (Maister 1985)"
+    )
+    wait_curve_pieces: int = Field(4, ge=1, le=64, description="linear pieces of a wait's loss curve")
+    service_scale: float = Field(
+        5.0, ge=0, allow_inf_nan=False, description="points per unit of quality above expectation"
+    )
+    weakest_link_weight: float = Field(
+        0.5, ge=0, le=1, description="weight of the worst of result/warmth/timeliness in quality"
+    )
+    transfer_penalty: float = Field(1.0, ge=0, allow_inf_nan=False)
+    apology_gain: float = Field(1.0, ge=0, allow_inf_nan=False)
+    points_per_currency: float = Field(
+        0.2, ge=0, allow_inf_nan=False, description="utility points per unit of compensation"
+    )
+    overcompensation_slope: float = Field(
+        0.1, ge=0, le=1, description="value of compensation beyond the loss, per point"
+    )
+    callback_urgency_gain: float = Field(1.5, ge=0, allow_inf_nan=False)
+    callback_urgency_minutes: float = Field(30.0, gt=0, allow_inf_nan=False)
+    farewell_gain: float = Field(1.0, ge=0, allow_inf_nan=False)
+    delight_gain: float = Field(2.0, ge=0, allow_inf_nan=False)
+    double_deviation_penalty: float = Field(
+        0.5, ge=0, allow_inf_nan=False, description="extra share of severity for a second failure"
+    )
+    memory: dict[str, Any] = Field(
+        default_factory=lambda: {"model": "peak_end"},
+        description="memory model spec, e.g. { model = \"end\", window_minutes = 3 }",
+    )
+    bad_memory_threshold: float = Field(-2.0, allow_inf_nan=False)
+    trace_sample: int = Field(
+        25, ge=0, le=10_000, description="customers per replication whose traces are written"
+    )
+
+    @field_validator("memory")
+    @classmethod
+    def _known_memory_model(cls, spec: dict[str, Any]) -> dict[str, Any]:
+        from .memory import memory_model_from_spec
+
+        memory_model_from_spec(spec)  # raises ValueError naming the model and parameter
+        return spec
 
 
 class Scenario(_Model):
@@ -138,6 +255,12 @@ class Scenario(_Model):
         default_factory=lambda: {"customers": SegmentConfig(share=1.0)}, min_length=1
     )
     pools: dict[str, PoolConfig] = Field(min_length=1)
+    channels: dict[str, ChannelConfig] = Field(
+        default_factory=lambda: {"phone": ChannelConfig(share=1.0)}, min_length=1
+    )
+    recovery: RecoveryConfig = Field(default_factory=RecoveryConfig)
+    service: ServicePolicyConfig = Field(default_factory=ServicePolicyConfig)
+    experience: ExperienceConfig = Field(default_factory=ExperienceConfig)
 
     @property
     def intervals(self) -> int:
@@ -162,12 +285,23 @@ class Scenario(_Model):
         total = sum(s.share for s in self.segments.values())
         if abs(total - 1.0) > 1e-6:
             raise _located(("segments",), f"segment shares must sum to 1, got {total:.6g}")
-        for name, segment in self.segments.items():
-            if segment.entry_pool is not None and segment.entry_pool not in self.pools:
-                raise _located(
-                    ("segments", name, "entry_pool"),
-                    f"unknown pool {segment.entry_pool!r}; allowed: {', '.join(self.pools)}",
-                )
+        total = sum(c.share for c in self.channels.values())
+        if abs(total - 1.0) > 1e-6:
+            raise _located(("channels",), f"channel shares must sum to 1, got {total:.6g}")
+        for section, entries in (("segments", self.segments), ("channels", self.channels)):
+            for name, entry in entries.items():
+                self._check_pool((section, name, "entry_pool"), entry.entry_pool)
+        self._check_pool(("recovery", "callback_pool"), self.recovery.callback_pool)
+        self._check_pool(("recovery", "escalation_pool"), self.recovery.escalation_pool)
+        if self.recovery.policy == "escalation" and self.recovery.escalation_pool is None:
+            raise _located(
+                ("recovery", "escalation_pool"),
+                f"policy 'escalation' needs an escalation_pool; allowed: {', '.join(self.pools)}",
+            )
+        if self.recovery.policy == "compensation" and self.recovery.compensation <= 0:
+            raise _located(
+                ("recovery", "compensation"), "policy 'compensation' needs a compensation > 0"
+            )
         if self.run.warmup_minutes >= self.horizon_minutes:
             raise _located(
                 ("run", "warmup_minutes"),
@@ -176,9 +310,14 @@ class Scenario(_Model):
             )
         return self
 
-    def entry_pool(self, segment: str) -> str:
-        """Name of the pool that takes a segment's contacts."""
-        return self.segments[segment].entry_pool or next(iter(self.pools))
+    def _check_pool(self, loc: tuple[str, ...], pool: str | None) -> None:
+        if pool is not None and pool not in self.pools:
+            raise _located(loc, f"unknown pool {pool!r}; allowed: {', '.join(self.pools)}")
+
+    def entry_pool(self, segment: str, channel: str | None = None) -> str:
+        """Name of the pool that takes a contact: the channel's, else the segment's, else the first."""
+        by_channel = self.channels[channel].entry_pool if channel is not None else None
+        return by_channel or self.segments[segment].entry_pool or next(iter(self.pools))
 
 
 class LocatedError(ValueError):
@@ -201,5 +340,15 @@ def schema_defaults() -> dict[str, Any]:
             name: (None if info.is_required() else info.get_default(call_default_factory=True))
             for name, info in section.model_fields.items()
         }
-        for section in (RunConfig, ArrivalsConfig, SegmentConfig, PoolConfig, AttributeConfig)
+        for section in (
+            RunConfig,
+            ArrivalsConfig,
+            SegmentConfig,
+            ChannelConfig,
+            PoolConfig,
+            AttributeConfig,
+            RecoveryConfig,
+            ServicePolicyConfig,
+            ExperienceConfig,
+        )
     }

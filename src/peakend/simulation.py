@@ -20,7 +20,10 @@ from .arrivals import ArrivalPlan, plan_arrivals
 from .journey import Customer, Outcome, journey
 from .process import start_journey
 from .records import ContactTable, CustomerTable
+from .experience import EPISODE_DTYPE, References, episodes_to_traces
+from .memory import memory_model_from_spec, summarize
 from .schema import Scenario, SegmentConfig
+from .trace import Traces
 from .staffing import Agent, Pool
 from .streams import RandomStreams
 
@@ -50,6 +53,8 @@ class ReplicationOutput:
     replication: int
     contacts: ContactTable
     customers: CustomerTable
+    traces: Traces | None
+    """Moment-utility traces of all customers (None with the experience model off)."""
     busy_minutes: float
     available_minutes: float
     capacity_log: dict[str, list[tuple[float, int]]]
@@ -67,12 +72,24 @@ class Replication:
         self.horizon = scenario.horizon_minutes
         self.window = (scenario.run.warmup_minutes, self.horizon)
         self.pools = self._build_pools()
+        self.pool_by_name = {pool.name: pool for pool in self.pools}
         self.segments = [self._segment_runtime(name, cfg) for name, cfg in scenario.segments.items()]
-        pool_by_name = {pool.name: pool for pool in self.pools}
-        self.entry_pool = [pool_by_name[scenario.entry_pool(s.name)] for s in self.segments]
-        self.resolution_draw = self.streams.uniforms("resolution")
+        self.channels = list(scenario.channels.values())
+        self.entry_pool = [
+            [self.pool_by_name[scenario.entry_pool(segment, channel)] for segment in scenario.segments]
+            for channel in scenario.channels
+        ]
+        self.experience = scenario.experience
+        streams = self.streams
+        self.resolution_draw = streams.uniforms("resolution")
+        self.late_notice_draw = streams.uniforms("late-notice")
+        self.delight_draw = streams.uniforms("delight")
+        self.callback_delay = streams.block("callback-delay", scenario.recovery.callback_delay.sample)
         self.contacts = ContactTable.builder()
         self.customers = CustomerTable.builder()
+        self.episodes: list[tuple[int, int, float, float, float, float]] = []
+        self.emit = self.episodes.append if self.experience.enabled else None
+        self.closing = scenario.service.farewell or scenario.service.delight_probability > 0
         self.active: dict[int, Customer] = {}
 
     def _build_pools(self) -> list[Pool]:
@@ -110,8 +127,8 @@ class Replication:
 
     # -- customers ------------------------------------------------------------
 
-    def plan(self) -> tuple[ArrivalPlan, np.ndarray, np.ndarray]:
-        """Arrivals plus each customer's first-contact patience and work content."""
+    def plan(self) -> tuple[ArrivalPlan, np.ndarray, np.ndarray, np.ndarray]:
+        """Arrivals plus each customer's channel, first-contact patience and work content."""
         sc = self.scenario
         plan = plan_arrivals(
             sc.arrivals.rate_per_hour,
@@ -121,6 +138,9 @@ class Replication:
             self.streams.generator("segments"),
         )
         n = len(plan)
+        channel = choose(
+            [c.share for c in sc.channels.values()], self.streams.generator("channels"), n
+        )
         patience = np.empty(n)
         work = np.empty(n)
         # Each segment/pool draws for every customer index, so a customer's numbers
@@ -129,13 +149,18 @@ class Replication:
             mask = plan.segment == k
             draws = seg.config.patience.sample(self.streams.generator(f"patience:{seg.name}"), n)
             patience[mask] = draws[mask]
+        patience *= np.array([c.patience_factor for c in self.channels])[channel]
+        entry = np.array([[pool.index for pool in row] for row in self.entry_pool])
+        entry_index = entry[channel, plan.segment]
         for pool in self.pools:
-            mask = np.array([self.entry_pool[s] is pool for s in plan.segment], dtype=bool)
+            mask = entry_index == pool.index
             draws = pool.config.service_time.sample(self.streams.generator(f"service:{pool.name}"), n)
             work[mask] = draws[mask]
-        return plan, patience, work
+        return plan, channel, patience, work
 
-    def admit(self, plan: ArrivalPlan, patience: np.ndarray, work: np.ndarray) -> None:
+    def admit(
+        self, plan: ArrivalPlan, channel: np.ndarray, patience: np.ndarray, work: np.ndarray
+    ) -> None:
         """Schedule the arrivals: each arrival's event starts its journey and books the next.
 
         Chaining keeps one pending arrival event at a time, so the event heap stays
@@ -144,8 +169,14 @@ class Replication:
         env = self.env
         arrivals = iter(
             enumerate(
-                zip(plan.times.tolist(), plan.segment.tolist(), patience.tolist(), work.tolist(),
-                    strict=True)
+                zip(
+                    plan.times.tolist(),
+                    plan.segment.tolist(),
+                    channel.tolist(),
+                    patience.tolist(),
+                    work.tolist(),
+                    strict=True,
+                )
             )
         )
 
@@ -154,11 +185,11 @@ class Replication:
         def arrive(_event: Event | None = None) -> None:
             nonlocal pending
             while pending is not None:
-                i, (t, seg, p, w) = pending
+                i, (t, seg, chan, p, w) = pending
                 if t > env.now:
                     env.timeout(t - env.now).callbacks.append(arrive)
                     return
-                customer = Customer(i, seg, t)
+                customer = Customer(i, seg, chan, t)
                 self.active[i] = customer
                 start_journey(journey(self, customer, p, w))
                 pending = next(arrivals, None)
@@ -181,7 +212,8 @@ class Replication:
         customer.wait_minutes += wait
         answered = agent is not None
         if answered:
-            if customer.service_start != customer.service_start:  # NaN: first answered contact
+            if not customer.answered_once:
+                customer.answered_once = True
                 customer.first_resolved = resolved
             customer.agent = agent.index
             customer.service_start = start
@@ -210,10 +242,17 @@ class Replication:
             (
                 customer.id,
                 customer.segment,
+                customer.channel,
                 customer.arrival,
                 customer.wait_minutes,
                 customer.contacts,
                 customer.retries,
+                customer.effort,
+                customer.transfers,
+                customer.failures,
+                customer.recoveries,
+                customer.recovery_cost,
+                customer.extras_cost,
                 customer.outcome,
                 customer.first_resolved,
                 customer.pool.index if customer.pool is not None else -1,
@@ -227,11 +266,11 @@ class Replication:
 
     def run(self) -> ReplicationOutput:
         """Run the replication to the horizon (and drain, if configured)."""
-        plan, patience, work = self.plan()
+        plan, channel, patience, work = self.plan()
         env = self.env
         for pool in self.pools:
             env.process(pool.schedule(self.scenario.intervals))
-        self.admit(plan, patience, work)
+        self.admit(plan, channel, patience, work)
         if self.scenario.run.drain:
             env.run()
         else:
@@ -242,10 +281,15 @@ class Replication:
             pool.close(end)
         busy = sum(pool.busy_minutes for pool in self.pools)
         idle = sum(pool.idle_minutes for pool in self.pools)
+        customers = self.customers.build()
+        traces = None
+        if self.experience.enabled:
+            customers, traces = remember(customers, self.episodes, self.scenario)
         return ReplicationOutput(
             replication=self.replication,
             contacts=self.contacts.build(),
-            customers=self.customers.build(),
+            customers=customers,
+            traces=traces,
             busy_minutes=busy,
             available_minutes=busy + idle,
             capacity_log={pool.name: pool.capacity_log for pool in self.pools},
@@ -271,6 +315,58 @@ class Replication:
                 else:
                     customer.wait_minutes += end - arrived
             self.record_customer(customer)
+
+
+def choose(shares: list[float], rng: np.random.Generator, n: int) -> np.ndarray:
+    """Category index of ``n`` draws with the given shares."""
+    cumulative = np.cumsum(shares)
+    picks = np.searchsorted(cumulative / cumulative[-1], rng.random(n), side="right")
+    return np.minimum(picks, len(shares) - 1)
+
+
+def remember(
+    customers: CustomerTable, episodes: list[tuple[Any, ...]], scenario: Scenario
+) -> tuple[CustomerTable, Traces]:
+    """Turn the episodes into traces and add each customer's memory of them to the table."""
+    config = scenario.experience
+    records = np.array(episodes, dtype=EPISODE_DTYPE)
+    traces = episodes_to_traces(records, customer_references(customers, scenario), config)
+    summary = summarize(traces)
+    remembered = memory_model_from_spec(config.memory).remember(traces)
+    table = customers.with_columns(
+        remembered_utility=np.asarray(remembered, dtype=float),
+        experienced_utility=summary["mean"],
+        worst_utility=summary["worst"],
+        best_utility=summary["best"],
+        end_utility=summary["end"],
+        total_utility=summary["total"],
+        experienced_minutes=summary["duration"],
+    )
+    return table, traces  # type: ignore[return-value]
+
+
+def customer_references(customers: CustomerTable, scenario: Scenario) -> References:
+    """Each customer's expected wait, wait perception and expected quality."""
+    segments = list(scenario.segments.values())
+    channels = list(scenario.channels.values())
+    exp = scenario.experience
+    expected = np.array(
+        [
+            [
+                c.expected_wait_minutes
+                if c.expected_wait_minutes is not None
+                else s.expected_wait_minutes
+                for s in segments
+            ]
+            for c in channels
+        ]
+    )
+    perception = np.array(
+        [exp.announced_wait_factor if c.announces_wait else exp.idle_wait_factor for c in channels]
+    )
+    quality = np.array([s.expected_quality for s in segments])
+    channel, segment = customers["channel"], customers["segment"]
+    return References(expected[channel, segment], perception[channel], quality[segment])
 
 
 def simulate(scenario: Scenario, replication: int = 0) -> ReplicationOutput:

@@ -143,8 +143,12 @@ class Pool:
         if not self.idle:
             return None
         agent = self.idle.popleft()
-        self._close_idle(agent, self.env.now)
-        agent.busy_since = self.env.now
+        now = agent.busy_since = self.env.now
+        # Close the idle spell inside the statistics window (inlined: hot path).
+        self.idle_minutes += max(
+            0.0, min(now, self.window_end) - max(agent.idle_since, self.window_start)  # type: ignore[arg-type]
+        )
+        agent.idle_since = None
         return agent
 
     def join_queue(self, customer: Any, deadline: float, exact: bool) -> Event:
@@ -170,8 +174,9 @@ class Pool:
     def release(self, agent: Agent) -> None:
         """The agent has finished a service: serve the next customer, go idle or go home."""
         now = self.env.now
-        start = agent.busy_since
-        agent.busy_minutes += _overlap(start, now, self.window_start, self.window_end)
+        agent.busy_minutes += max(
+            0.0, min(now, self.window_end) - max(agent.busy_since, self.window_start)  # type: ignore[arg-type]
+        )
         agent.served += 1
         if not agent.on_shift:
             agent.busy_since = None
