@@ -103,3 +103,40 @@ def test_validate_quick_passes():
     result = invoke("validate", "--quick")
     assert result.exit_code == 0, result.output
     assert "Erlang A" in result.output and "all checks passed" in result.output
+
+
+def test_run_reports_memory_and_writes_plots(tmp_path):
+    config = str(ROOT / "configs" / "contact_centre.toml")
+    result = invoke("run", config, "-r", "3", "-o", str(tmp_path))
+    assert result.exit_code == 0
+    summary = json.loads((tmp_path / "summary.json").read_text())["metrics"]
+    for name in ("mean_remembered_utility", "mean_experienced_utility", "share_bad_memory",
+                 "mean_effort", "recovery_cost"):
+        assert summary[name]["ci_low"] <= summary[name]["mean"] <= summary[name]["ci_high"], name
+    for png in ("trace.png", "remembered_vs_experienced.png"):
+        assert (tmp_path / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    traces = pd.read_parquet(tmp_path / "traces.parquet")
+    assert traces["customer"].nunique() <= 3 * 25
+    assert {"u_start", "u_end", "kind"} <= set(traces)
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "experiments" / "classics").glob("*.toml")),
+                         ids=lambda p: p.stem)
+def test_classic_experiment_files(path):
+    result = invoke("classic", str(path))
+    assert result.exit_code == 0, result.output
+    assert "reproduced" in result.output and "published" in result.output
+
+
+def test_patients_from_the_cli_give_7_5_and_4_5():
+    result = invoke("classic", "patients")
+    assert result.exit_code == 0
+    assert "7.50" in result.output and "4.50" in result.output
+
+
+def test_classic_file_with_unknown_key(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('experiment = "cold_pressor"\nn_subject = 10\n')
+    result = CliRunner().invoke(main, ["classic", str(bad)])
+    assert result.exit_code == 2
+    assert "bad.toml: n_subject: unknown key" in result.output

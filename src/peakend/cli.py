@@ -118,6 +118,35 @@ def run(
 
 
 @main.command()
+@click.argument("experiment")
+@click.option("--seed", type=click.IntRange(min=0), help="Overrides the file's seed.")
+@friendly_errors
+def classic(experiment: str, seed: int | None) -> None:
+    """Run a classic memory experiment and print it beside the published finding.
+
+    EXPERIMENT is a file such as experiments/classics/cold_pressor.toml, or one of
+    the names patients, cold_pressor, colonoscopy, recovery_paradox, all (defaults).
+    Exits 1 if the model does not reproduce the published direction.
+    """
+    from .classic_config import run_classic
+    from .report import rows_table
+
+    console = _console()
+    reproduced = True
+    for result in run_classic(experiment, seed):
+        verdict = "reproduced" if result.reproduced else "NOT REPRODUCED"
+        console.print(
+            rows_table(
+                f"{result.title}: {verdict}", ("quantity", "model", "published"), result.rows()
+            )
+        )
+        console.print(f"published: {result.published}\n")
+        reproduced &= bool(result.reproduced)
+    if not reproduced:
+        sys.exit(EXIT_VALIDATION_FAILED)
+
+
+@main.command()
 @click.option("--quick", is_flag=True, help="Fewer, shorter replications (a smoke check).")
 @click.option("--seed", type=click.IntRange(min=0), default=2026, show_default=True)
 @click.option("--quiet", "-q", is_flag=True, help="Print only the verdict.")

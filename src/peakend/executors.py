@@ -144,16 +144,14 @@ class Executor(ABC):
     ) -> None:
         self.close()
 
-    def start(self) -> None:
+    def start(self) -> None:  # noqa: B027 (an optional hook: not every executor has workers)
         """Acquire workers (called by ``__enter__``)."""
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027
         """Release workers (called by ``__exit__``); pending tasks are cancelled."""
 
     @abstractmethod
-    def as_completed(
-        self, fn: Callable[[T], R], items: Iterable[T]
-    ) -> Iterator[Outcome[T, R]]:
+    def as_completed(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[Outcome[T, R]]:
         """Run ``fn`` on every item; yield each :class:`Outcome` as it finishes.
 
         ``fn`` and the items must be picklable for the parallel executors (a
@@ -191,9 +189,7 @@ class SerialExecutor(Executor):
     def workers(self) -> int:
         return 1
 
-    def as_completed(
-        self, fn: Callable[[T], R], items: Iterable[T]
-    ) -> Iterator[Outcome[T, R]]:
+    def as_completed(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[Outcome[T, R]]:
         guarded = _Guarded(fn)
         for index, item in enumerate(items):
             yield _outcome(index, item, guarded(item))
@@ -236,9 +232,7 @@ class ProcessExecutor(Executor):
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
 
-    def as_completed(
-        self, fn: Callable[[T], R], items: Iterable[T]
-    ) -> Iterator[Outcome[T, R]]:
+    def as_completed(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[Outcome[T, R]]:
         self.start()
         assert self._pool is not None
         guarded = _Guarded(fn)
@@ -320,9 +314,7 @@ class DaskExecutor(Executor):
             self._cluster.close()
             self._cluster = None
 
-    def as_completed(
-        self, fn: Callable[[T], R], items: Iterable[T]
-    ) -> Iterator[Outcome[T, R]]:
+    def as_completed(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[Outcome[T, R]]:
         from distributed import as_completed as dask_as_completed
 
         self.start()
@@ -350,7 +342,9 @@ class DaskExecutor(Executor):
 def _check_dask_address(address: str) -> str:
     if address == "local" or "://" in address:
         return address
-    raise ConfigError(f"--dask {address!r}: expected 'local' or a scheduler address tcp://HOST:PORT")
+    raise ConfigError(
+        f"--dask {address!r}: expected 'local' or a scheduler address tcp://HOST:PORT"
+    )
 
 
 def make_executor(

@@ -18,6 +18,22 @@ window ``[warmup, horizon)``; waits in minutes):
 - ``first_contact_resolution``: share of customers whose first answered contact
   resolved their problem, among customers who were answered at all.
 - ``resolution_rate``: share of customers whose journey ended resolved.
+
+With the experience model on, over customers with an experience trace:
+
+- ``mean_remembered_utility``: mean remembered utility under the configured
+  memory model (points; negative = a bad memory).
+- ``mean_experienced_utility``: mean of each customer's duration-weighted
+  average moment utility (Kahneman's experienced utility).
+- ``share_bad_memory``: share of customers whose remembered utility is below
+  ``experience.bad_memory_threshold``.
+- ``mean_worst_utility``, ``mean_end_utility``: the mean worst and final moments.
+- ``mean_effort``: extra contacts (retries, repeat contacts) plus transfers per
+  customer.
+- ``recovery_cost``: money spent on recovery in the window per replication:
+  coupons plus the agent time of apologies, callbacks and escalated services
+  (at the pool's ``agent_cost_per_hour``).
+- ``extras_cost``: money spent on farewells (agent time) and delight extras.
 """
 
 from __future__ import annotations
@@ -29,7 +45,7 @@ import numpy as np
 from .journey import Outcome
 from .simulation import ReplicationOutput
 
-__all__ = ["QUEUE_METRICS", "replication_metrics"]
+__all__ = ["EXPERIENCE_METRICS", "QUEUE_METRICS", "experience_metrics", "replication_metrics"]
 
 QUEUE_METRICS = (
     "customers",
@@ -43,6 +59,45 @@ QUEUE_METRICS = (
     "first_contact_resolution",
     "resolution_rate",
 )
+
+
+EXPERIENCE_METRICS = (
+    "mean_remembered_utility",
+    "mean_experienced_utility",
+    "share_bad_memory",
+    "mean_worst_utility",
+    "mean_end_utility",
+    "mean_effort",
+    "recovery_cost",
+    "extras_cost",
+)
+
+
+def experience_metrics(
+    output: ReplicationOutput, warmup_minutes: float, horizon_minutes: float, bad_below: float
+) -> dict[str, float]:
+    """Memory, effort and recovery-cost metrics of one replication."""
+    customers = output.customers
+    counted = (customers["arrival_minutes"] >= warmup_minutes) & (
+        customers["arrival_minutes"] < horizon_minutes
+    )
+    remembered = customers["remembered_utility"][counted]
+    has_trace = ~np.isnan(remembered)
+    return {
+        "mean_remembered_utility": _mean(remembered[has_trace]),
+        "mean_experienced_utility": _nanmean(customers["experienced_utility"][counted]),
+        "share_bad_memory": _share(remembered[has_trace] < bad_below),
+        "mean_worst_utility": _nanmean(customers["worst_utility"][counted]),
+        "mean_end_utility": _nanmean(customers["end_utility"][counted]),
+        "mean_effort": _mean(customers["effort"][counted].astype(float)),
+        "recovery_cost": float(customers["recovery_cost"][counted].sum()),
+        "extras_cost": float(customers["extras_cost"][counted].sum()),
+    }
+
+
+def _nanmean(values: np.ndarray) -> float:
+    finite = values[~np.isnan(values)]
+    return float(finite.mean()) if len(finite) else math.nan
 
 
 def replication_metrics(

@@ -100,10 +100,47 @@ def write_run(result: RunResult, out_dir: str | Path, table_format: str = "parqu
     write_table(out / f"customers.{table_format}", result.customers_frame())
     write_table(out / f"contacts.{table_format}", result.contacts_frame())
     write_table(out / "replications.csv", result.metrics_frame())
+    traces = result.traces_frame()
+    if traces is not None:
+        write_table(out / f"traces.{table_format}", traces)
     header = (
         f"Resolved scenario written by peakend {__version__}; seed {result.scenario.run.seed}.\n"
         "Run it again with: peakend run resolved_config.toml"
     )
     write_text(out / "resolved_config.toml", scenario_to_toml(result.scenario, header))
     write_json(out / "manifest.json", provenance(result))
+    write_plots(result, out)
     return out
+
+
+def write_plots(result: RunResult, out: Path) -> list[Path]:
+    """PNG plots of a run: a customer's trace and remembered vs experienced utility."""
+    traces = result.traces_frame()
+    if traces is None or traces.empty:
+        return []
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from .plots import RememberedVsExperiencedPlot, TracePlot
+
+    customers = result.replications[0].customers
+    sampled = customers[customers["customer"].isin(traces["customer"][traces["replication"] == 0])]
+    sampled = sampled.dropna(subset=["remembered_utility"])
+    displays: list[tuple[str, Any]] = [
+        ("remembered_vs_experienced.png", RememberedVsExperiencedPlot(result.customers_frame()))
+    ]
+    if not sampled.empty:
+        # The longest sampled story (most trace pieces), worst-remembered among equals.
+        pieces = traces[traces["replication"] == 0].groupby("customer").size()
+        sampled = sampled.assign(pieces=sampled["customer"].map(pieces))
+        pick = sampled.sort_values(["pieces", "remembered_utility"], ascending=[False, True]).iloc[0]
+        customer, remembered = int(pick["customer"]), float(pick["remembered_utility"])
+        displays.append(("trace.png", TracePlot.from_traces(traces, customer, 0, remembered)))
+    return [_atomic_png(out / name, display.plot()) for name, display in displays]
+
+
+def _atomic_png(path: Path, fig: Any) -> Path:
+    from .plots import save_figure
+
+    atomic_write(path, lambda tmp: save_figure(fig, tmp) and None)
+    return path

@@ -14,12 +14,14 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from .metrics import replication_metrics
+from .metrics import experience_metrics, replication_metrics
 from .schema import Scenario
 from .simulation import simulate
 from .stats import Estimate, estimate
+from .trace import EpisodeKind, Traces
 
 __all__ = ["ReplicationResult", "RunResult", "replicate", "run_scenario"]
 
@@ -35,25 +37,51 @@ class ReplicationResult:
     customers: pd.DataFrame
     contacts: pd.DataFrame
     seconds: float
+    traces: pd.DataFrame | None = None
+    """Trace pieces of a sample of customers (experience model on)."""
 
 
 def replicate(scenario: Scenario, replication: int) -> ReplicationResult:
     """Simulate one replication and compute its metrics."""
     started = time.perf_counter()
     output = simulate(scenario, replication)
-    metrics = replication_metrics(
-        output,
-        scenario.run.warmup_minutes,
-        scenario.horizon_minutes,
-        scenario.run.service_level_threshold_minutes,
-    )
+    window = (scenario.run.warmup_minutes, scenario.horizon_minutes)
+    metrics = replication_metrics(output, *window, scenario.run.service_level_threshold_minutes)
+    traces = None
+    if output.traces is not None:
+        metrics.update(
+            experience_metrics(output, *window, scenario.experience.bad_memory_threshold)
+        )
+        traces = trace_sample(output.traces, scenario.experience.trace_sample, replication)
     segments = list(scenario.segments)
     customers = output.customers.to_frame(replication=replication)
     customers["segment"] = pd.Categorical.from_codes(customers["segment"], segments)
     contacts = output.contacts.to_frame(replication=replication)
     contacts["segment"] = pd.Categorical.from_codes(contacts["segment"], segments)
     return ReplicationResult(
-        replication, metrics, customers, contacts, time.perf_counter() - started
+        replication, metrics, customers, contacts, time.perf_counter() - started, traces
+    )
+
+
+def trace_sample(traces: Traces, size: int, replication: int) -> pd.DataFrame:
+    """Pieces of ``size`` customers spread evenly over the day (for plots), as a table."""
+    if size == 0 or traces.n == 0:
+        chosen = np.empty(0, dtype=np.int64)
+    else:
+        chosen = np.unique(np.linspace(0, traces.n - 1, min(size, traces.n)).astype(np.int64))
+    keep = np.isin(traces.owner, chosen)
+    return pd.DataFrame(
+        {
+            "replication": replication,
+            "customer": traces.owner[keep],
+            "kind": pd.Categorical.from_codes(
+                traces.kind[keep], [kind.name.lower() for kind in EpisodeKind]
+            ),
+            "start_minutes": traces.start[keep],
+            "duration_minutes": traces.duration[keep],
+            "u_start": traces.u_start[keep],
+            "u_end": traces.u_end[keep],
+        }
     )
 
 
@@ -82,6 +110,11 @@ class RunResult:
     def customers_frame(self) -> pd.DataFrame:
         """One row per customer per replication."""
         return pd.concat([rep.customers for rep in self.replications], ignore_index=True)
+
+    def traces_frame(self) -> pd.DataFrame | None:
+        """Trace pieces of the sampled customers of every replication, or None."""
+        frames = [rep.traces for rep in self.replications if rep.traces is not None]
+        return pd.concat(frames, ignore_index=True) if frames else None
 
     def contacts_frame(self) -> pd.DataFrame:
         """One row per contact per replication."""

@@ -308,7 +308,7 @@ class Replication:
             if customer.queued:
                 customer.queued = False
                 arrived = customer.contact_arrival
-                if customer.deadline <= give_up_by:
+                if math.isfinite(customer.deadline) and customer.deadline <= give_up_by:
                     wait = customer.deadline - arrived
                     self.record_contact(customer, customer.pool, arrived, wait, None, end)
                     customer.outcome = Outcome.ABANDONED
