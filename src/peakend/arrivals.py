@@ -48,6 +48,8 @@ class ArrivalPlan:
     """Arrival time of each customer, minutes, non-decreasing."""
     segment: np.ndarray
     """Index of each customer's segment (into the scenario's segment order)."""
+    channel: np.ndarray | None = None
+    """Index of each customer's channel; None: drawn by the replication."""
 
     def __len__(self) -> int:
         return len(self.times)

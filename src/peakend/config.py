@@ -30,6 +30,7 @@ __all__ = [
     "scenario_from_dict",
     "scenario_to_dict",
     "scenario_to_toml",
+    "scale_staffing",
     "validate_model",
 ]
 
@@ -256,6 +257,24 @@ def scenario_to_toml(scenario: BaseModel, header: str = "") -> str:
     """Serialise a resolved scenario as TOML that loads back into an equal scenario."""
     comment = "".join(f"# {line}\n" for line in header.splitlines())
     return comment + tomli_w.dumps(scenario_to_dict(scenario))
+
+
+def scale_staffing(scenario: Scenario, factor: float, pools: Iterable[str] | None = None) -> Scenario:
+    """A copy of ``scenario`` with every (or the named) pool's staffing times ``factor``, rounded.
+
+    Never mutates ``scenario``. Raises ``ValueError`` for a negative factor or an
+    unknown pool.
+    """
+    if not factor >= 0:
+        raise ValueError(f"factor must be >= 0, got {factor}")
+    names = list(scenario.pools) if pools is None else list(pools)
+    unknown = [name for name in names if name not in scenario.pools]
+    if unknown:
+        raise ValueError(f"unknown pool {unknown[0]!r}; allowed: {', '.join(scenario.pools)}")
+    data = scenario_to_dict(scenario)
+    for name in names:
+        data["pools"][name]["staffing"] = [round(n * factor) for n in scenario.pools[name].staffing]
+    return validate_model(Scenario, data, "<scaled staffing>")
 
 
 def config_hash(scenario: BaseModel) -> str:

@@ -48,6 +48,7 @@ from .trace import EpisodeKind, Traces
 __all__ = [
     "EPISODE_DTYPE",
     "References",
+    "service_quality_of",
     "compensation_points",
     "episodes_to_traces",
     "service_quality",
@@ -183,17 +184,25 @@ def _moment_pieces(
     }
 
 
-def _quality_gap(
+def service_quality_of(
     episodes: np.ndarray, references: References, config: ExperienceConfig
 ) -> np.ndarray:
-    """Service quality minus the expected quality (meaningful for SERVICE rows only)."""
+    """Perceived quality of SERVICE episode records (see the module docstring)."""
     customer = episodes["customer"]
     encoded_wait = episodes["b"]
     seen_failure = encoded_wait < 0
     wait = np.where(seen_failure, -encoded_wait - 1, encoded_wait)
     on_time = timeliness(wait, references.expected_wait_minutes[customer])
     quality = service_quality(~seen_failure, episodes["a"], on_time, config.weakest_link_weight)
-    return np.asarray(quality) - references.expected_quality[customer]
+    return np.asarray(quality, dtype=float)
+
+
+def _quality_gap(
+    episodes: np.ndarray, references: References, config: ExperienceConfig
+) -> np.ndarray:
+    """Service quality minus the expected quality (meaningful for SERVICE rows only)."""
+    quality = service_quality_of(episodes, references, config)
+    return quality - references.expected_quality[episodes["customer"]]
 
 
 def _wait_pieces(

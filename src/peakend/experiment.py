@@ -115,10 +115,10 @@ class _Model(BaseModel):
 class ReplicationPlan(_Model):
     """A fixed number of replications, or a sequential rule (min, max, target half-width)."""
 
-    count: int | None = Field(None, ge=1, le=100_000)
-    min: int | None = Field(None, ge=2, le=100_000)
-    max: int | None = Field(None, ge=2, le=100_000)
-    target_half_width: float | None = Field(None, gt=0, allow_inf_nan=False)
+    count: int | None = Field(default=None, ge=1, le=100_000)
+    min: int | None = Field(default=None, ge=2, le=100_000)
+    max: int | None = Field(default=None, ge=2, le=100_000)
+    target_half_width: float | None = Field(default=None, gt=0, allow_inf_nan=False)
     metric: str = "service_level"
 
     @model_validator(mode="after")
@@ -164,14 +164,14 @@ class ReplicationPlan(_Model):
 class VariantSpec(_Model):
     """A named variant: overrides of the base scenario."""
 
-    overrides: tuple[str, ...] = Field((), alias="set")
+    overrides: tuple[str, ...] = Field(default=(), alias="set")
     description: str = ""
 
 
 class SweepSpec(_Model):
     """A factorial sweep: every combination of the factors' levels."""
 
-    factors: dict[str, list[Any] | dict[str, Any]] = Field(min_length=1)
+    factors: dict[str, Any] = Field(min_length=1)
     plot: tuple[str, ...] = ()
     x: str | None = None
 
@@ -179,6 +179,11 @@ class SweepSpec(_Model):
     @classmethod
     def _levels(cls, factors: dict[str, Any]) -> dict[str, Any]:
         for key, levels in factors.items():
+            if not isinstance(levels, (list, dict)):
+                raise LocatedError(
+                    ("sweep", "factors", key),
+                    f"levels must be a list of values or a table of named values, got {levels!r}",
+                )
             if len(levels) == 0:
                 raise LocatedError(("sweep", "factors", key), "a factor needs at least one level")
         return factors
@@ -199,11 +204,11 @@ class ExperimentFile(_Model):
     name: str | None = None
     description: str = ""
     base: str
-    overrides: tuple[str, ...] = Field((), alias="set")
-    seed: int | None = Field(None, ge=0)
-    warmup_minutes: float | None = Field(None, ge=0, allow_inf_nan=False)
+    overrides: tuple[str, ...] = Field(default=(), alias="set")
+    seed: int | None = Field(default=None, ge=0)
+    warmup_minutes: float | None = Field(default=None, ge=0, allow_inf_nan=False)
     replications: ReplicationPlan | None = None
-    metrics: tuple[str, ...] | None = Field(None, min_length=1)
+    metrics: tuple[str, ...] | None = Field(default=None, min_length=1)
     variants: dict[str, VariantSpec] = Field(default_factory=dict)
     sweep: SweepSpec | None = None
     keep_records: bool = False
@@ -213,6 +218,10 @@ class ExperimentFile(_Model):
     def _count(cls, value: Any) -> Any:
         if isinstance(value, int) and not isinstance(value, bool):
             return {"count": value}
+        if value is not None and not isinstance(value, (dict, ReplicationPlan)):
+            raise ValueError(
+                "a number of replications, or a table with min, max, target_half_width and metric"
+            )
         return value
 
     @field_validator("variants")
@@ -515,9 +524,14 @@ class ScenarioSpec:
 
     label: str
     overrides: tuple[str, ...]
+    """Plain ``key=value`` overrides of the base (arithmetic already applied)."""
     scenario: Scenario
     key: str
+    """:func:`peakend.store.scenario_key`: what the scenario's results depend on."""
     levels: dict[str, Any] = field(default_factory=dict)
+    """Factor levels of a sweep point (the factor columns of the sweep's tables)."""
+    requested: tuple[str, ...] = ()
+    """The overrides as written (e.g. ``pools.agents.staffing*=0.8``)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -551,16 +565,16 @@ class Experiment:
         name: str | None = None,
     ) -> Experiment:
         """An experiment without a file: ``variants`` maps names to override lists."""
-        variants = {str(k): tuple(v) for k, v in (variants or {}).items()}
+        named = {str(k): tuple(v) for k, v in (variants or {}).items()}
         try:
-            _check_variant_names(variants)
+            _check_variant_names(named)
         except ValueError as exc:
             raise ConfigError(f"variants: {exc}") from None
         return cls(
             name=name or base.name,
             base=base,
             replications=_plan(replications, base),
-            variants=variants,
+            variants=named,
             factors=dict(factors or {}),
             metrics=tuple(metrics) if metrics else None,
         )
@@ -598,10 +612,12 @@ class Experiment:
         overrides: tuple[str, ...],
         source: str,
         levels: dict[str, Any] | None = None,
+        requested: tuple[str, ...] = (),
     ) -> ScenarioSpec:
         base_data = scenario_to_dict(self.base)
         scenario = scenario_from_dict(base_data, source, overrides) if overrides else self.base
-        return ScenarioSpec(label, overrides, scenario, scenario_key(scenario), levels or {})
+        key = scenario_key(scenario)
+        return ScenarioSpec(label, overrides, scenario, key, levels or {}, requested)
 
     def _compare_specs(self) -> list[ScenarioSpec]:
         if not self.variants:
@@ -615,7 +631,7 @@ class Experiment:
             source = f"{self.source}: variants.{name}.set"
             _check_fixed_keys(overrides, source)
             resolved = resolve_overrides(base_data, overrides, source)
-            specs.append(self._spec(name, resolved, source))
+            specs.append(self._spec(name, resolved, source, requested=tuple(overrides)))
         return specs
 
     def _sweep_specs(self) -> list[ScenarioSpec]:
@@ -899,6 +915,7 @@ def _manifest(
                 "key": spec.key,
                 "config_hash": config_hash(spec.scenario),
                 "seed": spec.scenario.run.seed,
+                "requested": list(spec.requested),
                 "overrides": list(spec.overrides),
                 "factors": spec.levels,
             }

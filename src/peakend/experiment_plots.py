@@ -150,9 +150,9 @@ class ComparisonPlot:
             means_ax, diff_ax = axes
         elif isinstance(ax, (tuple, list, np.ndarray)):
             means_ax, diff_ax = ax
-            fig = means_ax.figure
+            fig = means_ax.figure  # type: ignore[assignment]
         else:
-            means_ax, diff_ax, fig = ax, None, ax.figure
+            means_ax, diff_ax, fig = ax, None, ax.figure  # type: ignore[assignment]
         self._means(means_ax)
         if diff_ax is not None:
             self._differences(diff_ax)
@@ -177,7 +177,7 @@ class ComparisonPlot:
         ax.axhline(0, color="black", lw=0.8)
         ax.set_xticks(positions, t["variant"], rotation=20, ha="right")
         ax.set_ylabel(f"{self.metric}: variant − base")
-        ax.set_title("paired difference from base, 95% CI (coloured: excludes 0)")
+        ax.set_title("variant − base (paired), 95% CI\norange: the CI excludes 0")
         ax.grid(axis="y", alpha=0.3)
 
 

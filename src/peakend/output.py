@@ -103,6 +103,9 @@ def write_run(result: RunResult, out_dir: str | Path, table_format: str = "parqu
     traces = result.traces_frame()
     if traces is not None:
         write_table(out / f"traces.{table_format}", traces)
+    for name, frame in (("periods.csv", result.periods_frame()), ("cohorts.csv", result.cohorts_frame())):
+        if frame is not None:
+            write_table(out / name, frame)
     header = (
         f"Resolved scenario written by peakend {__version__}; seed {result.scenario.run.seed}.\n"
         "Run it again with: peakend run resolved_config.toml"
@@ -114,13 +117,18 @@ def write_run(result: RunResult, out_dir: str | Path, table_format: str = "parqu
 
 
 def write_plots(result: RunResult, out: Path) -> list[Path]:
-    """PNG plots of a run: a customer's trace and remembered vs experienced utility."""
-    traces = result.traces_frame()
-    if traces is None or traces.empty:
-        return []
+    """PNG plots of a run: a customer's trace and remembered vs experienced utility, or
+    for a multi-period run the retention curve and profit per period."""
     import matplotlib
 
     matplotlib.use("Agg")
+    periods = result.periods_frame()
+    cohorts = result.cohorts_frame()
+    if periods is not None and cohorts is not None:
+        return _period_plots(result, periods, cohorts, out)
+    traces = result.traces_frame()
+    if traces is None or traces.empty:
+        return []
     from .plots import RememberedVsExperiencedPlot, TracePlot
 
     customers = result.replications[0].customers
@@ -137,6 +145,19 @@ def write_plots(result: RunResult, out: Path) -> list[Path]:
         customer, remembered = int(pick["customer"]), float(pick["remembered_utility"])
         displays.append(("trace.png", TracePlot.from_traces(traces, customer, 0, remembered)))
     return [_atomic_png(out / name, display.plot()) for name, display in displays]
+
+
+def _period_plots(
+    result: RunResult, periods: pd.DataFrame, cohorts: pd.DataFrame, out: Path
+) -> list[Path]:
+    from .plots import PeriodMetricPlot, RetentionCurvePlot
+
+    name = result.scenario.retention.period_name
+    return [
+        _atomic_png(out / "retention_curve.png", RetentionCurvePlot(cohorts, name).plot()),
+        _atomic_png(out / "profit.png", PeriodMetricPlot(periods, "profit", name).plot()),
+        _atomic_png(out / "visits.png", PeriodMetricPlot(periods, "visits", name).plot()),
+    ]
 
 
 def _atomic_png(path: Path, fig: Any) -> Path:

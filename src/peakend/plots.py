@@ -18,7 +18,13 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["RememberedVsExperiencedPlot", "TracePlot", "save_figure"]
+__all__ = [
+    "PeriodMetricPlot",
+    "RememberedVsExperiencedPlot",
+    "RetentionCurvePlot",
+    "TracePlot",
+    "save_figure",
+]
 
 KIND_COLOURS = {
     "wait": "#d95f02",
@@ -129,4 +135,60 @@ class RememberedVsExperiencedPlot:
         ax.set_xlabel("experienced utility (time average)")
         ax.set_ylabel("remembered utility (memory model)")
         ax.set_title("What customers remember vs what they lived through")
+        return fig
+
+
+def _band(frame: pd.DataFrame, x: str, y: str) -> pd.DataFrame:
+    """Mean and 95 % t-interval of ``y`` over replications, for each ``x``."""
+    from .stats import estimate
+
+    rows = []
+    for key, group in frame.groupby(x, sort=True):
+        est = estimate(group[y].to_numpy())
+        rows.append({x: key, "mean": est.mean, "low": est.ci_low, "high": est.ci_high})
+    return pd.DataFrame(rows)
+
+
+@dataclass(frozen=True)
+class RetentionCurvePlot:
+    """Share of the initial customers still active after each period, with a 95 % CI band."""
+
+    cohorts: pd.DataFrame
+    """A run's cohort table: replication, cohort, <period>, active_share."""
+    period_name: str = "period"
+
+    def plot(self, ax: Axes | None = None) -> Figure:
+        fig, ax = _axes(ax, (7, 4))
+        initial = self.cohorts[self.cohorts["cohort"] == 0]
+        band = _band(initial, self.period_name, "active_share")
+        ax.plot(band[self.period_name], band["mean"], marker="o", color="#1b9e77", label="initial customers")
+        ax.fill_between(band[self.period_name], band["low"], band["high"], alpha=0.25, color="#1b9e77",
+                        label="95% CI over replications")
+        ax.set_ylim(0, 1.02)
+        ax.set_xlabel(self.period_name)
+        ax.set_ylabel("share still a customer")
+        ax.set_title("Retention curve")
+        ax.legend(loc="lower left", fontsize=8)
+        return fig
+
+
+@dataclass(frozen=True)
+class PeriodMetricPlot:
+    """A per-period quantity (profit, visits, ...) with a 95 % CI band over replications."""
+
+    periods: pd.DataFrame
+    metric: str = "profit"
+    period_name: str = "period"
+
+    def plot(self, ax: Axes | None = None) -> Figure:
+        fig, ax = _axes(ax, (7, 4))
+        band = _band(self.periods, self.period_name, self.metric)
+        ax.plot(band[self.period_name], band["mean"], marker="o", color="#7570b3", label=self.metric)
+        ax.fill_between(band[self.period_name], band["low"], band["high"], alpha=0.25, color="#7570b3",
+                        label="95% CI over replications")
+        ax.axhline(0, color="black", lw=0.6)
+        ax.set_xlabel(self.period_name)
+        ax.set_ylabel(self.metric.replace("_", " "))
+        ax.set_title(f"{self.metric.replace('_', ' ').capitalize()} per {self.period_name}")
+        ax.legend(loc="best", fontsize=8)
         return fig

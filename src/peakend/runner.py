@@ -38,11 +38,17 @@ class ReplicationResult:
     contacts: pd.DataFrame
     seconds: float
     traces: pd.DataFrame | None = None
-    """Trace pieces of a sample of customers (experience model on)."""
+    """Trace pieces of a sample of customers (experience model on, single period)."""
+    periods: pd.DataFrame | None = None
+    """One row per period of a multi-period run."""
+    cohorts: pd.DataFrame | None = None
+    """Share of each acquisition cohort still active after each period."""
 
 
 def replicate(scenario: Scenario, replication: int) -> ReplicationResult:
-    """Simulate one replication and compute its metrics."""
+    """Simulate one replication (one day, or all periods) and compute its metrics."""
+    if scenario.retention.periods > 1:
+        return _replicate_periods(scenario, replication)
     started = time.perf_counter()
     output = simulate(scenario, replication)
     window = (scenario.run.warmup_minutes, scenario.horizon_minutes)
@@ -60,6 +66,34 @@ def replicate(scenario: Scenario, replication: int) -> ReplicationResult:
     contacts["segment"] = pd.Categorical.from_codes(contacts["segment"], segments)
     return ReplicationResult(
         replication, metrics, customers, contacts, time.perf_counter() - started, traces
+    )
+
+
+def _replicate_periods(scenario: Scenario, replication: int) -> ReplicationResult:
+    from .multiperiod import run_periods
+
+    started = time.perf_counter()
+    out = run_periods(scenario, replication)
+    segments = list(scenario.segments)
+    customers = out.visits
+    customers.insert(0, "replication", replication)
+    customers["segment"] = pd.Categorical.from_codes(customers["segment"], segments)
+    contacts = out.contacts
+    contacts.insert(0, "replication", replication)
+    contacts["segment"] = pd.Categorical.from_codes(contacts["segment"], segments)
+    periods = out.periods
+    periods.insert(0, "replication", replication)
+    cohorts = out.cohorts
+    cohorts.insert(0, "replication", replication)
+    return ReplicationResult(
+        replication,
+        out.metrics,
+        customers,
+        contacts,
+        time.perf_counter() - started,
+        None,
+        periods,
+        cohorts,
     )
 
 
@@ -110,6 +144,16 @@ class RunResult:
     def customers_frame(self) -> pd.DataFrame:
         """One row per customer per replication."""
         return pd.concat([rep.customers for rep in self.replications], ignore_index=True)
+
+    def periods_frame(self) -> pd.DataFrame | None:
+        """One row per period per replication (multi-period runs), or None."""
+        frames = [rep.periods for rep in self.replications if rep.periods is not None]
+        return pd.concat(frames, ignore_index=True) if frames else None
+
+    def cohorts_frame(self) -> pd.DataFrame | None:
+        """Cohort retention curves per replication (multi-period runs), or None."""
+        frames = [rep.cohorts for rep in self.replications if rep.cohorts is not None]
+        return pd.concat(frames, ignore_index=True) if frames else None
 
     def traces_frame(self) -> pd.DataFrame | None:
         """Trace pieces of the sampled customers of every replication, or None."""

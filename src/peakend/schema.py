@@ -21,6 +21,8 @@ __all__ = [
     "ChannelConfig",
     "ExperienceConfig",
     "RecoveryConfig",
+    "RetentionConfig",
+    "ReturnModelConfig",
     "ServicePolicyConfig",
     "PoolConfig",
     "RunConfig",
@@ -244,6 +246,79 @@ class ExperienceConfig(_Model):
         return spec
 
 
+class ReturnModelConfig(_Model):
+    """Probability that a customer comes back after a visit (logistic, anchored).
+
+    ``logit P = logit(baseline_retention) + utility_slope * (R - baseline_utility)
+    - effort_slope * effort + loyalty_bonus * [loyal or advocate]``: a customer who
+    remembers ``baseline_utility`` with no extra effort returns with probability
+    ``baseline_retention`` (MODEL.md section 5; both anchors are assumptions).
+    """
+
+    model: Literal["logistic"] = "logistic"
+    baseline_utility: float = Field(0.0, allow_inf_nan=False)
+    baseline_retention: float = Field(0.85, gt=0, lt=1)
+    utility_slope: float = Field(0.35, ge=0, allow_inf_nan=False, description="logit per point")
+    effort_slope: float = Field(0.4, ge=0, allow_inf_nan=False, description="logit per extra contact")
+    loyalty_bonus: float = Field(0.5, ge=0, allow_inf_nan=False)
+
+
+class RetentionConfig(_Model):
+    """The multi-period loop: return, expectations, loyalty, word of mouth, acquisition.
+
+    With ``periods = 1`` (default) a run is a single day and none of this applies.
+    With more, each period is one simulated day of the arrival profile; the
+    profile gives the time-of-day shape and period 0's expected load, and later
+    periods' load follows the active population (demand feedback).
+    """
+
+    periods: int = Field(1, ge=1, le=520)
+    period_name: str = Field("period", description="label for tables and plots, e.g. 'week'")
+    population: int = Field(
+        5000, ge=1, le=10_000_000, description="identified customers at the start"
+    )
+    returns: ReturnModelConfig = Field(default_factory=ReturnModelConfig)
+    background_churn: float = Field(
+        0.0, ge=0, lt=1, description="per period, customers who leave without a visit"
+    )
+    acquisition_per_period: float = Field(
+        0.0, ge=0, allow_inf_nan=False, description="new customers per period (Poisson mean)"
+    )
+    expectation_learning_rate: float = Field(
+        0.3, ge=0, le=1, description="reference points move this share towards what was experienced"
+    )
+    good_memory_threshold: float = Field(
+        1.0, allow_inf_nan=False, description="remembered utility at or above which a visit was good"
+    )
+    loyal_after: int = Field(3, ge=1, description="consecutive good visits to become loyal")
+    advocate_after: int = Field(5, ge=1, description="consecutive good visits to become an advocate")
+    satisfied_tell_mean: float = Field(
+        2.0, ge=0, allow_inf_nan=False, description="people a satisfied customer tells (Poisson mean)"
+    )
+    advocate_tell_mean: float = Field(5.0, ge=0, allow_inf_nan=False)
+    dissatisfied_tell_mean: float = Field(
+        9.0, ge=0, allow_inf_nan=False, description="survey folklore: 9-10 people"
+    )
+    referral_conversion: float = Field(
+        0.05, ge=0, le=1, description="share of people told good things who become customers"
+    )
+    deterrence_rate: float = Field(
+        0.02, ge=0, le=1, description="share of people told bad things who are lost as prospects"
+    )
+    discount_rate: float = Field(
+        0.002, ge=0, lt=1, description="per period, for customer lifetime value"
+    )
+
+    @model_validator(mode="after")
+    def _ordered_states(self) -> RetentionConfig:
+        if self.advocate_after < self.loyal_after:
+            raise _located(
+                ("retention", "advocate_after"),
+                f"must be >= loyal_after ({self.loyal_after}), got {self.advocate_after}",
+            )
+        return self
+
+
 class Scenario(_Model):
     """A complete, validated description of one service system."""
 
@@ -261,6 +336,7 @@ class Scenario(_Model):
     recovery: RecoveryConfig = Field(default_factory=RecoveryConfig)
     service: ServicePolicyConfig = Field(default_factory=ServicePolicyConfig)
     experience: ExperienceConfig = Field(default_factory=ExperienceConfig)
+    retention: RetentionConfig = Field(default_factory=RetentionConfig)
 
     @property
     def intervals(self) -> int:
@@ -301,6 +377,11 @@ class Scenario(_Model):
         if self.recovery.policy == "compensation" and self.recovery.compensation <= 0:
             raise _located(
                 ("recovery", "compensation"), "policy 'compensation' needs a compensation > 0"
+            )
+        if self.retention.periods > 1 and not self.experience.enabled:
+            raise _located(
+                ("retention", "periods"),
+                "the retention loop needs remembered utility: set experience.enabled = true",
             )
         if self.run.warmup_minutes >= self.horizon_minutes:
             raise _located(
@@ -350,5 +431,7 @@ def schema_defaults() -> dict[str, Any]:
             RecoveryConfig,
             ServicePolicyConfig,
             ExperienceConfig,
+            RetentionConfig,
+            ReturnModelConfig,
         )
     }

@@ -20,10 +20,10 @@ from .arrivals import ArrivalPlan, plan_arrivals
 from .journey import Customer, Outcome, journey
 from .process import start_journey
 from .records import ContactTable, CustomerTable
-from .experience import EPISODE_DTYPE, References, episodes_to_traces
+from .experience import EPISODE_DTYPE, References, episodes_to_traces, service_quality_of
 from .memory import memory_model_from_spec, summarize
-from .schema import Scenario, SegmentConfig
-from .trace import Traces
+from .schema import ExperienceConfig, Scenario, SegmentConfig
+from .trace import EpisodeKind, Traces
 from .staffing import Agent, Pool
 from .streams import RandomStreams
 
@@ -64,10 +64,22 @@ class ReplicationOutput:
 class Replication:
     """The SimPy world of one replication (environment, pools, streams, recorder)."""
 
-    def __init__(self, scenario: Scenario, replication: int = 0) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        replication: int = 0,
+        *,
+        stream_prefix: str = "",
+        arrivals: ArrivalPlan | None = None,
+        references: References | None = None,
+    ) -> None:
+        """``arrivals`` and ``references`` replace the drawn arrivals and the segment/channel
+        reference points (a multi-period run brings its own identified customers)."""
         self.scenario = scenario
         self.replication = replication
-        self.streams = RandomStreams(scenario.run.seed, replication)
+        self.streams = RandomStreams(scenario.run.seed, replication, stream_prefix)
+        self.given_arrivals = arrivals
+        self.given_references = references
         self.env = simpy.Environment()
         self.horizon = scenario.horizon_minutes
         self.window = (scenario.run.warmup_minutes, self.horizon)
@@ -130,7 +142,7 @@ class Replication:
     def plan(self) -> tuple[ArrivalPlan, np.ndarray, np.ndarray, np.ndarray]:
         """Arrivals plus each customer's channel, first-contact patience and work content."""
         sc = self.scenario
-        plan = plan_arrivals(
+        plan = self.given_arrivals or plan_arrivals(
             sc.arrivals.rate_per_hour,
             sc.arrivals.interval_minutes,
             [seg.share for seg in sc.segments.values()],
@@ -138,8 +150,10 @@ class Replication:
             self.streams.generator("segments"),
         )
         n = len(plan)
-        channel = choose(
-            [c.share for c in sc.channels.values()], self.streams.generator("channels"), n
+        channel = (
+            plan.channel
+            if plan.channel is not None
+            else choose([c.share for c in sc.channels.values()], self.streams.generator("channels"), n)
         )
         patience = np.empty(n)
         work = np.empty(n)
@@ -284,7 +298,9 @@ class Replication:
         customers = self.customers.build()
         traces = None
         if self.experience.enabled:
-            customers, traces = remember(customers, self.episodes, self.scenario)
+            customers, traces = remember(
+                customers, self.episodes, self.scenario, self.given_references
+            )
         return ReplicationOutput(
             replication=self.replication,
             contacts=self.contacts.build(),
@@ -325,12 +341,16 @@ def choose(shares: list[float], rng: np.random.Generator, n: int) -> np.ndarray:
 
 
 def remember(
-    customers: CustomerTable, episodes: list[tuple[Any, ...]], scenario: Scenario
+    customers: CustomerTable,
+    episodes: list[tuple[Any, ...]],
+    scenario: Scenario,
+    references: References | None = None,
 ) -> tuple[CustomerTable, Traces]:
     """Turn the episodes into traces and add each customer's memory of them to the table."""
     config = scenario.experience
     records = np.array(episodes, dtype=EPISODE_DTYPE)
-    traces = episodes_to_traces(records, customer_references(customers, scenario), config)
+    references = references or customer_references(customers, scenario)
+    traces = episodes_to_traces(records, references, config)
     summary = summarize(traces)
     remembered = memory_model_from_spec(config.memory).remember(traces)
     table = customers.with_columns(
@@ -341,8 +361,21 @@ def remember(
         end_utility=summary["end"],
         total_utility=summary["total"],
         experienced_minutes=summary["duration"],
+        service_quality=mean_service_quality(records, references, config, len(customers)),
     )
     return table, traces  # type: ignore[return-value]
+
+
+def mean_service_quality(
+    records: np.ndarray, references: References, config: ExperienceConfig, n: int
+) -> np.ndarray:
+    """Each customer's mean perceived service quality (NaN if never served)."""
+    services = records[records["kind"] == EpisodeKind.SERVICE]
+    quality = service_quality_of(services, references, config)
+    total = np.bincount(services["customer"], weights=quality, minlength=n)
+    count = np.bincount(services["customer"], minlength=n)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count > 0, total / np.maximum(count, 1), np.nan)
 
 
 def customer_references(customers: CustomerTable, scenario: Scenario) -> References:

@@ -19,19 +19,24 @@ __all__ = ["BlockStream", "RandomStreams"]
 
 
 class RandomStreams:
-    """Factory of named, independent generators for replication ``replication`` of ``seed``."""
+    """Factory of named, independent generators for replication ``replication`` of ``seed``.
 
-    def __init__(self, seed: int, replication: int = 0) -> None:
+    ``prefix`` namespaces the streams, e.g. ``"period 3/"`` for one period of a
+    multi-period run.
+    """
+
+    def __init__(self, seed: int, replication: int = 0, prefix: str = "") -> None:
         if seed < 0:
             raise ValueError(f"seed must be >= 0, got {seed}")
         if replication < 0:
             raise ValueError(f"replication must be >= 0, got {replication}")
         self.seed = seed
         self.replication = replication
+        self.prefix = prefix
 
     def seed_sequence(self, name: str) -> np.random.SeedSequence:
-        """The child SeedSequence of stream ``name``."""
-        key = zlib.crc32(name.encode("utf-8"))
+        """The child SeedSequence of stream ``name`` (after this factory's prefix)."""
+        key = zlib.crc32((self.prefix + name).encode("utf-8"))
         return np.random.SeedSequence(self.seed, spawn_key=(self.replication, key))
 
     def generator(self, name: str) -> np.random.Generator:
