@@ -96,6 +96,7 @@ CONFIDENCE_LEVEL = 0.95
 PLOT_METRIC_PREFERENCE = (
     "retention_rate",
     "profit",
+    "mean_remembered_utility",
     "service_level",
     "abandonment_rate",
     "mean_wait_minutes",

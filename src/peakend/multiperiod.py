@@ -182,7 +182,7 @@ def run_periods(scenario: Scenario, replication: int = 0) -> MultiPeriodOutput:
                 "extras_cost": metrics["extras_cost"],
                 "profit": revenue - costs,
                 "retention_rate": outcome["stayed"] / len(ids) if len(ids) else math.nan,
-                **{k: metrics[k] for k in _PERIOD_METRICS},
+                **{k: v for k, v in metrics.items() if k not in _TOTALS},
             }
         )
         visits.append(_visit_frame(day.customers, ids, period))
@@ -199,15 +199,8 @@ def run_periods(scenario: Scenario, replication: int = 0) -> MultiPeriodOutput:
     )
 
 
-_PERIOD_METRICS = (
-    "service_level",
-    "abandonment_rate",
-    "mean_wait_minutes",
-    "occupancy",
-    "mean_remembered_utility",
-    "share_bad_memory",
-    "mean_effort",
-)
+_TOTALS = ("customers", "recovery_cost", "extras_cost")
+"""Day metrics that the period table carries under other names or as money totals."""
 
 
 def _perception(scenario: Scenario) -> np.ndarray:
@@ -339,6 +332,10 @@ def _summary(periods: pd.DataFrame, population: Population, discount_rate: float
         "load_change": float(last / first) if first else math.nan,
         "initial_cohort_active_end": float(population.active[initial].mean()),
     }
-    for name in _PERIOD_METRICS:
-        summary[name] = float(periods[name].mean())
+    summary["recovery_cost"] = float(periods["recovery_cost"].sum())
+    summary["extras_cost"] = float(periods["extras_cost"].sum())
+    # Day metrics (service level, waits, memories ...) are averaged over the periods.
+    first_day_metric = list(periods.columns).index("retention_rate") + 1
+    for name in periods.columns[first_day_metric:]:
+        summary.setdefault(name, float(periods[name].mean()))
     return summary
