@@ -1,19 +1,79 @@
-"""peakend: customer journeys that are remembered, not averaged."""
+"""peakend: customer journeys that are remembered, not averaged.
+
+A SimPy model of service journeys (arrivals, queues, abandonment, service,
+failures, recovery) in which every customer remembers the journey through a
+memory model (peak-end and others) and decides from that memory whether to
+come back. The public API is listed in ``__all__``; everything the ``peakend``
+command does, a script can do with these names.
+"""
 
 __version__ = "0.1.0"
 
-from .config import ConfigError, load_scenario, scenario_from_dict
-from .runner import RunResult, run_scenario
+from .classics import cold_pressor, colonoscopy_trial, patients_a_and_b, recovery_paradox
+from .config import ConfigError, load_scenario, scale_staffing, scenario_from_dict
+from .erlang import ErlangA, ErlangC, agents_for_service_level, erlang_b, erlang_c
+from .memory import (
+    Blend,
+    End,
+    First,
+    LastEpisode,
+    Mean,
+    PeakEnd,
+    RecencyWeighted,
+    Total,
+    Trend,
+    WorstBestEnd,
+    available_memory_models,
+    memory_model_from_spec,
+    register_memory_model,
+)
+from .multiperiod import run_periods
+from .prospect import ValueFunction
+from .retention import LogisticReturn, Loyalty, register_return_model
+from .runner import RunResult, replicate, run_scenario
 from .schema import Scenario
 from .simulation import simulate
+from .trace import EpisodeKind, TraceBuilder, Traces
 
 __all__ = [
+    "Blend",
     "ConfigError",
+    "End",
+    "EpisodeKind",
+    "ErlangA",
+    "ErlangC",
+    "First",
+    "LastEpisode",
+    "LogisticReturn",
+    "Loyalty",
+    "Mean",
+    "PeakEnd",
+    "RecencyWeighted",
     "RunResult",
     "Scenario",
+    "Total",
+    "TraceBuilder",
+    "Traces",
+    "Trend",
+    "ValueFunction",
+    "WorstBestEnd",
     "__version__",
+    "agents_for_service_level",
+    "available_memory_models",
+    "cold_pressor",
+    "colonoscopy_trial",
+    "erlang_b",
+    "erlang_c",
     "load_scenario",
+    "memory_model_from_spec",
+    "patients_a_and_b",
+    "recovery_paradox",
+    "register_memory_model",
+    "register_return_model",
+    "replicate",
+    "run_periods",
     "run_scenario",
+    "scale_staffing",
     "scenario_from_dict",
     "simulate",
 ]

@@ -88,6 +88,11 @@ def main() -> None:
     show_default=True,
     help="File format of the per-customer and per-contact records.",
 )
+@click.option(
+    "--scale-staffing",
+    type=click.FloatRange(min=0),
+    help="Multiply every pool's staffing by this factor (rounded), e.g. 0.5 or 1.2.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
 @friendly_errors
 def run(
@@ -97,14 +102,18 @@ def run(
     out: Path | None,
     sets: tuple[str, ...],
     table_format: str,
+    scale_staffing: float | None,
     quiet: bool,
 ) -> None:
     """Run the scenario in CONFIG and print a summary with 95 % confidence intervals."""
+    from .config import scale_staffing as scaled
     from .output import write_run
     from .report import estimate_table
     from .runner import run_scenario
 
     scenario = load_scenario(config, _overrides(seed, replications, sets))
+    if scale_staffing is not None:
+        scenario = scaled(scenario, scale_staffing)
     console = _console(quiet)
     result = run_scenario(scenario)
     title = (

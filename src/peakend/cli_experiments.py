@@ -220,7 +220,7 @@ def _run_command(
     else:
         _print_sweep(console, result)
     plots = _write_plots(result, out)
-    console.print(f"results written to {out}/ ({len(plots)} plots in {out / 'plots'}/)")
+    console.print(f"results written to {out}/, plots: {', '.join(p.name for p in plots)}")
     _report_failures(result, out)
 
 

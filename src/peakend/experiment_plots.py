@@ -108,7 +108,7 @@ class SweepPlot:
             )
         if self.x_ticks is not None:
             ax.set_xticks(range(len(self.x_ticks)), self.x_ticks, rotation=20, ha="right")
-        ax.set_xlabel(self.x_name)
+        ax.set_xlabel(_axis_label(self.x_name))
         ax.set_ylabel(self.metric)
         ax.set_title(f"{self.metric} (mean, 95% CI band)")
         if any(curve.label for curve in self.curves):
@@ -179,6 +179,15 @@ class ComparisonPlot:
         ax.set_ylabel(f"{self.metric}: variant − base")
         ax.set_title("variant − base (paired), 95% CI\norange: the CI excludes 0")
         ax.grid(axis="y", alpha=0.3)
+
+
+def _axis_label(factor: str) -> str:
+    # "pools.agents.staffing*" scales the base value: say so on the axis.
+    if factor.endswith("*"):
+        return f"{factor[:-1]} (× base)"
+    if factor.endswith("+"):
+        return f"{factor[:-1]} (+ base)"
+    return factor
 
 
 def _errors(mean: pd.Series, low: pd.Series, high: pd.Series) -> np.ndarray:
