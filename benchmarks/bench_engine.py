@@ -56,7 +56,10 @@ def peakend_scenario(horizon: float, seed: int, experience: bool):  # type: igno
         "run": {"seed": seed, "replications": 1},
         "arrivals": {"interval_minutes": horizon, "rate_per_hour": [ARRIVAL_RATE * 60]},
         "segments": {
-            "all": {"share": 1.0, "patience": {"distribution": "exponential", "mean": MEAN_PATIENCE}}
+            "all": {
+                "share": 1.0,
+                "patience": {"distribution": "exponential", "mean": MEAN_PATIENCE},
+            }
         },
         "pools": {
             "agents": {
@@ -103,8 +106,10 @@ def main() -> None:
         for name, run in runs.items():
             rates[name] = max(rates[name], best_rate(run, args.horizon, 1))
     base = rates["bare SimPy M/M/c+M"]
-    print(f"scenario: M/M/{AGENTS}+M, arrivals {ARRIVAL_RATE}/min, service {MEAN_SERVICE} min, "
-          f"patience {MEAN_PATIENCE} min, horizon {args.horizon:g} min, best of {args.repeats}")
+    print(
+        f"scenario: M/M/{AGENTS}+M, arrivals {ARRIVAL_RATE}/min, service {MEAN_SERVICE} min, "
+        f"patience {MEAN_PATIENCE} min, horizon {args.horizon:g} min, best of {args.repeats}"
+    )
     for name, rate in rates.items():
         print(f"{name:30s} {rate:12,.0f} customers/s   {rate / base:5.2f}x")
 

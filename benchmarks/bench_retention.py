@@ -41,7 +41,9 @@ def main() -> None:
     weeks, n12 = visits_per_second(ROOT / "configs" / "contact_centre_12_weeks.toml", args.repeats)
     print(f"best of {args.repeats}, one replication each")
     print(f"single day  ({n1:6d} customer visits) {single:10,.0f} visits/s   1.00x")
-    print(f"12 weeks    ({n12:6d} customer visits) {weeks:10,.0f} visits/s   {weeks / single:4.2f}x")
+    print(
+        f"12 weeks    ({n12:6d} customer visits) {weeks:10,.0f} visits/s   {weeks / single:4.2f}x"
+    )
 
 
 if __name__ == "__main__":

@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from conftest import CONFIGS, ROOT
 from peakend.cli import main
+
+from conftest import CONFIGS, ROOT
 
 METRICS = (
     "customers",
@@ -52,11 +52,16 @@ def test_run_every_shipped_config(config, tmp_path):
 def test_same_seed_gives_identical_files(tmp_path):
     config = str(ROOT / "configs" / "contact_centre.toml")
     for name in ("a", "b"):
-        assert invoke("run", config, "-r", "2", "--seed", "5", "-o", str(tmp_path / name)).exit_code == 0
+        assert (
+            invoke("run", config, "-r", "2", "--seed", "5", "-o", str(tmp_path / name)).exit_code
+            == 0
+        )
     for file in ("summary.json", "customers.parquet", "contacts.parquet", "resolved_config.toml"):
         assert (tmp_path / "a" / file).read_bytes() == (tmp_path / "b" / file).read_bytes(), file
     invoke("run", config, "-r", "2", "--seed", "6", "-o", str(tmp_path / "c"))
-    assert (tmp_path / "a" / "summary.json").read_bytes() != (tmp_path / "c" / "summary.json").read_bytes()
+    assert (tmp_path / "a" / "summary.json").read_bytes() != (
+        tmp_path / "c" / "summary.json"
+    ).read_bytes()
 
 
 def test_csv_records(tmp_path):
@@ -110,8 +115,13 @@ def test_run_reports_memory_and_writes_plots(tmp_path):
     result = invoke("run", config, "-r", "3", "-o", str(tmp_path))
     assert result.exit_code == 0
     summary = json.loads((tmp_path / "summary.json").read_text())["metrics"]
-    for name in ("mean_remembered_utility", "mean_experienced_utility", "share_bad_memory",
-                 "mean_effort", "recovery_cost"):
+    for name in (
+        "mean_remembered_utility",
+        "mean_experienced_utility",
+        "share_bad_memory",
+        "mean_effort",
+        "recovery_cost",
+    ):
         assert summary[name]["ci_low"] <= summary[name]["mean"] <= summary[name]["ci_high"], name
     for png in ("trace.png", "remembered_vs_experienced.png"):
         assert (tmp_path / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -120,8 +130,9 @@ def test_run_reports_memory_and_writes_plots(tmp_path):
     assert {"u_start", "u_end", "kind"} <= set(traces)
 
 
-@pytest.mark.parametrize("path", sorted((ROOT / "experiments" / "classics").glob("*.toml")),
-                         ids=lambda p: p.stem)
+@pytest.mark.parametrize(
+    "path", sorted((ROOT / "experiments" / "classics").glob("*.toml")), ids=lambda p: p.stem
+)
 def test_classic_experiment_files(path):
     result = invoke("classic", str(path))
     assert result.exit_code == 0, result.output

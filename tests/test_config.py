@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CONFIGS, busy_day_data
 from peakend import ConfigError, load_scenario, scenario_from_dict
 from peakend.config import scenario_to_toml
+
+from conftest import CONFIGS, busy_day_data
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -82,7 +83,9 @@ def test_wrong_type(tmp_path):
 
 
 def test_out_of_range(tmp_path):
-    expect_error(tmp_path, MINIMAL + "absenteeism = 1.5\n", "pools.agents.absenteeism", "less than 1")
+    expect_error(
+        tmp_path, MINIMAL + "absenteeism = 1.5\n", "pools.agents.absenteeism", "less than 1"
+    )
 
 
 def test_negative_rate(tmp_path):

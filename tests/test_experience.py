@@ -7,7 +7,6 @@ import math
 import numpy as np
 import pytest
 
-from conftest import busy_day_data
 from peakend import ConfigError, scenario_from_dict, simulate
 from peakend.experience import (
     EPISODE_DTYPE,
@@ -19,6 +18,8 @@ from peakend.experience import (
 from peakend.schema import ExperienceConfig
 from peakend.trace import EpisodeKind
 
+from conftest import busy_day_data
+
 LAMBDA, EXP = 2.25, 0.88
 
 
@@ -28,7 +29,9 @@ def v(x: float) -> float:
 
 def one_customer(*episodes, expected_wait=2.0, perception=1.33, expected_quality=0.6):
     records = np.array([(0, *e) for e in episodes], dtype=EPISODE_DTYPE)
-    refs = References(np.array([expected_wait]), np.array([perception]), np.array([expected_quality]))
+    refs = References(
+        np.array([expected_wait]), np.array([perception]), np.array([expected_quality])
+    )
     return episodes_to_traces(records, refs, ExperienceConfig())
 
 
@@ -209,7 +212,9 @@ def test_memory_model_is_chosen_in_the_config():
         end.customers["remembered_utility"], end.customers["end_utility"], equal_nan=True
     )
     assert not np.allclose(
-        peak_end.customers["remembered_utility"], end.customers["remembered_utility"], equal_nan=True
+        peak_end.customers["remembered_utility"],
+        end.customers["remembered_utility"],
+        equal_nan=True,
     )
 
 

@@ -54,7 +54,9 @@ def test_return_model_is_anchored():
         np.array([Loyalty.NEW] * 4 + [Loyalty.LOYAL]),
     )
     assert r[0] < r[1] < r[2] and r[3] < r[1] < r[4]
-    assert model.probability(np.array([np.nan]), np.array([0]), np.array([0]))[0] == pytest.approx(0.7)
+    assert model.probability(np.array([np.nan]), np.array([0]), np.array([0]))[0] == pytest.approx(
+        0.7
+    )
 
 
 def test_return_model_rejects_bad_anchor():
@@ -107,11 +109,16 @@ def test_half_the_agents_means_fewer_returning_customers_and_less_load_later():
         retention.append(b.metrics["retention_rate"] - a.metrics["retention_rate"])
         late_visits.append(b.periods["visits"].iloc[4:].sum() - a.periods["visits"].iloc[4:].sum())
         returning.append(
-            b.periods["returning_visits"].iloc[1:].sum() - a.periods["returning_visits"].iloc[1:].sum()
+            b.periods["returning_visits"].iloc[1:].sum()
+            - a.periods["returning_visits"].iloc[1:].sum()
         )
         # Period 0 sees the same customers in both runs: the drop comes later.
         assert a.periods["visits"].iloc[0] == b.periods["visits"].iloc[0]
-    for name, diffs in (("retention", retention), ("late load", late_visits), ("returning", returning)):
+    for name, diffs in (
+        ("retention", retention),
+        ("late load", late_visits),
+        ("returning", returning),
+    ):
         est = estimate(diffs)
         assert est.ci_high < 0, (name, est)
 
@@ -164,9 +171,7 @@ def test_double_deviation_lowers_retention_and_recovery_does_not_raise_it():
 
 
 def test_rising_expectations():
-    out = run_periods(
-        small(periods=2, expectation_learning_rate=0.5, staffing=(10, 12, 14, 10)), 0
-    )
+    out = run_periods(small(periods=2, expectation_learning_rate=0.5, staffing=(10, 12, 14, 10)), 0)
     pop = out.population
     visited = pop.visits > 0
     # Good, fast service: expected quality rises and expected wait falls for visitors.
@@ -175,15 +180,21 @@ def test_rising_expectations():
     assert np.all(pop.expected_quality[~visited] == 0.6)
     # The same service, judged against the raised bar, is remembered worse.
     service = np.array([(0, EpisodeKind.SERVICE, 0.0, 4.0, 0.7, 0.0)], dtype=EPISODE_DTYPE)
-    before = episodes_to_traces(service, References(np.ones(1), np.ones(1), np.full(1, 0.6)), ExperienceConfig())
-    after = episodes_to_traces(service, References(np.ones(1), np.ones(1), np.full(1, 0.75)), ExperienceConfig())
+    before = episodes_to_traces(
+        service, References(np.ones(1), np.ones(1), np.full(1, 0.6)), ExperienceConfig()
+    )
+    after = episodes_to_traces(
+        service, References(np.ones(1), np.ones(1), np.full(1, 0.75)), ExperienceConfig()
+    )
     assert PeakEnd().remember(after)[0] < PeakEnd().remember(before)[0]
 
 
 def test_economics_add_up():
     out = run_periods(small(periods=3), 0)
     p = out.periods
-    assert np.allclose(p["profit"], p["revenue"] - p["staff_cost"] - p["recovery_cost"] - p["extras_cost"])
+    assert np.allclose(
+        p["profit"], p["revenue"] - p["staff_cost"] - p["recovery_cost"] - p["extras_cost"]
+    )
     assert out.metrics["profit"] == pytest.approx(p["profit"].sum())
     initial = out.population.acquired == 0
     assert out.metrics["clv"] == pytest.approx(out.population.value[initial].mean())

@@ -6,11 +6,12 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import busy_day_data
 from peakend import scenario_from_dict, simulate
 from peakend.journey import Outcome
 from peakend.simulation import Replication
 from peakend.staffing import present_agents
+
+from conftest import busy_day_data
 
 
 @st.composite

@@ -35,13 +35,17 @@ def test_check_detects_a_wrong_engine():
     rows = run_queue_case(wrong, replications=8, horizon=2000.0, warmup=200.0, seed=11)
     truth_13 = QueueCase("13 agents", 100 / 30, 3.0, 13).analytic()
     mislabelled = [
-        row.ci_low <= truth_13[row.metric] <= row.ci_high for row in rows if row.metric != "occupancy"
+        row.ci_low <= truth_13[row.metric] <= row.ci_high
+        for row in rows
+        if row.metric != "occupancy"
     ]
     assert not all(mislabelled)
 
 
 def test_mm1_sanity():
-    rows = run_queue_case(QueueCase("M/M/1", 0.8, 1.0, 1, threshold_minutes=1.0), 8, 8000.0, 800.0, 5)
+    rows = run_queue_case(
+        QueueCase("M/M/1", 0.8, 1.0, 1, threshold_minutes=1.0), 8, 8000.0, 800.0, 5
+    )
     by_metric = {row.metric: row for row in rows}
     assert by_metric["prob_wait"].analytic == pytest.approx(0.8)
     assert by_metric["mean_wait_minutes"].analytic == pytest.approx(4.0)

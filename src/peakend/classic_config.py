@@ -73,7 +73,11 @@ def classic_from_dict(data: Mapping[str, Any], source: str) -> Callable[[], Any]
     allowed = _keyword_parameters(function)
     for key, value in params.items():
         if key not in allowed:
-            options = sorted(allowed | {"experiment", "memory"} | ({"assumptions"} if assumptions_class else set()))
+            options = sorted(
+                allowed
+                | {"experiment", "memory"}
+                | ({"assumptions"} if assumptions_class else set())
+            )
             raise ConfigError(f"{source}: {key}: unknown key; allowed keys: {', '.join(options)}")
         kwargs[key] = value
 
@@ -94,9 +98,8 @@ def _assumptions(cls: type | None, table: Any, source: str) -> Any:
     fields = {field.name for field in dataclasses.fields(cls)}
     for key in table:
         if key not in fields:
-            raise ConfigError(
-                f"{source}: assumptions.{key}: unknown key; allowed keys: {', '.join(sorted(fields))}"
-            )
+            allowed = ", ".join(sorted(fields))
+            raise ConfigError(f"{source}: assumptions.{key}: unknown key; allowed keys: {allowed}")
     try:
         return cls(**table)
     except (TypeError, ValueError) as error:

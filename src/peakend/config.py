@@ -259,7 +259,9 @@ def scenario_to_toml(scenario: BaseModel, header: str = "") -> str:
     return comment + tomli_w.dumps(scenario_to_dict(scenario))
 
 
-def scale_staffing(scenario: Scenario, factor: float, pools: Iterable[str] | None = None) -> Scenario:
+def scale_staffing(
+    scenario: Scenario, factor: float, pools: Iterable[str] | None = None
+) -> Scenario:
     """A copy of ``scenario`` with every (or the named) pool's staffing times ``factor``, rounded.
 
     Never mutates ``scenario``. Raises ``ValueError`` for a negative factor or an

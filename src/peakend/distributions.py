@@ -62,7 +62,6 @@ class Exponential(_Base):
     distribution: Literal["exponential"] = "exponential"
     mean_minutes: float = Field(alias="mean", gt=0, allow_inf_nan=True)
 
-
     @property
     def mean(self) -> float:
         return self.mean_minutes
@@ -84,7 +83,6 @@ class Lognormal(_Base):
     mean_minutes: float = Field(alias="mean", gt=0, allow_inf_nan=False)
     cv: float = Field(gt=0, allow_inf_nan=False)
 
-
     @property
     def mean(self) -> float:
         return self.mean_minutes
@@ -105,7 +103,6 @@ class Gamma(_Base):
     distribution: Literal["gamma"] = "gamma"
     mean_minutes: float = Field(alias="mean", gt=0, allow_inf_nan=False)
     cv: float = Field(gt=0, allow_inf_nan=False)
-
 
     @property
     def mean(self) -> float:

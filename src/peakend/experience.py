@@ -36,10 +36,9 @@ RECOVERY, FAREWELL, DELIGHT (a = gain in points)
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
-
-from dataclasses import dataclass
 
 from .prospect import ValueFunction
 from .schema import ExperienceConfig
@@ -93,9 +92,10 @@ def service_quality(
     """
     result = np.asarray(resolved, dtype=float)
     weakest = np.minimum(np.minimum(result, warmth), timeliness)
-    quality = weakest_link_weight * weakest + (1 - weakest_link_weight) * (
-        result + warmth + timeliness
-    ) / 3
+    quality = (
+        weakest_link_weight * weakest
+        + (1 - weakest_link_weight) * (result + warmth + timeliness) / 3
+    )
     return float(quality) if quality.ndim == 0 else quality
 
 

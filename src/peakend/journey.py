@@ -98,9 +98,13 @@ def journey(rep: Replication, customer: Customer, patience: float, work: float) 
         customer.contacts += 1
         customer.pool = pool
         customer.contact_arrival = env.now
-        agent = pool.idle_agent() or (yield from wait_in_queue(rep, customer, pool, patience, on_hold))
+        agent = pool.idle_agent() or (
+            yield from wait_in_queue(rep, customer, pool, patience, on_hold)
+        )
         if agent is None:
-            retry_at = customer.gave_up_at + segment.retry_delay() if customer.will_retry else math.inf
+            retry_at = (
+                customer.gave_up_at + segment.retry_delay() if customer.will_retry else math.inf
+            )
             if retry_at >= rep.horizon:
                 customer.outcome = Outcome.ABANDONED
                 break
@@ -114,8 +118,13 @@ def journey(rep: Replication, customer: Customer, patience: float, work: float) 
             yield env.timeout(agent_minutes)
             pool.release(agent)
             rep.record_contact(
-                customer, pool, customer.contact_arrival, customer.service_start - customer.contact_arrival,
-                agent, customer.service_start, result is Served.RESOLVED,
+                customer,
+                pool,
+                customer.contact_arrival,
+                customer.service_start - customer.contact_arrival,
+                agent,
+                customer.service_start,
+                result is Served.RESOLVED,
             )
             if result is Served.RESOLVED:
                 customer.outcome = Outcome.RESOLVED
@@ -188,7 +197,9 @@ def begin_service(
         rep.emit((customer.id, SERVICE, start, work, agent.warmth, wait if felt_ok else -wait - 1))
     end = start + work
     if resolved:
-        return Served.RESOLVED, work + (closing(rep, customer, pool, agent, end) if rep.closing else 0.0)
+        return Served.RESOLVED, work + (
+            closing(rep, customer, pool, agent, end) if rep.closing else 0.0
+        )
     if seen:
         return Served.FAILED_SEEN, work + acknowledge_failure(rep, customer, pool, end)
     return Served.FAILED_UNSEEN, work

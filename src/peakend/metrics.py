@@ -127,9 +127,7 @@ def replication_metrics(
         "occupancy": (
             output.busy_minutes / output.available_minutes if output.available_minutes else math.nan
         ),
-        "first_contact_resolution": _share(
-            customers["first_contact_resolved"][first_answered]
-        ),
+        "first_contact_resolution": _share(customers["first_contact_resolved"][first_answered]),
         "resolution_rate": _share(customers["outcome"][counted] == Outcome.RESOLVED),
     }
 

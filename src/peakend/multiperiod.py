@@ -76,7 +76,9 @@ class Population:
     value: np.ndarray
 
     @classmethod
-    def new(cls, scenario: Scenario, size: int, period: int, rng: np.random.Generator) -> Population:
+    def new(
+        cls, scenario: Scenario, size: int, period: int, rng: np.random.Generator
+    ) -> Population:
         """``size`` new customers joining in ``period``, with their segment's expectations."""
         segments = list(scenario.segments.values())
         channels = list(scenario.channels.values())
@@ -84,8 +86,12 @@ class Population:
         channel = choose([c.share for c in channels], rng, size)
         wait_by = np.array(
             [
-                [c.expected_wait_minutes if c.expected_wait_minutes is not None else s.expected_wait_minutes
-                 for s in segments]
+                [
+                    c.expected_wait_minutes
+                    if c.expected_wait_minutes is not None
+                    else s.expected_wait_minutes
+                    for s in segments
+                ]
                 for c in channels
             ]
         )
@@ -127,7 +133,9 @@ def run_periods(scenario: Scenario, replication: int = 0) -> MultiPeriodOutput:
     """Run all periods of one replication of a multi-period scenario."""
     config = scenario.retention
     root = RandomStreams(scenario.run.seed, replication)
-    population = Population.new(scenario, config.population, 0, root.generator("population/initial"))
+    population = Population.new(
+        scenario, config.population, 0, root.generator("population/initial")
+    )
     p_contact = contact_probability(scenario)
     returns = return_model_from_config(config.returns)
     cost_of_staff = staff_cost(scenario)
@@ -138,27 +146,42 @@ def run_periods(scenario: Scenario, replication: int = 0) -> MultiPeriodOutput:
     referrals = deterred = 0
     for period in range(config.periods):
         draws = RandomStreams(scenario.run.seed, replication, f"population {period}/")
-        joining = max(0, int(draws.generator("acquisition").poisson(config.acquisition_per_period)) + referrals - deterred)
+        joining = max(
+            0,
+            int(draws.generator("acquisition").poisson(config.acquisition_per_period))
+            + referrals
+            - deterred,
+        )
         if period > 0 and joining:
-            population.extend(Population.new(scenario, joining, period, draws.generator("newcomers")))
+            population.extend(
+                Population.new(scenario, joining, period, draws.generator("newcomers"))
+            )
         active_start = int(population.active.sum())
         contacts = population.active & (
             (draws.generator("contact").random(len(population)) < p_contact)
             | (population.acquired == period) & (period > 0)
         )
-        ids, plan = _arrivals(scenario, population, np.flatnonzero(contacts), draws.generator("times"))
+        ids, plan = _arrivals(
+            scenario, population, np.flatnonzero(contacts), draws.generator("times")
+        )
         references = References(
             population.expected_wait[ids],
             _perception(scenario)[population.channel[ids]],
             population.expected_quality[ids],
         )
         day = Replication(
-            scenario, replication, stream_prefix=f"period {period}/", arrivals=plan, references=references
+            scenario,
+            replication,
+            stream_prefix=f"period {period}/",
+            arrivals=plan,
+            references=references,
         ).run()
         outcome = _after_visits(scenario, population, ids, day, period, returns, draws)
         referrals, deterred = outcome["referrals"], outcome["deterred"]
-        leaving = population.active & ~contacts & (
-            draws.generator("background").random(len(population)) < config.background_churn
+        leaving = (
+            population.active
+            & ~contacts
+            & (draws.generator("background").random(len(population)) < config.background_churn)
         )
         population.active[leaving] = False
         population.left[leaving] = period
@@ -206,8 +229,10 @@ _TOTALS = ("customers", "recovery_cost", "extras_cost")
 def _perception(scenario: Scenario) -> np.ndarray:
     exp = scenario.experience
     return np.array(
-        [exp.announced_wait_factor if c.announces_wait else exp.idle_wait_factor
-         for c in scenario.channels.values()]
+        [
+            exp.announced_wait_factor if c.announces_wait else exp.idle_wait_factor
+            for c in scenario.channels.values()
+        ]
     )
 
 
@@ -251,11 +276,21 @@ def _after_visits(
     population.visits[ids] += 1
     known = ~np.isnan(remembered)
     population.loyalty[ids[known]], population.streak[ids[known]] = next_loyalty(
-        population.loyalty[ids[known]], population.streak[ids[known]], remembered[known], good, bad, config
+        population.loyalty[ids[known]],
+        population.streak[ids[known]],
+        remembered[known],
+        good,
+        bad,
+        config,
     )
     _update_expectations(population, ids, customers, config.expectation_learning_rate)
     mouth = word_of_mouth(
-        remembered[known], population.loyalty[ids[known]], good, bad, config, draws.generator("word-of-mouth")
+        remembered[known],
+        population.loyalty[ids[known]],
+        good,
+        bad,
+        config,
+        draws.generator("word-of-mouth"),
     )
     served = np.isin(customers["outcome"], (Outcome.RESOLVED, Outcome.UNRESOLVED))
     value = np.array([s.value_per_visit for s in scenario.segments.values()])[customers["segment"]]
@@ -270,7 +305,9 @@ def _after_visits(
     }
 
 
-def _update_expectations(population: Population, ids: np.ndarray, customers: Any, rate: float) -> None:
+def _update_expectations(
+    population: Population, ids: np.ndarray, customers: Any, rate: float
+) -> None:
     """Rising expectations: reference points move towards what was experienced."""
     contacts = np.maximum(customers["contacts"], 1)
     wait_per_contact = customers["wait_minutes"] / contacts
@@ -313,7 +350,9 @@ def _cohorts(population: Population, period: int, period_name: str) -> list[dict
     return rows
 
 
-def _summary(periods: pd.DataFrame, population: Population, discount_rate: float) -> dict[str, float]:
+def _summary(
+    periods: pd.DataFrame, population: Population, discount_rate: float
+) -> dict[str, float]:
     """Replication metrics of a multi-period run (see the README's metric table)."""
     visits = periods["visits"].sum()
     initial = population.acquired == 0

@@ -25,7 +25,7 @@ from .runner import RunResult
 __all__ = ["atomic_write", "write_json", "write_run"]
 
 
-def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+def atomic_write(path: Path, write: Callable[[Path], object]) -> None:
     """Call ``write(tmp)`` on a temporary file next to ``path``, then rename it to ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
@@ -103,7 +103,10 @@ def write_run(result: RunResult, out_dir: str | Path, table_format: str = "parqu
     traces = result.traces_frame()
     if traces is not None:
         write_table(out / f"traces.{table_format}", traces)
-    for name, frame in (("periods.csv", result.periods_frame()), ("cohorts.csv", result.cohorts_frame())):
+    for name, frame in (
+        ("periods.csv", result.periods_frame()),
+        ("cohorts.csv", result.cohorts_frame()),
+    ):
         if frame is not None:
             write_table(out / name, frame)
     header = (
@@ -141,7 +144,9 @@ def write_plots(result: RunResult, out: Path) -> list[Path]:
         # The longest sampled story (most trace pieces), worst-remembered among equals.
         pieces = traces[traces["replication"] == 0].groupby("customer").size()
         sampled = sampled.assign(pieces=sampled["customer"].map(pieces))
-        pick = sampled.sort_values(["pieces", "remembered_utility"], ascending=[False, True]).iloc[0]
+        pick = sampled.sort_values(["pieces", "remembered_utility"], ascending=[False, True]).iloc[
+            0
+        ]
         customer, remembered = int(pick["customer"]), float(pick["remembered_utility"])
         displays.append(("trace.png", TracePlot.from_traces(traces, customer, 0, remembered)))
     return [_atomic_png(out / name, display.plot()) for name, display in displays]

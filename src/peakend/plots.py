@@ -69,7 +69,11 @@ class TracePlot:
 
     @classmethod
     def from_traces(
-        cls, traces: pd.DataFrame, customer: int, replication: int = 0, remembered: float | None = None
+        cls,
+        traces: pd.DataFrame,
+        customer: int,
+        replication: int = 0,
+        remembered: float | None = None,
     ) -> TracePlot:
         """Select one customer's pieces from a run's ``traces`` table."""
         mask = (traces["customer"] == customer) & (traces["replication"] == replication)
@@ -97,9 +101,13 @@ class TracePlot:
         ax.plot(t[worst], u[worst], "v", color="black", ms=11, label=f"worst {u[worst]:.2f}")
         end_t = t[len(p) * 2 - 1]
         end_u = p["u_end"].iloc[-1]
-        ax.plot(end_t, end_u, "s", mfc="none", mec="black", ms=11, mew=1.5, label=f"end {end_u:.2f}")
+        ax.plot(
+            end_t, end_u, "s", mfc="none", mec="black", ms=11, mew=1.5, label=f"end {end_u:.2f}"
+        )
         if self.remembered is not None:
-            ax.axhline(self.remembered, ls="--", color="grey", label=f"remembered {self.remembered:.2f}")
+            ax.axhline(
+                self.remembered, ls="--", color="grey", label=f"remembered {self.remembered:.2f}"
+            )
         ax.axhline(0, color="black", lw=0.6)
         for kind in dict.fromkeys(p["kind"].astype(str)):
             ax.plot([], [], color=KIND_COLOURS.get(kind, "#666666"), lw=2.5, label=kind)
@@ -130,7 +138,9 @@ class RememberedVsExperiencedPlot:
             fig.colorbar(points, ax=ax, label="effort (extra contacts + transfers)")
         if len(x):
             lo, hi = float(min(x.min(), y.min())), float(max(x.max(), y.max()))
-            ax.plot([lo, hi], [lo, hi], color="grey", lw=0.8, ls="--", label="remembered = experienced")
+            ax.plot(
+                [lo, hi], [lo, hi], color="grey", lw=0.8, ls="--", label="remembered = experienced"
+            )
             ax.legend(loc="upper left", fontsize=8)
         ax.set_xlabel("experienced utility (time average)")
         ax.set_ylabel("remembered utility (memory model)")
@@ -161,9 +171,21 @@ class RetentionCurvePlot:
         fig, ax = _axes(ax, (7, 4))
         initial = self.cohorts[self.cohorts["cohort"] == 0]
         band = _band(initial, self.period_name, "active_share")
-        ax.plot(band[self.period_name], band["mean"], marker="o", color="#1b9e77", label="initial customers")
-        ax.fill_between(band[self.period_name], band["low"], band["high"], alpha=0.25, color="#1b9e77",
-                        label="95% CI over replications")
+        ax.plot(
+            band[self.period_name],
+            band["mean"],
+            marker="o",
+            color="#1b9e77",
+            label="initial customers",
+        )
+        ax.fill_between(
+            band[self.period_name],
+            band["low"],
+            band["high"],
+            alpha=0.25,
+            color="#1b9e77",
+            label="95% CI over replications",
+        )
         ax.set_ylim(0, 1.02)
         ax.set_xlabel(self.period_name)
         ax.set_ylabel("share still a customer")
@@ -183,9 +205,17 @@ class PeriodMetricPlot:
     def plot(self, ax: Axes | None = None) -> Figure:
         fig, ax = _axes(ax, (7, 4))
         band = _band(self.periods, self.period_name, self.metric)
-        ax.plot(band[self.period_name], band["mean"], marker="o", color="#7570b3", label=self.metric)
-        ax.fill_between(band[self.period_name], band["low"], band["high"], alpha=0.25, color="#7570b3",
-                        label="95% CI over replications")
+        ax.plot(
+            band[self.period_name], band["mean"], marker="o", color="#7570b3", label=self.metric
+        )
+        ax.fill_between(
+            band[self.period_name],
+            band["low"],
+            band["high"],
+            alpha=0.25,
+            color="#7570b3",
+            label="95% CI over replications",
+        )
         ax.axhline(0, color="black", lw=0.6)
         ax.set_xlabel(self.period_name)
         ax.set_ylabel(self.metric.replace("_", " "))

@@ -8,12 +8,14 @@ there to Parquet or CSV.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 import numpy as np
 import pandas as pd
 
 __all__ = ["ContactTable", "CustomerTable", "Table", "TableBuilder"]
+
+T = TypeVar("T", bound="Table")
 
 
 @dataclass(frozen=True)
@@ -39,11 +41,11 @@ class Table:
         return frame
 
     @classmethod
-    def builder(cls) -> TableBuilder:
+    def builder(cls: type[T]) -> TableBuilder[T]:
         return TableBuilder(cls)
 
     @classmethod
-    def from_rows(cls, rows: list[tuple[Any, ...]]) -> Table:
+    def from_rows(cls: type[T], rows: list[tuple[Any, ...]]) -> T:
         """Columns from rows given as tuples in :attr:`COLUMNS` order, sorted by :attr:`SORT_BY`."""
         # A structured array converts a list of tuples fastest; then sort and split it.
         array = np.array(rows, dtype=list(cls.COLUMNS))
@@ -51,28 +53,28 @@ class Table:
         array = array[np.lexsort(keys)] if len(array) else array
         return cls({name: np.ascontiguousarray(array[name]) for name, _ in cls.COLUMNS})
 
-    def with_columns(self, **columns: np.ndarray) -> Table:
+    def with_columns(self: T, **columns: np.ndarray) -> T:
         """A copy with columns added or replaced."""
         merged = dict(self.columns)
         merged.update(columns)
         return type(self)(merged)
 
-    def select(self, mask: np.ndarray) -> Table:
+    def select(self: T, mask: np.ndarray) -> T:
         """Rows where ``mask`` is true."""
         return type(self)({name: values[mask] for name, values in self.columns.items()})
 
 
 @dataclass
-class TableBuilder:
+class TableBuilder(Generic[T]):
     """Collects rows as tuples in column order; ``build`` converts once."""
 
-    table: type[Table]
+    table: type[T]
     rows: list[tuple[Any, ...]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.append = self.rows.append
 
-    def build(self) -> Table:
+    def build(self) -> T:
         return self.table.from_rows(self.rows)
 
 

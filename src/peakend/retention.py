@@ -159,7 +159,11 @@ def word_of_mouth(
     tell_mean = np.where(
         bad,
         config.dissatisfied_tell_mean,
-        np.where(good & advocate, config.advocate_tell_mean, np.where(good, config.satisfied_tell_mean, 0.0)),
+        np.where(
+            good & advocate,
+            config.advocate_tell_mean,
+            np.where(good, config.satisfied_tell_mean, 0.0),
+        ),
     )
     told = rng.poisson(tell_mean)
     told_good = int(told[good].sum())

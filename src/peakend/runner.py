@@ -25,7 +25,9 @@ from .trace import EpisodeKind, Traces
 
 __all__ = ["ReplicationResult", "RunResult", "replicate", "run_scenario"]
 
-Mapper = Callable[[Callable[[int], "ReplicationResult"], Iterable[int]], Iterator["ReplicationResult"]]
+Mapper = Callable[
+    [Callable[[int], "ReplicationResult"], Iterable[int]], Iterator["ReplicationResult"]
+]
 
 
 @dataclass(frozen=True)

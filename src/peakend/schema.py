@@ -88,11 +88,11 @@ class SegmentConfig(_Model):
     expected_wait_minutes: float = Field(1.0, ge=0, allow_inf_nan=False)
     value_per_visit: float = Field(0.0, ge=0, allow_inf_nan=False)
     retry_probability: float = Field(0.0, ge=0, le=1)
-    retry_delay: Distribution = Field(default_factory=lambda: Exponential(mean=10.0))
+    retry_delay: Distribution = Field(default_factory=lambda: Exponential(mean_minutes=10.0))
     recontact_probability: float = Field(
         0.0, ge=0, le=1, description="an unresolved customer contacts again with this probability"
     )
-    recontact_delay: Distribution = Field(default_factory=lambda: Exponential(mean=60.0))
+    recontact_delay: Distribution = Field(default_factory=lambda: Exponential(mean_minutes=60.0))
     max_contacts: int = Field(
         5, ge=1, le=100, description="contacts (first, retries, repeats) a customer makes at most"
     )
@@ -100,7 +100,10 @@ class SegmentConfig(_Model):
         None, description="pool that takes this segment's contacts; default: the first pool"
     )
     expected_quality: float = Field(
-        0.6, ge=0, le=1, description="service quality (0-1) the customer expects: the reference point"
+        0.6,
+        ge=0,
+        le=1,
+        description="service quality (0-1) the customer expects: the reference point",
     )
     failure_severity: float = Field(
         4.0, ge=0, allow_inf_nan=False, description="size of an unresolved problem, utility points"
@@ -127,7 +130,7 @@ class PoolConfig(_Model):
     staffing: tuple[int, ...] = Field(
         min_length=1, description="agents scheduled in each arrival interval"
     )
-    service_time: Distribution = Field(default_factory=lambda: Exponential(mean=5.0))
+    service_time: Distribution = Field(default_factory=lambda: Exponential(mean_minutes=5.0))
     absenteeism: float = Field(
         0.0, ge=0, lt=1, description="probability that a rostered agent is absent all day"
     )
@@ -173,7 +176,7 @@ class RecoveryConfig(_Model):
     apology: bool = Field(False, description="apologise in addition to the policy's remedy")
     apology_minutes: float = Field(0.5, ge=0, allow_inf_nan=False)
     compensation: float = Field(0.0, ge=0, allow_inf_nan=False, description="coupon value, money")
-    callback_delay: Distribution = Field(default_factory=lambda: Exponential(mean=15.0))
+    callback_delay: Distribution = Field(default_factory=lambda: Exponential(mean_minutes=15.0))
     callback_pool: str | None = Field(None, description="default: the pool that failed")
     escalation_pool: str | None = None
 
@@ -206,7 +209,9 @@ class ExperienceConfig(_Model):
     announced_wait_factor: float = Field(
         0.9, gt=0, allow_inf_nan=False, description="explained waits feel shorter (Maister 1985)"
     )
-    wait_curve_pieces: int = Field(4, ge=1, le=64, description="linear pieces of a wait's loss curve")
+    wait_curve_pieces: int = Field(
+        4, ge=1, le=64, description="linear pieces of a wait's loss curve"
+    )
     service_scale: float = Field(
         5.0, ge=0, allow_inf_nan=False, description="points per unit of quality above expectation"
     )
@@ -230,7 +235,7 @@ class ExperienceConfig(_Model):
     )
     memory: dict[str, Any] = Field(
         default_factory=lambda: {"model": "peak_end"},
-        description="memory model spec, e.g. { model = \"end\", window_minutes = 3 }",
+        description='memory model spec, e.g. { model = "end", window_minutes = 3 }',
     )
     bad_memory_threshold: float = Field(-2.0, allow_inf_nan=False)
     trace_sample: int = Field(
@@ -259,7 +264,9 @@ class ReturnModelConfig(_Model):
     baseline_utility: float = Field(0.0, allow_inf_nan=False)
     baseline_retention: float = Field(0.85, gt=0, lt=1)
     utility_slope: float = Field(0.35, ge=0, allow_inf_nan=False, description="logit per point")
-    effort_slope: float = Field(0.4, ge=0, allow_inf_nan=False, description="logit per extra contact")
+    effort_slope: float = Field(
+        0.4, ge=0, allow_inf_nan=False, description="logit per extra contact"
+    )
     loyalty_bonus: float = Field(0.5, ge=0, allow_inf_nan=False)
 
 
@@ -288,12 +295,19 @@ class RetentionConfig(_Model):
         0.3, ge=0, le=1, description="reference points move this share towards what was experienced"
     )
     good_memory_threshold: float = Field(
-        1.0, allow_inf_nan=False, description="remembered utility at or above which a visit was good"
+        1.0,
+        allow_inf_nan=False,
+        description="remembered utility at or above which a visit was good",
     )
     loyal_after: int = Field(3, ge=1, description="consecutive good visits to become loyal")
-    advocate_after: int = Field(5, ge=1, description="consecutive good visits to become an advocate")
+    advocate_after: int = Field(
+        5, ge=1, description="consecutive good visits to become an advocate"
+    )
     satisfied_tell_mean: float = Field(
-        2.0, ge=0, allow_inf_nan=False, description="people a satisfied customer tells (Poisson mean)"
+        2.0,
+        ge=0,
+        allow_inf_nan=False,
+        description="people a satisfied customer tells (Poisson mean)",
     )
     advocate_tell_mean: float = Field(5.0, ge=0, allow_inf_nan=False)
     dissatisfied_tell_mean: float = Field(
@@ -396,7 +410,7 @@ class Scenario(_Model):
             raise _located(loc, f"unknown pool {pool!r}; allowed: {', '.join(self.pools)}")
 
     def entry_pool(self, segment: str, channel: str | None = None) -> str:
-        """Name of the pool that takes a contact: the channel's, else the segment's, else the first."""
+        """Pool that takes a contact: the channel's, else the segment's, else the first pool."""
         by_channel = self.channels[channel].entry_pool if channel is not None else None
         return by_channel or self.segments[segment].entry_pool or next(iter(self.pools))
 

@@ -8,7 +8,7 @@ give the same numbers byte for byte.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,15 +17,15 @@ import simpy
 from simpy.events import Event
 
 from .arrivals import ArrivalPlan, plan_arrivals
+from .experience import EPISODE_DTYPE, References, episodes_to_traces, service_quality_of
 from .journey import Customer, Outcome, journey
+from .memory import memory_model_from_spec, summarize
 from .process import start_journey
 from .records import ContactTable, CustomerTable
-from .experience import EPISODE_DTYPE, References, episodes_to_traces, service_quality_of
-from .memory import memory_model_from_spec, summarize
 from .schema import ExperienceConfig, Scenario, SegmentConfig
-from .trace import EpisodeKind, Traces
 from .staffing import Agent, Pool
 from .streams import RandomStreams
+from .trace import EpisodeKind, Traces
 
 __all__ = ["Replication", "ReplicationOutput", "simulate"]
 
@@ -85,10 +85,15 @@ class Replication:
         self.window = (scenario.run.warmup_minutes, self.horizon)
         self.pools = self._build_pools()
         self.pool_by_name = {pool.name: pool for pool in self.pools}
-        self.segments = [self._segment_runtime(name, cfg) for name, cfg in scenario.segments.items()]
+        self.segments = [
+            self._segment_runtime(name, cfg) for name, cfg in scenario.segments.items()
+        ]
         self.channels = list(scenario.channels.values())
         self.entry_pool = [
-            [self.pool_by_name[scenario.entry_pool(segment, channel)] for segment in scenario.segments]
+            [
+                self.pool_by_name[scenario.entry_pool(segment, channel)]
+                for segment in scenario.segments
+            ]
             for channel in scenario.channels
         ]
         self.experience = scenario.experience
@@ -96,7 +101,9 @@ class Replication:
         self.resolution_draw = streams.uniforms("resolution")
         self.late_notice_draw = streams.uniforms("late-notice")
         self.delight_draw = streams.uniforms("delight")
-        self.callback_delay = streams.block("callback-delay", scenario.recovery.callback_delay.sample)
+        self.callback_delay = streams.block(
+            "callback-delay", scenario.recovery.callback_delay.sample
+        )
         self.contacts = ContactTable.builder()
         self.customers = CustomerTable.builder()
         self.episodes: list[tuple[int, int, float, float, float, float]] = []
@@ -105,7 +112,7 @@ class Replication:
         self.active: dict[int, Customer] = {}
 
     def _build_pools(self) -> list[Pool]:
-        pools = []
+        pools: list[Pool] = []
         for name, cfg in self.scenario.pools.items():
             pool = Pool(
                 self.env,
@@ -116,9 +123,7 @@ class Replication:
                 self.streams.generator(f"agents:{name}"),
                 self.window,
             )
-            pool.work_draw = self.streams.block(
-                f"service-extra:{name}", cfg.service_time.sample
-            )
+            pool.work_draw = self.streams.block(f"service-extra:{name}", cfg.service_time.sample)
             pools.append(pool)
         return pools
 
@@ -153,7 +158,9 @@ class Replication:
         channel = (
             plan.channel
             if plan.channel is not None
-            else choose([c.share for c in sc.channels.values()], self.streams.generator("channels"), n)
+            else choose(
+                [c.share for c in sc.channels.values()], self.streams.generator("channels"), n
+            )
         )
         patience = np.empty(n)
         work = np.empty(n)
@@ -168,7 +175,9 @@ class Replication:
         entry_index = entry[channel, plan.segment]
         for pool in self.pools:
             mask = entry_index == pool.index
-            draws = pool.config.service_time.sample(self.streams.generator(f"service:{pool.name}"), n)
+            draws = pool.config.service_time.sample(
+                self.streams.generator(f"service:{pool.name}"), n
+            )
             work[mask] = draws[mask]
         return plan, channel, patience, work
 
@@ -225,7 +234,7 @@ class Replication:
         """Called by the journey at the end of each contact (served or abandoned)."""
         customer.wait_minutes += wait
         answered = agent is not None
-        if answered:
+        if agent is not None:
             if not customer.answered_once:
                 customer.answered_once = True
                 customer.first_resolved = resolved
@@ -321,7 +330,7 @@ class Replication:
         """
         give_up_by = float("inf") if self.scenario.run.drain else end
         for customer in list(self.active.values()):
-            if customer.queued:
+            if customer.queued and customer.pool is not None:
                 customer.queued = False
                 arrived = customer.contact_arrival
                 if math.isfinite(customer.deadline) and customer.deadline <= give_up_by:

@@ -17,7 +17,7 @@ instead (``join_queue(..., exact=True)``).
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -61,7 +61,10 @@ class Agent:
         self.served = 0
 
     def __repr__(self) -> str:
-        return f"Agent({self.pool.name}#{self.index}, warmth={self.warmth:.2f}, skill={self.skill:.2f})"
+        return (
+            f"Agent({self.pool.name}#{self.index}, "
+            f"warmth={self.warmth:.2f}, skill={self.skill:.2f})"
+        )
 
 
 def present_agents(staffing: Sequence[int], absent: np.ndarray) -> np.ndarray:
@@ -97,11 +100,15 @@ class Pool:
         self.capacity_log: list[tuple[float, int]] = []
         self.work_draw: Callable[[], float] = _no_work_draw
 
-    def _draw_agents(self, config: PoolConfig, roster: int, rng: np.random.Generator) -> list[Agent]:
+    def _draw_agents(
+        self, config: PoolConfig, roster: int, rng: np.random.Generator
+    ) -> list[Agent]:
         warmth = np.clip(rng.normal(config.warmth.mean, config.warmth.sd, roster), 0, 1)
         skill = np.clip(rng.normal(config.skill.mean, config.skill.sd, roster), 0, 1)
         resolve = np.clip(
-            config.first_contact_resolution + config.skill_effect * (skill - config.skill.mean), 0, 1
+            config.first_contact_resolution + config.skill_effect * (skill - config.skill.mean),
+            0,
+            1,
         )
         return [
             Agent(self, k, float(w), float(s), float(r))
@@ -110,7 +117,7 @@ class Pool:
 
     # -- shifts ---------------------------------------------------------------
 
-    def schedule(self, intervals: int) -> Iterator[Event]:
+    def schedule(self, intervals: int) -> Generator[Event, Any, None]:
         """SimPy process: apply the staffing of each interval at its start."""
         for i in range(intervals):
             self._set_shifts(self.config.staffing[i])
@@ -144,9 +151,10 @@ class Pool:
             return None
         agent = self.idle.popleft()
         now = agent.busy_since = self.env.now
+        idle_since: float = agent.idle_since  # type: ignore[assignment]  # idle agents have one
         # Close the idle spell inside the statistics window (inlined: hot path).
         self.idle_minutes += max(
-            0.0, min(now, self.window_end) - max(agent.idle_since, self.window_start)  # type: ignore[arg-type]
+            0.0, min(now, self.window_end) - max(idle_since, self.window_start)
         )
         agent.idle_since = None
         return agent
@@ -174,8 +182,9 @@ class Pool:
     def release(self, agent: Agent) -> None:
         """The agent has finished a service: serve the next customer, go idle or go home."""
         now = self.env.now
+        busy_since: float = agent.busy_since  # type: ignore[assignment]  # busy agents have one
         agent.busy_minutes += max(
-            0.0, min(now, self.window_end) - max(agent.busy_since, self.window_start)  # type: ignore[arg-type]
+            0.0, min(now, self.window_end) - max(busy_since, self.window_start)
         )
         agent.served += 1
         if not agent.on_shift:

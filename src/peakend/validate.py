@@ -64,7 +64,9 @@ class QueueCase:
             "occupancy": a.occupancy,
         }
 
-    def scenario_data(self, horizon: float, warmup: float, replications: int, seed: int) -> dict[str, Any]:
+    def scenario_data(
+        self, horizon: float, warmup: float, replications: int, seed: int
+    ) -> dict[str, Any]:
         patience: dict[str, Any] = (
             {"distribution": "fixed", "value": float("inf")}
             if self.mean_patience_minutes is None
@@ -85,7 +87,10 @@ class QueueCase:
             "pools": {
                 "agents": {
                     "staffing": [self.agents],
-                    "service_time": {"distribution": "exponential", "mean": self.mean_service_minutes},
+                    "service_time": {
+                        "distribution": "exponential",
+                        "mean": self.mean_service_minutes,
+                    },
                 }
             },
         }
@@ -123,8 +128,12 @@ class CheckRow:
 
     def cells(self) -> tuple[Any, ...]:
         return (
-            self.case, self.metric, self.analytic, self.simulated,
-            f"[{self.ci_low:.4g}, {self.ci_high:.4g}]", "ok" if self.passed else "FAIL",
+            self.case,
+            self.metric,
+            self.analytic,
+            self.simulated,
+            f"[{self.ci_low:.4g}, {self.ci_high:.4g}]",
+            "ok" if self.passed else "FAIL",
         )
 
 
@@ -148,7 +157,10 @@ def run_queue_case(
 
 
 def run_validation(
-    console: Console, quick: bool = False, seed: int = 2026, mapper: Callable[..., Any] | None = None
+    console: Console,
+    quick: bool = False,
+    seed: int = 2026,
+    mapper: Callable[..., Any] | None = None,
 ) -> bool:
     """Run all queueing and memory checks, print tables, return whether all passed."""
     replications, horizon = (6, 1500.0) if quick else (12, 6000.0)
