@@ -199,3 +199,26 @@ def test_economics_add_up():
     initial = out.population.acquired == 0
     assert out.metrics["clv"] == pytest.approx(out.population.value[initial].mean())
     assert out.metrics["clv"] <= 30.0 * 3
+
+
+def test_custom_return_model_from_config():
+    from dataclasses import dataclass
+
+    from peakend.retention import register_return_model, return_model_from_config
+
+    @register_return_model("always_back")
+    @dataclass(frozen=True)
+    class AlwaysBack(LogisticReturn):
+        def probability(self, remembered, effort, loyalty):
+            return np.ones(len(remembered))
+
+    scenario = small(periods=2, returns={"model": "always_back"})
+    assert isinstance(return_model_from_config(scenario.retention.returns), AlwaysBack)
+    assert run_periods(scenario, 0).metrics["retention_rate"] == 1.0
+
+
+def test_unknown_return_model_is_a_config_error():
+    from peakend import ConfigError
+
+    with pytest.raises(ConfigError, match="retention.returns.model.*registered: .*logistic"):
+        small(returns={"model": "logistc"})

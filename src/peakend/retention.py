@@ -23,6 +23,7 @@ Word of mouth
 
 from __future__ import annotations
 
+import importlib
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -107,11 +108,25 @@ def register_return_model(name: str) -> Callable[[type], type]:
     return decorate
 
 
+def return_model_class(name: str) -> Callable[..., ReturnModel]:
+    """The return model registered as ``name``, or imported from ``"module:Class"``."""
+    if ":" in name:
+        module, _, attribute = name.partition(":")
+        try:
+            return getattr(importlib.import_module(module), attribute)  # type: ignore[no-any-return]
+        except (ImportError, AttributeError) as error:
+            raise ValueError(f"cannot import return model {name!r}: {error}") from None
+    if name not in _RETURN_MODELS:
+        raise ValueError(
+            f"unknown return model {name!r}; registered: {', '.join(sorted(_RETURN_MODELS))}"
+        )
+    return _RETURN_MODELS[name]
+
+
 def return_model_from_config(config: ReturnModelConfig) -> ReturnModel:
-    """Build the configured return model."""
+    """Build the configured return model with the config's parameters."""
     params: dict[str, Any] = config.model_dump()
-    name = params.pop("model")
-    return _RETURN_MODELS[name](**params)
+    return return_model_class(params.pop("model"))(**params)
 
 
 def next_loyalty(

@@ -260,7 +260,11 @@ class ReturnModelConfig(_Model):
     ``baseline_retention`` (MODEL.md section 5; both anchors are assumptions).
     """
 
-    model: Literal["logistic"] = "logistic"
+    model: str = Field(
+        "logistic",
+        description="a registered return model (peakend.retention.register_return_model) or "
+        "'package.module:ClassName'; it is built with the parameters below",
+    )
     baseline_utility: float = Field(0.0, allow_inf_nan=False)
     baseline_retention: float = Field(0.85, gt=0, lt=1)
     utility_slope: float = Field(0.35, ge=0, allow_inf_nan=False, description="logit per point")
@@ -268,6 +272,14 @@ class ReturnModelConfig(_Model):
         0.4, ge=0, allow_inf_nan=False, description="logit per extra contact"
     )
     loyalty_bonus: float = Field(0.5, ge=0, allow_inf_nan=False)
+
+    @field_validator("model")
+    @classmethod
+    def _known_model(cls, name: str) -> str:
+        from .retention import return_model_class
+
+        return_model_class(name)  # raises ValueError listing the registered models
+        return name
 
 
 class RetentionConfig(_Model):
