@@ -76,10 +76,9 @@ class Exponential(_Base):
         return rng.exponential(self.mean_minutes, size)
 
 
-class Lognormal(_Base):
-    """Lognormal distribution parameterised by its mean and coefficient of variation."""
+class _MeanCV(_Base):
+    """A positive distribution given by its mean and coefficient of variation."""
 
-    distribution: Literal["lognormal"] = "lognormal"
     mean_minutes: float = Field(alias="mean", gt=0, allow_inf_nan=False)
     cv: float = Field(gt=0, allow_inf_nan=False)
 
@@ -90,6 +89,12 @@ class Lognormal(_Base):
     @property
     def variance(self) -> float:
         return (self.cv * self.mean_minutes) ** 2
+
+
+class Lognormal(_MeanCV):
+    """Lognormal distribution parameterised by its mean and coefficient of variation."""
+
+    distribution: Literal["lognormal"] = "lognormal"
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         sigma2 = math.log1p(self.cv**2)
@@ -97,20 +102,10 @@ class Lognormal(_Base):
         return rng.lognormal(mu, math.sqrt(sigma2), size)
 
 
-class Gamma(_Base):
+class Gamma(_MeanCV):
     """Gamma distribution parameterised by its mean and coefficient of variation."""
 
     distribution: Literal["gamma"] = "gamma"
-    mean_minutes: float = Field(alias="mean", gt=0, allow_inf_nan=False)
-    cv: float = Field(gt=0, allow_inf_nan=False)
-
-    @property
-    def mean(self) -> float:
-        return self.mean_minutes
-
-    @property
-    def variance(self) -> float:
-        return (self.cv * self.mean_minutes) ** 2
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         shape = 1.0 / self.cv**2

@@ -41,7 +41,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .prospect import ValueFunction
-from .schema import ExperienceConfig
+from .schema import ExperienceConfig, Scenario
 from .trace import EpisodeKind, Traces
 
 __all__ = [
@@ -75,6 +75,36 @@ class References:
     wait_perception: np.ndarray
     """Factor on elapsed wait: > 1 for idle waits, < 1 for announced ones."""
     expected_quality: np.ndarray
+
+    @classmethod
+    def of(cls, scenario: Scenario, channel: np.ndarray, segment: np.ndarray) -> References:
+        """The scenario's reference points for customers of these channels and segments.
+
+        The expected wait is the channel's if it sets one, else the segment's; the
+        perception factor follows whether the channel announces waits.
+        """
+        segments = list(scenario.segments.values())
+        channels = list(scenario.channels.values())
+        exp = scenario.experience
+        expected = np.array(
+            [
+                [
+                    c.expected_wait_minutes
+                    if c.expected_wait_minutes is not None
+                    else s.expected_wait_minutes
+                    for s in segments
+                ]
+                for c in channels
+            ]
+        )
+        perception = np.array(
+            [
+                exp.announced_wait_factor if c.announces_wait else exp.idle_wait_factor
+                for c in channels
+            ]
+        )
+        quality = np.array([s.expected_quality for s in segments])
+        return cls(expected[channel, segment], perception[channel], quality[segment])
 
 
 def service_quality(

@@ -43,6 +43,7 @@ import math
 import numpy as np
 
 from .journey import Outcome
+from .records import Table
 from .simulation import ReplicationOutput
 
 __all__ = ["EXPERIENCE_METRICS", "QUEUE_METRICS", "experience_metrics", "replication_metrics"]
@@ -78,9 +79,7 @@ def experience_metrics(
 ) -> dict[str, float]:
     """Memory, effort and recovery-cost metrics of one replication."""
     customers = output.customers
-    counted = (customers["arrival_minutes"] >= warmup_minutes) & (
-        customers["arrival_minutes"] < horizon_minutes
-    )
+    counted = _arrived_between(customers, warmup_minutes, horizon_minutes)
     remembered = customers["remembered_utility"][counted]
     has_trace = ~np.isnan(remembered)
     return {
@@ -95,6 +94,12 @@ def experience_metrics(
     }
 
 
+def _arrived_between(table: Table, start: float, end: float) -> np.ndarray:
+    """Rows whose arrival lies in the statistics window ``[start, end)``."""
+    arrival = table["arrival_minutes"]
+    return (arrival >= start) & (arrival < end)
+
+
 def _nanmean(values: np.ndarray) -> float:
     finite = values[~np.isnan(values)]
     return float(finite.mean()) if len(finite) else math.nan
@@ -105,16 +110,12 @@ def replication_metrics(
 ) -> dict[str, float]:
     """The queue metrics of one replication (see the module docstring)."""
     contacts = output.contacts
-    in_window = (contacts["arrival_minutes"] >= warmup_minutes) & (
-        contacts["arrival_minutes"] < horizon_minutes
-    )
+    in_window = _arrived_between(contacts, warmup_minutes, horizon_minutes)
     wait = contacts["wait_minutes"][in_window]
     answered = contacts["answered"][in_window]
     abandoned = contacts["abandoned"][in_window]
     customers = output.customers
-    counted = (customers["arrival_minutes"] >= warmup_minutes) & (
-        customers["arrival_minutes"] < horizon_minutes
-    )
+    counted = _arrived_between(customers, warmup_minutes, horizon_minutes)
     first_answered = counted & ~np.isnan(customers["service_start_minutes"])
     return {
         "customers": float(counted.sum()),

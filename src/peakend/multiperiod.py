@@ -80,27 +80,15 @@ class Population:
         cls, scenario: Scenario, size: int, period: int, rng: np.random.Generator
     ) -> Population:
         """``size`` new customers joining in ``period``, with their segment's expectations."""
-        segments = list(scenario.segments.values())
-        channels = list(scenario.channels.values())
-        segment = choose([s.share for s in segments], rng, size)
-        channel = choose([c.share for c in channels], rng, size)
-        wait_by = np.array(
-            [
-                [
-                    c.expected_wait_minutes
-                    if c.expected_wait_minutes is not None
-                    else s.expected_wait_minutes
-                    for s in segments
-                ]
-                for c in channels
-            ]
-        )
+        segment = choose([s.share for s in scenario.segments.values()], rng, size)
+        channel = choose([c.share for c in scenario.channels.values()], rng, size)
+        references = References.of(scenario, channel, segment)
         return cls(
             segment=segment,
             channel=channel,
             acquired=np.full(size, period),
-            expected_wait=wait_by[channel, segment].astype(float),
-            expected_quality=np.array([s.expected_quality for s in segments])[segment],
+            expected_wait=references.expected_wait_minutes.astype(float),
+            expected_quality=references.expected_quality.astype(float),
             active=np.ones(size, dtype=bool),
             left=np.full(size, -1),
             loyalty=np.full(size, Loyalty.NEW, dtype=np.int8),
@@ -164,9 +152,12 @@ def run_periods(scenario: Scenario, replication: int = 0) -> MultiPeriodOutput:
         ids, plan = _arrivals(
             scenario, population, np.flatnonzero(contacts), draws.generator("times")
         )
+        scenario_references = References.of(
+            scenario, population.channel[ids], population.segment[ids]
+        )
         references = References(
             population.expected_wait[ids],
-            _perception(scenario)[population.channel[ids]],
+            scenario_references.wait_perception,
             population.expected_quality[ids],
         )
         day = Replication(
@@ -224,16 +215,6 @@ def run_periods(scenario: Scenario, replication: int = 0) -> MultiPeriodOutput:
 
 _TOTALS = ("customers", "recovery_cost", "extras_cost")
 """Day metrics that the period table carries under other names or as money totals."""
-
-
-def _perception(scenario: Scenario) -> np.ndarray:
-    exp = scenario.experience
-    return np.array(
-        [
-            exp.announced_wait_factor if c.announces_wait else exp.idle_wait_factor
-            for c in scenario.channels.values()
-        ]
-    )
 
 
 def _arrivals(

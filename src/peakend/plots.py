@@ -159,6 +159,18 @@ def _band(frame: pd.DataFrame, x: str, y: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _plot_band(ax: Axes, band: pd.DataFrame, x: str, colour: str, label: str) -> None:
+    ax.plot(band[x], band["mean"], marker="o", color=colour, label=label)
+    ax.fill_between(
+        band[x],
+        band["low"],
+        band["high"],
+        alpha=0.25,
+        color=colour,
+        label="95% CI over replications",
+    )
+
+
 @dataclass(frozen=True)
 class RetentionCurvePlot:
     """Share of the initial customers still active after each period, with a 95 % CI band."""
@@ -171,21 +183,7 @@ class RetentionCurvePlot:
         fig, ax = _axes(ax, (7, 4))
         initial = self.cohorts[self.cohorts["cohort"] == 0]
         band = _band(initial, self.period_name, "active_share")
-        ax.plot(
-            band[self.period_name],
-            band["mean"],
-            marker="o",
-            color="#1b9e77",
-            label="initial customers",
-        )
-        ax.fill_between(
-            band[self.period_name],
-            band["low"],
-            band["high"],
-            alpha=0.25,
-            color="#1b9e77",
-            label="95% CI over replications",
-        )
+        _plot_band(ax, band, self.period_name, "#1b9e77", "initial customers")
         ax.set_ylim(0, 1.02)
         ax.set_xlabel(self.period_name)
         ax.set_ylabel("share still a customer")
@@ -205,20 +203,11 @@ class PeriodMetricPlot:
     def plot(self, ax: Axes | None = None) -> Figure:
         fig, ax = _axes(ax, (7, 4))
         band = _band(self.periods, self.period_name, self.metric)
-        ax.plot(
-            band[self.period_name], band["mean"], marker="o", color="#7570b3", label=self.metric
-        )
-        ax.fill_between(
-            band[self.period_name],
-            band["low"],
-            band["high"],
-            alpha=0.25,
-            color="#7570b3",
-            label="95% CI over replications",
-        )
+        label = self.metric.replace("_", " ")
+        _plot_band(ax, band, self.period_name, "#7570b3", label)
         ax.axhline(0, color="black", lw=0.6)
         ax.set_xlabel(self.period_name)
-        ax.set_ylabel(self.metric.replace("_", " "))
-        ax.set_title(f"{self.metric.replace('_', ' ').capitalize()} per {self.period_name}")
+        ax.set_ylabel(label)
+        ax.set_title(f"{label.capitalize()} per {self.period_name}")
         ax.legend(loc="best", fontsize=8)
         return fig

@@ -358,7 +358,7 @@ def remember(
     """Turn the episodes into traces and add each customer's memory of them to the table."""
     config = scenario.experience
     records = np.array(episodes, dtype=EPISODE_DTYPE)
-    references = references or customer_references(customers, scenario)
+    references = references or References.of(scenario, customers["channel"], customers["segment"])
     traces = episodes_to_traces(records, references, config)
     summary = summarize(traces)
     remembered = memory_model_from_spec(config.memory).remember(traces)
@@ -385,30 +385,6 @@ def mean_service_quality(
     count = np.bincount(services["customer"], minlength=n)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(count > 0, total / np.maximum(count, 1), np.nan)
-
-
-def customer_references(customers: CustomerTable, scenario: Scenario) -> References:
-    """Each customer's expected wait, wait perception and expected quality."""
-    segments = list(scenario.segments.values())
-    channels = list(scenario.channels.values())
-    exp = scenario.experience
-    expected = np.array(
-        [
-            [
-                c.expected_wait_minutes
-                if c.expected_wait_minutes is not None
-                else s.expected_wait_minutes
-                for s in segments
-            ]
-            for c in channels
-        ]
-    )
-    perception = np.array(
-        [exp.announced_wait_factor if c.announces_wait else exp.idle_wait_factor for c in channels]
-    )
-    quality = np.array([s.expected_quality for s in segments])
-    channel, segment = customers["channel"], customers["segment"]
-    return References(expected[channel, segment], perception[channel], quality[segment])
 
 
 def simulate(scenario: Scenario, replication: int = 0) -> ReplicationOutput:
