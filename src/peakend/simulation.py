@@ -7,6 +7,7 @@ give the same numbers byte for byte.
 
 from __future__ import annotations
 
+import gc
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -288,7 +289,23 @@ class Replication:
     # -- running --------------------------------------------------------------
 
     def run(self) -> ReplicationOutput:
-        """Run the replication to the horizon (and drain, if configured)."""
+        """Run the replication to the horizon (and drain, if configured).
+
+        Python's cyclic garbage collector is paused while the replication runs: the
+        run allocates hundreds of thousands of small record tuples that live until
+        its end, and the collector would scan them again and again (about a third of
+        the run time) without ever finding garbage among them. The previous state is
+        restored afterwards, also on error.
+        """
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            return self._run()
+        finally:
+            if collecting:
+                gc.enable()
+
+    def _run(self) -> ReplicationOutput:
         plan, channel, patience, work = self.plan()
         env = self.env
         for pool in self.pools:
