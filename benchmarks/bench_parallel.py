@@ -1,6 +1,6 @@
 """Parallel speed-up: one 20-replication run serially, on a process pool and on Dask local.
 
-    .venv/bin/python benchmarks/bench_parallel.py [--replications 20] [--workers 2] [--scale 40]
+    .venv/bin/python benchmarks/bench_parallel.py [-r 20] [--workers 2] [--scale 40] [--repeat 1]
 
 The scenario is ``configs/contact_centre.toml`` made ``--scale`` times bigger
 (arrival rates × scale, agents × 0.9 scale, seniors × scale) so that one
@@ -17,7 +17,11 @@ from __future__ import annotations
 
 import argparse
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+
+import pandas as pd
 
 from peakend.config import load_toml, scenario_from_dict
 from peakend.executors import DaskExecutor, Executor, ProcessExecutor, SerialExecutor
@@ -42,9 +46,11 @@ def _spin(iterations: int) -> float:
 def parallel_capacity(workers: int, iterations: int = 5_000_000) -> float:
     """Cores' worth of CPU that ``workers`` busy processes get now (``workers`` on an idle
     machine; less when other jobs or the host's neighbours compete for the cores)."""
-    with ProcessExecutor(workers) as executor:
+    # 'spawn', not the default fork server: starting that here would hide its start-up
+    # cost from the process-pool run measured afterwards.
+    with ProcessExecutor(workers, start_method="spawn") as executor:
         list(executor.map(_noop, range(workers)))
-        alone = min(executor.map(_spin, [iterations]))
+        (alone,) = executor.map(_spin, [iterations])
         started = time.perf_counter()
         list(executor.map(_spin, [iterations] * workers))
         together = time.perf_counter() - started
@@ -61,17 +67,31 @@ def scaled_scenario(scale: float) -> Scenario:
     return scenario_from_dict(data, str(path), resolve_overrides(data, overrides, str(path)))
 
 
+@dataclass(frozen=True)
+class Timing:
+    """One timed run: total seconds (with start-up), start-up seconds, mean replication seconds."""
+
+    total: float
+    startup: float
+    replication: float
+
+    @property
+    def work(self) -> float:
+        return self.total - self.startup
+
+
 def timed_run(
     executor: Executor, scenario: Scenario, replications: int
-) -> tuple[RunResult, float, float]:
-    """Run inside ``executor``; return the result, start-up seconds and total seconds."""
+) -> tuple[RunResult, Timing]:
+    """Run inside a fresh ``executor``, timing its start-up separately."""
     started = time.perf_counter()
     with executor:
         list(executor.map(_noop, range(executor.workers)))  # start every worker
         ready = time.perf_counter()
         result = run_scenario(scenario, replications, mapper=executor.map)
         finished = time.perf_counter()
-    return result, ready - started, finished - started
+    mean = sum(rep.seconds for rep in result.replications) / len(result.replications)
+    return result, Timing(finished - started, ready - started, mean)
 
 
 def main() -> None:
@@ -79,47 +99,55 @@ def main() -> None:
     parser.add_argument("--replications", "-r", type=int, default=20)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--scale", type=float, default=40.0)
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="rounds; the best time of each executor is kept"
+    )
     args = parser.parse_args()
 
     scenario = scaled_scenario(args.scale)
-    executors: list[tuple[str, Executor]] = [
-        ("serial", SerialExecutor()),
-        (f"processes ({args.workers} workers)", ProcessExecutor(args.workers)),
-        (f"dask local ({args.workers} workers)", DaskExecutor("local", args.workers)),
-    ]
+    makers: dict[str, Callable[[], Executor]] = {
+        "serial": SerialExecutor,
+        "processes": lambda: ProcessExecutor(args.workers),
+        "dask local": lambda: DaskExecutor("local", args.workers),
+    }
     print(
         f"{args.replications} replications of contact_centre × {args.scale:g} "
-        f"(~{scenario_customers(scenario):,.0f} customers a day)"
+        f"(~{scenario_customers(scenario):,.0f} customers a day), {args.workers} workers"
     )
     capacity = parallel_capacity(args.workers)
     print(f"CPU available to {args.workers} busy processes: {capacity:.2f} cores")
-    rows = []
-    for name, executor in executors:
-        result, startup, total = timed_run(executor, scenario, args.replications)
-        rows.append((name, result, startup, total))
-        print(f"  {name:<26} {total:7.2f} s  (start-up {startup:5.2f} s)", flush=True)
-
-    serial_total = rows[0][3]
-    process_total, dask_total = rows[1][3], rows[2][3]
-    per_replication = serial_total / args.replications
-    print(f"one replication: {per_replication:.2f} s serially")
-    print(f"speed-up, processes vs serial:  {serial_total / process_total:.2f}x")
-    print(
-        f"speed-up, processes vs serial without start-up: "
-        f"{serial_total / (process_total - rows[1][2]):.2f}x"
-    )
-    print(f"speed-up, dask local vs serial: {serial_total / dask_total:.2f}x")
-    print(
-        f"dask local overhead vs processes: {dask_total - process_total:+.2f} s "
-        f"({dask_total / process_total:.2f}x the time; start-up {rows[2][2]:.2f} s "
-        f"vs {rows[1][2]:.2f} s)"
-    )
+    timings: dict[str, list[Timing]] = {name: [] for name in makers}
+    metrics: dict[str, pd.DataFrame] = {}
+    for round_number in range(1, args.repeat + 1):
+        parts = []
+        for name, make in makers.items():
+            result, timing = timed_run(make(), scenario, args.replications)
+            timings[name].append(timing)
+            metrics.setdefault(name, result.metrics_frame())
+            parts.append(f"{name} {timing.total:.2f} s (start-up {timing.startup:.2f} s)")
+        print(f"round {round_number}: " + "; ".join(parts), flush=True)
     capacity_after = parallel_capacity(args.workers)
     print(f"CPU available to {args.workers} busy processes afterwards: {capacity_after:.2f} cores")
+
+    best = {name: min(runs, key=lambda t: t.total) for name, runs in timings.items()}
+    serial, processes, dask = best["serial"], best["processes"], best["dask local"]
+    label = "best of " + str(args.repeat) if args.repeat > 1 else "times"
+    print(f"{label} (one replication takes {serial.replication:.2f} s serially):")
+    for name, timing in best.items():
+        print(
+            f"  {name:<11} {timing.total:6.2f} s  start-up {timing.startup:4.2f} s  "
+            f"{timing.replication:.2f} s per replication  "
+            f"speed-up {serial.total / timing.total:.2f}x "
+            f"({serial.total / timing.work:.2f}x without start-up)"
+        )
+    print(
+        f"dask local vs processes: {dask.total - processes.total:+.2f} s "
+        f"({dask.total / processes.total:.2f}x the time)"
+    )
     if min(capacity, capacity_after) < 0.95 * args.workers:
-        print("  (other load on the machine: the speed-ups above are bounded by this)")
-    reference = rows[0][1].metrics_frame()
-    identical = all(row[1].metrics_frame().equals(reference) for row in rows[1:])
+        print("  (other load on the machine: speed-ups are bounded by the CPU available)")
+    reference = metrics["serial"]
+    identical = all(frame.equals(reference) for frame in metrics.values())
     print(f"identical metrics across the three executors: {identical}")
     if not identical:
         raise SystemExit(1)

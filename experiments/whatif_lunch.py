@@ -35,10 +35,9 @@ def main(
     }
     with ProcessExecutor(workers) as executor:
         table = compare(base, variants, replications=replications, executor=executor, out=out)
-    shown = table[table["metric"].isin(KEY_METRICS)]
-    print(
-        shown[["metric", "variant", "mean", "diff", "diff_ci_low", "diff_ci_high", "significant"]]
-    )
+    columns = ["metric", "variant", "mean", "diff", "diff_ci_low", "diff_ci_high", "significant"]
+    shown = table.loc[table["metric"].isin(KEY_METRICS), columns]
+    print(shown.to_string(index=False, float_format="{:.4g}".format))
     matplotlib.use("Agg")
     figure = ComparisonPlot.from_comparison(table, "service_level").plot()
     print("plot:", save_png(figure, Path(out) / "whatif_lunch.png"))

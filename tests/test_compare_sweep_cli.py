@@ -8,9 +8,10 @@ import pandas as pd
 import pytest
 import tomli_w
 from click.testing import CliRunner
-from conftest import busy_day_data
 
 from peakend.cli_experiments import compare, split_top_level, sweep
+
+from conftest import busy_day_data
 
 
 def invoke(command, *args: str):

@@ -6,8 +6,11 @@ The one Dask local-cluster run of the suite is in test_compare_sweep_cli.py
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
+
 import pytest
-from conftest import busy_day_data
 
 from peakend import scenario_from_dict
 from peakend.cli_experiments import make_mapper
@@ -21,6 +24,8 @@ from peakend.executors import (
     make_executor,
 )
 from peakend.runner import run_scenario
+
+from conftest import busy_day_data
 
 
 def square_but_not_two(x: int) -> int:
@@ -82,3 +87,43 @@ def test_make_executor_choices_and_errors():
         make_executor(dask_address="somewhere")
     with pytest.raises(ConfigError, match="--workers"):
         make_executor(workers=0)
+
+
+WORKER_PARENT = """
+import os, sys, time
+from peakend.executors import ProcessExecutor
+
+def pid(_):
+    time.sleep(0.2)  # so that both workers get a task
+    return os.getpid()
+
+if __name__ == "__main__":
+    with ProcessExecutor(workers=2) as executor:
+        print(*sorted(set(executor.map(pid, range(4)))), flush=True)
+        time.sleep(60)
+"""
+
+
+def _running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            return "\\nState:\\tZ" not in status.read()  # a zombie has exited
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_workers_exit_when_their_parent_is_killed(tmp_path):
+    script = tmp_path / "parent.py"
+    script.write_text(WORKER_PARENT)
+    parent = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    try:
+        workers = [int(pid) for pid in parent.stdout.readline().split()]
+        assert workers and all(_running(pid) for pid in workers)
+    finally:
+        parent.kill()  # SIGKILL: no clean-up code runs in the parent
+        parent.wait()
+    deadline = time.monotonic() + 10
+    while any(_running(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(_running(pid) for pid in workers)

@@ -9,7 +9,6 @@ import math
 import numpy as np
 import pytest
 import tomli_w
-from conftest import ROOT, busy_day_data
 from scipy import stats
 
 from peakend import scenario_from_dict
@@ -26,6 +25,8 @@ from peakend.experiment import (
     run_experiment,
     sweep,
 )
+
+from conftest import ROOT, busy_day_data
 
 FACTORS = {
     "pools.agents.staffing*": [0.5, 1.0, 2.0],
@@ -48,7 +49,7 @@ def test_arithmetic_overrides_become_plain_values():
     resolved = resolve_overrides(
         data,
         [
-            "pools.agents.staffing*=1.5",  # 3, 7.5 -> 8, 4.5 -> 5, 1.5 -> 2 (half up)
+            "pools.agents.staffing*=1.5",  # 3, 7.5 -> 8, 4.5 -> 4, 1.5 -> 2 (halves to even)
             "pools.agents.staffing[1:3]+=1",
             "pools.agents.staffing[0]=9",
             "pools.agents.first_contact_resolution*=0.5",
@@ -56,14 +57,14 @@ def test_arithmetic_overrides_become_plain_values():
         ],
     )
     assert resolved == (
-        "pools.agents.staffing=[3, 8, 5, 2]",
-        "pools.agents.staffing=[3, 9, 6, 2]",
-        "pools.agents.staffing=[9, 9, 6, 2]",
+        "pools.agents.staffing=[3, 8, 4, 2]",
+        "pools.agents.staffing=[3, 9, 5, 2]",
+        "pools.agents.staffing=[9, 9, 5, 2]",
         "pools.agents.first_contact_resolution=0.35",
         "segments.a.retry_probability=0.1",
     )
     scenario = scenario_from_dict(data, "x", resolved)
-    assert scenario.pools["agents"].staffing == (9, 9, 6, 2)
+    assert scenario.pools["agents"].staffing == (9, 9, 5, 2)
 
 
 def test_arithmetic_on_a_default_value_and_elementwise_lists():
@@ -105,7 +106,7 @@ def test_expand_is_pure_and_factorial():
     assert labels[1] == "staffing*=0.5, retry_probability=0.4"  # the first factor is slowest
     assert len(set(labels)) == 6
     assert points[0][1] == (
-        "pools.agents.staffing=[1, 3, 2, 1]",
+        "pools.agents.staffing=[1, 2, 2, 0]",
         "segments.a.retry_probability=0.2",
     )
     assert expand(data, factors) == points  # deterministic

@@ -7,12 +7,13 @@ import json
 
 import pandas as pd
 import pytest
-from conftest import busy_day_data
 
 from peakend import scenario_from_dict
 from peakend.experiment import Experiment, run_experiment
 from peakend.runner import replicate
 from peakend.store import ReplicationRecord, ResultStore, scenario_key
+
+from conftest import busy_day_data
 
 VARIANTS = {"plus_one": ["pools.agents.staffing+=1"]}  # busy day: [2, 5, 3, 1] -> [3, 6, 4, 2]
 

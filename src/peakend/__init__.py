@@ -12,6 +12,8 @@ __version__ = "0.1.0"
 from .classics import cold_pressor, colonoscopy_trial, patients_a_and_b, recovery_paradox
 from .config import ConfigError, load_scenario, scale_staffing, scenario_from_dict
 from .erlang import ErlangA, ErlangC, agents_for_service_level, erlang_b, erlang_c
+from .executors import DaskExecutor, ProcessExecutor, SerialExecutor, make_executor
+from .experiment import Experiment, compare, load_experiment, run_experiment, sweep
 from .memory import (
     Blend,
     End,
@@ -38,6 +40,15 @@ from .trace import EpisodeKind, TraceBuilder, Traces
 __all__ = [
     "Blend",
     "ConfigError",
+    "DaskExecutor",
+    "Experiment",
+    "ProcessExecutor",
+    "SerialExecutor",
+    "compare",
+    "load_experiment",
+    "make_executor",
+    "run_experiment",
+    "sweep",
     "End",
     "EpisodeKind",
     "ErlangA",

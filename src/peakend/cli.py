@@ -17,6 +17,7 @@ import click
 from rich.console import Console
 
 from . import __version__
+from .cli_experiments import compare, executor_options, make_mapper, sweep
 from .config import ConfigError, load_scenario
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -94,6 +95,7 @@ def main() -> None:
     help="Multiply every pool's staffing by this factor (rounded), e.g. 0.5 or 1.2.",
 )
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
+@executor_options
 @friendly_errors
 def run(
     config: Path,
@@ -104,6 +106,9 @@ def run(
     table_format: str,
     scale_staffing: float | None,
     quiet: bool,
+    executor: str,
+    workers: int | None,
+    dask: str | None,
 ) -> None:
     """Run the scenario in CONFIG and print a summary with 95 % confidence intervals."""
     from .config import scale_staffing as scaled
@@ -115,7 +120,8 @@ def run(
     if scale_staffing is not None:
         scenario = scaled(scenario, scale_staffing)
     console = _console(quiet)
-    result = run_scenario(scenario)
+    with make_mapper(executor, workers, dask, progress=not quiet) as mapper:
+        result = run_scenario(scenario, mapper=mapper)
     title = (
         f"{scenario.name}: {len(result.replications)} replications, seed {scenario.run.seed} "
         f"({result.seconds:.1f} s)"
@@ -172,6 +178,9 @@ def validate(quick: bool, seed: int, quiet: bool) -> None:
     if not passed:
         sys.exit(EXIT_VALIDATION_FAILED)
 
+
+main.add_command(compare)
+main.add_command(sweep)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

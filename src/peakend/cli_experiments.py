@@ -25,6 +25,7 @@ __all__ = ["compare", "executor_options", "make_mapper", "sweep"]
 F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_FAILED_REPLICATIONS = 1
+EXIT_INTERRUPTED = 130  # the shell's convention for Ctrl-C
 
 
 def _friendly_errors(command: F) -> F:
@@ -105,7 +106,7 @@ def _common_options(command: F) -> F:
             "--out",
             "-o",
             type=click.Path(path_type=Path),
-            help="Run directory (default: results/NAME). Re-running into it resumes.",
+            help="Run directory (default: results/NAME-compare or -sweep). Re-running resumes.",
         ),
         click.option(
             "--replications",
@@ -201,19 +202,27 @@ def _run_command(
     )
     if options["keep_records"]:
         experiment = _replace(experiment, keep_records=True)
-    out = options["out"] or Path("results") / experiment.name
+    out = options["out"] or Path("results") / f"{experiment.name}-{kind}"
     quiet = options["quiet"]
     console = _console(quiet)
-    with make_executor(options["executor"], options["workers"], options["dask"]) as executor:
-        result = run_experiment(
-            experiment,
-            kind,  # type: ignore[arg-type]
-            replications=options["replications"],
-            executor=executor,
-            out=out,
-            progress=not quiet,
+    try:
+        with make_executor(options["executor"], options["workers"], options["dask"]) as executor:
+            result = run_experiment(
+                experiment,
+                kind,  # type: ignore[arg-type]
+                replications=options["replications"],
+                executor=executor,
+                out=out,
+                progress=not quiet,
+            )
+            described = executor.describe()
+    except KeyboardInterrupt:
+        click.echo(
+            f"peakend: interrupted; finished replications are kept in {out}/. "
+            "Run the same command again to resume.",
+            err=True,
         )
-        described = executor.describe()
+        sys.exit(EXIT_INTERRUPTED)
     _print_header(console, result, described, out)
     if kind == "compare":
         _print_comparison(console, result)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import time
 import traceback
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
@@ -225,7 +226,12 @@ class ProcessExecutor(Executor):
                 # in the fork server, it is paid once per session instead of once per
                 # worker of every pool. Takes effect only when the server starts.
                 context.set_forkserver_preload(["__main__", "peakend.runner"])
-            self._pool = ProcessPoolExecutor(max_workers=self._workers, mp_context=context)
+            self._pool = ProcessPoolExecutor(
+                max_workers=self._workers,
+                mp_context=context,
+                initializer=_exit_with_parent,
+                initargs=(os.getpid(),),
+            )
 
     def close(self) -> None:
         if self._pool is not None:
@@ -249,6 +255,26 @@ class ProcessExecutor(Executor):
 
     def describe(self) -> dict[str, Any]:
         return {"kind": self.kind, "workers": self.workers, "start_method": self.start_method}
+
+
+def _exit_with_parent(parent: int, interval_seconds: float = 1.0) -> None:
+    """In a worker: exit when the process that started the pool is gone.
+
+    A pool's workers wait for work forever if their parent is killed (SIGTERM from
+    a batch system's time limit, SIGKILL): nothing tells them. A daemon thread
+    checks once a second that the parent still exists.
+    """
+    import threading
+
+    def watch() -> None:
+        while True:
+            time.sleep(interval_seconds)
+            try:
+                os.kill(parent, 0)
+            except (ProcessLookupError, PermissionError):  # gone, or the PID was reused
+                os._exit(1)
+
+    threading.Thread(target=watch, name="peakend-parent-watch", daemon=True).start()
 
 
 def _future_outcome(index: int, item: Any, future: Any) -> Outcome[Any, Any]:

@@ -31,10 +31,12 @@ Overrides are ``key=value`` with the value read as TOML, as for ``peakend run
 multiplies, ``key+=3`` adds (a list value adds or multiplies element-wise), and
 ``key[8:12]`` restricts either (or a plain ``=``) to elements 8 to 11 (0-based,
 end excluded, as in Python). Results for integer values, such as agents per
-interval, are rounded half up. A sweep factor whose key ends in ``*`` or ``+``
-applies each of its values that way, so ``"pools.agents.staffing*" = [0.8, 1.2]``
-scales the whole staffing plan. A factor's levels are a list of values or a
-table ``{ label = value, ... }`` of named values.
+interval, are rounded to the nearest integer (halves to even, like Python's
+``round`` and :func:`peakend.config.scale_staffing`). A sweep factor whose key
+ends in ``*`` or ``+`` applies each of its values that way, so
+``"pools.agents.staffing*" = [0.8, 1.2]`` scales the whole staffing plan. A
+factor's levels are a list of values or a table ``{ label = value, ... }`` of
+named values.
 
 Every scenario of an experiment uses the same seed, so replication ``r`` of each
 sees the same customers (common random numbers) and differences are paired.
@@ -399,7 +401,7 @@ def _arithmetic(op: str, current: Any, value: Any, where: str) -> Any:
         )
     result = current + value if op == "+=" else current * value
     if isinstance(current, int):
-        return math.floor(result + 0.5)  # integers (agents) round half up
+        return round(result)  # integers (agents): as peakend.config.scale_staffing rounds
     return float(result)
 
 
