@@ -230,3 +230,21 @@ def test_experience_off_leaves_queueing_unchanged():
     for name in ("arrival_minutes", "wait_minutes", "outcome"):
         assert np.array_equal(on.customers[name], off.customers[name])
     assert not math.isnan(remembered(on))
+
+
+def test_escalated_service_is_recovery_cost():
+    data = busy_day_data(seed=5)
+    data["pools"]["seniors"] = {
+        "staffing": [2, 2, 2, 2],
+        "first_contact_resolution": 1.0,
+        "agent_cost_per_hour": 60.0,
+    }
+    data["recovery"] = {"policy": "escalation", "escalation_pool": "seniors"}
+    out = simulate(scenario_from_dict(data))
+    c = out.customers
+    served_by_seniors = np.unique(
+        out.contacts["customer"][(out.contacts["pool"] == 1) & out.contacts["answered"]]
+    )
+    assert len(served_by_seniors)
+    assert np.all(c["recovery_cost"][served_by_seniors] > 0)
+    assert np.all(c["recovery_cost"][c["transfers"] == 0] == 0)

@@ -94,6 +94,7 @@ def journey(rep: Replication, customer: Customer, patience: float, work: float) 
     channel = rep.channels[customer.channel]
     pool = rep.entry_pool[customer.channel][customer.segment]
     on_hold = True  # False while the company calls the customer back
+    recovering = False  # a callback or an escalated contact: its agent time is recovery cost
     while True:
         customer.contacts += 1
         customer.pool = pool
@@ -112,7 +113,7 @@ def journey(rep: Replication, customer: Customer, patience: float, work: float) 
             customer.effort += 1
             yield env.timeout(retry_at - env.now)
         else:
-            if not on_hold:
+            if recovering:
                 customer.recovery_cost += work * pool.config.agent_cost_per_hour / 60
             result, agent_minutes = begin_service(rep, customer, pool, agent, work)
             yield env.timeout(agent_minutes)
@@ -133,7 +134,7 @@ def journey(rep: Replication, customer: Customer, patience: float, work: float) 
             if step is None:
                 customer.outcome = Outcome.UNRESOLVED
                 break
-            pool, on_hold = step
+            pool, on_hold, recovering = step
         patience = segment.patience_draw() * channel.patience_factor if on_hold else math.inf
         work = pool.work_draw()
     rep.record_customer(customer)
@@ -267,8 +268,8 @@ def closing(rep: Replication, customer: Customer, pool: Pool, agent: Agent, at: 
 
 def after_failure(
     rep: Replication, customer: Customer, pool: Pool, seen: bool
-) -> Generator[Event, Any, tuple[Pool, bool] | None]:
-    """Where the unresolved problem leads: ``(next pool, on hold?)``, or None if nowhere.
+) -> Generator[Event, Any, tuple[Pool, bool, bool] | None]:
+    """Where the problem leads: ``(next pool, on hold?, a recovery contact?)``, or None.
 
     A failure noticed only later hits when the customer finds out, and the
     customer then contacts again at once. A failure the agent saw is met by the
@@ -288,7 +289,7 @@ def after_failure(
         yield env.timeout(found_out - env.now)
         shock(rep, customer, env.now)
         customer.effort += 1
-        return rep.entry_pool[customer.channel][customer.segment], True
+        return rep.entry_pool[customer.channel][customer.segment], True, False
     if policy.policy == "callback":
         delay = rep.callback_delay()
         if env.now + delay >= rep.horizon:
@@ -298,7 +299,7 @@ def after_failure(
         gain = urgency_points(delay, exp.callback_urgency_gain, exp.callback_urgency_minutes)
         recover(rep, customer, gain, env.now, 0.0)
         callback_pool = rep.pool_by_name[policy.callback_pool] if policy.callback_pool else pool
-        return callback_pool, False
+        return callback_pool, False, True
     if policy.policy == "escalation":
         senior = rep.pool_by_name[policy.escalation_pool]  # type: ignore[index]
         if senior is not pool:
@@ -307,7 +308,7 @@ def after_failure(
             if rep.emit is not None:
                 penalty = rep.experience.transfer_penalty
                 rep.emit((customer.id, TRANSFER, env.now, 0.0, penalty, 0.0))
-            return senior, True
+            return senior, True, True
     if segment.recontact_draw() >= segment.recontact_probability:
         return None
     at = env.now + segment.recontact_delay()
@@ -315,4 +316,4 @@ def after_failure(
         return None
     yield env.timeout(at - env.now)
     customer.effort += 1
-    return rep.entry_pool[customer.channel][customer.segment], True
+    return rep.entry_pool[customer.channel][customer.segment], True, False
