@@ -322,14 +322,20 @@ class Replication:
         busy = sum(pool.busy_minutes for pool in self.pools)
         idle = sum(pool.idle_minutes for pool in self.pools)
         customers = self.customers.build()
+        contacts = self.contacts.build()
         traces = None
         if self.experience.enabled:
             customers, traces = remember(
                 customers, self.episodes, self.scenario, self.given_references
             )
+        # Drop the row tuples now, while the collector is paused: freed by reference
+        # counting, they never reach the cyclic collector.
+        self.customers.rows.clear()
+        self.contacts.rows.clear()
+        self.episodes.clear()
         return ReplicationOutput(
             replication=self.replication,
-            contacts=self.contacts.build(),
+            contacts=contacts,
             customers=customers,
             traces=traces,
             busy_minutes=busy,
