@@ -165,14 +165,18 @@ def classic(experiment: str, seed: int | None) -> None:
 @click.option("--quick", is_flag=True, help="Fewer, shorter replications (a smoke check).")
 @click.option("--seed", type=click.IntRange(min=0), default=2026, show_default=True)
 @click.option("--quiet", "-q", is_flag=True, help="Print only the verdict.")
+@executor_options
 @friendly_errors
-def validate(quick: bool, seed: int, quiet: bool) -> None:
+def validate(
+    quick: bool, seed: int, quiet: bool, executor: str, workers: int | None, dask: str | None
+) -> None:
     """Check the engine against Erlang C and Erlang A, and the memory models
     against the classic experiments; exit 1 if any check fails."""
     from .validate import run_validation
 
     console = _console(quiet)
-    passed = run_validation(console, quick=quick, seed=seed)
+    with make_mapper(executor, workers, dask, progress=False) as mapper:
+        passed = run_validation(console, quick=quick, seed=seed, mapper=mapper)
     verdict = "all checks passed" if passed else "SOME CHECKS FAILED"
     click.echo(f"peakend validate: {verdict}")
     if not passed:
