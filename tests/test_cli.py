@@ -151,3 +151,15 @@ def test_classic_file_with_unknown_key(tmp_path):
     result = CliRunner().invoke(main, ["classic", str(bad)])
     assert result.exit_code == 2
     assert "bad.toml: n_subject: unknown key" in result.output
+
+
+def test_show_prints_the_resolved_scenario(tmp_path):
+    config = str(ROOT / "configs" / "contact_centre.toml")
+    result = invoke("show", config, "--set", "run.seed=3")
+    assert result.exit_code == 0
+    resolved = tmp_path / "resolved.toml"
+    resolved.write_text(result.output)
+    from peakend import load_scenario
+
+    assert load_scenario(resolved) == load_scenario(config, ["run.seed=3"])
+    assert "loss_aversion = 2.25" in result.output  # a default the file does not set

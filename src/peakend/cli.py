@@ -133,6 +133,17 @@ def run(
 
 
 @main.command()
+@click.argument("config", type=click.Path(path_type=Path))
+@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="Override a key.")
+@friendly_errors
+def show(config: Path, sets: tuple[str, ...]) -> None:
+    """Print the scenario in CONFIG as it will run: every default filled in (TOML)."""
+    from .config import scenario_to_toml
+
+    click.echo(scenario_to_toml(load_scenario(config, list(sets))), nl=False)
+
+
+@main.command()
 @click.argument("experiment")
 @click.option("--seed", type=click.IntRange(min=0), help="Overrides the file's seed.")
 @friendly_errors

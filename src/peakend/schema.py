@@ -438,26 +438,3 @@ class LocatedError(ValueError):
 
 def _located(loc: tuple[str, ...], message: str) -> LocatedError:
     return LocatedError(loc, message)
-
-
-def schema_defaults() -> dict[str, Any]:
-    """Field names and defaults of each section, for documentation and ``peakend schema``."""
-    return {
-        section.__name__: {
-            name: (None if info.is_required() else info.get_default(call_default_factory=True))
-            for name, info in section.model_fields.items()
-        }
-        for section in (
-            RunConfig,
-            ArrivalsConfig,
-            SegmentConfig,
-            ChannelConfig,
-            PoolConfig,
-            AttributeConfig,
-            RecoveryConfig,
-            ServicePolicyConfig,
-            ExperienceConfig,
-            RetentionConfig,
-            ReturnModelConfig,
-        )
-    }
