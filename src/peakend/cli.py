@@ -79,7 +79,8 @@ def main() -> None:
     "sets",
     multiple=True,
     metavar="KEY=VALUE",
-    help="Override a config key, e.g. --set pools.agents.absenteeism=0.1 (repeatable).",
+    help="Override a config key, e.g. --set pools.agents.absenteeism=0.1 or "
+    "'pools.agents.staffing[8:12]+=3' (repeatable).",
 )
 @click.option(
     "--format",

@@ -120,7 +120,8 @@ def _common_options(command: F) -> F:
             "sets",
             multiple=True,
             metavar="KEY=VALUE",
-            help="Override a key of the base scenario (repeatable); also KEY*=X, KEY+=X.",
+            help="Override a key of the base scenario (repeatable); also KEY*=X, KEY+=X, "
+            "KEY[A:B]+=X.",
         ),
         click.option(
             "--metric",

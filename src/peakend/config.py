@@ -7,7 +7,6 @@ with status 2 instead of a traceback.
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 import tomllib
@@ -18,6 +17,7 @@ from typing import Any, TypeVar
 import tomli_w
 from pydantic import BaseModel, ValidationError
 
+from .overrides import apply_overrides, parse_override, set_dotted
 from .schema import LocatedError, Scenario
 
 __all__ = [
@@ -31,6 +31,7 @@ __all__ = [
     "scenario_to_dict",
     "scenario_to_toml",
     "scale_staffing",
+    "set_dotted",
     "validate_model",
 ]
 
@@ -56,13 +57,17 @@ def load_toml(path: str | Path) -> dict[str, Any]:
 
 
 def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
-    """Load and validate a scenario file, applying ``dotted.key=value`` overrides.
+    """Load and validate a scenario file, applying overrides in order.
+
+    ``overrides`` are ``dotted.key=value``, ``key*=x``, ``key+=x`` or
+    ``key[a:b]+=x`` strings (see :mod:`peakend.overrides`), as ``peakend run --set``.
 
     Raises
     ------
     ConfigError
         For a missing file, a TOML syntax error, an override naming a key that does
-        not exist, or any schema violation; the message names the file and key path.
+        not exist or whose arithmetic does not fit the value, or any schema
+        violation; the message names the file and key path.
     """
     data = load_toml(path)
     return scenario_from_dict(data, source=str(path), overrides=overrides)
@@ -71,7 +76,11 @@ def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
 def scenario_from_dict(
     data: Mapping[str, Any], source: str = "<scenario>", overrides: Iterable[str] = ()
 ) -> Scenario:
-    """Validate a plain mapping (as read from TOML) into a :class:`Scenario`."""
+    """Validate a plain mapping (as read from TOML) into a :class:`Scenario`.
+
+    ``overrides`` apply to ``data`` as in :func:`load_scenario`; their keys are
+    checked against the validated scenario with every default filled in.
+    """
     scenario = validate_model(Scenario, data, source)
     overrides = list(overrides)
     if not overrides:
@@ -178,66 +187,6 @@ def _unwrap(annotation: Any) -> Any:
         if len(members) == 1:
             return _unwrap(members[0])
     return annotation
-
-
-def parse_override(text: str) -> tuple[list[str], Any]:
-    """Split ``a.b.c=value`` into a key path and a TOML-parsed value.
-
-    The value is read as a TOML value (``3``, ``0.5``, ``true``, ``[1, 2]``,
-    ``{ distribution = "fixed", value = 3 }``); anything that is not valid TOML is
-    taken as a plain string. Values are never evaluated as code.
-    """
-    if "=" not in text:
-        raise ConfigError(f"--set {text!r}: expected dotted.key=value")
-    key, raw = text.split("=", 1)
-    key = key.strip()
-    if not key or any(not part for part in key.split(".")):
-        raise ConfigError(f"--set {text!r}: empty key")
-    try:
-        value = tomllib.loads(f"v = {raw.strip()}")["v"]
-    except tomllib.TOMLDecodeError:
-        value = raw.strip()
-    return key.split("."), value
-
-
-def apply_overrides(
-    data: Mapping[str, Any],
-    overrides: Iterable[str],
-    resolved: Mapping[str, Any],
-    source: str,
-) -> dict[str, Any]:
-    """Return a copy of ``data`` with overrides applied; never mutates ``data``.
-
-    Each override must name a key that exists in ``resolved`` (the validated
-    config with all defaults filled in), so a typo is an error, not a silent no-op.
-    """
-    patched = copy.deepcopy(dict(data))
-    for text in overrides:
-        path, value = parse_override(text)
-        node: Any = resolved
-        for depth, part in enumerate(path):
-            if not isinstance(node, Mapping) or part not in node:
-                where = ".".join(path[:depth]) or "the top level"
-                allowed = ", ".join(node) if isinstance(node, Mapping) else "none (not a table)"
-                raise ConfigError(
-                    f"{source}: --set {'.'.join(path)}: unknown key {part!r} in {where}; "
-                    f"allowed: {allowed}"
-                )
-            node = node[part]
-        set_dotted(patched, path, value)
-    return patched
-
-
-def set_dotted(data: dict[str, Any], path: list[str], value: Any) -> None:
-    """Set ``data[a][b][c] = value`` for ``path = [a, b, c]``, creating tables as needed."""
-    node = data
-    for part in path[:-1]:
-        child = node.get(part)
-        if not isinstance(child, dict):
-            child = {}
-            node[part] = child
-        node = child
-    node[path[-1]] = value
 
 
 def scenario_to_dict(scenario: BaseModel) -> dict[str, Any]:
