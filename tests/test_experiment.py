@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import copy
 import importlib.util
 import math
@@ -361,3 +363,12 @@ def test_experiment_base_data_round_trip():
     assert base_spec.scenario == base
     assert scenario_from_dict(scenario_to_dict(base)) == base
     assert load_toml  # imported for symmetry with the file tests
+
+
+def test_top_level_run_returns_one_row_per_replication():
+    import peakend
+
+    config = Path(__file__).resolve().parent.parent / "configs" / "contact_centre.toml"
+    frame = peakend.run(config, replications=2)
+    assert len(frame) == 2
+    assert "service_level" in frame.columns

@@ -13,7 +13,7 @@ from .classics import cold_pressor, colonoscopy_trial, patients_a_and_b, recover
 from .config import ConfigError, load_scenario, scale_staffing, scenario_from_dict
 from .erlang import ErlangA, ErlangC, agents_for_service_level, erlang_b, erlang_c
 from .executors import DaskExecutor, ProcessExecutor, SerialExecutor, make_executor
-from .experiment import Experiment, compare, load_experiment, run_experiment, sweep
+from .experiment import Experiment, compare, load_experiment, run, run_experiment, sweep
 from .memory import (
     Blend,
     End,
@@ -47,6 +47,7 @@ __all__ = [
     "compare",
     "load_experiment",
     "make_executor",
+    "run",
     "run_experiment",
     "sweep",
     "End",
