@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import copy
 import importlib.util
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
