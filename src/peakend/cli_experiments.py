@@ -19,6 +19,7 @@ import click
 
 from .config import ConfigError
 from .executors import EXECUTOR_KINDS, ProgressBar, TaskError, make_executor
+from .report import format_interval, format_number
 
 __all__ = ["compare", "executor_options", "make_mapper", "sweep"]
 
@@ -304,21 +305,6 @@ def _parse_factors(texts: Sequence[str]) -> dict[str, list[Any]]:
 # ------------------------------------------------------------------------ printing
 
 
-def _num(value: float) -> str:
-    if value != value:  # NaN
-        return "–"
-    magnitude = abs(value)
-    if magnitude >= 1000:
-        return f"{value:,.0f}"
-    if magnitude >= 100:
-        return f"{value:.1f}"
-    return f"{value:.4g}"
-
-
-def _interval(low: float, high: float) -> str:
-    return "–" if low != low else f"[{_num(low)}, {_num(high)}]"
-
-
 def _print_header(console: Any, result: Any, executor: dict[str, Any], out: Path) -> None:
     spec = result.specs[0]
     where = executor["kind"] + (f" ×{executor['workers']}" if executor.get("workers") else "")
@@ -331,7 +317,9 @@ def _print_header(console: Any, result: Any, executor: dict[str, Any], out: Path
 
 
 def _estimate(mean: float, low: float, high: float) -> str:
-    return f"{_num(mean)} {_interval(low, high)}" if low == low else _num(mean)
+    if low != low:  # NaN: no interval
+        return format_number(mean)
+    return f"{format_number(mean)} {format_interval(low, high)}"
 
 
 def _print_comparison(console: Any, result: Any) -> None:

@@ -80,6 +80,15 @@ _MAX_QUEUE_STATES = 1 << 21
 # --------------------------------------------------------------------------- validation
 
 
+def _check_queue(queue: ErlangC | ErlangA) -> None:
+    """Validate and normalise the fields shared by the Erlang C and Erlang A models."""
+    rate = _check_non_negative("arrival_rate", queue.arrival_rate)
+    object.__setattr__(queue, "arrival_rate", rate)
+    service = _check_positive("mean_service_minutes", queue.mean_service_minutes)
+    object.__setattr__(queue, "mean_service_minutes", service)
+    object.__setattr__(queue, "agents", _check_agents(queue.agents))
+
+
 def _check_agents(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
         raise ValueError(f"agents must be a positive integer, got {value!r}")
@@ -212,11 +221,7 @@ class ErlangC:
     agents: int
 
     def __post_init__(self) -> None:
-        rate = _check_non_negative("arrival_rate", self.arrival_rate)
-        object.__setattr__(self, "arrival_rate", rate)
-        service = _check_positive("mean_service_minutes", self.mean_service_minutes)
-        object.__setattr__(self, "mean_service_minutes", service)
-        object.__setattr__(self, "agents", _check_agents(self.agents))
+        _check_queue(self)
 
     @property
     def offered_load(self) -> float:
@@ -438,11 +443,7 @@ class ErlangA:
     mean_patience_minutes: float
 
     def __post_init__(self) -> None:
-        rate = _check_non_negative("arrival_rate", self.arrival_rate)
-        object.__setattr__(self, "arrival_rate", rate)
-        service = _check_positive("mean_service_minutes", self.mean_service_minutes)
-        object.__setattr__(self, "mean_service_minutes", service)
-        object.__setattr__(self, "agents", _check_agents(self.agents))
+        _check_queue(self)
         patience = _check_positive("mean_patience_minutes", self.mean_patience_minutes)
         object.__setattr__(self, "mean_patience_minutes", patience)
 

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from .plots import figure_axes
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
@@ -100,7 +102,7 @@ class SweepPlot:
 
     def plot(self, ax: Axes | None = None) -> Figure:
         """Draw the lines and bands on ``ax`` (a new figure when None); return the figure."""
-        fig, ax = _axes(ax, (6.4, 4.2))
+        fig, ax = figure_axes(ax, (6.4, 4.2))
         for curve in self.curves:
             (line,) = ax.plot(curve.x, curve.mean, marker="o", label=curve.label or None)
             ax.fill_between(
@@ -195,15 +197,6 @@ def _errors(mean: pd.Series, low: pd.Series, high: pd.Series) -> np.ndarray:
     below = np.nan_to_num((mean - low).to_numpy(float), nan=0.0)
     above = np.nan_to_num((high - mean).to_numpy(float), nan=0.0)
     return np.vstack([below, above])
-
-
-def _axes(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, Axes]:
-    if ax is not None:
-        return ax.figure, ax  # type: ignore[return-value]
-    import matplotlib.pyplot as plt
-
-    fig, new_ax = plt.subplots(figsize=figsize, layout="constrained")
-    return fig, new_ax
 
 
 def save_png(fig: Figure, path: str | Path) -> Path:

@@ -23,6 +23,7 @@ __all__ = [
     "RememberedVsExperiencedPlot",
     "RetentionCurvePlot",
     "TracePlot",
+    "figure_axes",
     "save_figure",
 ]
 
@@ -38,7 +39,8 @@ KIND_COLOURS = {
 }
 
 
-def _axes(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, Axes]:
+def figure_axes(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, Axes]:
+    """``ax`` and its figure, or a new figure and axes of ``figsize`` inches."""
     import matplotlib.pyplot as plt
 
     if ax is not None:
@@ -86,7 +88,7 @@ class TracePlot:
         )
 
     def plot(self, ax: Axes | None = None) -> Figure:
-        fig, ax = _axes(ax, (8, 3.5))
+        fig, ax = figure_axes(ax, (8, 3.5))
         p = self.pieces
         for row in p.itertuples():
             t0, t1 = row.start_minutes, row.start_minutes + row.duration_minutes
@@ -127,7 +129,7 @@ class RememberedVsExperiencedPlot:
     max_points: int = 5000
 
     def plot(self, ax: Axes | None = None) -> Figure:
-        fig, ax = _axes(ax, (5.5, 5))
+        fig, ax = figure_axes(ax, (5.5, 5))
         data = self.customers.dropna(subset=["experienced_utility", "remembered_utility"])
         if len(data) > self.max_points:
             data = data.iloc[np.linspace(0, len(data) - 1, self.max_points).astype(int)]
@@ -180,7 +182,7 @@ class RetentionCurvePlot:
     period_name: str = "period"
 
     def plot(self, ax: Axes | None = None) -> Figure:
-        fig, ax = _axes(ax, (7, 4))
+        fig, ax = figure_axes(ax, (7, 4))
         initial = self.cohorts[self.cohorts["cohort"] == 0]
         band = _band(initial, self.period_name, "active_share")
         _plot_band(ax, band, self.period_name, "#1b9e77", "initial customers")
@@ -201,7 +203,7 @@ class PeriodMetricPlot:
     period_name: str = "period"
 
     def plot(self, ax: Axes | None = None) -> Figure:
-        fig, ax = _axes(ax, (7, 4))
+        fig, ax = figure_axes(ax, (7, 4))
         band = _band(self.periods, self.period_name, self.metric)
         label = self.metric.replace("_", " ")
         _plot_band(ax, band, self.period_name, "#7570b3", label)

@@ -10,10 +10,11 @@ from rich.table import Table
 
 from .stats import Estimate
 
-__all__ = ["estimate_table", "print_table", "rows_table"]
+__all__ = ["estimate_table", "format_interval", "format_number", "print_table", "rows_table"]
 
 
-def _fmt(value: float) -> str:
+def format_number(value: float) -> str:
+    """A compact number for tables: thousands separated, about four significant digits."""
     if value != value:  # NaN
         return "–"
     magnitude = abs(value)
@@ -24,6 +25,11 @@ def _fmt(value: float) -> str:
     return f"{value:.4g}"
 
 
+def format_interval(low: float, high: float) -> str:
+    """``[low, high]``, or a dash when the interval is undefined (NaN)."""
+    return "–" if low != low else f"[{format_number(low)}, {format_number(high)}]"
+
+
 def estimate_table(title: str, estimates: Mapping[str, Estimate]) -> Table:
     """A metric / mean / 95 % CI table."""
     table = Table(title=title, title_justify="left")
@@ -31,8 +37,7 @@ def estimate_table(title: str, estimates: Mapping[str, Estimate]) -> Table:
     table.add_column("mean", justify="right")
     table.add_column("95% CI", justify="right")
     for name, est in estimates.items():
-        interval = "–" if est.ci_low != est.ci_low else f"[{_fmt(est.ci_low)}, {_fmt(est.ci_high)}]"
-        table.add_row(name, _fmt(est.mean), interval)
+        table.add_row(name, format_number(est.mean), format_interval(est.ci_low, est.ci_high))
     return table
 
 
@@ -42,7 +47,7 @@ def rows_table(title: str, header: Sequence[str], rows: Iterable[Sequence[Any]])
     for i, name in enumerate(header):
         table.add_column(name, justify="left" if i == 0 else "right")
     for row in rows:
-        table.add_row(*(_fmt(v) if isinstance(v, float) else str(v) for v in row))
+        table.add_row(*(format_number(v) if isinstance(v, float) else str(v) for v in row))
     return table
 
 
