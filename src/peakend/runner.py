@@ -61,11 +61,8 @@ def replicate(scenario: Scenario, replication: int) -> ReplicationResult:
             experience_metrics(output, *window, scenario.experience.bad_memory_threshold)
         )
         traces = trace_sample(output.traces, scenario.experience.trace_sample, replication)
-    segments = list(scenario.segments)
-    customers = output.customers.to_frame(replication=replication)
-    customers["segment"] = pd.Categorical.from_codes(customers["segment"], segments)
-    contacts = output.contacts.to_frame(replication=replication)
-    contacts["segment"] = pd.Categorical.from_codes(contacts["segment"], segments)
+    customers = _records(output.customers.to_frame(), scenario, replication)
+    contacts = _records(output.contacts.to_frame(), scenario, replication)
     return ReplicationResult(
         replication, metrics, customers, contacts, time.perf_counter() - started, traces
     )
@@ -76,13 +73,6 @@ def _replicate_periods(scenario: Scenario, replication: int) -> ReplicationResul
 
     started = time.perf_counter()
     out = run_periods(scenario, replication)
-    segments = list(scenario.segments)
-    customers = out.visits
-    customers.insert(0, "replication", replication)
-    customers["segment"] = pd.Categorical.from_codes(customers["segment"], segments)
-    contacts = out.contacts
-    contacts.insert(0, "replication", replication)
-    contacts["segment"] = pd.Categorical.from_codes(contacts["segment"], segments)
     periods = out.periods
     periods.insert(0, "replication", replication)
     cohorts = out.cohorts
@@ -90,13 +80,20 @@ def _replicate_periods(scenario: Scenario, replication: int) -> ReplicationResul
     return ReplicationResult(
         replication,
         out.metrics,
-        customers,
-        contacts,
+        _records(out.visits, scenario, replication),
+        _records(out.contacts, scenario, replication),
         time.perf_counter() - started,
         None,
         periods,
         cohorts,
     )
+
+
+def _records(frame: pd.DataFrame, scenario: Scenario, replication: int) -> pd.DataFrame:
+    """A record table with its replication in front and segment names for codes."""
+    frame.insert(0, "replication", replication)
+    frame["segment"] = pd.Categorical.from_codes(frame["segment"], list(scenario.segments))
+    return frame
 
 
 def trace_sample(traces: Traces, size: int, replication: int) -> pd.DataFrame:
