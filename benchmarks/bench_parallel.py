@@ -23,11 +23,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from peakend.config import load_toml, scenario_from_dict
-from peakend.executors import DaskExecutor, Executor, ProcessExecutor, SerialExecutor
-from peakend.experiment import resolve_overrides
-from peakend.runner import RunResult, run_scenario
-from peakend.schema import Scenario
+from peakend.config.loading import load_toml, scenario_from_dict
+from peakend.config.schema import Scenario
+from peakend.experiments.api import resolve_overrides
+from peakend.experiments.executors import DaskExecutor, Executor, ProcessExecutor, SerialExecutor
+from peakend.experiments.runner import RunResult, run_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 

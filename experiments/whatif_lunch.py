@@ -17,9 +17,9 @@ import matplotlib
 import pandas as pd
 
 from peakend import load_scenario
-from peakend.executors import ProcessExecutor
-from peakend.experiment import compare
-from peakend.experiment_plots import ComparisonPlot, save_png
+from peakend.experiments.api import compare
+from peakend.experiments.executors import ProcessExecutor
+from peakend.output.experiment_plots import ComparisonPlot, save_png
 
 ROOT = Path(__file__).resolve().parent.parent
 KEY_METRICS = ["service_level", "abandonment_rate", "mean_wait_minutes"]

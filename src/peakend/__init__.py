@@ -7,14 +7,13 @@ come back. The public API is listed in ``__all__``; everything the ``peakend``
 command does, a script can do with these names.
 """
 
-__version__ = "0.1.0"
-
-from .classics import cold_pressor, colonoscopy_trial, patients_a_and_b, recovery_paradox
-from .config import ConfigError, load_scenario, scale_staffing, scenario_from_dict
-from .erlang import ErlangA, ErlangC, agents_for_service_level, erlang_b, erlang_c
-from .executors import DaskExecutor, ProcessExecutor, SerialExecutor, make_executor
-from .experiment import Experiment, compare, load_experiment, run, run_experiment, sweep
-from .memory import (
+from peakend._version import __version__
+from peakend.analysis.erlang import ErlangA, ErlangC, agents_for_service_level, erlang_b, erlang_c
+from peakend.classics import cold_pressor, colonoscopy_trial, patients_a_and_b, recovery_paradox
+from peakend.config.loading import ConfigError, load_scenario, scale_staffing, scenario_from_dict
+from peakend.config.schema import Scenario
+from peakend.engine.replication import simulate
+from peakend.experience.memory import (
     Blend,
     End,
     First,
@@ -29,13 +28,18 @@ from .memory import (
     memory_model_from_spec,
     register_memory_model,
 )
-from .multiperiod import run_periods
-from .prospect import ValueFunction
-from .retention import LogisticReturn, Loyalty, register_return_model
-from .runner import RunResult, replicate, run_scenario
-from .schema import Scenario
-from .simulation import simulate
-from .trace import EpisodeKind, TraceBuilder, Traces
+from peakend.experience.prospect import ValueFunction
+from peakend.experience.trace import EpisodeKind, TraceBuilder, Traces
+from peakend.experiments.api import Experiment, compare, load_experiment, run, run_experiment, sweep
+from peakend.experiments.executors import (
+    DaskExecutor,
+    ProcessExecutor,
+    SerialExecutor,
+    make_executor,
+)
+from peakend.experiments.runner import RunResult, replicate, run_scenario
+from peakend.retention.multiperiod import run_periods
+from peakend.retention.returns import LogisticReturn, Loyalty, register_return_model
 
 __all__ = [
     "Blend",

@@ -12,8 +12,8 @@ import numpy as np
 import numpy.typing as npt
 from scipy import special
 
-from peakend.memory import MemoryModel, PeakEnd
-from peakend.trace import FloatArray, Traces
+from peakend.experience.memory import MemoryModel, PeakEnd
+from peakend.experience.trace import FloatArray, Traces
 
 BoolArray = npt.NDArray[np.bool_]
 Seed = int | np.random.SeedSequence | None

@@ -12,8 +12,8 @@ from typing import ClassVar
 import numpy as np
 from scipy import special
 
-from peakend.memory import MemoryModel, Total
-from peakend.trace import EpisodeKind, FloatArray, Traces
+from peakend.experience.memory import MemoryModel, Total
+from peakend.experience.trace import EpisodeKind, FloatArray, Traces
 
 from ._common import (
     DEFAULT_MEMORY,

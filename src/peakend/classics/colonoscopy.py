@@ -13,8 +13,8 @@ from typing import ClassVar
 
 import numpy as np
 
-from peakend.memory import End, MemoryModel, summarize
-from peakend.trace import FloatArray
+from peakend.experience.memory import End, MemoryModel, summarize
+from peakend.experience.trace import FloatArray
 
 from ._common import (
     DEFAULT_MEMORY,

@@ -9,7 +9,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import stats
 
-from peakend.trace import FloatArray
+from peakend.experience.trace import FloatArray
 
 __all__ = ["Estimate"]
 

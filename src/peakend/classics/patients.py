@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from peakend.memory import MemoryModel, Total
-from peakend.trace import Traces
+from peakend.experience.memory import MemoryModel, Total
+from peakend.experience.trace import Traces
 
 from ._common import DEFAULT_MEMORY, minute_pain_traces, remembered_pain
 from .result import Row

@@ -14,8 +14,8 @@ from typing import ClassVar
 
 import numpy as np
 
-from peakend.memory import MemoryModel
-from peakend.trace import EpisodeKind, FloatArray, TraceBuilder, Traces
+from peakend.experience.memory import MemoryModel
+from peakend.experience.trace import EpisodeKind, FloatArray, TraceBuilder, Traces
 
 from ._common import (
     DEFAULT_MEMORY,

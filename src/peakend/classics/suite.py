@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from peakend.memory import MemoryModel
+from peakend.experience.memory import MemoryModel
 
 from ._common import DEFAULT_MEMORY, Seed
 from .cold_pressor import cold_pressor

@@ -1,0 +1,1 @@
+"""Analysis: queueing theory (Erlang), statistics, metrics and validation."""

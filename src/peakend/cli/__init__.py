@@ -1,0 +1,1 @@
+"""The ``peakend`` command line: a thin layer over the Python API."""

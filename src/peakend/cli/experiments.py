@@ -1,0 +1,402 @@
+"""The ``peakend compare`` and ``peakend sweep`` commands, and executor options.
+
+A thin layer over :mod:`peakend.experiments.api`: load the experiment, run it on the
+chosen executor with a progress bar, print the tables, write the run directory
+and its plots. :func:`executor_options` and :func:`make_mapper` give any command
+(``peakend run`` too) the same ``--executor/--workers/--dask`` options.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from peakend.config.loading import ConfigError
+from peakend.experiments.executors import EXECUTOR_KINDS, ProgressBar, TaskError, make_executor
+from peakend.output.tables import format_interval, format_number
+
+__all__ = ["compare", "executor_options", "make_mapper", "sweep"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_FAILED_REPLICATIONS = 1
+EXIT_INTERRUPTED = 130  # the shell's convention for Ctrl-C
+
+
+def _friendly_errors(command: F) -> F:
+    """``friendly_errors`` of :mod:`peakend.cli.main`, imported when called (it imports us)."""
+
+    @wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from peakend.cli.main import friendly_errors
+
+        return friendly_errors(command)(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def executor_options(command: F) -> F:
+    """Add ``--executor``, ``--workers`` and ``--dask`` (passed as ``executor``,
+    ``workers`` and ``dask``); hand them to :func:`make_mapper` or
+    :func:`peakend.experiments.executors.make_executor`."""
+    command = click.option(
+        "--dask",
+        metavar="local|tcp://HOST:PORT",
+        help="Run on Dask: 'local' starts a local cluster, an address uses a running "
+        "scheduler. Overrides --executor.",
+    )(command)
+    command = click.option(
+        "--workers",
+        type=click.IntRange(min=1),
+        help="Worker processes (default: every core).",
+    )(command)
+    command = click.option(
+        "--executor",
+        type=click.Choice(EXECUTOR_KINDS),
+        default="processes",
+        show_default=True,
+        help="Run replications in this process or on local worker processes.",
+    )(command)
+    return command
+
+
+Mapper = Callable[[Callable[[Any], Any], Iterable[Any]], Iterator[Any]]
+
+
+@contextmanager
+def make_mapper(
+    executor: str = "processes",
+    workers: int | None = None,
+    dask: str | None = None,
+    progress: bool = False,
+) -> Iterator[Mapper]:
+    """A ``map``-like callable on the chosen executor, open for the ``with`` block.
+
+    For ``run_scenario(scenario, mapper=mapper)``: results come back in input
+    order; with ``progress``, a bar with an ETA is shown on stderr when it is a
+    terminal. A task that raises raises :class:`~peakend.experiments.executors.TaskError`.
+    """
+    with make_executor(executor, workers, dask) as pool, ProgressBar(progress) as bar:
+
+        def mapper(fn: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[Any]:
+            items = list(items)
+            bar.add(len(items))
+            finished: dict[int, Any] = {}
+            following = 0
+            for outcome in pool.as_completed(fn, items):
+                bar.advance()
+                if outcome.failure is not None:
+                    raise TaskError(outcome.item, outcome.failure)
+                finished[outcome.index] = outcome.value
+                while following in finished:
+                    yield finished.pop(following)
+                    following += 1
+
+        yield mapper
+
+
+def _common_options(command: F) -> F:
+    decorators = [
+        click.option(
+            "--out",
+            "-o",
+            type=click.Path(path_type=Path),
+            help="Run directory (default: results/NAME-compare or -sweep). Re-running resumes.",
+        ),
+        click.option(
+            "--replications",
+            "-r",
+            type=click.IntRange(min=1),
+            help="Replications per scenario (replaces the experiment's plan).",
+        ),
+        click.option("--seed", type=click.IntRange(min=0), help="Root seed of every scenario."),
+        click.option(
+            "--set",
+            "sets",
+            multiple=True,
+            metavar="KEY=VALUE",
+            help="Override a key of the base scenario (repeatable); also KEY*=X, KEY+=X, "
+            "KEY[A:B]+=X.",
+        ),
+        click.option(
+            "--metric",
+            "metrics",
+            multiple=True,
+            help="Report only this metric (repeatable; default: the experiment's, or all).",
+        ),
+        click.option(
+            "--keep-records",
+            is_flag=True,
+            help="Also store each replication's customers and contacts tables.",
+        ),
+        executor_options,
+        click.option("--quiet", "-q", is_flag=True, help="No progress bar and no tables."),
+    ]
+    for decorator in reversed(decorators):
+        command = decorator(command)
+    return command
+
+
+@click.command()
+@click.argument("experiment", type=click.Path(path_type=Path))
+@click.option(
+    "--variant",
+    "variants",
+    multiple=True,
+    metavar="NAME:KEY=VALUE[,KEY=VALUE]",
+    help="A variant of the base: overrides separated by commas (repeatable).",
+)
+@_common_options
+@_friendly_errors
+def compare(experiment: Path, variants: tuple[str, ...], **options: Any) -> None:
+    """Compare variants with a base: each metric's mean and 95 % CI, and the paired
+    difference from the base with its CI (common random numbers).
+
+    EXPERIMENT is an experiment file with [variants.NAME] tables, or a scenario
+    file used as the base of the --variant options.
+    """
+    extra = _parse_variants(variants)
+    _run_command(experiment, "compare", options, variants=extra)
+
+
+@click.command()
+@click.argument("experiment", type=click.Path(path_type=Path))
+@click.option(
+    "--factor",
+    "factors",
+    multiple=True,
+    metavar="KEY=V1,V2,...",
+    help="A sweep factor and its levels, e.g. 'pools.agents.staffing*=0.8,1,1.2' (repeatable).",
+)
+@_common_options
+@_friendly_errors
+def sweep(experiment: Path, factors: tuple[str, ...], **options: Any) -> None:
+    """Run a factorial sweep; write the tidy table (one row per scenario and
+    replication), the aggregated one (mean and 95 % CI per scenario and metric) and
+    plots of key metrics against the first factor with CI bands.
+
+    EXPERIMENT is an experiment file with a [sweep] table, or a scenario file with
+    --factor options.
+    """
+    _run_command(experiment, "sweep", options, factors=_parse_factors(factors))
+
+
+def _run_command(
+    path: Path,
+    kind: str,
+    options: dict[str, Any],
+    variants: dict[str, list[str]] | None = None,
+    factors: dict[str, list[Any]] | None = None,
+) -> None:
+    from peakend.experiments.api import load_experiment_or_scenario, run_experiment
+
+    overrides = list(options["sets"])
+    if options["seed"] is not None:
+        overrides.append(f"run.seed={options['seed']}")
+    experiment = load_experiment_or_scenario(path, overrides).with_changes(
+        variants=variants, factors=factors, metrics=options["metrics"] or None
+    )
+    if options["keep_records"]:
+        experiment = _replace(experiment, keep_records=True)
+    out = options["out"] or Path("results") / f"{experiment.name}-{kind}"
+    quiet = options["quiet"]
+    console = _console(quiet)
+    try:
+        with make_executor(options["executor"], options["workers"], options["dask"]) as executor:
+            result = run_experiment(
+                experiment,
+                kind,  # type: ignore[arg-type]
+                replications=options["replications"],
+                executor=executor,
+                out=out,
+                progress=not quiet,
+            )
+            described = executor.describe()
+    except KeyboardInterrupt:
+        click.echo(
+            f"peakend: interrupted; finished replications are kept in {out}/. "
+            "Run the same command again to resume.",
+            err=True,
+        )
+        sys.exit(EXIT_INTERRUPTED)
+    _print_header(console, result, described, out)
+    if kind == "compare":
+        _print_comparison(console, result)
+    else:
+        _print_sweep(console, result)
+    plots = _write_plots(result, out)
+    console.print(f"results written to {out}/, plots: {', '.join(p.name for p in plots)}")
+    _report_failures(result, out)
+
+
+def _replace(experiment: Any, **changes: Any) -> Any:
+    import dataclasses
+
+    return dataclasses.replace(experiment, **changes)
+
+
+def _console(quiet: bool) -> Any:
+    from rich.console import Console
+
+    return Console(quiet=quiet, width=max(120, Console().width))
+
+
+# ------------------------------------------------------------------------- parsing
+
+
+def split_top_level(text: str, separator: str = ",") -> list[str]:
+    """Split on ``separator`` outside brackets, braces and quotes (TOML values contain commas)."""
+    parts: list[str] = []
+    current: list[str] = []
+    depth, quote = 0, ""
+    for char in text:
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "\"'":
+            quote = char
+        elif char in "[{":
+            depth += 1
+        elif char in "]}":
+            depth -= 1
+        elif char == separator and depth == 0:
+            parts.append("".join(current).strip())
+            current = []
+            continue
+        current.append(char)
+    parts.append("".join(current).strip())
+    return [part for part in parts if part]
+
+
+def _parse_variants(texts: Sequence[str]) -> dict[str, list[str]]:
+    variants: dict[str, list[str]] = {}
+    for text in texts:
+        name, separator, rest = text.partition(":")
+        name = name.strip()
+        overrides = split_top_level(rest)
+        if not separator or not name or "=" in name or not overrides:
+            raise ConfigError(f"--variant {text!r}: expected NAME:KEY=VALUE[,KEY=VALUE...]")
+        variants.setdefault(name, []).extend(overrides)
+    return variants
+
+
+def _parse_factors(texts: Sequence[str]) -> dict[str, list[Any]]:
+    import tomllib
+
+    factors: dict[str, list[Any]] = {}
+    for text in texts:
+        key, separator, rest = text.partition("=")
+        key = key.strip()
+        if not separator or not key or not rest.strip():
+            raise ConfigError(f"--factor {text!r}: expected KEY=VALUE1,VALUE2,...")
+        try:
+            levels = tomllib.loads(f"v = [{rest}]")["v"]
+        except tomllib.TOMLDecodeError:
+            levels = split_top_level(rest)
+        factors[key] = levels
+    return factors
+
+
+# ------------------------------------------------------------------------ printing
+
+
+def _print_header(console: Any, result: Any, executor: dict[str, Any], out: Path) -> None:
+    spec = result.specs[0]
+    where = executor["kind"] + (f" ×{executor['workers']}" if executor.get("workers") else "")
+    reused = f", {result.skipped} reused from {out}/" if result.skipped else ""
+    console.print(
+        f"[bold]{result.experiment.name}[/bold]: {len(result.specs)} scenarios × "
+        f"{result.replications} replications, seed {spec.scenario.run.seed}; "
+        f"ran {result.ran} on {where} in {result.seconds:.1f} s{reused}"
+    )
+
+
+def _estimate(mean: float, low: float, high: float) -> str:
+    if low != low:  # NaN: no interval
+        return format_number(mean)
+    return f"{format_number(mean)} {format_interval(low, high)}"
+
+
+def _print_comparison(console: Any, result: Any) -> None:
+    from rich.table import Table
+
+    frame = result.compare_frame()
+    title = "each variant against the base: paired over replications (common random numbers)"
+    table = Table(title=title, title_justify="left")
+    table.add_column("metric", no_wrap=True)
+    table.add_column("variant", no_wrap=True)
+    table.add_column("mean [95% CI]", justify="right", no_wrap=True)
+    table.add_column("difference from base [95% CI]", justify="right", no_wrap=True)
+    table.add_column("", no_wrap=True)
+    for metric in dict.fromkeys(frame["metric"]):
+        rows = frame[frame["metric"] == metric].to_dict("records")
+        for i, row in enumerate(rows):
+            is_base = row["diff"] != row["diff"]
+            table.add_row(
+                metric if i == 0 else "",
+                row["variant"],
+                _estimate(row["mean"], row["ci_low"], row["ci_high"]),
+                "" if is_base else _estimate(row["diff"], row["diff_ci_low"], row["diff_ci_high"]),
+                "*" if row["significant"] else "",
+                end_section=i == len(rows) - 1,
+            )
+    console.print(table)
+    console.print("* the 95% CI of the difference excludes 0")
+
+
+def _print_sweep(console: Any, result: Any) -> None:
+    from rich.table import Table
+
+    summary = result.summary_frame()
+    for metric in result.plot_metrics:
+        rows = summary[summary["metric"] == metric]
+        table = Table(title=metric, title_justify="left")
+        table.add_column("scenario")
+        table.add_column("mean [95% CI]", justify="right", no_wrap=True)
+        table.add_column("n", justify="right")
+        for row in rows.to_dict("records"):
+            estimate = _estimate(row["mean"], row["ci_low"], row["ci_high"])
+            table.add_row(row["scenario"], estimate, str(row["n"]))
+        console.print(table)
+    others = len(result.reported_metrics) - len(result.plot_metrics)
+    if others > 0:
+        console.print(f"(and {others} more metrics in sweep_summary.csv)")
+
+
+def _write_plots(result: Any, out: Path) -> list[Path]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from peakend.output.experiment_plots import ComparisonPlot, SweepPlot, save_png
+
+    paths = []
+    for metric in result.plot_metrics:
+        if result.kind == "compare":
+            display: Any = ComparisonPlot.from_result(result, metric)
+        else:
+            display = SweepPlot.from_result(result, metric)
+        target = out / "plots" / f"{result.kind}_{metric}.png"
+        paths.append(save_png(display.plot(), target))
+    return paths
+
+
+def _report_failures(result: Any, out: Path) -> None:
+    if not result.failures:
+        return
+    for failure in result.failures:
+        click.echo(
+            f"peakend: replication {failure.replication} of {failure.label} failed: "
+            f"{failure.failure}",
+            err=True,
+        )
+    click.echo(
+        f"peakend: {len(result.failures)} replications failed (tracebacks in {out}/failures/); "
+        "the summaries leave them out. Run the same command again to retry them.",
+        err=True,
+    )
+    sys.exit(EXIT_FAILED_REPLICATIONS)

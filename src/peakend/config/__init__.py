@@ -1,0 +1,1 @@
+"""Scenario configuration: the typed schema, file loading and overrides."""

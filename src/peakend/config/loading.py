@@ -1,0 +1,234 @@
+"""Loading scenario files: TOML in, a validated :class:`~peakend.config.schema.Scenario` out.
+
+Every failure becomes a :class:`ConfigError` whose message names the file, the
+key path and what is allowed, so that the CLI can print one clear line and exit
+with status 2 instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any, TypeVar
+
+import tomli_w
+from pydantic import BaseModel, ValidationError
+
+from peakend.config.overrides import apply_overrides, parse_override, set_dotted
+from peakend.config.schema import LocatedError, Scenario
+
+__all__ = [
+    "ConfigError",
+    "apply_overrides",
+    "config_hash",
+    "load_scenario",
+    "load_toml",
+    "parse_override",
+    "scenario_from_dict",
+    "scenario_to_dict",
+    "scenario_to_toml",
+    "scale_staffing",
+    "set_dotted",
+    "validate_model",
+]
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class ConfigError(ValueError):
+    """A scenario or experiment file that cannot be used, with a user-facing message."""
+
+
+def load_toml(path: str | Path) -> dict[str, Any]:
+    """Read a TOML file, turning I/O and syntax errors into :class:`ConfigError`."""
+    path = Path(path)
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: file not found") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: is a directory, expected a TOML file") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: TOML syntax error: {exc}") from None
+
+
+def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
+    """Load and validate a scenario file, applying overrides in order.
+
+    ``overrides`` are ``dotted.key=value``, ``key*=x``, ``key+=x`` or
+    ``key[a:b]+=x`` strings (see :mod:`peakend.config.overrides`), as ``peakend run --set``.
+
+    Raises
+    ------
+    ConfigError
+        For a missing file, a TOML syntax error, an override naming a key that does
+        not exist or whose arithmetic does not fit the value, or any schema
+        violation; the message names the file and key path.
+    """
+    data = load_toml(path)
+    return scenario_from_dict(data, source=str(path), overrides=overrides)
+
+
+def scenario_from_dict(
+    data: Mapping[str, Any], source: str = "<scenario>", overrides: Iterable[str] = ()
+) -> Scenario:
+    """Validate a plain mapping (as read from TOML) into a :class:`Scenario`.
+
+    ``overrides`` apply to ``data`` as in :func:`load_scenario`; their keys are
+    checked against the validated scenario with every default filled in.
+    """
+    scenario = validate_model(Scenario, data, source)
+    overrides = list(overrides)
+    if not overrides:
+        return scenario
+    patched = apply_overrides(data, overrides, scenario_to_dict(scenario), source)
+    return validate_model(Scenario, patched, source)
+
+
+def validate_model(model: type[M], data: Mapping[str, Any], source: str) -> M:
+    """Validate ``data`` against a pydantic model, raising :class:`ConfigError`."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(format_validation_error(exc, model, source)) from None
+
+
+def format_validation_error(exc: ValidationError, model: type[BaseModel], source: str) -> str:
+    """One line per problem: ``file: key.path: what is wrong; allowed: ...``."""
+    lines = []
+    for error in exc.errors():
+        original = (error.get("ctx") or {}).get("error")
+        if isinstance(original, LocatedError):
+            lines.append(f"{source}: {'.'.join(original.loc)}: {original.message}")
+            continue
+        loc = _clean_loc(error["loc"])
+        key = ".".join(str(part) for part in loc) or "(top level)"
+        lines.append(f"{source}: {key}: {_describe(error, model, loc)}")
+    return "\n".join(lines)
+
+
+def _clean_loc(loc: tuple[int | str, ...]) -> tuple[int | str, ...]:
+    # pydantic inserts the tag of a discriminated union (e.g. 'lognormal') into the
+    # location; users never typed it, so drop it.
+    from peakend.engine.distributions import DISTRIBUTION_NAMES
+
+    cleaned = [
+        part
+        for i, part in enumerate(loc)
+        if not (part in DISTRIBUTION_NAMES and 0 < i < len(loc) - 1)
+    ]
+    return tuple(cleaned)
+
+
+def _describe(error: Any, model: type[BaseModel], loc: tuple[int | str, ...]) -> str:
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        allowed = _allowed_keys(model, loc[:-1])
+        hint = f"; allowed keys: {', '.join(allowed)}" if allowed else ""
+        return f"unknown key{hint}"
+    if kind == "missing":
+        return "required key is missing"
+    if kind == "union_tag_invalid":
+        from peakend.engine.distributions import DISTRIBUTION_NAMES
+
+        return f"unknown distribution; allowed: {', '.join(DISTRIBUTION_NAMES)}"
+    if kind == "union_tag_not_found":
+        return "a distribution needs a 'distribution' key (e.g. distribution = \"exponential\")"
+    message = str(error["msg"])
+    message = message.removeprefix("Value error, ")
+    if "input" in error and kind not in ("model_type", "dict_type"):
+        message += f" (got {error['input']!r})"
+    return message
+
+
+def _allowed_keys(model: type[BaseModel], loc: tuple[int | str, ...]) -> list[str]:
+    """Field names of the sub-model at ``loc``, or [] where it cannot be resolved."""
+    current: Any = model
+    for part in loc:
+        current = _step(current, part)
+        if current is None:
+            return []
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return [info.alias or name for name, info in current.model_fields.items()]
+    return []
+
+
+def _step(annotation: Any, part: int | str) -> Any:
+    import typing
+
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        field = annotation.model_fields.get(str(part))
+        if field is None:
+            by_alias = {info.alias: info for info in annotation.model_fields.values()}
+            field = by_alias.get(str(part))
+        return None if field is None else _unwrap(field.annotation)
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin is dict and len(args) == 2:
+        return _unwrap(args[1])
+    if origin in (tuple, list) and args:
+        return _unwrap(args[0])
+    return None
+
+
+def _unwrap(annotation: Any) -> Any:
+    import types
+    import typing
+
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _unwrap(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType):
+        members = [a for a in typing.get_args(annotation) if a is not type(None)]
+        if len(members) == 1:
+            return _unwrap(members[0])
+    return annotation
+
+
+def scenario_to_dict(scenario: BaseModel) -> dict[str, Any]:
+    """The fully resolved config as plain data (TOML/JSON-ready, keys as in files)."""
+    return _plain(scenario.model_dump(mode="python", by_alias=True))
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items() if v is not None}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def scenario_to_toml(scenario: BaseModel, header: str = "") -> str:
+    """Serialise a resolved scenario as TOML that loads back into an equal scenario."""
+    comment = "".join(f"# {line}\n" for line in header.splitlines())
+    return comment + tomli_w.dumps(scenario_to_dict(scenario))
+
+
+def scale_staffing(
+    scenario: Scenario, factor: float, pools: Iterable[str] | None = None
+) -> Scenario:
+    """A copy of ``scenario`` with every (or the named) pool's staffing times ``factor``, rounded.
+
+    Never mutates ``scenario``. Raises ``ValueError`` for a negative factor or an
+    unknown pool.
+    """
+    if not factor >= 0:
+        raise ValueError(f"factor must be >= 0, got {factor}")
+    names = list(scenario.pools) if pools is None else list(pools)
+    unknown = [name for name in names if name not in scenario.pools]
+    if unknown:
+        raise ValueError(f"unknown pool {unknown[0]!r}; allowed: {', '.join(scenario.pools)}")
+    data = scenario_to_dict(scenario)
+    for name in names:
+        data["pools"][name]["staffing"] = [round(n * factor) for n in scenario.pools[name].staffing]
+    return validate_model(Scenario, data, "<scaled staffing>")
+
+
+def config_hash(scenario: BaseModel) -> str:
+    """A short, stable hash of a resolved config (for manifests and caching)."""
+    text = json.dumps(scenario_to_dict(scenario), sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]

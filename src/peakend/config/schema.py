@@ -1,0 +1,440 @@
+"""The scenario schema: one typed, frozen description of a service system.
+
+Every default lives here. Scenario files (TOML) load into :class:`Scenario`
+through :mod:`peakend.config.loading`, which turns validation failures into messages
+that name the file and the key path. Units: minutes for every duration, money
+in one currency of the user's choice, probabilities in [0, 1].
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from peakend.engine.distributions import Distribution, Exponential, Fixed
+
+__all__ = [
+    "ArrivalsConfig",
+    "AttributeConfig",
+    "ChannelConfig",
+    "ExperienceConfig",
+    "RecoveryConfig",
+    "RetentionConfig",
+    "ReturnModelConfig",
+    "ServicePolicyConfig",
+    "PoolConfig",
+    "RunConfig",
+    "Scenario",
+    "SegmentConfig",
+]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class RunConfig(_Model):
+    """How one scenario is run: horizon handling, replications, seed, statistics window."""
+
+    replications: int = Field(10, ge=1, le=100_000, description="independent replications")
+    seed: int = Field(0, ge=0, description="root seed of the numpy SeedSequence")
+    warmup_minutes: float = Field(
+        0.0, ge=0, description="customers arriving before this are not counted"
+    )
+    drain: bool = Field(
+        True,
+        description="after the last interval, keep the last shift on until the queue is empty "
+        "(no new arrivals, retries or repeat contacts); false cuts the run at the horizon",
+    )
+    service_level_threshold_minutes: float = Field(
+        1 / 3, gt=0, description="answered within this wait counts towards the service level"
+    )
+
+
+class ArrivalsConfig(_Model):
+    """Poisson arrivals with a piecewise-constant time-of-day rate profile."""
+
+    interval_minutes: float = Field(30.0, gt=0, allow_inf_nan=False)
+    rate_per_hour: tuple[float, ...] = Field(
+        min_length=1, description="arrival rate in each interval, customers per hour"
+    )
+
+    @field_validator("rate_per_hour")
+    @classmethod
+    def _rates_non_negative(cls, rates: tuple[float, ...]) -> tuple[float, ...]:
+        for i, rate in enumerate(rates):
+            if not (rate >= 0 and math.isfinite(rate)):
+                raise ValueError(f"rate of interval {i} must be a finite number >= 0, got {rate}")
+        return rates
+
+
+class AttributeConfig(_Model):
+    """A per-agent attribute on [0, 1], drawn as a normal clipped to [0, 1]."""
+
+    mean: float = Field(0.7, ge=0, le=1)
+    sd: float = Field(0.1, ge=0, allow_inf_nan=False)
+
+
+class SegmentConfig(_Model):
+    """A customer segment: its share of arrivals and how its customers behave."""
+
+    share: float = Field(gt=0, le=1, description="share of arrivals; shares must sum to 1")
+    patience: Distribution = Field(
+        default_factory=lambda: Fixed(value=math.inf),
+        description="time a customer is willing to wait in a queue before abandoning",
+    )
+    expected_wait_minutes: float = Field(1.0, ge=0, allow_inf_nan=False)
+    value_per_visit: float = Field(0.0, ge=0, allow_inf_nan=False)
+    retry_probability: float = Field(0.0, ge=0, le=1)
+    retry_delay: Distribution = Field(default_factory=lambda: Exponential(mean_minutes=10.0))
+    recontact_probability: float = Field(
+        0.0, ge=0, le=1, description="an unresolved customer contacts again with this probability"
+    )
+    recontact_delay: Distribution = Field(default_factory=lambda: Exponential(mean_minutes=60.0))
+    max_contacts: int = Field(
+        5, ge=1, le=100, description="contacts (first, retries, repeats) a customer makes at most"
+    )
+    entry_pool: str | None = Field(
+        None, description="pool that takes this segment's contacts; default: the first pool"
+    )
+    expected_quality: float = Field(
+        0.6,
+        ge=0,
+        le=1,
+        description="service quality (0-1) the customer expects: the reference point",
+    )
+    failure_severity: float = Field(
+        4.0, ge=0, allow_inf_nan=False, description="size of an unresolved problem, utility points"
+    )
+
+
+class ChannelConfig(_Model):
+    """A contact channel (phone, chat, e-mail, social) with its own expectations."""
+
+    share: float = Field(gt=0, le=1, description="share of contacts; shares must sum to 1")
+    expected_wait_minutes: float | None = Field(
+        None, ge=0, allow_inf_nan=False, description="overrides the segment's expected wait"
+    )
+    entry_pool: str | None = Field(None, description="pool that answers this channel")
+    announces_wait: bool = Field(
+        False, description="position / expected-wait messages: the wait feels occupied"
+    )
+    patience_factor: float = Field(1.0, gt=0, allow_inf_nan=False)
+
+
+class PoolConfig(_Model):
+    """A staff pool: its schedule, absenteeism, service times and agent attributes."""
+
+    staffing: tuple[int, ...] = Field(
+        min_length=1, description="agents scheduled in each arrival interval"
+    )
+    service_time: Distribution = Field(default_factory=lambda: Exponential(mean_minutes=5.0))
+    absenteeism: float = Field(
+        0.0, ge=0, lt=1, description="probability that a rostered agent is absent all day"
+    )
+    first_contact_resolution: float = Field(
+        1.0, ge=0, le=1, description="probability that a service resolves the problem"
+    )
+    skill_effect: float = Field(
+        0.0,
+        ge=0,
+        allow_inf_nan=False,
+        description="resolution probability moves by this much per unit of agent skill "
+        "above the pool's mean skill",
+    )
+    warmth: AttributeConfig = Field(default_factory=AttributeConfig)
+    skill: AttributeConfig = Field(default_factory=AttributeConfig)
+    failure_noticed_later_probability: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="an unresolved problem is noticed only later (the wrong ticket found at the "
+        "gate): the service feels fine and the shock comes when the customer finds out",
+    )
+    agent_cost_per_hour: float = Field(30.0, ge=0, allow_inf_nan=False)
+
+    @field_validator("staffing")
+    @classmethod
+    def _staff_non_negative(cls, staffing: tuple[int, ...]) -> tuple[int, ...]:
+        for i, agents in enumerate(staffing):
+            if agents < 0:
+                raise ValueError(f"agents in interval {i} must be >= 0, got {agents}")
+        return staffing
+
+
+class RecoveryConfig(_Model):
+    """What happens after a service fails to resolve the problem."""
+
+    policy: Literal["none", "apology", "compensation", "callback", "escalation"] = Field(
+        "none",
+        description="none: the customer contacts again later; apology: the agent apologises, "
+        "the customer contacts again; compensation: a coupon, then contacts again; callback: "
+        "the company calls back after a delay; escalation: transfer to a senior pool",
+    )
+    apology: bool = Field(False, description="apologise in addition to the policy's remedy")
+    apology_minutes: float = Field(0.5, ge=0, allow_inf_nan=False)
+    compensation: float = Field(0.0, ge=0, allow_inf_nan=False, description="coupon value, money")
+    callback_delay: Distribution = Field(default_factory=lambda: Exponential(mean_minutes=15.0))
+    callback_pool: str | None = Field(None, description="default: the pool that failed")
+    escalation_pool: str | None = None
+
+
+class ServicePolicyConfig(_Model):
+    """Closing rituals and small extras at the end of a service."""
+
+    farewell: bool = Field(False, description="a warm goodbye / 'anything else I can do?'")
+    farewell_minutes: float = Field(0.5, ge=0, allow_inf_nan=False)
+    delight_probability: float = Field(0.0, ge=0, le=1)
+    delight_cost: float = Field(0.0, ge=0, allow_inf_nan=False, description="money per delight")
+
+
+class ExperienceConfig(_Model):
+    """Moment utility of each episode and the memory model (utility in points)."""
+
+    enabled: bool = True
+    alpha: float = Field(0.88, gt=0, le=1, description="value-function curvature for gains")
+    beta: float = Field(0.88, gt=0, le=1, description="value-function curvature for losses")
+    loss_aversion: float = Field(2.25, gt=0, allow_inf_nan=False, description="lambda")
+    wait_discomfort: float = Field(
+        0.5, ge=0, allow_inf_nan=False, description="mild displeasure of waiting within expectation"
+    )
+    wait_loss_per_minute: float = Field(
+        0.5, ge=0, allow_inf_nan=False, description="loss per perceived minute beyond expectation"
+    )
+    idle_wait_factor: float = Field(
+        1.33, gt=0, allow_inf_nan=False, description="unoccupied waits feel longer (Larson 1987)"
+    )
+    announced_wait_factor: float = Field(
+        0.9, gt=0, allow_inf_nan=False, description="explained waits feel shorter (Maister 1985)"
+    )
+    wait_curve_pieces: int = Field(
+        4, ge=1, le=64, description="linear pieces of a wait's loss curve"
+    )
+    service_scale: float = Field(
+        5.0, ge=0, allow_inf_nan=False, description="points per unit of quality above expectation"
+    )
+    weakest_link_weight: float = Field(
+        0.5, ge=0, le=1, description="weight of the worst of result/warmth/timeliness in quality"
+    )
+    transfer_penalty: float = Field(1.0, ge=0, allow_inf_nan=False)
+    apology_gain: float = Field(1.0, ge=0, allow_inf_nan=False)
+    points_per_currency: float = Field(
+        0.2, ge=0, allow_inf_nan=False, description="utility points per unit of compensation"
+    )
+    overcompensation_slope: float = Field(
+        0.1, ge=0, le=1, description="value of compensation beyond the loss, per point"
+    )
+    callback_urgency_gain: float = Field(1.5, ge=0, allow_inf_nan=False)
+    callback_urgency_minutes: float = Field(30.0, gt=0, allow_inf_nan=False)
+    farewell_gain: float = Field(1.0, ge=0, allow_inf_nan=False)
+    delight_gain: float = Field(2.0, ge=0, allow_inf_nan=False)
+    double_deviation_penalty: float = Field(
+        0.5, ge=0, allow_inf_nan=False, description="extra share of severity for a second failure"
+    )
+    memory: dict[str, Any] = Field(
+        default_factory=lambda: {"model": "peak_end"},
+        description='memory model spec, e.g. { model = "end", window_minutes = 3 }',
+    )
+    bad_memory_threshold: float = Field(-2.0, allow_inf_nan=False)
+    trace_sample: int = Field(
+        25, ge=0, le=10_000, description="customers per replication whose traces are written"
+    )
+
+    @field_validator("memory")
+    @classmethod
+    def _known_memory_model(cls, spec: dict[str, Any]) -> dict[str, Any]:
+        from peakend.experience.memory import memory_model_from_spec
+
+        memory_model_from_spec(spec)  # raises ValueError naming the model and parameter
+        return spec
+
+
+class ReturnModelConfig(_Model):
+    """Probability that a customer comes back after a visit (logistic, anchored).
+
+    ``logit P = logit(baseline_retention) + utility_slope * (R - baseline_utility)
+    - effort_slope * effort + loyalty_bonus * [loyal or advocate]``: a customer who
+    remembers ``baseline_utility`` with no extra effort returns with probability
+    ``baseline_retention`` (MODEL.md section 5; both anchors are assumptions).
+    """
+
+    model: str = Field(
+        "logistic",
+        description="a registered return model (peakend.register_return_model) or "
+        "'package.module:ClassName'; it is built with the parameters below",
+    )
+    baseline_utility: float = Field(0.0, allow_inf_nan=False)
+    baseline_retention: float = Field(0.85, gt=0, lt=1)
+    utility_slope: float = Field(0.35, ge=0, allow_inf_nan=False, description="logit per point")
+    effort_slope: float = Field(
+        0.4, ge=0, allow_inf_nan=False, description="logit per extra contact"
+    )
+    loyalty_bonus: float = Field(0.5, ge=0, allow_inf_nan=False)
+
+    @field_validator("model")
+    @classmethod
+    def _known_model(cls, name: str) -> str:
+        from peakend.retention.returns import return_model_class
+
+        return_model_class(name)  # raises ValueError listing the registered models
+        return name
+
+
+class RetentionConfig(_Model):
+    """The multi-period loop: return, expectations, loyalty, word of mouth, acquisition.
+
+    With ``periods = 1`` (default) a run is a single day and none of this applies.
+    With more, each period is one simulated day of the arrival profile; the
+    profile gives the time-of-day shape and period 0's expected load, and later
+    periods' load follows the active population (demand feedback).
+    """
+
+    periods: int = Field(1, ge=1, le=520)
+    period_name: str = Field("period", description="label for tables and plots, e.g. 'week'")
+    population: int = Field(
+        5000, ge=1, le=10_000_000, description="identified customers at the start"
+    )
+    returns: ReturnModelConfig = Field(default_factory=ReturnModelConfig)
+    background_churn: float = Field(
+        0.0, ge=0, lt=1, description="per period, customers who leave without a visit"
+    )
+    acquisition_per_period: float = Field(
+        0.0, ge=0, allow_inf_nan=False, description="new customers per period (Poisson mean)"
+    )
+    expectation_learning_rate: float = Field(
+        0.3, ge=0, le=1, description="reference points move this share towards what was experienced"
+    )
+    good_memory_threshold: float = Field(
+        1.0,
+        allow_inf_nan=False,
+        description="remembered utility at or above which a visit was good",
+    )
+    loyal_after: int = Field(3, ge=1, description="consecutive good visits to become loyal")
+    advocate_after: int = Field(
+        5, ge=1, description="consecutive good visits to become an advocate"
+    )
+    satisfied_tell_mean: float = Field(
+        2.0,
+        ge=0,
+        allow_inf_nan=False,
+        description="people a satisfied customer tells (Poisson mean)",
+    )
+    advocate_tell_mean: float = Field(5.0, ge=0, allow_inf_nan=False)
+    dissatisfied_tell_mean: float = Field(
+        9.0, ge=0, allow_inf_nan=False, description="survey folklore: 9-10 people"
+    )
+    referral_conversion: float = Field(
+        0.05, ge=0, le=1, description="share of people told good things who become customers"
+    )
+    deterrence_rate: float = Field(
+        0.02, ge=0, le=1, description="share of people told bad things who are lost as prospects"
+    )
+    discount_rate: float = Field(
+        0.002, ge=0, lt=1, description="per period, for customer lifetime value"
+    )
+
+    @model_validator(mode="after")
+    def _ordered_states(self) -> RetentionConfig:
+        if self.advocate_after < self.loyal_after:
+            raise _located(
+                ("retention", "advocate_after"),
+                f"must be >= loyal_after ({self.loyal_after}), got {self.advocate_after}",
+            )
+        return self
+
+
+class Scenario(_Model):
+    """A complete, validated description of one service system."""
+
+    name: str = "scenario"
+    description: str = ""
+    run: RunConfig = Field(default_factory=RunConfig)
+    arrivals: ArrivalsConfig
+    segments: dict[str, SegmentConfig] = Field(
+        default_factory=lambda: {"customers": SegmentConfig(share=1.0)}, min_length=1
+    )
+    pools: dict[str, PoolConfig] = Field(min_length=1)
+    channels: dict[str, ChannelConfig] = Field(
+        default_factory=lambda: {"phone": ChannelConfig(share=1.0)}, min_length=1
+    )
+    recovery: RecoveryConfig = Field(default_factory=RecoveryConfig)
+    service: ServicePolicyConfig = Field(default_factory=ServicePolicyConfig)
+    experience: ExperienceConfig = Field(default_factory=ExperienceConfig)
+    retention: RetentionConfig = Field(default_factory=RetentionConfig)
+
+    @property
+    def intervals(self) -> int:
+        """Number of arrival/staffing intervals."""
+        return len(self.arrivals.rate_per_hour)
+
+    @property
+    def horizon_minutes(self) -> float:
+        """Length of the simulated day: intervals times interval length."""
+        return self.intervals * self.arrivals.interval_minutes
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Scenario:
+        n = self.intervals
+        for name, pool in self.pools.items():
+            if len(pool.staffing) != n:
+                raise _located(
+                    ("pools", name, "staffing"),
+                    f"expected {n} values (one per {self.arrivals.interval_minutes:g}-minute "
+                    f"interval of arrivals.rate_per_hour), got {len(pool.staffing)}",
+                )
+        total = sum(s.share for s in self.segments.values())
+        if abs(total - 1.0) > 1e-6:
+            raise _located(("segments",), f"segment shares must sum to 1, got {total:.6g}")
+        total = sum(c.share for c in self.channels.values())
+        if abs(total - 1.0) > 1e-6:
+            raise _located(("channels",), f"channel shares must sum to 1, got {total:.6g}")
+        for section, entries in (("segments", self.segments), ("channels", self.channels)):
+            for name, entry in entries.items():
+                self._check_pool((section, name, "entry_pool"), entry.entry_pool)
+        self._check_pool(("recovery", "callback_pool"), self.recovery.callback_pool)
+        self._check_pool(("recovery", "escalation_pool"), self.recovery.escalation_pool)
+        if self.recovery.policy == "escalation" and self.recovery.escalation_pool is None:
+            raise _located(
+                ("recovery", "escalation_pool"),
+                f"policy 'escalation' needs an escalation_pool; allowed: {', '.join(self.pools)}",
+            )
+        if self.recovery.policy == "compensation" and self.recovery.compensation <= 0:
+            raise _located(
+                ("recovery", "compensation"), "policy 'compensation' needs a compensation > 0"
+            )
+        if self.retention.periods > 1 and not self.experience.enabled:
+            raise _located(
+                ("retention", "periods"),
+                "the retention loop needs remembered utility: set experience.enabled = true",
+            )
+        if self.run.warmup_minutes >= self.horizon_minutes:
+            raise _located(
+                ("run", "warmup_minutes"),
+                f"must be shorter than the horizon ({self.horizon_minutes:g} minutes), "
+                f"got {self.run.warmup_minutes:g}",
+            )
+        return self
+
+    def _check_pool(self, loc: tuple[str, ...], pool: str | None) -> None:
+        if pool is not None and pool not in self.pools:
+            raise _located(loc, f"unknown pool {pool!r}; allowed: {', '.join(self.pools)}")
+
+    def entry_pool(self, segment: str, channel: str | None = None) -> str:
+        """Pool that takes a contact: the channel's, else the segment's, else the first pool."""
+        by_channel = self.channels[channel].entry_pool if channel is not None else None
+        return by_channel or self.segments[segment].entry_pool or next(iter(self.pools))
+
+
+class LocatedError(ValueError):
+    """A cross-field validation error that knows which key it is about."""
+
+    def __init__(self, loc: tuple[str, ...], message: str) -> None:
+        super().__init__(message)
+        self.loc = loc
+        self.message = message
+
+
+def _located(loc: tuple[str, ...], message: str) -> LocatedError:
+    return LocatedError(loc, message)

@@ -1,0 +1,1 @@
+"""The queueing engine: arrivals, staff pools, journeys, random streams, records."""

@@ -1,0 +1,1 @@
+"""Experience: from what happened to moment utility, traces and memory models."""

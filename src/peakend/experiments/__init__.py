@@ -1,0 +1,1 @@
+"""Experiments: runs with replications, comparisons, sweeps, executors and the results store."""

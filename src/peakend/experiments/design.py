@@ -1,0 +1,250 @@
+"""An experiment: a base scenario and what to vary, and how to load one from a file.
+
+:class:`Experiment` holds the base scenario, the named variants (override lists)
+and the sweep factors; :meth:`Experiment.specs` builds the scenarios to run
+(:class:`ScenarioSpec`: label, plain overrides, resolved scenario and store
+key). :func:`load_experiment` reads an experiment file (see
+:mod:`peakend.experiments.api` for the format, :mod:`peakend.experiments.schema` for
+its schema).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from peakend.config.loading import (
+    ConfigError,
+    load_scenario,
+    load_toml,
+    scenario_from_dict,
+    scenario_to_dict,
+    validate_model,
+)
+from peakend.config.schema import Scenario
+from peakend.experiments.grid import check_fixed_keys, expand, factor_levels, resolve_overrides
+from peakend.experiments.schema import (
+    BASE_LABEL,
+    ExperimentFile,
+    ReplicationPlan,
+    check_variant_names,
+)
+from peakend.experiments.store import scenario_key
+
+__all__ = [
+    "Experiment",
+    "Kind",
+    "ScenarioSpec",
+    "is_experiment_data",
+    "load_experiment",
+    "load_experiment_or_scenario",
+]
+
+Kind = Literal["compare", "sweep"]
+
+
+@dataclass(frozen=True)
+class ScenarioSpec:
+    """One scenario of an experiment: its label, overrides of the base, and key."""
+
+    label: str
+    overrides: tuple[str, ...]
+    """Plain ``key=value`` overrides of the base (arithmetic already applied)."""
+    scenario: Scenario
+    key: str
+    """:func:`peakend.experiments.store.scenario_key`: what the scenario's results depend on."""
+    levels: dict[str, Any] = field(default_factory=dict)
+    """Factor levels of a sweep point (the factor columns of the sweep's tables)."""
+    requested: tuple[str, ...] = ()
+    """The overrides as written (e.g. ``pools.agents.staffing*=0.8``)."""
+
+
+@dataclass(frozen=True, eq=False)
+class Experiment:
+    """A base scenario and what to vary (variants to compare, factors to sweep).
+
+    Build one with :func:`load_experiment` (from a file) or :meth:`from_scenario`.
+    """
+
+    name: str
+    base: Scenario
+    replications: ReplicationPlan
+    variants: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    factors: Mapping[str, Any] = field(default_factory=dict)
+    metrics: tuple[str, ...] | None = None
+    plot_metrics: tuple[str, ...] = ()
+    x: str | None = None
+    keep_records: bool = False
+    source: str = "<experiment>"
+    description: str = ""
+    text: str | None = None  # the experiment file, copied into the run directory
+
+    @classmethod
+    def from_scenario(
+        cls,
+        base: Scenario,
+        variants: Mapping[str, Sequence[str]] | None = None,
+        factors: Mapping[str, Any] | None = None,
+        replications: int | ReplicationPlan | None = None,
+        metrics: Sequence[str] | None = None,
+        name: str | None = None,
+    ) -> Experiment:
+        """An experiment without a file: ``variants`` maps names to override lists."""
+        named = _named_variants(variants)
+        return cls(
+            name=name or base.name,
+            base=base,
+            replications=_plan(replications, base),
+            variants=named,
+            factors=dict(factors or {}),
+            metrics=tuple(metrics) if metrics else None,
+        )
+
+    def with_changes(
+        self,
+        variants: Mapping[str, Sequence[str]] | None = None,
+        factors: Mapping[str, Any] | None = None,
+        metrics: Sequence[str] | None = None,
+    ) -> Experiment:
+        """A copy with more variants, other factors or other reported metrics."""
+        extra = _named_variants(variants)
+        return dataclasses.replace(
+            self,
+            variants={**self.variants, **extra},
+            factors=dict(factors) if factors else self.factors,
+            metrics=tuple(metrics) if metrics else self.metrics,
+        )
+
+    def specs(self, kind: Kind) -> list[ScenarioSpec]:
+        """The scenarios to run: the base and each variant, or every sweep point."""
+        if kind == "compare":
+            return self._compare_specs()
+        if kind == "sweep":
+            return self._sweep_specs()
+        raise ValueError(f"kind must be 'compare' or 'sweep', got {kind!r}")
+
+    def _spec(
+        self,
+        label: str,
+        overrides: tuple[str, ...],
+        source: str,
+        levels: dict[str, Any] | None = None,
+        requested: tuple[str, ...] = (),
+    ) -> ScenarioSpec:
+        base_data = scenario_to_dict(self.base)
+        scenario = scenario_from_dict(base_data, source, overrides) if overrides else self.base
+        key = scenario_key(scenario)
+        return ScenarioSpec(label, overrides, scenario, key, levels or {}, requested)
+
+    def _compare_specs(self) -> list[ScenarioSpec]:
+        if not self.variants:
+            raise ConfigError(
+                f"{self.source}: nothing to compare: add [variants.NAME] tables "
+                "(or --variant NAME:KEY=VALUE)"
+            )
+        specs = [self._spec(BASE_LABEL, (), self.source)]
+        base_data = scenario_to_dict(self.base)
+        for name, overrides in self.variants.items():
+            source = f"{self.source}: variants.{name}.set"
+            check_fixed_keys(overrides, source)
+            resolved = resolve_overrides(base_data, overrides, source)
+            specs.append(self._spec(name, resolved, source, requested=tuple(overrides)))
+        return specs
+
+    def _sweep_specs(self) -> list[ScenarioSpec]:
+        if not self.factors:
+            raise ConfigError(f"{self.source}: nothing to sweep: add a [sweep] table with factors")
+        source = f"{self.source}: sweep.factors"
+        points = expand(scenario_to_dict(self.base), self.factors, source)
+        levels = factor_levels(self.factors)
+        return [
+            self._spec(label, overrides, source, level)
+            for (label, overrides), level in zip(points, levels, strict=True)
+        ]
+
+
+def _named_variants(variants: Mapping[str, Sequence[str]] | None) -> dict[str, tuple[str, ...]]:
+    """``{name: overrides}`` with checked names (see :func:`check_variant_names`)."""
+    named = {str(k): tuple(v) for k, v in (variants or {}).items()}
+    try:
+        check_variant_names(named)
+    except ValueError as exc:
+        raise ConfigError(f"variants: {exc}") from None
+    return named
+
+
+def _plan(replications: int | ReplicationPlan | None, base: Scenario) -> ReplicationPlan:
+    """``replications`` as a plan; by default the base scenario's ``run.replications``."""
+    if isinstance(replications, ReplicationPlan):
+        return replications
+    count = base.run.replications if replications is None else replications
+    if count < 1:
+        raise ConfigError(f"replications must be at least 1, got {count}")
+    return ReplicationPlan(count=count)
+
+
+def is_experiment_data(data: Mapping[str, Any]) -> bool:
+    """Whether TOML data is an experiment file (it names a ``base``) rather than a scenario."""
+    return "base" in data
+
+
+def load_experiment(path: str | Path, overrides: Iterable[str] = ()) -> Experiment:
+    """Load an experiment file; ``overrides`` apply to its base (after its own ``set``).
+
+    Raises
+    ------
+    ConfigError
+        Naming the file and the key, for a bad experiment file, a missing or invalid
+        base scenario, or an override naming a key that does not exist.
+    """
+    path = Path(path)
+    source = str(path)
+    spec = validate_model(ExperimentFile, load_toml(path), source)
+    # the caller's (command line) overrides come last, so they win
+    base = _load_base(path, spec, [*_base_overrides(spec), *overrides])
+    sweep = spec.sweep
+    return Experiment(
+        name=spec.name or path.stem,
+        base=base,
+        replications=spec.replications or _plan(None, base),
+        variants={name: variant.overrides for name, variant in spec.variants.items()},
+        factors=dict(sweep.factors) if sweep else {},
+        metrics=spec.metrics,
+        plot_metrics=sweep.plot if sweep else (),
+        x=sweep.x if sweep else None,
+        keep_records=spec.keep_records,
+        source=source,
+        description=spec.description,
+        text=path.read_text(encoding="utf-8"),
+    )
+
+
+def _base_overrides(spec: ExperimentFile) -> list[str]:
+    """The file's overrides of its base: ``set``, then ``seed`` and ``warmup_minutes``."""
+    overrides = list(spec.overrides)
+    if spec.seed is not None:
+        overrides.append(f"run.seed={spec.seed}")
+    if spec.warmup_minutes is not None:
+        overrides.append(f"run.warmup_minutes={spec.warmup_minutes!r}")
+    return overrides
+
+
+def _load_base(path: Path, spec: ExperimentFile, overrides: list[str]) -> Scenario:
+    """The base scenario named by the experiment file at ``path``, with ``overrides``."""
+    base_path = path.parent / spec.base
+    if not base_path.is_file():
+        raise ConfigError(f"{path}: base: scenario file {base_path} not found")
+    base_data = load_toml(base_path)
+    scenario_from_dict(base_data, str(base_path))  # errors in the base name the base file
+    return scenario_from_dict(base_data, f"{path}: set", overrides)
+
+
+def load_experiment_or_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Experiment:
+    """An experiment file, or a scenario file as the base of an experiment to be completed."""
+    if is_experiment_data(load_toml(path)):
+        return load_experiment(path, overrides)
+    experiment = Experiment.from_scenario(load_scenario(path, overrides))
+    return dataclasses.replace(experiment, source=str(path))

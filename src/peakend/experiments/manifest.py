@@ -1,0 +1,110 @@
+"""The manifest of an experiment's run directory: what ran, with what, and how it went.
+
+``manifest.json`` lists every scenario (label, key, config hash, seed,
+overrides, factor levels), the peakend and Python versions, and one entry per
+session (status, start, seconds, executor, replications run, reused and
+failed), so that a resumed run keeps the history of the interrupted ones.
+"""
+
+from __future__ import annotations
+
+import platform
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from peakend._version import __version__
+from peakend.config.loading import config_hash
+from peakend.experiments.design import Experiment, ScenarioSpec
+from peakend.experiments.results import CONFIDENCE_LEVEL
+from peakend.experiments.schema import ReplicationPlan
+from peakend.experiments.session import Session
+from peakend.experiments.store import ResultStore
+
+__all__ = ["RunManifest"]
+
+
+@dataclass
+class RunManifest:
+    """``manifest.json`` of one run directory, open for one session."""
+
+    store: ResultStore
+    content: dict[str, Any]
+    started: float
+    """Wall-clock start of the session (seconds since the epoch)."""
+    clock: float
+    """``time.perf_counter()`` at the start of the session."""
+
+    @classmethod
+    def open(
+        cls,
+        store: ResultStore,
+        experiment: Experiment,
+        kind: str,
+        specs: list[ScenarioSpec],
+        plan: ReplicationPlan,
+    ) -> RunManifest:
+        """Start a session: keep earlier sessions, save the scenarios and the experiment file."""
+        started, clock = time.time(), time.perf_counter()
+        previous = store.read_manifest()
+        content = _content(experiment, kind, specs, plan, previous.get("sessions", []))
+        for spec in specs:
+            store.save_scenario(spec.key, spec.scenario)
+        if experiment.text is not None:
+            store.write_text("experiment.toml", experiment.text)
+        return cls(store, content, started, clock)
+
+    def close(self, session: Session, status: str, count: int) -> None:
+        """Record the session (``finished`` or ``interrupted``) and its failures; write."""
+        self.content["replications"] = count
+        self.content["sessions"].append(self._session_entry(session, status))
+        self.content["failures"] = [
+            {k: v for k, v in f.as_dict().items() if k != "traceback"}
+            for f in session.failures.values()
+        ]
+        self.store.write_manifest(self.content)
+
+    def _session_entry(self, session: Session, status: str) -> dict[str, Any]:
+        return {
+            "status": status,
+            "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.started)),
+            "seconds": round(time.perf_counter() - self.clock, 3),
+            "replication_seconds": round(session.replication_seconds, 3),
+            "executor": session.executor.describe(),
+            "ran": session.ran,
+            "skipped": session.skipped,
+            "failed": len(session.failures),
+        }
+
+
+def _content(
+    experiment: Experiment,
+    kind: str,
+    specs: list[ScenarioSpec],
+    plan: ReplicationPlan,
+    sessions: list[dict[str, Any]],
+) -> dict[str, Any]:
+    return {
+        "experiment": experiment.name,
+        "description": experiment.description,
+        "source": experiment.source,
+        "kind": kind,
+        "peakend_version": __version__,
+        "python": platform.python_version(),
+        "confidence_level": CONFIDENCE_LEVEL,
+        "replication_plan": plan.model_dump(exclude_none=True),
+        "scenarios": [_scenario_entry(spec) for spec in specs],
+        "sessions": list(sessions),
+    }
+
+
+def _scenario_entry(spec: ScenarioSpec) -> dict[str, Any]:
+    return {
+        "label": spec.label,
+        "key": spec.key,
+        "config_hash": config_hash(spec.scenario),
+        "seed": spec.scenario.run.seed,
+        "requested": list(spec.requested),
+        "overrides": list(spec.overrides),
+        "factors": spec.levels,
+    }

@@ -1,0 +1,210 @@
+"""The result of an experiment: per-replication metrics of every scenario, and their tables.
+
+:class:`ExperimentResult` keeps one flat record of metrics per scenario and
+replication, and computes from them the tables that
+:func:`peakend.experiments.api.run_experiment` writes: the tidy table (one row per
+scenario and replication), the summary (mean and confidence interval per
+scenario and metric), the comparison (paired differences from the base, common
+random numbers) and ``summary.json``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from peakend.analysis.stats import Estimate, estimate, paired_difference
+from peakend.config.loading import ConfigError
+from peakend.experiments.design import Experiment, ScenarioSpec
+from peakend.experiments.schema import BASE_LABEL
+from peakend.experiments.store import FailureRecord, ReplicationRecord, ResultStore
+
+__all__ = ["CONFIDENCE_LEVEL", "PLOT_METRIC_PREFERENCE", "ExperimentResult"]
+
+CONFIDENCE_LEVEL = 0.95
+PLOT_METRIC_PREFERENCE = (
+    "retention_rate",
+    "profit",
+    "mean_remembered_utility",
+    "service_level",
+    "abandonment_rate",
+    "mean_wait_minutes",
+)
+_NO_DIFFERENCE = Estimate(math.nan, math.nan, math.nan, 0)
+
+
+@dataclass(frozen=True, eq=False)
+class ExperimentResult:
+    """Per-replication metrics of every scenario of an experiment, and their summaries."""
+
+    experiment: Experiment
+    kind: str
+    specs: list[ScenarioSpec]
+    replications: int
+    records: Mapping[str, Mapping[int, ReplicationRecord]]
+    failures: list[FailureRecord]
+    ran: int
+    skipped: int
+    seconds: float
+
+    @property
+    def metric_names(self) -> list[str]:
+        """Every metric the replications produced, in their order."""
+        for records in self.records.values():
+            for record in records.values():
+                return list(record.metrics)
+        return []
+
+    @property
+    def reported_metrics(self) -> list[str]:
+        """The experiment's ``metrics`` (checked), or every metric."""
+        if self.experiment.metrics is None:
+            return self.metric_names
+        return self._checked(self.experiment.metrics, "metrics")
+
+    @property
+    def plot_metrics(self) -> list[str]:
+        """Metrics worth a plot: the experiment's choice, or a few key ones that exist."""
+        if self.experiment.plot_metrics:
+            return self._checked(self.experiment.plot_metrics, "sweep.plot")
+        chosen = [m for m in PLOT_METRIC_PREFERENCE if m in self.reported_metrics]
+        return chosen[:4] or self.reported_metrics[:1]
+
+    def _checked(self, metrics: tuple[str, ...], key: str) -> list[str]:
+        """``metrics`` as a list, if the replications produced them (or produced nothing)."""
+        names = self.metric_names
+        unknown = [m for m in metrics if m not in names]
+        if unknown and names:
+            raise ConfigError(
+                f"{self.experiment.source}: {key}: unknown metric {unknown[0]!r}; "
+                f"allowed: {', '.join(names)}"
+            )
+        return list(metrics)
+
+    def values(self, spec: ScenarioSpec, metric: str) -> dict[int, float]:
+        """``replication -> value`` of one metric of one scenario (failed ones left out)."""
+        records = self.records.get(spec.key, {})
+        return {r: records[r].metrics[metric] for r in sorted(records)}
+
+    def tidy_frame(self) -> pd.DataFrame:
+        """One row per scenario and replication: labels, factor levels and every metric."""
+        rows = []
+        for spec in self.specs:
+            for r, record in sorted(self.records.get(spec.key, {}).items()):
+                rows.append(
+                    {"scenario": spec.label, **spec.levels, "replication": r, **record.metrics}
+                )
+        return pd.DataFrame(rows)
+
+    def summary_frame(self, level: float = CONFIDENCE_LEVEL) -> pd.DataFrame:
+        """One row per scenario and metric: mean, confidence interval, half-width, n."""
+        rows = []
+        for spec in self.specs:
+            for metric in self.reported_metrics:
+                est = estimate(list(self.values(spec, metric).values()), level)
+                rows.append(
+                    {"scenario": spec.label, **spec.levels, "metric": metric, **_columns(est)}
+                )
+        return pd.DataFrame(rows)
+
+    def compare_frame(self, level: float = CONFIDENCE_LEVEL) -> pd.DataFrame:
+        """One row per metric and variant: mean and CI, and the paired difference from the base.
+
+        ``diff`` is variant − base over the replications both finished (common
+        random numbers); ``significant`` when its interval excludes zero. The
+        base's own row has NaN differences.
+        """
+        rows = [
+            self._compare_row(spec, metric, level)
+            for metric in self.reported_metrics
+            for spec in self.specs
+        ]
+        return pd.DataFrame(rows)
+
+    def _compare_row(self, spec: ScenarioSpec, metric: str, level: float) -> dict[str, Any]:
+        base = self.specs[0]
+        values = self.values(spec, metric)
+        diff = _NO_DIFFERENCE
+        if spec is not base:
+            diff = _paired(values, self.values(base, metric), level)
+        return {
+            "variant": spec.label,
+            "metric": metric,
+            **_columns(estimate(list(values.values()), level)),
+            "diff": diff.mean,
+            "diff_ci_low": diff.ci_low,
+            "diff_ci_high": diff.ci_high,
+            "significant": diff.excludes_zero(),
+        }
+
+    def summary_dict(self) -> dict[str, Any]:
+        """The ``summary.json`` content (no timings: equal runs give equal files)."""
+        compared = self.kind == "compare"
+        frame = self.compare_frame() if compared else self.summary_frame()
+        labels = frame["variant" if compared else "scenario"]
+        scenarios = {
+            spec.label: self._scenario_summary(spec, frame[labels == spec.label])
+            for spec in self.specs
+        }
+        return {
+            "experiment": self.experiment.name,
+            "kind": self.kind,
+            "replications": self.replications,
+            "seed": self.specs[0].scenario.run.seed,
+            "confidence_level": CONFIDENCE_LEVEL,
+            "failed_replications": len(self.failures),
+            "scenarios": scenarios,
+        }
+
+    def _scenario_summary(self, spec: ScenarioSpec, rows: pd.DataFrame) -> dict[str, Any]:
+        with_difference = self.kind == "compare" and spec.label != BASE_LABEL
+        metrics = {
+            row["metric"]: _summary_entry(row, with_difference) for row in rows.to_dict("records")
+        }
+        return {
+            "key": spec.key,
+            "overrides": list(spec.overrides),
+            "factors": spec.levels,
+            "metrics": metrics,
+        }
+
+    def write(self, store: ResultStore) -> None:
+        """Write the aggregated tables and ``summary.json`` into the run directory."""
+        if self.kind == "compare":
+            store.write_table("compare.csv", self.compare_frame())
+        else:
+            store.write_table("sweep_tidy.parquet", self.tidy_frame())
+            store.write_table("sweep_summary.csv", self.summary_frame())
+        store.write_json("summary.json", self.summary_dict())
+
+
+def _paired(values: dict[int, float], base_values: dict[int, float], level: float) -> Estimate:
+    """The paired difference ``values - base_values`` over the replications both have."""
+    common = sorted(set(values) & set(base_values))
+    return paired_difference([values[r] for r in common], [base_values[r] for r in common], level)
+
+
+def _columns(est: Estimate) -> dict[str, Any]:
+    return {
+        "mean": est.mean,
+        "ci_low": est.ci_low,
+        "ci_high": est.ci_high,
+        "half_width": est.half_width,
+        "n": est.n,
+    }
+
+
+def _summary_entry(row: Mapping[str, Any], with_difference: bool) -> dict[str, Any]:
+    entry = {k: row[k] for k in ("mean", "ci_low", "ci_high", "n")}
+    if with_difference:
+        entry["difference"] = {
+            "mean": row["diff"],
+            "ci_low": row["diff_ci_low"],
+            "ci_high": row["diff_ci_high"],
+            "significant": bool(row["significant"]),
+        }
+    return entry

@@ -1,0 +1,172 @@
+"""Writing a run directory: results, the resolved config and provenance.
+
+Every file is written to a temporary name in the same directory and then
+renamed into place, so a crash or a Ctrl-C never leaves a half-written file and
+never destroys the previous version of a file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from peakend._version import __version__
+from peakend.config.loading import config_hash, scenario_to_toml
+from peakend.experiments.runner import RunResult
+
+__all__ = ["atomic_write", "write_json", "write_run"]
+
+
+def atomic_write(path: Path, write: Callable[[Path], object]) -> None:
+    """Call ``write(tmp)`` on a temporary file next to ``path``, then rename it to ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.close(handle)
+    tmp = Path(tmp_name)
+    try:
+        write(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def write_text(path: Path, text: str) -> None:
+    """Atomically write a text file."""
+    atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Atomically write pretty, key-sorted JSON (NaN/inf become null)."""
+    write_text(path, json.dumps(_json_safe(data), indent=2, sort_keys=True) + "\n")
+
+
+def write_table(path: Path, frame: pd.DataFrame) -> None:
+    """Atomically write a DataFrame as Parquet (``.parquet``) or CSV (``.csv``)."""
+    if path.suffix == ".parquet":
+        atomic_write(path, lambda tmp: frame.to_parquet(tmp, index=False))
+    else:
+        atomic_write(path, lambda tmp: frame.to_csv(tmp, index=False))
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+        return None
+    if hasattr(value, "item"):  # numpy scalars
+        return _json_safe(value.item())
+    return value
+
+
+def provenance(result: RunResult) -> dict[str, Any]:
+    """What produced a run: versions, seed, config hash, timings."""
+    return {
+        "peakend_version": __version__,
+        "python": platform.python_version(),
+        "config_hash": config_hash(result.scenario),
+        "seed": result.scenario.run.seed,
+        "replications": len(result.replications),
+        "seconds": round(result.seconds, 3),
+        "replication_seconds": [round(rep.seconds, 3) for rep in result.replications],
+        "written_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+
+
+def write_run(result: RunResult, out_dir: str | Path, table_format: str = "parquet") -> Path:
+    """Write ``summary.json``, records, per-replication metrics, config and manifest."""
+    if table_format not in ("parquet", "csv"):
+        raise ValueError(f"table_format must be 'parquet' or 'csv', got {table_format!r}")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    write_json(out / "summary.json", result.summary_dict())
+    write_table(out / f"customers.{table_format}", result.customers_frame())
+    write_table(out / f"contacts.{table_format}", result.contacts_frame())
+    write_table(out / "replications.csv", result.metrics_frame())
+    traces = result.traces_frame()
+    if traces is not None:
+        write_table(out / f"traces.{table_format}", traces)
+    for name, frame in (
+        ("periods.csv", result.periods_frame()),
+        ("cohorts.csv", result.cohorts_frame()),
+    ):
+        if frame is not None:
+            write_table(out / name, frame)
+    header = (
+        f"Resolved scenario written by peakend {__version__}; seed {result.scenario.run.seed}.\n"
+        "Run it again with: peakend run resolved_config.toml"
+    )
+    write_text(out / "resolved_config.toml", scenario_to_toml(result.scenario, header))
+    write_json(out / "manifest.json", provenance(result))
+    write_plots(result, out)
+    return out
+
+
+def write_plots(result: RunResult, out: Path) -> list[Path]:
+    """PNG plots of a run: a customer's trace and remembered vs experienced utility, or
+    for a multi-period run the retention curve and profit per period."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    periods = result.periods_frame()
+    cohorts = result.cohorts_frame()
+    if periods is not None and cohorts is not None:
+        return _period_plots(result, periods, cohorts, out)
+    traces = result.traces_frame()
+    if traces is None or traces.empty:
+        return []
+    from peakend.output.plots import RememberedVsExperiencedPlot, TracePlot
+
+    customers = result.replications[0].customers
+    sampled = customers[customers["customer"].isin(traces["customer"][traces["replication"] == 0])]
+    sampled = sampled.dropna(subset=["remembered_utility"])
+    displays: list[tuple[str, Any]] = [
+        ("remembered_vs_experienced.png", RememberedVsExperiencedPlot(result.customers_frame()))
+    ]
+    if not sampled.empty:
+        # The longest sampled story (most trace pieces), worst-remembered among equals.
+        pieces = traces[traces["replication"] == 0].groupby("customer").size()
+        sampled = sampled.assign(pieces=sampled["customer"].map(pieces))
+        pick = sampled.sort_values(["pieces", "remembered_utility"], ascending=[False, True]).iloc[
+            0
+        ]
+        customer, remembered = int(pick["customer"]), float(pick["remembered_utility"])
+        displays.append(("trace.png", TracePlot.from_traces(traces, customer, 0, remembered)))
+    return [_atomic_png(out / name, display.plot()) for name, display in displays]
+
+
+def _period_plots(
+    result: RunResult, periods: pd.DataFrame, cohorts: pd.DataFrame, out: Path
+) -> list[Path]:
+    from peakend.output.plots import PeriodMetricPlot, RetentionCurvePlot
+
+    name = result.scenario.retention.period_name
+    return [
+        _atomic_png(out / "retention_curve.png", RetentionCurvePlot(cohorts, name).plot()),
+        _atomic_png(out / "profit.png", PeriodMetricPlot(periods, "profit", name).plot()),
+        _atomic_png(out / "visits.png", PeriodMetricPlot(periods, "visits", name).plot()),
+    ]
+
+
+def _atomic_png(path: Path, fig: Any) -> Path:
+    from peakend.output.plots import save_figure
+
+    atomic_write(path, lambda tmp: save_figure(fig, tmp) and None)
+    return path

@@ -1,0 +1,1 @@
+"""Retention: return decisions, loyalty, word of mouth and the multi-period loop."""

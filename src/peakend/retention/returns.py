@@ -1,0 +1,191 @@
+"""What remembered experience does next: return, loyalty states, word of mouth.
+
+All functions are vectorised over customers and take their randomness from a
+generator passed in.
+
+Return model
+    :class:`LogisticReturn` (MODEL.md section 5): the probability of coming back
+    falls with worse remembered utility and more effort, anchored so that a
+    customer who remembers ``baseline_utility`` with no extra effort returns with
+    ``baseline_retention``. Like the memory models, return models are small value
+    objects; :func:`register_return_model` adds one that a config can name.
+Loyalty states
+    A customer's history of visits: AT_RISK after a bad visit, SATISFIED after a
+    good one, LOYAL after ``loyal_after`` good visits in a row, ADVOCATE after
+    ``advocate_after``. Merely satisfied customers are "free agents"; loyal ones
+    get a bonus in the return model.
+Word of mouth
+    Satisfied customers tell a few people, advocates more, dissatisfied ones many
+    (survey folklore: 9-10); a share of those told good things become customers,
+    a share of those told bad things are lost as prospects. All rates are
+    assumptions (parameters).
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import Any, Protocol
+
+import numpy as np
+
+from peakend.config.schema import RetentionConfig, ReturnModelConfig
+
+__all__ = [
+    "Loyalty",
+    "LogisticReturn",
+    "ReturnModel",
+    "next_loyalty",
+    "register_return_model",
+    "return_model_from_config",
+    "word_of_mouth",
+]
+
+
+class Loyalty(IntEnum):
+    """Loyalty state of a customer, from the history of visits."""
+
+    NEW = 0
+    AT_RISK = 1
+    SATISFIED = 2
+    LOYAL = 3
+    ADVOCATE = 4
+
+
+class ReturnModel(Protocol):
+    """Anything that gives each customer's probability of coming back."""
+
+    def probability(
+        self, remembered: np.ndarray, effort: np.ndarray, loyalty: np.ndarray
+    ) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class LogisticReturn:
+    """``logit P = logit(p0) + b_u (R - R0) - b_e effort + bonus * loyal`` (see module doc)."""
+
+    baseline_utility: float = 0.0
+    baseline_retention: float = 0.85
+    utility_slope: float = 0.35
+    effort_slope: float = 0.4
+    loyalty_bonus: float = 0.5
+
+    def __post_init__(self) -> None:
+        if not 0 < self.baseline_retention < 1:
+            raise ValueError(f"baseline_retention must be in (0, 1), got {self.baseline_retention}")
+        for name in ("utility_slope", "effort_slope", "loyalty_bonus"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
+
+    def probability(
+        self, remembered: np.ndarray, effort: np.ndarray, loyalty: np.ndarray
+    ) -> np.ndarray:
+        """Return probability of each customer. NaN memories count as the baseline."""
+        p0 = self.baseline_retention
+        memory = np.where(np.isnan(remembered), self.baseline_utility, remembered)
+        logit = (
+            math.log(p0 / (1 - p0))
+            + self.utility_slope * (memory - self.baseline_utility)
+            - self.effort_slope * np.asarray(effort, dtype=float)
+            + self.loyalty_bonus * (np.asarray(loyalty) >= Loyalty.LOYAL)
+        )
+        return 1.0 / (1.0 + np.exp(-logit))
+
+
+_RETURN_MODELS: dict[str, Callable[..., ReturnModel]] = {"logistic": LogisticReturn}
+
+
+def register_return_model(name: str) -> Callable[[type], type]:
+    """Class decorator: make a return model available to configs under ``name``."""
+
+    def decorate(cls: type) -> type:
+        _RETURN_MODELS[name] = cls
+        return cls
+
+    return decorate
+
+
+def return_model_class(name: str) -> Callable[..., ReturnModel]:
+    """The return model registered as ``name``, or imported from ``"module:Class"``."""
+    if ":" in name:
+        module, _, attribute = name.partition(":")
+        try:
+            return getattr(importlib.import_module(module), attribute)  # type: ignore[no-any-return]
+        except (ImportError, AttributeError) as error:
+            raise ValueError(f"cannot import return model {name!r}: {error}") from None
+    if name not in _RETURN_MODELS:
+        raise ValueError(
+            f"unknown return model {name!r}; registered: {', '.join(sorted(_RETURN_MODELS))}"
+        )
+    return _RETURN_MODELS[name]
+
+
+def return_model_from_config(config: ReturnModelConfig) -> ReturnModel:
+    """Build the configured return model with the config's parameters."""
+    params: dict[str, Any] = config.model_dump()
+    return return_model_class(params.pop("model"))(**params)
+
+
+def next_loyalty(
+    loyalty: np.ndarray,
+    streak: np.ndarray,
+    remembered: np.ndarray,
+    good_threshold: float,
+    bad_threshold: float,
+    config: RetentionConfig,
+) -> tuple[np.ndarray, np.ndarray]:
+    """New loyalty states and good-visit streaks after one visit each."""
+    good = remembered >= good_threshold
+    bad = remembered < bad_threshold
+    streak = np.where(good, streak + 1, 0)
+    state = np.where(bad, Loyalty.AT_RISK, np.where(good, Loyalty.SATISFIED, loyalty))
+    state = np.where(streak >= config.loyal_after, Loyalty.LOYAL, state)
+    state = np.where(streak >= config.advocate_after, Loyalty.ADVOCATE, state)
+    # A neutral visit keeps a loyal customer loyal but does not build the streak.
+    state = np.where(~good & ~bad & (loyalty >= Loyalty.LOYAL), loyalty, state)
+    return state.astype(np.int8), streak
+
+
+@dataclass(frozen=True)
+class WordOfMouth:
+    """People told good and bad things this period, and what came of it."""
+
+    told_good: int
+    told_bad: int
+    referrals: int
+    deterred: int
+
+
+def word_of_mouth(
+    remembered: np.ndarray,
+    loyalty: np.ndarray,
+    good_threshold: float,
+    bad_threshold: float,
+    config: RetentionConfig,
+    rng: np.random.Generator,
+) -> WordOfMouth:
+    """Draw how many people each visitor tells, and the referrals and lost prospects."""
+    good = remembered >= good_threshold
+    bad = remembered < bad_threshold
+    advocate = loyalty >= Loyalty.ADVOCATE
+    tell_mean = np.where(
+        bad,
+        config.dissatisfied_tell_mean,
+        np.where(
+            good & advocate,
+            config.advocate_tell_mean,
+            np.where(good, config.satisfied_tell_mean, 0.0),
+        ),
+    )
+    told = rng.poisson(tell_mean)
+    told_good = int(told[good].sum())
+    told_bad = int(told[bad].sum())
+    return WordOfMouth(
+        told_good=told_good,
+        told_bad=told_bad,
+        referrals=int(rng.binomial(told_good, config.referral_conversion)),
+        deterred=int(rng.binomial(told_bad, config.deterrence_rate)),
+    )

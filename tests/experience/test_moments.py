@@ -1,0 +1,250 @@
+"""Moment utility from episodes, and the experience mechanics in the engine."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from peakend import ConfigError, scenario_from_dict, simulate
+from peakend.config.schema import ExperienceConfig
+from peakend.experience.moments import (
+    EPISODE_DTYPE,
+    References,
+    compensation_points,
+    episodes_to_traces,
+    service_quality,
+)
+from peakend.experience.trace import EpisodeKind
+
+from conftest import busy_day_data
+
+LAMBDA, EXP = 2.25, 0.88
+
+
+def v(x: float) -> float:
+    return x**EXP if x >= 0 else -LAMBDA * (-x) ** EXP
+
+
+def one_customer(*episodes, expected_wait=2.0, perception=1.33, expected_quality=0.6):
+    records = np.array([(0, *e) for e in episodes], dtype=EPISODE_DTYPE)
+    refs = References(
+        np.array([expected_wait]), np.array([perception]), np.array([expected_quality])
+    )
+    return episodes_to_traces(records, refs, ExperienceConfig())
+
+
+def test_wait_within_expectation_is_mildly_unpleasant_then_a_loss():
+    # 5 minutes of waiting, E = 2, perceived x1.33: flat -0.5 until 2/1.33 min, then the loss.
+    traces = one_customer((EpisodeKind.WAIT, 10.0, 5.0, 0.0, 0.0))
+    assert traces.u_start[0] == traces.u_end[0] == -0.5
+    assert traces.duration[0] == pytest.approx(2 / 1.33)
+    expected_end = -0.5 + v(-0.5 * (1.33 * 5 - 2))
+    assert traces.u_end[-1] == pytest.approx(expected_end)
+    assert traces.u_end[-1] == traces.u_end.min()  # the worst moment of a wait is its last
+    assert traces.duration.sum() == pytest.approx(5.0)
+    assert np.all(np.diff(np.concatenate([[traces.u_start[0]], traces.u_end])) <= 1e-12)
+
+
+def test_announced_waits_feel_better_than_idle_ones():
+    idle = one_customer((EpisodeKind.WAIT, 0.0, 6.0, 0.0, 0.0), perception=1.33)
+    announced = one_customer((EpisodeKind.WAIT, 0.0, 6.0, 0.0, 0.0), perception=0.9)
+    assert announced.u_end[-1] > idle.u_end[-1]
+
+
+def test_short_wait_has_no_loss_and_zero_wait_no_piece():
+    short = one_customer((EpisodeKind.WAIT, 0.0, 1.0, 0.0, 0.0))
+    assert short.n_pieces == 1 and short.u_end[0] == -0.5
+    none = one_customer((EpisodeKind.WAIT, 0.0, 0.0, 0.0, 0.0))
+    assert none.n_pieces == 0
+
+
+def test_service_utility_against_expected_quality():
+    # Resolved, warmth 0.7, on time: q = 0.5*0.7 + 0.5*(1+0.7+1)/3 = 0.8; gap 0.2; x = 5*0.2.
+    traces = one_customer((EpisodeKind.SERVICE, 0.0, 4.0, 0.7, 0.0))
+    assert traces.u_start[0] == pytest.approx(v(1.0))
+    failed = one_customer((EpisodeKind.SERVICE, 0.0, 4.0, 0.7, -1.0))  # seen failure, wait 0
+    q = 0.5 * 0.0 + 0.5 * (0 + 0.7 + 1) / 3
+    assert failed.u_start[0] == pytest.approx(v(5 * (q - 0.6)))
+
+
+def test_neither_warmth_nor_correctness_fully_compensates():
+    warm_defect = service_quality(False, 1.0, 1.0, 0.5)
+    cold_correct = service_quality(True, 0.1, 1.0, 0.5)
+    good = service_quality(True, 0.8, 1.0, 0.5)
+    assert warm_defect < good and cold_correct < good
+    assert warm_defect < service_quality(True, 0.5, 1.0, 0.5)
+
+
+def test_shocks_and_gains_through_the_value_function():
+    traces = one_customer(
+        (EpisodeKind.FAILURE, 5.0, 0.0, 4.0, 0.0),
+        (EpisodeKind.RECOVERY, 5.0, 0.5, 1.0, 0.0),
+        (EpisodeKind.TRANSFER, 6.0, 0.0, 1.0, 0.0),
+    )
+    assert traces.u_start.tolist() == pytest.approx([v(-4.0), v(1.0), v(-1.0)])
+    assert traces.kind.tolist() == [EpisodeKind.FAILURE, EpisodeKind.RECOVERY, EpisodeKind.TRANSFER]
+
+
+def test_compensation_helps_up_to_the_loss_then_flattens():
+    severity, rate, slope = 4.0, 0.2, 0.1
+    values = [compensation_points(a, severity, rate, slope) for a in (0, 10, 20, 30, 60)]
+    assert values == pytest.approx([0, 2, 4, 4.2, 4.8])
+    per_unit_below = (values[1] - values[0]) / 10
+    per_unit_above = (values[4] - values[3]) / 30
+    assert per_unit_above == pytest.approx(slope * per_unit_below)
+
+
+def scenario(**changes):
+    data = busy_day_data(seed=11)
+    data["run"]["replications"] = 1
+    for dotted, value in changes.items():
+        node = data
+        *path, last = dotted.split("__")
+        for part in path:
+            node = node.setdefault(part, {})
+        node[last] = value
+    return scenario_from_dict(data)
+
+
+def remembered(out):
+    return np.nanmean(out.customers["remembered_utility"])
+
+
+def test_farewell_finishes_strong():
+    plain = simulate(scenario())
+    warm = simulate(scenario(service__farewell=True))
+    end_plain = np.nanmean(plain.customers["end_utility"][plain.customers["outcome"] == 0])
+    end_warm = np.nanmean(warm.customers["end_utility"][warm.customers["outcome"] == 0])
+    assert end_warm > end_plain
+    assert warm.customers["extras_cost"].sum() > 0 == plain.customers["extras_cost"].sum()
+
+
+def test_apology_is_remembered_and_costs_agent_time():
+    none = simulate(scenario())
+    sorry = simulate(scenario(recovery__policy="apology"))
+    assert remembered(sorry) > remembered(none)
+    assert sorry.customers["recovery_cost"].sum() > 0
+    c = sorry.customers
+    assert c["recoveries"].sum() > 0
+    assert np.all(c["recoveries"] <= c["failures"])  # only failures the agent saw get one
+
+
+def test_double_deviation_hits_harder():
+    """A second failure after a recovery is a bigger shock and wipes the goodwill."""
+    out = simulate(
+        scenario(
+            recovery__policy="apology",
+            pools__agents__first_contact_resolution=0.3,
+            segments__b__recontact_probability=1.0,
+        )
+    )
+    t = out.traces
+    failures = t.kind == EpisodeKind.FAILURE
+    seen_recovery = np.zeros(t.n, dtype=bool)
+    first, second = [], []
+    for i in np.flatnonzero(failures | (t.kind == EpisodeKind.RECOVERY)):
+        owner = t.owner[i]
+        if t.kind[i] == EpisodeKind.RECOVERY:
+            seen_recovery[owner] = True
+        else:
+            (second if seen_recovery[owner] else first).append(t.u_start[i])
+    assert first and second
+    severity = 4.0
+    assert max(first) == pytest.approx(v(-severity))
+    assert max(second) < v(-severity * 1.5)
+
+
+def test_escalation_transfers_and_adds_effort():
+    data = busy_day_data(seed=5)
+    data["pools"]["seniors"] = {"staffing": [1, 1, 1, 1], "first_contact_resolution": 1.0}
+    data["recovery"] = {"policy": "escalation", "escalation_pool": "seniors"}
+    data["segments"]["a"]["entry_pool"] = "agents"
+    data["segments"]["b"]["entry_pool"] = "agents"
+    out = simulate(scenario_from_dict(data))
+    c = out.customers
+    moved = c["transfers"] > 0
+    assert moved.any()
+    assert np.all(c["effort"][moved] >= c["transfers"][moved])
+    assert (out.contacts["pool"] == 1).sum() >= moved.sum() - (c["outcome"][moved] == 2).sum()
+    assert (out.traces.kind == EpisodeKind.TRANSFER).sum() == c["transfers"].sum()
+
+
+def test_callback_serves_the_customer_at_home():
+    out = simulate(
+        scenario(recovery__policy="callback", pools__agents__first_contact_resolution=0.5)
+    )
+    c = out.customers
+    # Customers still waiting for their callback when the last shift left are excluded.
+    called_back = (c["recoveries"] > 0) & (c["outcome"] != 3)
+    assert called_back.any()
+    # A callback is the company's effort, not the customer's: no repeat-contact effort.
+    assert np.all(c["effort"][called_back] <= c["retries"][called_back])
+    assert c["recovery_cost"][called_back].min() > 0
+
+
+def test_failure_noticed_later_hits_later():
+    out = simulate(
+        scenario(
+            pools__agents__failure_noticed_later_probability=1.0,
+            pools__agents__first_contact_resolution=0.5,
+        )
+    )
+    t = out.traces
+    failure = np.flatnonzero(t.kind == EpisodeKind.FAILURE)
+    assert len(failure)
+    # Each shock comes after a gap (the recontact delay, fixed at 10 min for segment a).
+    last_service_end: dict[int, float] = {}
+    gaps = []
+    for i in range(t.n_pieces):  # pieces are in time order per customer
+        if t.kind[i] == EpisodeKind.SERVICE:
+            last_service_end[t.owner[i]] = t.start[i] + t.duration[i]
+        elif t.kind[i] == EpisodeKind.FAILURE:
+            gaps.append(t.start[i] - last_service_end[t.owner[i]])
+    assert min(gaps) > 0
+
+
+def test_memory_model_is_chosen_in_the_config():
+    peak_end = simulate(scenario())
+    end = simulate(scenario(experience__memory={"model": "end", "window_minutes": 0.0}))
+    assert np.allclose(
+        end.customers["remembered_utility"], end.customers["end_utility"], equal_nan=True
+    )
+    assert not np.allclose(
+        peak_end.customers["remembered_utility"],
+        end.customers["remembered_utility"],
+        equal_nan=True,
+    )
+
+
+def test_unknown_memory_model_is_a_config_error():
+    with pytest.raises(ConfigError, match="experience.memory.*registered|experience.memory"):
+        scenario(experience__memory={"model": "peak_ned"})
+
+
+def test_experience_off_leaves_queueing_unchanged():
+    on = simulate(scenario())
+    off = simulate(scenario(experience__enabled=False))
+    assert off.traces is None
+    for name in ("arrival_minutes", "wait_minutes", "outcome"):
+        assert np.array_equal(on.customers[name], off.customers[name])
+    assert not math.isnan(remembered(on))
+
+
+def test_escalated_service_is_recovery_cost():
+    data = busy_day_data(seed=5)
+    data["pools"]["seniors"] = {
+        "staffing": [2, 2, 2, 2],
+        "first_contact_resolution": 1.0,
+        "agent_cost_per_hour": 60.0,
+    }
+    data["recovery"] = {"policy": "escalation", "escalation_pool": "seniors"}
+    out = simulate(scenario_from_dict(data))
+    c = out.customers
+    served_by_seniors = np.unique(
+        out.contacts["customer"][(out.contacts["pool"] == 1) & out.contacts["answered"]]
+    )
+    assert len(served_by_seniors)
+    assert np.all(c["recovery_cost"][served_by_seniors] > 0)
+    assert np.all(c["recovery_cost"][c["transfers"] == 0] == 0)

@@ -1,0 +1,129 @@
+"""Executors: map-like interface, failure isolation, identical results on processes.
+
+The one Dask local-cluster run of the suite is in test_compare_sweep_cli.py
+(serial, processes and --dask local give byte-identical results).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+import pytest
+
+from peakend import scenario_from_dict
+from peakend.cli.experiments import make_mapper
+from peakend.config.loading import ConfigError
+from peakend.experiments.executors import (
+    DaskExecutor,
+    Failure,
+    ProcessExecutor,
+    SerialExecutor,
+    TaskError,
+    make_executor,
+)
+from peakend.experiments.runner import run_scenario
+
+from conftest import busy_day_data
+
+
+def square_but_not_two(x: int) -> int:
+    if x == 2:
+        raise ValueError(f"no twos here: {x}")
+    return x * x
+
+
+def test_serial_as_completed_records_a_failure_and_keeps_the_others():
+    with SerialExecutor() as executor:
+        outcomes = list(executor.as_completed(square_but_not_two, range(5)))
+    assert [o.value for o in outcomes] == [0, 1, None, 9, 16]
+    failed = outcomes[2]
+    assert not failed.ok and failed.item == 2
+    assert failed.failure == Failure(
+        failed.failure.error_type, "no twos here: 2", failed.failure.traceback
+    )
+    assert failed.failure.error_type == "ValueError"
+    assert "square_but_not_two" in failed.failure.traceback
+
+
+def test_map_keeps_input_order_and_raises_task_error_on_failure():
+    with SerialExecutor() as executor:
+        assert list(executor.map(square_but_not_two, [3, 1, 0])) == [9, 1, 0]
+        with pytest.raises(TaskError, match="no twos here") as caught:
+            list(executor.map(square_but_not_two, [1, 2, 3]))
+    assert caught.value.item == 2
+
+
+def test_process_pool_isolates_failures_and_matches_serial():
+    scenario = scenario_from_dict(busy_day_data())
+    serial = run_scenario(scenario, 4)
+    with ProcessExecutor(workers=2) as executor:
+        parallel = run_scenario(scenario, 4, mapper=executor.map)
+        outcomes = sorted(
+            executor.as_completed(square_but_not_two, range(4)), key=lambda o: o.index
+        )
+    assert parallel.metrics_frame().equals(serial.metrics_frame())
+    assert parallel.customers_frame().equals(serial.customers_frame())
+    assert [o.value for o in outcomes] == [0, 1, None, 9]
+    assert outcomes[2].failure.error_type == "ValueError"
+    assert "square_but_not_two" in outcomes[2].failure.traceback  # the worker's traceback
+
+
+def test_make_mapper_runs_a_scenario_like_map():
+    scenario = scenario_from_dict(busy_day_data())
+    with make_mapper("serial", progress=True) as mapper:
+        result = run_scenario(scenario, 3, mapper=mapper)
+    assert result.metrics_frame().equals(run_scenario(scenario, 3).metrics_frame())
+
+
+def test_make_executor_choices_and_errors():
+    assert isinstance(make_executor("serial"), SerialExecutor)
+    assert make_executor("processes", workers=3).workers == 3
+    assert isinstance(make_executor("serial", dask_address="tcp://127.0.0.1:8786"), DaskExecutor)
+    with pytest.raises(ConfigError, match="unknown executor"):
+        make_executor("threads")
+    with pytest.raises(ConfigError, match="--dask 'somewhere'"):
+        make_executor(dask_address="somewhere")
+    with pytest.raises(ConfigError, match="--workers"):
+        make_executor(workers=0)
+
+
+WORKER_PARENT = """
+import os, sys, time
+from peakend.experiments.executors import ProcessExecutor
+
+def pid(_):
+    time.sleep(0.2)  # so that both workers get a task
+    return os.getpid()
+
+if __name__ == "__main__":
+    with ProcessExecutor(workers=2) as executor:
+        print(*sorted(set(executor.map(pid, range(4)))), flush=True)
+        time.sleep(60)
+"""
+
+
+def _running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            return "\\nState:\\tZ" not in status.read()  # a zombie has exited
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_workers_exit_when_their_parent_is_killed(tmp_path):
+    script = tmp_path / "parent.py"
+    script.write_text(WORKER_PARENT)
+    parent = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    try:
+        workers = [int(pid) for pid in parent.stdout.readline().split()]
+        assert workers and all(_running(pid) for pid in workers)
+    finally:
+        parent.kill()  # SIGKILL: no clean-up code runs in the parent
+        parent.wait()
+    deadline = time.monotonic() + 10
+    while any(_running(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(_running(pid) for pid in workers)
