@@ -42,7 +42,7 @@ import math
 
 import numpy as np
 
-from peakend.engine.journey import Outcome
+from peakend.engine.facts import Outcome
 from peakend.engine.records import Table
 from peakend.engine.replication import ReplicationOutput
 

@@ -1,22 +1,30 @@
-"""Lightweight processes for customer journeys.
+"""How journeys run: a lightweight driver, and plain :class:`simpy.Process` as reference.
 
 A :class:`simpy.Process` costs two scheduled events of its own: one to start and
 one to announce its end. A day in a contact centre has thousands of journeys and
-nobody waits on a journey's end, so journeys run on this minimal driver instead:
-it resumes a generator whenever the SimPy event it yielded is processed. A
-journey is still an ordinary generator function that yields SimPy events
-(timeouts, queue grants); only the two bookkeeping events disappear. Journeys
-cannot be interrupted; nothing in peakend needs that.
+nobody waits on a journey's end, so the fast path runs journeys on
+:func:`start_journey`, which resumes a generator whenever the SimPy event it
+yielded is processed. A journey is still an ordinary generator function that
+yields SimPy events; only the two bookkeeping events disappear. Journeys cannot
+be interrupted; nothing in peakend needs that. The driver uses only SimPy's
+public API (``Event.callbacks``, ``Event.ok``, ``Event.value``, ``Event.defused``).
+
+:func:`process_starter` is the reference: ``env.process``. The tests run both on
+the same seeds and require identical records.
 """
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from typing import Any
 
+import simpy
 from simpy.events import Event
 
-__all__ = ["start_journey"]
+__all__ = ["Starter", "process_starter", "start_journey"]
+
+Starter = Callable[[Generator[Event, Any, None]], object]
+"""Starts a journey generator at the current simulated time."""
 
 
 class _Journey:
@@ -30,13 +38,11 @@ class _Journey:
         try:
             if event is None:
                 target = next(generator)
-            # SimPy's own Process reads these private fields too; the public
-            # properties cost a function call each on the hottest path.
-            elif event._ok:
-                target = generator.send(event._value)
+            elif event.ok:
+                target = generator.send(event.value)
             else:
-                event._defused = True
-                target = generator.throw(event._value)
+                event.defused = True
+                target = generator.throw(event.value)
         except StopIteration:
             return
         target.callbacks.append(self.resume)
@@ -49,3 +55,8 @@ def start_journey(generator: Generator[Event, Any, None]) -> None:
     process), at the simulated time at which the journey starts.
     """
     _Journey(generator).resume()
+
+
+def process_starter(env: simpy.Environment) -> Starter:
+    """The reference starter: each journey is a :class:`simpy.Process` of ``env``."""
+    return env.process

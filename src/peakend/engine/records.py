@@ -1,127 +1,233 @@
 """Flat result records: one row per contact and one row per customer.
 
-During a run, rows are appended as plain tuples (cheap on the hot path); at the
-end they become column arrays that go straight into a pandas DataFrame and from
-there to Parquet or CSV.
+Each table's columns are defined once, by a row type (a ``NamedTuple``, as
+Ciw's ``DataRecord``): :class:`ContactRecord` and :class:`CustomerRecord`. A
+:class:`Table` holds one numpy column per field of its row type, in that order
+and with the dtype the field's annotation gives, so the record and its columns
+cannot drift apart. Codes are :class:`~enum.IntEnum` values inside the package
+and labelled pandas categoricals in every frame that leaves it
+(:meth:`Table.to_frame`).
+
+Units: minutes for times and durations, the scenario's currency for costs.
 """
 
 from __future__ import annotations
 
+import typing
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Generic, TypeVar
+from enum import IntEnum
+from typing import Any, ClassVar, NamedTuple, TypeVar
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["ContactTable", "CustomerTable", "Table", "TableBuilder"]
+from peakend.engine.facts import ContactKind, Outcome, ServiceResult
+
+__all__ = [
+    "ContactRecord",
+    "ContactTable",
+    "CustomerRecord",
+    "CustomerTable",
+    "Table",
+    "row_dtype",
+]
 
 T = TypeVar("T", bound="Table")
 
 
+class ContactRecord(NamedTuple):
+    """One contact: a first call, a retry, a repeat contact, a callback, an escalation."""
+
+    customer: int
+    segment: int
+    pool: int
+    contact: int
+    """1 for the customer's first contact, 2 for the next, ..."""
+    kind: ContactKind
+    arrival_minutes: float
+    """When the contact joined the queue."""
+    wait_minutes: float
+    """Time in queue: until answered, until giving up, or until the run ended."""
+    abandoned: bool
+    answered: bool
+    at_home: bool
+    """The customer waited at home (a callback), not on the line."""
+    service_start_minutes: float
+    service_end_minutes: float
+    """End of the service's work (closing words and apologies come after it)."""
+    agent: int
+    """Index of the agent in the pool's roster (-1: not answered)."""
+    agent_warmth: float
+    service_result: ServiceResult
+    resolved: bool
+
+
+class CustomerRecord(NamedTuple):
+    """One customer's journey; the utility columns are NaN with the experience model off."""
+
+    customer: int
+    segment: int
+    channel: int
+    arrival_minutes: float
+    wait_minutes: float
+    """Total time in queues over all contacts."""
+    contacts: int
+    retries: int
+    effort: int
+    """Retries plus repeat contacts plus transfers."""
+    transfers: int
+    failures: int
+    recoveries: int
+    """Failures met with a remedy: an apology or coupon, or a callback."""
+    recovery_cost: float
+    """Coupons plus the agent time of apologies, callbacks and escalated services."""
+    extras_cost: float
+    """Farewells (agent time) and delight extras."""
+    outcome: Outcome
+    first_contact_resolved: bool
+    pool: int
+    """Pool of the last contact."""
+    agent: int
+    """Agent of the last answered contact (-1: never answered)."""
+    service_start_minutes: float
+    service_end_minutes: float
+    remembered_utility: float
+    experienced_utility: float
+    worst_utility: float
+    best_utility: float
+    end_utility: float
+    total_utility: float
+    experienced_minutes: float
+    service_quality: float
+
+
+_DTYPES = {int: np.dtype(np.int64), float: np.dtype(np.float64), bool: np.dtype(np.bool_)}
+
+
+def row_dtype(row: type) -> list[tuple[str, np.dtype]]:
+    """The structured dtype of a row type: int64, float64, bool, int8 for IntEnums."""
+    hints = typing.get_type_hints(row)
+    dtype = []
+    for name in row._fields:  # type: ignore[attr-defined]
+        hint = hints[name]
+        if isinstance(hint, type) and issubclass(hint, IntEnum):
+            dtype.append((name, np.dtype(np.int8)))
+        else:
+            dtype.append((name, _DTYPES[hint]))
+    return dtype
+
+
+def enum_columns(row: type) -> dict[str, type[IntEnum]]:
+    """Columns of a row type that hold IntEnum codes."""
+    hints = typing.get_type_hints(row)
+    return {
+        name: hint
+        for name, hint in hints.items()
+        if isinstance(hint, type) and issubclass(hint, IntEnum)
+    }
+
+
 @dataclass(frozen=True)
 class Table:
-    """Named, equally long numpy columns."""
+    """Equally long numpy columns, exactly the fields of :attr:`ROW`, in order.
+
+    ``labels`` names the codes of columns that index into the scenario (segment,
+    channel, pool); IntEnum columns are labelled by their enum.
+    """
 
     columns: dict[str, np.ndarray]
-    COLUMNS: ClassVar[tuple[tuple[str, str], ...]] = ()
-    SORT_BY: ClassVar[tuple[int, ...]] = (0,)
-    """Column positions that order the rows (journeys finish out of arrival order)."""
+    labels: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    ROW: ClassVar[type]
+
+    def __post_init__(self) -> None:
+        expected = list(self.ROW._fields)
+        if list(self.columns) != expected:
+            raise ValueError(
+                f"{type(self).__name__} columns must be {expected}, got {list(self.columns)}"
+            )
+        lengths = {len(values) for values in self.columns.values()}
+        if len(lengths) > 1:
+            raise ValueError(f"{type(self).__name__} columns differ in length: {sorted(lengths)}")
 
     def __len__(self) -> int:
-        return len(next(iter(self.columns.values()))) if self.columns else 0
+        return len(next(iter(self.columns.values())))
 
     def __getitem__(self, name: str) -> np.ndarray:
         return self.columns[name]
 
+    @classmethod
+    def from_columns(
+        cls: type[T], labels: Mapping[str, Sequence[str]] | None = None, **columns: Any
+    ) -> T:
+        """A table from columns given by name, cast to the row type's dtypes."""
+        missing = set(cls.ROW._fields) - set(columns)
+        extra = set(columns) - set(cls.ROW._fields)
+        if missing or extra:
+            raise ValueError(
+                f"{cls.__name__}: missing columns {sorted(missing)}, unknown {sorted(extra)}"
+            )
+        cast = {
+            name: np.ascontiguousarray(columns[name], dtype=dtype)
+            for name, dtype in row_dtype(cls.ROW)
+        }
+        return cls(cast, dict(labels or {}))
+
+    def row(self, index: int) -> Any:
+        """Row ``index`` as an instance of the row type (codes as their enums)."""
+        enums = enum_columns(self.ROW)
+        values = []
+        for name in self.ROW._fields:
+            value = self.columns[name][index].item()
+            values.append(enums[name](value) if name in enums else value)
+        return self.ROW(*values)
+
     def to_frame(self, **extra: Any) -> pd.DataFrame:
-        """A DataFrame of the columns, with constant ``extra`` columns in front."""
+        """A DataFrame with codes as labelled categoricals and ``extra`` constant columns
+        in front."""
         frame = pd.DataFrame(self.columns)
+        for name, enum in enum_columns(self.ROW).items():
+            frame[name] = _categorical(frame[name].to_numpy(), [e.name.lower() for e in enum])
+        for name, names in self.labels.items():
+            frame[name] = _categorical(frame[name].to_numpy(), list(names))
         for position, (name, value) in enumerate(extra.items()):
             frame.insert(position, name, value)
         return frame
 
-    @classmethod
-    def builder(cls: type[T]) -> TableBuilder[T]:
-        return TableBuilder(cls)
-
-    @classmethod
-    def from_rows(cls: type[T], rows: list[tuple[Any, ...]]) -> T:
-        """Columns from rows given as tuples in :attr:`COLUMNS` order, sorted by :attr:`SORT_BY`."""
-        # A structured array converts a list of tuples fastest; then sort and split it.
-        array = np.array(rows, dtype=list(cls.COLUMNS))
-        keys = [array[cls.COLUMNS[i][0]] for i in reversed(cls.SORT_BY)]
-        array = array[np.lexsort(keys)] if len(array) else array
-        return cls({name: np.ascontiguousarray(array[name]) for name, _ in cls.COLUMNS})
-
     def with_columns(self: T, **columns: np.ndarray) -> T:
-        """A copy with columns added or replaced."""
+        """A copy with some columns replaced (all columns stay those of the row type)."""
         merged = dict(self.columns)
-        merged.update(columns)
-        return type(self)(merged)
+        for name, values in columns.items():
+            if name not in merged:
+                raise ValueError(f"{type(self).__name__} has no column {name!r}")
+            merged[name] = np.asarray(values, dtype=merged[name].dtype)
+        return type(self)(merged, self.labels)
 
     def select(self: T, mask: np.ndarray) -> T:
         """Rows where ``mask`` is true."""
-        return type(self)({name: values[mask] for name, values in self.columns.items()})
+        return type(self)(
+            {name: values[mask] for name, values in self.columns.items()}, self.labels
+        )
 
 
-@dataclass
-class TableBuilder(Generic[T]):
-    """Collects rows as tuples in column order; ``build`` converts once."""
-
-    table: type[T]
-    rows: list[tuple[Any, ...]] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        self.append = self.rows.append
-
-    def build(self) -> T:
-        return self.table.from_rows(self.rows)
+def _categorical(codes: np.ndarray, names: list[str]) -> pd.Categorical:
+    """Codes (-1: missing) as a categorical with ``names`` as its categories."""
+    return pd.Categorical.from_codes(codes.astype(np.int64), names)
 
 
 @dataclass(frozen=True)
 class ContactTable(Table):
-    """One row per contact (a first call, a retry after abandoning, a repeat contact)."""
+    """One row per contact, ordered by customer and contact number."""
 
-    SORT_BY: ClassVar[tuple[int, ...]] = (0, 3)
-
-    COLUMNS: ClassVar[tuple[tuple[str, str], ...]] = (
-        ("customer", "int64"),
-        ("segment", "int16"),
-        ("pool", "int16"),
-        ("contact", "int16"),
-        ("arrival_minutes", "float64"),
-        ("wait_minutes", "float64"),
-        ("abandoned", "bool"),
-        ("answered", "bool"),
-        ("service_start_minutes", "float64"),
-        ("service_end_minutes", "float64"),
-        ("agent", "int32"),
-        ("resolved", "bool"),
-    )
+    ROW: ClassVar[type] = ContactRecord
 
 
 @dataclass(frozen=True)
 class CustomerTable(Table):
-    """One row per customer journey."""
+    """One row per customer, in arrival order."""
 
-    COLUMNS: ClassVar[tuple[tuple[str, str], ...]] = (
-        ("customer", "int64"),
-        ("segment", "int16"),
-        ("channel", "int16"),
-        ("arrival_minutes", "float64"),
-        ("wait_minutes", "float64"),
-        ("contacts", "int16"),
-        ("retries", "int16"),
-        ("effort", "int16"),
-        ("transfers", "int16"),
-        ("failures", "int16"),
-        ("recoveries", "int16"),
-        ("recovery_cost", "float64"),
-        ("extras_cost", "float64"),
-        ("outcome", "int8"),
-        ("first_contact_resolved", "bool"),
-        ("pool", "int16"),
-        ("agent", "int32"),
-        ("service_start_minutes", "float64"),
-        ("service_end_minutes", "float64"),
-    )
+    ROW: ClassVar[type] = CustomerRecord
+
+
+NO_SERVICE = -1
+"""Code of ``service_result`` (and ``agent``) for a contact that was never answered."""

@@ -6,18 +6,31 @@ absent all day with probability ``absenteeism``). At every interval boundary the
 pool puts agents on or off shift; an agent whose shift ends while serving
 finishes the current customer first.
 
-The queue abandons lazily: a waiting customer whose patience has run out is
-removed when an agent next looks at the queue, and is then reported as having
-abandoned at its deadline. For a first-come-first-served pool this is exact,
-because nothing else depends on when the abandonment is noticed. Customers who
-must act at the moment they give up (they will retry) ask for an exact timer
-instead (``join_queue(..., exact=True)``).
+Two pools share that roster logic and one interface (:class:`PoolBase`): a
+journey asks ``take_idle()`` for an agent who is free now, else waits on the
+event ``queue_up(deadline, exact)`` (its value: the agent, or None when patience
+ran out), and hands the agent back with ``release(agent)``.
+
+- :class:`Pool`, the fast path: its own FCFS queue of :class:`Ticket` events.
+  It abandons lazily: a ticket whose patience has run out is dropped when an
+  agent next looks at the queue, and its journey then reports the abandonment at
+  the ticket's deadline. For a first-come-first-served pool this is exact,
+  because nothing else depends on when the abandonment is noticed. A customer
+  who must act at the moment it gives up (it will retry) asks for an exact timer
+  (``exact=True``). Each contact has its own ticket, so a timer can only ever
+  end the contact it was set for.
+- :class:`StorePool`, the reference: idle agents in a :class:`simpy.Store`, a
+  wait as ``get | timeout``, only SimPy's public API. The tests require both to
+  give identical records on the same seeds.
+
+Pools never touch a customer: they hand out agents and keep their own books
+(busy and idle agent-minutes inside the statistics window).
 """
 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Generator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -27,7 +40,7 @@ from simpy.events import Event
 if TYPE_CHECKING:
     from peakend.config.schema import PoolConfig
 
-__all__ = ["Agent", "Pool", "present_agents"]
+__all__ = ["Agent", "Pool", "PoolBase", "StorePool", "Ticket", "present_agents"]
 
 
 class Agent:
@@ -72,8 +85,8 @@ def present_agents(staffing: Sequence[int], absent: np.ndarray) -> np.ndarray:
     return np.array([np.count_nonzero(~absent[:scheduled]) for scheduled in staffing], dtype=int)
 
 
-class Pool:
-    """A pool of agents serving one FCFS queue, with a schedule over intervals."""
+class PoolBase:
+    """Roster, shifts, absenteeism and busy/idle accounting of a staff pool."""
 
     def __init__(
         self,
@@ -94,11 +107,8 @@ class Pool:
         roster = max(config.staffing)
         self.absent = rng.random(roster) < config.absenteeism
         self.agents = self._draw_agents(config, roster, rng)
-        self.queue: deque[Any] = deque()
-        self.idle: deque[Agent] = deque()
         self.idle_minutes = 0.0
         self.capacity_log: list[tuple[float, int]] = []
-        self.work_draw: Callable[[], float] = _no_work_draw
 
     def _draw_agents(
         self, config: PoolConfig, roster: int, rng: np.random.Generator
@@ -114,6 +124,24 @@ class Pool:
             Agent(self, k, float(w), float(s), float(r))
             for k, (w, s, r) in enumerate(zip(warmth, skill, resolve, strict=True))
         ]
+
+    # -- the interface journeys use -------------------------------------------
+
+    def take_idle(self) -> Agent | None:
+        """An agent free right now (longest idle first), or None."""
+        raise NotImplementedError
+
+    def queue_up(self, deadline: float, exact: bool) -> Event:
+        """Wait for an agent: the event's value is the agent, or None once ``deadline`` passed.
+
+        ``exact``: the journey must resume at the deadline itself (it will act
+        then); otherwise a pool may notice the abandonment later.
+        """
+        raise NotImplementedError
+
+    def release(self, agent: Agent) -> None:
+        """The agent has finished with a customer: next customer, idle, or home."""
+        raise NotImplementedError
 
     # -- shifts ---------------------------------------------------------------
 
@@ -135,7 +163,7 @@ class Pool:
             elif agent.on_shift and not should_work:
                 agent.on_shift = False
                 if agent.busy_since is None:
-                    self.idle.remove(agent)
+                    self._withdraw_idle(agent)
                     self._close_idle(agent, now)
         self.capacity_log.append((now, self.on_shift_count()))
 
@@ -143,82 +171,26 @@ class Pool:
         """Agents currently on shift (busy or idle)."""
         return sum(agent.on_shift for agent in self.agents)
 
-    # -- queue ----------------------------------------------------------------
+    def _make_available(self, agent: Agent, now: float) -> None:
+        raise NotImplementedError
 
-    def idle_agent(self) -> Agent | None:
-        """Take an idle agent (longest idle first) for a newly arrived customer, if any."""
-        if not self.idle:
-            return None
-        agent = self.idle.popleft()
-        now = agent.busy_since = self.env.now
-        idle_since: float = agent.idle_since  # type: ignore[assignment]  # idle agents have one
-        # Close the idle spell inside the statistics window (inlined: hot path).
-        self.idle_minutes += max(
-            0.0, min(now, self.window_end) - max(idle_since, self.window_start)
-        )
-        agent.idle_since = None
-        return agent
+    def _withdraw_idle(self, agent: Agent) -> None:
+        raise NotImplementedError
 
-    def join_queue(self, customer: Any, deadline: float, exact: bool) -> Event:
-        """Queue ``customer``; the event's value is the serving agent, or None on abandonment.
+    # -- accounting -----------------------------------------------------------
 
-        ``customer`` needs writable ``deadline``, ``wake`` and ``queued`` attributes.
-        """
-        wake = Event(self.env)
-        customer.deadline = deadline
-        customer.wake = wake
-        customer.queued = True
-        self.queue.append(customer)
-        if exact and deadline != float("inf"):
-            timer = self.env.timeout(deadline - self.env.now)
-            timer.callbacks.append(lambda _event: self._abandon(customer))
-        return wake
+    def _start_busy(self, agent: Agent, now: float) -> None:
+        """The agent leaves the idle line for a customer at ``now``."""
+        self._close_idle(agent, now)
+        agent.busy_since = now
 
-    def _abandon(self, customer: Any) -> None:
-        if customer.queued:
-            customer.queued = False
-            customer.wake.succeed(None)
-
-    def release(self, agent: Agent) -> None:
-        """The agent has finished a service: serve the next customer, go idle or go home."""
-        now = self.env.now
+    def _end_busy(self, agent: Agent, now: float) -> None:
         busy_since: float = agent.busy_since  # type: ignore[assignment]  # busy agents have one
         agent.busy_minutes += max(
             0.0, min(now, self.window_end) - max(busy_since, self.window_start)
         )
         agent.served += 1
-        if not agent.on_shift:
-            agent.busy_since = None
-            return
-        customer = self._next_customer(now)
-        if customer is None:
-            agent.busy_since = None
-            self._make_available(agent, now)
-        else:
-            agent.busy_since = now
-            customer.wake.succeed(agent)
-
-    def _make_available(self, agent: Agent, now: float) -> None:
-        customer = self._next_customer(now)
-        if customer is None:
-            agent.idle_since = now
-            self.idle.append(agent)
-        else:
-            agent.busy_since = now
-            customer.wake.succeed(agent)
-
-    def _next_customer(self, now: float) -> Any:
-        queue = self.queue
-        while queue:
-            customer = queue.popleft()
-            if not customer.queued:
-                continue  # abandoned on an exact timer already
-            customer.queued = False
-            if customer.deadline < now:
-                customer.wake.succeed(None)  # ran out of patience while no one looked
-                continue
-            return customer
-        return None
+        agent.busy_since = None
 
     def _close_idle(self, agent: Agent, now: float) -> None:
         if agent.idle_since is not None:
@@ -241,9 +213,132 @@ class Pool:
         return sum(agent.busy_minutes for agent in self.agents)
 
 
+class Ticket(Event):
+    """One contact's place in a :class:`Pool` queue; succeeds with the agent or None."""
+
+    def __init__(self, env: simpy.Environment, deadline: float) -> None:
+        super().__init__(env)
+        self.deadline = deadline
+        self.waiting = True
+
+
+class Pool(PoolBase):
+    """The fast pool: an FCFS deque of tickets and a line of idle agents."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.queue: deque[Ticket] = deque()
+        self.idle: deque[Agent] = deque()
+
+    def take_idle(self) -> Agent | None:
+        if not self.idle:
+            return None
+        agent = self.idle.popleft()
+        now = agent.busy_since = self.env.now
+        idle_since: float = agent.idle_since  # type: ignore[assignment]  # idle agents have one
+        # Close the idle spell inside the statistics window (inlined: hot path).
+        self.idle_minutes += max(
+            0.0, min(now, self.window_end) - max(idle_since, self.window_start)
+        )
+        agent.idle_since = None
+        return agent
+
+    def queue_up(self, deadline: float, exact: bool) -> Ticket:
+        ticket = Ticket(self.env, deadline)
+        self.queue.append(ticket)
+        if exact and deadline != float("inf"):
+            self.env.timeout(deadline - self.env.now).callbacks.append(
+                lambda _event: self._expire(ticket)
+            )
+        return ticket
+
+    @staticmethod
+    def _expire(ticket: Ticket) -> None:
+        if ticket.waiting:
+            ticket.waiting = False
+            ticket.succeed(None)
+
+    def release(self, agent: Agent) -> None:
+        now = self.env.now
+        self._end_busy(agent, now)
+        if agent.on_shift:
+            self._make_available(agent, now)
+
+    def _make_available(self, agent: Agent, now: float) -> None:
+        ticket = self._next_ticket(now)
+        if ticket is None:
+            agent.idle_since = now
+            self.idle.append(agent)
+        else:
+            agent.busy_since = now
+            ticket.succeed(agent)
+
+    def _withdraw_idle(self, agent: Agent) -> None:
+        self.idle.remove(agent)
+
+    def _next_ticket(self, now: float) -> Ticket | None:
+        queue = self.queue
+        while queue:
+            ticket = queue.popleft()
+            if not ticket.waiting:
+                continue  # abandoned on an exact timer already
+            ticket.waiting = False
+            if ticket.deadline < now:
+                ticket.succeed(None)  # ran out of patience while no one looked
+                continue
+            return ticket
+        return None
+
+
+class StorePool(PoolBase):
+    """The reference pool: idle agents in a :class:`simpy.Store`, waits as ``get | timeout``.
+
+    Slower than :class:`Pool` (a store request and a condition per contact) and
+    written only with SimPy's public API; the tests require it to give the same
+    records as :class:`Pool`.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.store = simpy.Store(self.env)
+
+    def take_idle(self) -> Agent | None:
+        return None  # every contact asks the store
+
+    def queue_up(self, deadline: float, exact: bool) -> Event:
+        env = self.env
+        request = self.store.get()
+        answer = Event(env)
+
+        def granted(event: Event) -> None:
+            if not answer.triggered:
+                self._start_busy(event.value, env.now)
+                answer.succeed(event.value)
+
+        request.callbacks.append(granted)
+        if deadline != float("inf"):
+
+            def expired(_event: Event) -> None:
+                if not answer.triggered and not request.triggered:
+                    request.cancel()
+                    answer.succeed(None)
+
+            env.timeout(max(0.0, deadline - env.now)).callbacks.append(expired)
+        return answer
+
+    def release(self, agent: Agent) -> None:
+        now = self.env.now
+        self._end_busy(agent, now)
+        if agent.on_shift:
+            self._make_available(agent, now)
+
+    def _make_available(self, agent: Agent, now: float) -> None:
+        agent.idle_since = now
+        self.store.put(agent)
+
+    def _withdraw_idle(self, agent: Agent) -> None:
+        self.store.items.remove(agent)
+
+
 def _overlap(start: float, end: float, window_start: float, window_end: float) -> float:
     return max(0.0, min(end, window_end) - max(start, window_start))
-
-
-def _no_work_draw() -> float:
-    raise RuntimeError("pool.work_draw was not set by the replication")

@@ -11,11 +11,11 @@ never shifts the numbers of the existing ones.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
-__all__ = ["BlockStream", "RandomStreams"]
+__all__ = ["BlockStream", "CustomerDraws", "RandomStreams"]
 
 
 class RandomStreams:
@@ -84,3 +84,89 @@ class BlockStream:
             index = 0
         self._index = index + 1
         return self._buffer[index]
+
+
+Sampler = Callable[[np.random.Generator, int], np.ndarray]
+
+
+class CustomerDraws:
+    """Every random decision of every customer, by decision and contact, drawn up front.
+
+    Column ``(decision, k)`` holds decision ``decision`` of every customer's
+    ``k``-th contact (``k = 0`` for the first), from its own named stream. A
+    customer's draws therefore depend only on the seed, the replication and the
+    customer's index, never on the order in which events happen: two scenarios
+    compared with the same seed give each customer the same patience, work,
+    resolution, retry and recontact decisions and delays on every contact
+    (common random numbers). Columns are drawn when first asked for, for all
+    customers at once; what they hold does not depend on when that is.
+
+    ``groups`` maps a grouping name (``"segment"``) to each customer's group
+    index, so that a decision whose distribution differs by group (patience by
+    segment) draws each group's column from the group's own stream and keeps the
+    value of the customer's group.
+    """
+
+    __slots__ = ("_cache", "_groups", "_n", "_streams")
+
+    def __init__(self, streams: RandomStreams, n: int, groups: dict[str, np.ndarray]) -> None:
+        self._streams = streams
+        self._n = n
+        self._groups = groups
+        self._cache: dict[tuple[str, int], list[float]] = {}
+
+    def uniform(self, decision: str, contact: int) -> list[float]:
+        """Uniform(0, 1) numbers of ``decision`` at contact ``contact``, one per customer."""
+        return self.column(decision, contact, _uniform)
+
+    def column(self, decision: str, contact: int, sampler: Sampler) -> list[float]:
+        """``sampler``'s numbers of ``decision`` at contact ``contact``, one per customer."""
+        key = (decision, contact)
+        column = self._cache.get(key)
+        if column is None:
+            rng = self._streams.generator(_stream_name(decision, contact))
+            column = self._cache[key] = sampler(rng, self._n).tolist()
+        return column
+
+    def by_group(
+        self,
+        decision: str,
+        contact: int,
+        group: str,
+        samplers: Sequence[tuple[str, Sampler]],
+        scale: np.ndarray | None = None,
+    ) -> list[float]:
+        """Like :meth:`column`, with each customer's group's ``(name, sampler)``.
+
+        Group ``g`` draws from the stream ``"{decision}:{name}"``; ``scale`` (one
+        factor per customer) multiplies the numbers.
+        """
+        key = (decision, contact)
+        column = self._cache.get(key)
+        if column is None:
+            values = self.by_group_array(decision, contact, group, samplers)
+            column = self._cache[key] = (values * scale if scale is not None else values).tolist()
+        return column
+
+    def by_group_array(
+        self, decision: str, contact: int, group: str, samplers: Sequence[tuple[str, Sampler]]
+    ) -> np.ndarray:
+        """:meth:`by_group` as a fresh numpy array, unscaled."""
+        membership = self._groups[group]
+        values = np.zeros(self._n)
+        for g, (name, sampler) in enumerate(samplers):
+            mask = membership == g
+            if mask.any():
+                rng = self._streams.generator(_stream_name(f"{decision}:{name}", contact))
+                values[mask] = sampler(rng, self._n)[mask]
+        return values
+
+
+def _uniform(rng: np.random.Generator, n: int) -> np.ndarray:
+    return rng.random(n)
+
+
+def _stream_name(decision: str, contact: int) -> str:
+    # The first contact keeps the plain name, so adding later contacts' columns
+    # never changes the first contact's numbers.
+    return decision if contact == 0 else f"{decision}#{contact}"

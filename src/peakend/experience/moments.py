@@ -1,70 +1,117 @@
-"""Experience: from the episodes a journey emits to moment-utility traces.
+"""Experience: from what happened in a journey to moment-utility traces.
 
-A journey only *emits* episodes, cheap tuples ``(customer, kind, start,
-duration, a, b)`` whose two parameters mean different things per kind. At the
-end of a replication, :func:`episodes_to_traces` turns all of them at once
-(vectorised) into piecewise-linear moment-utility traces, which the memory
-models compress into remembered utility. The queueing logic never computes a
-utility, and the reference points (expected wait, how a wait is perceived,
-expected quality) are looked up per customer at that point, from
-:class:`References`.
+The engine reports facts (:mod:`peakend.engine.facts`) and builds records; this
+module turns them, for all customers of a replication at once (vectorised),
+into *episodes* and then into piecewise-linear moment-utility traces, which the
+memory models compress into remembered utility. Every utility point of the
+model is computed here, none in the queueing code, and the reference points
+(expected wait, how a wait is perceived, expected quality, the size of a
+failure) are looked up per customer from :class:`References`.
 
 Moment utility is in *points* on a bipolar scale (negative = pain), passed
 through the prospect-theory value function ``v`` (Tversky & Kahneman 1992)
-against the customer's reference points:
+against the customer's reference points. Each episode has a ``points`` value
+``x`` (a gain or a loss before ``v``), except waits, whose loss grows along the
+wait:
 
-WAIT (no parameters; the customer's expected wait E and perception factor f)
+WAIT (a contact's time in queue, unless the customer waited at home)
     Perceived elapsed wait is ``f * s`` (unoccupied waits feel about a third
     longer, Larson 1987; announced or occupied waits shorter, Maister 1985).
     Within expectation the customer feels a mild ``-wait_discomfort``; beyond it
     the excess is a loss: ``u(s) = -wait_discomfort + v(-wait_loss_per_minute *
     (f s - E))``, so the worst moment of a wait is its last. The loss curve is
-    represented by ``wait_curve_pieces`` linear pieces, exact at their knots.
-SERVICE (a = agent warmth, b = this contact's wait in minutes, sign: see below)
-    ``u = v(service_scale * (q - q_ref))`` for the length of the service, where
-    the quality ``q`` (:func:`service_quality`) combines result, warmth and
-    timeliness so that neither warmth nor a correct result fully makes up for
-    the other. A negative ``b`` (stored as ``-wait - 1``) marks a service whose
-    result the customer sees as a failure.
-FAILURE, TRANSFER (a = loss in points)
-    A momentary shock ``u = v(-a)``.
-RECOVERY, FAREWELL, DELIGHT (a = gain in points)
-    ``u = v(a)`` over the episode (an apology takes agent time; a coupon is a
-    moment).
+    represented by ``wait_curve_pieces`` linear pieces, exact at their knots. A
+    customer who gives up at once feels the discomfort for a moment.
+SERVICE (from answer to the end of the work)
+    ``x = service_scale * (q - q_ref)``, where the quality ``q``
+    (:func:`service_quality`) combines result, warmth and timeliness so that
+    neither warmth nor a correct result fully makes up for the other. A failure
+    the agent sees is felt during the service; an unseen one (or a service cut
+    by the end of the run) looks fine for now.
+FAILURE (when the customer notices it, at once or later)
+    ``x = -severity``; after a recovery a further failure is a double deviation
+    (Maxham & Netemeyer 2002): ``severity * (1 + double_deviation_penalty)``
+    plus the goodwill the recoveries since the last failure had built.
+TRANSFER
+    ``x = -transfer_penalty``.
+RECOVERY (an apology over its minutes; a coupon; a callback)
+    apology ``x = apology_gain``; coupon :func:`compensation_points`; callback
+    :func:`urgency_points` of the time from the failure to the call.
+FAREWELL, DELIGHT
+    ``x = farewell_gain * warmth`` over the farewell's minutes; ``x = delight_gain``.
+
+Episodes of a customer are ordered by contact and, within a contact, by phase
+(wait, service, failure, apology, coupon, farewell, delight, then what happens
+between contacts: a failure found later, a callback, a transfer), which is also
+their order in time.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
+from enum import IntEnum
 
 import numpy as np
 
 from peakend.config.schema import ExperienceConfig, Scenario
+from peakend.engine.facts import (
+    Apologised,
+    CalledBack,
+    Compensated,
+    Delighted,
+    FailureNoticed,
+    Farewell,
+    ServiceResult,
+    Transferred,
+)
+from peakend.engine.records import ContactTable
+from peakend.engine.recorder import FactLog
 from peakend.experience.prospect import ValueFunction
 from peakend.experience.trace import EpisodeKind, Traces
 
 __all__ = [
     "EPISODE_DTYPE",
+    "Experience",
+    "Phase",
     "References",
-    "service_quality_of",
     "compensation_points",
+    "episodes_of",
     "episodes_to_traces",
+    "experience_of",
     "service_quality",
     "urgency_points",
 ]
 
+
+class Phase(IntEnum):
+    """Order of the episodes of one contact (see the module docstring)."""
+
+    WAIT = 0
+    SERVICE = 1
+    FAILURE = 2
+    APOLOGY = 3
+    COUPON = 4
+    FAREWELL = 5
+    DELIGHT = 6
+    FOUND_OUT = 7
+    CALLBACK = 8
+    TRANSFER = 9
+
+
 EPISODE_DTYPE = np.dtype(
     [
         ("customer", np.int64),
+        ("contact", np.int64),
+        ("phase", np.int8),
         ("kind", np.int8),
         ("start", np.float64),
         ("duration", np.float64),
-        ("a", np.float64),
-        ("b", np.float64),
+        ("points", np.float64),
     ]
 )
-"""Columns of an episode record (see the module docstring for ``a`` and ``b``)."""
+"""One episode: whose, which contact (1, 2, ...), its phase and trace kind, when, how
+long (minutes) and its gain or loss ``points`` before the value function (unused
+for waits)."""
 
 
 @dataclass(frozen=True)
@@ -75,6 +122,8 @@ class References:
     wait_perception: np.ndarray
     """Factor on elapsed wait: > 1 for idle waits, < 1 for announced ones."""
     expected_quality: np.ndarray
+    failure_severity: np.ndarray
+    """Size of an unresolved problem to this customer, points."""
 
     @classmethod
     def of(cls, scenario: Scenario, channel: np.ndarray, segment: np.ndarray) -> References:
@@ -104,7 +153,10 @@ class References:
             ]
         )
         quality = np.array([s.expected_quality for s in segments])
-        return cls(expected[channel, segment], perception[channel], quality[segment])
+        severity = np.array([s.failure_severity for s in segments])
+        return cls(
+            expected[channel, segment], perception[channel], quality[segment], severity[segment]
+        )
 
 
 def service_quality(
@@ -140,46 +192,271 @@ def timeliness(
 
 
 def compensation_points(
-    amount: float, severity: float, points_per_currency: float, overcompensation_slope: float
-) -> float:
+    amount: np.ndarray | float,
+    severity: np.ndarray | float,
+    points_per_currency: float,
+    overcompensation_slope: float,
+) -> np.ndarray:
     """Value of a coupon: one for one up to the size of the loss, then flat-ish.
 
     Smith, Bolton & Wagner (1999): compensation helps up to about the size of the
     loss and then flattens. Beyond ``severity`` points each further point is
     worth ``overcompensation_slope``.
     """
-    points = amount * points_per_currency
-    return min(points, severity) + overcompensation_slope * max(0.0, points - severity)
+    points = np.asarray(amount, dtype=float) * points_per_currency
+    return np.minimum(points, severity) + overcompensation_slope * np.maximum(
+        0.0, points - severity
+    )
 
 
-def urgency_points(delay_minutes: float, gain: float, scale_minutes: float) -> float:
+def urgency_points(
+    delay_minutes: np.ndarray | float, gain: float, scale_minutes: float
+) -> np.ndarray:
     """Goodwill of a fast callback, ``gain * exp(-delay / scale)``: speed matters."""
-    return gain * math.exp(-delay_minutes / scale_minutes)
+    return gain * np.exp(-np.asarray(delay_minutes, dtype=float) / scale_minutes)
+
+
+@dataclass(frozen=True)
+class Experience:
+    """What a replication's customers went through, as utility."""
+
+    traces: Traces
+    service_quality: np.ndarray
+    """Each customer's mean perceived service quality on [0, 1] (NaN if never served)."""
+
+
+def experience_of(
+    contacts: ContactTable, log: FactLog, references: References, config: ExperienceConfig
+) -> Experience:
+    """Traces and perceived service quality of every customer, from records and facts."""
+    episodes, quality = episodes_of(contacts, log, references, config)
+    n = len(references.expected_quality)
+    served = contacts["answered"]
+    who = contacts["customer"][served]
+    total = np.bincount(who, weights=quality, minlength=n)
+    count = np.bincount(who, minlength=n)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_quality = np.where(count > 0, total / np.maximum(count, 1), np.nan)
+    return Experience(episodes_to_traces(episodes, references, config), mean_quality)
+
+
+def episodes_of(
+    contacts: ContactTable, log: FactLog, references: References, config: ExperienceConfig
+) -> tuple[np.ndarray, np.ndarray]:
+    """Every episode (``EPISODE_DTYPE``), and the quality of each answered contact."""
+    parts = [_wait_episodes(contacts)]
+    service, quality = _service_episodes(contacts, references, config)
+    parts.append(service)
+    number = log.contact_number
+    severity = references.failure_severity
+    apologies, coupons = log[Apologised], log[Compensated]
+    callbacks, farewells = log[CalledBack], log[Farewell]
+    recoveries = [
+        _episodes(
+            apologies["customer"],
+            number[apologies["contact"]],
+            Phase.APOLOGY,
+            EpisodeKind.RECOVERY,
+            apologies["at"],
+            apologies["minutes"],
+            np.full(len(apologies), config.apology_gain),
+        ),
+        _episodes(
+            coupons["customer"],
+            number[coupons["contact"]],
+            Phase.COUPON,
+            EpisodeKind.RECOVERY,
+            coupons["at"],
+            0.0,
+            compensation_points(
+                coupons["amount"],
+                severity[coupons["customer"]],
+                config.points_per_currency,
+                config.overcompensation_slope,
+            ),
+        ),
+        _episodes(
+            callbacks["customer"],
+            number[callbacks["contact"]],
+            Phase.CALLBACK,
+            EpisodeKind.RECOVERY,
+            callbacks["at"],
+            0.0,
+            urgency_points(
+                callbacks["at"] - callbacks["promised_at"],
+                config.callback_urgency_gain,
+                config.callback_urgency_minutes,
+            ),
+        ),
+    ]
+    failures = log[FailureNoticed]
+    shocks = _episodes(
+        failures["customer"],
+        number[failures["contact"]],
+        np.where(failures["later"], Phase.FOUND_OUT, Phase.FAILURE),
+        EpisodeKind.FAILURE,
+        failures["at"],
+        0.0,
+        np.zeros(len(failures)),
+    )
+    parts += _double_deviation(shocks, recoveries, severity, config.double_deviation_penalty)
+    transfers, delights = log[Transferred], log[Delighted]
+    parts += [
+        _episodes(
+            transfers["customer"],
+            number[transfers["contact"]],
+            Phase.TRANSFER,
+            EpisodeKind.TRANSFER,
+            transfers["at"],
+            0.0,
+            np.full(len(transfers), -config.transfer_penalty),
+        ),
+        _episodes(
+            farewells["customer"],
+            number[farewells["contact"]],
+            Phase.FAREWELL,
+            EpisodeKind.FAREWELL,
+            farewells["at"],
+            farewells["minutes"],
+            config.farewell_gain * farewells["warmth"],
+        ),
+        _episodes(
+            delights["customer"],
+            number[delights["contact"]],
+            Phase.DELIGHT,
+            EpisodeKind.DELIGHT,
+            delights["at"],
+            0.0,
+            np.full(len(delights), config.delight_gain),
+        ),
+    ]
+    episodes = np.concatenate(parts)
+    order = np.lexsort((episodes["phase"], episodes["contact"], episodes["customer"]))
+    return episodes[order], quality
+
+
+def _episodes(
+    customer: np.ndarray,
+    contact: np.ndarray,
+    phase: np.ndarray | int,
+    kind: int,
+    start: np.ndarray,
+    duration: np.ndarray | float,
+    points: np.ndarray,
+) -> np.ndarray:
+    episodes = np.empty(len(customer), dtype=EPISODE_DTYPE)
+    episodes["customer"] = customer
+    episodes["contact"] = contact
+    episodes["phase"] = phase
+    episodes["kind"] = kind
+    episodes["start"] = start
+    episodes["duration"] = duration
+    episodes["points"] = points
+    return episodes
+
+
+def _wait_episodes(contacts: ContactTable) -> np.ndarray:
+    """Waits on the line; one given up at once is still felt for a moment."""
+    wait = contacts["wait_minutes"]
+    felt = ~contacts["at_home"] & ((wait > 0) | contacts["abandoned"])
+    return _episodes(
+        contacts["customer"][felt],
+        contacts["contact"][felt],
+        Phase.WAIT,
+        EpisodeKind.WAIT,
+        contacts["arrival_minutes"][felt],
+        wait[felt],
+        np.zeros(int(felt.sum())),
+    )
+
+
+def _service_episodes(
+    contacts: ContactTable, references: References, config: ExperienceConfig
+) -> tuple[np.ndarray, np.ndarray]:
+    served = contacts["answered"]
+    customer = contacts["customer"][served]
+    looks_resolved = contacts["service_result"][served] != ServiceResult.FAILED_SEEN
+    on_time = timeliness(contacts["wait_minutes"][served], references.expected_wait_minutes[customer])
+    quality = np.asarray(
+        service_quality(
+            looks_resolved, contacts["agent_warmth"][served], on_time, config.weakest_link_weight
+        ),
+        dtype=float,
+    )
+    start = contacts["service_start_minutes"][served]
+    episodes = _episodes(
+        customer,
+        contacts["contact"][served],
+        Phase.SERVICE,
+        EpisodeKind.SERVICE,
+        start,
+        contacts["service_end_minutes"][served] - start,
+        config.service_scale * (quality - references.expected_quality[customer]),
+    )
+    return episodes, quality
+
+
+def _double_deviation(
+    shocks: np.ndarray, recoveries: list[np.ndarray], severity: np.ndarray, penalty: float
+) -> list[np.ndarray]:
+    """Failure shocks sized by severity; after a recovery, a double deviation.
+
+    A failure after any recovery weighs ``severity * (1 + penalty)`` plus the
+    goodwill (recovery points) gained since the customer's previous failure.
+    """
+    gains = np.concatenate(recoveries)
+    rows = np.concatenate([shocks, gains])
+    is_shock = np.zeros(len(rows), dtype=bool)
+    is_shock[: len(shocks)] = True
+    order = np.lexsort((rows["phase"], rows["contact"], rows["customer"]))
+    rows, is_shock = rows[order], is_shock[order]
+    customer = rows["customer"]
+    gain = np.where(is_shock, 0.0, rows["points"])
+    new_customer = np.ones(len(rows), dtype=bool)
+    new_customer[1:] = customer[1:] != customer[:-1]
+    group_start = np.maximum.accumulate(np.where(new_customer, np.arange(len(rows)), 0))
+    gained = _grouped_cumsum_before(gain, group_start)
+    recovered = _grouped_cumsum_before((~is_shock).astype(float), group_start)
+    shock_rows = np.flatnonzero(is_shock)
+    before = gained[shock_rows]
+    previous = np.zeros(len(shock_rows))
+    same = customer[shock_rows[1:]] == customer[shock_rows[:-1]]
+    previous[1:][same] = before[:-1][same]
+    base = severity[customer[shock_rows]]
+    size = np.where(
+        recovered[shock_rows] > 0, base * (1 + penalty) + (before - previous), base
+    )
+    rows["points"][shock_rows] = -size
+    return [rows]
+
+
+def _grouped_cumsum_before(values: np.ndarray, group_start: np.ndarray) -> np.ndarray:
+    """Sum of ``values`` over the earlier rows of the same group."""
+    before = np.cumsum(values) - values
+    return before - before[group_start]
 
 
 def episodes_to_traces(
     episodes: np.ndarray, references: References, config: ExperienceConfig
 ) -> Traces:
-    """Vectorised: episode records (``EPISODE_DTYPE``) → :class:`Traces` of all customers.
-
-    Episodes of one customer must be in time order; customers may interleave.
-    """
+    """Vectorised: episodes (``EPISODE_DTYPE``, ordered per customer) → :class:`Traces`."""
     value = ValueFunction(config.alpha, config.beta, config.loss_aversion)
-    episodes = episodes[np.argsort(episodes["customer"], kind="stable")]
-    kind = episodes["kind"]
-    wait = kind == EpisodeKind.WAIT
+    wait = episodes["kind"] == EpisodeKind.WAIT
     waits = _wait_pieces(episodes[wait], references, config, value)
-    other = _moment_pieces(episodes[~wait], references, config, value)
-    # Merge: per customer, pieces must stay in episode order.
-    order_key = np.concatenate([waits["order"], other["order"]])
+    moments = episodes[~wait]
+    u = np.asarray(value(moments["points"]), dtype=float)
     pieces = {
-        name: np.concatenate([waits[name], other[name]])
-        for name in ("owner", "start", "duration", "u_start", "u_end", "kind")
+        "owner": np.concatenate([waits["owner"], moments["customer"]]),
+        "start": np.concatenate([waits["start"], moments["start"]]),
+        "duration": np.concatenate([waits["duration"], moments["duration"]]),
+        "u_start": np.concatenate([waits["u_start"], u]),
+        "u_end": np.concatenate([waits["u_end"], u]),
+        "kind": np.concatenate([waits["kind"], moments["kind"]]),
     }
-    index_in_episodes = np.concatenate(
-        [np.flatnonzero(wait)[waits["episode"]], np.flatnonzero(~wait)[other["episode"]]]
-    )
-    order = np.lexsort((order_key, index_in_episodes))
+    # Per customer, pieces keep their episode's order; a wait's pieces in their own order.
+    position = np.concatenate([np.flatnonzero(wait)[waits["episode"]], np.flatnonzero(~wait)])
+    within = np.concatenate([waits["order"], np.zeros(len(moments), dtype=np.int64)])
+    order = np.lexsort((within, position))
     return Traces(
         owner=pieces["owner"][order],
         start=pieces["start"][order],
@@ -189,50 +466,6 @@ def episodes_to_traces(
         kind=pieces["kind"][order].astype(np.int8),
         n=len(references.expected_quality),
     )
-
-
-def _moment_pieces(
-    episodes: np.ndarray, references: References, config: ExperienceConfig, value: ValueFunction
-) -> dict[str, np.ndarray]:
-    kind = episodes["kind"]
-    a = episodes["a"]
-    x = np.where(
-        kind == EpisodeKind.SERVICE,
-        config.service_scale * _quality_gap(episodes, references, config),
-        np.where((kind == EpisodeKind.FAILURE) | (kind == EpisodeKind.TRANSFER), -a, a),
-    )
-    u = np.asarray(value(x), dtype=float)
-    return {
-        "episode": np.arange(len(episodes)),
-        "order": np.zeros(len(episodes), dtype=np.int64),
-        "owner": episodes["customer"],
-        "start": episodes["start"],
-        "duration": episodes["duration"],
-        "u_start": u,
-        "u_end": u,
-        "kind": kind,
-    }
-
-
-def service_quality_of(
-    episodes: np.ndarray, references: References, config: ExperienceConfig
-) -> np.ndarray:
-    """Perceived quality of SERVICE episode records (see the module docstring)."""
-    customer = episodes["customer"]
-    encoded_wait = episodes["b"]
-    seen_failure = encoded_wait < 0
-    wait = np.where(seen_failure, -encoded_wait - 1, encoded_wait)
-    on_time = timeliness(wait, references.expected_wait_minutes[customer])
-    quality = service_quality(~seen_failure, episodes["a"], on_time, config.weakest_link_weight)
-    return np.asarray(quality, dtype=float)
-
-
-def _quality_gap(
-    episodes: np.ndarray, references: References, config: ExperienceConfig
-) -> np.ndarray:
-    """Service quality minus the expected quality (meaningful for SERVICE rows only)."""
-    quality = service_quality_of(episodes, references, config)
-    return quality - references.expected_quality[episodes["customer"]]
 
 
 def _wait_pieces(

@@ -90,9 +90,8 @@ def _replicate_periods(scenario: Scenario, replication: int) -> ReplicationResul
 
 
 def _records(frame: pd.DataFrame, scenario: Scenario, replication: int) -> pd.DataFrame:
-    """A record table with its replication in front and segment names for codes."""
+    """A record table (codes already labelled) with its replication in front."""
     frame.insert(0, "replication", replication)
-    frame["segment"] = pd.Categorical.from_codes(frame["segment"], list(scenario.segments))
     return frame
 
 

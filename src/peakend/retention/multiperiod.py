@@ -35,7 +35,7 @@ import pandas as pd
 from peakend.analysis.metrics import experience_metrics, replication_metrics
 from peakend.config.schema import Scenario
 from peakend.engine.arrivals import ArrivalPlan
-from peakend.engine.journey import Outcome
+from peakend.engine.facts import Outcome
 from peakend.engine.replication import Replication, ReplicationOutput, choose
 from peakend.engine.streams import RandomStreams
 from peakend.experience.moments import References
@@ -159,6 +159,7 @@ def run_periods(scenario: Scenario, replication: int = 0) -> MultiPeriodOutput:
             population.expected_wait[ids],
             scenario_references.wait_perception,
             population.expected_quality[ids],
+            scenario_references.failure_severity,
         )
         day = Replication(
             scenario,

@@ -1,0 +1,96 @@
+"""What a journey may read and what it may call: the narrow journey context.
+
+A journey reads the pools (to queue and be served), its segment's rules, the
+recovery and service policies, and its own customer's decision draws; it may
+call exactly one thing, ``report(fact)``. Nothing else of the replication is in
+reach, so a journey cannot write counters, records or utilities anywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import simpy
+
+from peakend.config.schema import RecoveryConfig, Scenario, ServicePolicyConfig
+from peakend.engine.staffing import PoolBase
+from peakend.engine.streams import CustomerDraws, Sampler
+
+__all__ = ["JourneyContext", "SegmentRules"]
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentRules:
+    """How a segment's customers behave when things go wrong."""
+
+    retry_probability: float
+    recontact_probability: float
+    max_contacts: int
+
+
+@dataclass(frozen=True, slots=True)
+class JourneyContext:
+    """Everything a journey may use (read-only), plus ``report`` for its facts."""
+
+    env: simpy.Environment
+    horizon: float
+    """End of the arrival window, minutes: nothing is scheduled at or after it."""
+    pools: Sequence[PoolBase]
+    entry_pools: Sequence[Sequence[PoolBase]]
+    """``entry_pools[channel][segment]``: the pool that takes a first contact."""
+    pool_by_name: dict[str, PoolBase]
+    segments: Sequence[SegmentRules]
+    recovery: RecoveryConfig
+    service: ServicePolicyConfig
+    draws: CustomerDraws
+    report: Callable[[tuple[object, ...]], None]
+    """Hands a fact (:mod:`peakend.engine.facts`) to the recorder."""
+    next_contact: Callable[[], int]
+    """Number of the next contact of the replication (0, 1, 2, ...)."""
+    patience_samplers: Sequence[tuple[str, Sampler]]
+    """``(segment name, sampler)`` per segment, for patience on later contacts."""
+    retry_delay_samplers: Sequence[tuple[str, Sampler]]
+    recontact_delay_samplers: Sequence[tuple[str, Sampler]]
+    patience_scale: np.ndarray
+    """Per customer: its channel's patience factor."""
+
+    def patience(self, customer: int, contact: int) -> float:
+        """Patience of ``customer`` on its contact number ``contact`` (0 = first)."""
+        return self.draws.by_group(
+            "patience", contact, "segment", self.patience_samplers, self.patience_scale
+        )[customer]
+
+    def work(self, pool: PoolBase, customer: int, contact: int) -> float:
+        """Minutes of work of ``customer``'s contact ``contact`` at ``pool``."""
+        return self.draws.column(f"service:{pool.name}", contact, pool.config.service_time.sample)[
+            customer
+        ]
+
+    def retry_delay(self, customer: int, contact: int) -> float:
+        return self.draws.by_group(
+            "retry-delay", contact, "segment", self.retry_delay_samplers
+        )[customer]
+
+    def recontact_delay(self, customer: int, contact: int) -> float:
+        return self.draws.by_group(
+            "recontact-delay", contact, "segment", self.recontact_delay_samplers
+        )[customer]
+
+    def callback_delay(self, customer: int, contact: int) -> float:
+        return self.draws.column("callback-delay", contact, self.recovery.callback_delay.sample)[
+            customer
+        ]
+
+    def chance(self, decision: str, customer: int, contact: int) -> float:
+        """The uniform draw of ``decision`` ("resolution", "retry", ...) for this contact."""
+        return self.draws.uniform(decision, contact)[customer]
+
+
+def segment_rules(scenario: Scenario) -> list[SegmentRules]:
+    """The rules of each segment, in the scenario's segment order."""
+    return [
+        SegmentRules(s.retry_probability, s.recontact_probability, s.max_contacts)
+        for s in scenario.segments.values()
+    ]

@@ -1,0 +1,221 @@
+"""What happened in a journey: typed facts, reported at the simulated time they happen.
+
+A journey does not count, cost or feel anything. It reports facts to a
+:class:`~peakend.engine.recorder.Recorder`: a customer queued, was answered,
+gave up, was served with some result, noticed a failure, got an apology or a
+coupon, was promised and given a callback, was transferred, heard a farewell,
+was delighted, and finished. From these facts the recorder builds the contact
+and customer records, and the experience package builds the moment utility.
+Nothing in a fact depends on an experience setting.
+
+Each fact is a small immutable :class:`~typing.NamedTuple` (cheaper to build on
+the hot path than a frozen dataclass, and a tuple that numpy turns into a
+structured array in one call). Times are minutes since the start of the run.
+Contacts are numbered in the order they queue, across all customers of the
+replication; ``contact`` fields refer to that number. Pools and agents are
+indices into the scenario's pools and into the pool's roster.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+from typing import NamedTuple
+
+__all__ = [
+    "Answered",
+    "Apologised",
+    "CallbackPromised",
+    "CalledBack",
+    "Compensated",
+    "ContactKind",
+    "Delighted",
+    "FACT_TYPES",
+    "FailureNoticed",
+    "Farewell",
+    "Finished",
+    "GaveUp",
+    "Outcome",
+    "Queued",
+    "ServiceEnded",
+    "ServiceResult",
+    "Transferred",
+]
+
+
+class Outcome(IntEnum):
+    """How a journey ended."""
+
+    RESOLVED = 0
+    UNRESOLVED = 1
+    ABANDONED = 2
+    IN_SYSTEM = 3
+    """Still waiting, in service or due to come back when the run ended."""
+
+
+class ServiceResult(IntEnum):
+    """What a service did to the problem, and whether anyone saw it."""
+
+    RESOLVED = 0
+    FAILED_SEEN = 1
+    """Not resolved, and the agent (so the customer) sees it at once."""
+    FAILED_UNSEEN = 2
+    """Not resolved, but it looks fine: the customer finds out later."""
+    CUT = 3
+    """Still in progress when a run without drain ended."""
+
+
+class ContactKind(IntEnum):
+    """Why a contact queues."""
+
+    FIRST = 0
+    RETRY = 1
+    """Again after giving up in the queue."""
+    RECONTACT = 2
+    """Again because the problem was not resolved (or a hidden defect was found)."""
+    CALLBACK = 3
+    """The company calls the customer back (recovery policy)."""
+    ESCALATION = 4
+    """Transferred to a senior pool (recovery policy)."""
+
+
+class Queued(NamedTuple):
+    """A contact joins the queue of ``pool``."""
+
+    contact: int
+    customer: int
+    pool: int
+    kind: int
+    """:class:`ContactKind`."""
+    at: float
+    deadline: float
+    """When the customer's patience runs out (inf: unlimited)."""
+    felt: bool
+    """Whether the customer experiences the wait (False: waiting at home for a callback)."""
+
+
+class Answered(NamedTuple):
+    """An agent takes the contact."""
+
+    contact: int
+    at: float
+    agent: int
+    warmth: float
+    """The agent's warmth as the customer meets it, on [0, 1]."""
+
+
+class GaveUp(NamedTuple):
+    """The customer's patience ran out in the queue."""
+
+    contact: int
+    at: float
+
+
+class ServiceEnded(NamedTuple):
+    """The service of a contact is over (its work done, before any closing words)."""
+
+    contact: int
+    at: float
+    result: int
+    """:class:`ServiceResult`."""
+
+
+class FailureNoticed(NamedTuple):
+    """The customer learns that the problem of ``contact`` was not resolved."""
+
+    customer: int
+    contact: int
+    at: float
+    later: bool
+    """True: a hidden defect found after the contact (the wrong ticket at the gate)."""
+
+
+class Apologised(NamedTuple):
+    """The agent apologises for a failure it saw, from ``at`` for ``minutes``."""
+
+    customer: int
+    contact: int
+    at: float
+    minutes: float
+
+
+class Compensated(NamedTuple):
+    """A coupon worth ``amount`` (money) after a failure."""
+
+    customer: int
+    contact: int
+    at: float
+    amount: float
+
+
+class CallbackPromised(NamedTuple):
+    """After a failure the company promises to call back by ``due``."""
+
+    customer: int
+    contact: int
+    at: float
+    due: float
+
+
+class CalledBack(NamedTuple):
+    """The company calls back about ``contact`` (the callback contact then queues)."""
+
+    customer: int
+    contact: int
+    at: float
+    promised_at: float
+    due: float
+
+
+class Transferred(NamedTuple):
+    """After ``contact`` the customer is passed from one pool to another."""
+
+    customer: int
+    contact: int
+    at: float
+    from_pool: int
+    to_pool: int
+
+
+class Farewell(NamedTuple):
+    """A closing ritual after a resolved service, from ``at`` for ``minutes``."""
+
+    customer: int
+    contact: int
+    at: float
+    minutes: float
+    warmth: float
+
+
+class Delighted(NamedTuple):
+    """An unexpected small extra at the end of a contact."""
+
+    customer: int
+    contact: int
+    at: float
+
+
+class Finished(NamedTuple):
+    """The journey is over."""
+
+    customer: int
+    at: float
+    outcome: int
+    """:class:`Outcome`."""
+
+
+FACT_TYPES: tuple[type[tuple[object, ...]], ...] = (
+    Queued,
+    Answered,
+    GaveUp,
+    ServiceEnded,
+    FailureNoticed,
+    Apologised,
+    Compensated,
+    CallbackPromised,
+    CalledBack,
+    Transferred,
+    Farewell,
+    Delighted,
+    Finished,
+)
+"""Every kind of fact, in a fixed order (the recorder keeps one list per kind)."""

@@ -1,0 +1,293 @@
+"""The recorder: facts in, contact and customer records out.
+
+Journeys report facts as they happen (:mod:`peakend.engine.facts`); the
+recorder only files them, one list per kind, so reporting costs a list append on
+the hot path. At the end of the run :meth:`Recorder.close` turns the lists into
+structured arrays (a :class:`FactLog`), settles the contacts still open and
+builds the records, vectorised:
+
+- a contact still queued when the run ends gives up at its deadline if that
+  comes before the end (in a drained run: whenever it comes, since no agent
+  is coming), else it is cut at the end, with the customer still in the system;
+- a service still running when a run without drain ends is cut at the end
+  (result :attr:`~peakend.engine.facts.ServiceResult.CUT`): nothing after the
+  end is recorded or remembered.
+
+Counts, costs and times come from the facts alone, never from an experience
+setting.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from peakend.engine.facts import (
+    FACT_TYPES,
+    Answered,
+    Apologised,
+    CalledBack,
+    Compensated,
+    ContactKind,
+    Delighted,
+    FailureNoticed,
+    Farewell,
+    Finished,
+    GaveUp,
+    Outcome,
+    Queued,
+    ServiceEnded,
+    ServiceResult,
+    Transferred,
+)
+from peakend.engine.records import NO_SERVICE, ContactTable, CustomerTable, row_dtype
+
+__all__ = ["FactLog", "Recorder"]
+
+
+@dataclass(frozen=True)
+class FactLog:
+    """All facts of one replication, one structured array per kind (open contacts settled)."""
+
+    arrays: dict[type, np.ndarray]
+    contact_number: np.ndarray
+    """Per contact (by its number in the replication): 1 for the customer's first, ..."""
+
+    def __getitem__(self, kind: type) -> np.ndarray:
+        return self.arrays[kind]
+
+
+@dataclass(frozen=True)
+class Customers:
+    """Who arrived: per customer, arrival time, segment and channel index."""
+
+    arrival: np.ndarray
+    segment: np.ndarray
+    channel: np.ndarray
+
+
+class Recorder:
+    """Files facts by kind; :meth:`close` builds the log and the tables."""
+
+    def __init__(self) -> None:
+        self.lists: dict[type, list[Any]] = {kind: [] for kind in FACT_TYPES}
+        lists = self.lists
+
+        def report(fact: tuple[object, ...]) -> None:
+            lists[fact.__class__].append(fact)
+
+        self.report = report
+
+    def close(
+        self,
+        customers: Customers,
+        end: float,
+        drain: bool,
+        cost_per_hour: Sequence[float],
+        delight_cost: float,
+        labels: dict[str, list[str]],
+    ) -> tuple[FactLog, ContactTable, CustomerTable]:
+        """The fact log and the records of a run that ended at ``end``."""
+        arrays = {kind: np.array(rows, dtype=row_dtype(kind)) for kind, rows in self.lists.items()}
+        for rows in self.lists.values():
+            rows.clear()  # free the tuples now (the run pauses the cyclic collector)
+        _settle_open_contacts(arrays, end, drain)
+        contacts, contact_number = _contact_columns(arrays, customers, end)
+        log = FactLog(arrays, contact_number)
+        table = ContactTable.from_columns(
+            {name: labels[name] for name in ("segment", "pool")}, **contacts
+        )
+        people = _customer_columns(log, customers, contacts, cost_per_hour, delight_cost)
+        return log, table, CustomerTable.from_columns(
+            {name: labels[name] for name in ("segment", "channel", "pool")}, **people
+        )
+
+
+def _settle_open_contacts(arrays: dict[type, np.ndarray], end: float, drain: bool) -> None:
+    queued = arrays[Queued]
+    if not np.array_equal(queued["contact"], np.arange(len(queued))):
+        raise RuntimeError("contacts must be numbered 0, 1, ... in the order they queue")
+    settled = np.zeros(len(queued), dtype=bool)
+    settled[arrays[Answered]["contact"]] = True
+    settled[arrays[GaveUp]["contact"]] = True
+    give_up_by = np.inf if drain else end
+    deadline = queued["deadline"]
+    gives_up = ~settled & np.isfinite(deadline) & (deadline <= give_up_by)
+    late = queued[gives_up]
+    arrays[GaveUp] = np.concatenate(
+        [arrays[GaveUp], _facts(GaveUp, contact=late["contact"], at=late["deadline"])]
+    )
+    arrays[Finished] = np.concatenate(
+        [
+            arrays[Finished],
+            _facts(Finished, customer=late["customer"], at=late["deadline"], outcome=Outcome.ABANDONED),
+        ]
+    )
+    ended = np.zeros(len(queued), dtype=bool)
+    ended[arrays[ServiceEnded]["contact"]] = True
+    answered = arrays[Answered]["contact"]
+    cut = answered[~ended[answered]]
+    arrays[ServiceEnded] = np.concatenate(
+        [arrays[ServiceEnded], _facts(ServiceEnded, contact=cut, at=end, result=ServiceResult.CUT)]
+    )
+
+
+def _facts(kind: type, **columns: Any) -> np.ndarray:
+    """Facts of ``kind`` with the given columns (arrays, or scalars for every row)."""
+    size = next(len(value) for value in columns.values() if np.ndim(value))
+    array = np.zeros(size, dtype=row_dtype(kind))
+    for name, value in columns.items():
+        array[name] = value
+    return array
+
+
+def _by_contact(m: int, facts: np.ndarray, field: str, fill: float) -> np.ndarray:
+    """Column ``field`` of ``facts`` by contact number, ``fill`` where a contact has none."""
+    values = np.full(m, fill, dtype=facts.dtype[field])
+    values[facts["contact"]] = facts[field]
+    return values
+
+
+def _contact_columns(
+    log: dict[type, np.ndarray], customers: Customers, end: float
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """The contact table's columns (rows by customer and contact) and each contact's
+    number within its customer's journey (by contact number in the replication)."""
+    queued = log[Queued]
+    m = len(queued)
+    answered_at = _by_contact(m, log[Answered], "at", np.nan)
+    gave_up_at = _by_contact(m, log[GaveUp], "at", np.nan)
+    service_end = _by_contact(m, log[ServiceEnded], "at", np.nan)
+    result = _by_contact(m, log[ServiceEnded], "result", NO_SERVICE)
+    agent = _by_contact(m, log[Answered], "agent", NO_SERVICE)
+    warmth = _by_contact(m, log[Answered], "warmth", np.nan)
+    answered = ~np.isnan(answered_at)
+    abandoned = ~np.isnan(gave_up_at)
+    left_queue = np.where(answered, answered_at, np.where(abandoned, gave_up_at, end))
+    customer = queued["customer"]
+    order = np.argsort(customer, kind="stable")  # by customer, then by contact number
+    first_of_customer = np.searchsorted(customer[order], customer[order])
+    columns = {
+        "customer": customer,
+        "segment": customers.segment[customer],
+        "pool": queued["pool"],
+        "contact": np.empty(m, dtype=np.int64),
+        "kind": queued["kind"],
+        "arrival_minutes": queued["at"],
+        "wait_minutes": left_queue - queued["at"],
+        "abandoned": abandoned,
+        "answered": answered,
+        "at_home": ~queued["felt"],
+        "service_start_minutes": answered_at,
+        "service_end_minutes": service_end,
+        "agent": agent,
+        "agent_warmth": warmth,
+        "service_result": result,
+        "resolved": result == ServiceResult.RESOLVED,
+    }
+    columns["contact"][order] = np.arange(m) - first_of_customer + 1
+    return {name: values[order] for name, values in columns.items()}, columns["contact"]
+
+
+def _customer_columns(
+    log: FactLog,
+    customers: Customers,
+    contacts: dict[str, np.ndarray],
+    cost_per_hour: Sequence[float],
+    delight_cost: float,
+) -> dict[str, np.ndarray]:
+    n = len(customers.arrival)
+    rate = np.asarray(cost_per_hour, dtype=float) / 60  # money per agent-minute, by pool
+
+    def count(ids: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+        return np.bincount(ids, weights=weights, minlength=n)[:n]
+
+    who, kind, pool = contacts["customer"], contacts["kind"], contacts["pool"]
+    pool_of_contact = np.empty(len(log[Queued]), dtype=np.int64)
+    pool_of_contact[log[Queued]["contact"]] = log[Queued]["pool"]
+    retries = count(who[kind == ContactKind.RETRY])
+    recontacts = count(who[kind == ContactKind.RECONTACT])
+    transfers = count(log[Transferred]["customer"])
+    remedied = np.unique(
+        np.concatenate([log[Apologised]["contact"], log[Compensated]["contact"]])
+    )
+    served = contacts["answered"]
+    worked = np.where(served, contacts["service_end_minutes"] - contacts["service_start_minutes"], 0.0)
+    recovery_contact = (kind == ContactKind.CALLBACK) | (kind == ContactKind.ESCALATION)
+    apologies = log[Apologised]
+    farewells = log[Farewell]
+    recovery_cost = (
+        count(apologies["customer"], apologies["minutes"] * rate[pool_of_contact[apologies["contact"]]])
+        + count(log[Compensated]["customer"], log[Compensated]["amount"])
+        + count(who[recovery_contact], (worked * rate[pool])[recovery_contact])
+    )
+    extras_cost = count(
+        farewells["customer"], farewells["minutes"] * rate[pool_of_contact[farewells["contact"]]]
+    ) + delight_cost * count(log[Delighted]["customer"])
+    outcome = np.full(n, Outcome.IN_SYSTEM, dtype=np.int64)
+    outcome[log[Finished]["customer"]] = log[Finished]["outcome"]
+    last = _last_per_customer(who, n)
+    last_served = _last_per_customer(np.where(served, who, -1), n)
+    first_served = _first_per_customer(np.where(served, who, -1), n)
+    has_service = last_served >= 0
+    nan = np.full(n, np.nan)
+    return {
+        "customer": np.arange(n),
+        "segment": customers.segment,
+        "channel": customers.channel,
+        "arrival_minutes": customers.arrival,
+        "wait_minutes": count(who, contacts["wait_minutes"]),
+        "contacts": count(who),
+        "retries": retries,
+        "effort": retries + recontacts + transfers,
+        "transfers": transfers,
+        "failures": count(log[FailureNoticed]["customer"]),
+        "recoveries": count(log[Queued]["customer"][remedied]) + count(log[CalledBack]["customer"]),
+        "recovery_cost": recovery_cost,
+        "extras_cost": extras_cost,
+        "outcome": outcome,
+        "first_contact_resolved": np.where(
+            first_served >= 0, contacts["resolved"][np.maximum(first_served, 0)], False
+        ),
+        "pool": np.where(last >= 0, pool[np.maximum(last, 0)], -1),
+        "agent": np.where(has_service, contacts["agent"][np.maximum(last_served, 0)], -1),
+        "service_start_minutes": np.where(
+            has_service, contacts["service_start_minutes"][np.maximum(last_served, 0)], np.nan
+        ),
+        "service_end_minutes": np.where(
+            has_service, contacts["service_end_minutes"][np.maximum(last_served, 0)], np.nan
+        ),
+        **{
+            name: nan
+            for name in (
+                "remembered_utility",
+                "experienced_utility",
+                "worst_utility",
+                "best_utility",
+                "end_utility",
+                "total_utility",
+                "experienced_minutes",
+                "service_quality",
+            )
+        },
+    }
+
+
+def _last_per_customer(who: np.ndarray, n: int) -> np.ndarray:
+    """Row of each customer's last row in ``who`` (rows sorted by customer; -1: none).
+
+    Rows with ``who == -1`` are skipped."""
+    last = np.full(n, -1, dtype=np.int64)
+    rows = np.flatnonzero(who >= 0)
+    last[who[rows]] = rows  # later rows overwrite earlier ones
+    return last
+
+
+def _first_per_customer(who: np.ndarray, n: int) -> np.ndarray:
+    first = np.full(n, -1, dtype=np.int64)
+    rows = np.flatnonzero(who >= 0)[::-1]
+    first[who[rows]] = rows
+    return first
