@@ -14,6 +14,7 @@ from peakend.experience.moments import (
     References,
     compensation_points,
     episodes_to_traces,
+    service_points,
     service_quality,
 )
 from peakend.experience.trace import EpisodeKind
@@ -28,16 +29,22 @@ def v(x: float) -> float:
 
 
 def one_customer(*episodes, expected_wait=2.0, perception=1.33, expected_quality=0.6):
-    records = np.array([(0, *e) for e in episodes], dtype=EPISODE_DTYPE)
+    """Traces of one customer's episodes, given as ``(kind, start, duration, points)``."""
+    records = np.array(
+        [(0, 1, phase, *e) for phase, e in enumerate(episodes)], dtype=EPISODE_DTYPE
+    )
     refs = References(
-        np.array([expected_wait]), np.array([perception]), np.array([expected_quality])
+        np.array([expected_wait]),
+        np.array([perception]),
+        np.array([expected_quality]),
+        np.array([4.0]),
     )
     return episodes_to_traces(records, refs, ExperienceConfig())
 
 
 def test_wait_within_expectation_is_mildly_unpleasant_then_a_loss():
     # 5 minutes of waiting, E = 2, perceived x1.33: flat -0.5 until 2/1.33 min, then the loss.
-    traces = one_customer((EpisodeKind.WAIT, 10.0, 5.0, 0.0, 0.0))
+    traces = one_customer((EpisodeKind.WAIT, 10.0, 5.0, 0.0))
     assert traces.u_start[0] == traces.u_end[0] == -0.5
     assert traces.duration[0] == pytest.approx(2 / 1.33)
     expected_end = -0.5 + v(-0.5 * (1.33 * 5 - 2))
@@ -48,25 +55,32 @@ def test_wait_within_expectation_is_mildly_unpleasant_then_a_loss():
 
 
 def test_announced_waits_feel_better_than_idle_ones():
-    idle = one_customer((EpisodeKind.WAIT, 0.0, 6.0, 0.0, 0.0), perception=1.33)
-    announced = one_customer((EpisodeKind.WAIT, 0.0, 6.0, 0.0, 0.0), perception=0.9)
+    idle = one_customer((EpisodeKind.WAIT, 0.0, 6.0, 0.0), perception=1.33)
+    announced = one_customer((EpisodeKind.WAIT, 0.0, 6.0, 0.0), perception=0.9)
     assert announced.u_end[-1] > idle.u_end[-1]
 
 
 def test_short_wait_has_no_loss_and_zero_wait_no_piece():
-    short = one_customer((EpisodeKind.WAIT, 0.0, 1.0, 0.0, 0.0))
+    short = one_customer((EpisodeKind.WAIT, 0.0, 1.0, 0.0))
     assert short.n_pieces == 1 and short.u_end[0] == -0.5
-    none = one_customer((EpisodeKind.WAIT, 0.0, 0.0, 0.0, 0.0))
+    none = one_customer((EpisodeKind.WAIT, 0.0, 0.0, 0.0))
     assert none.n_pieces == 0
 
 
 def test_service_utility_against_expected_quality():
     # Resolved, warmth 0.7, on time: q = 0.5*0.7 + 0.5*(1+0.7+1)/3 = 0.8; gap 0.2; x = 5*0.2.
-    traces = one_customer((EpisodeKind.SERVICE, 0.0, 4.0, 0.7, 0.0))
+    config = ExperienceConfig()
+    one = np.ones(1)
+    points, quality = service_points(one > 0, 0.7 * one, 0 * one, 2 * one, 0.6 * one, config)
+    assert quality[0] == pytest.approx(0.8) and points[0] == pytest.approx(1.0)
+    traces = one_customer((EpisodeKind.SERVICE, 0.0, 4.0, points[0]))
     assert traces.u_start[0] == pytest.approx(v(1.0))
-    failed = one_customer((EpisodeKind.SERVICE, 0.0, 4.0, 0.7, -1.0))  # seen failure, wait 0
+    failed, _ = service_points(one < 0, 0.7 * one, 0 * one, 2 * one, 0.6 * one, config)
     q = 0.5 * 0.0 + 0.5 * (0 + 0.7 + 1) / 3
-    assert failed.u_start[0] == pytest.approx(v(5 * (q - 0.6)))
+    assert failed[0] == pytest.approx(5 * (q - 0.6))
+    # A wait beyond expectation makes the service late, so worse.
+    late, _ = service_points(one > 0, 0.7 * one, 6 * one, 2 * one, 0.6 * one, config)
+    assert late[0] < points[0]
 
 
 def test_neither_warmth_nor_correctness_fully_compensates():
@@ -79,9 +93,9 @@ def test_neither_warmth_nor_correctness_fully_compensates():
 
 def test_shocks_and_gains_through_the_value_function():
     traces = one_customer(
-        (EpisodeKind.FAILURE, 5.0, 0.0, 4.0, 0.0),
-        (EpisodeKind.RECOVERY, 5.0, 0.5, 1.0, 0.0),
-        (EpisodeKind.TRANSFER, 6.0, 0.0, 1.0, 0.0),
+        (EpisodeKind.FAILURE, 5.0, 0.0, -4.0),
+        (EpisodeKind.RECOVERY, 5.0, 0.5, 1.0),
+        (EpisodeKind.TRANSFER, 6.0, 0.0, -1.0),
     )
     assert traces.u_start.tolist() == pytest.approx([v(-4.0), v(1.0), v(-1.0)])
     assert traces.kind.tolist() == [EpisodeKind.FAILURE, EpisodeKind.RECOVERY, EpisodeKind.TRANSFER]

@@ -12,7 +12,12 @@ from peakend.analysis.stats import estimate
 from peakend.config.loading import scale_staffing
 from peakend.config.schema import ExperienceConfig, RetentionConfig
 from peakend.experience.memory import PeakEnd
-from peakend.experience.moments import EPISODE_DTYPE, References, episodes_to_traces
+from peakend.experience.moments import (
+    EPISODE_DTYPE,
+    References,
+    episodes_to_traces,
+    service_points,
+)
 from peakend.experience.trace import EpisodeKind
 from peakend.retention.multiperiod import contact_probability, run_periods, staff_cost
 from peakend.retention.returns import LogisticReturn, Loyalty, next_loyalty, word_of_mouth
@@ -126,23 +131,34 @@ def test_half_the_agents_means_fewer_returning_customers_and_less_load_later():
 def _three_arms(n: int, rng: np.random.Generator):
     """No failure; a failure with a generous recovery; a double deviation (engine pieces)."""
     warmth = rng.uniform(0.5, 0.9, n)
+    config = ExperienceConfig()
+    ones = np.ones(n)
+
+    def service(resolved: bool, wait: float) -> np.ndarray:
+        points, _ = service_points(ones > 0 if resolved else ones < 0, warmth, wait * ones,
+                                   2 * ones, 0.6 * ones, config)
+        return points
+
+    good, failed = service(True, 1.0), service(False, 1.0)
     rows = []
     for arm in range(3):
         for i in range(n):
             c = arm * n + i
-            rows.append((c, EpisodeKind.WAIT, 0.0, 1.0, 0, 0))
+            rows.append((c, 1, 0, EpisodeKind.WAIT, 0.0, 1.0, 0.0))
             if arm == 0:
-                rows.append((c, EpisodeKind.SERVICE, 1.0, 5.0, warmth[i], 1.0))
+                rows.append((c, 1, 1, EpisodeKind.SERVICE, 1.0, 5.0, good[i]))
                 continue
-            rows.append((c, EpisodeKind.SERVICE, 1.0, 5.0, warmth[i], -2.0))
-            rows.append((c, EpisodeKind.FAILURE, 6.0, 0.0, 4.0, 0))
-            rows.append((c, EpisodeKind.RECOVERY, 6.0, 1.0, 8.0, 0))
-            rows.append((c, EpisodeKind.SERVICE, 30.0, 4.0, warmth[i], 0.0))
+            rows.append((c, 1, 1, EpisodeKind.SERVICE, 1.0, 5.0, failed[i]))
+            rows.append((c, 1, 2, EpisodeKind.FAILURE, 6.0, 0.0, -4.0))
+            rows.append((c, 1, 3, EpisodeKind.RECOVERY, 6.0, 1.0, 8.0))
+            rows.append((c, 2, 1, EpisodeKind.SERVICE, 30.0, 4.0, service(True, 0.0)[i]))
             if arm == 2:
-                rows.append((c, EpisodeKind.FAILURE, 34.0, 0.0, 4.0 * 1.5 + 8.0, 0))
+                rows.append((c, 2, 2, EpisodeKind.FAILURE, 34.0, 0.0, -(4.0 * 1.5 + 8.0)))
     episodes = np.array(rows, dtype=EPISODE_DTYPE)
     total = 3 * n
-    references = References(np.full(total, 2.0), np.full(total, 1.33), np.full(total, 0.6))
+    references = References(
+        np.full(total, 2.0), np.full(total, 1.33), np.full(total, 0.6), np.full(total, 4.0)
+    )
     traces = episodes_to_traces(episodes, references, ExperienceConfig())
     return PeakEnd().remember(traces).reshape(3, n)
 
@@ -179,14 +195,16 @@ def test_rising_expectations():
     assert pop.expected_wait[visited].mean() < 1.0
     assert np.all(pop.expected_quality[~visited] == 0.6)
     # The same service, judged against the raised bar, is remembered worse.
-    service = np.array([(0, EpisodeKind.SERVICE, 0.0, 4.0, 0.7, 0.0)], dtype=EPISODE_DTYPE)
-    before = episodes_to_traces(
-        service, References(np.ones(1), np.ones(1), np.full(1, 0.6)), ExperienceConfig()
-    )
-    after = episodes_to_traces(
-        service, References(np.ones(1), np.ones(1), np.full(1, 0.75)), ExperienceConfig()
-    )
-    assert PeakEnd().remember(after)[0] < PeakEnd().remember(before)[0]
+    config = ExperienceConfig()
+    one = np.ones(1)
+
+    def remembered_service(expected_quality: float) -> float:
+        points, _ = service_points(one > 0, 0.7 * one, 0 * one, one, expected_quality * one, config)
+        service = np.array([(0, 1, 1, EpisodeKind.SERVICE, 0.0, 4.0, points[0])], dtype=EPISODE_DTYPE)
+        references = References(one, one, expected_quality * one, 4 * one)
+        return PeakEnd().remember(episodes_to_traces(service, references, config))[0]
+
+    assert remembered_service(0.75) < remembered_service(0.6)
 
 
 def test_economics_add_up():

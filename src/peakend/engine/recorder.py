@@ -216,7 +216,8 @@ def _customer_columns(
     )
     served = contacts["answered"]
     worked = np.where(served, contacts["service_end_minutes"] - contacts["service_start_minutes"], 0.0)
-    recovery_contact = (kind == ContactKind.CALLBACK) | (kind == ContactKind.ESCALATION)
+    purpose = _purpose(kind)
+    recovery_contact = (purpose == ContactKind.CALLBACK) | (purpose == ContactKind.ESCALATION)
     apologies = log[Apologised]
     farewells = log[Farewell]
     recovery_cost = (
@@ -274,6 +275,14 @@ def _customer_columns(
             )
         },
     }
+
+
+def _purpose(kind: np.ndarray) -> np.ndarray:
+    """Why each contact (rows by customer and contact) happens: a retry has the purpose of
+    the contact it tries again (a retry of an escalated contact is still the escalation)."""
+    rows = np.arange(len(kind))
+    origin = np.maximum.accumulate(np.where(kind != ContactKind.RETRY, rows, 0))
+    return kind[origin]
 
 
 def _last_per_customer(who: np.ndarray, n: int) -> np.ndarray:

@@ -78,6 +78,7 @@ __all__ = [
     "episodes_of",
     "episodes_to_traces",
     "experience_of",
+    "service_points",
     "service_quality",
     "urgency_points",
 ]
@@ -375,13 +376,13 @@ def _service_episodes(
 ) -> tuple[np.ndarray, np.ndarray]:
     served = contacts["answered"]
     customer = contacts["customer"][served]
-    looks_resolved = contacts["service_result"][served] != ServiceResult.FAILED_SEEN
-    on_time = timeliness(contacts["wait_minutes"][served], references.expected_wait_minutes[customer])
-    quality = np.asarray(
-        service_quality(
-            looks_resolved, contacts["agent_warmth"][served], on_time, config.weakest_link_weight
-        ),
-        dtype=float,
+    points, quality = service_points(
+        contacts["service_result"][served] != ServiceResult.FAILED_SEEN,
+        contacts["agent_warmth"][served],
+        contacts["wait_minutes"][served],
+        references.expected_wait_minutes[customer],
+        references.expected_quality[customer],
+        config,
     )
     start = contacts["service_start_minutes"][served]
     episodes = _episodes(
@@ -391,9 +392,29 @@ def _service_episodes(
         EpisodeKind.SERVICE,
         start,
         contacts["service_end_minutes"][served] - start,
-        config.service_scale * (quality - references.expected_quality[customer]),
+        points,
     )
     return episodes, quality
+
+
+def service_points(
+    looks_resolved: np.ndarray,
+    warmth: np.ndarray,
+    wait_minutes: np.ndarray,
+    expected_wait_minutes: np.ndarray,
+    expected_quality: np.ndarray,
+    config: ExperienceConfig,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Points ``service_scale * (q - q_ref)`` and quality ``q`` of services.
+
+    ``looks_resolved`` is what the customer sees at the end of the service: true
+    for a resolution, a hidden defect, or a service cut by the end of the run.
+    """
+    on_time = timeliness(wait_minutes, expected_wait_minutes)
+    quality = np.asarray(
+        service_quality(looks_resolved, warmth, on_time, config.weakest_link_weight), dtype=float
+    )
+    return config.service_scale * (quality - expected_quality), quality
 
 
 def _double_deviation(
