@@ -55,6 +55,8 @@ class FactLog:
     arrays: dict[type, np.ndarray]
     contact_number: np.ndarray
     """Per contact (by its number in the replication): 1 for the customer's first, ..."""
+    end: float
+    """When the run ended, minutes."""
 
     def __getitem__(self, kind: type) -> np.ndarray:
         return self.arrays[kind]
@@ -84,19 +86,25 @@ class Recorder:
     def close(
         self,
         customers: Customers,
-        end: float,
+        horizon: float,
         drain: bool,
         cost_per_hour: Sequence[float],
         delight_cost: float,
         labels: dict[str, list[str]],
     ) -> tuple[FactLog, ContactTable, CustomerTable]:
-        """The fact log and the records of a run that ended at ``end``."""
+        """The fact log and the records of a run over ``horizon`` minutes.
+
+        A run without drain ends at the horizon. A drained run ends at the horizon
+        or with the last thing that happened, if later (the customers still
+        waiting then had no agent coming).
+        """
         arrays = {kind: np.array(rows, dtype=row_dtype(kind)) for kind, rows in self.lists.items()}
         for rows in self.lists.values():
             rows.clear()  # free the tuples now (the run pauses the cyclic collector)
-        _settle_open_contacts(arrays, end, drain)
+        _settle_open_contacts(arrays, horizon, drain)
+        end = max(horizon, _latest(arrays)) if drain else horizon
         contacts, contact_number = _contact_columns(arrays, customers, end)
-        log = FactLog(arrays, contact_number)
+        log = FactLog(arrays, contact_number, end)
         table = ContactTable.from_columns(
             {name: labels[name] for name in ("segment", "pool")}, **contacts
         )
@@ -133,6 +141,16 @@ def _settle_open_contacts(arrays: dict[type, np.ndarray], end: float, drain: boo
     arrays[ServiceEnded] = np.concatenate(
         [arrays[ServiceEnded], _facts(ServiceEnded, contact=cut, at=end, result=ServiceResult.CUT)]
     )
+
+
+def _latest(arrays: dict[type, np.ndarray]) -> float:
+    """The time of the last thing that happened (the end of a timed fact)."""
+    latest = -np.inf
+    for facts in arrays.values():
+        if len(facts):
+            ends = facts["at"] + facts["minutes"] if "minutes" in facts.dtype.names else facts["at"]
+            latest = max(latest, float(ends.max()))
+    return latest
 
 
 def _facts(kind: type, **columns: Any) -> np.ndarray:

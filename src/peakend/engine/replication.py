@@ -259,14 +259,13 @@ class Replication:
             env.run()
         else:
             env.run(until=self.horizon)
-        end = env.now
         for pool in self.pools:
-            pool.close(end)
+            pool.close(max(env.now, self.horizon))
         busy = sum(pool.busy_minutes for pool in self.pools)
         idle = sum(pool.idle_minutes for pool in self.pools)
         log, contacts, customers = self.recorder.close(
             Customers(plan.times, plan.segment, channel),
-            end,
+            self.horizon,
             scenario.run.drain,
             [pool.config.agent_cost_per_hour for pool in self.pools],
             scenario.service.delight_cost,
@@ -289,7 +288,7 @@ class Replication:
             busy_minutes=busy,
             available_minutes=busy + idle,
             capacity_log={pool.name: pool.capacity_log for pool in self.pools},
-            end_time=end,
+            end_time=log.end,
         )
 
 
