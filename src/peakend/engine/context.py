@@ -55,6 +55,8 @@ class JourneyContext:
     recontact_delay_samplers: Sequence[tuple[str, Sampler]]
     patience_scale: np.ndarray
     """Per customer: its channel's patience factor."""
+    closing: bool
+    """Whether a resolved service ends with a farewell or a chance of delight."""
 
     def patience(self, customer: int, contact: int) -> float:
         """Patience of ``customer`` on its contact number ``contact`` (0 = first)."""

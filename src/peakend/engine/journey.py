@@ -91,7 +91,17 @@ def journey(
                 kind, k = RETRY, k + 1
                 patience, work = ctx.patience(customer, k), ctx.work(pool, customer, k)
                 continue
-        result = yield from serve(ctx, customer, contact, k, pool, agent, work)
+        # The service: answered, the work, its result, closing words or an apology.
+        report(Answered(contact, env.now, agent.index, agent.warmth))
+        yield env.timeout(work)
+        result = service_result(ctx, customer, k, pool, agent)
+        report(ServiceEnded(contact, env.now, result))
+        if result == RESOLVED:
+            if ctx.closing:
+                yield from closing(ctx, customer, contact, k, agent)
+        elif result == FAILED_SEEN:
+            yield from acknowledge_failure(ctx, customer, contact)
+        pool.release(agent)
         if result == RESOLVED:
             report(Finished(customer, env.now, Outcome.RESOLVED))
             return
@@ -105,39 +115,21 @@ def journey(
         work = ctx.work(pool, customer, k)
 
 
-def serve(
-    ctx: JourneyContext,
-    customer: int,
-    contact: int,
-    k: int,
-    pool: PoolBase,
-    agent: Agent,
-    work: float,
-) -> Generator[Event, Any, int]:
-    """The service by ``agent``, then closing words or the apology; returns the result.
+def service_result(
+    ctx: JourneyContext, customer: int, k: int, pool: PoolBase, agent: Agent
+) -> int:
+    """What the service did: settled by the agent's skill and the customer's own draws.
 
-    Whether the agent resolves the problem is settled by the agent's skill and
-    the customer's resolution draw; the customer learns it at the end of the
-    work. The agent stays on for an apology after a failure it sees and for the
-    farewell after a success: these take agent time after the service.
+    The customer learns it at the end of the work. The agent then stays on for
+    the farewell after a success (:func:`closing`) or the apology after a
+    failure it sees (:func:`acknowledge_failure`): these take agent time.
     """
-    env = ctx.env
-    report = ctx.report
-    report(Answered(contact, env.now, agent.index, agent.warmth))
-    yield env.timeout(work)
-    if ctx.chance("resolution", customer, k) < agent.resolve_probability:
-        result = RESOLVED
-    elif ctx.chance("late-notice", customer, k) < pool.config.failure_noticed_later_probability:
-        result = FAILED_UNSEEN
-    else:
-        result = FAILED_SEEN
-    report(ServiceEnded(contact, env.now, result))
-    if result == RESOLVED:
-        yield from closing(ctx, customer, contact, k, agent)
-    elif result == FAILED_SEEN:
-        yield from acknowledge_failure(ctx, customer, contact)
-    pool.release(agent)
-    return result
+    draws = ctx.draws
+    if draws.uniform("resolution", k)[customer] < agent.resolve_probability:
+        return RESOLVED
+    if draws.uniform("late-notice", k)[customer] < pool.config.failure_noticed_later_probability:
+        return FAILED_UNSEEN
+    return FAILED_SEEN
 
 
 def closing(

@@ -188,6 +188,7 @@ class Replication:
                 (name, cfg.recontact_delay.sample) for name, cfg in segments
             ),
             patience_scale=factors[self.channel],
+            closing=sc.service.farewell or sc.service.delight_probability > 0,
         )
         self._context = context
         return context

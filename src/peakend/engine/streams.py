@@ -117,7 +117,8 @@ class CustomerDraws:
 
     def uniform(self, decision: str, contact: int) -> list[float]:
         """Uniform(0, 1) numbers of ``decision`` at contact ``contact``, one per customer."""
-        return self.column(decision, contact, _uniform)
+        column = self._cache.get((decision, contact))
+        return column if column is not None else self.column(decision, contact, _uniform)
 
     def column(self, decision: str, contact: int, sampler: Sampler) -> list[float]:
         """``sampler``'s numbers of ``decision`` at contact ``contact``, one per customer."""
