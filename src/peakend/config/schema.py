@@ -262,8 +262,9 @@ class ReturnModelConfig(_Model):
 
     model: str = Field(
         "logistic",
-        description="a registered return model (peakend.register_return_model) or "
-        "'package.module:ClassName'; it is built with the parameters below",
+        description="a registered return model (built in, peakend.register_return_model, or an "
+        "installed package's entry point in group peakend.return_models); never an import "
+        "path. It is built with the parameters below",
     )
     baseline_utility: float = Field(0.0, allow_inf_nan=False)
     baseline_retention: float = Field(0.85, gt=0, lt=1)
@@ -280,6 +281,16 @@ class ReturnModelConfig(_Model):
 
         return_model_class(name)  # raises ValueError listing the registered models
         return name
+
+    @model_validator(mode="after")
+    def _buildable(self) -> ReturnModelConfig:
+        from peakend.retention.returns import return_model_from_config
+
+        try:
+            return_model_from_config(self)
+        except ValueError as error:
+            raise _located(("retention", "returns", "model"), str(error)) from None
+        return self
 
 
 class RetentionConfig(_Model):
