@@ -28,12 +28,14 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import numpy as np
 
 from peakend.config.registry import Registry
-from peakend.config.schema import RetentionConfig, ReturnModelConfig
+
+if TYPE_CHECKING:  # the schema imports this module to check return model names
+    from peakend.config.schema import RetentionConfig, ReturnModelConfig
 
 __all__ = [
     "BaseReturnModel",
