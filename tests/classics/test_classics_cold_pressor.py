@@ -12,16 +12,18 @@ def test_cold_pressor_majority_but_not_all_choose_the_long_trial() -> None:
     result = cold_pressor(10_000, seed=1)
     # reproduced: 0.5 < share < 0.95 with the 95% Wilson interval above 0.5
     assert result.reproduced
-    assert 0.5 < result.share_long.low <= result.share_long.value <= result.share_long.high < 0.95
-    assert result.remembered_pain_long.high < result.remembered_pain_short.low
-    assert result.total_pain_long.low > result.total_pain_short.high
+    assert (
+        0.5 < result.share_long.ci_low <= result.share_long.mean <= result.share_long.ci_high < 0.95
+    )
+    assert result.remembered_pain_long.ci_high < result.remembered_pain_short.ci_low
+    assert result.total_pain_long.ci_low > result.total_pain_short.ci_high
 
 
 def test_cold_pressor_without_noise_is_unanimous() -> None:
     # everybody feels relief and chooses almost deterministically: the noiseless rule
     noiseless = ColdPressorAssumptions(relief_mean=1.0, relief_sd=1e-3, choice_noise=1e-3)
     result = cold_pressor(2_000, assumptions=noiseless, seed=2)
-    assert result.share_long.value == 1.0
+    assert result.share_long.mean == 1.0
     assert not result.reproduced
 
 

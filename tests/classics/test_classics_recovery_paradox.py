@@ -10,17 +10,17 @@ from peakend.classics import RecoveryAssumptions, recovery_paradox
 def test_recovery_paradox_directions() -> None:
     result = recovery_paradox(2_000, seed=7)
     assert result.reproduced
-    assert result.satisfaction_gain_recovered.low > 0  # paradox on satisfaction
+    assert result.satisfaction_gain_recovered.ci_low > 0  # paradox on satisfaction
     # no clear gain in retention: the 95% CI of the difference covers 0 or it is within 5 points
     gain = result.retention_gain_recovered
-    assert gain.contains(0.0) or abs(gain.value) < 0.05
-    assert result.satisfaction_gain_double.high < 0  # gone after a double deviation
-    assert result.retention_gain_double.high < -0.1
+    assert gain.contains(0.0) or abs(gain.mean) < 0.05
+    assert result.satisfaction_gain_double.ci_high < 0  # gone after a double deviation
+    assert result.retention_gain_double.ci_high < -0.1
 
 
 def test_recovery_paradox_needs_a_good_recovery() -> None:
     poor = RecoveryAssumptions(recovery_value_mean=1.0)
-    assert recovery_paradox(1_000, assumptions=poor, seed=8).satisfaction_gain_recovered.high < 0
+    assert recovery_paradox(1_000, assumptions=poor, seed=8).satisfaction_gain_recovered.ci_high < 0
 
 
 def test_recovery_assumptions_validation() -> None:

@@ -455,9 +455,7 @@ def test_models_from_specs() -> None:
     model = memory_model_from_spec({"model": "peak_end", "peak_weight": 0.6, "end_weight": 0.4})
     assert model == PeakEnd(peak_weight=0.6, end_weight=0.4)
     assert memory_model_from_spec("mean") == Mean()
-    assert memory_model_from_spec(
-        {"model": "peakend.experience.memory:End", "window_minutes": 2}
-    ) == End(2)
+    assert memory_model_from_spec({"model": "end", "window_minutes": 2}) == End(2)
 
 
 @pytest.mark.parametrize("model", MODELS, ids=repr)
@@ -470,15 +468,17 @@ def test_specs_round_trip(model: MemoryModel) -> None:
     [
         (
             {"model": "peak_and_end"},
-            r"unknown memory model 'peak_and_end'; registered models: .*peak_end",
+            r"unknown memory model 'peak_and_end'; registered: .*peak_end",
         ),
         ({"peak_weight": 0.5}, "needs a 'model' name"),
         ({"model": "end", "window": 3}, r"unknown parameter\(s\) window .*allowed: window_minutes"),
         ({"model": "end", "window_minutes": -3}, r"invalid parameters for memory model 'end'"),
         ({"model": "end", "window_minutes": "3"}, "must be a real number"),
-        ({"model": "no_such_module_xyz:Model"}, "cannot import module 'no_such_module_xyz'"),
-        ({"model": "peakend.experience.memory:NoSuchModel"}, "has no 'NoSuchModel'"),
-        ({"model": "peakend.experience.trace:TraceBuilder"}, "has no remember"),
+        # a spec never names a module: import paths are refused before any lookup
+        ({"model": "peakend.experience.memory:End"}, "must be a registered name"),
+        ({"model": "os:system", "command": "touch x"}, "never names a module"),
+        ({"model": "PeakEnd"}, "must be a registered name"),
+        ({"model": 3}, "must be a registered name"),
     ],
 )
 def test_spec_errors(spec: dict[str, Any], message: str) -> None:
@@ -491,10 +491,30 @@ def test_registration_errors() -> None:
         register_memory_model("PeakEnd")
     with pytest.raises(ValueError, match="already registered to PeakEnd"):
         register_memory_model("peak_end")(Mean)
-    with pytest.raises(TypeError, match="no remember"):
+    with pytest.raises(TypeError, match="not a subclass of BaseMemoryModel"):
         register_memory_model("not_a_model")(int)
     with pytest.raises(ValueError, match="must be dataclasses"):
         memory_model_to_spec(object())
+    assert "not_a_model" not in available_memory_models()
+
+
+def test_a_registered_model_must_be_a_dataclass() -> None:
+    class NotADataclass(BaseMemoryModel):
+        def remember(self, traces: Traces) -> FloatArray:
+            return summarize(traces)["worst"]
+
+    with pytest.raises(TypeError, match="must be a dataclass"):
+        register_memory_model("test_not_a_dataclass")(NotADataclass)
+
+
+def test_an_unregistered_model_cannot_be_written_as_a_spec() -> None:
+    @dataclass(frozen=True)
+    class Unregistered(BaseMemoryModel):
+        def remember(self, traces: Traces) -> FloatArray:
+            return summarize(traces)["worst"]
+
+    with pytest.raises(ValueError, match="Unregistered is not registered"):
+        memory_model_to_spec(Unregistered())
 
 
 @register_memory_model("test_worst_scaled")

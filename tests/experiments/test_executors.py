@@ -81,12 +81,15 @@ def test_make_executor_choices_and_errors():
     assert isinstance(make_executor("serial"), SerialExecutor)
     assert make_executor("processes", workers=3).workers == 3
     assert isinstance(make_executor("serial", dask_address="tcp://127.0.0.1:8786"), DaskExecutor)
-    with pytest.raises(ConfigError, match="unknown executor"):
+    with pytest.raises(ConfigError, match="executor 'threads': unknown") as kind:
         make_executor("threads")
-    with pytest.raises(ConfigError, match="--dask 'somewhere'"):
+    with pytest.raises(ConfigError, match="Dask address 'somewhere'") as address:
         make_executor(dask_address="somewhere")
-    with pytest.raises(ConfigError, match="--workers"):
+    with pytest.raises(ConfigError, match="workers 0: must be at least 1") as workers:
         make_executor(workers=0)
+    # the library names its parameters, never the command line's flags
+    assert [e.value.parameter for e in (kind, address, workers)] == ["kind", "address", "workers"]
+    assert not any("--" in str(e.value) for e in (kind, address, workers))
 
 
 WORKER_PARENT = """

@@ -10,6 +10,7 @@ import pytest
 
 from peakend import scenario_from_dict
 from peakend.experiments.api import Experiment, run_experiment
+from peakend.experiments.errors import ReplicationError
 from peakend.experiments.runner import replicate
 from peakend.experiments.store import ReplicationRecord, ResultStore, scenario_key
 
@@ -69,7 +70,10 @@ def test_resume_after_an_interruption_runs_only_the_missing_replications(tmp_pat
 
 def test_a_failing_replication_is_recorded_and_loses_nothing_else(tmp_path):
     exp = experiment(replications=4)
-    result = run_experiment(exp, out=tmp_path, replicate_fn=variant_fails_at_replication_1)
+    with pytest.raises(ReplicationError, match="1 of 8 replications failed") as caught:
+        run_experiment(exp, out=tmp_path, replicate_fn=variant_fails_at_replication_1)
+    result = caught.value.result
+    assert caught.value.failures == tuple(result.failures)
     (failure,) = result.failures
     assert (failure.label, failure.replication) == ("plus_one", 1)
     assert failure.failure.error_type == "RuntimeError"
@@ -87,11 +91,13 @@ def test_a_failing_replication_is_recorded_and_loses_nothing_else(tmp_path):
     assert table.loc[("service_level", "plus_one"), "n"] == 3
     assert table.loc[("service_level", "base"), "n"] == 4
     assert json.loads((tmp_path / "summary.json").read_text())["failed_replications"] == 1
+    assert "disk on fire" in (tmp_path / "errors.log").read_text()
 
     retried = run_experiment(exp, out=tmp_path)
     assert (retried.ran, retried.skipped, retried.failures) == (1, 7, [])
     assert store.failures(variant_key) == {}
     assert store.completed(variant_key) == {0, 1, 2, 3}
+    assert not (tmp_path / "errors.log").exists()
 
 
 def test_scenario_key_ignores_the_replication_count_only():

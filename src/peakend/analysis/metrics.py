@@ -46,7 +46,31 @@ from peakend.engine.facts import Outcome
 from peakend.engine.records import Table
 from peakend.engine.replication import ReplicationOutput
 
-__all__ = ["EXPERIENCE_METRICS", "QUEUE_METRICS", "experience_metrics", "replication_metrics"]
+__all__ = [
+    "EXPERIENCE_METRICS",
+    "QUEUE_METRICS",
+    "SHARE_METRICS",
+    "experience_metrics",
+    "replication_metrics",
+]
+
+SHARE_METRICS = frozenset(
+    {
+        "abandonment_rate",
+        "prob_wait",
+        "service_level",
+        "occupancy",
+        "first_contact_resolution",
+        "resolution_rate",
+        "share_bad_memory",
+        # multi-period runs (peakend.retention.multiperiod)
+        "retention_rate",
+        "churn_rate",
+        "initial_cohort_active_end",
+    }
+)
+"""Metrics that are shares in [0, 1]: their intervals are logit intervals
+(``peakend.analysis.stats.estimate(..., share=True)``), which stay inside (0, 1)."""
 
 QUEUE_METRICS = (
     "customers",

@@ -12,7 +12,7 @@ defaults, so that they can be varied and reported.
 
 One module per experiment: :mod:`.patients` (patients A and B),
 :mod:`.cold_pressor`, :mod:`.colonoscopy` (the randomised trial) and
-:mod:`.recovery_paradox`; :mod:`.estimate` holds the confidence intervals,
+:mod:`.recovery_paradox`; :class:`peakend.analysis.stats.Estimate` holds the intervals,
 :mod:`.result` the protocol every result follows and :mod:`.suite` runs them all.
 
 References
@@ -32,9 +32,10 @@ Kahneman (2011), Thinking, Fast and Slow, ch. 35.
 
 # The functions cold_pressor and recovery_paradox share their modules' names; these
 # imports bind the package attributes to the functions, which is what callers use.
+from peakend.analysis.stats import Estimate
+
 from .cold_pressor import ColdPressorAssumptions, ColdPressorResult, cold_pressor
 from .colonoscopy import ColonoscopyAssumptions, ColonoscopyResult, colonoscopy_trial
-from .estimate import Estimate
 from .patients import PATIENT_A_PAIN, PATIENT_B_PAIN, PatientsResult, patients_a_and_b
 from .recovery_paradox import RecoveryAssumptions, RecoveryParadoxResult, recovery_paradox
 from .result import ClassicResult

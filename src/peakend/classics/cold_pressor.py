@@ -12,6 +12,7 @@ from typing import ClassVar
 import numpy as np
 from scipy import special
 
+from peakend.analysis.stats import Estimate
 from peakend.experience.memory import MemoryModel, Total
 from peakend.experience.trace import EpisodeKind, FloatArray, Traces
 
@@ -24,7 +25,6 @@ from ._common import (
     require,
     require_positive,
 )
-from .estimate import Estimate
 from .result import Row
 
 __all__ = ["ColdPressorAssumptions", "ColdPressorResult", "cold_pressor"]
@@ -90,7 +90,7 @@ class ColdPressorResult:
     @property
     def reproduced(self) -> bool:
         """A clear majority, but not everybody, chooses the long trial."""
-        return 0.5 < self.share_long.value < 0.95 and self.share_long.low > 0.5
+        return 0.5 < self.share_long.mean < 0.95 and self.share_long.ci_low > 0.5
 
     def rows(self) -> list[Row]:
         return [
@@ -107,10 +107,10 @@ class ColdPressorResult:
                 f"{100 * self.share_with_relief:.1f}%",
                 "most",
             ),
-            ("remembered pain, short trial", str(self.remembered_pain_short), "worse memory"),
-            ("remembered pain, long trial", str(self.remembered_pain_long), "better memory"),
-            ("total pain, short trial (pain-min)", str(self.total_pain_short), "less"),
-            ("total pain, long trial (pain-min)", str(self.total_pain_long), "more"),
+            ("remembered pain, short trial", f"{self.remembered_pain_short:.2f}", "worse memory"),
+            ("remembered pain, long trial", f"{self.remembered_pain_long:.2f}", "better memory"),
+            ("total pain, short trial (pain-min)", f"{self.total_pain_short:.2f}", "less"),
+            ("total pain, long trial (pain-min)", f"{self.total_pain_long:.2f}", "more"),
         ]
 
 

@@ -13,6 +13,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from peakend.analysis.stats import Estimate
 from peakend.experience.memory import End, MemoryModel, summarize
 from peakend.experience.trace import FloatArray
 
@@ -30,7 +31,6 @@ from ._common import (
     require_positive,
     require_probability,
 )
-from .estimate import Estimate
 from .result import Row
 
 __all__ = ["ColonoscopyAssumptions", "ColonoscopyResult", "colonoscopy_trial"]
@@ -149,8 +149,8 @@ class ColonoscopyResult:
         NaN when it is undefined (nobody or everybody returned in both arms), inf when
         only the control arm's odds are zero.
         """
-        extended = _odds(self.return_rate_extended.value)
-        control = _odds(self.return_rate_control.value)
+        extended = _odds(self.return_rate_extended.mean)
+        control = _odds(self.return_rate_control.mean)
         if control == 0:
             return math.nan if extended == 0 else math.inf
         if math.isinf(control):
@@ -161,15 +161,15 @@ class ColonoscopyResult:
     def reproduced(self) -> bool:
         """Extended arm remembers less, returns more despite more pain; memory tracks peak, end."""
         arms = (
-            self.remembered_pain_difference.high < 0
-            and self.total_pain_difference.low > 0
-            and self.return_rate_difference.value > 0
+            self.remembered_pain_difference.ci_high < 0
+            and self.total_pain_difference.ci_low > 0
+            and self.return_rate_difference.mean > 0
         )
-        duration = abs(self.correlation_duration.value)
+        duration = abs(self.correlation_duration.mean)
         memory = (
-            self.correlation_peak.low > 0
-            and self.correlation_end.low > 0
-            and min(self.correlation_peak.value, self.correlation_end.value) > duration
+            self.correlation_peak.ci_low > 0
+            and self.correlation_end.ci_low > 0
+            and min(self.correlation_peak.mean, self.correlation_end.mean) > duration
             and duration < 0.1
         )
         return arms and memory
@@ -178,19 +178,27 @@ class ColonoscopyResult:
         return [
             ("memory model", self.memory, "peak and last 3 min"),
             ("patients per arm", str(self.n_per_arm), "341 (682 in all)"),
-            ("final-moment pain, control", str(self.final_pain_control), "2.5"),
-            ("final-moment pain, extended", str(self.final_pain_extended), "1.7"),
-            ("remembered pain, control (0-10)", str(self.remembered_pain_control), "4.9 (VAS)"),
-            ("remembered pain, extended (0-10)", str(self.remembered_pain_extended), "4.4 (VAS)"),
-            ("remembered pain, extended - control", str(self.remembered_pain_difference), "< 0"),
-            ("total pain, control (pain-min)", str(self.total_pain_control), "less"),
-            ("total pain, extended (pain-min)", str(self.total_pain_extended), "more"),
+            ("final-moment pain, control", f"{self.final_pain_control:.2f}", "2.5"),
+            ("final-moment pain, extended", f"{self.final_pain_extended:.2f}", "1.7"),
+            ("remembered pain, control (0-10)", f"{self.remembered_pain_control:.2f}", "4.9 (VAS)"),
+            (
+                "remembered pain, extended (0-10)",
+                f"{self.remembered_pain_extended:.2f}",
+                "4.4 (VAS)",
+            ),
+            (
+                "remembered pain, extended - control",
+                f"{self.remembered_pain_difference:.2f}",
+                "< 0",
+            ),
+            ("total pain, control (pain-min)", f"{self.total_pain_control:.2f}", "less"),
+            ("total pain, extended (pain-min)", f"{self.total_pain_extended:.2f}", "more"),
             ("returned for follow-up, control", self.return_rate_control.percent(), "~50% overall"),
             ("returned for follow-up, extended", self.return_rate_extended.percent(), "higher"),
             ("odds ratio of returning, extended/control", f"{self.return_odds_ratio:.2f}", "1.41"),
-            ("corr(remembered, peak pain), control", str(self.correlation_peak), "strong, > 0"),
-            ("corr(remembered, last 3 min), control", str(self.correlation_end), "strong, > 0"),
-            ("corr(remembered, duration), control", str(self.correlation_duration), "about 0"),
+            ("corr(remembered, peak pain), control", f"{self.correlation_peak:.2f}", "strong, > 0"),
+            ("corr(remembered, last 3 min), control", f"{self.correlation_end:.2f}", "strong, > 0"),
+            ("corr(remembered, duration), control", f"{self.correlation_duration:.2f}", "about 0"),
         ]
 
 

@@ -14,6 +14,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from peakend.analysis.stats import Estimate
 from peakend.experience.memory import MemoryModel
 from peakend.experience.trace import EpisodeKind, FloatArray, TraceBuilder, Traces
 
@@ -27,7 +28,6 @@ from ._common import (
     require,
     require_probability,
 )
-from .estimate import Estimate
 from .result import Row
 
 __all__ = ["RecoveryAssumptions", "RecoveryParadoxResult", "recovery_paradox"]
@@ -128,26 +128,26 @@ class RecoveryParadoxResult:
         """Satisfaction paradox, no clear retention gain, both lost after a double deviation."""
         retention_flat = (
             self.retention_gain_recovered.contains(0.0)
-            or abs(self.retention_gain_recovered.value) < 0.05
+            or abs(self.retention_gain_recovered.mean) < 0.05
         )
         return (
-            self.satisfaction_gain_recovered.low > 0
+            self.satisfaction_gain_recovered.ci_low > 0
             and retention_flat
-            and self.satisfaction_gain_double.high < 0
-            and self.retention_gain_double.high < 0
+            and self.satisfaction_gain_double.ci_high < 0
+            and self.retention_gain_double.ci_high < 0
         )
 
     def rows(self) -> list[Row]:
         rows = [("memory model", self.memory, ""), ("customers per arm", str(self.n_per_arm), "")]
         for arm in _ARMS:
             rows.append(
-                (f"satisfaction (remembered utility), {arm}", str(self.satisfaction[arm]), "")
+                (f"satisfaction (remembered utility), {arm}", f"{self.satisfaction[arm]:.2f}", "")
             )
             rows.append((f"retention, {arm}", self.retention[arm].percent(), ""))
         return rows + [
             (
                 "satisfaction, recovered - no failure",
-                str(self.satisfaction_gain_recovered),
+                f"{self.satisfaction_gain_recovered:.2f}",
                 "> 0 (significant)",
             ),
             (
@@ -157,7 +157,7 @@ class RecoveryParadoxResult:
             ),
             (
                 "satisfaction, double deviation - no failure",
-                str(self.satisfaction_gain_double),
+                f"{self.satisfaction_gain_double:.2f}",
                 "< 0 (paradox vanishes)",
             ),
             (

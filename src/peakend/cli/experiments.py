@@ -8,37 +8,58 @@ and its plots. :func:`executor_options` and :func:`make_mapper` give any command
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
+from peakend.cli.errors import EXIT_FAILED, EXIT_INTERRUPTED, fail, friendly_errors
 from peakend.config.loading import ConfigError
-from peakend.experiments.executors import EXECUTOR_KINDS, ProgressBar, TaskError, make_executor
+from peakend.experiments.executors import (
+    EXECUTOR_KINDS,
+    Executor,
+    ProgressBar,
+    TaskError,
+    make_executor,
+)
+from peakend.output.rundir import safe_name
 from peakend.output.tables import format_interval, format_number
 
-__all__ = ["compare", "executor_options", "make_mapper", "sweep"]
+__all__ = [
+    "compare",
+    "executor_options",
+    "make_mapper",
+    "open_executor",
+    "overwrite_option",
+    "print_warnings",
+    "sweep",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-EXIT_FAILED_REPLICATIONS = 1
-EXIT_INTERRUPTED = 130  # the shell's convention for Ctrl-C
+
+def overwrite_option(command: F) -> F:
+    """Add ``--overwrite`` (passed as ``overwrite``)."""
+    return click.option(
+        "--overwrite",
+        is_flag=True,
+        help="Replace another peakend run in --out (its files are removed first).",
+    )(command)
 
 
-def _friendly_errors(command: F) -> F:
-    """``friendly_errors`` of :mod:`peakend.cli.main`, imported when called (it imports us)."""
+@contextmanager
+def open_executor(kind: str, workers: int | None, dask: str | None) -> Iterator[Executor]:
+    """The executor of the options, made (and so checked) before anything runs, and open."""
+    with make_executor(kind, workers, dask) as pool:
+        yield pool
 
-    @wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from peakend.cli.main import friendly_errors
 
-        return friendly_errors(command)(*args, **kwargs)
-
-    return wrapper  # type: ignore[return-value]
+def print_warnings(console: Any, warnings: Sequence[str]) -> None:
+    """Print a result's warnings under its table (part of the report, not errors)."""
+    for warning in warnings:
+        console.print(f"[bold]warning:[/bold] {warning}", highlight=False)
 
 
 def executor_options(command: F) -> F:
@@ -82,7 +103,7 @@ def make_mapper(
     order; with ``progress``, a bar with an ETA is shown on stderr when it is a
     terminal. A task that raises raises :class:`~peakend.experiments.executors.TaskError`.
     """
-    with make_executor(executor, workers, dask) as pool, ProgressBar(progress) as bar:
+    with open_executor(executor, workers, dask) as pool, ProgressBar(progress) as bar:
 
         def mapper(fn: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[Any]:
             items = list(items)
@@ -109,6 +130,7 @@ def _common_options(command: F) -> F:
             type=click.Path(path_type=Path),
             help="Run directory (default: results/NAME-compare or -sweep). Re-running resumes.",
         ),
+        overwrite_option,
         click.option(
             "--replications",
             "-r",
@@ -153,7 +175,7 @@ def _common_options(command: F) -> F:
     help="A variant of the base: overrides separated by commas (repeatable).",
 )
 @_common_options
-@_friendly_errors
+@friendly_errors
 def compare(experiment: Path, variants: tuple[str, ...], **options: Any) -> None:
     """Compare variants with a base: each metric's mean and 95 % CI, and the paired
     difference from the base with its CI (common random numbers).
@@ -175,7 +197,7 @@ def compare(experiment: Path, variants: tuple[str, ...], **options: Any) -> None
     help="A sweep factor and its levels, e.g. 'pools.agents.staffing*=0.8,1,1.2' (repeatable).",
 )
 @_common_options
-@_friendly_errors
+@friendly_errors
 def sweep(experiment: Path, factors: tuple[str, ...], **options: Any) -> None:
     """Run a factorial sweep; write the tidy table (one row per scenario and
     replication), the aggregated one (mean and 95 % CI per scenario and metric) and
@@ -195,6 +217,7 @@ def _run_command(
     factors: dict[str, list[Any]] | None = None,
 ) -> None:
     from peakend.experiments.api import load_experiment_or_scenario, run_experiment
+    from peakend.experiments.errors import ReplicationError
 
     overrides = list(options["sets"])
     if options["seed"] is not None:
@@ -204,19 +227,24 @@ def _run_command(
     )
     if options["keep_records"]:
         experiment = _replace(experiment, keep_records=True)
-    out = options["out"] or Path("results") / f"{experiment.name}-{kind}"
+    out = options["out"] or Path("results") / f"{safe_name(experiment.name)}-{kind}"
     quiet = options["quiet"]
     console = _console(quiet)
+    failed: ReplicationError | None = None
     try:
-        with make_executor(options["executor"], options["workers"], options["dask"]) as executor:
-            result = run_experiment(
-                experiment,
-                kind,  # type: ignore[arg-type]
-                replications=options["replications"],
-                executor=executor,
-                out=out,
-                progress=not quiet,
-            )
+        with open_executor(options["executor"], options["workers"], options["dask"]) as executor:
+            try:
+                result = run_experiment(
+                    experiment,
+                    kind,  # type: ignore[arg-type]
+                    replications=options["replications"],
+                    executor=executor,
+                    out=out,
+                    overwrite=options["overwrite"],
+                    progress=not quiet,
+                )
+            except ReplicationError as exc:
+                failed, result = exc, exc.result
             described = executor.describe()
     except KeyboardInterrupt:
         click.echo(
@@ -224,15 +252,21 @@ def _run_command(
             "Run the same command again to resume.",
             err=True,
         )
-        sys.exit(EXIT_INTERRUPTED)
+        raise SystemExit(EXIT_INTERRUPTED) from None
     _print_header(console, result, described, out)
     if kind == "compare":
         _print_comparison(console, result)
     else:
         _print_sweep(console, result)
+    print_warnings(console, result.warnings)
     plots = _write_plots(result, out)
     console.print(f"results written to {out}/, plots: {', '.join(p.name for p in plots)}")
-    _report_failures(result, out)
+    if failed is not None:
+        fail(
+            f"{failed}; tracebacks in {out / 'errors.log'}; the summaries leave them out; "
+            "run the same command again to retry them",
+            EXIT_FAILED,
+        )
 
 
 def _replace(experiment: Any, **changes: Any) -> Any:
@@ -380,23 +414,6 @@ def _write_plots(result: Any, out: Path) -> list[Path]:
             display: Any = ComparisonPlot.from_result(result, metric)
         else:
             display = SweepPlot.from_result(result, metric)
-        target = out / "plots" / f"{result.kind}_{metric}.png"
+        target = out / "plots" / f"{result.kind}_{safe_name(metric)}.png"
         paths.append(save_png(display.plot(), target))
     return paths
-
-
-def _report_failures(result: Any, out: Path) -> None:
-    if not result.failures:
-        return
-    for failure in result.failures:
-        click.echo(
-            f"peakend: replication {failure.replication} of {failure.label} failed: "
-            f"{failure.failure}",
-            err=True,
-        )
-    click.echo(
-        f"peakend: {len(result.failures)} replications failed (tracebacks in {out}/failures/); "
-        "the summaries leave them out. Run the same command again to retry them.",
-        err=True,
-    )
-    sys.exit(EXIT_FAILED_REPLICATIONS)

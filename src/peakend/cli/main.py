@@ -1,48 +1,52 @@
 """The ``peakend`` command line: a thin layer over the Python API.
 
-Bad input (a missing file, a TOML error, an unknown key, a value out of range)
-prints one message per problem naming the file and the key, and exits with
-status 2, without a traceback and before anything is written.
+Every failure a user can cause prints one line on stderr and exits with a
+documented status (:mod:`peakend.cli.errors`): 2 for bad input (a missing file,
+a TOML error, an unknown key, a bad option, an output folder that may not be
+used), checked before anything is simulated or written; 1 for a failed
+replication (its traceback in the run directory's ``errors.log``); 130 for
+Ctrl-C, which keeps the replications that finished.
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Sequence
-from functools import wraps
+from collections.abc import Sequence
+from contextlib import ExitStack
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 from rich.console import Console
 
 from peakend._version import __version__
-from peakend.cli.experiments import compare, executor_options, make_mapper, sweep
-from peakend.config.loading import ConfigError, load_scenario
+from peakend.cli.errors import (
+    EXIT_BAD_INPUT,
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    OneLineErrorGroup,
+    fail,
+    friendly_errors,
+    save_traceback,
+)
+from peakend.cli.experiments import (
+    compare,
+    executor_options,
+    make_mapper,
+    open_executor,
+    overwrite_option,
+    print_warnings,
+    sweep,
+)
+from peakend.config.loading import load_scenario
 
-F = TypeVar("F", bound=Callable[..., Any])
+__all__ = ["EXIT_BAD_INPUT", "EXIT_VALIDATION_FAILED", "main"]
 
-EXIT_BAD_INPUT = 2
-EXIT_VALIDATION_FAILED = 1
+EXIT_VALIDATION_FAILED = EXIT_FAILED
 
 
 def _console(quiet: bool = False) -> Console:
     return Console(quiet=quiet, width=max(100, Console().width))
-
-
-def friendly_errors(command: F) -> F:
-    """Turn configuration errors into a clear message and exit status 2."""
-
-    @wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return command(*args, **kwargs)
-        except ConfigError as exc:
-            for line in str(exc).splitlines():
-                click.echo(f"peakend: error: {line}", err=True)
-            sys.exit(EXIT_BAD_INPUT)
-
-    return wrapper  # type: ignore[return-value]
 
 
 def _overrides(seed: int | None, replications: int | None, sets: Sequence[str]) -> list[str]:
@@ -54,7 +58,7 @@ def _overrides(seed: int | None, replications: int | None, sets: Sequence[str]) 
     return [*sets, *extra]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=OneLineErrorGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="peakend")
 def main() -> None:
     """peakend: customer journeys that are remembered, not averaged.
@@ -74,6 +78,7 @@ def main() -> None:
 @click.option(
     "--out", "-o", type=click.Path(path_type=Path), help="Write results to this directory."
 )
+@overwrite_option
 @click.option(
     "--set",
     "sets",
@@ -103,6 +108,7 @@ def run(
     seed: int | None,
     replications: int | None,
     out: Path | None,
+    overwrite: bool,
     sets: tuple[str, ...],
     table_format: str,
     scale_staffing: float | None,
@@ -111,26 +117,82 @@ def run(
     workers: int | None,
     dask: str | None,
 ) -> None:
-    """Run the scenario in CONFIG and print a summary with 95 % confidence intervals."""
+    """Run the scenario in CONFIG and print a summary with 95 % confidence intervals.
+
+    --out must be a new folder or hold a run of the same scenario; --overwrite
+    replaces another run. Ctrl-C writes the replications finished so far.
+    """
     from peakend.config.loading import scale_staffing as scaled
+    from peakend.experiments.errors import ReplicationError, RunInterrupted
+    from peakend.experiments.executors import ProgressBar
     from peakend.experiments.runner import run_scenario
-    from peakend.output.files import write_run
-    from peakend.output.tables import estimate_table
+    from peakend.output.files import run_identity
+    from peakend.output.rundir import RunDirectory
 
     scenario = load_scenario(config, _overrides(seed, replications, sets))
     if scale_staffing is not None:
         scenario = scaled(scenario, scale_staffing)
     console = _console(quiet)
-    with make_mapper(executor, workers, dask, progress=not quiet) as mapper:
-        result = run_scenario(scenario, mapper=mapper)
+    with ExitStack() as stack:
+        pool = stack.enter_context(open_executor(executor, workers, dask))
+        folder = None
+        if out is not None:
+            folder = stack.enter_context(RunDirectory(out, run_identity(scenario), overwrite))
+        try:
+            with ProgressBar(not quiet, scenario.name) as bar:
+                result = run_scenario(scenario, executor=pool, progress=bar)
+        except RunInterrupted as exc:
+            _interrupted(console, exc.result, folder, table_format)
+        except ReplicationError as exc:
+            _failed(console, exc, folder, table_format)
+        _print_summary(console, result)
+        if folder is not None:
+            _write(result, folder, table_format)
+            console.print(f"results written to {folder.path}/")
+
+
+def _print_summary(console: Console, result: Any) -> None:
+    from peakend.output.tables import estimate_table
+
+    scenario = result.scenario
     title = (
         f"{scenario.name}: {len(result.replications)} replications, seed {scenario.run.seed} "
         f"({result.seconds:.1f} s)"
     )
-    console.print(estimate_table(title, result.summary))
-    if out is not None:
-        write_run(result, out, table_format)
-        console.print(f"results written to {out}/")
+    if result.replications:
+        console.print(estimate_table(title, result.summary))
+    print_warnings(console, result.warnings)
+
+
+def _write(result: Any, folder: Any, table_format: str) -> None:
+    from peakend.output.files import write_run
+
+    write_run(result, folder, table_format)
+
+
+def _interrupted(console: Console, result: Any, folder: Any, table_format: str) -> None:
+    kept = ""
+    if result is not None and result.replications:
+        _print_summary(console, result)
+        if folder is not None:
+            _write(result, folder, table_format)
+            kept = f"; the {len(result.replications)} finished replications are in {folder.path}/"
+    click.echo(f"peakend: interrupted{kept}", err=True)
+    sys.exit(EXIT_INTERRUPTED)
+
+
+def _failed(console: Console, exc: Any, folder: Any, table_format: str) -> None:
+    from peakend.experiments.errors import error_log
+
+    result = exc.result
+    if result is not None:
+        _print_summary(console, result)
+    if folder is not None and result is not None:
+        _write(result, folder, table_format)
+        log = folder.path / "errors.log"
+    else:
+        log = save_traceback(error_log(exc.failures))
+    fail(f"{exc}; tracebacks in {log}", EXIT_FAILED)
 
 
 @main.command()

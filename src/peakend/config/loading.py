@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import tomli_w
 from pydantic import BaseModel, ValidationError
 
+from peakend.config.errors import ConfigError
 from peakend.config.overrides import apply_overrides, parse_override, set_dotted
 from peakend.config.schema import LocatedError, Scenario
 
@@ -38,22 +39,51 @@ __all__ = [
 M = TypeVar("M", bound=BaseModel)
 
 
-class ConfigError(ValueError):
-    """A scenario or experiment file that cannot be used, with a user-facing message."""
+MAX_CONFIG_BYTES = 4 * 1024 * 1024
+"""Largest config file read (4 MiB): real scenarios are a few kilobytes."""
 
 
 def load_toml(path: str | Path) -> dict[str, Any]:
-    """Read a TOML file, turning I/O and syntax errors into :class:`ConfigError`."""
+    """Read a TOML file, turning I/O, encoding and syntax errors into :class:`ConfigError`.
+
+    Raises
+    ------
+    ConfigError
+        One line naming the file: missing, a directory, unreadable, larger than
+        :data:`MAX_CONFIG_BYTES`, not UTF-8 text (a binary file), or not TOML.
+    """
     path = Path(path)
     try:
         with path.open("rb") as handle:
-            return tomllib.load(handle)
+            raw = handle.read(MAX_CONFIG_BYTES + 1)
     except FileNotFoundError:
         raise ConfigError(f"{path}: file not found") from None
     except IsADirectoryError:
         raise ConfigError(f"{path}: is a directory, expected a TOML file") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the file: {exc.strerror or exc}") from None
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise ConfigError(
+            f"{path}: larger than {MAX_CONFIG_BYTES // (1024 * 1024)} MiB; "
+            "a config file is a few kilobytes of TOML"
+        )
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{path}: not a UTF-8 text file (byte {exc.start}: {raw[exc.start]:#04x}); "
+            "expected a TOML file"
+        ) from None
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: TOML syntax error: {exc}") from None
+        raise ConfigError(f"{path}: TOML syntax error: {_one_line(exc)}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: TOML syntax error: nested too deeply") from None
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())
 
 
 def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
@@ -90,11 +120,58 @@ def scenario_from_dict(
 
 
 def validate_model(model: type[M], data: Mapping[str, Any], source: str) -> M:
-    """Validate ``data`` against a pydantic model, raising :class:`ConfigError`."""
+    """Validate ``data`` against a pydantic model, raising :class:`ConfigError`.
+
+    Booleans are not numbers: a ``true`` where the model expects a number (which
+    pydantic would read as 1) is an error naming its key path.
+    """
     try:
-        return model.model_validate(data)
+        validated = model.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(format_validation_error(exc, model, source)) from None
+    except RecursionError:
+        raise ConfigError(f"{source}: nested too deeply") from None
+    problem = _boolean_as_number(data, validated)
+    if problem:
+        raise ConfigError(f"{source}: {problem}")
+    return validated
+
+
+def _boolean_as_number(raw: Any, validated: Any, path: tuple[str, ...] = ()) -> str:
+    """The first key path where a boolean in ``raw`` became a number in ``validated``."""
+    if isinstance(raw, bool):
+        if isinstance(validated, bool):
+            return ""
+        key = ".".join(path) or "(top level)"
+        return f"{key}: expected a number, got a boolean ({str(raw).lower()})"
+    if isinstance(raw, Mapping):
+        for key, value in raw.items():
+            found = _child(validated, key)
+            if found is not _MISSING:
+                problem = _boolean_as_number(value, found, (*path, str(key)))
+                if problem:
+                    return problem
+    elif isinstance(raw, (list, tuple)) and isinstance(validated, (list, tuple)):
+        for index, (value, found) in enumerate(zip(raw, validated, strict=False)):
+            problem = _boolean_as_number(value, found, (*path, str(index)))
+            if problem:
+                return problem
+    return ""
+
+
+_MISSING = object()
+
+
+def _child(validated: Any, key: Any) -> Any:
+    """The validated value under a raw key (a field name or alias, or a mapping key)."""
+    if isinstance(validated, BaseModel):
+        for name, info in type(validated).model_fields.items():
+            if key in (name, info.alias):
+                return getattr(validated, name)
+        return _MISSING
+    if isinstance(validated, Mapping):
+        return validated.get(key, _MISSING)
+    return _MISSING
 
 
 def format_validation_error(exc: ValidationError, model: type[BaseModel], source: str) -> str:
@@ -138,11 +215,19 @@ def _describe(error: Any, model: type[BaseModel], loc: tuple[int | str, ...]) ->
         return f"unknown distribution; allowed: {', '.join(DISTRIBUTION_NAMES)}"
     if kind == "union_tag_not_found":
         return "a distribution needs a 'distribution' key (e.g. distribution = \"exponential\")"
+    if isinstance(error.get("input"), bool) and kind in _NUMBER_CHECKS:
+        return f"expected a number, got a boolean ({str(error['input']).lower()})"
     message = str(error["msg"])
     message = message.removeprefix("Value error, ")
     if "input" in error and kind not in ("model_type", "dict_type"):
         message += f" (got {error['input']!r})"
     return message
+
+
+# Errors of a number's range: a boolean reaching them was read as 0 or 1.
+_NUMBER_CHECKS = frozenset(
+    {"greater_than", "greater_than_equal", "less_than", "less_than_equal", "finite_number"}
+)
 
 
 def _allowed_keys(model: type[BaseModel], loc: tuple[int | str, ...]) -> list[str]:

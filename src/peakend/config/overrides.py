@@ -15,7 +15,7 @@ of numbers; a result whose old value is an integer (agents) is rounded to the
 nearest integer, halves to even, as :func:`peakend.config.loading.scale_staffing` does.
 
 Every key must exist in the resolved data (all defaults filled in), so a typo is
-an error rather than a silent no-op. Errors are :class:`peakend.config.loading.ConfigError`
+an error rather than a silent no-op. Errors are :class:`peakend.config.errors.ConfigError`
 whose message names the source (a file, or a file and the table the override
 came from) and the key. Nothing here knows the scenario schema: the functions
 work on plain mappings and never modify their arguments.
@@ -29,10 +29,9 @@ import re
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
-if TYPE_CHECKING:
-    from peakend.config.loading import ConfigError
+from peakend.config.errors import ConfigError
 
 __all__ = [
     "Override",
@@ -62,9 +61,6 @@ _SHORT_ESCAPES = {
 
 def _error(source: str, message: str) -> ConfigError:
     """A :class:`ConfigError` whose message starts with ``source`` (when there is one)."""
-    # Imported here because peakend.config.loading imports this module.
-    from peakend.config.loading import ConfigError
-
     return ConfigError(f"{source}: {message}" if source else message)
 
 

@@ -16,6 +16,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from peakend.engine.distributions import Distribution, Exponential, Fixed
 
 __all__ = [
+    "MAX_AGENTS_PER_INTERVAL",
+    "MAX_INTERVALS",
+    "MAX_SEED",
     "ArrivalsConfig",
     "AttributeConfig",
     "ChannelConfig",
@@ -31,6 +34,21 @@ __all__ = [
 ]
 
 
+MAX_SEED = 2**63 - 1
+"""Largest root seed: TOML integers (and the int64 columns seeds are stored in) are
+signed 64-bit, so a resolved config with a larger seed could not be read back."""
+
+MAX_INTERVALS = 100_000
+"""Most arrival/staffing intervals (a year of 5-minute intervals)."""
+
+MAX_AGENTS_PER_INTERVAL = 100_000
+"""Most agents one pool schedules in an interval (the largest contact centres have a few
+thousand); every agent slot is simulated, so this bounds the engine's memory."""
+
+MAX_NAMED_ENTRIES = 1_000
+"""Most segments, channels or pools."""
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -39,7 +57,9 @@ class RunConfig(_Model):
     """How one scenario is run: horizon handling, replications, seed, statistics window."""
 
     replications: int = Field(10, ge=1, le=100_000, description="independent replications")
-    seed: int = Field(0, ge=0, description="root seed of the numpy SeedSequence")
+    seed: int = Field(
+        0, ge=0, le=MAX_SEED, description="root seed of the numpy SeedSequence, 0 to 2**63 - 1"
+    )
     warmup_minutes: float = Field(
         0.0, ge=0, description="customers arriving before this are not counted"
     )
@@ -58,7 +78,9 @@ class ArrivalsConfig(_Model):
 
     interval_minutes: float = Field(30.0, gt=0, allow_inf_nan=False)
     rate_per_hour: tuple[float, ...] = Field(
-        min_length=1, description="arrival rate in each interval, customers per hour"
+        min_length=1,
+        max_length=MAX_INTERVALS,
+        description="arrival rate in each interval, customers per hour",
     )
 
     @field_validator("rate_per_hour")
@@ -128,7 +150,9 @@ class PoolConfig(_Model):
     """A staff pool: its schedule, absenteeism, service times and agent attributes."""
 
     staffing: tuple[int, ...] = Field(
-        min_length=1, description="agents scheduled in each arrival interval"
+        min_length=1,
+        max_length=MAX_INTERVALS,
+        description="agents scheduled in each arrival interval",
     )
     service_time: Distribution = Field(default_factory=lambda: Exponential(mean_minutes=5.0))
     absenteeism: float = Field(
@@ -159,8 +183,11 @@ class PoolConfig(_Model):
     @classmethod
     def _staff_non_negative(cls, staffing: tuple[int, ...]) -> tuple[int, ...]:
         for i, agents in enumerate(staffing):
-            if agents < 0:
-                raise ValueError(f"agents in interval {i} must be >= 0, got {agents}")
+            if not 0 <= agents <= MAX_AGENTS_PER_INTERVAL:
+                raise ValueError(
+                    f"agents in interval {i} must be between 0 and {MAX_AGENTS_PER_INTERVAL:,}, "
+                    f"got {agents}"
+                )
         return staffing
 
 
@@ -262,8 +289,9 @@ class ReturnModelConfig(_Model):
 
     model: str = Field(
         "logistic",
-        description="a registered return model (peakend.register_return_model) or "
-        "'package.module:ClassName'; it is built with the parameters below",
+        description="a registered return model (built in, peakend.register_return_model, or an "
+        "installed package's entry point in group peakend.return_models); never an import "
+        "path. It is built with the parameters below",
     )
     baseline_utility: float = Field(0.0, allow_inf_nan=False)
     baseline_retention: float = Field(0.85, gt=0, lt=1)
@@ -281,6 +309,16 @@ class ReturnModelConfig(_Model):
         return_model_class(name)  # raises ValueError listing the registered models
         return name
 
+    @model_validator(mode="after")
+    def _buildable(self) -> ReturnModelConfig:
+        from peakend.retention.returns import return_model_from_config
+
+        try:
+            return_model_from_config(self)
+        except ValueError as error:
+            raise _located(("retention", "returns", "model"), str(error)) from None
+        return self
+
 
 class RetentionConfig(_Model):
     """The multi-period loop: return, expectations, loyalty, word of mouth, acquisition.
@@ -292,7 +330,12 @@ class RetentionConfig(_Model):
     """
 
     periods: int = Field(1, ge=1, le=520)
-    period_name: str = Field("period", description="label for tables and plots, e.g. 'week'")
+    period_name: str = Field(
+        "period",
+        min_length=1,
+        max_length=64,
+        description="label for tables and plots, e.g. 'week'",
+    )
     population: int = Field(
         5000, ge=1, le=10_000_000, description="identified customers at the start"
     )
@@ -301,7 +344,7 @@ class RetentionConfig(_Model):
         0.0, ge=0, lt=1, description="per period, customers who leave without a visit"
     )
     acquisition_per_period: float = Field(
-        0.0, ge=0, allow_inf_nan=False, description="new customers per period (Poisson mean)"
+        0.0, ge=0, le=10_000_000, description="new customers per period (Poisson mean)"
     )
     expectation_learning_rate: float = Field(
         0.3, ge=0, le=1, description="reference points move this share towards what was experienced"
@@ -348,16 +391,20 @@ class RetentionConfig(_Model):
 class Scenario(_Model):
     """A complete, validated description of one service system."""
 
-    name: str = "scenario"
-    description: str = ""
+    name: str = Field("scenario", min_length=1, max_length=128)
+    description: str = Field("", max_length=10_000)
     run: RunConfig = Field(default_factory=RunConfig)
     arrivals: ArrivalsConfig
     segments: dict[str, SegmentConfig] = Field(
-        default_factory=lambda: {"customers": SegmentConfig(share=1.0)}, min_length=1
+        default_factory=lambda: {"customers": SegmentConfig(share=1.0)},
+        min_length=1,
+        max_length=MAX_NAMED_ENTRIES,
     )
-    pools: dict[str, PoolConfig] = Field(min_length=1)
+    pools: dict[str, PoolConfig] = Field(min_length=1, max_length=MAX_NAMED_ENTRIES)
     channels: dict[str, ChannelConfig] = Field(
-        default_factory=lambda: {"phone": ChannelConfig(share=1.0)}, min_length=1
+        default_factory=lambda: {"phone": ChannelConfig(share=1.0)},
+        min_length=1,
+        max_length=MAX_NAMED_ENTRIES,
     )
     recovery: RecoveryConfig = Field(default_factory=RecoveryConfig)
     service: ServicePolicyConfig = Field(default_factory=ServicePolicyConfig)

@@ -17,8 +17,10 @@ Conventions shared by all models (see :mod:`peakend.experience.trace`):
   piece midpoints ``(u_start + u_end) / 2`` wherever a time average is needed.
 
 Models are built from configs with :func:`memory_model_from_spec`. A spec is a
-mapping with a ``"model"`` key naming a registered model (or an import path
-``"package.module:ClassName"``) and the model's parameters::
+mapping with a ``"model"`` key naming a registered model (built in, registered
+with :func:`register_memory_model`, or declared by an installed package as an
+entry point in the group ``peakend.memory_models``; never an import path) and
+the model's parameters::
 
     {"model": "peak_end", "peak_weight": 0.6, "end_weight": 0.4}
 
@@ -38,11 +40,8 @@ after which ``{"model": "worst_only", "scale": 2.0}`` works in a config.
 from __future__ import annotations
 
 import dataclasses
-import importlib
-import inspect
 import math
 import numbers
-import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -51,6 +50,7 @@ from typing import Any, Protocol, TypeVar, runtime_checkable
 import numpy as np
 import numpy.typing as npt
 
+from peakend.config.registry import Registry
 from peakend.experience.trace import FloatArray, Traces
 
 __all__ = [
@@ -88,11 +88,11 @@ class MemoryModel(Protocol):
 
 
 class BaseMemoryModel(ABC):
-    """Optional base class for memory models: ``model(traces)`` and ``model.spec()``.
+    """Base class of every registered memory model: ``model(traces)`` and ``model.spec()``.
 
-    Subclass it with a frozen dataclass whose fields are the parameters, so that
-    the model has a readable ``repr`` and :func:`memory_model_to_spec` can write
-    it back into a config.
+    Subclass it with a frozen dataclass whose fields are the parameters: a config
+    may set exactly those fields, the model has a readable ``repr``, and
+    :func:`memory_model_to_spec` can write it back into a config.
     """
 
     __slots__ = ()
@@ -112,14 +112,17 @@ class BaseMemoryModel(ABC):
 # ---------------------------------------------------------------------- registry
 
 _ModelClass = TypeVar("_ModelClass", bound=type)
-_REGISTRY: dict[str, type] = {}
-_NAME_PATTERN = re.compile(r"[a-z][a-z0-9_]*")
+_REGISTRY = Registry[BaseMemoryModel]("memory model", BaseMemoryModel, "peakend.memory_models")
 
 
 def register_memory_model(
     name: str, *, replace: bool = False
 ) -> Callable[[_ModelClass], _ModelClass]:
     """Class decorator registering a memory model under a snake_case ``name``.
+
+    Installed packages can instead declare the class as an entry point in the
+    group ``peakend.memory_models``; it is loaded the first time a config names
+    it (see :mod:`peakend.config.registry`).
 
     Parameters
     ----------
@@ -133,129 +136,64 @@ def register_memory_model(
     ValueError
         If ``name`` is not snake_case or is taken (and ``replace`` is false).
     TypeError
-        If the decorated class has no callable ``remember``.
+        If the decorated class is not a dataclass subclassing :class:`BaseMemoryModel`.
     """
-    if not isinstance(name, str) or not _NAME_PATTERN.fullmatch(name):
-        raise ValueError(f"memory model name must be snake_case ([a-z][a-z0-9_]*), got {name!r}")
-
-    def decorate(cls: _ModelClass) -> _ModelClass:
-        if not callable(getattr(cls, "remember", None)):
-            raise TypeError(f"{cls.__qualname__} cannot be a memory model: it has no remember()")
-        taken = _REGISTRY.get(name)
-        if taken is not None and taken is not cls and not replace:
-            raise ValueError(
-                f"memory model name {name!r} is already registered to {taken.__qualname__}; "
-                "pass replace=True to override it"
-            )
-        _REGISTRY[name] = cls
-        return cls
-
-    return decorate
+    return _REGISTRY.register(name, replace=replace)
 
 
 def available_memory_models() -> dict[str, type]:
     """Registered memory models by name, sorted by name (a copy)."""
-    return dict(sorted(_REGISTRY.items()))
+    return dict(_REGISTRY.available())
 
 
-def memory_model_from_spec(spec: Mapping[str, Any] | str) -> MemoryModel:
+def memory_model_from_spec(spec: Mapping[str, Any] | str) -> BaseMemoryModel:
     """Build a memory model from a config mapping such as ``{"model": "end", "window_minutes": 3}``.
 
     Parameters
     ----------
     spec : mapping or str
-        ``"model"`` names a registered model (:func:`available_memory_models`)
-        or gives an import path ``"package.module:ClassName"``; every other key
-        is a constructor parameter. A bare string is shorthand for
-        ``{"model": spec}``.
+        ``"model"`` names a registered model (:func:`available_memory_models`, or
+        an entry point of an installed package); every other key is one of the
+        model's fields. A bare string is shorthand for ``{"model": spec}``. A spec
+        never names a module: nothing is imported on its behalf.
 
     Raises
     ------
     ValueError
-        If ``"model"`` is missing, unknown (the message lists the registered
-        names) or cannot be imported, if a parameter is unknown (the message
-        lists the allowed ones) or if the model rejects a parameter value.
+        If ``"model"`` is missing, not a registered name (the message lists the
+        registered names), if a parameter is unknown (the message lists the
+        allowed ones) or if the model rejects a parameter value.
     """
+    if not isinstance(spec, (str, Mapping)):
+        raise ValueError(f"a memory model spec is a table with a 'model' name, got {spec!r}")
     params = {"model": spec} if isinstance(spec, str) else dict(spec)
-    name = params.pop("model", None)
-    if not isinstance(name, str):
+    if "model" not in params:
         raise ValueError(
             f"a memory model spec needs a 'model' name, got {spec!r}; "
             f"registered models: {', '.join(available_memory_models())}"
         )
-    cls = _import_model(name) if ":" in name else _registered_model(name)
-    _check_parameter_names(name, cls, params)
-    try:
-        model = cls(**params)
-    except (TypeError, ValueError) as error:
-        raise ValueError(f"invalid parameters for memory model {name!r}: {error}") from error
-    if not callable(getattr(model, "remember", None)):
-        raise ValueError(f"memory model {name!r} built {model!r}, which has no remember()")
-    return model  # type: ignore[no-any-return]
+    return _REGISTRY.build(params.pop("model"), params)
 
 
 def memory_model_to_spec(model: object) -> dict[str, object]:
     """The spec mapping that :func:`memory_model_from_spec` turns back into ``model``.
 
-    Registered models are named by their registered name, others by their
-    import path ``"module:QualName"``.
-
     Raises
     ------
     ValueError
-        If ``model`` is not a dataclass instance (its parameters are then unknown).
+        If ``model`` is not a dataclass instance (its parameters are then unknown)
+        or its class is not registered (a spec can only name registered models).
     """
     if not dataclasses.is_dataclass(model) or isinstance(model, type):
         raise ValueError(f"cannot write {model!r} as a spec: memory models must be dataclasses")
-    cls = type(model)
-    names = [name for name, registered in _REGISTRY.items() if registered is cls]
-    label = names[0] if names else f"{cls.__module__}:{cls.__qualname__}"
-    params = {f.name: getattr(model, f.name) for f in dataclasses.fields(model) if f.init}
-    return {"model": label, **params}
-
-
-def _registered_model(name: str) -> type:
-    try:
-        return _REGISTRY[name]
-    except KeyError:
+    names = _REGISTRY.names_of(type(model))
+    if not names:
         raise ValueError(
-            f"unknown memory model {name!r}; registered models: "
-            f"{', '.join(available_memory_models())} (or give 'package.module:ClassName')"
-        ) from None
-
-
-def _import_model(path: str) -> type:
-    module_name, _, attribute = path.partition(":")
-    try:
-        target: Any = importlib.import_module(module_name)
-    except ImportError as error:
-        raise ValueError(
-            f"cannot import module {module_name!r} of memory model {path!r}: {error}"
-        ) from error
-    for part in attribute.split("."):
-        if not hasattr(target, part):
-            raise ValueError(f"module {module_name!r} has no {attribute!r} (memory model {path!r})")
-        target = getattr(target, part)
-    if not callable(target):
-        raise ValueError(f"memory model {path!r} is not a class")
-    return target  # type: ignore[no-any-return]
-
-
-def _check_parameter_names(name: str, cls: type, params: Mapping[str, object]) -> None:
-    try:
-        signature = inspect.signature(cls)
-    except (TypeError, ValueError):
-        return  # no introspectable signature: let the constructor judge
-    accepted = signature.parameters.values()
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in accepted):
-        return
-    allowed = [p.name for p in accepted if p.kind is not inspect.Parameter.VAR_POSITIONAL]
-    unknown = sorted(set(params) - set(allowed))
-    if unknown:
-        raise ValueError(
-            f"unknown parameter(s) {', '.join(unknown)} for memory model {name!r}; "
-            f"allowed: {', '.join(allowed) or 'none'}"
+            f"cannot write {model!r} as a spec: {type(model).__qualname__} is not registered "
+            "(register it with register_memory_model or an entry point)"
         )
+    params = {f.name: getattr(model, f.name) for f in dataclasses.fields(model) if f.init}
+    return {"model": names[0], **params}
 
 
 # ---------------------------------------------------------------------- parameter checks

@@ -49,6 +49,7 @@ store), :mod:`peakend.experiments.manifest` (the run directory's manifest) and
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -56,7 +57,12 @@ from typing import Any
 
 import pandas as pd
 
-from peakend.config.loading import load_scenario, scenario_from_dict, scenario_to_dict
+from peakend.config.loading import (
+    ConfigError,
+    load_scenario,
+    scenario_from_dict,
+    scenario_to_dict,
+)
 from peakend.config.schema import Scenario
 from peakend.experiments.design import (
     Experiment,
@@ -66,6 +72,7 @@ from peakend.experiments.design import (
     load_experiment,
     load_experiment_or_scenario,
 )
+from peakend.experiments.errors import ReplicationError
 from peakend.experiments.executors import Executor, ProgressBar, SerialExecutor
 from peakend.experiments.grid import (
     FIXED_KEYS,
@@ -76,7 +83,7 @@ from peakend.experiments.grid import (
 )
 from peakend.experiments.manifest import RunManifest
 from peakend.experiments.results import CONFIDENCE_LEVEL, PLOT_METRIC_PREFERENCE, ExperimentResult
-from peakend.experiments.runner import replicate, run_scenario
+from peakend.experiments.runner import metric_names, replicate, run_scenario
 from peakend.experiments.schema import (
     BASE_LABEL,
     ExperimentFile,
@@ -86,7 +93,8 @@ from peakend.experiments.schema import (
     check_variant_names,
 )
 from peakend.experiments.session import Job, ReplicationTask, Session
-from peakend.experiments.store import ResultStore
+from peakend.experiments.store import ResultStore, scenario_key
+from peakend.output.rundir import RunDirectory, RunIdentity
 
 __all__ = [
     "BASE_LABEL",
@@ -104,6 +112,8 @@ __all__ = [
     "SweepSpec",
     "VariantSpec",
     "check_fixed_keys",
+    "check_metrics",
+    "experiment_identity",
     "check_variant_names",
     "compare",
     "expand",
@@ -125,10 +135,14 @@ def run_experiment(
     replications: int | None = None,
     executor: Executor | None = None,
     out: str | Path | None = None,
+    overwrite: bool = False,
     progress: bool = False,
     replicate_fn: Any = replicate,
 ) -> ExperimentResult:
     """Run every scenario of ``experiment`` (its variants, or its sweep grid).
+
+    Everything is checked before the first replication runs: the overrides, the
+    metrics to report and plot, and the run directory.
 
     Parameters
     ----------
@@ -146,6 +160,11 @@ def run_experiment(
         finished ones found there are not run again, failed ones are retried, and
         the aggregated tables are written at the end (``compare.csv`` or
         ``sweep_tidy.parquet`` and ``sweep_summary.csv``, and ``summary.json``).
+        It must be new, or hold a run of the same experiment (same kind, name and
+        base scenario: a resume); see :mod:`peakend.output.rundir`.
+    overwrite
+        Replace a run directory that holds another peakend run (its files are
+        removed first).
     progress
         Show a progress bar on stderr (when it is a terminal).
     replicate_fn
@@ -155,20 +174,78 @@ def run_experiment(
     Returns
     -------
     ExperimentResult
-        A replication that raised is in its ``failures`` (and the store); the
-        others went on.
+        Every replication of every scenario finished.
 
     Raises
     ------
     ConfigError
         For overrides that do not apply to the base, or an unknown metric.
+    OutputError
+        (a ``ConfigError``) for a run directory that may not be used, is locked by
+        another process, or holds a stored replication that cannot be read.
+    ReplicationError
+        When replications raised; the others ran, and its ``result`` is the
+        :class:`ExperimentResult` without them (also written to ``out``).
     """
-    clock = time.perf_counter()
     specs = experiment.specs(kind)
+    check_metrics(experiment, specs)
+    if out is None:
+        return _run(experiment, kind, specs, replications, executor, None, progress, replicate_fn)
+    with RunDirectory(out, experiment_identity(experiment, kind), overwrite) as folder:
+        if folder.status == "overwrite":
+            folder.clear()
+        return _run(experiment, kind, specs, replications, executor, folder, progress, replicate_fn)
+
+
+def experiment_identity(experiment: Experiment, kind: str) -> RunIdentity:
+    """What an experiment's run directory holds: the kind, the name and the base scenario."""
+    text = f"{kind}\n{experiment.name}\n{scenario_key(experiment.base)}"
+    return RunIdentity(kind, experiment.name, hashlib.sha256(text.encode()).hexdigest()[:16])
+
+
+def check_metrics(experiment: Experiment, specs: Sequence[ScenarioSpec]) -> None:
+    """Refuse reported, plotted or stopping-rule metrics that some scenario does not produce.
+
+    Raises
+    ------
+    ConfigError
+        Naming the experiment's source and the key (``metrics``, ``sweep.plot``,
+        ``replications.metric``).
+    """
+    available = [metric_names(spec.scenario) for spec in specs]
+    common = [name for name in available[0] if all(name in names for names in available)]
+    plan = experiment.replications
+    wanted = [
+        ("metrics", experiment.metrics or ()),
+        ("sweep.plot", experiment.plot_metrics),
+        ("replications.metric", (plan.metric,) if plan.sequential else ()),
+    ]
+    for key, metrics in wanted:
+        for metric in metrics:
+            if metric not in common:
+                raise ConfigError(
+                    f"{experiment.source}: {key}: unknown metric {metric!r}; "
+                    f"allowed: {', '.join(common)}"
+                )
+
+
+def _run(
+    experiment: Experiment,
+    kind: Kind,
+    specs: list[ScenarioSpec],
+    replications: int | None,
+    executor: Executor | None,
+    folder: RunDirectory | None,
+    progress: bool,
+    replicate_fn: Any,
+) -> ExperimentResult:
+    clock = time.perf_counter()
     plan = ReplicationPlan(count=replications) if replications else experiment.replications
-    store = ResultStore(out) if out is not None else None
+    store = ResultStore(folder.path) if folder is not None else None
     task = ReplicationTask(experiment.keep_records and store is not None, replicate_fn)
-    manifest = RunManifest.open(store, experiment, kind, specs, plan) if store is not None else None
+    manifest = None
+    if store is not None and folder is not None:
+        manifest = RunManifest.open(store, experiment, kind, specs, plan, folder.identity)
     with ProgressBar(progress, f"{experiment.name}: {kind}") as bar:
         session = Session(specs, store, executor or SerialExecutor(), task, bar)
         count = _run_session(session, plan, experiment.source, manifest)
@@ -185,6 +262,9 @@ def run_experiment(
     )
     if store is not None:
         result.write(store)
+    if result.failures:
+        attempted = count * len({spec.key for spec in specs})
+        raise ReplicationError(result.failures, attempted, result)
     return result
 
 
@@ -229,6 +309,7 @@ def compare(
     executor: Executor | None = None,
     out: str | Path | None = None,
     metrics: Sequence[str] | None = None,
+    overwrite: bool = False,
     progress: bool = False,
 ) -> pd.DataFrame:
     """Compare variants with a base scenario.
@@ -241,13 +322,20 @@ def compare(
         Variant names to override lists (added to an experiment's own).
     metrics
         Metrics to report (default: the experiment's, or all).
-    replications, executor, out, progress
+    replications, executor, out, overwrite, progress
         As for :func:`run_experiment`.
 
     Returns
     -------
     pandas.DataFrame
         One row per metric and variant (see :meth:`ExperimentResult.compare_frame`).
+
+    Raises
+    ------
+    ConfigError
+        For bad overrides, metrics or run directory (before anything runs).
+    ReplicationError
+        When replications raised (never a table with holes).
     """
     experiment = _as_experiment(base, variants=variants, metrics=metrics)
     result = run_experiment(
@@ -256,6 +344,7 @@ def compare(
         replications=replications,
         executor=executor,
         out=out,
+        overwrite=overwrite,
         progress=progress,
     )
     return result.compare_frame()
@@ -269,6 +358,7 @@ def sweep(
     executor: Executor | None = None,
     out: str | Path | None = None,
     metrics: Sequence[str] | None = None,
+    overwrite: bool = False,
     progress: bool = False,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Run a factorial sweep over a base scenario.
@@ -281,7 +371,7 @@ def sweep(
         Dotted keys to levels (see :func:`expand`); replace an experiment's own.
     metrics
         Metrics to report (default: the experiment's, or all).
-    replications, executor, out, progress
+    replications, executor, out, overwrite, progress
         As for :func:`run_experiment`.
 
     Returns
@@ -289,6 +379,13 @@ def sweep(
     tuple of pandas.DataFrame
         The tidy table (one row per scenario and replication) and the aggregated
         one (one row per scenario and metric).
+
+    Raises
+    ------
+    ConfigError
+        For bad factors, metrics or run directory (before anything runs).
+    ReplicationError
+        When replications raised (never a table with holes).
     """
     experiment = _as_experiment(base, factors=factors, metrics=metrics)
     result = run_experiment(
@@ -297,6 +394,7 @@ def sweep(
         replications=replications,
         executor=executor,
         out=out,
+        overwrite=overwrite,
         progress=progress,
     )
     return result.tidy_frame(), result.summary_frame()
@@ -326,10 +424,14 @@ def run(
     -------
     pandas.DataFrame
         One row per replication, one column per metric.
+
+    Raises
+    ------
+    ReplicationError
+        When replications raised (see :func:`peakend.experiments.runner.run_scenario`).
     """
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario, overrides)
     elif overrides:
         scenario = scenario_from_dict(scenario_to_dict(scenario), scenario.name, overrides)
-    mapper = executor.map if executor is not None else None
-    return run_scenario(scenario, replications, mapper=mapper).metrics_frame()
+    return run_scenario(scenario, replications, executor=executor).metrics_frame()

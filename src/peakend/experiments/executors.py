@@ -3,7 +3,7 @@
 Every executor is a context manager with the same two ways of running a function
 over items:
 
-- :meth:`Executor.as_completed` yields an :class:`Outcome` per item as soon as it
+- :meth:`Executor.as_completed` yields a :class:`TaskOutcome` per item as soon as it
   finishes (for progress bars and for storing results as they arrive, so that an
   interrupted run loses nothing that had finished). A task that raises does not
   stop the others: its outcome carries a :class:`Failure` record (error type,
@@ -22,7 +22,6 @@ import logging
 import multiprocessing
 import os
 import time
-import traceback
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -32,17 +31,19 @@ from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
 
 from peakend.config.loading import ConfigError
+from peakend.experiments.errors import Failure
 
 __all__ = [
     "EXECUTOR_KINDS",
     "DaskExecutor",
     "Executor",
+    "ExecutorError",
     "Failure",
-    "Outcome",
     "ProcessExecutor",
     "ProgressBar",
     "SerialExecutor",
     "TaskError",
+    "TaskOutcome",
     "available_cores",
     "make_executor",
 ]
@@ -60,21 +61,17 @@ def available_cores() -> int:
     return os.cpu_count() or 1
 
 
-@dataclass(frozen=True)
-class Failure:
-    """Why a task failed: the exception's type and message and the traceback text."""
+class ExecutorError(ConfigError):
+    """An executor that cannot be made or reached.
 
-    error_type: str
-    message: str
-    traceback: str
+    ``parameter`` names the argument at fault (``kind``, ``workers``, ``address``),
+    ``value`` is what it was given and ``problem`` what is wrong with it.
+    """
 
-    @classmethod
-    def from_exception(cls, exc: BaseException) -> Failure:
-        text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-        return cls(type(exc).__name__, str(exc), text)
-
-    def __str__(self) -> str:
-        return f"{self.error_type}: {self.message}"
+    def __init__(self, parameter: str, value: Any, problem: str) -> None:
+        label = {"address": "Dask address", "kind": "executor"}.get(parameter, parameter)
+        super().__init__(f"{label} {value!r}: {problem}")
+        self.parameter, self.value, self.problem = parameter, value, problem
 
 
 class TaskError(RuntimeError):
@@ -87,7 +84,7 @@ class TaskError(RuntimeError):
 
 
 @dataclass(frozen=True)
-class Outcome(Generic[T, R]):
+class TaskOutcome(Generic[T, R]):
     """The result of one task: ``value`` when it succeeded, ``failure`` when it raised."""
 
     index: int
@@ -117,10 +114,10 @@ class _Guarded:
             return Failure.from_exception(exc)
 
 
-def _outcome(index: int, item: Any, value: Any) -> Outcome[Any, Any]:
+def _outcome(index: int, item: Any, value: Any) -> TaskOutcome[Any, Any]:
     if isinstance(value, Failure):
-        return Outcome(index, item, failure=value)
-    return Outcome(index, item, value=value)
+        return TaskOutcome(index, item, failure=value)
+    return TaskOutcome(index, item, value=value)
 
 
 class Executor(ABC):
@@ -152,8 +149,8 @@ class Executor(ABC):
         """Release workers (called by ``__exit__``); pending tasks are cancelled."""
 
     @abstractmethod
-    def as_completed(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[Outcome[T, R]]:
-        """Run ``fn`` on every item; yield each :class:`Outcome` as it finishes.
+    def as_completed(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[TaskOutcome[T, R]]:
+        """Run ``fn`` on every item; yield each :class:`TaskOutcome` as it finishes.
 
         ``fn`` and the items must be picklable for the parallel executors (a
         module-level function or a dataclass instance with ``__call__``, not a
@@ -190,7 +187,7 @@ class SerialExecutor(Executor):
     def workers(self) -> int:
         return 1
 
-    def as_completed(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[Outcome[T, R]]:
+    def as_completed(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[TaskOutcome[T, R]]:
         guarded = _Guarded(fn)
         for index, item in enumerate(items):
             yield _outcome(index, item, guarded(item))
@@ -238,7 +235,7 @@ class ProcessExecutor(Executor):
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
 
-    def as_completed(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[Outcome[T, R]]:
+    def as_completed(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[TaskOutcome[T, R]]:
         self.start()
         assert self._pool is not None
         guarded = _Guarded(fn)
@@ -277,13 +274,13 @@ def _exit_with_parent(parent: int, interval_seconds: float = 1.0) -> None:
     threading.Thread(target=watch, name="peakend-parent-watch", daemon=True).start()
 
 
-def _future_outcome(index: int, item: Any, future: Any) -> Outcome[Any, Any]:
+def _future_outcome(index: int, item: Any, future: Any) -> TaskOutcome[Any, Any]:
     # An exception here did not come from the task itself (which is guarded) but
     # from around it: a worker that died, an argument that cannot be pickled.
     try:
         value = future.result()
     except Exception as exc:
-        return Outcome(index, item, failure=Failure.from_exception(exc))
+        return TaskOutcome(index, item, failure=Failure.from_exception(exc))
     return _outcome(index, item, value)
 
 
@@ -330,7 +327,9 @@ class DaskExecutor(Executor):
         try:
             self._client = Client(self.address, timeout="10s")
         except (OSError, TimeoutError) as exc:
-            raise ConfigError(f"--dask {self.address}: cannot reach the scheduler: {exc}") from None
+            raise ExecutorError(
+                "address", self.address, f"cannot reach the scheduler: {exc}"
+            ) from None
 
     def close(self) -> None:
         if self._client is not None:
@@ -340,7 +339,7 @@ class DaskExecutor(Executor):
             self._cluster.close()
             self._cluster = None
 
-    def as_completed(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[Outcome[T, R]]:
+    def as_completed(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[TaskOutcome[T, R]]:
         from distributed import as_completed as dask_as_completed
 
         self.start()
@@ -368,8 +367,8 @@ class DaskExecutor(Executor):
 def _check_dask_address(address: str) -> str:
     if address == "local" or "://" in address:
         return address
-    raise ConfigError(
-        f"--dask {address!r}: expected 'local' or a scheduler address tcp://HOST:PORT"
+    raise ExecutorError(
+        "address", address, "expected 'local' or a scheduler address tcp://HOST:PORT"
     )
 
 
@@ -380,20 +379,19 @@ def make_executor(
 
     Raises
     ------
-    ConfigError
-        For an unknown kind, a bad Dask address or fewer than one worker.
+    ExecutorError
+        (a :class:`~peakend.config.loading.ConfigError`) for an unknown kind, a bad
+        Dask address or fewer than one worker; its ``parameter`` names the argument.
     """
     if workers is not None and workers < 1:
-        raise ConfigError(f"--workers must be at least 1, got {workers}")
+        raise ExecutorError("workers", workers, "must be at least 1")
     if dask_address is not None:
         return DaskExecutor(dask_address, workers)
     if kind == "serial":
         return SerialExecutor()
     if kind == "processes":
         return ProcessExecutor(workers)
-    raise ConfigError(
-        f"--executor {kind!r}: unknown executor; allowed: {', '.join(EXECUTOR_KINDS)}"
-    )
+    raise ExecutorError("kind", kind, f"unknown; allowed: {', '.join(EXECUTOR_KINDS)}")
 
 
 class ProgressBar:

@@ -20,6 +20,7 @@ from peakend.experiments.results import CONFIDENCE_LEVEL
 from peakend.experiments.schema import ReplicationPlan
 from peakend.experiments.session import Session
 from peakend.experiments.store import ResultStore
+from peakend.output.rundir import RunIdentity
 
 __all__ = ["RunManifest"]
 
@@ -43,11 +44,20 @@ class RunManifest:
         kind: str,
         specs: list[ScenarioSpec],
         plan: ReplicationPlan,
+        identity: RunIdentity,
     ) -> RunManifest:
-        """Start a session: keep earlier sessions, save the scenarios and the experiment file."""
+        """Start a session: keep earlier sessions, save the scenarios and the experiment file.
+
+        The manifest is written at once (the session marked ``running``), so the
+        folder is recognisable as this experiment's even if the process is killed.
+        """
         started, clock = time.time(), time.perf_counter()
         previous = store.read_manifest()
-        content = _content(experiment, kind, specs, plan, previous.get("sessions", []))
+        content = {
+            **identity.manifest_fields(),
+            **_content(experiment, kind, specs, plan, previous.get("sessions", [])),
+        }
+        store.write_manifest({**content, "status": "running"})
         for spec in specs:
             store.save_scenario(spec.key, spec.scenario)
         if experiment.text is not None:
@@ -57,6 +67,7 @@ class RunManifest:
     def close(self, session: Session, status: str, count: int) -> None:
         """Record the session (``finished`` or ``interrupted``) and its failures; write."""
         self.content["replications"] = count
+        self.content["status"] = status
         self.content["sessions"].append(self._session_entry(session, status))
         self.content["failures"] = [
             {k: v for k, v in f.as_dict().items() if k != "traceback"}

@@ -5,7 +5,9 @@ replication, and computes from them the tables that
 :func:`peakend.experiments.api.run_experiment` writes: the tidy table (one row per
 scenario and replication), the summary (mean and confidence interval per
 scenario and metric), the comparison (paired differences from the base, common
-random numbers) and ``summary.json``.
+random numbers) and ``summary.json``. Intervals of shares are logit intervals
+(inside (0, 1), :mod:`peakend.analysis.stats`); paired differences use the t
+interval.
 """
 
 from __future__ import annotations
@@ -17,11 +19,14 @@ from typing import Any
 
 import pandas as pd
 
+from peakend.analysis.metrics import SHARE_METRICS
 from peakend.analysis.stats import Estimate, estimate, paired_difference
 from peakend.config.loading import ConfigError
 from peakend.experiments.design import Experiment, ScenarioSpec
+from peakend.experiments.errors import FailureRecord, error_log
+from peakend.experiments.runner import few_replications_warning
 from peakend.experiments.schema import BASE_LABEL
-from peakend.experiments.store import FailureRecord, ReplicationRecord, ResultStore
+from peakend.experiments.store import ReplicationRecord, ResultStore
 
 __all__ = ["CONFIDENCE_LEVEL", "PLOT_METRIC_PREFERENCE", "ExperimentResult"]
 
@@ -105,7 +110,7 @@ class ExperimentResult:
         rows = []
         for spec in self.specs:
             for metric in self.reported_metrics:
-                est = estimate(list(self.values(spec, metric).values()), level)
+                est = _estimate(list(self.values(spec, metric).values()), metric, level)
                 rows.append(
                     {"scenario": spec.label, **spec.levels, "metric": metric, **_columns(est)}
                 )
@@ -134,12 +139,26 @@ class ExperimentResult:
         return {
             "variant": spec.label,
             "metric": metric,
-            **_columns(estimate(list(values.values()), level)),
+            **_columns(_estimate(list(values.values()), metric, level)),
             "diff": diff.mean,
             "diff_ci_low": diff.ci_low,
             "diff_ci_high": diff.ci_high,
             "significant": diff.excludes_zero(),
         }
+
+    @property
+    def warnings(self) -> list[str]:
+        """What a reader of the tables must know: too few replications, failures."""
+        notes = []
+        finished = min((len(self.records.get(spec.key, {})) for spec in self.specs), default=0)
+        few = few_replications_warning(finished)
+        if few is not None:
+            notes.append(few)
+        if self.failures:
+            notes.append(
+                f"{len(self.failures)} replications failed and are left out of the summaries"
+            )
+        return notes
 
     def summary_dict(self) -> dict[str, Any]:
         """The ``summary.json`` content (no timings: equal runs give equal files)."""
@@ -156,7 +175,9 @@ class ExperimentResult:
             "replications": self.replications,
             "seed": self.specs[0].scenario.run.seed,
             "confidence_level": CONFIDENCE_LEVEL,
+            "intervals": "logit interval for shares, Student-t otherwise and for differences",
             "failed_replications": len(self.failures),
+            "warnings": self.warnings,
             "scenarios": scenarios,
         }
 
@@ -180,6 +201,15 @@ class ExperimentResult:
             store.write_table("sweep_tidy.parquet", self.tidy_frame())
             store.write_table("sweep_summary.csv", self.summary_frame())
         store.write_json("summary.json", self.summary_dict())
+        log = store.root / "errors.log"
+        if self.failures:
+            store.write_text("errors.log", error_log(self.failures))
+        else:
+            log.unlink(missing_ok=True)  # from an earlier session whose failures were retried
+
+
+def _estimate(values: list[float], metric: str, level: float) -> Estimate:
+    return estimate(values, level, share=metric in SHARE_METRICS)
 
 
 def _paired(values: dict[int, float], base_values: dict[int, float], level: float) -> Estimate:

@@ -4,7 +4,13 @@
 replications (serially, or through any ``map``-like executor), computes each
 replication's metrics and returns a :class:`RunResult` with per-replication
 metrics, per-customer and per-contact records, and the summary with 95 %
-confidence intervals.
+confidence intervals (logit intervals for shares, see :mod:`peakend.analysis.stats`).
+
+A replication that raises does not stop the others; at the end
+:class:`~peakend.experiments.errors.ReplicationError` is raised with the
+failures and the :class:`RunResult` of the replications that finished. Ctrl-C
+raises :class:`~peakend.experiments.errors.RunInterrupted`, a
+``KeyboardInterrupt`` that carries the finished ones, so a caller can keep them.
 """
 
 from __future__ import annotations
@@ -17,13 +23,72 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from peakend.analysis.metrics import experience_metrics, replication_metrics
-from peakend.analysis.stats import Estimate, estimate
+from peakend.analysis.metrics import (
+    EXPERIENCE_METRICS,
+    QUEUE_METRICS,
+    SHARE_METRICS,
+    experience_metrics,
+    replication_metrics,
+)
+from peakend.analysis.stats import MIN_REPLICATIONS_FOR_INTERVALS, Estimate, estimate
+from peakend.config.loading import config_hash
 from peakend.config.schema import Scenario
 from peakend.engine.replication import simulate
 from peakend.experience.trace import EpisodeKind, Traces
+from peakend.experiments.errors import FailureRecord, ReplicationError, RunInterrupted
+from peakend.experiments.executors import Executor, ProgressBar, SerialExecutor, TaskError
 
-__all__ = ["ReplicationResult", "RunResult", "replicate", "run_scenario"]
+__all__ = [
+    "ReplicationResult",
+    "RunResult",
+    "few_replications_warning",
+    "metric_names",
+    "replicate",
+    "run_scenario",
+]
+
+# The metrics of a multi-period run besides the day metrics averaged over periods
+# (peakend.retention.multiperiod); recovery and extras costs are summed there.
+_PERIOD_METRICS = (
+    "customers",
+    "visits",
+    "retention_rate",
+    "churn_rate",
+    "profit",
+    "revenue",
+    "clv",
+    "active_customers_end",
+    "load_change",
+    "initial_cohort_active_end",
+    "recovery_cost",
+    "extras_cost",
+)
+
+
+def metric_names(scenario: Scenario) -> list[str]:
+    """The metrics a replication of ``scenario`` reports, known before running it."""
+    if scenario.retention.periods > 1:
+        return list(dict.fromkeys([*_PERIOD_METRICS, *QUEUE_METRICS, *EXPERIENCE_METRICS]))
+    if scenario.experience.enabled:
+        return [*QUEUE_METRICS, *EXPERIENCE_METRICS]
+    return list(QUEUE_METRICS)
+
+
+def few_replications_warning(replications: int) -> str | None:
+    """The warning shown with intervals from fewer than three replications, or None."""
+    if replications >= MIN_REPLICATIONS_FOR_INTERVALS:
+        return None
+    if replications <= 1:
+        return (
+            f"only {replications} replication: no confidence intervals; "
+            f"run at least {MIN_REPLICATIONS_FOR_INTERVALS}"
+        )
+    return (
+        f"only {replications} replications: the 95% intervals rest on one degree of freedom "
+        f"and are very wide; run at least {MIN_REPLICATIONS_FOR_INTERVALS} (10 or more for "
+        "stable intervals)"
+    )
+
 
 Mapper = Callable[
     [Callable[[int], "ReplicationResult"], Iterable[int]], Iterator["ReplicationResult"]
@@ -119,19 +184,53 @@ def trace_sample(traces: Traces, size: int, replication: int) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class RunResult:
-    """All replications of one scenario."""
+    """All finished replications of one scenario.
+
+    ``requested`` replications were asked for (0: as many as finished); the ones
+    that raised are in ``failures``; ``interrupted`` when Ctrl-C stopped the run.
+    """
 
     scenario: Scenario
     replications: list[ReplicationResult]
     seconds: float
+    requested: int = 0
+    failures: tuple[FailureRecord, ...] = ()
+    interrupted: bool = False
     summary: dict[str, Estimate] = field(init=False)
 
     def __post_init__(self) -> None:
         names = list(self.replications[0].metrics) if self.replications else []
         summary = {
-            name: estimate([rep.metrics[name] for rep in self.replications]) for name in names
+            name: estimate(
+                [rep.metrics[name] for rep in self.replications], share=name in SHARE_METRICS
+            )
+            for name in names
         }
         object.__setattr__(self, "summary", summary)
+        object.__setattr__(self, "requested", self.requested or len(self.replications))
+
+    @property
+    def status(self) -> str:
+        """``finished``, ``failed`` (some replications raised) or ``interrupted``."""
+        if self.interrupted:
+            return "interrupted"
+        return "failed" if self.failures else "finished"
+
+    @property
+    def warnings(self) -> list[str]:
+        """What a reader of the summary must know: too few replications, missing ones."""
+        notes = []
+        few = few_replications_warning(len(self.replications))
+        if few is not None:
+            notes.append(few)
+        missing = self.requested - len(self.replications)
+        if missing > 0:
+            why = "interrupted" if self.interrupted else f"{len(self.failures)} failed"
+            notes.append(
+                f"{len(self.replications)} of {self.requested} replications finished ({why}); "
+                "the summary covers the finished ones"
+            )
+        return notes
 
     def metrics_frame(self) -> pd.DataFrame:
         """One row per replication, one column per metric."""
@@ -141,7 +240,7 @@ class RunResult:
 
     def customers_frame(self) -> pd.DataFrame:
         """One row per customer per replication."""
-        return pd.concat([rep.customers for rep in self.replications], ignore_index=True)
+        return _stack([rep.customers for rep in self.replications])
 
     def periods_frame(self) -> pd.DataFrame | None:
         """One row per period per replication (multi-period runs), or None."""
@@ -160,38 +259,103 @@ class RunResult:
 
     def contacts_frame(self) -> pd.DataFrame:
         """One row per contact per replication."""
-        return pd.concat([rep.contacts for rep in self.replications], ignore_index=True)
+        return _stack([rep.contacts for rep in self.replications])
 
     def summary_dict(self) -> dict[str, Any]:
-        """The ``summary.json`` content: every metric as mean and 95 % CI."""
+        """The ``summary.json`` content: every metric as mean and 95 % CI, and warnings."""
         return {
             "scenario": self.scenario.name,
             "replications": len(self.replications),
+            "replications_requested": self.requested,
+            "status": self.status,
             "seed": self.scenario.run.seed,
             "confidence_level": 0.95,
+            "intervals": "logit interval for shares, Student-t otherwise",
+            "warnings": self.warnings,
             "metrics": {name: est.as_dict() for name, est in self.summary.items()},
         }
+
+
+def _stack(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
 def run_scenario(
     scenario: Scenario,
     replications: int | None = None,
     mapper: Mapper | None = None,
+    *,
+    executor: Executor | None = None,
+    progress: ProgressBar | None = None,
 ) -> RunResult:
     """Run ``replications`` replications (default: the scenario's) of ``scenario``.
 
-    ``mapper`` maps a one-argument function over replication numbers (the built-in
-    ``map`` by default; an executor's ``map`` for parallel runs). Results are the
-    same whatever the mapper, since each replication owns its random streams.
+    On ``executor`` (default: serially in this process), or through ``mapper``, a
+    ``map``-like callable over replication numbers. Results are the same whatever
+    runs them, since each replication owns its random streams. ``progress`` (an
+    entered :class:`~peakend.experiments.executors.ProgressBar`) counts the
+    finished replications.
+
+    Raises
+    ------
+    ReplicationError
+        When replications raised (the others still ran); its ``result`` is the
+        :class:`RunResult` of the finished ones, its ``failures`` the tracebacks.
+    RunInterrupted
+        On Ctrl-C (a ``KeyboardInterrupt``); its ``result`` holds the finished ones.
+    ValueError
+        For fewer than one replication.
     """
     count = scenario.run.replications if replications is None else replications
     if count < 1:
         raise ValueError(f"replications must be >= 1, got {count}")
     started = time.perf_counter()
     work = _Replicate(scenario)
-    results = list((mapper or map)(work, range(count)))
-    results.sort(key=lambda rep: rep.replication)
-    return RunResult(scenario, results, time.perf_counter() - started)
+    finished: list[ReplicationResult] = []
+    failures: list[FailureRecord] = []
+
+    def result(interrupted: bool = False) -> RunResult:
+        finished.sort(key=lambda rep: rep.replication)
+        failures.sort(key=lambda failure: failure.replication)
+        elapsed = time.perf_counter() - started
+        return RunResult(scenario, finished, elapsed, count, tuple(failures), interrupted)
+
+    try:
+        if mapper is not None:
+            _collect_mapped(mapper, work, count, finished, failures)
+        else:
+            if progress is not None:
+                progress.add(count)
+            for outcome in (executor or SerialExecutor()).as_completed(work, range(count)):
+                if progress is not None:
+                    progress.advance()
+                if outcome.failure is not None:
+                    failures.append(_failure(scenario, outcome.item, outcome.failure))
+                elif outcome.value is not None:
+                    finished.append(outcome.value)
+    except KeyboardInterrupt:
+        raise RunInterrupted(result(interrupted=True)) from None
+    done = result()
+    if failures:
+        raise ReplicationError(done.failures, count, done)
+    return done
+
+
+def _collect_mapped(
+    mapper: Mapper,
+    work: _Replicate,
+    count: int,
+    finished: list[ReplicationResult],
+    failures: list[FailureRecord],
+) -> None:
+    try:
+        finished.extend(mapper(work, range(count)))
+    except TaskError as exc:  # a mapper stops at its first failure
+        failures.append(_failure(work.scenario, exc.item, exc.failure))
+
+
+def _failure(scenario: Scenario, replication: int, failure: Any) -> FailureRecord:
+    return FailureRecord(config_hash(scenario), scenario.name, int(replication), failure)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from peakend.config.schema import LocatedError
+from peakend.config.schema import MAX_SEED, LocatedError
 
 __all__ = [
     "BASE_LABEL",
@@ -127,7 +127,7 @@ class ExperimentFile(_Model):
     description: str = ""
     base: str
     overrides: tuple[str, ...] = Field(default=(), alias="set")
-    seed: int | None = Field(default=None, ge=0)
+    seed: int | None = Field(default=None, ge=0, le=MAX_SEED)
     warmup_minutes: float | None = Field(default=None, ge=0, allow_inf_nan=False)
     replications: ReplicationPlan | None = None
     metrics: tuple[str, ...] | None = Field(default=None, min_length=1)

@@ -16,15 +16,17 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from peakend.analysis.metrics import SHARE_METRICS
 from peakend.analysis.stats import estimate
 from peakend.config.loading import ConfigError
 from peakend.config.schema import Scenario
 from peakend.experiments.design import ScenarioSpec
-from peakend.experiments.executors import Executor, Failure, ProgressBar
+from peakend.experiments.errors import Failure, FailureRecord
+from peakend.experiments.executors import Executor, ProgressBar
 from peakend.experiments.results import CONFIDENCE_LEVEL
 from peakend.experiments.runner import replicate
 from peakend.experiments.schema import ReplicationPlan
-from peakend.experiments.store import FailureRecord, ReplicationRecord, ResultStore
+from peakend.experiments.store import ReplicationRecord, ResultStore
 
 __all__ = ["Job", "ReplicationTask", "Session"]
 
@@ -137,7 +139,8 @@ class Session:
         widths = []
         for records in self.records.values():
             values = [_metric(rec, metric, source) for rec in records.values()]
-            widths.append(estimate(values, CONFIDENCE_LEVEL).half_width)
+            share = metric in SHARE_METRICS
+            widths.append(estimate(values, CONFIDENCE_LEVEL, share=share).half_width)
         return max((math.inf if math.isnan(w) else w) for w in widths)
 
 

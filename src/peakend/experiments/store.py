@@ -24,7 +24,6 @@ import hashlib
 import json
 import math
 import re
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,8 +34,9 @@ import pandas as pd
 from peakend._version import __version__
 from peakend.config.loading import scenario_to_dict, scenario_to_toml
 from peakend.config.schema import Scenario
-from peakend.experiments.executors import Failure
+from peakend.experiments.errors import FailureRecord
 from peakend.output.files import atomic_write, write_json, write_table, write_text
+from peakend.output.rundir import OutputError
 
 __all__ = ["FailureRecord", "ReplicationRecord", "ResultStore", "scenario_key"]
 
@@ -91,31 +91,6 @@ def _attributes(result: Any) -> dict[str, Any]:
     return dict(vars(result))
 
 
-@dataclass(frozen=True)
-class FailureRecord:
-    """A replication that raised, and where."""
-
-    key: str
-    label: str
-    replication: int
-    failure: Failure
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "scenario": self.label,
-            "key": self.key,
-            "replication": self.replication,
-            "error_type": self.failure.error_type,
-            "message": self.failure.message,
-            "traceback": self.failure.traceback,
-            "recorded_at": _now(),
-        }
-
-
-def _now() -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-
-
 class ResultStore:
     """Reads and writes one experiment's run directory (see the module docstring)."""
 
@@ -140,10 +115,29 @@ class ResultStore:
         return {int(match.group(1)) for match in found if match}
 
     def load(self, key: str, replication: int) -> ReplicationRecord:
-        """The stored metrics of one replication (tables stay on disk; see :meth:`table`)."""
-        row = pd.read_parquet(self._replication_dir(key) / f"{replication}.parquet").iloc[0]
-        metrics = {str(name): float(row[name]) for name in row.index if name not in _RESERVED}
-        return ReplicationRecord(key, int(row["replication"]), metrics, float(row["seconds"]))
+        """The stored metrics of one replication (tables stay on disk; see :meth:`table`).
+
+        Raises
+        ------
+        OutputError
+            When the file cannot be read back (truncated, corrupted, another format).
+        """
+        path = self._replication_dir(key) / f"{replication}.parquet"
+        try:
+            row = pd.read_parquet(path).iloc[0]
+            metrics = {str(name): float(row[name]) for name in row.index if name not in _RESERVED}
+            found = int(row["replication"])
+            seconds = float(row["seconds"])
+        except Exception as exc:  # pyarrow raises several types for a damaged file
+            raise OutputError(
+                path,
+                f"stored replication cannot be read ({type(exc).__name__}); delete the file "
+                "to run that replication again, or overwrite the folder",
+                overwritable=True,
+            ) from None
+        if found != replication:
+            raise OutputError(path, f"holds replication {found}, not {replication}")
+        return ReplicationRecord(key, found, metrics, seconds)
 
     def save(self, record: ReplicationRecord) -> None:
         """Store a finished replication: tables first, then the metrics row that marks it done."""
@@ -162,11 +156,14 @@ class ResultStore:
         folder = self.root / "failures" / key
         if not folder.is_dir():
             return {}
-        return {
-            int(path.stem): json.loads(path.read_text(encoding="utf-8"))
-            for path in sorted(folder.glob("*.json"))
-            if path.stem.isdigit()
-        }
+        found = {}
+        for path in sorted(folder.glob("*.json")):
+            if path.stem.isdigit():
+                try:
+                    found[int(path.stem)] = json.loads(path.read_text(encoding="utf-8"))
+                except (UnicodeDecodeError, json.JSONDecodeError):
+                    found[int(path.stem)] = {"error_type": "unreadable failure record"}
+        return found
 
     def table(self, key: str, name: str, replications: list[int] | None = None) -> pd.DataFrame:
         """A per-replication table (e.g. ``customers``) of ``key``, stacked over replications."""
@@ -191,7 +188,7 @@ class ResultStore:
             return {}
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError:
+        except (UnicodeDecodeError, json.JSONDecodeError):
             return {}
         return data if isinstance(data, dict) else {}
 

@@ -2,7 +2,10 @@
 
 Every file is written to a temporary name in the same directory and then
 renamed into place, so a crash or a Ctrl-C never leaves a half-written file and
-never destroys the previous version of a file.
+never destroys the previous version of a file. :func:`write_run` writes only
+into a folder it may use (:mod:`peakend.output.rundir`: new, or holding a run
+of the same scenario, or replaced on request) and removes the old run's files
+before writing the new ones, so a folder never holds a mix of two runs.
 """
 
 from __future__ import annotations
@@ -20,9 +23,14 @@ import pandas as pd
 
 from peakend._version import __version__
 from peakend.config.loading import config_hash, scenario_to_toml
+from peakend.config.schema import Scenario
+from peakend.experiments.errors import error_log
 from peakend.experiments.runner import RunResult
+from peakend.output.rundir import RunDirectory, RunIdentity
 
-__all__ = ["atomic_write", "write_json", "write_run"]
+__all__ = ["atomic_write", "run_identity", "write_json", "write_run"]
+
+TABLE_FORMATS = ("parquet", "csv")
 
 
 def atomic_write(path: Path, write: Callable[[Path], object]) -> None:
@@ -77,25 +85,69 @@ def _json_safe(value: Any) -> Any:
 
 
 def provenance(result: RunResult) -> dict[str, Any]:
-    """What produced a run: versions, seed, config hash, timings."""
+    """What produced a run: versions, seed, config hash, timings, status."""
     return {
+        **run_identity(result.scenario).manifest_fields(),
         "peakend_version": __version__,
         "python": platform.python_version(),
         "config_hash": config_hash(result.scenario),
         "seed": result.scenario.run.seed,
+        "status": result.status,
         "replications": len(result.replications),
+        "replications_requested": result.requested,
+        "failed_replications": [failure.replication for failure in result.failures],
         "seconds": round(result.seconds, 3),
         "replication_seconds": [round(rep.seconds, 3) for rep in result.replications],
         "written_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
 
 
-def write_run(result: RunResult, out_dir: str | Path, table_format: str = "parquet") -> Path:
-    """Write ``summary.json``, records, per-replication metrics, config and manifest."""
-    if table_format not in ("parquet", "csv"):
+def run_identity(scenario: Scenario) -> RunIdentity:
+    """What a ``peakend run`` folder holds: a run of this resolved scenario (its config hash)."""
+    return RunIdentity("run", scenario.name, config_hash(scenario))
+
+
+def check_table_format(table_format: str) -> None:
+    """Raise ``ValueError`` unless ``table_format`` is one of :data:`TABLE_FORMATS`."""
+    if table_format not in TABLE_FORMATS:
         raise ValueError(f"table_format must be 'parquet' or 'csv', got {table_format!r}")
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+
+
+def write_run(
+    result: RunResult,
+    out: str | Path | RunDirectory,
+    table_format: str = "parquet",
+    overwrite: bool = False,
+) -> Path:
+    """Write ``summary.json``, records, per-replication metrics, config, manifest and plots.
+
+    ``out`` is a folder (claimed for the write: see :mod:`peakend.output.rundir`) or a
+    :class:`RunDirectory` already entered (claimed before the simulation, as the
+    command line does). The folder's old run is removed first; failed
+    replications' tracebacks go to ``errors.log``.
+
+    Raises
+    ------
+    OutputError
+        For a folder that may not be used (another run without ``overwrite``,
+        files that are not a peakend run, a lock held by another process).
+    OSError
+        When writing fails (full disk, read-only file system).
+    """
+    check_table_format(table_format)
+    if isinstance(out, RunDirectory):
+        return _write_into(result, out, table_format)
+    with RunDirectory(out, run_identity(result.scenario), overwrite) as folder:
+        return _write_into(result, folder, table_format)
+
+
+def _write_into(result: RunResult, folder: RunDirectory, table_format: str) -> Path:
+    out = folder.path
+    if folder.status != "new":
+        folder.clear()
+    # A manifest first, so that a write cut short (full disk) still leaves a folder
+    # recognisable as this run's; rewritten last with the final status.
+    write_json(out / "manifest.json", {**provenance(result), "status": "writing"})
     write_json(out / "summary.json", result.summary_dict())
     write_table(out / f"customers.{table_format}", result.customers_frame())
     write_table(out / f"contacts.{table_format}", result.contacts_frame())
@@ -114,8 +166,10 @@ def write_run(result: RunResult, out_dir: str | Path, table_format: str = "parqu
         "Run it again with: peakend run resolved_config.toml"
     )
     write_text(out / "resolved_config.toml", scenario_to_toml(result.scenario, header))
-    write_json(out / "manifest.json", provenance(result))
+    if result.failures:
+        write_text(out / "errors.log", error_log(result.failures))
     write_plots(result, out)
+    write_json(out / "manifest.json", provenance(result))  # last: it marks the run complete
     return out
 
 
@@ -130,7 +184,7 @@ def write_plots(result: RunResult, out: Path) -> list[Path]:
     if periods is not None and cohorts is not None:
         return _period_plots(result, periods, cohorts, out)
     traces = result.traces_frame()
-    if traces is None or traces.empty:
+    if traces is None or traces.empty or not result.replications:
         return []
     from peakend.output.plots import RememberedVsExperiencedPlot, TracePlot
 

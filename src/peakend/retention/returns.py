@@ -23,23 +23,29 @@ Word of mouth
 
 from __future__ import annotations
 
-import importlib
 import math
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import numpy as np
 
-from peakend.config.schema import RetentionConfig, ReturnModelConfig
+from peakend.config.registry import Registry
+
+if TYPE_CHECKING:  # the schema imports this module to check return model names
+    from peakend.config.schema import RetentionConfig, ReturnModelConfig
 
 __all__ = [
+    "BaseReturnModel",
     "Loyalty",
     "LogisticReturn",
     "ReturnModel",
     "next_loyalty",
+    "available_return_models",
     "register_return_model",
+    "return_model_class",
     "return_model_from_config",
     "word_of_mouth",
 ]
@@ -63,8 +69,25 @@ class ReturnModel(Protocol):
     ) -> np.ndarray: ...
 
 
+class BaseReturnModel(ABC):
+    """Base class of every registered return model.
+
+    Subclass it with a frozen dataclass. A return model is built with the
+    parameters of ``[retention.returns]`` (:class:`~peakend.config.schema.ReturnModelConfig`),
+    so it declares those fields (subclassing :class:`LogisticReturn` is the easy way).
+    """
+
+    __slots__ = ()
+
+    @abstractmethod
+    def probability(
+        self, remembered: np.ndarray, effort: np.ndarray, loyalty: np.ndarray
+    ) -> np.ndarray:
+        """Probability that each customer comes back, in [0, 1]."""
+
+
 @dataclass(frozen=True)
-class LogisticReturn:
+class LogisticReturn(BaseReturnModel):
     """``logit P = logit(p0) + b_u (R - R0) - b_e effort + bonus * loyal`` (see module doc)."""
 
     baseline_utility: float = 0.0
@@ -95,38 +118,57 @@ class LogisticReturn:
         return 1.0 / (1.0 + np.exp(-logit))
 
 
-_RETURN_MODELS: dict[str, Callable[..., ReturnModel]] = {"logistic": LogisticReturn}
+_RETURN_MODELS = Registry[BaseReturnModel]("return model", BaseReturnModel, "peakend.return_models")
+_ModelClass = TypeVar("_ModelClass", bound=type)
 
 
-def register_return_model(name: str) -> Callable[[type], type]:
-    """Class decorator: make a return model available to configs under ``name``."""
+def register_return_model(
+    name: str, *, replace: bool = False
+) -> Callable[[_ModelClass], _ModelClass]:
+    """Class decorator: make a return model available to configs under ``name``.
 
-    def decorate(cls: type) -> type:
-        _RETURN_MODELS[name] = cls
-        return cls
+    Installed packages can instead declare it as an entry point in the group
+    ``peakend.return_models`` (see :mod:`peakend.config.registry`).
 
-    return decorate
-
-
-def return_model_class(name: str) -> Callable[..., ReturnModel]:
-    """The return model registered as ``name``, or imported from ``"module:Class"``."""
-    if ":" in name:
-        module, _, attribute = name.partition(":")
-        try:
-            return getattr(importlib.import_module(module), attribute)  # type: ignore[no-any-return]
-        except (ImportError, AttributeError) as error:
-            raise ValueError(f"cannot import return model {name!r}: {error}") from None
-    if name not in _RETURN_MODELS:
-        raise ValueError(
-            f"unknown return model {name!r}; registered: {', '.join(sorted(_RETURN_MODELS))}"
-        )
-    return _RETURN_MODELS[name]
+    Raises
+    ------
+    ValueError
+        If ``name`` is not snake_case or is taken (and ``replace`` is false).
+    TypeError
+        If the class is not a dataclass subclassing :class:`BaseReturnModel`.
+    """
+    return _RETURN_MODELS.register(name, replace=replace)
 
 
-def return_model_from_config(config: ReturnModelConfig) -> ReturnModel:
-    """Build the configured return model with the config's parameters."""
+def available_return_models() -> dict[str, type]:
+    """Registered return models by name, sorted (a copy)."""
+    return dict(_RETURN_MODELS.available())
+
+
+def return_model_class(name: str) -> type[BaseReturnModel]:
+    """The return model registered as ``name`` (never an import path).
+
+    Raises
+    ------
+    ValueError
+        For a name that is not registered, listing the registered ones.
+    """
+    return _RETURN_MODELS.get(name)
+
+
+def return_model_from_config(config: ReturnModelConfig) -> BaseReturnModel:
+    """Build the configured return model with the config's parameters.
+
+    Raises
+    ------
+    ValueError
+        For an unknown model, or a parameter the model does not declare or rejects.
+    """
     params: dict[str, Any] = config.model_dump()
-    return return_model_class(params.pop("model"))(**params)
+    return _RETURN_MODELS.build(params.pop("model"), params)
+
+
+register_return_model("logistic")(LogisticReturn)
 
 
 def next_loyalty(

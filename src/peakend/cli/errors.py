@@ -1,0 +1,149 @@
+"""How the command line reports failures: one line each, a documented exit status.
+
+- 0: success;
+- 1: a replication failed (its traceback is in the run directory's
+  ``errors.log``), a validation check failed, writing failed (a full disk), or
+  an internal error (its traceback in a file named in the message);
+- 2: bad input: a file, a key, an option, an output folder that may not be used;
+- 130: interrupted (Ctrl-C); finished replications are kept.
+
+The library raises its own exceptions in its own terms (``workers must be at
+least 1``); this module translates them into messages that name the options
+(``--workers``), prints them on stderr and exits. Nothing prints a traceback:
+an unexpected exception is summarised in one line and its traceback written to
+a file named in that line.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import traceback
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+
+import click
+
+from peakend.config.loading import ConfigError
+from peakend.experiments.errors import ReplicationError, RunInterrupted
+from peakend.experiments.executors import ExecutorError
+from peakend.output.rundir import OutputError
+
+__all__ = [
+    "EXIT_BAD_INPUT",
+    "EXIT_FAILED",
+    "EXIT_INTERRUPTED",
+    "OneLineErrorGroup",
+    "fail",
+    "friendly_errors",
+    "save_traceback",
+]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_FAILED = 1
+EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130  # the shell's convention for Ctrl-C
+
+# Which command-line option sets each executor parameter.
+_EXECUTOR_OPTIONS = {"address": "--dask", "workers": "--workers", "kind": "--executor"}
+
+
+def fail(message: str, status: int) -> NoReturn:
+    """Print ``peakend: error: MESSAGE`` (one line per line of it) on stderr and exit."""
+    for line in message.splitlines() or [""]:
+        click.echo(f"peakend: error: {line}", err=True)
+    sys.exit(status)
+
+
+def save_traceback(text: str, folder: Path | None = None, name: str = "errors.log") -> Path:
+    """Write ``text`` to ``folder/name``, or to a new file in the temporary directory."""
+    if folder is not None:
+        try:
+            path = folder / name
+            path.write_text(text, encoding="utf-8")
+            return path
+        except OSError:
+            pass  # the folder is the problem: fall back to the temporary directory
+    handle = tempfile.NamedTemporaryFile(
+        "w", prefix="peakend-errors-", suffix=".log", delete=False, encoding="utf-8"
+    )
+    with handle:
+        handle.write(text)
+    return Path(handle.name)
+
+
+def _output_message(exc: OutputError) -> str:
+    hint = "; or pass --overwrite to replace it" if exc.overwritable else ""
+    return f"{exc}{hint}"
+
+
+def _os_message(exc: OSError) -> str:
+    where = f"{exc.filename}: " if exc.filename else ""
+    return f"cannot write results: {where}{exc.strerror or exc}"
+
+
+def friendly_errors(command: F) -> F:
+    """Turn every failure a user can cause into one line on stderr and an exit status."""
+
+    @wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except OutputError as exc:
+            fail(_output_message(exc), EXIT_BAD_INPUT)
+        except ExecutorError as exc:
+            option = _EXECUTOR_OPTIONS.get(exc.parameter, exc.parameter)
+            fail(f"{option} {exc.value!r}: {exc.problem}", EXIT_BAD_INPUT)
+        except ConfigError as exc:
+            fail(str(exc), EXIT_BAD_INPUT)
+        except ReplicationError as exc:
+            fail(str(exc), EXIT_FAILED)
+        except (KeyboardInterrupt, RunInterrupted):
+            click.echo("peakend: interrupted", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+        except OSError as exc:
+            fail(_os_message(exc), EXIT_FAILED)
+        except MemoryError:
+            fail("out of memory: make the scenario smaller (horizon, rates, agents)", EXIT_FAILED)
+        except Exception as exc:
+            log = save_traceback(traceback.format_exc(), name="peakend-internal-error.log")
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+            fail(
+                f"internal error {type(exc).__name__}: {first} (a bug; traceback in {log})",
+                EXIT_FAILED,
+            )
+
+    return wrapper  # type: ignore[return-value]
+
+
+class OneLineErrorGroup(click.Group):
+    """A click group whose usage errors (a bad option value, a missing argument) are
+    one ``peakend: error:`` line with exit status 2, like every other error."""
+
+    def main(  # type: ignore[override]
+        self,
+        args: Any = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        try:
+            return super().main(args, prog_name, complete_var, False, **extra)
+        except click.exceptions.NoArgsIsHelpError as exc:
+            click.echo(exc.ctx.get_help() if exc.ctx else exc.format_message())
+            sys.exit(0)
+        except click.UsageError as exc:
+            where = f"{exc.ctx.command_path}: " if exc.ctx else ""
+            message = " ".join(exc.format_message().split())
+            fail(f"{where}{message} (see --help)", exc.exit_code)
+        except click.Abort:
+            click.echo("peakend: interrupted", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+        except click.ClickException as exc:
+            fail(" ".join(exc.format_message().split()), exc.exit_code)

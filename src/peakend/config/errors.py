@@ -1,0 +1,17 @@
+"""The error a user's input can cause: :class:`ConfigError`.
+
+Its own module so that every configuration module can raise it without importing
+another (``peakend.config.loading`` re-exports it).
+"""
+
+from __future__ import annotations
+
+__all__ = ["ConfigError"]
+
+
+class ConfigError(ValueError):
+    """A scenario or experiment file that cannot be used, with a user-facing message.
+
+    The message has one line per problem, each naming the file (or other source)
+    and the key path, so that the CLI can print it and exit with status 2.
+    """
