@@ -58,4 +58,5 @@ __all__ = [
     "scale_staffing",
     "scenario_from_dict",
     "simulate",
+    "sweep",
 ]

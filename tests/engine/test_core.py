@@ -31,7 +31,12 @@ REFERENCE_CASES = {
     "shift ends and absenteeism": _variant(
         pools__agents__absenteeism=0.3, pools__agents__staffing=[6, 2, 7, 1]
     ),
-    "callbacks": _variant(recovery={"policy": "callback", "callback_delay": {"distribution": "exponential", "mean": 8.0}}),
+    "callbacks": _variant(
+        recovery={
+            "policy": "callback",
+            "callback_delay": {"distribution": "exponential", "mean": 8.0},
+        }
+    ),
     "escalation": _variant(
         recovery={"policy": "escalation", "escalation_pool": "seniors", "apology": True},
         pools__seniors=SENIORS,
@@ -75,7 +80,10 @@ def test_the_reference_cases_exercise_every_kind_of_contact():
 
 def _callback_scenario(**changes: object):
     data = _variant(
-        recovery={"policy": "callback", "callback_delay": {"distribution": "exponential", "mean": 10.0}},
+        recovery={
+            "policy": "callback",
+            "callback_delay": {"distribution": "exponential", "mean": 10.0},
+        },
         pools__agents__first_contact_resolution=0.5,
         **changes,
     )
@@ -96,7 +104,9 @@ def test_a_callback_contact_is_never_recorded_as_abandoned():
 
 
 def test_callbacks_on_the_shipped_contact_centre_have_finite_waits():
-    scenario = load_scenario(ROOT / "configs" / "contact_centre.toml", ['recovery.policy="callback"'])
+    scenario = load_scenario(
+        ROOT / "configs" / "contact_centre.toml", ['recovery.policy="callback"']
+    )
     out = simulate(scenario)
     assert (out.contacts["kind"] == ContactKind.CALLBACK).any()
     assert np.all(np.isfinite(out.contacts["wait_minutes"]))

@@ -30,9 +30,7 @@ def v(x: float) -> float:
 
 def one_customer(*episodes, expected_wait=2.0, perception=1.33, expected_quality=0.6):
     """Traces of one customer's episodes, given as ``(kind, start, duration, points)``."""
-    records = np.array(
-        [(0, 1, phase, *e) for phase, e in enumerate(episodes)], dtype=EPISODE_DTYPE
-    )
+    records = np.array([(0, 1, phase, *e) for phase, e in enumerate(episodes)], dtype=EPISODE_DTYPE)
     refs = References(
         np.array([expected_wait]),
         np.array([perception]),

@@ -135,8 +135,9 @@ def _three_arms(n: int, rng: np.random.Generator):
     ones = np.ones(n)
 
     def service(resolved: bool, wait: float) -> np.ndarray:
-        points, _ = service_points(ones > 0 if resolved else ones < 0, warmth, wait * ones,
-                                   2 * ones, 0.6 * ones, config)
+        points, _ = service_points(
+            ones > 0 if resolved else ones < 0, warmth, wait * ones, 2 * ones, 0.6 * ones, config
+        )
         return points
 
     good, failed = service(True, 1.0), service(False, 1.0)
@@ -200,7 +201,9 @@ def test_rising_expectations():
 
     def remembered_service(expected_quality: float) -> float:
         points, _ = service_points(one > 0, 0.7 * one, 0 * one, one, expected_quality * one, config)
-        service = np.array([(0, 1, 1, EpisodeKind.SERVICE, 0.0, 4.0, points[0])], dtype=EPISODE_DTYPE)
+        service = np.array(
+            [(0, 1, 1, EpisodeKind.SERVICE, 0.0, 4.0, points[0])], dtype=EPISODE_DTYPE
+        )
         references = References(one, one, expected_quality * one, 4 * one)
         return PeakEnd().remember(episodes_to_traces(service, references, config))[0]
 

@@ -71,9 +71,9 @@ class JourneyContext:
         ]
 
     def retry_delay(self, customer: int, contact: int) -> float:
-        return self.draws.by_group(
-            "retry-delay", contact, "segment", self.retry_delay_samplers
-        )[customer]
+        return self.draws.by_group("retry-delay", contact, "segment", self.retry_delay_samplers)[
+            customer
+        ]
 
     def recontact_delay(self, customer: int, contact: int) -> float:
         return self.draws.by_group(

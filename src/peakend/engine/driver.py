@@ -42,7 +42,8 @@ class _Journey:
                 target = generator.send(event.value)
             else:
                 event.defused = True
-                target = generator.throw(event.value)
+                error: BaseException = event.value  # type: ignore[assignment]  # failed: an exception
+                target = generator.throw(error)
         except StopIteration:
             return
         target.callbacks.append(self.resume)

@@ -115,9 +115,7 @@ def journey(
         work = ctx.work(pool, customer, k)
 
 
-def service_result(
-    ctx: JourneyContext, customer: int, k: int, pool: PoolBase, agent: Agent
-) -> int:
+def service_result(ctx: JourneyContext, customer: int, k: int, pool: PoolBase, agent: Agent) -> int:
     """What the service did: settled by the agent's skill and the customer's own draws.
 
     The customer learns it at the end of the work. The agent then stays on for

@@ -108,8 +108,12 @@ class Recorder:
             {name: labels[name] for name in ("segment", "pool")}, **contacts
         )
         people = _customer_columns(log, customers, contacts, cost_per_hour, delight_cost)
-        return log, table, CustomerTable.from_columns(
-            {name: labels[name] for name in ("segment", "channel", "pool")}, **people
+        return (
+            log,
+            table,
+            CustomerTable.from_columns(
+                {name: labels[name] for name in ("segment", "channel", "pool")}, **people
+            ),
         )
 
 
@@ -130,7 +134,9 @@ def _settle_open_contacts(arrays: dict[type, np.ndarray], end: float, drain: boo
     arrays[Finished] = np.concatenate(
         [
             arrays[Finished],
-            _facts(Finished, customer=late["customer"], at=late["deadline"], outcome=Outcome.ABANDONED),
+            _facts(
+                Finished, customer=late["customer"], at=late["deadline"], outcome=Outcome.ABANDONED
+            ),
         ]
     )
     ended = np.zeros(len(queued), dtype=bool)
@@ -147,7 +153,8 @@ def _latest(arrays: dict[type, np.ndarray]) -> float:
     latest = -np.inf
     for facts in arrays.values():
         if len(facts):
-            ends = facts["at"] + facts["minutes"] if "minutes" in facts.dtype.names else facts["at"]
+            timed = "minutes" in (facts.dtype.names or ())
+            ends = facts["at"] + facts["minutes"] if timed else facts["at"]
             latest = max(latest, float(ends.max()))
     return latest
 
@@ -228,17 +235,20 @@ def _customer_columns(
     retries = count(who[kind == ContactKind.RETRY])
     recontacts = count(who[kind == ContactKind.RECONTACT])
     transfers = count(log[Transferred]["customer"])
-    remedied = np.unique(
-        np.concatenate([log[Apologised]["contact"], log[Compensated]["contact"]])
-    )
+    remedied = np.unique(np.concatenate([log[Apologised]["contact"], log[Compensated]["contact"]]))
     served = contacts["answered"]
-    worked = np.where(served, contacts["service_end_minutes"] - contacts["service_start_minutes"], 0.0)
+    worked = np.where(
+        served, contacts["service_end_minutes"] - contacts["service_start_minutes"], 0.0
+    )
     purpose = _purpose(kind)
     recovery_contact = (purpose == ContactKind.CALLBACK) | (purpose == ContactKind.ESCALATION)
     apologies = log[Apologised]
     farewells = log[Farewell]
     recovery_cost = (
-        count(apologies["customer"], apologies["minutes"] * rate[pool_of_contact[apologies["contact"]]])
+        count(
+            apologies["customer"],
+            apologies["minutes"] * rate[pool_of_contact[apologies["contact"]]],
+        )
         + count(log[Compensated]["customer"], log[Compensated]["amount"])
         + count(who[recovery_contact], (worked * rate[pool])[recovery_contact])
     )

@@ -105,11 +105,17 @@ class CustomerRecord(NamedTuple):
 _DTYPES = {int: np.dtype(np.int64), float: np.dtype(np.float64), bool: np.dtype(np.bool_)}
 
 
-def row_dtype(row: type) -> list[tuple[str, np.dtype]]:
+def _fields(row: type) -> tuple[str, ...]:
+    """The field names of a NamedTuple row type."""
+    fields: tuple[str, ...] = row._fields  # type: ignore[attr-defined]
+    return fields
+
+
+def row_dtype(row: type) -> list[tuple[str, np.dtype[Any]]]:
     """The structured dtype of a row type: int64, float64, bool, int8 for IntEnums."""
     hints = typing.get_type_hints(row)
-    dtype = []
-    for name in row._fields:  # type: ignore[attr-defined]
+    dtype: list[tuple[str, np.dtype[Any]]] = []
+    for name in _fields(row):
         hint = hints[name]
         if isinstance(hint, type) and issubclass(hint, IntEnum):
             dtype.append((name, np.dtype(np.int8)))
@@ -141,7 +147,7 @@ class Table:
     ROW: ClassVar[type]
 
     def __post_init__(self) -> None:
-        expected = list(self.ROW._fields)
+        expected = list(_fields(self.ROW))
         if list(self.columns) != expected:
             raise ValueError(
                 f"{type(self).__name__} columns must be {expected}, got {list(self.columns)}"
@@ -161,8 +167,8 @@ class Table:
         cls: type[T], labels: Mapping[str, Sequence[str]] | None = None, **columns: Any
     ) -> T:
         """A table from columns given by name, cast to the row type's dtypes."""
-        missing = set(cls.ROW._fields) - set(columns)
-        extra = set(columns) - set(cls.ROW._fields)
+        missing = set(_fields(cls.ROW)) - set(columns)
+        extra = set(columns) - set(_fields(cls.ROW))
         if missing or extra:
             raise ValueError(
                 f"{cls.__name__}: missing columns {sorted(missing)}, unknown {sorted(extra)}"
@@ -177,7 +183,7 @@ class Table:
         """Row ``index`` as an instance of the row type (codes as their enums)."""
         enums = enum_columns(self.ROW)
         values = []
-        for name in self.ROW._fields:
+        for name in _fields(self.ROW):
             value = self.columns[name][index].item()
             values.append(enums[name](value) if name in enums else value)
         return self.ROW(*values)

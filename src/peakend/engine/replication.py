@@ -326,6 +326,8 @@ def remember(
     return table, traces
 
 
-def simulate(scenario: Scenario, replication: int = 0, engine: Engine = "fast") -> ReplicationOutput:
+def simulate(
+    scenario: Scenario, replication: int = 0, engine: Engine = "fast"
+) -> ReplicationOutput:
     """Run replication ``replication`` of ``scenario`` and return its records."""
     return Replication(scenario, replication, engine=engine).run()

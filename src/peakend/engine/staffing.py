@@ -60,7 +60,7 @@ class Agent:
     )
 
     def __init__(
-        self, pool: Pool, index: int, warmth: float, skill: float, resolve_probability: float
+        self, pool: PoolBase, index: int, warmth: float, skill: float, resolve_probability: float
     ) -> None:
         self.pool = pool
         self.index = index
@@ -312,8 +312,9 @@ class StorePool(PoolBase):
 
         def granted(event: Event) -> None:
             if not answer.triggered:
-                self._start_busy(event.value, env.now)
-                answer.succeed(event.value)
+                agent: Agent = event.value  # type: ignore[assignment]  # the store holds agents
+                self._start_busy(agent, env.now)
+                answer.succeed(agent)
 
         request.callbacks.append(granted)
         if deadline != float("inf"):

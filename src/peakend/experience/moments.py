@@ -64,8 +64,8 @@ from peakend.engine.facts import (
     ServiceResult,
     Transferred,
 )
-from peakend.engine.records import ContactTable
 from peakend.engine.recorder import FactLog
+from peakend.engine.records import ContactTable
 from peakend.experience.prospect import ValueFunction
 from peakend.experience.trace import EpisodeKind, Traces
 
@@ -444,9 +444,7 @@ def _double_deviation(
     same = customer[shock_rows[1:]] == customer[shock_rows[:-1]]
     previous[1:][same] = before[:-1][same]
     base = severity[customer[shock_rows]]
-    size = np.where(
-        recovered[shock_rows] > 0, base * (1 + penalty) + (before - previous), base
-    )
+    size = np.where(recovered[shock_rows] > 0, base * (1 + penalty) + (before - previous), base)
     rows["points"][shock_rows] = -size
     return [rows]
 
