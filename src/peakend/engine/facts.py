@@ -22,7 +22,6 @@ from enum import IntEnum
 from typing import NamedTuple
 
 __all__ = [
-    "Answered",
     "Apologised",
     "CallbackPromised",
     "CalledBack",
@@ -36,8 +35,8 @@ __all__ = [
     "GaveUp",
     "Outcome",
     "Queued",
-    "ServiceEnded",
     "ServiceResult",
+    "Served",
     "Transferred",
 ]
 
@@ -93,14 +92,22 @@ class Queued(NamedTuple):
     """Whether the customer experiences the wait (False: waiting at home for a callback)."""
 
 
-class Answered(NamedTuple):
-    """An agent takes the contact."""
+class Served(NamedTuple):
+    """A service is over: ``agent`` took the contact at ``start``, the work ended at ``at``.
+
+    Reported once, when its result is known (closing words and apologies come
+    after it). A service still running when a run without drain ends is written
+    by the recorder, from the pools' books, as cut at the end.
+    """
 
     contact: int
+    start: float
     at: float
     agent: int
     warmth: float
-    """The agent's warmth as the customer meets it, on [0, 1]."""
+    """The agent's warmth as the customer met it, on [0, 1]."""
+    result: int
+    """:class:`ServiceResult`."""
 
 
 class GaveUp(NamedTuple):
@@ -108,15 +115,6 @@ class GaveUp(NamedTuple):
 
     contact: int
     at: float
-
-
-class ServiceEnded(NamedTuple):
-    """The service of a contact is over (its work done, before any closing words)."""
-
-    contact: int
-    at: float
-    result: int
-    """:class:`ServiceResult`."""
 
 
 class FailureNoticed(NamedTuple):
@@ -205,9 +203,8 @@ class Finished(NamedTuple):
 
 FACT_TYPES: tuple[type[tuple[object, ...]], ...] = (
     Queued,
-    Answered,
     GaveUp,
-    ServiceEnded,
+    Served,
     FailureNoticed,
     Apologised,
     Compensated,

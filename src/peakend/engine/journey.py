@@ -20,7 +20,6 @@ from simpy.events import Event
 
 from peakend.engine.context import JourneyContext
 from peakend.engine.facts import (
-    Answered,
     Apologised,
     CallbackPromised,
     CalledBack,
@@ -33,7 +32,7 @@ from peakend.engine.facts import (
     GaveUp,
     Outcome,
     Queued,
-    ServiceEnded,
+    Served,
     ServiceResult,
     Transferred,
 )
@@ -92,10 +91,11 @@ def journey(
                 patience, work = ctx.patience(customer, k), ctx.work(pool, customer, k)
                 continue
         # The service: answered, the work, its result, closing words or an apology.
-        report(Answered(contact, env.now, agent.index, agent.warmth))
+        agent.contact = contact  # the agent's own books: whom it is serving
+        start, warmth = env.now, agent.warmth
         yield env.timeout(work)
         result = service_result(ctx, customer, k, pool, agent)
-        report(ServiceEnded(contact, env.now, result))
+        report(Served(contact, start, env.now, agent.index, warmth, result))
         if result == RESOLVED:
             if ctx.closing:
                 yield from closing(ctx, customer, contact, k, agent)

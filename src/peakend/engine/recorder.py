@@ -27,7 +27,6 @@ import numpy as np
 
 from peakend.engine.facts import (
     FACT_TYPES,
-    Answered,
     Apologised,
     CalledBack,
     Compensated,
@@ -39,7 +38,7 @@ from peakend.engine.facts import (
     GaveUp,
     Outcome,
     Queued,
-    ServiceEnded,
+    Served,
     ServiceResult,
     Transferred,
 )
@@ -87,10 +86,12 @@ class Recorder:
         cost_per_hour: Sequence[float],
         delight_cost: float,
         labels: dict[str, list[str]],
+        in_service: Sequence[tuple[int, float, int, float]] = (),
     ) -> tuple[FactLog, ContactTable, CustomerTable]:
         """The fact log and the records of a run over ``horizon`` minutes.
 
-        A run without drain ends at the horizon. A drained run ends at the horizon
+        ``in_service`` lists the pools' agents still serving at the end, as
+        ``(contact, since, agent, warmth)``. A run without drain ends at the horizon. A drained run ends at the horizon
         or with the last thing that happened, if later (the customers still
         waiting then had no agent coming).
         """
@@ -98,9 +99,12 @@ class Recorder:
         for fact in self.facts:
             lists[fact.__class__].append(fact)
         self.facts.clear()
-        arrays = {kind: np.array(rows, dtype=row_dtype(kind)) for kind, rows in lists.items()}
+        arrays = {
+            kind: np.fromiter(rows, dtype=np.dtype(row_dtype(kind)), count=len(rows))
+            for kind, rows in lists.items()
+        }
         del lists  # free the tuples now (the run pauses the cyclic collector)
-        _settle_open_contacts(arrays, horizon, drain)
+        _settle_open_contacts(arrays, horizon, drain, in_service)
         end = max(horizon, _latest(arrays)) if drain else horizon
         contacts, contact_number = _contact_columns(arrays, customers, end)
         log = FactLog(arrays, contact_number, end)
@@ -117,12 +121,33 @@ class Recorder:
         )
 
 
-def _settle_open_contacts(arrays: dict[type, np.ndarray], end: float, drain: bool) -> None:
+def _settle_open_contacts(
+    arrays: dict[type, np.ndarray],
+    end: float,
+    drain: bool,
+    in_service: Sequence[tuple[int, float, int, float]],
+) -> None:
     queued = arrays[Queued]
     if not np.array_equal(queued["contact"], np.arange(len(queued))):
         raise RuntimeError("contacts must be numbered 0, 1, ... in the order they queue")
+    served = np.zeros(len(queued), dtype=bool)
+    served[arrays[Served]["contact"]] = True
+    running = np.array(
+        [row for row in in_service if not served[row[0]]],
+        dtype=[("contact", np.int64), ("start", float), ("agent", np.int64), ("warmth", float)],
+    )
+    cut = _facts(
+        Served,
+        contact=running["contact"],
+        start=running["start"],
+        at=end,
+        agent=running["agent"],
+        warmth=running["warmth"],
+        result=ServiceResult.CUT,
+    )
+    arrays[Served] = np.concatenate([arrays[Served], cut])
     settled = np.zeros(len(queued), dtype=bool)
-    settled[arrays[Answered]["contact"]] = True
+    settled[arrays[Served]["contact"]] = True
     settled[arrays[GaveUp]["contact"]] = True
     give_up_by = np.inf if drain else end
     deadline = queued["deadline"]
@@ -135,16 +160,12 @@ def _settle_open_contacts(arrays: dict[type, np.ndarray], end: float, drain: boo
         [
             arrays[Finished],
             _facts(
-                Finished, customer=late["customer"], at=late["deadline"], outcome=Outcome.ABANDONED
+                Finished,
+                customer=late["customer"],
+                at=late["deadline"],
+                outcome=Outcome.ABANDONED,
             ),
         ]
-    )
-    ended = np.zeros(len(queued), dtype=bool)
-    ended[arrays[ServiceEnded]["contact"]] = True
-    answered = arrays[Answered]["contact"]
-    cut = answered[~ended[answered]]
-    arrays[ServiceEnded] = np.concatenate(
-        [arrays[ServiceEnded], _facts(ServiceEnded, contact=cut, at=end, result=ServiceResult.CUT)]
     )
 
 
@@ -162,6 +183,8 @@ def _latest(arrays: dict[type, np.ndarray]) -> float:
 def _facts(kind: type, **columns: Any) -> np.ndarray:
     """Facts of ``kind`` with the given columns (arrays, or scalars for every row)."""
     size = next(len(value) for value in columns.values() if np.ndim(value))
+    if size == 0:
+        return np.zeros(0, dtype=row_dtype(kind))
     array = np.zeros(size, dtype=row_dtype(kind))
     for name, value in columns.items():
         array[name] = value
@@ -182,12 +205,12 @@ def _contact_columns(
     number within its customer's journey (by contact number in the replication)."""
     queued = log[Queued]
     m = len(queued)
-    answered_at = _by_contact(m, log[Answered], "at", np.nan)
+    answered_at = _by_contact(m, log[Served], "start", np.nan)
     gave_up_at = _by_contact(m, log[GaveUp], "at", np.nan)
-    service_end = _by_contact(m, log[ServiceEnded], "at", np.nan)
-    result = _by_contact(m, log[ServiceEnded], "result", NO_SERVICE)
-    agent = _by_contact(m, log[Answered], "agent", NO_SERVICE)
-    warmth = _by_contact(m, log[Answered], "warmth", np.nan)
+    service_end = _by_contact(m, log[Served], "at", np.nan)
+    result = _by_contact(m, log[Served], "result", NO_SERVICE)
+    agent = _by_contact(m, log[Served], "agent", NO_SERVICE)
+    warmth = _by_contact(m, log[Served], "warmth", np.nan)
     answered = ~np.isnan(answered_at)
     abandoned = ~np.isnan(gave_up_at)
     left_queue = np.where(answered, answered_at, np.where(abandoned, gave_up_at, end))

@@ -260,6 +260,7 @@ class Replication:
             env.run()
         else:
             env.run(until=self.horizon)
+        in_service = [row for pool in self.pools for row in pool.in_service()]
         for pool in self.pools:
             pool.close(max(env.now, self.horizon))
         busy = sum(pool.busy_minutes for pool in self.pools)
@@ -275,6 +276,7 @@ class Replication:
                 "channel": list(scenario.channels),
                 "pool": list(scenario.pools),
             },
+            in_service,
         )
         traces = None
         if scenario.experience.enabled:

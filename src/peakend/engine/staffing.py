@@ -49,6 +49,7 @@ class Agent:
     __slots__ = (
         "busy_minutes",
         "busy_since",
+        "contact",
         "idle_since",
         "index",
         "on_shift",
@@ -72,6 +73,8 @@ class Agent:
         self.idle_since: float | None = None
         self.busy_minutes = 0.0
         self.served = 0
+        self.contact = -1
+        """The contact being served (or last served), by its number in the replication."""
 
     def __repr__(self) -> str:
         return (
@@ -197,6 +200,14 @@ class PoolBase:
             self.idle_minutes += _overlap(agent.idle_since, now, self.window_start, self.window_end)
             agent.idle_since = None
 
+    def in_service(self) -> list[tuple[int, float, int, float]]:
+        """``(contact, since, agent, warmth)`` of every agent busy with a contact now."""
+        return [
+            (agent.contact, agent.busy_since, agent.index, agent.warmth)
+            for agent in self.agents
+            if agent.busy_since is not None and agent.contact >= 0
+        ]
+
     def close(self, now: float) -> None:
         """Account for busy and idle time still open at the end of the run."""
         for agent in self.agents:
@@ -259,10 +270,24 @@ class Pool(PoolBase):
             ticket.succeed(None)
 
     def release(self, agent: Agent) -> None:
+        # PoolBase._end_busy and _make_available, inlined: this runs once per service.
         now = self.env.now
-        self._end_busy(agent, now)
-        if agent.on_shift:
-            self._make_available(agent, now)
+        busy_since: float = agent.busy_since  # type: ignore[assignment]  # busy agents have one
+        agent.busy_minutes += max(
+            0.0, min(now, self.window_end) - max(busy_since, self.window_start)
+        )
+        agent.served += 1
+        if not agent.on_shift:
+            agent.busy_since = None
+            return
+        ticket = self._next_ticket(now) if self.queue else None
+        if ticket is None:
+            agent.busy_since = None
+            agent.idle_since = now
+            self.idle.append(agent)
+        else:
+            agent.busy_since = now
+            ticket.succeed(agent)
 
     def _make_available(self, agent: Agent, now: float) -> None:
         ticket = self._next_ticket(now)
