@@ -91,9 +91,9 @@ class Recorder:
         """The fact log and the records of a run over ``horizon`` minutes.
 
         ``in_service`` lists the pools' agents still serving at the end, as
-        ``(contact, since, agent, warmth)``. A run without drain ends at the horizon. A drained run ends at the horizon
-        or with the last thing that happened, if later (the customers still
-        waiting then had no agent coming).
+        ``(contact, since, agent, warmth)``. A run without drain ends at the
+        horizon. A drained run ends at the horizon or with the last thing that
+        happened, if later (the customers still waiting then had no agent coming).
         """
         lists: dict[type, list[Any]] = {kind: [] for kind in FACT_TYPES}
         for fact in self.facts:
