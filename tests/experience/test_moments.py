@@ -144,9 +144,12 @@ def test_apology_is_remembered_and_costs_agent_time():
 
 
 def test_double_deviation_hits_harder():
-    """A second failure after a recovery is a bigger shock and wipes the goodwill."""
+    """A second failure after a recovery is a bigger shock and wipes the goodwill.
+
+    Re-framing is off here, so that the shocks show their size as it is."""
     out = simulate(
         scenario(
+            experience__recovery_reframing=0.0,
             recovery__policy="apology",
             pools__agents__first_contact_resolution=0.3,
             segments__b__recontact_probability=1.0,

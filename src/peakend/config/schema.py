@@ -130,6 +130,11 @@ class SegmentConfig(_Model):
     failure_severity: float = Field(
         4.0, ge=0, allow_inf_nan=False, description="size of an unresolved problem, utility points"
     )
+    returns: ReturnModelConfig | None = Field(
+        None,
+        description="this segment's return model, replacing retention.returns for its customers; "
+        "a complete model: keys not given take the schema defaults, not retention.returns's",
+    )
 
 
 class ChannelConfig(_Model):
@@ -144,6 +149,24 @@ class ChannelConfig(_Model):
         False, description="position / expected-wait messages: the wait feels occupied"
     )
     patience_factor: float = Field(1.0, gt=0, allow_inf_nan=False)
+
+
+class StressConfig(_Model):
+    """Agents grow colder under sustained load (emotional labour; an assumption).
+
+    An agent's recent occupancy is its busy share, exponentially weighted over
+    ``window_minutes``. Above ``threshold`` the warmth it shows falls linearly:
+    ``warmth * (1 - sensitivity * (occupancy - threshold) / (1 - threshold))``.
+    """
+
+    enabled: bool = False
+    threshold: float = Field(0.75, ge=0, lt=1, description="occupancy up to which warmth holds")
+    sensitivity: float = Field(
+        0.5, ge=0, le=1, description="share of warmth lost at full occupancy"
+    )
+    window_minutes: float = Field(
+        60.0, gt=0, allow_inf_nan=False, description="memory of the recent load"
+    )
 
 
 class PoolConfig(_Model):
@@ -166,7 +189,14 @@ class PoolConfig(_Model):
         ge=0,
         allow_inf_nan=False,
         description="resolution probability moves by this much per unit of agent skill "
-        "above the pool's mean skill",
+        "above skill_reference: training the team (a higher skill.mean) raises resolution",
+    )
+    skill_reference: float = Field(
+        0.7,
+        ge=0,
+        le=1,
+        description="the skill at which an agent resolves with first_contact_resolution: a "
+        "fixed point of the skill scale, not the pool's own mean",
     )
     warmth: AttributeConfig = Field(default_factory=AttributeConfig)
     skill: AttributeConfig = Field(default_factory=AttributeConfig)
@@ -178,6 +208,7 @@ class PoolConfig(_Model):
         "gate): the service feels fine and the shock comes when the customer finds out",
     )
     agent_cost_per_hour: float = Field(30.0, ge=0, allow_inf_nan=False)
+    stress: StressConfig = Field(default_factory=lambda: StressConfig())
 
     @field_validator("staffing")
     @classmethod
@@ -204,6 +235,13 @@ class RecoveryConfig(_Model):
     apology_minutes: float = Field(0.5, ge=0, allow_inf_nan=False)
     compensation: float = Field(0.0, ge=0, allow_inf_nan=False, description="coupon value, money")
     callback_delay: Distribution = Field(default_factory=lambda: Exponential(mean_minutes=15.0))
+    callback_promise_minutes: float | None = Field(
+        None,
+        gt=0,
+        allow_inf_nan=False,
+        description="the callback the customer is promised, minutes after the failure; a call "
+        "later than promised is a loss against the promise (default: no promise)",
+    )
     callback_pool: str | None = Field(None, description="default: the pool that failed")
     escalation_pool: str | None = None
 
@@ -215,6 +253,15 @@ class ServicePolicyConfig(_Model):
     farewell_minutes: float = Field(0.5, ge=0, allow_inf_nan=False)
     delight_probability: float = Field(0.0, ge=0, le=1)
     delight_cost: float = Field(0.0, ge=0, allow_inf_nan=False, description="money per delight")
+    bad_news: Literal["first", "last"] = Field(
+        "last",
+        description="a contact that brings bad news (a defect the agent sees) tells it before "
+        "the rest of the service (first) or at its end (last)",
+    )
+    offer_alternative: bool = Field(
+        False, description="an unresolved contact ends by offering an alternative (a partial gain)"
+    )
+    alternative_minutes: float = Field(0.5, ge=0, allow_inf_nan=False)
 
 
 class ExperienceConfig(_Model):
@@ -246,17 +293,51 @@ class ExperienceConfig(_Model):
         0.5, ge=0, le=1, description="weight of the worst of result/warmth/timeliness in quality"
     )
     transfer_penalty: float = Field(1.0, ge=0, allow_inf_nan=False)
-    apology_gain: float = Field(1.0, ge=0, allow_inf_nan=False)
+    apology_gain: float = Field(
+        1.5,
+        ge=0,
+        allow_inf_nan=False,
+        description="points of an apology from a perfectly warm agent (interactional justice: "
+        "scaled by the warmth of the agent who apologises)",
+    )
     points_per_currency: float = Field(
         0.2, ge=0, allow_inf_nan=False, description="utility points per unit of compensation"
     )
     overcompensation_slope: float = Field(
         0.1, ge=0, le=1, description="value of compensation beyond the loss, per point"
     )
-    callback_urgency_gain: float = Field(1.5, ge=0, allow_inf_nan=False)
+    callback_urgency_gain: float = Field(
+        1.5, ge=0, allow_inf_nan=False, description="procedural justice: points of an instant call"
+    )
     callback_urgency_minutes: float = Field(30.0, gt=0, allow_inf_nan=False)
-    farewell_gain: float = Field(1.0, ge=0, allow_inf_nan=False)
-    delight_gain: float = Field(2.0, ge=0, allow_inf_nan=False)
+    broken_promise_per_minute: float = Field(
+        0.1,
+        ge=0,
+        allow_inf_nan=False,
+        description="loss per minute a callback comes later than promised",
+    )
+    recovery_reframing: float = Field(
+        1.0,
+        ge=0,
+        le=1,
+        description="how far a recovery that fits the loss softens the remembered failure "
+        "(0: the recovery is just another episode; an assumption)",
+    )
+    farewell_gain: float = Field(
+        1.0,
+        ge=0,
+        allow_inf_nan=False,
+        description="points a farewell adds on top of the moment it follows, times warmth",
+    )
+    delight_gain: float = Field(
+        2.0, ge=0, allow_inf_nan=False, description="points of an unexpected extra, on top"
+    )
+    alternative_gain: float = Field(
+        1.5,
+        ge=0,
+        allow_inf_nan=False,
+        description="points of an alternative offered when the answer is no, times warmth",
+    )
     double_deviation_penalty: float = Field(
         0.5, ge=0, allow_inf_nan=False, description="extra share of severity for a second failure"
     )
@@ -282,9 +363,12 @@ class ReturnModelConfig(_Model):
     """Probability that a customer comes back after a visit (logistic, anchored).
 
     ``logit P = logit(baseline_retention) + utility_slope * (R - baseline_utility)
-    - effort_slope * effort + loyalty_bonus * [loyal or advocate]``: a customer who
-    remembers ``baseline_utility`` with no extra effort returns with probability
+    - effort_slope * effort + loyalty_bonus * [loyal or advocate]
+    + reliability_slope * (belief - prior mean)``: a customer who remembers
+    ``baseline_utility`` with no extra effort and still believes what the prior
+    ``retention.reliability_prior`` says returns with probability
     ``baseline_retention`` (MODEL.md section 5; both anchors are assumptions).
+    ``belief`` is the mean of the customer's Beta belief that a contact works.
     """
 
     model: str = Field(
@@ -300,6 +384,15 @@ class ReturnModelConfig(_Model):
         0.4, ge=0, allow_inf_nan=False, description="logit per extra contact"
     )
     loyalty_bonus: float = Field(0.5, ge=0, allow_inf_nan=False)
+    reliability_slope: float = Field(
+        5.0,
+        ge=0,
+        allow_inf_nan=False,
+        description="logit per unit of the reliability belief's mean above its prior mean; an "
+        "assumption: with the default prior, one failure in a two-contact visit costs about "
+        "as much (-0.34) as one point of remembered utility brings (+0.35), so a recovery "
+        "paradox in satisfaction does not carry over to return",
+    )
 
     @field_validator("model")
     @classmethod
@@ -316,7 +409,8 @@ class ReturnModelConfig(_Model):
         try:
             return_model_from_config(self)
         except ValueError as error:
-            raise _located(("retention", "returns", "model"), str(error)) from None
+            # No absolute location: a return model sits under retention or a segment.
+            raise ValueError(f"model {self.model!r}: {error}") from None
         return self
 
 
@@ -324,17 +418,34 @@ class RetentionConfig(_Model):
     """The multi-period loop: return, expectations, loyalty, word of mouth, acquisition.
 
     With ``periods = 1`` (default) a run is a single day and none of this applies.
-    With more, each period is one simulated day of the arrival profile; the
-    profile gives the time-of-day shape and period 0's expected load, and later
-    periods' load follows the active population (demand feedback).
+    With more, each period is ``days_per_period`` simulated days of the arrival
+    profile; the profile gives the time-of-day shape and, times ``day_load``, the
+    expected load of each day of period 0; later periods' load follows the active
+    population (demand feedback).
     """
 
     periods: int = Field(1, ge=1, le=520)
+    days_per_period: int = Field(
+        1, ge=1, le=366, description="simulated days in a period, e.g. 7 for weeks"
+    )
+    day_load: tuple[float, ...] | None = Field(
+        None,
+        max_length=366,
+        description="load factor of each day of a period (one per day, >= 0): day d carries "
+        "the arrival profile's load times day_load[d]; default 1.0 every day",
+    )
     period_name: str = Field(
         "period",
         min_length=1,
         max_length=64,
-        description="label for tables and plots, e.g. 'week'",
+        description="label for tables and plots, e.g. 'week'; a calendar unit (day, week, "
+        "fortnight) must match days_per_period",
+    )
+    reliability_prior: tuple[float, float] = Field(
+        (8.0, 2.0),
+        description="Beta(a, b) prior of a new customer's belief that a contact works (a: "
+        "pseudo-contacts that worked, b: that failed); an assumption: mean 0.8, a typical "
+        "first-contact resolution, worth ten contacts",
     )
     population: int = Field(
         5000, ge=1, le=10_000_000, description="identified customers at the start"
@@ -386,6 +497,54 @@ class RetentionConfig(_Model):
                 f"must be >= loyal_after ({self.loyal_after}), got {self.advocate_after}",
             )
         return self
+
+    @field_validator("reliability_prior")
+    @classmethod
+    def _positive_prior(cls, prior: tuple[float, float]) -> tuple[float, float]:
+        if not all(value > 0 and math.isfinite(value) for value in prior):
+            raise ValueError(f"both Beta parameters must be finite numbers > 0, got {prior}")
+        return prior
+
+    @model_validator(mode="after")
+    def _calendar(self) -> RetentionConfig:
+        days = self.days_per_period
+        if self.day_load is not None:
+            if len(self.day_load) != days:
+                raise _located(
+                    ("retention", "day_load"),
+                    f"expected {days} values (one per day of retention.days_per_period), "
+                    f"got {len(self.day_load)}",
+                )
+            for day, load in enumerate(self.day_load):
+                if not (load >= 0 and math.isfinite(load)):
+                    raise _located(
+                        ("retention", "day_load"),
+                        f"load of day {day} must be a finite number >= 0, got {load}",
+                    )
+        unit = self.period_name.strip().lower()
+        needed = _CALENDAR_UNITS.get(unit.removesuffix("s"))
+        if needed is not None and days not in needed:
+            raise _located(
+                ("retention", "period_name"),
+                f"a {unit!r} needs days_per_period = {' or '.join(map(str, needed))}, got {days}; "
+                "name the period after what it is (e.g. 'period')",
+            )
+        return self
+
+    @property
+    def day_loads(self) -> tuple[float, ...]:
+        """Load factor of each day of a period (``day_load``, default 1.0 every day)."""
+        return self.day_load if self.day_load is not None else (1.0,) * self.days_per_period
+
+
+_CALENDAR_UNITS = {
+    "day": (1,),
+    "week": (7,),
+    "fortnight": (14,),
+    "month": (28, 29, 30, 31),
+    "year": (365, 366),
+}
+"""Period names that are calendar units, and the days_per_period they need."""
 
 
 class Scenario(_Model):

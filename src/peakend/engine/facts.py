@@ -22,6 +22,7 @@ from enum import IntEnum
 from typing import NamedTuple
 
 __all__ = [
+    "AlternativeOffered",
     "Apologised",
     "CallbackPromised",
     "CalledBack",
@@ -125,6 +126,8 @@ class FailureNoticed(NamedTuple):
     at: float
     later: bool
     """True: a hidden defect found after the contact (the wrong ticket at the gate)."""
+    first: bool
+    """True: the agent tells the bad news before the rest of the service (bad news first)."""
 
 
 class Apologised(NamedTuple):
@@ -134,6 +137,18 @@ class Apologised(NamedTuple):
     contact: int
     at: float
     minutes: float
+    warmth: float
+    """The warmth of the agent who apologises."""
+
+
+class AlternativeOffered(NamedTuple):
+    """An unresolved contact ends with an alternative offered, from ``at`` for ``minutes``."""
+
+    customer: int
+    contact: int
+    at: float
+    minutes: float
+    warmth: float
 
 
 class Compensated(NamedTuple):
@@ -208,6 +223,7 @@ FACT_TYPES: tuple[type[tuple[object, ...]], ...] = (
     FailureNoticed,
     Apologised,
     Compensated,
+    AlternativeOffered,
     CallbackPromised,
     CalledBack,
     Transferred,

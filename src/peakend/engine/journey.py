@@ -20,6 +20,7 @@ from simpy.events import Event
 
 from peakend.engine.context import JourneyContext
 from peakend.engine.facts import (
+    AlternativeOffered,
     Apologised,
     CallbackPromised,
     CalledBack,
@@ -92,15 +93,19 @@ def journey(
                 continue
         # The service: answered, the work, its result, closing words or an apology.
         agent.contact = contact  # the agent's own books: whom it is serving
-        start, warmth = env.now, agent.warmth
-        yield env.timeout(work)
+        start = env.now
+        warmth = pool.warmth_of(agent, start) if pool.stressed else agent.warmth
         result = service_result(ctx, customer, k, pool, agent)
+        told_first = result == FAILED_SEEN and ctx.service.bad_news == "first"
+        if told_first:
+            report(FailureNoticed(customer, contact, start, False, True))
+        yield env.timeout(work)
         report(Served(contact, start, env.now, agent.index, warmth, result))
         if result == RESOLVED:
             if ctx.closing:
-                yield from closing(ctx, customer, contact, k, agent)
+                yield from closing(ctx, customer, contact, k, warmth)
         elif result == FAILED_SEEN:
-            yield from acknowledge_failure(ctx, customer, contact)
+            yield from acknowledge_failure(ctx, customer, contact, warmth, told_first)
         pool.release(agent)
         if result == RESOLVED:
             report(Finished(customer, env.now, Outcome.RESOLVED))
@@ -131,7 +136,7 @@ def service_result(ctx: JourneyContext, customer: int, k: int, pool: PoolBase, a
 
 
 def closing(
-    ctx: JourneyContext, customer: int, contact: int, k: int, agent: Agent
+    ctx: JourneyContext, customer: int, contact: int, k: int, warmth: float
 ) -> Generator[Event, Any, None]:
     """The farewell ritual and, now and then, an unexpected extra."""
     service = ctx.service
@@ -140,7 +145,7 @@ def closing(
         start = env.now
         if service.farewell_minutes > 0:
             yield env.timeout(service.farewell_minutes)
-        ctx.report(Farewell(customer, contact, start, service.farewell_minutes, agent.warmth))
+        ctx.report(Farewell(customer, contact, start, service.farewell_minutes, warmth))
     if service.delight_probability > 0 and (
         ctx.chance("delight", customer, k) < service.delight_probability
     ):
@@ -148,19 +153,28 @@ def closing(
 
 
 def acknowledge_failure(
-    ctx: JourneyContext, customer: int, contact: int
+    ctx: JourneyContext, customer: int, contact: int, warmth: float, told: bool
 ) -> Generator[Event, Any, None]:
-    """A failure the agent sees: it is noticed now; apology and coupon if the policy says so."""
+    """A failure the agent sees: the bad news (unless told first), then apology, coupon and
+    an alternative if the policies say so. ``warmth``: the agent's, as the customer met it."""
     env = ctx.env
     policy = ctx.recovery
-    ctx.report(FailureNoticed(customer, contact, env.now, False))
+    if not told:
+        ctx.report(FailureNoticed(customer, contact, env.now, False, False))
     if policy.apology or policy.policy == "apology":
         start = env.now
         if policy.apology_minutes > 0:
             yield env.timeout(policy.apology_minutes)
-        ctx.report(Apologised(customer, contact, start, policy.apology_minutes))
+        ctx.report(Apologised(customer, contact, start, policy.apology_minutes, warmth))
     if policy.compensation > 0:
         ctx.report(Compensated(customer, contact, env.now, policy.compensation))
+    service = ctx.service
+    if service.offer_alternative:
+        start = env.now
+        if service.alternative_minutes > 0:
+            yield env.timeout(service.alternative_minutes)
+        minutes = service.alternative_minutes
+        ctx.report(AlternativeOffered(customer, contact, start, minutes, warmth))
 
 
 def after_failure(
@@ -192,15 +206,21 @@ def after_failure(
         if found_out >= ctx.horizon:
             return None
         yield env.timeout(found_out - env.now)
-        ctx.report(FailureNoticed(customer, contact, env.now, True))
+        ctx.report(FailureNoticed(customer, contact, env.now, True, False))
+        # Finding out, the customer complains with the segment's recontact behaviour,
+        # or leaves without a word: a hidden defect costs a contact or a customer.
+        if ctx.chance("recontact", customer, k) >= rules.recontact_probability:
+            return None
         return entry, RECONTACT, True
     if policy.policy == "callback":
         promised_at = env.now
-        due = promised_at + ctx.callback_delay(customer, k)
-        if due >= ctx.horizon:
+        call_at = promised_at + ctx.callback_delay(customer, k)
+        if call_at >= ctx.horizon:
             return None
+        promise = policy.callback_promise_minutes
+        due = promised_at + promise if promise is not None else math.inf
         ctx.report(CallbackPromised(customer, contact, promised_at, due))
-        yield env.timeout(due - env.now)
+        yield env.timeout(call_at - env.now)
         ctx.report(CalledBack(customer, contact, env.now, promised_at, due))
         callback_pool = ctx.pool_by_name[policy.callback_pool] if policy.callback_pool else pool
         return callback_pool, ContactKind.CALLBACK, False

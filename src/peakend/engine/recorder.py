@@ -27,6 +27,7 @@ import numpy as np
 
 from peakend.engine.facts import (
     FACT_TYPES,
+    AlternativeOffered,
     Apologised,
     CalledBack,
     Compensated,
@@ -258,7 +259,12 @@ def _customer_columns(
     retries = count(who[kind == ContactKind.RETRY])
     recontacts = count(who[kind == ContactKind.RECONTACT])
     transfers = count(log[Transferred]["customer"])
-    remedied = np.unique(np.concatenate([log[Apologised]["contact"], log[Compensated]["contact"]]))
+    alternatives = log[AlternativeOffered]
+    remedied = np.unique(
+        np.concatenate(
+            [log[Apologised]["contact"], log[Compensated]["contact"], alternatives["contact"]]
+        )
+    )
     served = contacts["answered"]
     worked = np.where(
         served, contacts["service_end_minutes"] - contacts["service_start_minutes"], 0.0
@@ -273,6 +279,10 @@ def _customer_columns(
             apologies["minutes"] * rate[pool_of_contact[apologies["contact"]]],
         )
         + count(log[Compensated]["customer"], log[Compensated]["amount"])
+        + count(
+            alternatives["customer"],
+            alternatives["minutes"] * rate[pool_of_contact[alternatives["contact"]]],
+        )
         + count(who[recovery_contact], (worked * rate[pool])[recovery_contact])
     )
     extras_cost = count(

@@ -29,6 +29,7 @@ Pools never touch a customer: they hand out agents and keep their own books
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from collections.abc import Generator, Sequence
 from typing import TYPE_CHECKING, Any
@@ -50,6 +51,8 @@ class Agent:
         "busy_minutes",
         "busy_since",
         "contact",
+        "load",
+        "load_at",
         "idle_since",
         "index",
         "on_shift",
@@ -73,6 +76,9 @@ class Agent:
         self.idle_since: float | None = None
         self.busy_minutes = 0.0
         self.served = 0
+        self.load = 0.0
+        """Recent occupancy (busy share, exponentially weighted), as of ``load_at``."""
+        self.load_at = 0.0
         self.contact = -1
         """The contact being served (or last served), by its number in the replication."""
 
@@ -112,14 +118,17 @@ class PoolBase:
         self.agents = self._draw_agents(config, roster, rng)
         self.idle_minutes = 0.0
         self.capacity_log: list[tuple[float, int]] = []
+        self.stressed = config.stress.enabled
 
     def _draw_agents(
         self, config: PoolConfig, roster: int, rng: np.random.Generator
     ) -> list[Agent]:
         warmth = np.clip(rng.normal(config.warmth.mean, config.warmth.sd, roster), 0, 1)
         skill = np.clip(rng.normal(config.skill.mean, config.skill.sd, roster), 0, 1)
+        # Skill against a fixed reference: training the team raises resolution.
         resolve = np.clip(
-            config.first_contact_resolution + config.skill_effect * (skill - config.skill.mean),
+            config.first_contact_resolution
+            + config.skill_effect * (skill - config.skill_reference),
             0,
             1,
         )
@@ -145,6 +154,23 @@ class PoolBase:
     def release(self, agent: Agent) -> None:
         """The agent has finished with a customer: next customer, idle, or home."""
         raise NotImplementedError
+
+    def warmth_of(self, agent: Agent, now: float) -> float:
+        """The warmth ``agent`` shows a customer it answers at ``now`` (see StressConfig)."""
+        if not self.stressed:
+            return agent.warmth
+        stress = self.config.stress
+        load = agent.load * math.exp(-(now - agent.load_at) / stress.window_minutes)
+        excess = max(0.0, load - stress.threshold) / (1 - stress.threshold)
+        return agent.warmth * (1 - stress.sensitivity * excess)
+
+    def _note_busy_spell(self, agent: Agent, since: float, now: float) -> None:
+        """Fold a busy spell from ``since`` to ``now`` into the agent's recent load."""
+        window = self.config.stress.window_minutes
+        idle_decay = math.exp(-(since - agent.load_at) / window)
+        busy_decay = math.exp(-(now - since) / window)
+        agent.load = agent.load * idle_decay * busy_decay + (1 - busy_decay)
+        agent.load_at = now
 
     # -- shifts ---------------------------------------------------------------
 
@@ -189,6 +215,8 @@ class PoolBase:
 
     def _end_busy(self, agent: Agent, now: float) -> None:
         busy_since: float = agent.busy_since  # type: ignore[assignment]  # busy agents have one
+        if self.stressed:
+            self._note_busy_spell(agent, busy_since, now)
         agent.busy_minutes += max(
             0.0, min(now, self.window_end) - max(busy_since, self.window_start)
         )
@@ -277,6 +305,8 @@ class Pool(PoolBase):
             0.0, min(now, self.window_end) - max(busy_since, self.window_start)
         )
         agent.served += 1
+        if self.stressed:
+            self._note_busy_spell(agent, busy_since, now)
         if not agent.on_shift:
             agent.busy_since = None
             return

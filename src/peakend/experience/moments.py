@@ -55,6 +55,7 @@ import numpy as np
 
 from peakend.config.schema import ExperienceConfig, Scenario
 from peakend.engine.facts import (
+    AlternativeOffered,
     Apologised,
     CalledBack,
     Compensated,
@@ -88,15 +89,17 @@ class Phase(IntEnum):
     """Order of the episodes of one contact (see the module docstring)."""
 
     WAIT = 0
-    SERVICE = 1
-    FAILURE = 2
-    APOLOGY = 3
-    COUPON = 4
-    FAREWELL = 5
-    DELIGHT = 6
-    FOUND_OUT = 7
-    CALLBACK = 8
-    TRANSFER = 9
+    BAD_NEWS_FIRST = 1
+    SERVICE = 2
+    FAILURE = 3
+    APOLOGY = 4
+    COUPON = 5
+    ALTERNATIVE = 6
+    FAREWELL = 7
+    DELIGHT = 8
+    FOUND_OUT = 9
+    CALLBACK = 10
+    TRANSFER = 11
 
 
 EPISODE_DTYPE = np.dtype(
@@ -125,6 +128,14 @@ class References:
     expected_quality: np.ndarray
     failure_severity: np.ndarray
     """Size of an unresolved problem to this customer, points."""
+    expected_extras: np.ndarray | None = None
+    """How much the customer has come to expect extras, on [0, 1] (None: not at all)."""
+
+    def extras_expected(self) -> np.ndarray:
+        """:attr:`expected_extras`, zeros if unset."""
+        if self.expected_extras is None:
+            return np.zeros(len(self.expected_quality))
+        return self.expected_extras
 
     @classmethod
     def of(cls, scenario: Scenario, channel: np.ndarray, segment: np.ndarray) -> References:
@@ -245,30 +256,37 @@ def episodes_of(
     contacts: ContactTable, log: FactLog, references: References, config: ExperienceConfig
 ) -> tuple[np.ndarray, np.ndarray]:
     """Every episode (``EPISODE_DTYPE``), and the quality of each answered contact."""
-    parts = [_wait_episodes(contacts)]
     service, quality = _service_episodes(contacts, references, config)
-    parts.append(service)
     number = log.contact_number
     severity = references.failure_severity
-    apologies, coupons = log[Apologised], log[Compensated]
-    callbacks, farewells = log[CalledBack], log[Farewell]
+
+    def of(kind: type, phase: int, trace_kind: int, points: np.ndarray) -> np.ndarray:
+        facts = log[kind]
+        duration = facts["minutes"] if "minutes" in (facts.dtype.names or ()) else 0.0
+        return _episodes(
+            facts["customer"],
+            number[facts["contact"]],
+            phase,
+            trace_kind,
+            facts["at"],
+            duration,
+            points,
+        )
+
+    apologies, coupons, callbacks = log[Apologised], log[Compensated], log[CalledBack]
+    alternatives = log[AlternativeOffered]
+    late = np.maximum(callbacks["at"] - callbacks["due"], 0.0)
     recoveries = [
-        _episodes(
-            apologies["customer"],
-            number[apologies["contact"]],
+        of(
+            Apologised,
             Phase.APOLOGY,
             EpisodeKind.RECOVERY,
-            apologies["at"],
-            apologies["minutes"],
-            np.full(len(apologies), config.apology_gain),
+            config.apology_gain * apologies["warmth"],
         ),
-        _episodes(
-            coupons["customer"],
-            number[coupons["contact"]],
+        of(
+            Compensated,
             Phase.COUPON,
             EpisodeKind.RECOVERY,
-            coupons["at"],
-            0.0,
             compensation_points(
                 coupons["amount"],
                 severity[coupons["customer"]],
@@ -276,64 +294,144 @@ def episodes_of(
                 config.overcompensation_slope,
             ),
         ),
-        _episodes(
-            callbacks["customer"],
-            number[callbacks["contact"]],
+        of(
+            AlternativeOffered,
+            Phase.ALTERNATIVE,
+            EpisodeKind.RECOVERY,
+            config.alternative_gain * alternatives["warmth"],
+        ),
+        # Procedural justice: speed counts, and a call later than promised is a loss.
+        of(
+            CalledBack,
             Phase.CALLBACK,
             EpisodeKind.RECOVERY,
-            callbacks["at"],
-            0.0,
             urgency_points(
                 callbacks["at"] - callbacks["promised_at"],
                 config.callback_urgency_gain,
                 config.callback_urgency_minutes,
-            ),
+            )
+            - config.broken_promise_per_minute * late,
         ),
     ]
     failures = log[FailureNoticed]
+    phase = np.where(
+        failures["later"],
+        Phase.FOUND_OUT,
+        np.where(failures["first"], Phase.BAD_NEWS_FIRST, Phase.FAILURE),
+    )
     shocks = _episodes(
         failures["customer"],
         number[failures["contact"]],
-        np.where(failures["later"], Phase.FOUND_OUT, Phase.FAILURE),
+        phase,
         EpisodeKind.FAILURE,
         failures["at"],
         0.0,
         np.zeros(len(failures)),
     )
-    parts += _double_deviation(shocks, recoveries, severity, config.double_deviation_penalty)
-    transfers, delights = log[Transferred], log[Delighted]
-    parts += [
-        _episodes(
-            transfers["customer"],
-            number[transfers["contact"]],
-            Phase.TRANSFER,
-            EpisodeKind.TRANSFER,
-            transfers["at"],
-            0.0,
-            np.full(len(transfers), -config.transfer_penalty),
-        ),
-        _episodes(
-            farewells["customer"],
-            number[farewells["contact"]],
-            Phase.FAREWELL,
-            EpisodeKind.FAREWELL,
-            farewells["at"],
-            farewells["minutes"],
-            config.farewell_gain * farewells["warmth"],
-        ),
-        _episodes(
-            delights["customer"],
-            number[delights["contact"]],
-            Phase.DELIGHT,
-            EpisodeKind.DELIGHT,
-            delights["at"],
-            0.0,
-            np.full(len(delights), config.delight_gain),
-        ),
-    ]
-    episodes = np.concatenate(parts)
+    shocks = _failure_shocks(shocks, recoveries, severity, config)
+    extras = _end_of_contact(service, log, number, references, config)
+    transfers = log[Transferred]
+    episodes = np.concatenate(
+        [
+            _wait_episodes(contacts),
+            service,
+            shocks,
+            *recoveries,
+            *extras,
+            of(
+                Transferred,
+                Phase.TRANSFER,
+                EpisodeKind.TRANSFER,
+                np.full(len(transfers), -config.transfer_penalty),
+            ),
+        ]
+    )
     order = np.lexsort((episodes["phase"], episodes["contact"], episodes["customer"]))
     return episodes[order], quality
+
+
+_CONTACTS_PER_CUSTOMER = 1024  # above the schema's max_contacts: keys stay unique
+
+
+def _contact_key(episodes: np.ndarray) -> np.ndarray:
+    """One integer per (customer, contact number), for matching episodes of one contact."""
+    return episodes["customer"] * _CONTACTS_PER_CUSTOMER + episodes["contact"]
+
+
+def _find(episodes: np.ndarray, customer: np.ndarray, contact: np.ndarray) -> np.ndarray:
+    """Row of ``episodes`` (one per contact) of each (customer, contact), or -1."""
+    keys = _contact_key(episodes)
+    order = np.argsort(keys, kind="stable")
+    wanted = customer * _CONTACTS_PER_CUSTOMER + contact
+    if not len(keys):
+        return np.full(len(wanted), -1)
+    at = np.clip(np.searchsorted(keys[order], wanted), 0, len(keys) - 1)
+    return np.where(keys[order][at] == wanted, order[at], -1)
+
+
+def _has_contact(episodes: np.ndarray, customer: np.ndarray, contact: np.ndarray) -> np.ndarray:
+    return _find(episodes, customer, contact) >= 0
+
+
+def _points_of_contact(
+    episodes: np.ndarray, customer: np.ndarray, contact: np.ndarray
+) -> np.ndarray:
+    """Points of the episode of each (customer, contact) in ``episodes``, 0 where none."""
+    row = _find(episodes, customer, contact)
+    return (
+        np.where(row >= 0, episodes["points"][np.maximum(row, 0)], 0.0)
+        if len(episodes)
+        else np.zeros(len(row))
+    )
+
+
+def _end_of_contact(
+    service: np.ndarray,
+    log: FactLog,
+    number: np.ndarray,
+    references: References,
+    config: ExperienceConfig,
+) -> list[np.ndarray]:
+    """The farewell and the delight: gains *on top of* the moment they follow.
+
+    A farewell lifts the service moment it follows by ``farewell_gain *
+    warmth``; a delight lifts the moment before it (the farewell, else the
+    service) by ``delight_gain``, less the share of extras the customer has come
+    to expect (hedonic adaptation). Gains are never negative, so neither can end
+    a contact lower than its service.
+    """
+    farewells, delights = log[Farewell], log[Delighted]
+    farewell_contact = number[farewells["contact"]]
+    lifted = _points_of_contact(service, farewells["customer"], farewell_contact) + (
+        config.farewell_gain * farewells["warmth"]
+    )
+    farewell = _episodes(
+        farewells["customer"],
+        farewell_contact,
+        Phase.FAREWELL,
+        EpisodeKind.FAREWELL,
+        farewells["at"],
+        farewells["minutes"],
+        lifted,
+    )
+    delight_contact = number[delights["contact"]]
+    # A delight follows the farewell if there was one, else the service.
+    before = np.where(
+        _has_contact(farewell, delights["customer"], delight_contact),
+        _points_of_contact(farewell, delights["customer"], delight_contact),
+        _points_of_contact(service, delights["customer"], delight_contact),
+    )
+    expected = references.extras_expected()[delights["customer"]]
+    delight = _episodes(
+        delights["customer"],
+        delight_contact,
+        Phase.DELIGHT,
+        EpisodeKind.DELIGHT,
+        delights["at"],
+        0.0,
+        before + config.delight_gain * np.clip(1 - expected, 0, 1),
+    )
+    return [farewell, delight]
 
 
 def _episodes(
@@ -417,13 +515,22 @@ def service_points(
     return config.service_scale * (quality - expected_quality), quality
 
 
-def _double_deviation(
-    shocks: np.ndarray, recoveries: list[np.ndarray], severity: np.ndarray, penalty: float
-) -> list[np.ndarray]:
-    """Failure shocks sized by severity; after a recovery, a double deviation.
+def _failure_shocks(
+    shocks: np.ndarray,
+    recoveries: list[np.ndarray],
+    severity: np.ndarray,
+    config: ExperienceConfig,
+) -> np.ndarray:
+    """Failure shocks: sized by severity, made worse by a double deviation, softened by a
+    recovery that fits the loss.
 
-    A failure after any recovery weighs ``severity * (1 + penalty)`` plus the
-    goodwill (recovery points) gained since the customer's previous failure.
+    - After any recovery, a further failure weighs ``severity * (1 +
+      double_deviation_penalty)`` plus the goodwill (recovery points) gained
+      since the customer's previous failure (Maxham & Netemeyer 2002).
+    - The recovery of a failure (apology, coupon, alternative, callback of the
+      same contact) has a *fit* ``min(1, points / size)``; the failure is
+      remembered as a problem that was solved, its shock scaled by ``1 -
+      recovery_reframing * fit`` (0: the recovery is just another episode).
     """
     gains = np.concatenate(recoveries)
     rows = np.concatenate([shocks, gains])
@@ -444,9 +551,16 @@ def _double_deviation(
     same = customer[shock_rows[1:]] == customer[shock_rows[:-1]]
     previous[1:][same] = before[:-1][same]
     base = severity[customer[shock_rows]]
+    penalty = config.double_deviation_penalty
     size = np.where(recovered[shock_rows] > 0, base * (1 + penalty) + (before - previous), base)
-    rows["points"][shock_rows] = -size
-    return [rows]
+    # The fit of the recovery of each failure: its contact's recovery points against the loss.
+    _, contact_of_row = np.unique(_contact_key(rows), return_inverse=True)
+    remedy = np.bincount(contact_of_row, weights=np.maximum(gain, 0.0))[contact_of_row]
+    fit = np.minimum(1.0, remedy[shock_rows] / np.maximum(size, 1e-12))
+    fit = np.where(rows["phase"][shock_rows] == Phase.FOUND_OUT, 0.0, fit)
+    shocks_out = rows[shock_rows].copy()
+    shocks_out["points"] = -size * (1 - config.recovery_reframing * fit)
+    return shocks_out
 
 
 def _grouped_cumsum_before(values: np.ndarray, group_start: np.ndarray) -> np.ndarray:

@@ -5,10 +5,21 @@ generator passed in.
 
 Return model
     :class:`LogisticReturn` (MODEL.md section 5): the probability of coming back
-    falls with worse remembered utility and more effort, anchored so that a
-    customer who remembers ``baseline_utility`` with no extra effort returns with
-    ``baseline_retention``. Like the memory models, return models are small value
-    objects; :func:`register_return_model` adds one that a config can name.
+    falls with worse remembered utility, more effort and a lower belief in the
+    company's reliability, anchored so that a customer who remembers
+    ``baseline_utility`` with no extra effort and the prior belief returns with
+    ``baseline_retention``. Satisfaction (remembered utility) is not return: a
+    well-recovered failure can be remembered better than no failure and still
+    not bring the customer back more often, because the failure taught them
+    that the company fails. Like the memory models, return models are small
+    value objects; :func:`register_return_model` adds one that a config can
+    name, and :func:`return_models_by_segment` gives each segment its own.
+Reliability belief
+    :class:`ReliabilityBelief`: each customer's Beta-Bernoulli belief that a
+    contact works, from a prior ``Beta(a, b)`` (``retention.reliability_prior``,
+    an assumption) updated after each visit with its contacts: a contact in
+    which a failure was noticed counts as a failure, every other contact
+    (resolved, abandoned, retried) as one that worked.
 Loyalty states
     A customer's history of visits: AT_RISK after a bad visit, SATISFIED after a
     good one, LOYAL after ``loyal_after`` good visits in a row, ADVOCATE after
@@ -35,18 +46,21 @@ import numpy as np
 from peakend.config.registry import Registry
 
 if TYPE_CHECKING:  # the schema imports this module to check return model names
-    from peakend.config.schema import RetentionConfig, ReturnModelConfig
+    from peakend.config.schema import RetentionConfig, ReturnModelConfig, Scenario
 
 __all__ = [
     "BaseReturnModel",
     "Loyalty",
     "LogisticReturn",
+    "ReliabilityBelief",
     "ReturnModel",
     "next_loyalty",
     "available_return_models",
     "register_return_model",
     "return_model_class",
     "return_model_from_config",
+    "return_models_by_segment",
+    "return_probability",
     "word_of_mouth",
 ]
 
@@ -65,7 +79,11 @@ class ReturnModel(Protocol):
     """Anything that gives each customer's probability of coming back."""
 
     def probability(
-        self, remembered: np.ndarray, effort: np.ndarray, loyalty: np.ndarray
+        self,
+        remembered: np.ndarray,
+        effort: np.ndarray,
+        loyalty: np.ndarray,
+        reliability_change: np.ndarray | None = None,
     ) -> np.ndarray: ...
 
 
@@ -81,39 +99,59 @@ class BaseReturnModel(ABC):
 
     @abstractmethod
     def probability(
-        self, remembered: np.ndarray, effort: np.ndarray, loyalty: np.ndarray
+        self,
+        remembered: np.ndarray,
+        effort: np.ndarray,
+        loyalty: np.ndarray,
+        reliability_change: np.ndarray | None = None,
     ) -> np.ndarray:
-        """Probability that each customer comes back, in [0, 1]."""
+        """Probability that each customer comes back, in [0, 1].
+
+        ``reliability_change`` is each customer's reliability belief minus the
+        prior's mean (None: no change); the retention loop always passes it.
+        """
 
 
 @dataclass(frozen=True)
 class LogisticReturn(BaseReturnModel):
-    """``logit P = logit(p0) + b_u (R - R0) - b_e effort + bonus * loyal`` (see module doc)."""
+    """``logit P = logit(p0) + b_u (R - R0) - b_e effort + bonus * loyal + b_r dB``.
+
+    ``dB`` is the reliability belief's change from the prior mean (see the module
+    doc and :class:`~peakend.config.schema.ReturnModelConfig` for the defaults'
+    rationale).
+    """
 
     baseline_utility: float = 0.0
     baseline_retention: float = 0.85
     utility_slope: float = 0.35
     effort_slope: float = 0.4
     loyalty_bonus: float = 0.5
+    reliability_slope: float = 5.0
 
     def __post_init__(self) -> None:
         if not 0 < self.baseline_retention < 1:
             raise ValueError(f"baseline_retention must be in (0, 1), got {self.baseline_retention}")
-        for name in ("utility_slope", "effort_slope", "loyalty_bonus"):
+        for name in ("utility_slope", "effort_slope", "loyalty_bonus", "reliability_slope"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
 
     def probability(
-        self, remembered: np.ndarray, effort: np.ndarray, loyalty: np.ndarray
+        self,
+        remembered: np.ndarray,
+        effort: np.ndarray,
+        loyalty: np.ndarray,
+        reliability_change: np.ndarray | None = None,
     ) -> np.ndarray:
         """Return probability of each customer. NaN memories count as the baseline."""
         p0 = self.baseline_retention
         memory = np.where(np.isnan(remembered), self.baseline_utility, remembered)
+        change = 0.0 if reliability_change is None else np.asarray(reliability_change, float)
         logit = (
             math.log(p0 / (1 - p0))
             + self.utility_slope * (memory - self.baseline_utility)
             - self.effort_slope * np.asarray(effort, dtype=float)
             + self.loyalty_bonus * (np.asarray(loyalty) >= Loyalty.LOYAL)
+            + self.reliability_slope * change
         )
         return 1.0 / (1.0 + np.exp(-logit))
 
@@ -169,6 +207,69 @@ def return_model_from_config(config: ReturnModelConfig) -> BaseReturnModel:
 
 
 register_return_model("logistic")(LogisticReturn)
+
+
+def return_models_by_segment(scenario: Scenario) -> list[BaseReturnModel]:
+    """Each segment's return model, in segment order: its own, else ``retention.returns``."""
+    default = return_model_from_config(scenario.retention.returns)
+    return [
+        default if segment.returns is None else return_model_from_config(segment.returns)
+        for segment in scenario.segments.values()
+    ]
+
+
+def return_probability(
+    models: list[BaseReturnModel],
+    segment: np.ndarray,
+    remembered: np.ndarray,
+    effort: np.ndarray,
+    loyalty: np.ndarray,
+    reliability_change: np.ndarray,
+) -> np.ndarray:
+    """Each customer's return probability under their segment's model (``models[segment]``)."""
+    probability = np.empty(len(segment))
+    for code, model in enumerate(models):
+        mine = segment == code
+        if mine.any():
+            probability[mine] = model.probability(
+                remembered[mine], effort[mine], loyalty[mine], reliability_change[mine]
+            )
+    return probability
+
+
+@dataclass
+class ReliabilityBelief:
+    """Beta-Bernoulli beliefs that a contact works, one per customer (pseudo-counts).
+
+    ``worked`` and ``failed`` start at the prior ``(a, b)`` and grow by each
+    visit's contacts: a visit with ``contacts`` contacts and ``failures`` noticed
+    failures adds ``contacts - failures`` (at least 0) to ``worked`` and
+    ``failures`` to ``failed``. The belief is the posterior mean
+    ``worked / (worked + failed)``.
+    """
+
+    worked: np.ndarray
+    failed: np.ndarray
+
+    @classmethod
+    def prior(cls, prior: tuple[float, float], size: int) -> ReliabilityBelief:
+        """``size`` customers who believe the prior ``Beta(a, b)``."""
+        return cls(np.full(size, float(prior[0])), np.full(size, float(prior[1])))
+
+    def mean(self, ids: np.ndarray | slice = slice(None)) -> np.ndarray:
+        """Posterior mean of the chosen customers: the probability a contact works."""
+        return self.worked[ids] / (self.worked[ids] + self.failed[ids])
+
+    def learn(self, ids: np.ndarray, contacts: np.ndarray, failures: np.ndarray) -> None:
+        """Update the customers ``ids`` (distinct) with one visit each."""
+        failures = np.asarray(failures, dtype=float)
+        self.worked[ids] += np.maximum(np.asarray(contacts, dtype=float) - failures, 0.0)
+        self.failed[ids] += failures
+
+    def extend(self, other: ReliabilityBelief) -> None:
+        """Append the customers of ``other``."""
+        self.worked = np.concatenate([self.worked, other.worked])
+        self.failed = np.concatenate([self.failed, other.failed])
 
 
 def next_loyalty(
