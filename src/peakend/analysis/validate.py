@@ -10,13 +10,16 @@ the seed is fixed, so the verdict is reproducible.
 
 It also runs the classic memory experiments (patients A and B, the cold-pressor
 choice, the colonoscopy trial, the service-recovery paradox) and reports each
-model result beside the published finding.
+model result beside the published finding, and the levers suite
+(:mod:`peakend.analysis.levers`): every lever of the model pulled in the engine
+on the shipped contact centre, its direction checked with a paired interval.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
@@ -30,6 +33,9 @@ from peakend.output.tables import rows_table
 __all__ = ["CheckRow", "QueueCase", "queue_cases", "run_queue_case", "run_validation"]
 
 CHECK_LEVEL = 0.999
+LEVERS_SCENARIO = Path(__file__).resolve().parents[3] / "configs" / "contact_centre.toml"
+"""The shipped scenario the levers suite pulls its levers on."""
+LEVERS_REPLICATIONS = 20
 
 
 @dataclass(frozen=True)
@@ -178,7 +184,35 @@ def run_validation(
         )
     )
     queue_ok = all(row.passed for row in rows)
-    return _run_classics(console, seed) and queue_ok
+    classics_ok = _run_classics(console, seed)
+    return _run_levers(console) and classics_ok and queue_ok
+
+
+def _run_levers(console: Console) -> bool:
+    from peakend.analysis.levers import LEVEL, run_levers
+
+    report = run_levers(LEVERS_SCENARIO, LEVERS_REPLICATIONS)
+    console.print(
+        rows_table(
+            f"Levers in the engine on {LEVERS_SCENARIO.name} ({LEVERS_REPLICATIONS} paired "
+            f"replications, common random numbers, {LEVEL:.0%} CI)",
+            ("lever", "metric", "expected", "without", "with", "difference", "CI", "check"),
+            (
+                (
+                    row["lever"],
+                    row["metric"],
+                    row["expected"],
+                    f"{row['without']:.4g}",
+                    f"{row['with']:.4g}",
+                    f"{row['difference']:+.4g}",
+                    f"[{row['ci_low']:+.4g}, {row['ci_high']:+.4g}]",
+                    "ok" if row["ok"] else "FAIL",
+                )
+                for row in report.rows()
+            ),
+        )
+    )
+    return report.passed
 
 
 def _run_classics(console: Console, seed: int) -> bool:

@@ -235,12 +235,11 @@ class RecoveryConfig(_Model):
     apology_minutes: float = Field(0.5, ge=0, allow_inf_nan=False)
     compensation: float = Field(0.0, ge=0, allow_inf_nan=False, description="coupon value, money")
     callback_delay: Distribution = Field(default_factory=lambda: Exponential(mean_minutes=15.0))
-    callback_promise_minutes: float | None = Field(
-        None,
+    callback_promise_minutes: float = Field(
+        math.inf,
         gt=0,
-        allow_inf_nan=False,
         description="the callback the customer is promised, minutes after the failure; a call "
-        "later than promised is a loss against the promise (default: no promise)",
+        "later than promised is a loss against the promise (inf, the default: no promise)",
     )
     callback_pool: str | None = Field(None, description="default: the pool that failed")
     escalation_pool: str | None = None

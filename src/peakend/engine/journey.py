@@ -217,8 +217,7 @@ def after_failure(
         call_at = promised_at + ctx.callback_delay(customer, k)
         if call_at >= ctx.horizon:
             return None
-        promise = policy.callback_promise_minutes
-        due = promised_at + promise if promise is not None else math.inf
+        due = promised_at + policy.callback_promise_minutes
         ctx.report(CallbackPromised(customer, contact, promised_at, due))
         yield env.timeout(call_at - env.now)
         ctx.report(CalledBack(customer, contact, env.now, promised_at, due))

@@ -1,0 +1,542 @@
+"""The levers suite: each lever of the model pulled in the engine, with common random numbers.
+
+MODEL.md section 7 lists what each lever must do *in the engine*: more agents
+shorten waits and raise memories and return; a farewell raises the end; a
+bigger coupon helps the customers who had a failure, less so beyond the loss;
+and so on. :func:`run_levers` pulls each lever on a shipped scenario (the
+contact centre by default): for every replication it simulates the scenario
+without and with the lever on the same seed, so the two runs see the same
+customers with the same draws (common random numbers), computes the lever's
+metric in both, and checks the direction of the paired mean difference with a
+Student-t confidence interval over replications.
+
+A *check* passes when its interval lies on the documented side of zero
+(``"up"``, ``"down"``), when it does not lie on the other side (``"not up"``:
+not significantly higher; ``"not down"``), or, for ``"same"``, when the
+difference is zero to rounding. Each check uses a 99 % interval; with
+about twenty checks a correct model fails one by chance about once in five
+runs at most, and the seeds are fixed, so the verdict is reproducible.
+
+Every run of a lever changes only what its overrides say; the settings that
+both arms share (e.g. ``recovery.policy = "none"`` for the order of bad news)
+are stated in the lever's ``setting``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from scipy import stats
+
+from peakend.config.loading import load_scenario
+from peakend.config.schema import Scenario
+from peakend.engine.replication import ReplicationOutput, simulate
+from peakend.retention.returns import (
+    Loyalty,
+    ReliabilityBelief,
+    return_models_by_segment,
+    return_probability,
+)
+
+__all__ = ["Check", "Lever", "LeverReport", "LEVERS", "run_levers"]
+
+LEVEL = 0.99
+
+Metric = Callable[[Scenario, ReplicationOutput, ReplicationOutput], float]
+"""``(scenario, this arm's output, the other arm's output) -> value``; the other arm lets
+a metric look at the same customers in both arms."""
+
+
+@dataclass(frozen=True)
+class Check:
+    """One expected direction of one metric."""
+
+    metric: str
+    direction: str
+    """"up", "down", "same" (to rounding), "not up" or "not down" (not significantly)."""
+    measure: Metric
+
+
+@dataclass(frozen=True)
+class Lever:
+    """A lever: what changes, on top of which shared setting, and what it must do."""
+
+    name: str
+    description: str
+    change: tuple[str, ...]
+    """Overrides of the arm with the lever pulled."""
+    checks: tuple[Check, ...]
+    setting: tuple[str, ...] = ()
+    """Overrides both arms share."""
+    baseline: tuple[str, ...] = ()
+    """Overrides of the arm without the lever (when "without" is not the scenario's own)."""
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    lever: str
+    metric: str
+    direction: str
+    without: float
+    with_lever: float
+    difference: float
+    ci_low: float
+    ci_high: float
+    replications: int
+
+    @property
+    def passed(self) -> bool:
+        verdicts = {
+            "up": self.ci_low > 0,
+            "down": self.ci_high < 0,
+            "not up": self.ci_low <= 0,
+            "not down": self.ci_high >= 0,
+            "same": abs(self.difference) <= 1e-9 * max(1.0, abs(self.without)),
+        }
+        return verdicts[self.direction]
+
+
+@dataclass(frozen=True)
+class LeverReport:
+    """All checks of a levers run."""
+
+    results: list[CheckResult] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return all(result.passed for result in self.results)
+
+    def rows(self) -> list[dict[str, object]]:
+        """One row per check, for tables."""
+        return [
+            {
+                "lever": r.lever,
+                "metric": r.metric,
+                "expected": r.direction,
+                "without": r.without,
+                "with": r.with_lever,
+                "difference": r.difference,
+                "ci_low": r.ci_low,
+                "ci_high": r.ci_high,
+                "n": r.replications,
+                "ok": r.passed,
+            }
+            for r in self.results
+        ]
+
+
+# -- metrics ------------------------------------------------------------------
+
+
+def _mean(values: np.ndarray) -> float:
+    return float(np.mean(values)) if len(values) else math.nan
+
+
+def remembered(_: Scenario, out: ReplicationOutput, __: ReplicationOutput) -> float:
+    return _mean(out.customers["remembered_utility"])
+
+
+def end_utility(_: Scenario, out: ReplicationOutput, __: ReplicationOutput) -> float:
+    return _mean(out.customers["end_utility"])
+
+
+def effort(_: Scenario, out: ReplicationOutput, __: ReplicationOutput) -> float:
+    return _mean(out.customers["effort"].astype(float))
+
+
+def first_contact_resolution(_: Scenario, out: ReplicationOutput, __: ReplicationOutput) -> float:
+    return _mean(out.customers["first_contact_resolved"].astype(float))
+
+
+def repeat_contacts(_: Scenario, out: ReplicationOutput, __: ReplicationOutput) -> float:
+    contacts = out.contacts
+    return float((contacts["contact"] > 1).sum()) / len(out.customers)
+
+
+def resolution_rate(_: Scenario, out: ReplicationOutput, __: ReplicationOutput) -> float:
+    return _mean((out.customers["outcome"] == 0).astype(float))
+
+
+def return_chance(scenario: Scenario, out: ReplicationOutput, _: ReplicationOutput) -> float:
+    """Mean probability of coming back after this visit (first-time customers)."""
+    return _mean(_return_probabilities(scenario, out))
+
+
+def _return_probabilities(scenario: Scenario, out: ReplicationOutput) -> np.ndarray:
+    customers = out.customers
+    n = len(customers)
+    belief = ReliabilityBelief.prior(scenario.retention.reliability_prior, n)
+    prior_mean = belief.mean()
+    belief.learn(np.arange(n), customers["contacts"], customers["failures"])
+    remembered_utility = np.nan_to_num(customers["remembered_utility"])
+    return return_probability(
+        return_models_by_segment(scenario),
+        customers["segment"],
+        remembered_utility,
+        customers["effort"].astype(float),
+        np.full(n, Loyalty.NEW),
+        belief.mean() - prior_mean,
+    )
+
+
+def return_at_equal_memory(
+    scenario: Scenario, out: ReplicationOutput, _: ReplicationOutput
+) -> float:
+    """Mean return probability if everybody remembered the visit as 0 points: what effort
+    and reliability alone do to return."""
+    same = out.customers.with_columns(remembered_utility=np.zeros(len(out.customers)))
+    return _mean(_return_probabilities(scenario, dataclasses.replace(out, customers=same)))
+
+
+def _in_intervals(first: int, last: int) -> Callable[[Scenario, ReplicationOutput], np.ndarray]:
+    def mask(scenario: Scenario, out: ReplicationOutput) -> np.ndarray:
+        length = scenario.arrivals.interval_minutes
+        arrival = out.contacts["arrival_minutes"]
+        return (arrival >= first * length) & (arrival < (last + 1) * length)
+
+    return mask
+
+
+def wait_in(first: int, last: int) -> Metric:
+    chosen = _in_intervals(first, last)
+
+    def metric(scenario: Scenario, out: ReplicationOutput, _: ReplicationOutput) -> float:
+        return _mean(out.contacts["wait_minutes"][chosen(scenario, out)])
+
+    return metric
+
+
+def abandonment_in(first: int, last: int) -> Metric:
+    chosen = _in_intervals(first, last)
+
+    def metric(scenario: Scenario, out: ReplicationOutput, _: ReplicationOutput) -> float:
+        return _mean(out.contacts["abandoned"][chosen(scenario, out)].astype(float))
+
+    return metric
+
+
+def _customers_in(
+    first: int, last: int, scenario: Scenario, out: ReplicationOutput
+) -> np.ndarray:
+    length = scenario.arrivals.interval_minutes
+    arrival = out.customers["arrival_minutes"]
+    return (arrival >= first * length) & (arrival < (last + 1) * length)
+
+
+def remembered_in(first: int, last: int) -> Metric:
+    def metric(scenario: Scenario, out: ReplicationOutput, _: ReplicationOutput) -> float:
+        chosen = _customers_in(first, last, scenario, out)
+        return _mean(out.customers["remembered_utility"][chosen])
+
+    return metric
+
+
+def return_in(first: int, last: int) -> Metric:
+    def metric(scenario: Scenario, out: ReplicationOutput, _: ReplicationOutput) -> float:
+        chosen = _customers_in(first, last, scenario, out)
+        return _mean(_return_probabilities(scenario, out)[chosen])
+
+    return metric
+
+
+def staff_cost(scenario: Scenario, _: ReplicationOutput, __: ReplicationOutput) -> float:
+    hours = scenario.arrivals.interval_minutes / 60
+    return sum(sum(p.staffing) * hours * p.agent_cost_per_hour for p in scenario.pools.values())
+
+
+def _failed_in_both(out: ReplicationOutput, other: ReplicationOutput) -> np.ndarray:
+    """Customers whose first service failed in both arms (the same customers, by CRN)."""
+
+    def failed_first(o: ReplicationOutput) -> np.ndarray:
+        c = o.contacts
+        first = c["answered"] & (c["contact"] == 1) & ~c["resolved"]
+        flags = np.zeros(len(o.customers), dtype=bool)
+        flags[c["customer"][first]] = True
+        return flags
+
+    return failed_first(out) & failed_first(other)
+
+
+def failed_customers_memory(_: Scenario, out: ReplicationOutput, other: ReplicationOutput) -> float:
+    """Mean remembered utility of the customers who had a failure (in both arms)."""
+    return _mean(out.customers["remembered_utility"][_failed_in_both(out, other)])
+
+
+def failed_customers_return(
+    scenario: Scenario, out: ReplicationOutput, other: ReplicationOutput
+) -> float:
+    return _mean(_return_probabilities(scenario, out)[_failed_in_both(out, other)])
+
+
+def _once_failed(out: ReplicationOutput, other: ReplicationOutput) -> np.ndarray:
+    """Customers with exactly one failure in this arm and none in the other."""
+    return (out.customers["failures"] == 1) | (other.customers["failures"] == 1)
+
+
+def recovered_memory(_: Scenario, out: ReplicationOutput, other: ReplicationOutput) -> float:
+    """Remembered utility of the customers who had one failure in either arm."""
+    return _mean(out.customers["remembered_utility"][_once_failed(out, other)])
+
+
+def recovered_return(scenario: Scenario, out: ReplicationOutput, other: ReplicationOutput) -> float:
+    return _mean(_return_probabilities(scenario, out)[_once_failed(out, other)])
+
+
+def _twice_failed(out: ReplicationOutput, other: ReplicationOutput) -> np.ndarray:
+    return (out.customers["failures"] >= 2) | (other.customers["failures"] >= 2)
+
+
+def twice_failed_memory(_: Scenario, out: ReplicationOutput, other: ReplicationOutput) -> float:
+    return _mean(out.customers["remembered_utility"][_twice_failed(out, other)])
+
+
+def twice_failed_return(scenario: Scenario, out: ReplicationOutput, other: ReplicationOutput) -> float:
+    return _mean(_return_probabilities(scenario, out)[_twice_failed(out, other)])
+
+
+def peak_warmth(scenario: Scenario, out: ReplicationOutput, _: ReplicationOutput) -> float:
+    """Mean warmth customers met in the busiest quarter of the intervals."""
+    rates = np.asarray(scenario.arrivals.rate_per_hour)
+    busiest = rates >= np.quantile(rates, 0.75)
+    c = out.contacts
+    served = np.flatnonzero(c["answered"])
+    interval = (c["service_start_minutes"][served] // scenario.arrivals.interval_minutes).astype(
+        int
+    )
+    chosen = np.zeros(len(c), dtype=bool)
+    chosen[served] = busiest[np.minimum(interval, len(rates) - 1)]
+    return _mean(c["agent_warmth"][chosen])
+
+
+def mean_model_memory(scenario: Scenario, out: ReplicationOutput, _: ReplicationOutput) -> float:
+    """Remembered utility under the duration-weighted mean model (experienced utility)."""
+    return _mean(out.customers["experienced_utility"])
+
+
+def contacts_or_customers_lost(
+    _: Scenario, out: ReplicationOutput, __: ReplicationOutput
+) -> float:
+    """Repeat contacts plus customers who left unresolved, per customer."""
+    unresolved = (out.customers["outcome"] == 1).sum()
+    return (float((out.contacts["contact"] > 1).sum()) + float(unresolved)) / len(out.customers)
+
+
+def lowest_end_gain(_: Scenario, out: ReplicationOutput, other: ReplicationOutput) -> float:
+    """The smallest per-customer change of end utility against the other arm."""
+    return float(np.min(out.customers["end_utility"] - other.customers["end_utility"]))
+
+
+# -- the levers ---------------------------------------------------------------
+
+LEVERS: tuple[Lever, ...] = (
+    Lever(
+        "more agents over lunch",
+        "three more agents from 12:00 to 14:00 (intervals 8 to 11)",
+        ("pools.agents.staffing[8:12]+=3",),
+        (
+            Check("mean wait, 12:00-14:00", "down", wait_in(8, 11)),
+            Check("abandonment, 12:00-14:00", "down", abandonment_in(8, 11)),
+            Check("remembered utility, 12:00-14:00 arrivals", "up", remembered_in(8, 11)),
+            Check("return probability, 12:00-14:00 arrivals", "up", return_in(8, 11)),
+            Check("staff cost", "up", staff_cost),
+        ),
+    ),
+    Lever(
+        "farewell at no agent time",
+        "a farewell that takes no agent time, against none",
+        ("service.farewell=true", "service.farewell_minutes=0"),
+        (
+            Check("end utility", "up", end_utility),
+            Check("remembered utility", "up", remembered),
+        ),
+        baseline=("service.farewell=false",),
+    ),
+    Lever(
+        "delight",
+        "an unexpected extra for 30 % of resolved customers, against none",
+        ("service.delight_probability=0.3",),
+        (Check("remembered utility", "up", remembered),),
+    ),
+    Lever(
+        "apology",
+        "an apology after a failure the agent sees, against nothing",
+        ('recovery.policy="apology"',),
+        (Check("memory of customers who had a failure", "up", failed_customers_memory),),
+        baseline=('recovery.policy="none"',),
+    ),
+    Lever(
+        "a coupon up to the loss",
+        "a 20-euro coupon (the size of the loss) against a 5-euro one",
+        ("recovery.compensation=20",),
+        (Check("memory of customers who had a failure", "up", failed_customers_memory),),
+        setting=('recovery.policy="compensation"',),
+        baseline=("recovery.compensation=5",),
+    ),
+    Lever(
+        "a faster callback",
+        "a callback after about 5 minutes against one after about 40",
+        ("recovery.callback_delay.mean=5",),
+        (Check("memory of customers who had a failure", "up", failed_customers_memory),),
+        setting=('recovery.policy="callback"',),
+        baseline=("recovery.callback_delay.mean=40",),
+    ),
+    Lever(
+        "a broken promise",
+        "a callback promised within 5 minutes against within 60 (the call comes after ~20)",
+        ("recovery.callback_promise_minutes=5",),
+        (Check("memory of customers who had a failure", "down", failed_customers_memory),),
+        setting=('recovery.policy="callback"',),
+        baseline=("recovery.callback_promise_minutes=60",),
+    ),
+    Lever(
+        "warmer agents",
+        "agents' mean warmth 0.9 against 0.6",
+        ("pools.agents.warmth.mean=0.9",),
+        (Check("remembered utility", "up", remembered),),
+        baseline=("pools.agents.warmth.mean=0.6",),
+    ),
+    Lever(
+        "stress on",
+        "agents grow colder under sustained load, against not",
+        ("pools.agents.stress.enabled=true",),
+        (
+            Check("warmth met in the busiest intervals", "down", peak_warmth),
+            Check("remembered utility", "down", remembered),
+        ),
+        setting=("pools.agents.staffing*=0.85",),
+    ),
+    Lever(
+        "a more skilled team",
+        "the pool's mean skill 0.85 against 0.55",
+        ("pools.agents.skill.mean=0.85",),
+        (
+            Check("first-contact resolution", "up", first_contact_resolution),
+            Check("repeat contacts per customer", "down", repeat_contacts),
+        ),
+        baseline=("pools.agents.skill.mean=0.55",),
+    ),
+    Lever(
+        "bad news first",
+        "a defect told before the rest of the service, against at its end",
+        ('service.bad_news="first"',),
+        (
+            Check("end utility", "up", end_utility),
+            Check("remembered utility (peak-end)", "up", remembered),
+            Check("experienced utility (mean model)", "same", mean_model_memory),
+        ),
+        setting=('recovery.policy="none"',),
+    ),
+    Lever(
+        "announced waits",
+        "every channel announces the wait (position, expected wait), against idle waits",
+        ("channels.phone.announces_wait=true",),
+        (Check("remembered utility", "up", remembered),),
+    ),
+    Lever(
+        "escalation (a transfer)",
+        "a failure transferred to the senior pool, against an apology and a later contact",
+        ('recovery.policy="escalation"',),
+        (
+            Check("effort", "up", effort),
+            Check("return probability at equal memory", "down", return_at_equal_memory),
+        ),
+    ),
+    Lever(
+        "retries",
+        "customers who give up in the queue try again twice as often",
+        ("segments.regular.retry_probability=0.8",),
+        (
+            Check("effort", "up", effort),
+            Check("return probability at equal memory", "down", return_at_equal_memory),
+        ),
+    ),
+    Lever(
+        "hidden defects",
+        "half the failures noticed only later, against all seen at once",
+        ("pools.agents.failure_noticed_later_probability=0.5",),
+        (Check("repeat contacts and lost customers", "not down", contacts_or_customers_lost),),
+    ),
+    Lever(
+        "recovered failure against no failure",
+        "failures (first-contact resolution 0.8) met by an excellent recovery (a warm "
+        "apology, a coupon beyond the loss), against no failures at all",
+        ("pools.agents.first_contact_resolution=0.8",),
+        (
+            Check("memory of customers with one failure", "up", recovered_memory),
+            Check("return of customers with one failure", "not up", recovered_return),
+            Check("memory of customers with two failures", "down", twice_failed_memory),
+            Check("return of customers with two failures", "down", twice_failed_return),
+        ),
+        setting=(
+            'recovery.policy="compensation"',
+            "recovery.compensation=30",
+            "recovery.apology=true",
+            "pools.agents.skill_effect=0",
+        ),
+        baseline=("pools.agents.first_contact_resolution=1",),
+    ),
+)
+
+
+def _arms(
+    path: Path, lever: Lever, extra: Sequence[str]
+) -> tuple[Scenario, Scenario]:
+    shared = [*extra, *lever.setting]
+    without = load_scenario(path, [*shared, *lever.baseline])
+    with_lever = load_scenario(path, [*shared, *lever.change])
+    return without, with_lever
+
+
+def run_levers(
+    config: str | Path,
+    replications: int = 8,
+    levers: Sequence[Lever] = LEVERS,
+    overrides: Sequence[str] = (),
+) -> LeverReport:
+    """Pull every lever on ``config`` with ``replications`` paired replications each.
+
+    Raises
+    ------
+    ValueError
+        If ``replications`` is below 2 (a paired interval needs two).
+    """
+    if replications < 2:
+        raise ValueError(f"replications must be >= 2, got {replications}")
+    path = Path(config)
+    results: list[CheckResult] = []
+    for lever in levers:
+        without, with_lever = _arms(path, lever, overrides)
+        values = {check.metric: ([], []) for check in lever.checks}
+        for replication in range(replications):
+            a, b = simulate(without, replication), simulate(with_lever, replication)
+            for check in lever.checks:
+                values[check.metric][0].append(check.measure(without, a, b))
+                values[check.metric][1].append(check.measure(with_lever, b, a))
+        for check in lever.checks:
+            base, pulled = (np.asarray(v, dtype=float) for v in values[check.metric])
+            results.append(_paired(lever.name, check, base, pulled))
+    return LeverReport(results)
+
+
+def _paired(lever: str, check: Check, base: np.ndarray, pulled: np.ndarray) -> CheckResult:
+    difference = pulled - base
+    n = len(difference)
+    mean = float(difference.mean())
+    sd = float(difference.std(ddof=1))
+    half = float(stats.t.ppf(0.5 + LEVEL / 2, n - 1)) * sd / math.sqrt(n)
+    return CheckResult(
+        lever,
+        check.metric,
+        check.direction,
+        float(base.mean()),
+        float(pulled.mean()),
+        mean,
+        mean - half,
+        mean + half,
+        n,
+    )

@@ -1,0 +1,85 @@
+"""The levers of MODEL.md section 7, pulled in the engine on the shipped contact centre.
+
+Each lever runs 20 paired replications (common random numbers: both arms see the
+same customers and draws) and each check uses a 99 % paired Student-t interval
+(peakend.analysis.levers.LEVEL), so a correct model fails a given check by chance
+with probability about 0.5 %; the seeds are fixed, so a pass is reproducible.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from peakend import load_scenario, simulate
+from peakend.analysis.levers import LEVERS, Check, Lever, failed_customers_memory, run_levers
+from peakend.retention.returns import LogisticReturn
+
+from conftest import ROOT
+
+CONTACT_CENTRE = ROOT / "configs" / "contact_centre.toml"
+REPLICATIONS = 20
+
+
+@pytest.mark.parametrize("lever", LEVERS, ids=[lever.name for lever in LEVERS])
+def test_each_lever_moves_the_engine_in_the_documented_direction(lever):
+    report = run_levers(CONTACT_CENTRE, REPLICATIONS, levers=[lever])
+    failures = [row for row in report.rows() if not row["ok"]]
+    assert not failures, failures
+
+
+def test_a_lever_in_the_wrong_direction_fails_its_check():
+    """The suite can fail: farewells claimed to lower the end are caught."""
+    wrong = Lever(
+        "farewell, claimed wrong",
+        "",
+        ("service.farewell=true",),
+        (Check("end utility", "down", LEVERS[1].checks[0].measure),),
+        baseline=("service.farewell=false",),
+    )
+    report = run_levers(CONTACT_CENTRE, 4, levers=[wrong])
+    assert not report.passed
+
+
+def test_a_farewell_at_no_agent_time_never_lowers_anyones_end():
+    """Same customers, same queue (no agent time): every end is at least as good."""
+    without = load_scenario(CONTACT_CENTRE, ["service.farewell=false"])
+    with_farewell = load_scenario(
+        CONTACT_CENTRE, ["service.farewell=true", "service.farewell_minutes=0"]
+    )
+    for replication in range(3):
+        a, b = simulate(without, replication), simulate(with_farewell, replication)
+        assert np.array_equal(a.contacts["wait_minutes"], b.contacts["wait_minutes"])
+        gain = b.customers["end_utility"] - a.customers["end_utility"]
+        assert gain.min() >= -1e-12
+        assert (gain > 0).mean() > 0.5  # most customers end resolved with a farewell
+
+
+def test_the_coupon_helps_up_to_the_loss_then_flattens():
+    """Memory of failed customers per euro: 5 -> 20 euros (up to the loss of 4 points at
+    0.2 points per euro) gains far more per euro than 20 -> 80."""
+
+    def memory(amount: float) -> float:
+        scenario = load_scenario(
+            CONTACT_CENTRE, ['recovery.policy="compensation"', f"recovery.compensation={amount}"]
+        )
+        other = load_scenario(CONTACT_CENTRE, ['recovery.policy="none"'])
+        values = []
+        for replication in range(6):
+            out, ref = simulate(scenario, replication), simulate(other, replication)
+            values.append(failed_customers_memory(scenario, out, ref))
+        return float(np.mean(values))
+
+    small, loss, large = memory(5), memory(20), memory(80)
+    below = (loss - small) / 15
+    beyond = (large - loss) / 60
+    assert below > 0 and beyond >= 0
+    assert beyond < 0.25 * below
+
+
+def test_more_effort_lowers_return_at_equal_remembered_utility():
+    model = LogisticReturn()
+    remembered = np.zeros(3)
+    loyalty = np.zeros(3, dtype=np.int8)
+    low, high = (model.probability(remembered, np.full(3, e), loyalty) for e in (0.0, 2.0))
+    assert np.all(high < low)
