@@ -85,6 +85,20 @@ def _os_message(exc: OSError) -> str:
     return f"cannot write results: {where}{exc.strerror or exc}"
 
 
+# Library parameters named in messages, and the options that set them.
+_PARAMETER_OPTIONS = {
+    "force_workers": "--force-workers",
+    "(memory_budget_bytes)": "(--memory-budget)",
+    "(max_scenarios)": "(--max-scenarios)",
+}
+
+
+def _options(message: str) -> str:
+    for parameter, option in _PARAMETER_OPTIONS.items():
+        message = message.replace(parameter, option)
+    return message
+
+
 def friendly_errors(command: F) -> F:
     """Turn every failure a user can cause into one line on stderr and an exit status."""
 
@@ -96,9 +110,9 @@ def friendly_errors(command: F) -> F:
             fail(_output_message(exc), EXIT_BAD_INPUT)
         except ExecutorError as exc:
             option = _EXECUTOR_OPTIONS.get(exc.parameter, exc.parameter)
-            fail(f"{option} {exc.value!r}: {exc.problem}", EXIT_BAD_INPUT)
+            fail(f"{option} {exc.value!r}: {_options(exc.problem)}", EXIT_BAD_INPUT)
         except ConfigError as exc:
-            fail(str(exc), EXIT_BAD_INPUT)
+            fail(_options(str(exc)), EXIT_BAD_INPUT)
         except ReplicationError as exc:
             fail(str(exc), EXIT_FAILED)
         except (KeyboardInterrupt, RunInterrupted):

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 import tomli_w
 from pydantic import BaseModel, ValidationError
 
-from peakend.config.errors import ConfigError
+from peakend.config.errors import ConfigError, listing
 from peakend.config.overrides import apply_overrides, parse_override, set_dotted
 from peakend.config.schema import LocatedError, Scenario
 
@@ -306,7 +306,7 @@ def scale_staffing(
     names = list(scenario.pools) if pools is None else list(pools)
     unknown = [name for name in names if name not in scenario.pools]
     if unknown:
-        raise ValueError(f"unknown pool {unknown[0]!r}; allowed: {', '.join(scenario.pools)}")
+        raise ValueError(f"unknown pool {unknown[0]!r}; allowed: {listing(scenario.pools)}")
     data = scenario_to_dict(scenario)
     for name in names:
         data["pools"][name]["staffing"] = [round(n * factor) for n in scenario.pools[name].staffing]

@@ -31,7 +31,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from peakend.config.errors import ConfigError
+from peakend.config.errors import ConfigError, listing
 
 __all__ = [
     "Override",
@@ -256,7 +256,7 @@ def lookup(data: Mapping[str, Any], path: Sequence[str], source: str) -> Any:
     for depth, part in enumerate(path):
         if not isinstance(node, Mapping) or part not in node:
             where = ".".join(path[:depth]) or "the top level"
-            allowed = ", ".join(node) if isinstance(node, Mapping) else "none (not a table)"
+            allowed = listing(node) if isinstance(node, Mapping) else "none (not a table)"
             raise _error(
                 source,
                 f"--set {'.'.join(path)}: unknown key {part!r} in {where}; allowed: {allowed}",

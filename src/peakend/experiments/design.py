@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from peakend.config.budget import BudgetError, check_grid_size
 from peakend.config.loading import (
     ConfigError,
     load_scenario,
@@ -25,7 +26,13 @@ from peakend.config.loading import (
     validate_model,
 )
 from peakend.config.schema import Scenario
-from peakend.experiments.grid import check_fixed_keys, expand, factor_levels, resolve_overrides
+from peakend.experiments.grid import (
+    check_fixed_keys,
+    expand,
+    factor_levels,
+    grid_size,
+    resolve_overrides,
+)
 from peakend.experiments.schema import (
     BASE_LABEL,
     ExperimentFile,
@@ -81,6 +88,8 @@ class Experiment:
     source: str = "<experiment>"
     description: str = ""
     text: str | None = None  # the experiment file, copied into the run directory
+    max_scenarios: int | None = None
+    """Most sweep points (default :data:`peakend.config.budget.MAX_GRID_SCENARIOS`)."""
 
     @classmethod
     def from_scenario(
@@ -158,6 +167,10 @@ class Experiment:
         if not self.factors:
             raise ConfigError(f"{self.source}: nothing to sweep: add a [sweep] table with factors")
         source = f"{self.source}: sweep.factors"
+        try:  # before the grid is built: a 27,000-point grid is refused at once
+            check_grid_size(grid_size(self.factors), self.max_scenarios)
+        except BudgetError as exc:
+            raise BudgetError(f"{source}: {exc}") from None
         points = expand(scenario_to_dict(self.base), self.factors, source)
         levels = factor_levels(self.factors)
         return [
