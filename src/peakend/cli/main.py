@@ -139,7 +139,7 @@ def run(
         scenario = scaled(scenario, scale_staffing)
     # Before an executor starts or --out is touched: a run too big is refused at once.
     in_flight = planned_workers(executor, workers, dask)
-    check_budget(estimate_scenario(scenario, workers=in_flight), memory_budget)
+    check_budget(estimate_scenario(scenario, workers=in_flight), memory_budget, str(config))
     console = _console(quiet)
     with ExitStack() as stack:
         pool = stack.enter_context(open_executor(executor, workers, dask, force_workers))

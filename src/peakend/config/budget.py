@@ -184,8 +184,12 @@ def estimate_experiment(
     return _workload(list(scenarios), replications, workers, keep_records)
 
 
-def check_budget(workload: Workload, memory_budget_bytes: float | None = None) -> None:
+def check_budget(
+    workload: Workload, memory_budget_bytes: float | None = None, source: str = ""
+) -> None:
     """Refuse a run whose estimated peak memory exceeds the budget.
+
+    ``source`` (a file name) starts the message when given.
 
     Raises
     ------
@@ -198,8 +202,9 @@ def check_budget(workload: Workload, memory_budget_bytes: float | None = None) -
     if isinstance(budget, bool) or not budget > 0:
         raise ValueError(f"memory_budget_bytes must be a positive number, got {budget!r}")
     if workload.peak_bytes > budget:
+        where = f"{source}: " if source else ""
         raise BudgetError(
-            f"too big to run: {workload.describe()}, above the memory budget of "
+            f"{where}too big to run: {workload.describe()}, above the memory budget of "
             f"{format_bytes(budget)} (memory_budget_bytes); make the scenario smaller "
             "(fewer intervals, lower rates, fewer replications or workers) or raise the budget"
         )

@@ -50,7 +50,8 @@ def load_toml(path: str | Path) -> dict[str, Any]:
     ------
     ConfigError
         One line naming the file: missing, a directory, unreadable, larger than
-        :data:`MAX_CONFIG_BYTES`, not UTF-8 text (a binary file), or not TOML.
+        :data:`MAX_CONFIG_BYTES`, not UTF-8 text (a binary file), not TOML, or
+        without a single setting (no config is valid empty).
     """
     path = Path(path)
     try:
@@ -75,11 +76,14 @@ def load_toml(path: str | Path) -> dict[str, Any]:
             "expected a TOML file"
         ) from None
     try:
-        return tomllib.loads(text)
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: TOML syntax error: {_one_line(exc)}") from None
     except RecursionError:
         raise ConfigError(f"{path}: TOML syntax error: nested too deeply") from None
+    if not data:
+        raise ConfigError(f"{path}: no settings (an empty file); expected a TOML config")
+    return data
 
 
 def _one_line(exc: BaseException) -> str:
