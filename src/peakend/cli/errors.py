@@ -76,8 +76,9 @@ def save_traceback(text: str, folder: Path | None = None, name: str = "errors.lo
 
 
 def _output_message(exc: OutputError) -> str:
-    hint = "; or pass --overwrite to replace it" if exc.overwritable else ""
-    return f"{exc}{hint}"
+    if exc.overwritable:
+        return f"{exc.path}: {exc.problem}; choose another --out, or pass --overwrite to replace it"
+    return str(exc)
 
 
 def _os_message(exc: OSError) -> str:
@@ -153,7 +154,8 @@ class OneLineErrorGroup(click.Group):
             click.echo(exc.ctx.get_help() if exc.ctx else exc.format_message())
             sys.exit(0)
         except click.UsageError as exc:
-            where = f"{exc.ctx.command_path}: " if exc.ctx else ""
+            command = exc.ctx.command.name if exc.ctx and exc.ctx.parent else None
+            where = f"{command}: " if command else ""
             message = " ".join(exc.format_message().split())
             fail(f"{where}{message} (see --help)", exc.exit_code)
         except click.Abort:

@@ -285,11 +285,12 @@ def _run(
     plan = ReplicationPlan(count=replications) if replications else experiment.replications
     store = ResultStore(folder.path) if folder is not None else None
     task = ReplicationTask(experiment.keep_records and store is not None, replicate_fn)
-    manifest = None
-    if store is not None and folder is not None:
-        manifest = RunManifest.open(store, experiment, kind, specs, plan, folder.identity)
     with ProgressBar(progress, f"{experiment.name}: {kind}") as bar:
         session = Session(specs, store, executor or SerialExecutor(), task, bar)
+        session.read_stored()  # a damaged store is refused before anything is written
+        manifest = None
+        if store is not None and folder is not None:
+            manifest = RunManifest.open(store, experiment, kind, specs, plan, folder.identity)
         count = _run_session(session, plan, experiment.source, manifest)
     result = ExperimentResult(
         experiment=experiment,

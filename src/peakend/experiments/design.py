@@ -152,7 +152,7 @@ class Experiment:
         if not self.variants:
             raise ConfigError(
                 f"{self.source}: nothing to compare: add [variants.NAME] tables "
-                "(or --variant NAME:KEY=VALUE)"
+                "(or variants given with the base scenario)"
             )
         specs = [self._spec(BASE_LABEL, (), self.source)]
         base_data = scenario_to_dict(self.base)
