@@ -126,8 +126,9 @@ def scenario_from_dict(
 def validate_model(model: type[M], data: Mapping[str, Any], source: str) -> M:
     """Validate ``data`` against a pydantic model, raising :class:`ConfigError`.
 
-    Booleans are not numbers: a ``true`` where the model expects a number (which
-    pydantic would read as 1) is an error naming its key path.
+    Types are strict: a boolean where the model expects a number (which pydantic
+    would read as 1), a number or string where it expects true or false, and a
+    string where it expects a number are errors naming the key path.
     """
     try:
         validated = model.model_validate(data)
@@ -135,29 +136,35 @@ def validate_model(model: type[M], data: Mapping[str, Any], source: str) -> M:
         raise ConfigError(format_validation_error(exc, model, source)) from None
     except RecursionError:
         raise ConfigError(f"{source}: nested too deeply") from None
-    problem = _boolean_as_number(data, validated)
+    problem = _loose_type(data, validated)
     if problem:
         raise ConfigError(f"{source}: {problem}")
     return validated
 
 
-def _boolean_as_number(raw: Any, validated: Any, path: tuple[str, ...] = ()) -> str:
-    """The first key path where a boolean in ``raw`` became a number in ``validated``."""
-    if isinstance(raw, bool):
-        if isinstance(validated, bool):
-            return ""
-        key = ".".join(path) or "(top level)"
+def _loose_type(raw: Any, validated: Any, path: tuple[str, ...] = ()) -> str:
+    """The first key path where validation changed a value's kind, and what is wrong.
+
+    pydantic reads ``true`` as 1, ``1`` or ``"yes"`` as true and ``"60"`` as 60; a
+    config that means a number writes a number, and one that means true writes true.
+    """
+    key = ".".join(path) or "(top level)"
+    if isinstance(raw, bool) and not isinstance(validated, bool):
         return f"{key}: expected a number, got a boolean ({str(raw).lower()})"
+    if isinstance(validated, bool) and not isinstance(raw, bool):
+        return f"{key}: expected true or false, got {raw!r}"
+    if isinstance(raw, str) and isinstance(validated, (int, float)):
+        return f"{key}: expected a number, got a string ({raw!r})"
     if isinstance(raw, Mapping):
-        for key, value in raw.items():
-            found = _child(validated, key)
+        for name, value in raw.items():
+            found = _child(validated, name)
             if found is not _MISSING:
-                problem = _boolean_as_number(value, found, (*path, str(key)))
+                problem = _loose_type(value, found, (*path, str(name)))
                 if problem:
                     return problem
     elif isinstance(raw, (list, tuple)) and isinstance(validated, (list, tuple)):
         for index, (value, found) in enumerate(zip(raw, validated, strict=False)):
-            problem = _boolean_as_number(value, found, (*path, str(index)))
+            problem = _loose_type(value, found, (*path, str(index)))
             if problem:
                 return problem
     return ""
