@@ -66,6 +66,24 @@ def test_the_estimate_bounds_what_a_replication_really_allocates() -> None:
     assert traced_peak < estimated < 4 * traced_peak, (traced_peak, estimated)
 
 
+def test_the_multi_period_estimate_bounds_what_it_allocates() -> None:
+    from peakend import load_scenario, scale_staffing
+
+    twelve_weeks = ROOT / "configs" / "contact_centre_12_weeks.toml"
+    scenario = load_scenario(twelve_weeks, ["arrivals.rate_per_hour*=2", "retention.population*=2"])
+    scenario = scale_staffing(scenario, 2)
+    workload = estimate_scenario(scenario, 1, keep_records=False)
+    tracemalloc.start()
+    try:
+        result = replicate(scenario, 0)
+        traced_peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert len(result.customers) < workload.customers < 1.5 * len(result.customers)
+    estimated = workload.peak_bytes - 250 * 2**20
+    assert traced_peak < estimated < 4 * traced_peak, (traced_peak, estimated)
+
+
 def test_budget_refuses_with_the_estimate_in_one_line() -> None:
     scenario = scenario_from_dict(busy_day_data(), overrides=("arrivals.rate_per_hour*=1e6",))
     workload = estimate_scenario(scenario)
