@@ -187,3 +187,35 @@ def test_a_second_process_on_the_same_folder_is_refused(configs: Path) -> None:
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_ctrl_c_on_worker_processes_exits_130_and_keeps_what_finished(tmp_path: Path) -> None:
+    """A real Ctrl-C (SIGINT to the process group) on ``peakend run --workers 2``."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from conftest import mmc_data
+
+    config = tmp_path / "long.toml"
+    config.write_text(tomli_w.dumps(mmc_data(horizon=10000.0, replications=300)))
+    command = [sys.executable, "-m", "peakend.cli.main", "run", str(config), "--workers", "2",
+               "--out", str(tmp_path / "out"), "-q"]  # fmt: skip
+    proc = subprocess.Popen(
+        command,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own process group, as a terminal's foreground job
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    time.sleep(6)  # imports, workers, then ~0.25 s per replication
+    os.killpg(proc.pid, signal.SIGINT)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    (line,) = stderr.strip().splitlines()
+    assert line.startswith("peakend: interrupted; the ") and "finished replications are in" in line
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary["status"] == "interrupted"
+    assert 1 <= summary["replications"] < 300
