@@ -263,3 +263,31 @@ def test_cli_memory_budget_and_workers_options(tmp_path) -> None:
     assert refused.exit_code == 2
     assert f"--workers {many}: more than the {available_cores()} usable cores" in refused.output
     assert "--force-workers allows it" in refused.output
+
+
+def test_a_comparison_with_too_many_variants_is_refused_before_resolving_them() -> None:
+    variants = {f"v{i}": [f"run.warmup_minutes={i % 50}"] for i in range(10_001)}
+    experiment = Experiment.from_scenario(mmc(), variants=variants)
+    started = time.perf_counter()
+    with pytest.raises(BudgetError, match="variants: the comparison has 10,002 scenarios"):
+        experiment.specs("compare")
+    assert time.perf_counter() - started < 1
+
+
+def test_the_cli_prints_a_large_grid_warning_as_one_line(tmp_path) -> None:
+    from click.testing import CliRunner
+
+    from peakend.cli.main import main
+
+    levels = ", ".join(str(i / 10) for i in range(1001))
+    (tmp_path / "big.toml").write_text(
+        f'name = "big"\nbase = "{CONFIG}"\nreplications = 1\n'
+        f'[sweep.factors]\n"run.warmup_minutes" = [{levels}]\n'
+    )
+    args = ["sweep", str(tmp_path / "big.toml"), "--executor", "serial", "--memory-budget", "1MB"]
+    result = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert lines[0] == "peakend: warning: the sweep has 1,001 scenarios (more than 1,000)"
+    assert len(lines) == 2 and "too big to run" in lines[1]
+    assert not (tmp_path / "out").exists()

@@ -11,6 +11,7 @@ Ctrl-C, which keeps the replications that finished.
 from __future__ import annotations
 
 import sys
+import warnings
 from collections.abc import Sequence
 from contextlib import ExitStack
 from pathlib import Path
@@ -68,6 +69,19 @@ def main() -> None:
     recovery) in which every customer remembers the journey by its peak and its
     end, and decides from that memory whether to come back.
     """
+    warnings.showwarning = _one_line_warning
+
+
+def _one_line_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: Any = None,
+    line: str | None = None,
+) -> None:
+    """The library's warnings (a large sweep) as one ``peakend: warning:`` line each."""
+    click.echo(f"peakend: warning: {message}", err=True)
 
 
 @main.command()

@@ -60,9 +60,10 @@ __all__ = [
 DEFAULT_MEMORY_BUDGET_BYTES = 4 * 2**30
 """Memory a run may take by default: 4 GiB, what a laptop can spare."""
 GRID_WARNING_SCENARIOS = 1_000
-"""A sweep with more scenarios than this gets a :class:`LargeGridWarning`."""
+"""An experiment (sweep points, or variants and base) with more scenarios than this gets
+a :class:`LargeGridWarning`."""
 MAX_GRID_SCENARIOS = 10_000
-"""A sweep with more scenarios than this is refused unless the caller raises the cap."""
+"""An experiment with more scenarios than this is refused unless the caller raises the cap."""
 
 # Measured bytes (see the module docstring), rounded up.
 _RUN_BYTES_PER_CUSTOMER = 1_400
@@ -210,8 +211,10 @@ def check_budget(
         )
 
 
-def check_grid_size(scenarios: int, max_scenarios: int | None = None) -> None:
-    """Warn about a large sweep and refuse one above ``max_scenarios``.
+def check_grid_size(scenarios: int, max_scenarios: int | None = None, what: str = "sweep") -> None:
+    """Warn about an experiment with many scenarios and refuse one above ``max_scenarios``.
+
+    ``what`` names the experiment in messages (``sweep``, ``comparison``).
 
     Raises
     ------
@@ -221,12 +224,12 @@ def check_grid_size(scenarios: int, max_scenarios: int | None = None) -> None:
     cap = MAX_GRID_SCENARIOS if max_scenarios is None else max_scenarios
     if scenarios > cap:
         raise BudgetError(
-            f"the sweep has {scenarios:,} scenarios, more than the limit of {cap:,} "
-            "(max_scenarios); use fewer factors or levels, or raise the limit"
+            f"the {what} has {scenarios:,} scenarios, more than the limit of {cap:,} "
+            "(max_scenarios); use fewer factors, levels or variants, or raise the limit"
         )
     if scenarios > GRID_WARNING_SCENARIOS:
         warnings.warn(
-            f"the sweep has {scenarios:,} scenarios (more than {GRID_WARNING_SCENARIOS:,})",
+            f"the {what} has {scenarios:,} scenarios (more than {GRID_WARNING_SCENARIOS:,})",
             LargeGridWarning,
             stacklevel=2,
         )

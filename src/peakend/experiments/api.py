@@ -179,7 +179,8 @@ def run_experiment(
     memory_budget_bytes
         Refuse the run when its estimated peak memory is above this (default 4 GiB).
     max_scenarios
-        Refuse a sweep with more points than this (default 10,000; above 1,000 a
+        Refuse an experiment with more scenarios (sweep points, or variants and the
+        base) than this (default 10,000; above 1,000 a
         :class:`~peakend.config.budget.LargeGridWarning` is issued).
 
     Returns

@@ -89,7 +89,8 @@ class Experiment:
     description: str = ""
     text: str | None = None  # the experiment file, copied into the run directory
     max_scenarios: int | None = None
-    """Most sweep points (default :data:`peakend.config.budget.MAX_GRID_SCENARIOS`)."""
+    """Most scenarios: sweep points, or variants and the base (default
+    :data:`peakend.config.budget.MAX_GRID_SCENARIOS`)."""
 
     @classmethod
     def from_scenario(
@@ -154,6 +155,10 @@ class Experiment:
                 f"{self.source}: nothing to compare: add [variants.NAME] tables "
                 "(or variants given with the base scenario)"
             )
+        try:  # before any variant is resolved
+            check_grid_size(len(self.variants) + 1, self.max_scenarios, "comparison")
+        except BudgetError as exc:
+            raise BudgetError(f"{self.source}: variants: {exc}") from None
         specs = [self._spec(BASE_LABEL, (), self.source)]
         base_data = scenario_to_dict(self.base)
         for name, overrides in self.variants.items():
