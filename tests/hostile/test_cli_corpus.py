@@ -414,6 +414,13 @@ CASES = [
         setup=read_only_file_system,
     ),
     Case(
+        "run-read-only-file-system-deep",
+        ("run", "base.toml", "--out", "ro_dir/a/b/c"),
+        2,
+        "read-only file system",
+        setup=read_only_file_system,
+    ),
+    Case(
         "compare-read-only-file-system",
         ("compare", "whatif.toml", "--out", "ro_dir"),
         2,

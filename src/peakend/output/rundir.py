@@ -203,16 +203,16 @@ class RunDirectory:
 
     def __enter__(self) -> Self:
         check_writable(self.path)
-        existed = self.path.exists()
+        created = [p for p in (self.path, *self.path.parents) if not p.exists()]
         _make_folder(self.path)
         try:
             self._lock = _acquire_lock(self.path / LOCK_NAME)
             self.status = self._decide()
         except BaseException:
             self.release()
-            if not existed:
+            for folder in created:  # innermost first: leave no trace of a refused run
                 with contextlib.suppress(OSError):
-                    self.path.rmdir()
+                    folder.rmdir()
             raise
         return self
 
@@ -256,9 +256,13 @@ class RunDirectory:
 
 
 def _make_folder(path: Path) -> None:
+    created = [p for p in (path, *path.parents) if not p.exists()]
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
+        for folder in created:
+            with contextlib.suppress(OSError):
+                folder.rmdir()
         raise OutputError(path, f"cannot create the folder: {exc.strerror or exc}") from None
 
 
