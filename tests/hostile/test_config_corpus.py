@@ -159,6 +159,13 @@ CASES = [
          ("base.toml", "run.drain: expected true or false")),
     Case("set-string-as-number", ("run", "base.toml", "--set", 'run.replications="3"'),
          ("base.toml", "run.replications: expected a number, got a string")),
+    Case("set-deeply-nested", ("run", "base.toml", "--set", "run.seed=" + "[" * 5000 + "]" * 5000),
+         ("base.toml", "--set", "nested too deeply")),
+    Case("set-300-parameters", ("run", "base.toml", "--set", "experience.memory={ model = \"end\", "
+                                + ", ".join(f"p{i} = 1" for i in range(300)) + " }"),
+         ("base.toml", "experience.memory", "and 280 more")),
+    Case("set-long-name", ("run", "base.toml", "--set", f'name="{"x" * 100_000}"'),
+         ("base.toml", "name: String should have at most 128 characters")),
     Case("set-bad-value", ("run", "base.toml", "--set", "run.seed=[unclosed"),
          ("base.toml", "run.seed")),
     Case("set-index-out-of-range", ("run", "base.toml", "--set", "pools.agents.staffing[9]=1"),
@@ -260,6 +267,7 @@ def snapshot(root: Path) -> dict[str, bytes | None]:
 def error_line(stderr: str) -> str:
     lines = [line for line in stderr.splitlines() if line.strip()]
     assert len(lines) == 1, stderr
+    assert len(lines[0]) < 1000, lines[0][:300]  # one readable line, not a dump
     assert lines[0].startswith("peakend: error: "), stderr
     assert "Traceback" not in stderr
     return lines[0]

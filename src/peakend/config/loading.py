@@ -152,9 +152,9 @@ def _loose_type(raw: Any, validated: Any, path: tuple[str, ...] = ()) -> str:
     if isinstance(raw, bool) and not isinstance(validated, bool):
         return f"{key}: expected a number, got a boolean ({str(raw).lower()})"
     if isinstance(validated, bool) and not isinstance(raw, bool):
-        return f"{key}: expected true or false, got {raw!r}"
+        return f"{key}: expected true or false, got {_short(raw)}"
     if isinstance(raw, str) and isinstance(validated, (int, float)):
-        return f"{key}: expected a number, got a string ({raw!r})"
+        return f"{key}: expected a number, got a string ({_short(raw)})"
     if isinstance(raw, Mapping):
         for name, value in raw.items():
             found = _child(validated, name)
@@ -231,8 +231,14 @@ def _describe(error: Any, model: type[BaseModel], loc: tuple[int | str, ...]) ->
     message = str(error["msg"])
     message = message.removeprefix("Value error, ")
     if "input" in error and kind not in ("model_type", "dict_type"):
-        message += f" (got {error['input']!r})"
+        message += f" (got {_short(error['input'])})"
     return message
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    """``repr(value)``, cut to ``limit`` characters: a message stays one readable line."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[: limit - 3]}..."
 
 
 # Errors of a number's range: a boolean reaching them was read as 0 or 1.
