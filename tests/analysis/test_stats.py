@@ -38,6 +38,8 @@ def test_share_interval_stays_inside_zero_one_where_the_t_interval_does_not() ->
     plain = estimate(service_level)
     assert plain.ci_high > 1
     share = estimate(service_level, share=True)
+    assert f"{plain:.3f}" == "0.982 [0.945, 1.020]"  # the README's example
+    assert f"{share:.3f}" == "0.982 [0.867, 0.998]"
     assert 0 < share.ci_low < share.mean < share.ci_high < 1
     assert share.mean == plain.mean  # same point estimate
     abandonment = [0.001, 0.14, 0.07, 0.0]

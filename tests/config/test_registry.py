@@ -114,6 +114,22 @@ def test_an_entry_point_model_works_from_a_config_by_its_name(plugin) -> None:
     )
 
 
+def test_an_entry_point_model_runs_from_a_scenario_file(plugin, tmp_path, monkeypatch) -> None:
+    import tomli_w
+
+    _, names = plugin
+    data = busy_day_data()
+    data["experience"] = {"memory": {"model": names["worst"], "scale": 3.0}}
+    (tmp_path / "plugin.toml").write_text(tomli_w.dumps(data))
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    shown = runner.invoke(main, ["show", "plugin.toml"])
+    assert shown.exit_code == 0, shown.output
+    assert f'model = "{names["worst"]}"' in shown.output
+    ran = runner.invoke(main, ["run", "plugin.toml", "-r", "1", "--executor", "serial", "-q"])
+    assert ran.exit_code == 0, ran.output
+
+
 def test_entry_point_parameters_are_checked_against_its_fields(plugin) -> None:
     _, names = plugin
     data = busy_day_data()

@@ -46,6 +46,20 @@ def test_booleans_are_not_numbers(override: str, key: str) -> None:
     assert message.startswith(f"day.toml: {key}: expected a number, got a boolean")
 
 
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("run.drain=1", "run.drain: expected true or false, got 1"),
+        ('run.drain="yes"', "run.drain: expected true or false, got 'yes'"),
+        ('run.seed="5"', "run.seed: expected a number, got a string ('5')"),
+        ('arrivals.rate_per_hour=["40", 90, 120, 60]', "arrivals.rate_per_hour.0: expected a"),
+        ('pools.agents.absenteeism="0.1"', "pools.agents.absenteeism: expected a number"),
+    ],
+)
+def test_numbers_are_not_strings_and_booleans_are_not_numbers(override: str, message: str) -> None:
+    assert f"day.toml: {message}" in error_of(busy_day_data(), (override,))
+
+
 def test_booleans_stay_booleans_where_they_belong() -> None:
     scenario = scenario_from_dict(busy_day_data(), overrides=("run.drain=false",))
     assert scenario.run.drain is False

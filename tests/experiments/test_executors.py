@@ -79,7 +79,7 @@ def test_make_mapper_runs_a_scenario_like_map():
 
 def test_make_executor_choices_and_errors():
     assert isinstance(make_executor("serial"), SerialExecutor)
-    assert make_executor("processes", workers=3).workers == 3
+    assert make_executor("processes", workers=1).workers == 1
     assert isinstance(make_executor("serial", dask_address="tcp://127.0.0.1:8786"), DaskExecutor)
     with pytest.raises(ConfigError, match="executor 'threads': unknown") as kind:
         make_executor("threads")
@@ -90,6 +90,22 @@ def test_make_executor_choices_and_errors():
     # the library names its parameters, never the command line's flags
     assert [e.value.parameter for e in (kind, address, workers)] == ["kind", "address", "workers"]
     assert not any("--" in str(e.value) for e in (kind, address, workers))
+
+
+def test_local_workers_are_capped_at_the_usable_cores():
+    from peakend.experiments.executors import available_cores
+
+    cores = available_cores()
+    assert make_executor("processes", workers=cores).workers == cores
+    for options in ({"kind": "processes"}, {"dask_address": "local"}):
+        with pytest.raises(ConfigError, match=f"more than the {cores} usable cores") as caught:
+            make_executor(workers=cores + 1, **options)  # type: ignore[arg-type]
+        assert caught.value.parameter == "workers"
+    forced = make_executor("processes", workers=cores + 1, force_workers=True)
+    assert forced.workers == cores + 1
+    assert isinstance(make_executor("serial", workers=cores + 1), SerialExecutor)
+    remote = make_executor(workers=cores + 1, dask_address="tcp://127.0.0.1:8786")
+    assert isinstance(remote, DaskExecutor)  # other machines' cores: not capped here
 
 
 WORKER_PARENT = """

@@ -76,13 +76,28 @@ def save_traceback(text: str, folder: Path | None = None, name: str = "errors.lo
 
 
 def _output_message(exc: OutputError) -> str:
-    hint = "; or pass --overwrite to replace it" if exc.overwritable else ""
-    return f"{exc}{hint}"
+    if exc.overwritable:
+        return f"{exc.path}: {exc.problem}; choose another --out, or pass --overwrite to replace it"
+    return str(exc)
 
 
 def _os_message(exc: OSError) -> str:
     where = f"{exc.filename}: " if exc.filename else ""
     return f"cannot write results: {where}{exc.strerror or exc}"
+
+
+# Library parameters named in messages, and the options that set them.
+_PARAMETER_OPTIONS = {
+    "force_workers": "--force-workers",
+    "(memory_budget_bytes)": "(--memory-budget)",
+    "(max_scenarios)": "(--max-scenarios)",
+}
+
+
+def _options(message: str) -> str:
+    for parameter, option in _PARAMETER_OPTIONS.items():
+        message = message.replace(parameter, option)
+    return message
 
 
 def friendly_errors(command: F) -> F:
@@ -96,9 +111,9 @@ def friendly_errors(command: F) -> F:
             fail(_output_message(exc), EXIT_BAD_INPUT)
         except ExecutorError as exc:
             option = _EXECUTOR_OPTIONS.get(exc.parameter, exc.parameter)
-            fail(f"{option} {exc.value!r}: {exc.problem}", EXIT_BAD_INPUT)
+            fail(f"{option} {exc.value!r}: {_options(exc.problem)}", EXIT_BAD_INPUT)
         except ConfigError as exc:
-            fail(str(exc), EXIT_BAD_INPUT)
+            fail(_options(str(exc)), EXIT_BAD_INPUT)
         except ReplicationError as exc:
             fail(str(exc), EXIT_FAILED)
         except (KeyboardInterrupt, RunInterrupted):
@@ -139,7 +154,8 @@ class OneLineErrorGroup(click.Group):
             click.echo(exc.ctx.get_help() if exc.ctx else exc.format_message())
             sys.exit(0)
         except click.UsageError as exc:
-            where = f"{exc.ctx.command_path}: " if exc.ctx else ""
+            command = exc.ctx.command.name if exc.ctx and exc.ctx.parent else None
+            where = f"{command}: " if command else ""
             message = " ".join(exc.format_message().split())
             fail(f"{where}{message} (see --help)", exc.exit_code)
         except click.Abort:

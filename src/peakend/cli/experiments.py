@@ -28,6 +28,7 @@ from peakend.output.rundir import safe_name
 from peakend.output.tables import format_interval, format_number
 
 __all__ = [
+    "budget_options",
     "compare",
     "executor_options",
     "make_mapper",
@@ -50,10 +51,35 @@ def overwrite_option(command: F) -> F:
 
 
 @contextmanager
-def open_executor(kind: str, workers: int | None, dask: str | None) -> Iterator[Executor]:
+def open_executor(
+    kind: str, workers: int | None, dask: str | None, force_workers: bool = False
+) -> Iterator[Executor]:
     """The executor of the options, made (and so checked) before anything runs, and open."""
-    with make_executor(kind, workers, dask) as pool:
+    with make_executor(kind, workers, dask, force_workers=force_workers) as pool:
         yield pool
+
+
+def _size(ctx: click.Context, param: click.Parameter, value: str | None) -> int | None:
+    from peakend.config.budget import parse_size
+
+    if value is None:
+        return None
+    try:
+        return parse_size(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), ctx, param) from None
+
+
+def budget_options(command: F) -> F:
+    """Add ``--memory-budget`` (passed as ``memory_budget``, bytes or None)."""
+    return click.option(
+        "--memory-budget",
+        "memory_budget",
+        metavar="SIZE",
+        callback=_size,
+        help="Refuse runs estimated to need more memory than this, e.g. 16GiB "
+        "(default 4GiB; checked before anything runs).",
+    )(command)
 
 
 def print_warnings(console: Any, warnings: Sequence[str]) -> None:
@@ -73,9 +99,14 @@ def executor_options(command: F) -> F:
         "scheduler. Overrides --executor.",
     )(command)
     command = click.option(
+        "--force-workers",
+        is_flag=True,
+        help="Allow more --workers than usable cores.",
+    )(command)
+    command = click.option(
         "--workers",
         type=click.IntRange(min=1),
-        help="Worker processes (default: every core).",
+        help="Worker processes (default: every core; at most the usable cores).",
     )(command)
     command = click.option(
         "--executor",
@@ -96,6 +127,7 @@ def make_mapper(
     workers: int | None = None,
     dask: str | None = None,
     progress: bool = False,
+    force_workers: bool = False,
 ) -> Iterator[Mapper]:
     """A ``map``-like callable on the chosen executor, open for the ``with`` block.
 
@@ -103,7 +135,8 @@ def make_mapper(
     order; with ``progress``, a bar with an ETA is shown on stderr when it is a
     terminal. A task that raises raises :class:`~peakend.experiments.executors.TaskError`.
     """
-    with open_executor(executor, workers, dask) as pool, ProgressBar(progress) as bar:
+    opened = open_executor(executor, workers, dask, force_workers)
+    with opened as pool, ProgressBar(progress) as bar:
 
         def mapper(fn: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[Any]:
             items = list(items)
@@ -158,6 +191,12 @@ def _common_options(command: F) -> F:
             help="Also store each replication's customers and contacts tables.",
         ),
         executor_options,
+        budget_options,
+        click.option(
+            "--max-scenarios",
+            type=click.IntRange(min=1),
+            help="Refuse sweeps with more scenarios than this (default 10,000).",
+        ),
         click.option("--quiet", "-q", is_flag=True, help="No progress bar and no tables."),
     ]
     for decorator in reversed(decorators):
@@ -232,7 +271,10 @@ def _run_command(
     console = _console(quiet)
     failed: ReplicationError | None = None
     try:
-        with open_executor(options["executor"], options["workers"], options["dask"]) as executor:
+        opened = open_executor(
+            options["executor"], options["workers"], options["dask"], options["force_workers"]
+        )
+        with opened as executor:
             try:
                 result = run_experiment(
                     experiment,
@@ -242,6 +284,8 @@ def _run_command(
                     out=out,
                     overwrite=options["overwrite"],
                     progress=not quiet,
+                    memory_budget_bytes=options["memory_budget"],
+                    max_scenarios=options["max_scenarios"],
                 )
             except ReplicationError as exc:
                 failed, result = exc, exc.result

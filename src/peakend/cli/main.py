@@ -11,6 +11,7 @@ Ctrl-C, which keeps the replications that finished.
 from __future__ import annotations
 
 import sys
+import warnings
 from collections.abc import Sequence
 from contextlib import ExitStack
 from pathlib import Path
@@ -30,6 +31,7 @@ from peakend.cli.errors import (
     save_traceback,
 )
 from peakend.cli.experiments import (
+    budget_options,
     compare,
     executor_options,
     make_mapper,
@@ -67,6 +69,19 @@ def main() -> None:
     recovery) in which every customer remembers the journey by its peak and its
     end, and decides from that memory whether to come back.
     """
+    warnings.showwarning = _one_line_warning
+
+
+def _one_line_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: Any = None,
+    line: str | None = None,
+) -> None:
+    """The library's warnings (a large sweep) as one ``peakend: warning:`` line each."""
+    click.echo(f"peakend: warning: {message}", err=True)
 
 
 @main.command()
@@ -102,6 +117,7 @@ def main() -> None:
 )
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
 @executor_options
+@budget_options
 @friendly_errors
 def run(
     config: Path,
@@ -115,32 +131,40 @@ def run(
     quiet: bool,
     executor: str,
     workers: int | None,
+    force_workers: bool,
     dask: str | None,
+    memory_budget: int | None,
 ) -> None:
     """Run the scenario in CONFIG and print a summary with 95 % confidence intervals.
 
     --out must be a new folder or hold a run of the same scenario; --overwrite
     replaces another run. Ctrl-C writes the replications finished so far.
     """
+    from peakend.config.budget import check_budget, estimate_scenario
     from peakend.config.loading import scale_staffing as scaled
     from peakend.experiments.errors import ReplicationError, RunInterrupted
     from peakend.experiments.executors import ProgressBar
-    from peakend.experiments.runner import run_scenario
+    from peakend.experiments.runner import planned_workers, run_scenario
     from peakend.output.files import run_identity
     from peakend.output.rundir import RunDirectory
 
     scenario = load_scenario(config, _overrides(seed, replications, sets))
     if scale_staffing is not None:
         scenario = scaled(scenario, scale_staffing)
+    # Before an executor starts or --out is touched: a run too big is refused at once.
+    in_flight = planned_workers(executor, workers, dask)
+    check_budget(estimate_scenario(scenario, workers=in_flight), memory_budget, str(config))
     console = _console(quiet)
     with ExitStack() as stack:
-        pool = stack.enter_context(open_executor(executor, workers, dask))
+        pool = stack.enter_context(open_executor(executor, workers, dask, force_workers))
         folder = None
         if out is not None:
             folder = stack.enter_context(RunDirectory(out, run_identity(scenario), overwrite))
         try:
             with ProgressBar(not quiet, scenario.name) as bar:
-                result = run_scenario(scenario, executor=pool, progress=bar)
+                result = run_scenario(
+                    scenario, executor=pool, progress=bar, memory_budget_bytes=memory_budget
+                )
         except RunInterrupted as exc:
             _interrupted(console, exc.result, folder, table_format)
         except ReplicationError as exc:
@@ -242,14 +266,20 @@ def classic(experiment: str, seed: int | None) -> None:
 @executor_options
 @friendly_errors
 def validate(
-    quick: bool, seed: int, quiet: bool, executor: str, workers: int | None, dask: str | None
+    quick: bool,
+    seed: int,
+    quiet: bool,
+    executor: str,
+    workers: int | None,
+    force_workers: bool,
+    dask: str | None,
 ) -> None:
     """Check the engine against Erlang C and Erlang A, and the memory models
     against the classic experiments; exit 1 if any check fails."""
     from peakend.analysis.validate import run_validation
 
     console = _console(quiet)
-    with make_mapper(executor, workers, dask, progress=False) as mapper:
+    with make_mapper(executor, workers, dask, False, force_workers) as mapper:
         passed = run_validation(console, quick=quick, seed=seed, mapper=mapper)
     verdict = "all checks passed" if passed else "SOME CHECKS FAILED"
     click.echo(f"peakend validate: {verdict}")

@@ -6,7 +6,9 @@ another (``peakend.config.loading`` re-exports it).
 
 from __future__ import annotations
 
-__all__ = ["ConfigError"]
+from collections.abc import Iterable
+
+__all__ = ["ConfigError", "listing"]
 
 
 class ConfigError(ValueError):
@@ -15,3 +17,11 @@ class ConfigError(ValueError):
     The message has one line per problem, each naming the file (or other source)
     and the key path, so that the CLI can print it and exit with status 2.
     """
+
+
+def listing(names: Iterable[object], limit: int = 20) -> str:
+    """``a, b, c``: names for a one-line message, the first ``limit`` and how many more."""
+    items = [str(name) for name in names]
+    if len(items) <= limit:
+        return ", ".join(items)
+    return f"{', '.join(items[:limit])} and {len(items) - limit:,} more"

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 import tomli_w
 from pydantic import BaseModel, ValidationError
 
-from peakend.config.errors import ConfigError
+from peakend.config.errors import ConfigError, listing
 from peakend.config.overrides import apply_overrides, parse_override, set_dotted
 from peakend.config.schema import LocatedError, Scenario
 
@@ -50,7 +50,8 @@ def load_toml(path: str | Path) -> dict[str, Any]:
     ------
     ConfigError
         One line naming the file: missing, a directory, unreadable, larger than
-        :data:`MAX_CONFIG_BYTES`, not UTF-8 text (a binary file), or not TOML.
+        :data:`MAX_CONFIG_BYTES`, not UTF-8 text (a binary file), not TOML, or
+        without a single setting (no config is valid empty).
     """
     path = Path(path)
     try:
@@ -75,11 +76,14 @@ def load_toml(path: str | Path) -> dict[str, Any]:
             "expected a TOML file"
         ) from None
     try:
-        return tomllib.loads(text)
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: TOML syntax error: {_one_line(exc)}") from None
     except RecursionError:
         raise ConfigError(f"{path}: TOML syntax error: nested too deeply") from None
+    if not data:
+        raise ConfigError(f"{path}: no settings (an empty file); expected a TOML config")
+    return data
 
 
 def _one_line(exc: BaseException) -> str:
@@ -122,8 +126,9 @@ def scenario_from_dict(
 def validate_model(model: type[M], data: Mapping[str, Any], source: str) -> M:
     """Validate ``data`` against a pydantic model, raising :class:`ConfigError`.
 
-    Booleans are not numbers: a ``true`` where the model expects a number (which
-    pydantic would read as 1) is an error naming its key path.
+    Types are strict: a boolean where the model expects a number (which pydantic
+    would read as 1), a number or string where it expects true or false, and a
+    string where it expects a number are errors naming the key path.
     """
     try:
         validated = model.model_validate(data)
@@ -131,29 +136,35 @@ def validate_model(model: type[M], data: Mapping[str, Any], source: str) -> M:
         raise ConfigError(format_validation_error(exc, model, source)) from None
     except RecursionError:
         raise ConfigError(f"{source}: nested too deeply") from None
-    problem = _boolean_as_number(data, validated)
+    problem = _loose_type(data, validated)
     if problem:
         raise ConfigError(f"{source}: {problem}")
     return validated
 
 
-def _boolean_as_number(raw: Any, validated: Any, path: tuple[str, ...] = ()) -> str:
-    """The first key path where a boolean in ``raw`` became a number in ``validated``."""
-    if isinstance(raw, bool):
-        if isinstance(validated, bool):
-            return ""
-        key = ".".join(path) or "(top level)"
+def _loose_type(raw: Any, validated: Any, path: tuple[str, ...] = ()) -> str:
+    """The first key path where validation changed a value's kind, and what is wrong.
+
+    pydantic reads ``true`` as 1, ``1`` or ``"yes"`` as true and ``"60"`` as 60; a
+    config that means a number writes a number, and one that means true writes true.
+    """
+    key = ".".join(path) or "(top level)"
+    if isinstance(raw, bool) and not isinstance(validated, bool):
         return f"{key}: expected a number, got a boolean ({str(raw).lower()})"
+    if isinstance(validated, bool) and not isinstance(raw, bool):
+        return f"{key}: expected true or false, got {_short(raw)}"
+    if isinstance(raw, str) and isinstance(validated, (int, float)):
+        return f"{key}: expected a number, got a string ({_short(raw)})"
     if isinstance(raw, Mapping):
-        for key, value in raw.items():
-            found = _child(validated, key)
+        for name, value in raw.items():
+            found = _child(validated, name)
             if found is not _MISSING:
-                problem = _boolean_as_number(value, found, (*path, str(key)))
+                problem = _loose_type(value, found, (*path, str(name)))
                 if problem:
                     return problem
     elif isinstance(raw, (list, tuple)) and isinstance(validated, (list, tuple)):
         for index, (value, found) in enumerate(zip(raw, validated, strict=False)):
-            problem = _boolean_as_number(value, found, (*path, str(index)))
+            problem = _loose_type(value, found, (*path, str(index)))
             if problem:
                 return problem
     return ""
@@ -220,8 +231,14 @@ def _describe(error: Any, model: type[BaseModel], loc: tuple[int | str, ...]) ->
     message = str(error["msg"])
     message = message.removeprefix("Value error, ")
     if "input" in error and kind not in ("model_type", "dict_type"):
-        message += f" (got {error['input']!r})"
+        message += f" (got {_short(error['input'])})"
     return message
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    """``repr(value)``, cut to ``limit`` characters: a message stays one readable line."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[: limit - 3]}..."
 
 
 # Errors of a number's range: a boolean reaching them was read as 0 or 1.
@@ -306,7 +323,7 @@ def scale_staffing(
     names = list(scenario.pools) if pools is None else list(pools)
     unknown = [name for name in names if name not in scenario.pools]
     if unknown:
-        raise ValueError(f"unknown pool {unknown[0]!r}; allowed: {', '.join(scenario.pools)}")
+        raise ValueError(f"unknown pool {unknown[0]!r}; allowed: {listing(scenario.pools)}")
     data = scenario_to_dict(scenario)
     for name in names:
         data["pools"][name]["staffing"] = [round(n * factor) for n in scenario.pools[name].staffing]

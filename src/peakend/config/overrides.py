@@ -31,7 +31,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from peakend.config.errors import ConfigError
+from peakend.config.errors import ConfigError, listing
 
 __all__ = [
     "Override",
@@ -109,7 +109,7 @@ def parse_override(text: str) -> tuple[list[str], Any]:
         Without ``=``, or with an empty key or key part.
     """
     left, raw = _split(text, "")
-    return list(_key_path(left, text, "")), _toml(raw)
+    return list(_key_path(left, text, "")), _toml(raw, text, "")
 
 
 def parse(text: str, source: str = "") -> Override:
@@ -124,7 +124,7 @@ def parse(text: str, source: str = "") -> Override:
     left, raw = _split(text, source)
     key, op = _split_operator(left.strip())
     key, index = _split_index(key, text, source)
-    return Override(text, _key_path(key, text, source), op, index, _toml(raw))
+    return Override(text, _key_path(key, text, source), op, index, _toml(raw, text, source))
 
 
 def _split(text: str, source: str) -> tuple[str, str]:
@@ -142,12 +142,14 @@ def _key_path(key: str, text: str, source: str) -> tuple[str, ...]:
     return tuple(key.split("."))
 
 
-def _toml(raw: str) -> Any:
+def _toml(raw: str, text: str, source: str) -> Any:
     # Not valid TOML (e.g. a bare word): the text itself, never evaluated.
     try:
         return tomllib.loads(f"v = {raw.strip()}")["v"]
     except tomllib.TOMLDecodeError:
         return raw.strip()
+    except RecursionError:
+        raise _error(source, f"--set {text[:40]!r}...: value nested too deeply") from None
 
 
 def _split_operator(left: str) -> tuple[str, Operator]:
@@ -256,7 +258,7 @@ def lookup(data: Mapping[str, Any], path: Sequence[str], source: str) -> Any:
     for depth, part in enumerate(path):
         if not isinstance(node, Mapping) or part not in node:
             where = ".".join(path[:depth]) or "the top level"
-            allowed = ", ".join(node) if isinstance(node, Mapping) else "none (not a table)"
+            allowed = listing(node) if isinstance(node, Mapping) else "none (not a table)"
             raise _error(
                 source,
                 f"--set {'.'.join(path)}: unknown key {part!r} in {where}; allowed: {allowed}",

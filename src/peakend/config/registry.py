@@ -24,6 +24,8 @@ from collections.abc import Callable, Mapping
 from importlib import metadata
 from typing import Any, Generic, TypeVar
 
+from peakend.config.errors import listing
+
 __all__ = ["NAME_PATTERN", "Registry"]
 
 NAME_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,63}")
@@ -117,7 +119,7 @@ class Registry(Generic[T]):
         unknown = sorted(str(key) for key in params if key not in allowed)
         if unknown:
             raise ValueError(
-                f"unknown parameter(s) {', '.join(unknown)} for {self.kind} {name!r}; "
+                f"unknown parameter(s) {listing(unknown)} for {self.kind} {name!r}; "
                 f"allowed: {', '.join(allowed) or 'none'}"
             )
         try:
@@ -185,7 +187,7 @@ class Registry(Generic[T]):
             names |= {point.name for point in metadata.entry_points(group=self.group)}
         except Exception:  # noqa: BLE001 - a broken installed package must not hide the error
             pass
-        return ", ".join(sorted(names)) or "none"
+        return listing(sorted(names)) or "none"
 
 
 def _one_line(error: BaseException) -> str:

@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from peakend.config.errors import listing
 from peakend.engine.distributions import Distribution, Exponential, Fixed
 
 __all__ = [
@@ -603,7 +604,7 @@ class Scenario(_Model):
         if self.recovery.policy == "escalation" and self.recovery.escalation_pool is None:
             raise _located(
                 ("recovery", "escalation_pool"),
-                f"policy 'escalation' needs an escalation_pool; allowed: {', '.join(self.pools)}",
+                f"policy 'escalation' needs an escalation_pool; allowed: {listing(self.pools)}",
             )
         if self.recovery.policy == "compensation" and self.recovery.compensation <= 0:
             raise _located(
@@ -624,7 +625,7 @@ class Scenario(_Model):
 
     def _check_pool(self, loc: tuple[str, ...], pool: str | None) -> None:
         if pool is not None and pool not in self.pools:
-            raise _located(loc, f"unknown pool {pool!r}; allowed: {', '.join(self.pools)}")
+            raise _located(loc, f"unknown pool {pool!r}; allowed: {listing(self.pools)}")
 
     def entry_pool(self, segment: str, channel: str | None = None) -> str:
         """Pool that takes a contact: the channel's, else the segment's, else the first pool."""

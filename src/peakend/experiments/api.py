@@ -49,6 +49,8 @@ store), :mod:`peakend.experiments.manifest` (the run directory's manifest) and
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import hashlib
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -57,6 +59,7 @@ from typing import Any
 
 import pandas as pd
 
+from peakend.config.budget import BudgetError, check_budget, estimate_experiment
 from peakend.config.loading import (
     ConfigError,
     load_scenario,
@@ -83,7 +86,7 @@ from peakend.experiments.grid import (
 )
 from peakend.experiments.manifest import RunManifest
 from peakend.experiments.results import CONFIDENCE_LEVEL, PLOT_METRIC_PREFERENCE, ExperimentResult
-from peakend.experiments.runner import metric_names, replicate, run_scenario
+from peakend.experiments.runner import local_workers, metric_names, replicate, run_scenario
 from peakend.experiments.schema import (
     BASE_LABEL,
     ExperimentFile,
@@ -138,11 +141,14 @@ def run_experiment(
     overwrite: bool = False,
     progress: bool = False,
     replicate_fn: Any = replicate,
+    memory_budget_bytes: float | None = None,
+    max_scenarios: int | None = None,
 ) -> ExperimentResult:
     """Run every scenario of ``experiment`` (its variants, or its sweep grid).
 
     Everything is checked before the first replication runs: the overrides, the
-    metrics to report and plot, and the run directory.
+    metrics to report and plot, the run's estimated memory (see
+    :mod:`peakend.config.budget`) and the run directory.
 
     Parameters
     ----------
@@ -170,6 +176,12 @@ def run_experiment(
     replicate_fn
         ``replicate_fn(scenario, r)`` replaces :func:`peakend.experiments.runner.replicate`
         (for tests; it must be picklable).
+    memory_budget_bytes
+        Refuse the run when its estimated peak memory is above this (default 4 GiB).
+    max_scenarios
+        Refuse an experiment with more scenarios (sweep points, or variants and the
+        base) than this (default 10,000; above 1,000 a
+        :class:`~peakend.config.budget.LargeGridWarning` is issued).
 
     Returns
     -------
@@ -180,6 +192,9 @@ def run_experiment(
     ------
     ConfigError
         For overrides that do not apply to the base, or an unknown metric.
+    BudgetError
+        (a ``ConfigError``) for a run above the memory budget or a grid above
+        ``max_scenarios``, before anything runs.
     OutputError
         (a ``ConfigError``) for a run directory that may not be used, is locked by
         another process, or holds a stored replication that cannot be read.
@@ -187,14 +202,42 @@ def run_experiment(
         When replications raised; the others ran, and its ``result`` is the
         :class:`ExperimentResult` without them (also written to ``out``).
     """
+    if max_scenarios is not None:
+        experiment = dataclasses.replace(experiment, max_scenarios=max_scenarios)
     specs = experiment.specs(kind)
     check_metrics(experiment, specs)
+    _check_budget(experiment, specs, replications, executor, out, memory_budget_bytes)
+    if memory_budget_bytes is not None and replicate_fn is replicate:
+        replicate_fn = functools.partial(replicate, memory_budget_bytes=memory_budget_bytes)
     if out is None:
         return _run(experiment, kind, specs, replications, executor, None, progress, replicate_fn)
     with RunDirectory(out, experiment_identity(experiment, kind), overwrite) as folder:
         if folder.status == "overwrite":
             folder.clear()
         return _run(experiment, kind, specs, replications, executor, folder, progress, replicate_fn)
+
+
+def _check_budget(
+    experiment: Experiment,
+    specs: Sequence[ScenarioSpec],
+    replications: int | None,
+    executor: Executor | None,
+    out: str | Path | None,
+    memory_budget_bytes: float | None,
+) -> None:
+    """Refuse an experiment whose estimated peak memory is above the budget."""
+    plan = ReplicationPlan(count=replications) if replications else experiment.replications
+    most = plan.count if plan.count is not None else plan.max
+    workload = estimate_experiment(
+        [spec.scenario for spec in specs],
+        most or plan.first,
+        workers=local_workers(executor),
+        keep_records=experiment.keep_records and out is not None,
+    )
+    try:
+        check_budget(workload, memory_budget_bytes)
+    except BudgetError as exc:
+        raise BudgetError(f"{experiment.source}: {exc}") from None
 
 
 def experiment_identity(experiment: Experiment, kind: str) -> RunIdentity:
@@ -243,11 +286,12 @@ def _run(
     plan = ReplicationPlan(count=replications) if replications else experiment.replications
     store = ResultStore(folder.path) if folder is not None else None
     task = ReplicationTask(experiment.keep_records and store is not None, replicate_fn)
-    manifest = None
-    if store is not None and folder is not None:
-        manifest = RunManifest.open(store, experiment, kind, specs, plan, folder.identity)
     with ProgressBar(progress, f"{experiment.name}: {kind}") as bar:
         session = Session(specs, store, executor or SerialExecutor(), task, bar)
+        session.read_stored()  # a damaged store is refused before anything is written
+        manifest = None
+        if store is not None and folder is not None:
+            manifest = RunManifest.open(store, experiment, kind, specs, plan, folder.identity)
         count = _run_session(session, plan, experiment.source, manifest)
     result = ExperimentResult(
         experiment=experiment,
@@ -311,6 +355,7 @@ def compare(
     metrics: Sequence[str] | None = None,
     overwrite: bool = False,
     progress: bool = False,
+    memory_budget_bytes: float | None = None,
 ) -> pd.DataFrame:
     """Compare variants with a base scenario.
 
@@ -322,7 +367,7 @@ def compare(
         Variant names to override lists (added to an experiment's own).
     metrics
         Metrics to report (default: the experiment's, or all).
-    replications, executor, out, overwrite, progress
+    replications, executor, out, overwrite, progress, memory_budget_bytes
         As for :func:`run_experiment`.
 
     Returns
@@ -346,6 +391,7 @@ def compare(
         out=out,
         overwrite=overwrite,
         progress=progress,
+        memory_budget_bytes=memory_budget_bytes,
     )
     return result.compare_frame()
 
@@ -360,6 +406,8 @@ def sweep(
     metrics: Sequence[str] | None = None,
     overwrite: bool = False,
     progress: bool = False,
+    memory_budget_bytes: float | None = None,
+    max_scenarios: int | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Run a factorial sweep over a base scenario.
 
@@ -371,7 +419,7 @@ def sweep(
         Dotted keys to levels (see :func:`expand`); replace an experiment's own.
     metrics
         Metrics to report (default: the experiment's, or all).
-    replications, executor, out, overwrite, progress
+    replications, executor, out, overwrite, progress, memory_budget_bytes, max_scenarios
         As for :func:`run_experiment`.
 
     Returns
@@ -396,6 +444,8 @@ def sweep(
         out=out,
         overwrite=overwrite,
         progress=progress,
+        memory_budget_bytes=memory_budget_bytes,
+        max_scenarios=max_scenarios,
     )
     return result.tidy_frame(), result.summary_frame()
 
@@ -406,6 +456,7 @@ def run(
     replications: int | None = None,
     executor: Executor | None = None,
     overrides: Iterable[str] = (),
+    memory_budget_bytes: float | None = None,
 ) -> pd.DataFrame:
     """Run one scenario.
 
@@ -419,6 +470,8 @@ def run(
         Runs the replications (default: serially in this process).
     overrides
         Overrides of the scenario, as for :func:`peakend.config.loading.load_scenario`.
+    memory_budget_bytes
+        As for :func:`peakend.experiments.runner.run_scenario`.
 
     Returns
     -------
@@ -434,4 +487,7 @@ def run(
         scenario = load_scenario(scenario, overrides)
     elif overrides:
         scenario = scenario_from_dict(scenario_to_dict(scenario), scenario.name, overrides)
-    return run_scenario(scenario, replications, executor=executor).metrics_frame()
+    result = run_scenario(
+        scenario, replications, executor=executor, memory_budget_bytes=memory_budget_bytes
+    )
+    return result.metrics_frame()

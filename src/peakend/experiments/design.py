@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from peakend.config.budget import BudgetError, check_grid_size
 from peakend.config.loading import (
     ConfigError,
     load_scenario,
@@ -25,7 +26,13 @@ from peakend.config.loading import (
     validate_model,
 )
 from peakend.config.schema import Scenario
-from peakend.experiments.grid import check_fixed_keys, expand, factor_levels, resolve_overrides
+from peakend.experiments.grid import (
+    check_fixed_keys,
+    expand,
+    factor_levels,
+    grid_size,
+    resolve_overrides,
+)
 from peakend.experiments.schema import (
     BASE_LABEL,
     ExperimentFile,
@@ -81,6 +88,9 @@ class Experiment:
     source: str = "<experiment>"
     description: str = ""
     text: str | None = None  # the experiment file, copied into the run directory
+    max_scenarios: int | None = None
+    """Most scenarios: sweep points, or variants and the base (default
+    :data:`peakend.config.budget.MAX_GRID_SCENARIOS`)."""
 
     @classmethod
     def from_scenario(
@@ -143,8 +153,12 @@ class Experiment:
         if not self.variants:
             raise ConfigError(
                 f"{self.source}: nothing to compare: add [variants.NAME] tables "
-                "(or --variant NAME:KEY=VALUE)"
+                "(or variants given with the base scenario)"
             )
+        try:  # before any variant is resolved
+            check_grid_size(len(self.variants) + 1, self.max_scenarios, "comparison")
+        except BudgetError as exc:
+            raise BudgetError(f"{self.source}: variants: {exc}") from None
         specs = [self._spec(BASE_LABEL, (), self.source)]
         base_data = scenario_to_dict(self.base)
         for name, overrides in self.variants.items():
@@ -158,6 +172,10 @@ class Experiment:
         if not self.factors:
             raise ConfigError(f"{self.source}: nothing to sweep: add a [sweep] table with factors")
         source = f"{self.source}: sweep.factors"
+        try:  # before the grid is built: a 27,000-point grid is refused at once
+            check_grid_size(grid_size(self.factors), self.max_scenarios)
+        except BudgetError as exc:
+            raise BudgetError(f"{source}: {exc}") from None
         points = expand(scenario_to_dict(self.base), self.factors, source)
         levels = factor_levels(self.factors)
         return [

@@ -373,18 +373,35 @@ def _check_dask_address(address: str) -> str:
 
 
 def make_executor(
-    kind: str = "processes", workers: int | None = None, dask_address: str | None = None
+    kind: str = "processes",
+    workers: int | None = None,
+    dask_address: str | None = None,
+    *,
+    force_workers: bool = False,
 ) -> Executor:
     """The executor for command-line style options; ``dask_address`` wins over ``kind``.
+
+    Local workers (processes, or a local Dask cluster) are capped at the usable cores
+    (:func:`available_cores`): more would not run faster, and each holds a replication
+    in memory. ``force_workers`` lifts the cap.
 
     Raises
     ------
     ExecutorError
         (a :class:`~peakend.config.loading.ConfigError`) for an unknown kind, a bad
-        Dask address or fewer than one worker; its ``parameter`` names the argument.
+        Dask address, fewer than one worker or more local workers than usable cores;
+        its ``parameter`` names the argument.
     """
     if workers is not None and workers < 1:
         raise ExecutorError("workers", workers, "must be at least 1")
+    local = dask_address == "local" or (dask_address is None and kind != "serial")
+    if local and workers is not None and workers > available_cores() and not force_workers:
+        raise ExecutorError(
+            "workers",
+            workers,
+            f"more than the {available_cores()} usable cores (each worker holds a replication "
+            "in memory); force_workers allows it",
+        )
     if dask_address is not None:
         return DaskExecutor(dask_address, workers)
     if kind == "serial":

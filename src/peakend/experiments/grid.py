@@ -10,6 +10,7 @@ grid. Both are pure functions of plain data.
 from __future__ import annotations
 
 import itertools
+import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -17,7 +18,14 @@ from typing import Any
 from peakend.config.loading import ConfigError, scenario_from_dict, scenario_to_dict
 from peakend.config.overrides import is_number, parse, plain_overrides, toml_value
 
-__all__ = ["FIXED_KEYS", "check_fixed_keys", "expand", "factor_levels", "resolve_overrides"]
+__all__ = [
+    "FIXED_KEYS",
+    "check_fixed_keys",
+    "expand",
+    "factor_levels",
+    "grid_size",
+    "resolve_overrides",
+]
 
 # Keys that must be equal in every scenario: the seed pairs replications (common
 # random numbers); the experiment, not a variant, decides the replications.
@@ -110,6 +118,13 @@ def expand(
         check_fixed_keys(overrides, source)
         points.append((label, resolve_overrides(base_data, overrides, source)))
     return points
+
+
+def grid_size(factors: Mapping[str, Any]) -> int:
+    """Points of the factorial grid (the product of the factors' level counts), without
+    building it."""
+    sizes = [len(v) if isinstance(v, (list, tuple, Mapping)) else 1 for v in factors.values()]
+    return math.prod(sizes)
 
 
 def _grid(factors: Mapping[str, Any]) -> list[list[tuple[str, str, Any]]]:

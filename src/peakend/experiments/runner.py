@@ -31,18 +31,27 @@ from peakend.analysis.metrics import (
     replication_metrics,
 )
 from peakend.analysis.stats import MIN_REPLICATIONS_FOR_INTERVALS, Estimate, estimate
+from peakend.config.budget import check_budget, estimate_scenario
 from peakend.config.loading import config_hash
 from peakend.config.schema import Scenario
 from peakend.engine.replication import simulate
 from peakend.experience.trace import EpisodeKind, Traces
 from peakend.experiments.errors import FailureRecord, ReplicationError, RunInterrupted
-from peakend.experiments.executors import Executor, ProgressBar, SerialExecutor, TaskError
+from peakend.experiments.executors import (
+    Executor,
+    ProgressBar,
+    SerialExecutor,
+    TaskError,
+    available_cores,
+)
 
 __all__ = [
     "ReplicationResult",
     "RunResult",
     "few_replications_warning",
+    "local_workers",
     "metric_names",
+    "planned_workers",
     "replicate",
     "run_scenario",
 ]
@@ -112,8 +121,19 @@ class ReplicationResult:
     """Share of each acquisition cohort still active after each period."""
 
 
-def replicate(scenario: Scenario, replication: int) -> ReplicationResult:
-    """Simulate one replication (one day, or all periods) and compute its metrics."""
+def replicate(
+    scenario: Scenario, replication: int, *, memory_budget_bytes: float | None = None
+) -> ReplicationResult:
+    """Simulate one replication (one day, or all periods) and compute its metrics.
+
+    Raises
+    ------
+    BudgetError
+        (a ``ConfigError``) before simulating, when the replication's estimated peak
+        memory exceeds ``memory_budget_bytes`` (default
+        :data:`peakend.config.budget.DEFAULT_MEMORY_BUDGET_BYTES`).
+    """
+    check_budget(estimate_scenario(scenario, 1, keep_records=False), memory_budget_bytes)
     if scenario.retention.periods > 1:
         return _replicate_periods(scenario, replication)
     started = time.perf_counter()
@@ -287,6 +307,7 @@ def run_scenario(
     *,
     executor: Executor | None = None,
     progress: ProgressBar | None = None,
+    memory_budget_bytes: float | None = None,
 ) -> RunResult:
     """Run ``replications`` replications (default: the scenario's) of ``scenario``.
 
@@ -296,8 +317,15 @@ def run_scenario(
     entered :class:`~peakend.experiments.executors.ProgressBar`) counts the
     finished replications.
 
+    Before anything runs, the run's peak memory is estimated from the scenario (all
+    replications' records are kept, and each of the executor's workers holds one
+    replication while it runs; see :mod:`peakend.config.budget`).
+
     Raises
     ------
+    BudgetError
+        (a ``ConfigError``) before any simulation, when the estimate exceeds
+        ``memory_budget_bytes`` (default: 4 GiB); the message gives the estimate.
     ReplicationError
         When replications raised (the others still ran); its ``result`` is the
         :class:`RunResult` of the finished ones, its ``failures`` the tracebacks.
@@ -309,8 +337,10 @@ def run_scenario(
     count = scenario.run.replications if replications is None else replications
     if count < 1:
         raise ValueError(f"replications must be >= 1, got {count}")
+    workers = local_workers(executor if mapper is None else getattr(mapper, "__self__", None))
+    check_budget(estimate_scenario(scenario, count, workers=workers), memory_budget_bytes)
     started = time.perf_counter()
-    work = _Replicate(scenario)
+    work = _Replicate(scenario, memory_budget_bytes)
     finished: list[ReplicationResult] = []
     failures: list[FailureRecord] = []
 
@@ -363,6 +393,28 @@ class _Replicate:
     """A picklable ``replication -> ReplicationResult`` callable for executors."""
 
     scenario: Scenario
+    memory_budget_bytes: float | None = None
 
     def __call__(self, replication: int) -> ReplicationResult:
-        return replicate(self.scenario, replication)
+        return replicate(self.scenario, replication, memory_budget_bytes=self.memory_budget_bytes)
+
+
+def planned_workers(kind: str, workers: int | None = None, dask_address: str | None = None) -> int:
+    """:func:`local_workers` of the executor that ``make_executor(kind, workers,
+    dask_address)`` would make, without making it."""
+    remote = dask_address is not None and dask_address != "local"
+    serial = dask_address is None and kind == "serial"
+    return 1 if remote or serial else workers or available_cores()
+
+
+def local_workers(executor: object) -> int:
+    """Replications an executor runs at once on this machine (its memory adds up here).
+
+    A remote Dask cluster's workers use their own machines' memory: they count as one.
+    """
+    if executor is None:
+        return 1
+    if getattr(executor, "kind", "") == "dask" and getattr(executor, "address", "") != "local":
+        return 1
+    workers = getattr(executor, "workers", 1)
+    return workers if isinstance(workers, int) and workers >= 1 else 1

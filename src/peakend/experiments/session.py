@@ -70,8 +70,23 @@ class Session:
         self.records: dict[str, dict[int, ReplicationRecord]] = {k: {} for k in self.scenarios}
         self.failures: dict[tuple[str, int], FailureRecord] = {}
         self.stored = {k: store.completed(k) if store else set() for k in self.scenarios}
+        self._read: dict[str, dict[int, ReplicationRecord]] = {k: {} for k in self.scenarios}
         self.ran = self.skipped = 0
         self.replication_seconds = 0.0
+
+    def read_stored(self) -> None:
+        """Read every stored replication now, before anything runs or is written.
+
+        Raises
+        ------
+        OutputError
+            For a stored file that cannot be read back (truncated, corrupted).
+        """
+        if self.store is None:
+            return
+        for key, replications in self.stored.items():
+            for r in sorted(replications):
+                self._read[key][r] = self.store.load(key, r)
 
     def run_plan(self, plan: ReplicationPlan, source: str) -> int:
         """Run the plan's replications of every scenario; return how many each has.
@@ -110,7 +125,7 @@ class Session:
                 if r in done:
                     continue
                 if r in self.stored[key] and self.store is not None:
-                    done[r] = self.store.load(key, r)
+                    done[r] = self._read[key].get(r) or self.store.load(key, r)
                     self.skipped += 1
                 else:
                     jobs.append(Job(key, spec.scenario, r))

@@ -132,7 +132,7 @@ class ResultStore:
             raise OutputError(
                 path,
                 f"stored replication cannot be read ({type(exc).__name__}); delete the file "
-                "to run that replication again, or overwrite the folder",
+                "to run that replication again",
                 overwritable=True,
             ) from None
         if found != replication:

@@ -6,9 +6,9 @@ A run (``peakend run``, a comparison, a sweep) writes into a folder that is
 - **its own**: it holds a run of the same thing (a resume), recognised by the
   ``kind`` and ``identity`` fields of its ``manifest.json`` (the config hash of a
   run, the experiment's name and base scenario key of an experiment), or
-- **replaced**, when the caller asks to overwrite a folder that holds another
-  peakend run: the old run's files are removed first, so the folder never holds
-  a mix of two runs.
+- **replaced**, when the caller asks to overwrite a folder that holds a peakend
+  run (another one, or the same one to start afresh): the old run's files are
+  removed first, so the folder never holds a mix of two runs.
 
 A folder that is not a peakend run directory (files but no readable peakend
 manifest) is never overwritten. While a run uses its folder it holds a lock
@@ -58,8 +58,10 @@ class OutputError(ConfigError):
     """An output folder that cannot be used; ``overwritable`` when overwriting would fix it."""
 
     def __init__(self, path: str | Path, problem: str, overwritable: bool = False) -> None:
-        super().__init__(f"{path}: {problem}")
+        remedy = "; choose another output folder, or overwrite it (overwrite=True)"
+        super().__init__(f"{path}: {problem}{remedy if overwritable else ''}")
         self.path = Path(path)
+        self.problem = problem
         self.overwritable = overwritable
 
 
@@ -173,8 +175,7 @@ def inspect_folder(path: str | Path, identity: RunIdentity) -> Status:
         other = held.describe() if held is not None else "an unrecognised peakend run"
         raise OutputError(
             folder,
-            f"holds another run ({other}), not this {identity.describe()}; "
-            "choose another output folder or overwrite it",
+            f"holds another run ({other}), not this {identity.describe()}",
             overwritable=True,
         )
     return "resume"
@@ -202,26 +203,28 @@ class RunDirectory:
 
     def __enter__(self) -> Self:
         check_writable(self.path)
-        existed = self.path.exists()
+        created = [p for p in (self.path, *self.path.parents) if not p.exists()]
         _make_folder(self.path)
         try:
             self._lock = _acquire_lock(self.path / LOCK_NAME)
             self.status = self._decide()
         except BaseException:
             self.release()
-            if not existed:
+            for folder in created:  # innermost first: leave no trace of a refused run
                 with contextlib.suppress(OSError):
-                    self.path.rmdir()
+                    folder.rmdir()
             raise
         return self
 
     def _decide(self) -> Status:
         try:
-            return inspect_folder(self.path, self.identity)
+            status = inspect_folder(self.path, self.identity)
         except OutputError as exc:
             if exc.overwritable and self.overwrite:
                 return "overwrite"
             raise
+        # Overwriting a run of the same thing starts it afresh (e.g. past a damaged store).
+        return "overwrite" if status == "resume" and self.overwrite else status
 
     def __exit__(
         self,
@@ -253,9 +256,13 @@ class RunDirectory:
 
 
 def _make_folder(path: Path) -> None:
+    created = [p for p in (path, *path.parents) if not p.exists()]
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
+        for folder in created:
+            with contextlib.suppress(OSError):
+                folder.rmdir()
         raise OutputError(path, f"cannot create the folder: {exc.strerror or exc}") from None
 
 

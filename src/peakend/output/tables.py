@@ -1,16 +1,15 @@
-"""Readable tables for the terminal (rich)."""
+"""Readable tables for the terminal (rich): built here, printed by the command line."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from rich.console import Console
 from rich.table import Table
 
 from peakend.analysis.stats import Estimate
 
-__all__ = ["estimate_table", "format_interval", "format_number", "print_table", "rows_table"]
+__all__ = ["estimate_table", "format_interval", "format_number", "rows_table"]
 
 
 def format_number(value: float) -> str:
@@ -49,8 +48,3 @@ def rows_table(title: str, header: Sequence[str], rows: Iterable[Sequence[Any]])
     for row in rows:
         table.add_row(*(format_number(v) if isinstance(v, float) else str(v) for v in row))
     return table
-
-
-def print_table(table: Table, console: Console | None = None) -> None:
-    """Print a table to the terminal (or the given console)."""
-    (console or Console()).print(table)

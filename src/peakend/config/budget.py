@@ -1,0 +1,359 @@
+"""Bounded resources: what a run will take, estimated from the scenario before it runs.
+
+A scenario file can ask for anything: a 10^9-minute day, a million customers an
+hour, a 27,000-point sweep. Rather than let the kernel kill the process hours
+later, :func:`estimate_scenario` and :func:`estimate_experiment` compute the work
+(customers, contacts, CPU time) and the peak memory from the scenario alone, and
+:func:`check_budget` refuses, with the estimate in the message, anything above
+a memory budget (:data:`DEFAULT_MEMORY_BUDGET_BYTES`, 4 GiB, which fits a laptop;
+the caller raises it with ``memory_budget_bytes``).
+
+The byte counts are measured, not guessed (``contact_centre.toml`` scaled up to
+116,000 customers a day, with short and with very short staffing; the 12-week
+version with 400,000 customers; 100,000 agents; 100,000 intervals), and rounded
+up so that the estimate errs on the safe side:
+
+=================================  ====================================================
+while a replication runs           3.4 kB per customer (1.4 kB + 1.6 kB per contact);
+                                   1.0 kB + 0.8 kB per contact without the experience
+                                   model; 1 kB per agent; 1 kB per interval and pool
+kept per replication               140 B per customer + 70 B per contact (record tables)
+multi-period runs                  the day's peak, plus 200 B per identified customer
+                                   and the record tables of every visit
+=================================  ====================================================
+
+The expected customers of a day are the integral of the arrival profile; each
+makes at most about ``(1 - q^m) / (1 - q)`` contacts (see
+:func:`contacts_per_customer`).
+A multi-period run's later periods carry the load of the population, grown by
+acquisition (an estimate; word of mouth can grow it further).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from peakend.config.errors import ConfigError
+from peakend.config.schema import Scenario
+
+__all__ = [
+    "DEFAULT_MEMORY_BUDGET_BYTES",
+    "GRID_WARNING_SCENARIOS",
+    "MAX_GRID_SCENARIOS",
+    "BudgetError",
+    "LargeGridWarning",
+    "Workload",
+    "check_budget",
+    "check_grid_size",
+    "contacts_per_customer",
+    "estimate_experiment",
+    "estimate_scenario",
+    "expected_customers",
+    "format_bytes",
+    "parse_size",
+]
+
+DEFAULT_MEMORY_BUDGET_BYTES = 4 * 2**30
+"""Memory a run may take by default: 4 GiB, what a laptop can spare."""
+GRID_WARNING_SCENARIOS = 1_000
+"""An experiment (sweep points, or variants and base) with more scenarios than this gets
+a :class:`LargeGridWarning`."""
+MAX_GRID_SCENARIOS = 10_000
+"""An experiment with more scenarios than this is refused unless the caller raises the cap."""
+
+# Measured bytes (see the module docstring), rounded up.
+_RUN_BYTES_PER_CUSTOMER = 1_400
+_RUN_BYTES_PER_CONTACT = 1_600
+_RUN_BYTES_PER_CUSTOMER_NO_EXPERIENCE = 1_000
+_RUN_BYTES_PER_CONTACT_NO_EXPERIENCE = 800
+_KEPT_BYTES_PER_CUSTOMER = 140
+_KEPT_BYTES_PER_CONTACT = 70
+_BYTES_PER_AGENT = 1_000
+_BYTES_PER_INTERVAL_AND_POOL = 1_000
+_BYTES_PER_POPULATION_MEMBER = 200
+_BYTES_PER_SCENARIO = 50_000  # a resolved scenario, its spec and its metric rows
+_BYTES_PER_METRIC_ROW = 2_000
+_BASE_BYTES = 250 * 2**20  # the interpreter with numpy, pandas, SciPy and SimPy loaded
+# Measured CPU time, rounded up: 15 microseconds per contact, 5 per interval and pool.
+_SECONDS_PER_CONTACT = 15e-6
+_SECONDS_PER_INTERVAL_AND_POOL = 5e-6
+
+
+class BudgetError(ConfigError):
+    """A run that would need more memory than the budget allows (refused before it starts)."""
+
+
+class LargeGridWarning(UserWarning):
+    """A sweep with more than :data:`GRID_WARNING_SCENARIOS` scenarios."""
+
+
+@dataclass(frozen=True)
+class Workload:
+    """What a run will take, estimated from its scenarios before anything runs."""
+
+    customers: float
+    """Expected customers (multi-period: visits over all periods) of one replication,
+    summed over the scenarios."""
+    contacts: float
+    """Upper estimate of their contacts (first contacts, retries, repeat contacts)."""
+    replications: int
+    """Replications of each scenario."""
+    scenarios: int
+    peak_bytes: float
+    """Estimated peak memory of the whole run (all worker processes included)."""
+    cpu_seconds: float
+    """Estimated CPU time of all replications."""
+
+    def describe(self) -> str:
+        """One line: ``~1.2e+09 customers per replication x 10 replications, ~3.1 TiB ...``."""
+        scenarios = f" x {self.scenarios:,} scenarios" if self.scenarios > 1 else ""
+        return (
+            f"~{_count(self.customers / self.scenarios)} customers per replication x "
+            f"{self.replications:,} replications{scenarios}: estimated peak memory "
+            f"{format_bytes(self.peak_bytes)}, CPU time {_duration(self.cpu_seconds)}"
+        )
+
+
+def expected_customers(scenario: Scenario) -> float:
+    """Expected first arrivals of one day: the integral of the arrival-rate profile."""
+    minutes = scenario.arrivals.interval_minutes
+    return math.fsum(scenario.arrivals.rate_per_hour) * minutes / 60.0
+
+
+def contacts_per_customer(scenario: Scenario) -> float:
+    """An upper estimate of contacts per customer, weighted over the segments.
+
+    After a contact another follows if the customer abandoned and retries, or was
+    not helped and contacts again: with probability at most
+    ``q = max(retry_probability, (1 - r) * recontact_probability)``, where ``r``
+    is the lowest first-contact resolution of any pool's agents (three standard
+    deviations of skill below the mean). With at most ``m = max_contacts`` that
+    is ``(1 - q^m) / (1 - q)`` contacts (``m`` when ``q = 1``).
+    """
+    resolution = min(
+        pool.first_contact_resolution - 3 * pool.skill_effect * pool.skill.sd
+        for pool in scenario.pools.values()
+    )
+    unresolved = min(1.0, max(0.0, 1.0 - resolution))
+    total = 0.0
+    for segment in scenario.segments.values():
+        q = max(segment.retry_probability, unresolved * segment.recontact_probability)
+        m = segment.max_contacts
+        total += segment.share * (m if q >= 1 else (1 - q**m) / (1 - q))
+    return total
+
+
+def estimate_scenario(
+    scenario: Scenario,
+    replications: int | None = None,
+    *,
+    workers: int = 1,
+    keep_records: bool = True,
+) -> Workload:
+    """The work and peak memory of running ``scenario`` (as :func:`run_scenario` does).
+
+    Parameters
+    ----------
+    replications
+        Replications (default: the scenario's ``run.replications``).
+    workers
+        Replications running at once (worker processes); each holds one in memory.
+    keep_records
+        Whether every replication's record tables are kept until the end (as
+        :func:`peakend.experiments.runner.run_scenario` does).
+    """
+    count = scenario.run.replications if replications is None else replications
+    return _workload([scenario], count, workers, keep_records)
+
+
+def estimate_experiment(
+    scenarios: Sequence[Scenario],
+    replications: int,
+    *,
+    workers: int = 1,
+    keep_records: bool = False,
+) -> Workload:
+    """The work and peak memory of running ``replications`` of each of ``scenarios``.
+
+    ``keep_records``: whether the record tables of every replication are kept (an
+    experiment's ``keep_records``); otherwise only one row of metrics each.
+    """
+    return _workload(list(scenarios), replications, workers, keep_records)
+
+
+def check_budget(
+    workload: Workload, memory_budget_bytes: float | None = None, source: str = ""
+) -> None:
+    """Refuse a run whose estimated peak memory exceeds the budget.
+
+    ``source`` (a file name) starts the message when given.
+
+    Raises
+    ------
+    BudgetError
+        (a :class:`ConfigError`) with the estimate and the budget in one line.
+    ValueError
+        If ``memory_budget_bytes`` is not a positive number.
+    """
+    budget = DEFAULT_MEMORY_BUDGET_BYTES if memory_budget_bytes is None else memory_budget_bytes
+    if isinstance(budget, bool) or not budget > 0:
+        raise ValueError(f"memory_budget_bytes must be a positive number, got {budget!r}")
+    if workload.peak_bytes > budget:
+        where = f"{source}: " if source else ""
+        raise BudgetError(
+            f"{where}too big to run: {workload.describe()}, above the memory budget of "
+            f"{format_bytes(budget)} (memory_budget_bytes); make the scenario smaller "
+            "(fewer intervals, lower rates, fewer replications or workers) or raise the budget"
+        )
+
+
+def check_grid_size(scenarios: int, max_scenarios: int | None = None, what: str = "sweep") -> None:
+    """Warn about an experiment with many scenarios and refuse one above ``max_scenarios``.
+
+    ``what`` names the experiment in messages (``sweep``, ``comparison``).
+
+    Raises
+    ------
+    BudgetError
+        Above ``max_scenarios`` (default :data:`MAX_GRID_SCENARIOS`).
+    """
+    cap = MAX_GRID_SCENARIOS if max_scenarios is None else max_scenarios
+    if scenarios > cap:
+        raise BudgetError(
+            f"the {what} has {scenarios:,} scenarios, more than the limit of {cap:,} "
+            "(max_scenarios); use fewer factors, levels or variants, or raise the limit"
+        )
+    if scenarios > GRID_WARNING_SCENARIOS:
+        warnings.warn(
+            f"the {what} has {scenarios:,} scenarios (more than {GRID_WARNING_SCENARIOS:,})",
+            LargeGridWarning,
+            stacklevel=2,
+        )
+
+
+def format_bytes(count: float) -> str:
+    """``3.2 GiB``: a byte count in binary units."""
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
+        if count < 1024 or unit == "PiB":
+            return f"{count:.0f} {unit}" if unit == "B" else f"{count:.1f} {unit}"
+        count /= 1024
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+_UNITS = {"": 1, "k": 1000, "m": 1000**2, "g": 1000**3, "t": 1000**4}
+
+
+def parse_size(text: str) -> int:
+    """Bytes from ``"8GiB"``, ``"8G"``, ``"500MB"``, ``"2.5 GiB"`` or ``"1000000"``.
+
+    ``K``, ``M``, ``G`` and ``T`` with ``i`` (``GiB``) are powers of 1024, without
+    (``GB``, ``G``) powers of 1000.
+
+    Raises
+    ------
+    ValueError
+        For anything else, or a size that is not positive.
+    """
+    match = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]*)?)\s*([kKmMgGtT]?)(i?)[bB]?\s*", text)
+    if match is None:
+        raise ValueError(f"expected a size such as 8GiB, 500MB or 1000000, got {text!r}")
+    number, prefix, binary = match.groups()
+    power = "kmgt".find(prefix.lower()) + 1 if prefix else 0
+    size = float(number) * (1024**power if binary else _UNITS[prefix.lower()])
+    if not size >= 1:
+        raise ValueError(f"a size must be at least 1 byte, got {text!r}")
+    return int(size)
+
+
+# ------------------------------------------------------------------ internals
+
+
+def _workload(
+    scenarios: list[Scenario], replications: int, workers: int, keep_records: bool
+) -> Workload:
+    if replications < 1:
+        raise ValueError(f"replications must be >= 1, got {replications}")
+    if workers < 1:
+        raise ValueError(f"workers must be >= 1, got {workers}")
+    in_flight = min(workers, replications * len(scenarios))
+    customers = contacts = kept = seconds = largest_run = 0.0
+    for scenario in scenarios:
+        visits, per_day = _visits(scenario)
+        scenario_contacts = visits * contacts_per_customer(scenario)
+        run_bytes = _run_bytes(scenario, per_day) + _population_bytes(scenario)
+        record_bytes = (
+            visits * _KEPT_BYTES_PER_CUSTOMER + scenario_contacts * _KEPT_BYTES_PER_CONTACT
+        )
+        # a multi-period replication keeps every period's visits while it runs
+        if scenario.retention.periods > 1:
+            run_bytes += record_bytes
+        largest_run = max(largest_run, run_bytes)
+        customers += visits
+        contacts += scenario_contacts
+        kept += replications * (record_bytes if keep_records else _BYTES_PER_METRIC_ROW)
+        seconds += replications * (
+            scenario_contacts * _SECONDS_PER_CONTACT
+            + scenario.intervals * len(scenario.pools) * scenario.retention.periods
+            * _SECONDS_PER_INTERVAL_AND_POOL
+        )  # fmt: skip
+    # Kept records are concatenated into one table at the end: count them twice.
+    peak = (
+        _BASE_BYTES * (1 + (in_flight if in_flight > 1 else 0))
+        + in_flight * largest_run
+        + 2 * kept
+        + len(scenarios) * _BYTES_PER_SCENARIO
+    )
+    return Workload(customers, contacts, replications, len(scenarios), peak, seconds)
+
+
+def _visits(scenario: Scenario) -> tuple[float, float]:
+    """Expected customers of the whole replication, and of its busiest day."""
+    day = expected_customers(scenario)
+    periods = scenario.retention.periods
+    if periods == 1:
+        return day, day
+    retention = scenario.retention
+    grown = retention.population + periods * retention.acquisition_per_period
+    busiest = min(day * grown / retention.population, grown)
+    return periods * busiest, busiest
+
+
+def _run_bytes(scenario: Scenario, customers: float) -> float:
+    """Peak bytes of one simulated day with ``customers`` customers."""
+    contacts = customers * contacts_per_customer(scenario)
+    if scenario.experience.enabled:
+        per = customers * _RUN_BYTES_PER_CUSTOMER + contacts * _RUN_BYTES_PER_CONTACT
+    else:
+        per = (
+            customers * _RUN_BYTES_PER_CUSTOMER_NO_EXPERIENCE
+            + contacts * _RUN_BYTES_PER_CONTACT_NO_EXPERIENCE
+        )
+    agents = sum(max(pool.staffing) for pool in scenario.pools.values())
+    intervals = scenario.intervals * len(scenario.pools)
+    return per + agents * _BYTES_PER_AGENT + intervals * _BYTES_PER_INTERVAL_AND_POOL
+
+
+def _population_bytes(scenario: Scenario) -> float:
+    retention = scenario.retention
+    if retention.periods == 1:
+        return 0.0
+    grown = retention.population + retention.periods * retention.acquisition_per_period
+    return grown * _BYTES_PER_POPULATION_MEMBER
+
+
+def _count(value: float) -> str:
+    return f"{value:,.0f}" if value < 1e6 else f"{value:.2g}"
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 2 * 3600:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 2 * 86400:
+        return f"{seconds / 3600:.0f} h"
+    return f"{seconds / 86400:,.0f} days"

@@ -1,0 +1,293 @@
+"""Bounded resources: work and memory estimated from the scenario, refused above a budget."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+import tracemalloc
+import warnings
+from typing import Any
+
+import pytest
+
+from peakend import ConfigError, scenario_from_dict
+from peakend.config.budget import (
+    DEFAULT_MEMORY_BUDGET_BYTES,
+    BudgetError,
+    LargeGridWarning,
+    check_budget,
+    check_grid_size,
+    contacts_per_customer,
+    estimate_experiment,
+    estimate_scenario,
+    expected_customers,
+    format_bytes,
+    parse_size,
+)
+from peakend.experiments.api import compare, run, sweep
+from peakend.experiments.design import Experiment
+from peakend.experiments.runner import replicate, run_scenario
+
+from conftest import ROOT, busy_day_data, mmc, mmc_data
+
+CONFIG = ROOT / "configs" / "contact_centre.toml"
+
+
+def test_expected_customers_is_the_integral_of_the_profile() -> None:
+    scenario = scenario_from_dict(busy_day_data())  # 30-minute intervals
+    assert expected_customers(scenario) == pytest.approx((40 + 90 + 120 + 60) / 2)
+
+
+def test_contacts_per_customer_bounds() -> None:
+    assert contacts_per_customer(mmc()) == 1.0  # nobody retries or contacts again
+    data = mmc_data()
+    data["segments"]["all"].update(retry_probability=1.0, max_contacts=7)
+    assert contacts_per_customer(scenario_from_dict(data)) == 7.0
+    data["segments"]["all"].update(retry_probability=0.5, max_contacts=3)
+    assert contacts_per_customer(scenario_from_dict(data)) == pytest.approx(1 + 0.5 + 0.25)
+
+
+def test_the_estimate_bounds_what_a_replication_really_allocates() -> None:
+    """The estimate errs on the safe side: above the peak of what a replication allocates
+    (traced by tracemalloc, numpy's arrays included), but not absurdly far above."""
+    from peakend import load_scenario, scale_staffing
+
+    big = scale_staffing(load_scenario(CONFIG, ["arrivals.rate_per_hour*=20"]), 20)
+    workload = estimate_scenario(big, 1, keep_records=False)
+    tracemalloc.start()
+    try:
+        result = replicate(big, 0)
+        traced_peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert workload.customers == pytest.approx(len(result.customers), rel=0.05)
+    estimated = workload.peak_bytes - 250 * 2**20  # without the interpreter and libraries
+    assert traced_peak < estimated < 4 * traced_peak, (traced_peak, estimated)
+
+
+def test_the_multi_period_estimate_bounds_what_it_allocates() -> None:
+    from peakend import load_scenario, scale_staffing
+
+    twelve_weeks = ROOT / "configs" / "contact_centre_12_weeks.toml"
+    scenario = load_scenario(twelve_weeks, ["arrivals.rate_per_hour*=2", "retention.population*=2"])
+    scenario = scale_staffing(scenario, 2)
+    workload = estimate_scenario(scenario, 1, keep_records=False)
+    tracemalloc.start()
+    try:
+        result = replicate(scenario, 0)
+        traced_peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert len(result.customers) < workload.customers < 1.5 * len(result.customers)
+    estimated = workload.peak_bytes - 250 * 2**20
+    assert traced_peak < estimated < 4 * traced_peak, (traced_peak, estimated)
+
+
+def test_budget_refuses_with_the_estimate_in_one_line() -> None:
+    scenario = scenario_from_dict(busy_day_data(), overrides=("arrivals.rate_per_hour*=1e6",))
+    workload = estimate_scenario(scenario)
+    with pytest.raises(BudgetError) as caught:
+        check_budget(workload)
+    message = str(caught.value)
+    assert isinstance(caught.value, ConfigError) and "\n" not in message
+    assert "customers per replication" in message and "estimated peak memory" in message
+    assert "above the memory budget of 4.0 GiB (memory_budget_bytes)" in message
+    check_budget(workload, memory_budget_bytes=workload.peak_bytes + 1)  # raised: fine
+
+
+def test_budget_parameter_is_checked() -> None:
+    workload = estimate_scenario(mmc())
+    for bad in (0, -1, True, float("nan")):
+        with pytest.raises(ValueError, match="memory_budget_bytes must be a positive number"):
+            check_budget(workload, bad)
+
+
+def test_more_workers_and_replications_need_more_memory() -> None:
+    scenario = scenario_from_dict(busy_day_data())
+    one = estimate_scenario(scenario, 10)
+    assert estimate_scenario(scenario, 10, workers=4).peak_bytes > one.peak_bytes
+    assert estimate_scenario(scenario, 1000).peak_bytes > one.peak_bytes
+    assert estimate_experiment([scenario] * 3, 10).scenarios == 3
+
+
+def hundred_million_agents() -> dict[str, Any]:
+    """1,000 pools of 100,000 agents: each within the schema's limits, 10^8 together."""
+    data = busy_day_data()
+    data["pools"] = {f"pool{i}": {"staffing": [100_000] * 4} for i in range(1000)}
+    return data
+
+
+@pytest.mark.parametrize(
+    ("data", "overrides"),
+    [
+        (busy_day_data(), ("arrivals.interval_minutes=1e9",)),
+        (busy_day_data(), ("arrivals.rate_per_hour*=1e8",)),
+        (hundred_million_agents(), ()),
+    ],
+    ids=["horizon_1e9_minutes", "rate_1e8_per_hour", "agents_1e8"],
+)
+def test_api_refuses_before_simulating(data: dict[str, Any], overrides: tuple[str, ...]) -> None:
+    scenario = scenario_from_dict(data, overrides=overrides)
+    started = time.perf_counter()
+    for call in (
+        lambda: run_scenario(scenario),
+        lambda: replicate(scenario, 0),
+        lambda: run(scenario),
+        lambda: compare(scenario, {"v": ["run.warmup_minutes=1"]}),
+        lambda: sweep(scenario, {"run.warmup_minutes": [0, 1]}),
+    ):
+        with pytest.raises(BudgetError, match="above the memory budget"):
+            call()
+    assert time.perf_counter() - started < 5
+
+
+def test_a_raised_budget_lets_a_run_through() -> None:
+    scenario = mmc(horizon=200.0, warmup=10.0)
+    with pytest.raises(BudgetError):
+        run_scenario(scenario, 1, memory_budget_bytes=1000)
+    result = run_scenario(scenario, 1, memory_budget_bytes=10 * DEFAULT_MEMORY_BUDGET_BYTES)
+    assert len(result.replications) == 1
+    frame = compare(scenario, {"v": ["run.warmup_minutes=20"]}, replications=2,
+                    memory_budget_bytes=10 * DEFAULT_MEMORY_BUDGET_BYTES)  # fmt: skip
+    assert set(frame["variant"]) == {"base", "v"}
+
+
+def test_grid_size_warns_then_refuses_before_building_the_grid() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        check_grid_size(1000)
+    with pytest.warns(LargeGridWarning, match="1,001 scenarios"):
+        check_grid_size(1001)
+    with pytest.raises(BudgetError, match="27,000 scenarios, more than the limit of 10,000"):
+        check_grid_size(27_000)
+    with pytest.warns(LargeGridWarning):
+        check_grid_size(27_000, max_scenarios=30_000)  # raised: allowed, with the warning
+    factors = {
+        "pools.agents.absenteeism": [i / 100 for i in range(30)],
+        "run.warmup_minutes": list(range(30)),
+        "pools.agents.first_contact_resolution": [i / 30 for i in range(30)],
+    }
+    experiment = Experiment.from_scenario(mmc(), factors=factors)
+    started = time.perf_counter()
+    with pytest.raises(BudgetError, match=r"sweep\.factors: the sweep has 27,000 scenarios"):
+        experiment.specs("sweep")
+    with pytest.raises(BudgetError, match="27,000 scenarios"):
+        sweep(experiment)
+    assert time.perf_counter() - started < 1
+
+
+def test_sizes_and_bytes() -> None:
+    assert parse_size("8GiB") == 8 * 2**30
+    assert parse_size("500MB") == 500 * 10**6
+    assert parse_size("1000") == 1000
+    with pytest.raises(ValueError, match="expected a size"):
+        parse_size("lots")
+    assert format_bytes(4 * 2**30) == "4.0 GiB"
+    assert format_bytes(12) == "12 B"
+
+
+# ------------------------------------------------------------------ the command line
+
+# Runs the command in a child and reports the child's exit status, wall time and peak
+# RSS: RUSAGE_CHILDREN of this small parent sees only that child (and its children).
+MEASURE = """
+import resource, subprocess, sys, time
+started = time.perf_counter()
+done = subprocess.run(sys.argv[1:], capture_output=True, text=True, timeout=60)
+seconds = time.perf_counter() - started
+print(done.returncode, seconds, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024)
+sys.stderr.write(done.stderr)
+"""
+
+
+@pytest.mark.parametrize(
+    "override",
+    ["arrivals.interval_minutes=1e9", "arrivals.rate_per_hour*=1e8"],
+    ids=["horizon_1e9_minutes", "rate_1e8_per_hour"],
+)
+def test_cli_refuses_huge_runs_fast_and_small(override: str, tmp_path) -> None:
+    command = [sys.executable, "-m", "peakend.cli.main", "run", str(CONFIG), "--set", override]
+    command += ["--out", str(tmp_path / "out")]
+    measured = subprocess.run(
+        [sys.executable, "-c", MEASURE, *command],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    status, seconds, peak_rss = measured.stdout.split()
+    assert int(status) == 2, measured.stderr
+    lines = measured.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in measured.stderr, measured.stderr
+    assert "customers per replication" in lines[0] and "estimated peak memory" in lines[0]
+    assert "above the memory budget of 4.0 GiB (--memory-budget)" in lines[0]
+    assert int(peak_rss) < 300 * 2**20
+    # the whole process, most of it `import peakend` (about 0.9 s on the development
+    # machine); generous for a loaded CI machine
+    assert float(seconds) < 10
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    "override",
+    ["arrivals.interval_minutes=1e9", "arrivals.rate_per_hour*=1e8"],
+    ids=["horizon_1e9_minutes", "rate_1e8_per_hour"],
+)
+def test_the_refusal_itself_takes_well_under_a_second(override: str, tmp_path) -> None:
+    from click.testing import CliRunner
+
+    from peakend.cli.main import main
+
+    runner = CliRunner()
+    started = time.perf_counter()
+    result = runner.invoke(main, ["run", str(CONFIG), "--set", override, "--out", "o"])
+    assert time.perf_counter() - started < 1.0
+    assert result.exit_code == 2 and "estimated peak memory" in result.output
+
+
+def test_cli_memory_budget_and_workers_options(tmp_path) -> None:
+    from click.testing import CliRunner
+
+    from peakend.cli.main import main
+    from peakend.experiments.executors import available_cores
+
+    runner = CliRunner()
+    args = ["run", str(CONFIG), "-r", "2", "--executor", "serial"]
+    small = runner.invoke(main, [*args, "--memory-budget", "10MB"])
+    assert small.exit_code == 2 and "memory budget of 9.5 MiB (--memory-budget)" in small.output
+    bad = runner.invoke(main, [*args, "--memory-budget", "lots"])
+    assert bad.exit_code == 2 and "--memory-budget" in bad.output
+    many = str(available_cores() + 1)
+    refused = runner.invoke(main, ["run", str(CONFIG), "--workers", many])
+    assert refused.exit_code == 2
+    assert f"--workers {many}: more than the {available_cores()} usable cores" in refused.output
+    assert "--force-workers allows it" in refused.output
+
+
+def test_a_comparison_with_too_many_variants_is_refused_before_resolving_them() -> None:
+    variants = {f"v{i}": [f"run.warmup_minutes={i % 50}"] for i in range(10_001)}
+    experiment = Experiment.from_scenario(mmc(), variants=variants)
+    started = time.perf_counter()
+    with pytest.raises(BudgetError, match="variants: the comparison has 10,002 scenarios"):
+        experiment.specs("compare")
+    assert time.perf_counter() - started < 1
+
+
+def test_the_cli_prints_a_large_grid_warning_as_one_line(tmp_path) -> None:
+    from click.testing import CliRunner
+
+    from peakend.cli.main import main
+
+    levels = ", ".join(str(i / 10) for i in range(1001))
+    (tmp_path / "big.toml").write_text(
+        f'name = "big"\nbase = "{CONFIG}"\nreplications = 1\n'
+        f'[sweep.factors]\n"run.warmup_minutes" = [{levels}]\n'
+    )
+    args = ["sweep", str(tmp_path / "big.toml"), "--executor", "serial", "--memory-budget", "1MB"]
+    result = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert lines[0] == "peakend: warning: the sweep has 1,001 scenarios (more than 1,000)"
+    assert len(lines) == 2 and "too big to run" in lines[1]
+    assert not (tmp_path / "out").exists()
