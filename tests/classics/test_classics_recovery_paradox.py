@@ -26,3 +26,17 @@ def test_recovery_paradox_needs_a_good_recovery() -> None:
 def test_recovery_assumptions_validation() -> None:
     with pytest.raises(ValueError, match="failure_minutes must be >= 0"):
         RecoveryAssumptions(failure_minutes=-1.0)
+
+
+def test_a_significant_retention_difference_is_not_the_published_finding():
+    """de Matos et al.: not significant on repurchase. A model in which effort clearly
+    lowers return after a recovered failure must not report 'reproduced'."""
+    from peakend.classics import recovery_paradox
+    from peakend.classics.recovery_paradox import RecoveryAssumptions
+
+    harsh = recovery_paradox(seed=2007, assumptions=RecoveryAssumptions(effort_penalty=1.5))
+    assert harsh.retention_gain_recovered.ci_high < 0
+    assert not harsh.reproduced
+    shipped = recovery_paradox(seed=2007)
+    assert shipped.retention_gain_recovered.ci_low <= 0 <= shipped.retention_gain_recovered.ci_high
+    assert shipped.reproduced
