@@ -70,7 +70,11 @@ def test_the_multi_period_estimate_bounds_what_it_allocates() -> None:
     from peakend import load_scenario, scale_staffing
 
     twelve_weeks = ROOT / "configs" / "contact_centre_12_weeks.toml"
-    scenario = load_scenario(twelve_weeks, ["arrivals.rate_per_hour*=2", "retention.population*=2"])
+    # three of its weeks (21 days): tracing the allocations of all 84 days takes long
+    scenario = load_scenario(
+        twelve_weeks,
+        ["arrivals.rate_per_hour*=2", "retention.population*=2", "retention.periods=3"],
+    )
     scenario = scale_staffing(scenario, 2)
     workload = estimate_scenario(scenario, 1, keep_records=False)
     tracemalloc.start()

@@ -230,7 +230,7 @@ def test_custom_return_model_from_config():
     @register_return_model("always_back")
     @dataclass(frozen=True)
     class AlwaysBack(LogisticReturn):
-        def probability(self, remembered, effort, loyalty):
+        def probability(self, remembered, effort, loyalty, reliability_change=None):
             return np.ones(len(remembered))
 
     scenario = small(periods=2, returns={"model": "always_back"})

@@ -25,8 +25,9 @@ multi-period runs                  the day's peak, plus 200 B per identified cus
 The expected customers of a day are the integral of the arrival profile; each
 makes at most about ``(1 - q^m) / (1 - q)`` contacts (see
 :func:`contacts_per_customer`).
-A multi-period run's later periods carry the load of the population, grown by
-acquisition (an estimate; word of mouth can grow it further).
+A multi-period run simulates ``days_per_period`` days a period, day ``d`` with
+the profile's load times ``day_load[d]``; its later periods carry the load of the
+population, grown by acquisition (an estimate; word of mouth can grow it further).
 """
 
 from __future__ import annotations
@@ -75,6 +76,10 @@ _KEPT_BYTES_PER_CONTACT = 70
 _BYTES_PER_AGENT = 1_000
 _BYTES_PER_INTERVAL_AND_POOL = 1_000
 _BYTES_PER_POPULATION_MEMBER = 200
+# A multi-period run keeps its visits and contacts as data frames (with period, day,
+# person, belief and return probability), measured at about 221 and 96 B a row.
+_PERIOD_BYTES_PER_VISIT = 240
+_PERIOD_BYTES_PER_CONTACT = 100
 _BYTES_PER_SCENARIO = 50_000  # a resolved scenario, its spec and its metric rows
 _BYTES_PER_METRIC_ROW = 2_000
 _BASE_BYTES = 250 * 2**20  # the interpreter with numpy, pandas, SciPy and SimPy loaded
@@ -288,9 +293,12 @@ def _workload(
         record_bytes = (
             visits * _KEPT_BYTES_PER_CUSTOMER + scenario_contacts * _KEPT_BYTES_PER_CONTACT
         )
-        # a multi-period replication keeps every period's visits while it runs
+        # a multi-period replication keeps every day's visits while it runs and
+        # concatenates them at the end: twice their size at the peak
         if scenario.retention.periods > 1:
-            run_bytes += record_bytes
+            run_bytes += 2 * (
+                visits * _PERIOD_BYTES_PER_VISIT + scenario_contacts * _PERIOD_BYTES_PER_CONTACT
+            )
         largest_run = max(largest_run, run_bytes)
         customers += visits
         contacts += scenario_contacts
@@ -298,7 +306,7 @@ def _workload(
         seconds += replications * (
             scenario_contacts * _SECONDS_PER_CONTACT
             + scenario.intervals * len(scenario.pools) * scenario.retention.periods
-            * _SECONDS_PER_INTERVAL_AND_POOL
+            * scenario.retention.days_per_period * _SECONDS_PER_INTERVAL_AND_POOL
         )  # fmt: skip
     # Kept records are concatenated into one table at the end: count them twice.
     peak = (
@@ -318,8 +326,14 @@ def _visits(scenario: Scenario) -> tuple[float, float]:
         return day, day
     retention = scenario.retention
     grown = retention.population + periods * retention.acquisition_per_period
-    busiest = min(day * grown / retention.population, grown)
-    return periods * busiest, busiest
+    days = [min(day * load * grown / retention.population, grown) for load in retention.day_loads]
+    per_period = math.fsum(days)
+    # Newcomers make a first contact in the period they join: the acquired ones, and
+    # at most what every visit's word of mouth converts.
+    tell = max(retention.satisfied_tell_mean, retention.advocate_tell_mean)
+    referrals = per_period * tell * retention.referral_conversion
+    newcomers = (periods - 1) * (retention.acquisition_per_period + referrals)
+    return periods * per_period + newcomers, max(days)
 
 
 def _run_bytes(scenario: Scenario, customers: float) -> float:

@@ -136,6 +136,10 @@ class DayTotals:
                 self._weighted[name] += weight * value
                 self._weights[name] += weight
 
+    def add_idle_day(self) -> None:
+        """Add a day on which nobody contacted: it counts, and weighs no rate."""
+        self.days += 1
+
     def merge(self, other: DayTotals) -> None:
         """Add all the days of ``other`` (a period's days into a run's)."""
         self.days += other.days
@@ -146,8 +150,8 @@ class DayTotals:
             self._weights[name] = self._weights.get(name, 0.0) + other._weights[name]
 
     def sums(self) -> dict[str, float]:
-        """The summed metrics."""
-        return dict(self._sums)
+        """The summed metrics (0 for a stretch of idle days)."""
+        return {name: self._sums.get(name, 0.0) for name in SUMMED}
 
     def rates(self) -> dict[str, float]:
         """The weighted mean of each rate over the days (NaN where no day had a weight)."""

@@ -1,26 +1,40 @@
 """The retention loop: many periods of identified customers whose memories feed back.
 
-Each period is one simulated day of the scenario (the arrival profile's shape,
-the staffing schedule, the policies). Between periods:
+Each period is ``retention.days_per_period`` simulated days of the scenario
+(the arrival profile's shape, the staffing schedule, the policies); see
+:mod:`peakend.retention.calendar` for the days' load and how a period adds
+them up. On each day:
 
-1. every active customer contacts with probability ``p = (expected arrivals of
-   the profile) / population``, so period 0 carries the profile's load and
-   later periods carry the load of whoever is still a customer (demand
-   feedback); new customers (acquisition + referrals − deterred prospects)
-   contact in the period they arrive;
-2. after a visit, the customer remembers it (memory model) and comes back or
-   not (return model, from remembered utility, effort and loyalty);
+1. every active customer contacts with the day's probability (the profile's
+   load times ``day_load[d]``, calibrated on the initial population), so later
+   days carry the load of whoever is still a customer (demand feedback); a new
+   customer (acquisition + referrals − deterred prospects of the last period)
+   makes a first contact on a day of the period it joins, drawn in proportion to
+   ``day_load``, and is an ordinary active customer afterwards;
+2. after a visit, the customer remembers it (memory model), updates the belief
+   that a contact works with the visit's contacts and failures
+   (:class:`~peakend.retention.returns.ReliabilityBelief`) and comes back or not
+   (the segment's return model, from remembered utility, effort, loyalty and
+   the belief's change from the prior): a customer who does not come back makes
+   no more contacts;
 3. reference points move towards what was experienced (rising expectations):
    expected wait towards the wait per contact, expected quality towards the
    perceived quality, at ``expectation_learning_rate``;
-4. loyalty states and word of mouth follow from the memory;
-5. revenue (value per served visit), staff cost (the schedule at the pools'
-   cost per hour), recovery and extras costs give the profit of the period;
-   each customer's discounted revenue gives the customer lifetime value.
+4. loyalty states and word of mouth follow from the memory; referrals join in
+   the next period.
 
-Randomness: the day of period ``t`` uses streams prefixed ``"period t/"``, the
-population draws streams prefixed ``"population t/"``, all children of the
-replication's SeedSequence: reproducible and independent.
+At the end of a period, customers who made no contact in it leave with
+probability ``background_churn``. Revenue (value per served visit) of every
+day, staff cost (one day's schedule at the pools' cost per hour, times the
+days), recovery and extras costs of every day give the profit of the period;
+each customer's revenue, discounted per period, gives the customer lifetime
+value.
+
+Randomness: day ``d`` of period ``t`` is simulated with streams prefixed
+``"period t/day d/"`` and its contacts and decisions are drawn from streams
+prefixed ``"population t/day d/"``; acquisition, newcomers and background churn
+of period ``t`` use ``"population t/"``. All are children of the replication's
+SeedSequence: reproducible and independent.
 """
 
 from __future__ import annotations
@@ -32,82 +46,40 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from peakend.analysis.metrics import experience_metrics, replication_metrics
 from peakend.config.schema import Scenario
 from peakend.engine.arrivals import ArrivalPlan
 from peakend.engine.facts import Outcome
-from peakend.engine.replication import Replication, ReplicationOutput, choose
+from peakend.engine.replication import Replication, ReplicationOutput
 from peakend.engine.streams import RandomStreams
 from peakend.experience.moments import References
-from peakend.retention.returns import Loyalty, next_loyalty, return_model_from_config, word_of_mouth
+from peakend.retention.calendar import (
+    DayTotals,
+    contact_probabilities,
+    contact_probability,
+    day_metrics,
+    staff_cost,
+)
+from peakend.retention.population import Population
+from peakend.retention.returns import (
+    BaseReturnModel,
+    next_loyalty,
+    return_models_by_segment,
+    return_probability,
+    word_of_mouth,
+)
 
 __all__ = ["MultiPeriodOutput", "Population", "contact_probability", "run_periods", "staff_cost"]
 
 
-def contact_probability(scenario: Scenario) -> float:
-    """Per-period probability that an active customer contacts (calibrated to period 0)."""
-    arrivals = scenario.arrivals
-    expected = sum(arrivals.rate_per_hour) * arrivals.interval_minutes / 60
-    return min(1.0, expected / scenario.retention.population)
-
-
-def staff_cost(scenario: Scenario) -> float:
-    """Cost of one day's schedule: rostered agent-hours times each pool's cost per hour."""
-    hours = scenario.arrivals.interval_minutes / 60
-    return sum(
-        sum(pool.staffing) * hours * pool.agent_cost_per_hour for pool in scenario.pools.values()
-    )
-
-
-@dataclass
-class Population:
-    """Identified customers and what the service has taught them (arrays by customer)."""
-
-    segment: np.ndarray
-    channel: np.ndarray
-    acquired: np.ndarray
-    expected_wait: np.ndarray
-    expected_quality: np.ndarray
-    active: np.ndarray
-    left: np.ndarray
-    loyalty: np.ndarray
-    streak: np.ndarray
-    visits: np.ndarray
-    value: np.ndarray
-
-    @classmethod
-    def new(
-        cls, scenario: Scenario, size: int, period: int, rng: np.random.Generator
-    ) -> Population:
-        """``size`` new customers joining in ``period``, with their segment's expectations."""
-        segment = choose([s.share for s in scenario.segments.values()], rng, size)
-        channel = choose([c.share for c in scenario.channels.values()], rng, size)
-        references = References.of(scenario, channel, segment)
-        return cls(
-            segment=segment,
-            channel=channel,
-            acquired=np.full(size, period),
-            expected_wait=references.expected_wait_minutes.astype(float),
-            expected_quality=references.expected_quality.astype(float),
-            active=np.ones(size, dtype=bool),
-            left=np.full(size, -1),
-            loyalty=np.full(size, Loyalty.NEW, dtype=np.int8),
-            streak=np.zeros(size, dtype=np.int64),
-            visits=np.zeros(size, dtype=np.int64),
-            value=np.zeros(size),
-        )
-
-    def __len__(self) -> int:
-        return len(self.segment)
-
-    def extend(self, other: Population) -> None:
-        for name in self.__dataclass_fields__:
-            setattr(self, name, np.concatenate([getattr(self, name), getattr(other, name)]))
-
-
 @dataclass
 class MultiPeriodOutput:
-    """Per-period table, cohort curves, visits and summary metrics of one replication."""
+    """Per-period table, cohort curves, visits and summary metrics of one replication.
+
+    ``visits`` and ``contacts`` carry each row's ``period``, ``day`` (of the
+    period) and ``person`` (population id); ``visits`` also each visitor's
+    ``reliability_belief`` after the visit and the ``return_probability`` that
+    decided whether they came back.
+    """
 
     periods: pd.DataFrame
     cohorts: pd.DataFrame
@@ -117,6 +89,22 @@ class MultiPeriodOutput:
     metrics: dict[str, float] = field(default_factory=dict)
 
 
+@dataclass
+class _Period:
+    """What the days of one period added up to."""
+
+    totals: DayTotals = field(default_factory=DayTotals)
+    visits: int = 0
+    returning_visits: int = 0
+    stayed: int = 0
+    churned: int = 0
+    referrals: int = 0
+    deterred: int = 0
+    revenue: float = 0.0
+    visit_frames: list[pd.DataFrame] = field(default_factory=list)
+    contact_frames: list[pd.DataFrame] = field(default_factory=list)
+
+
 def run_periods(scenario: Scenario, replication: int = 0) -> MultiPeriodOutput:
     """Run all periods of one replication of a multi-period scenario."""
     config = scenario.retention
@@ -124,98 +112,155 @@ def run_periods(scenario: Scenario, replication: int = 0) -> MultiPeriodOutput:
     population = Population.new(
         scenario, config.population, 0, root.generator("population/initial")
     )
-    p_contact = contact_probability(scenario)
-    returns = return_model_from_config(config.returns)
-    cost_of_staff = staff_cost(scenario)
+    returns = return_models_by_segment(scenario)
+    staff_per_period = staff_cost(scenario) * config.days_per_period
     rows: list[dict[str, Any]] = []
     visits: list[pd.DataFrame] = []
     contact_frames: list[pd.DataFrame] = []
     cohort_rows: list[dict[str, Any]] = []
+    run_totals = DayTotals()
     referrals = deterred = 0
     for period in range(config.periods):
         draws = RandomStreams(scenario.run.seed, replication, f"population {period}/")
-        joining = max(
-            0,
-            int(draws.generator("acquisition").poisson(config.acquisition_per_period))
-            + referrals
-            - deterred,
-        )
-        if period > 0 and joining:
-            population.extend(
-                Population.new(scenario, joining, period, draws.generator("newcomers"))
-            )
+        joining = _join(scenario, population, period, referrals - deterred, draws)
         active_start = int(population.active.sum())
-        contacts = population.active & (
-            (draws.generator("contact").random(len(population)) < p_contact)
-            | (population.acquired == period) & (period > 0)
-        )
-        ids, plan = _arrivals(
-            scenario, population, np.flatnonzero(contacts), draws.generator("times")
-        )
-        scenario_references = References.of(
-            scenario, population.channel[ids], population.segment[ids]
-        )
-        references = References(
-            population.expected_wait[ids],
-            scenario_references.wait_perception,
-            population.expected_quality[ids],
-            scenario_references.failure_severity,
-        )
-        day = Replication(
-            scenario,
-            replication,
-            stream_prefix=f"period {period}/",
-            arrivals=plan,
-            references=references,
-        ).run()
-        outcome = _after_visits(scenario, population, ids, day, period, returns, draws)
-        referrals, deterred = outcome["referrals"], outcome["deterred"]
+        contacted = np.zeros(len(population), dtype=bool)
+        days = _run_days(scenario, replication, population, period, returns, contacted)
+        referrals, deterred = days.referrals, days.deterred
         leaving = (
             population.active
-            & ~contacts
+            & ~contacted
             & (draws.generator("background").random(len(population)) < config.background_churn)
         )
         population.active[leaving] = False
         population.left[leaving] = period
-        metrics = _day_metrics(scenario, day)
-        revenue = outcome["revenue"]
-        costs = cost_of_staff + metrics["recovery_cost"] + metrics["extras_cost"]
+        run_totals.merge(days.totals)
+        sums, rates = days.totals.sums(), days.totals.rates()
+        costs = staff_per_period + sums["recovery_cost"] + sums["extras_cost"]
+        visited = _concat(days.visit_frames)
         rows.append(
             {
                 config.period_name: period,
+                "days": days.totals.days,
                 "active_start": active_start,
-                "visits": len(ids),
-                "returning_visits": int((population.acquired[ids] < period).sum()),
+                "visits": days.visits,
+                "returning_visits": days.returning_visits,
                 "new_customers": joining if period > 0 else 0,
                 "referrals": referrals,
                 "deterred": deterred,
-                "churned": outcome["churned"] + int(leaving.sum()),
+                "churned": days.churned + int(leaving.sum()),
                 "active_end": int(population.active.sum()),
-                "revenue": revenue,
-                "staff_cost": cost_of_staff,
-                "recovery_cost": metrics["recovery_cost"],
-                "extras_cost": metrics["extras_cost"],
-                "profit": revenue - costs,
-                "retention_rate": outcome["stayed"] / len(ids) if len(ids) else math.nan,
-                **{k: v for k, v in metrics.items() if k not in _TOTALS},
+                "revenue": days.revenue,
+                "staff_cost": staff_per_period,
+                "recovery_cost": sums["recovery_cost"],
+                "extras_cost": sums["extras_cost"],
+                "profit": days.revenue - costs,
+                "mean_reliability_belief": _mean(visited, "reliability_belief"),
+                "mean_return_probability": _mean(visited, "return_probability"),
+                "retention_rate": days.stayed / days.visits if days.visits else math.nan,
+                "contacts": sums["contacts"],
+                **rates,
             }
         )
-        visits.append(_visit_frame(day.customers, ids, period))
-        contact_frames.append(_visit_frame(day.contacts, ids, period))
+        visits.append(visited)
+        contact_frames.append(_concat(days.contact_frames))
         cohort_rows.extend(_cohorts(population, period, config.period_name))
     periods = pd.DataFrame(rows)
     return MultiPeriodOutput(
         periods=periods,
         cohorts=pd.DataFrame(cohort_rows),
-        visits=pd.concat(visits, ignore_index=True),
-        contacts=pd.concat(contact_frames, ignore_index=True),
+        visits=_concat(visits),
+        contacts=_concat(contact_frames),
         population=population,
-        metrics=_summary(periods, population, config.discount_rate),
+        metrics=_summary(periods, run_totals, population),
     )
 
 
-_TOTALS = ("customers", "recovery_cost", "extras_cost")
-"""Day metrics that the period table carries under other names or as money totals."""
+def _join(
+    scenario: Scenario, population: Population, period: int, net_referrals: int, draws: Any
+) -> int:
+    """Add the period's newcomers (acquisition + net referrals), each with a first-contact day."""
+    config = scenario.retention
+    acquired = int(draws.generator("acquisition").poisson(config.acquisition_per_period))
+    joining = max(0, acquired + net_referrals)
+    if period > 0 and joining:
+        loads = np.asarray(config.day_loads, dtype=float)
+        weights = loads / loads.sum() if loads.sum() > 0 else np.full(len(loads), 1 / len(loads))
+        day = draws.generator("joining days").choice(len(loads), size=joining, p=weights)
+        population.extend(
+            Population.new(
+                scenario,
+                joining,
+                period,
+                draws.generator("newcomers"),
+                joins=period * config.days_per_period + day,
+            )
+        )
+    return joining
+
+
+def _run_days(
+    scenario: Scenario,
+    replication: int,
+    population: Population,
+    period: int,
+    returns: list[BaseReturnModel],
+    contacted: np.ndarray,
+) -> _Period:
+    """Simulate the days of ``period``; mark in ``contacted`` who made a contact."""
+    config = scenario.retention
+    p_contact = contact_probabilities(scenario)
+    out = _Period()
+    for day in range(config.days_per_period):
+        today = period * config.days_per_period + day
+        draws = RandomStreams(scenario.run.seed, replication, f"population {period}/day {day}/")
+        first = (population.joins == today) & (population.acquired > 0)
+        contacts = population.active & (
+            population.joined_by(today)
+            & (draws.generator("contact").random(len(population)) < p_contact[day])
+            | first
+        )
+        contacted |= contacts
+        if not contacts.any():
+            # Nobody calls (a day of load 0, or no customers left): the staff wait all day.
+            out.totals.add_idle_day()
+            continue
+        ids, plan = _arrivals(
+            scenario, population, np.flatnonzero(contacts), draws.generator("times")
+        )
+        result = Replication(
+            scenario,
+            replication,
+            stream_prefix=f"period {period}/day {day}/",
+            arrivals=plan,
+            references=_references(scenario, population, ids),
+        ).run()
+        decided = _after_visits(scenario, population, ids, result, period, returns, draws)
+        out.totals.add(*day_metrics(scenario, result))
+        out.visits += len(ids)
+        out.returning_visits += int((population.acquired[ids] < period).sum())
+        out.stayed += decided["stayed"]
+        out.churned += decided["churned"]
+        out.referrals += decided["referrals"]
+        out.deterred += decided["deterred"]
+        out.revenue += decided["revenue"]
+        frame = _visit_frame(result.customers, ids, period, day)
+        frame["reliability_belief"] = decided["reliability_belief"]
+        frame["return_probability"] = decided["return_probability"]
+        out.visit_frames.append(frame)
+        out.contact_frames.append(_visit_frame(result.contacts, ids, period, day))
+    return out
+
+
+def _references(scenario: Scenario, population: Population, ids: np.ndarray) -> References:
+    """The visitors' own reference points (what the service has taught them)."""
+    of_scenario = References.of(scenario, population.channel[ids], population.segment[ids])
+    return References(
+        population.expected_wait[ids],
+        of_scenario.wait_perception,
+        population.expected_quality[ids],
+        of_scenario.failure_severity,
+    )
 
 
 def _arrivals(
@@ -240,17 +285,27 @@ def _after_visits(
     ids: np.ndarray,
     day: ReplicationOutput,
     period: int,
-    returns: Any,
+    returns: list[BaseReturnModel],
     draws: RandomStreams,
 ) -> dict[str, Any]:
-    """Return decisions, expectations, loyalty, word of mouth and revenue of the visitors."""
+    """Beliefs, return decisions, expectations, loyalty, word of mouth and revenue."""
     config = scenario.retention
     customers = day.customers
     remembered = customers["remembered_utility"]
-    effort = customers["effort"]
     bad = scenario.experience.bad_memory_threshold
     good = config.good_memory_threshold
-    p_return = returns.probability(remembered, effort, population.loyalty[ids])
+    # The visit's failures teach the customer before they decide whether to come back.
+    population.belief.learn(ids, customers["contacts"], customers["failures"])
+    prior_a, prior_b = config.reliability_prior
+    belief = population.belief.mean(ids)
+    p_return = return_probability(
+        returns,
+        customers["segment"],
+        remembered,
+        customers["effort"],
+        population.loyalty[ids],
+        belief - prior_a / (prior_a + prior_b),
+    )
     stays = draws.generator("returns").random(len(ids)) < p_return
     churned = ids[~stays]
     population.active[churned] = False
@@ -284,6 +339,8 @@ def _after_visits(
         "referrals": mouth.referrals,
         "deterred": mouth.deterred,
         "revenue": float(revenue.sum()),
+        "reliability_belief": belief,
+        "return_probability": p_return,
     }
 
 
@@ -301,18 +358,12 @@ def _update_expectations(
     )
 
 
-def _day_metrics(scenario: Scenario, day: ReplicationOutput) -> dict[str, float]:
-    window = (scenario.run.warmup_minutes, scenario.horizon_minutes)
-    metrics = replication_metrics(day, *window, scenario.run.service_level_threshold_minutes)
-    metrics.update(experience_metrics(day, *window, scenario.experience.bad_memory_threshold))
-    return metrics
-
-
-def _visit_frame(table: Any, ids: np.ndarray, period: int) -> pd.DataFrame:
-    """A day's table with the period and each row's population id (``person``)."""
+def _visit_frame(table: Any, ids: np.ndarray, period: int, day: int) -> pd.DataFrame:
+    """A day's table with its period, day and each row's population id (``person``)."""
     frame = table.to_frame()
     frame.insert(0, "period", period)
-    frame.insert(1, "person", ids[frame["customer"].to_numpy()])
+    frame.insert(1, "day", day)
+    frame.insert(2, "person", ids[frame["customer"].to_numpy()])
     return frame
 
 
@@ -332,10 +383,17 @@ def _cohorts(population: Population, period: int, period_name: str) -> list[dict
     return rows
 
 
-def _summary(
-    periods: pd.DataFrame, population: Population, discount_rate: float
-) -> dict[str, float]:
-    """Replication metrics of a multi-period run (see the README's metric table)."""
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    frames = [frame for frame in frames if len(frame)]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def _mean(frame: pd.DataFrame, column: str) -> float:
+    return float(frame[column].mean()) if len(frame) else math.nan
+
+
+def _summary(periods: pd.DataFrame, days: DayTotals, population: Population) -> dict[str, float]:
+    """Replication metrics of a multi-period run (see the README's retention section)."""
     visits = periods["visits"].sum()
     initial = population.acquired == 0
     first, last = periods["visits"].iloc[0], periods["visits"].iloc[-1]
@@ -352,11 +410,11 @@ def _summary(
         "active_customers_end": float(periods["active_end"].iloc[-1]),
         "load_change": float(last / first) if first else math.nan,
         "initial_cohort_active_end": float(population.active[initial].mean()),
+        "recovery_cost": float(periods["recovery_cost"].sum()),
+        "extras_cost": float(periods["extras_cost"].sum()),
+        # contacts per period; the rates over every simulated day of the run
+        "contacts": float(periods["contacts"].mean()),
     }
-    summary["recovery_cost"] = float(periods["recovery_cost"].sum())
-    summary["extras_cost"] = float(periods["extras_cost"].sum())
-    # Day metrics (service level, waits, memories ...) are averaged over the periods.
-    first_day_metric = list(periods.columns).index("retention_rate") + 1
-    for name in periods.columns[first_day_metric:]:
-        summary.setdefault(name, float(periods[name].mean()))
+    for name, value in days.rates().items():
+        summary.setdefault(name, value)
     return summary
