@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -209,3 +210,14 @@ def test_classic_numbers_accept_integers_for_reals() -> None:
         "classic.toml",
     )
     assert run().assumptions.relief_mean == 1.0
+
+
+def test_thousands_of_bad_values_get_a_short_report() -> None:
+    data = busy_day_data()
+    data["arrivals"]["rate_per_hour"] = ["a"] * 5000
+    with pytest.raises(ConfigError) as caught:
+        scenario_from_dict(data, "day.toml")
+    lines = str(caught.value).splitlines()
+    assert len(lines) == 10
+    assert lines[0].startswith("day.toml: arrivals.rate_per_hour.0: ")
+    assert re.fullmatch(r"day\.toml: and 4,99\d more problems", lines[-1]), lines[-1]

@@ -185,10 +185,21 @@ def _child(validated: Any, key: Any) -> Any:
     return _MISSING
 
 
+MAX_ERROR_LINES = 10
+"""Problems reported at once; a file with thousands of bad values gets a short report."""
+
+
 def format_validation_error(exc: ValidationError, model: type[BaseModel], source: str) -> str:
-    """One line per problem: ``file: key.path: what is wrong; allowed: ...``."""
+    """One line per problem (at most :data:`MAX_ERROR_LINES`, then how many more):
+    ``file: key.path: what is wrong; allowed: ...``."""
+    errors = exc.errors()
     lines = []
-    for error in exc.errors():
+    if len(errors) > MAX_ERROR_LINES:
+        more = len(errors) - MAX_ERROR_LINES + 1
+        errors = errors[: MAX_ERROR_LINES - 1]
+    else:
+        more = 0
+    for error in errors:
         original = (error.get("ctx") or {}).get("error")
         if isinstance(original, LocatedError):
             lines.append(f"{source}: {'.'.join(original.loc)}: {original.message}")
@@ -196,6 +207,8 @@ def format_validation_error(exc: ValidationError, model: type[BaseModel], source
         loc = _clean_loc(error["loc"])
         key = ".".join(str(part) for part in loc) or "(top level)"
         lines.append(f"{source}: {key}: {_describe(error, model, loc)}")
+    if more:
+        lines.append(f"{source}: and {more:,} more problems")
     return "\n".join(lines)
 
 
