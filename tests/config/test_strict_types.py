@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -149,6 +150,14 @@ def test_unreadable_files_are_one_line_errors(
     message = str(caught.value)
     assert message.startswith(f"{path}: ") and fragment in message
     assert "\n" not in message
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes")
+def test_a_named_pipe_is_refused_without_waiting_for_a_writer(tmp_path: Path) -> None:
+    pipe = tmp_path / "config.toml"
+    os.mkfifo(pipe)
+    with pytest.raises(ConfigError, match="config.toml: not a regular file"):
+        load_toml(pipe)  # opening it would block until someone writes
 
 
 def test_oversized_files_are_refused_without_reading_them_whole(tmp_path: Path) -> None:

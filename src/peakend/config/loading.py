@@ -49,12 +49,15 @@ def load_toml(path: str | Path) -> dict[str, Any]:
     Raises
     ------
     ConfigError
-        One line naming the file: missing, a directory, unreadable, larger than
+        One line naming the file: missing, a directory, a pipe or device, unreadable, larger than
         :data:`MAX_CONFIG_BYTES`, not UTF-8 text (a binary file), not TOML, or
         without a single setting (no config is valid empty).
     """
     path = Path(path)
     try:
+        # Opening a named pipe would wait for a writer forever: look before opening.
+        if path.exists() and not path.is_file() and not path.is_dir():
+            raise ConfigError(f"{path}: not a regular file (a device, pipe or socket)")
         with path.open("rb") as handle:
             raw = handle.read(MAX_CONFIG_BYTES + 1)
     except FileNotFoundError:
