@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -150,6 +152,14 @@ def test_unreadable_files_are_one_line_errors(
     assert "\n" not in message
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes")
+def test_a_named_pipe_is_refused_without_waiting_for_a_writer(tmp_path: Path) -> None:
+    pipe = tmp_path / "config.toml"
+    os.mkfifo(pipe)
+    with pytest.raises(ConfigError, match="config.toml: not a regular file"):
+        load_toml(pipe)  # opening it would block until someone writes
+
+
 def test_oversized_files_are_refused_without_reading_them_whole(tmp_path: Path) -> None:
     path = tmp_path / "huge.toml"
     with path.open("wb") as handle:
@@ -209,3 +219,14 @@ def test_classic_numbers_accept_integers_for_reals() -> None:
         "classic.toml",
     )
     assert run().assumptions.relief_mean == 1.0
+
+
+def test_thousands_of_bad_values_get_a_short_report() -> None:
+    data = busy_day_data()
+    data["arrivals"]["rate_per_hour"] = ["a"] * 5000
+    with pytest.raises(ConfigError) as caught:
+        scenario_from_dict(data, "day.toml")
+    lines = str(caught.value).splitlines()
+    assert len(lines) == 10
+    assert lines[0].startswith("day.toml: arrivals.rate_per_hour.0: ")
+    assert re.fullmatch(r"day\.toml: and 4,99\d more problems", lines[-1]), lines[-1]

@@ -86,6 +86,7 @@ _BASE_BYTES = 250 * 2**20  # the interpreter with numpy, pandas, SciPy and SimPy
 # Measured CPU time, rounded up: 15 microseconds per contact, 5 per interval and pool.
 _SECONDS_PER_CONTACT = 15e-6
 _SECONDS_PER_INTERVAL_AND_POOL = 5e-6
+_SECONDS_PER_MEMBER_AND_PERIOD = 150e-9  # a multi-period run's population bookkeeping
 
 
 class BudgetError(ConfigError):
@@ -307,6 +308,8 @@ def _workload(
             scenario_contacts * _SECONDS_PER_CONTACT
             + scenario.intervals * len(scenario.pools) * scenario.retention.periods
             * scenario.retention.days_per_period * _SECONDS_PER_INTERVAL_AND_POOL
+            + _population(scenario) * scenario.retention.periods
+            * _SECONDS_PER_MEMBER_AND_PERIOD
         )  # fmt: skip
     # Kept records are concatenated into one table at the end: count them twice.
     peak = (
@@ -351,12 +354,16 @@ def _run_bytes(scenario: Scenario, customers: float) -> float:
     return per + agents * _BYTES_PER_AGENT + intervals * _BYTES_PER_INTERVAL_AND_POOL
 
 
-def _population_bytes(scenario: Scenario) -> float:
+def _population(scenario: Scenario) -> float:
+    """Identified customers of a multi-period run, grown by acquisition (0 for one day)."""
     retention = scenario.retention
     if retention.periods == 1:
         return 0.0
-    grown = retention.population + retention.periods * retention.acquisition_per_period
-    return grown * _BYTES_PER_POPULATION_MEMBER
+    return retention.population + retention.periods * retention.acquisition_per_period
+
+
+def _population_bytes(scenario: Scenario) -> float:
+    return _population(scenario) * _BYTES_PER_POPULATION_MEMBER
 
 
 def _count(value: float) -> str:

@@ -49,12 +49,15 @@ def load_toml(path: str | Path) -> dict[str, Any]:
     Raises
     ------
     ConfigError
-        One line naming the file: missing, a directory, unreadable, larger than
+        One line naming the file: missing, a directory, a pipe or device, unreadable, larger than
         :data:`MAX_CONFIG_BYTES`, not UTF-8 text (a binary file), not TOML, or
         without a single setting (no config is valid empty).
     """
     path = Path(path)
     try:
+        # Opening a named pipe would wait for a writer forever: look before opening.
+        if path.exists() and not path.is_file() and not path.is_dir():
+            raise ConfigError(f"{path}: not a regular file (a device, pipe or socket)")
         with path.open("rb") as handle:
             raw = handle.read(MAX_CONFIG_BYTES + 1)
     except FileNotFoundError:
@@ -185,10 +188,21 @@ def _child(validated: Any, key: Any) -> Any:
     return _MISSING
 
 
+MAX_ERROR_LINES = 10
+"""Problems reported at once; a file with thousands of bad values gets a short report."""
+
+
 def format_validation_error(exc: ValidationError, model: type[BaseModel], source: str) -> str:
-    """One line per problem: ``file: key.path: what is wrong; allowed: ...``."""
+    """One line per problem (at most :data:`MAX_ERROR_LINES`, then how many more):
+    ``file: key.path: what is wrong; allowed: ...``."""
+    errors = exc.errors()
     lines = []
-    for error in exc.errors():
+    if len(errors) > MAX_ERROR_LINES:
+        more = len(errors) - MAX_ERROR_LINES + 1
+        errors = errors[: MAX_ERROR_LINES - 1]
+    else:
+        more = 0
+    for error in errors:
         original = (error.get("ctx") or {}).get("error")
         if isinstance(original, LocatedError):
             lines.append(f"{source}: {'.'.join(original.loc)}: {original.message}")
@@ -196,6 +210,8 @@ def format_validation_error(exc: ValidationError, model: type[BaseModel], source
         loc = _clean_loc(error["loc"])
         key = ".".join(str(part) for part in loc) or "(top level)"
         lines.append(f"{source}: {key}: {_describe(error, model, loc)}")
+    if more:
+        lines.append(f"{source}: and {more:,} more problems")
     return "\n".join(lines)
 
 

@@ -59,6 +59,11 @@ _SHORT_ESCAPES = {
 }
 
 
+def _cut(text: str, limit: int = 80) -> str:
+    """``text``, cut to ``limit`` characters: what a user typed is echoed, not dumped."""
+    return text if len(text) <= limit else f"{text[: limit - 3]}..."
+
+
 def _error(source: str, message: str) -> ConfigError:
     """A :class:`ConfigError` whose message starts with ``source`` (when there is one)."""
     return ConfigError(f"{source}: {message}" if source else message)
@@ -130,7 +135,7 @@ def parse(text: str, source: str = "") -> Override:
 def _split(text: str, source: str) -> tuple[str, str]:
     """``key`` and ``value`` of ``key=value`` (the value may contain ``=``)."""
     if "=" not in text:
-        raise _error(source, f"--set {text!r}: expected dotted.key=value")
+        raise _error(source, f"--set {_cut(repr(text))}: expected dotted.key=value")
     left, raw = text.split("=", 1)
     return left, raw
 
@@ -138,7 +143,7 @@ def _split(text: str, source: str) -> tuple[str, str]:
 def _key_path(key: str, text: str, source: str) -> tuple[str, ...]:
     key = key.strip()
     if not key or any(not part for part in key.split(".")):
-        raise _error(source, f"--set {text!r}: empty key")
+        raise _error(source, f"--set {_cut(repr(text))}: empty key")
     return tuple(key.split("."))
 
 
@@ -175,7 +180,8 @@ def _parse_index(index: str, text: str, source: str) -> slice | int:
         return slice(int(start) if start else None, int(stop) if stop else None)
     except ValueError:
         raise _error(
-            source, f"{text!r}: index [{index}] must be [i] or [start:stop] (integers)"
+            source,
+            f"{_cut(repr(text))}: index [{_cut(index)}] must be [i] or [start:stop] (integers)",
         ) from None
 
 
@@ -261,7 +267,8 @@ def lookup(data: Mapping[str, Any], path: Sequence[str], source: str) -> Any:
             allowed = listing(node) if isinstance(node, Mapping) else "none (not a table)"
             raise _error(
                 source,
-                f"--set {'.'.join(path)}: unknown key {part!r} in {where}; allowed: {allowed}",
+                f"--set {_cut('.'.join(path))}: unknown key {_cut(repr(part))} in {_cut(where)}; "
+                f"allowed: {allowed}",
             )
         node = node[part]
     return node
