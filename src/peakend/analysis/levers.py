@@ -220,9 +220,7 @@ def abandonment_in(first: int, last: int) -> Metric:
     return metric
 
 
-def _customers_in(
-    first: int, last: int, scenario: Scenario, out: ReplicationOutput
-) -> np.ndarray:
+def _customers_in(first: int, last: int, scenario: Scenario, out: ReplicationOutput) -> np.ndarray:
     length = scenario.arrivals.interval_minutes
     arrival = out.customers["arrival_minutes"]
     return (arrival >= first * length) & (arrival < (last + 1) * length)
@@ -295,7 +293,9 @@ def twice_failed_memory(_: Scenario, out: ReplicationOutput, other: ReplicationO
     return _mean(out.customers["remembered_utility"][_twice_failed(out, other)])
 
 
-def twice_failed_return(scenario: Scenario, out: ReplicationOutput, other: ReplicationOutput) -> float:
+def twice_failed_return(
+    scenario: Scenario, out: ReplicationOutput, other: ReplicationOutput
+) -> float:
     return _mean(_return_probabilities(scenario, out)[_twice_failed(out, other)])
 
 
@@ -318,9 +318,7 @@ def mean_model_memory(scenario: Scenario, out: ReplicationOutput, _: Replication
     return _mean(out.customers["experienced_utility"])
 
 
-def contacts_or_customers_lost(
-    _: Scenario, out: ReplicationOutput, __: ReplicationOutput
-) -> float:
+def contacts_or_customers_lost(_: Scenario, out: ReplicationOutput, __: ReplicationOutput) -> float:
     """Repeat contacts plus customers who left unresolved, per customer."""
     unresolved = (out.customers["outcome"] == 1).sum()
     return (float((out.contacts["contact"] > 1).sum()) + float(unresolved)) / len(out.customers)
@@ -483,9 +481,7 @@ LEVERS: tuple[Lever, ...] = (
 )
 
 
-def _arms(
-    path: Path, lever: Lever, extra: Sequence[str]
-) -> tuple[Scenario, Scenario]:
+def _arms(path: Path, lever: Lever, extra: Sequence[str]) -> tuple[Scenario, Scenario]:
     shared = [*extra, *lever.setting]
     without = load_scenario(path, [*shared, *lever.baseline])
     with_lever = load_scenario(path, [*shared, *lever.change])
@@ -511,7 +507,9 @@ def run_levers(
     results: list[CheckResult] = []
     for lever in levers:
         without, with_lever = _arms(path, lever, overrides)
-        values = {check.metric: ([], []) for check in lever.checks}
+        values: dict[str, tuple[list[float], list[float]]] = {
+            check.metric: ([], []) for check in lever.checks
+        }
         for replication in range(replications):
             a, b = simulate(without, replication), simulate(with_lever, replication)
             for check in lever.checks:
