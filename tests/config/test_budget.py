@@ -225,14 +225,22 @@ def test_cli_refuses_huge_runs_fast_and_small(override: str, tmp_path) -> None:
     assert int(peak_rss) < 300 * 2**20
     # The whole process takes about 1.1 s on the development machine, 0.9 s of it the
     # start-up (`import peakend`); the refusal itself must take under a second.
-    startup = subprocess.run(
-        [sys.executable, "-c", MEASURE, sys.executable, "-c", "import peakend.cli.main"],
-        capture_output=True,
-        text=True,
-        timeout=120,
+    # Best of two of each, so that a busy machine does not decide the comparison.
+    again = subprocess.run([sys.executable, "-c", MEASURE, *command], capture_output=True,
+                           text=True, timeout=120, cwd=tmp_path)  # fmt: skip
+    refusal_seconds = min(float(seconds), float(again.stdout.split()[1]))
+    startup_seconds = min(
+        float(
+            subprocess.run(
+                [sys.executable, "-c", MEASURE, sys.executable, "-c", "import peakend.cli.main"],
+                capture_output=True,
+                text=True,
+                timeout=120,
+            ).stdout.split()[1]
+        )
+        for _ in range(2)
     )
-    startup_seconds = float(startup.stdout.split()[1])
-    assert float(seconds) - startup_seconds < 1.0, (seconds, startup_seconds)
+    assert refusal_seconds - startup_seconds < 1.0, (refusal_seconds, startup_seconds)
     assert float(seconds) < 10
     assert not (tmp_path / "out").exists()
 
