@@ -1,7 +1,7 @@
 """Throughput of the retention loop beside a single-period run, in one process.
 
 Runs one replication of ``configs/contact_centre.toml`` (a single day) and one of
-``configs/contact_centre_12_weeks.toml`` (the same day profile, twelve periods of
+``configs/contact_centre_12_weeks.toml`` (the same day profile, twelve weeks of seven days of
 identified customers with memory, return, word of mouth and economics), each
 best of N, and prints customer visits per second and their ratio: the cost of
 the population bookkeeping between days.

@@ -86,7 +86,7 @@ _BASE_BYTES = 250 * 2**20  # the interpreter with numpy, pandas, SciPy and SimPy
 # Measured CPU time, rounded up: 15 microseconds per contact, 5 per interval and pool.
 _SECONDS_PER_CONTACT = 15e-6
 _SECONDS_PER_INTERVAL_AND_POOL = 5e-6
-_SECONDS_PER_MEMBER_AND_PERIOD = 150e-9  # a multi-period run's population bookkeeping
+_SECONDS_PER_MEMBER_AND_PERIOD = 150e-9  # a multi-period run's population bookkeeping, a day
 
 
 class BudgetError(ConfigError):
@@ -309,7 +309,7 @@ def _workload(
             + scenario.intervals * len(scenario.pools) * scenario.retention.periods
             * scenario.retention.days_per_period * _SECONDS_PER_INTERVAL_AND_POOL
             + _population(scenario) * scenario.retention.periods
-            * _SECONDS_PER_MEMBER_AND_PERIOD
+            * scenario.retention.days_per_period * _SECONDS_PER_MEMBER_AND_PERIOD
         )  # fmt: skip
     # Kept records are concatenated into one table at the end: count them twice.
     peak = (
