@@ -196,3 +196,22 @@ def test_satisfaction_and_return_are_both_in_the_summary():
     metrics = run_periods(shop(periods=2), 0).metrics
     assert {"mean_remembered_utility", "retention_rate"} <= set(metrics)
     assert 0 < metrics["retention_rate"] < 1
+
+
+def test_a_value_a_custom_return_model_rejects_is_located_under_its_segment():
+    from dataclasses import dataclass
+
+    from peakend.retention.returns import register_return_model
+
+    @register_return_model("gentle_only", replace=True)
+    @dataclass(frozen=True)
+    class GentleOnly(LogisticReturn):
+        def __post_init__(self):
+            if self.utility_slope > 1:
+                raise ValueError("utility_slope above 1")
+
+    returns = {"model": "gentle_only", "utility_slope": 2.0}
+    with pytest.raises(ConfigError, match=r"segments\.a\.returns: .*utility_slope above 1"):
+        shop(segments={"a": {"share": 1.0, "returns": returns}})
+    with pytest.raises(ConfigError, match=r"retention\.returns: .*utility_slope above 1"):
+        shop(returns=returns)
