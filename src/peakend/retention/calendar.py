@@ -95,7 +95,9 @@ _WEIGHT_OF = {
 """The denominator each day rate is weighted by (see the module doc); others: customers."""
 
 
-def day_metrics(scenario: Scenario, day: ReplicationOutput) -> tuple[dict[str, float], dict]:
+def day_metrics(
+    scenario: Scenario, day: ReplicationOutput
+) -> tuple[dict[str, float], dict[str, float]]:
     """The day's metrics and the denominators that weigh them in a period."""
     start, end = scenario.run.warmup_minutes, scenario.horizon_minutes
     metrics = replication_metrics(day, start, end, scenario.run.service_level_threshold_minutes)

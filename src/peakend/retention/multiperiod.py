@@ -177,7 +177,11 @@ def run_periods(scenario: Scenario, replication: int = 0) -> MultiPeriodOutput:
 
 
 def _join(
-    scenario: Scenario, population: Population, period: int, net_referrals: int, draws: Any
+    scenario: Scenario,
+    population: Population,
+    period: int,
+    net_referrals: int,
+    draws: RandomStreams,
 ) -> int:
     """Add the period's newcomers (acquisition + net referrals), each with a first-contact day."""
     config = scenario.retention
