@@ -309,3 +309,31 @@ def test_a_script_registered_model_is_found_by_name() -> None:
     data = busy_day_data()
     data["experience"] = {"memory": {"model": name}}
     assert memory_model_from_spec(scenario_from_dict(data).experience.memory) == Script()
+
+
+def test_an_installed_plugin_works_in_a_fresh_process_with_worker_processes(tmp_path) -> None:
+    """As a user has it: a package on the path declares the model; peakend run, two workers."""
+    import tomli_w
+
+    name = unique("plugin_worst")
+    install_plugin(tmp_path, f"[peakend.memory_models]\n{name} = {{module}}:WorstTimes\n")
+    data = busy_day_data()
+    data["experience"] = {"memory": {"model": name, "scale": 2.0}}
+    (tmp_path / "plugin.toml").write_text(tomli_w.dumps(data))
+    completed = subprocess.run(
+        [sys.executable, "-m", "peakend.cli.main", "run", "plugin.toml", "-r", "2",
+         "--workers", "2", "--force-workers", "--out", "out", "-q"],
+        cwd=tmp_path,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )  # fmt: skip
+    assert completed.returncode == 0, completed.stderr
+    resolved = (tmp_path / "out" / "resolved_config.toml").read_text()
+    assert f'model = "{name}"' in resolved
+    import json
+
+    metrics = json.loads((tmp_path / "out" / "summary.json").read_text())["metrics"]
+    remembered = metrics["mean_remembered_utility"]["mean"]
+    assert remembered == pytest.approx(2.0 * metrics["mean_worst_utility"]["mean"])

@@ -278,6 +278,35 @@ def parse_size(text: str) -> int:
 # ------------------------------------------------------------------ internals
 
 
+@dataclass(frozen=True)
+class _Cost:
+    """What one replication of one scenario takes."""
+
+    visits: float
+    contacts: float
+    run_bytes: float
+    """Peak bytes while it runs."""
+    record_bytes: float
+    """Bytes of its record tables once it has run."""
+    seconds: float
+
+
+def _cost(scenario: Scenario) -> _Cost:
+    visits, busiest_day = _visits(scenario)
+    contacts = visits * contacts_per_customer(scenario)
+    records = visits * _KEPT_BYTES_PER_CUSTOMER + contacts * _KEPT_BYTES_PER_CONTACT
+    run_bytes = _run_bytes(scenario, busiest_day) + _population_bytes(scenario)
+    if scenario.retention.periods > 1:  # every period's visits are kept while it runs
+        run_bytes += records
+    days = scenario.retention.periods * scenario.retention.days_per_period
+    seconds = (
+        contacts * _SECONDS_PER_CONTACT
+        + scenario.intervals * len(scenario.pools) * days * _SECONDS_PER_INTERVAL_AND_POOL
+        + _population(scenario) * days * _SECONDS_PER_MEMBER_AND_PERIOD
+    )
+    return _Cost(visits, contacts, run_bytes, records, seconds)
+
+
 def _workload(
     scenarios: list[Scenario], replications: int, workers: int, keep_records: bool
 ) -> Workload:
@@ -285,40 +314,28 @@ def _workload(
         raise ValueError(f"replications must be >= 1, got {replications}")
     if workers < 1:
         raise ValueError(f"workers must be >= 1, got {workers}")
+    if not scenarios:
+        raise ValueError("nothing to estimate: no scenarios")
+    costs = [_cost(scenario) for scenario in scenarios]
+    kept = replications * sum(
+        cost.record_bytes if keep_records else _BYTES_PER_METRIC_ROW for cost in costs
+    )
     in_flight = min(workers, replications * len(scenarios))
-    customers = contacts = kept = seconds = largest_run = 0.0
-    for scenario in scenarios:
-        visits, per_day = _visits(scenario)
-        scenario_contacts = visits * contacts_per_customer(scenario)
-        run_bytes = _run_bytes(scenario, per_day) + _population_bytes(scenario)
-        record_bytes = (
-            visits * _KEPT_BYTES_PER_CUSTOMER + scenario_contacts * _KEPT_BYTES_PER_CONTACT
-        )
-        # a multi-period replication keeps every day's visits while it runs and
-        # concatenates them at the end: twice their size at the peak
-        if scenario.retention.periods > 1:
-            run_bytes += 2 * (
-                visits * _PERIOD_BYTES_PER_VISIT + scenario_contacts * _PERIOD_BYTES_PER_CONTACT
-            )
-        largest_run = max(largest_run, run_bytes)
-        customers += visits
-        contacts += scenario_contacts
-        kept += replications * (record_bytes if keep_records else _BYTES_PER_METRIC_ROW)
-        seconds += replications * (
-            scenario_contacts * _SECONDS_PER_CONTACT
-            + scenario.intervals * len(scenario.pools) * scenario.retention.periods
-            * scenario.retention.days_per_period * _SECONDS_PER_INTERVAL_AND_POOL
-            + _population(scenario) * scenario.retention.periods
-            * scenario.retention.days_per_period * _SECONDS_PER_MEMBER_AND_PERIOD
-        )  # fmt: skip
-    # Kept records are concatenated into one table at the end: count them twice.
+    processes = 1 + (in_flight if in_flight > 1 else 0)  # the caller and its workers
     peak = (
-        _BASE_BYTES * (1 + (in_flight if in_flight > 1 else 0))
-        + in_flight * largest_run
-        + 2 * kept
+        processes * _BASE_BYTES
+        + in_flight * max(cost.run_bytes for cost in costs)
+        + 2 * kept  # kept records are concatenated into one table at the end
         + len(scenarios) * _BYTES_PER_SCENARIO
     )
-    return Workload(customers, contacts, replications, len(scenarios), peak, seconds)
+    return Workload(
+        customers=sum(cost.visits for cost in costs),
+        contacts=sum(cost.contacts for cost in costs),
+        replications=replications,
+        scenarios=len(scenarios),
+        peak_bytes=peak,
+        cpu_seconds=replications * sum(cost.seconds for cost in costs),
+    )
 
 
 def _visits(scenario: Scenario) -> tuple[float, float]:
