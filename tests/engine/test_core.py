@@ -233,3 +233,15 @@ def test_records_leave_the_package_with_labels():
     assert "first" in set(contacts["kind"])
     row = out.customers.row(0)
     assert isinstance(row.outcome, Outcome)
+
+
+def test_a_given_empty_arrival_plan_means_nobody_comes():
+    """An empty plan is a plan (a day on which no identified customer contacts)."""
+    from peakend.engine.arrivals import ArrivalPlan
+
+    scenario = scenario_from_dict(_variant())
+    empty = ArrivalPlan(
+        times=np.empty(0), segment=np.empty(0, dtype=np.int64), channel=np.empty(0, dtype=np.int64)
+    )
+    out = Replication(scenario, 0, arrivals=empty).run()
+    assert len(out.customers) == 0 and len(out.contacts) == 0

@@ -140,12 +140,16 @@ class Replication:
         plan = getattr(self, "_arrivals", None)
         if plan is None:
             sc = self.scenario
-            plan = self.given_arrivals or plan_arrivals(
-                sc.arrivals.rate_per_hour,
-                sc.arrivals.interval_minutes,
-                [seg.share for seg in sc.segments.values()],
-                self.streams.generator("arrivals"),
-                self.streams.generator("segments"),
+            plan = (
+                self.given_arrivals
+                if self.given_arrivals is not None
+                else plan_arrivals(
+                    sc.arrivals.rate_per_hour,
+                    sc.arrivals.interval_minutes,
+                    [seg.share for seg in sc.segments.values()],
+                    self.streams.generator("arrivals"),
+                    self.streams.generator("segments"),
+                )
             )
             self._arrivals = plan
         return plan
@@ -280,7 +284,9 @@ class Replication:
         )
         traces = None
         if scenario.experience.enabled:
-            references = self.given_references or References.of(scenario, channel, plan.segment)
+            references = self.given_references
+            if references is None:
+                references = References.of(scenario, channel, plan.segment)
             customers, traces = remember(customers, contacts, log, scenario, references)
         return ReplicationOutput(
             replication=self.replication,
