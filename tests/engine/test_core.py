@@ -41,6 +41,24 @@ REFERENCE_CASES = {
         recovery={"policy": "escalation", "escalation_pool": "seniors", "apology": True},
         pools__seniors=SENIORS,
     ),
+    "stages, transfers, priorities, breaks": _variant(
+        segments__b__priority=1,
+        segments__a__stages=["seniors"],
+        pools__seniors={"staffing": [2, 3, 3, 2], "first_contact_resolution": 0.9},
+        pools__agents__transfer_probability=0.15,
+        pools__agents__transfer_to="seniors",
+        pools__agents__breaks=[0, 1, 1, 0],
+    ),
+    "virtual hold and balking": _variant(
+        channels={
+            "phone": {
+                "share": 0.6,
+                "virtual_hold": {"enabled": True, "threshold_minutes": 1.0, "acceptance": 0.7},
+            },
+            "chat": {"share": 0.4, "balking": {"enabled": True, "scale_minutes": 4.0}},
+        },
+        pools__agents__staffing=[2, 3, 3, 2],
+    ),
     "hidden defects, farewell, delight, coupons, drained": _variant(
         pools__agents__failure_noticed_later_probability=0.4,
         service={"farewell": True, "delight_probability": 0.3},

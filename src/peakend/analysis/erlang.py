@@ -52,6 +52,7 @@ References
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from numbers import Integral, Real
@@ -66,6 +67,8 @@ __all__ = [
     "agents_for_service_level",
     "erlang_b",
     "erlang_c",
+    "priority_mean_waits",
+    "tandem_mean_sojourn",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -538,3 +541,48 @@ class ErlangA:
     def occupancy(self) -> float:
         """Share of agent time spent busy, ``lambda (1 - P(Ab)) / (c mu)``, at most 1."""
         return min(self.offered_load * (1.0 - self.prob_abandon) / self.agents, 1.0)
+
+
+def priority_mean_waits(
+    arrival_rates: Sequence[float], mean_service_minutes: float, agents: int
+) -> list[float]:
+    """Mean wait in queue of each class of a non-preemptive priority M/M/c (Cobham 1954).
+
+    Classes are in priority order (the first is served first) and share one
+    exponential service time. With ``rho_k = lambda_k / (c mu)``, ``sigma_k =
+    rho_1 + ... + rho_k`` and ``P_wait`` the Erlang C probability of waiting for
+    the total load, ``W_k = P_wait / (c mu (1 - sigma_{k-1}) (1 - sigma_k))``.
+    The load-weighted mean of the ``W_k`` is the Erlang C mean wait.
+
+    Raises
+    ------
+    ValueError
+        For a negative rate, no classes, or a total load at or above capacity.
+    """
+    rates = [_check_non_negative("arrival rate", rate) for rate in arrival_rates]
+    if not rates:
+        raise ValueError("need at least one class")
+    total = ErlangC(sum(rates), mean_service_minutes, agents)
+    if not total.is_stable:
+        raise ValueError(f"the total load {total.offered_load:g} must be below the {agents} agents")
+    capacity = agents / mean_service_minutes  # c mu, per minute
+    waits, sigma = [], 0.0
+    for rate in rates:
+        before = sigma
+        sigma += rate / capacity
+        waits.append(total.prob_wait / (capacity * (1 - before) * (1 - sigma)))
+    return waits
+
+
+def tandem_mean_sojourn(arrival_rate: float, stations: Sequence[tuple[float, int]]) -> float:
+    """Mean time in system of Poisson arrivals through M/M/c stations in series, minutes.
+
+    ``stations`` are ``(mean_service_minutes, agents)``. By Burke's theorem each
+    station's output is Poisson at the arrival rate, so each behaves as an
+    independent M/M/c and the mean time in system is the sum of the stations'
+    mean waits plus mean services.
+    """
+    return sum(
+        ErlangC(arrival_rate, service, agents).mean_wait_minutes + service
+        for service, agents in stations
+    )

@@ -24,9 +24,10 @@ from typing import Any
 
 from rich.console import Console
 
-from peakend.analysis.erlang import ErlangA, ErlangC
+from peakend.analysis.erlang import ErlangA, ErlangC, priority_mean_waits, tandem_mean_sojourn
 from peakend.analysis.stats import estimate
 from peakend.config.loading import scenario_from_dict
+from peakend.engine.replication import simulate
 from peakend.experiments.runner import run_scenario
 from peakend.output.tables import rows_table
 
@@ -162,6 +163,126 @@ def run_queue_case(
     return rows
 
 
+def _network_data(
+    horizon: float, warmup: float, replications: int, seed: int, **parts: Any
+) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "name": "network",
+        "run": {
+            "seed": seed,
+            "replications": replications,
+            "warmup_minutes": warmup,
+            "drain": False,
+        },
+        "arrivals": {"interval_minutes": horizon, "rate_per_hour": [60.0]},
+        "experience": {"enabled": False},
+    }
+    data.update(parts)
+    return data
+
+
+def priority_checks(
+    replications: int = 10, horizon: float = 6000.0, seed: int = 2026
+) -> list[CheckRow]:
+    """Non-preemptive priorities in M/M/c against Cobham's formula, class by class.
+
+    Two segments share one pool of 3 agents (exponential service, mean 2
+    minutes, no abandonment): "first" (0.45 arrivals a minute, priority 0) and
+    "second" (0.75 a minute, priority 1); total load 2.4 Erlangs.
+    """
+    rates, service, agents = (0.45, 0.75), 2.0, 3
+    total = sum(rates)
+    data = _network_data(
+        horizon,
+        horizon / 10,
+        replications,
+        seed,
+        arrivals={"interval_minutes": horizon, "rate_per_hour": [total * 60]},
+        segments={
+            "first": {"share": rates[0] / total, "priority": 0, "patience": _FOREVER},
+            "second": {"share": rates[1] / total, "priority": 1, "patience": _FOREVER},
+        },
+        pools={
+            "agents": {
+                "staffing": [agents],
+                "service_time": {"distribution": "exponential", "mean": service},
+            }
+        },
+    )
+    scenario = scenario_from_dict(data)
+    analytic = priority_mean_waits(list(rates), service, agents)
+    waits: list[list[float]] = [[], []]
+    for replication in range(replications):
+        contacts = simulate(scenario, replication).contacts
+        counted = contacts["arrival_minutes"] >= scenario.run.warmup_minutes
+        for segment in (0, 1):
+            mine = counted & (contacts["segment"] == segment)
+            waits[segment].append(float(contacts["wait_minutes"][mine].mean()))
+    rows = []
+    for segment, name in enumerate(("first", "second")):
+        est = estimate(waits[segment], CHECK_LEVEL)
+        rows.append(
+            CheckRow(
+                "priority M/M/3, 2 classes (Cobham)",
+                f"mean wait, {name} class",
+                analytic[segment],
+                est.mean,
+                est.ci_low,
+                est.ci_high,
+            )
+        )
+    return rows
+
+
+def tandem_checks(
+    replications: int = 10, horizon: float = 6000.0, seed: int = 2026
+) -> list[CheckRow]:
+    """Two M/M/c stations in series (a journey of two stages) against Burke's theorem:
+    the mean time in system is the sum of the stations' M/M/c sojourn times."""
+    rate, first, second = 1.0, (1.5, 2), (2.5, 3)
+    data = _network_data(
+        horizon,
+        horizon / 10,
+        replications,
+        seed,
+        segments={"all": {"share": 1.0, "patience": _FOREVER, "stages": ["second"]}},
+        pools={
+            "agents": {
+                "staffing": [first[1]],
+                "service_time": {"distribution": "exponential", "mean": first[0]},
+            },
+            "second": {
+                "staffing": [second[1]],
+                "service_time": {"distribution": "exponential", "mean": second[0]},
+            },
+        },
+    )
+    scenario = scenario_from_dict(data)
+    sojourns = []
+    for replication in range(replications):
+        out = simulate(scenario, replication)
+        customers = out.customers
+        done = (customers["arrival_minutes"] >= scenario.run.warmup_minutes) & (
+            customers["outcome"] == 0
+        )
+        end = customers["service_end_minutes"][done]
+        sojourns.append(float((end - customers["arrival_minutes"][done]).mean()))
+    est = estimate(sojourns, CHECK_LEVEL)
+    return [
+        CheckRow(
+            "tandem M/M/2 -> M/M/3 (Burke)",
+            "mean time in system",
+            tandem_mean_sojourn(rate, [first, second]),
+            est.mean,
+            est.ci_low,
+            est.ci_high,
+        )
+    ]
+
+
+_FOREVER = {"distribution": "fixed", "value": float("inf")}
+
+
 def run_validation(
     console: Console,
     quick: bool = False,
@@ -183,6 +304,19 @@ def run_validation(
             (row.cells() for row in rows),
         )
     )
+    network_rows = [
+        *priority_checks(replications, horizon, seed),
+        *tandem_checks(replications, horizon, seed),
+    ]
+    console.print(
+        rows_table(
+            f"Journeys beyond one queue against theory ({replications} replications, "
+            f"{CHECK_LEVEL:.1%} CI, seed {seed})",
+            ("case", "metric", "analytic", "simulated", "CI", "check"),
+            (row.cells() for row in network_rows),
+        )
+    )
+    rows.extend(network_rows)
     queue_ok = all(row.passed for row in rows)
     classics_ok = _run_classics(console, seed)
     return _run_levers(console) and classics_ok and queue_ok

@@ -136,6 +136,44 @@ class SegmentConfig(_Model):
         description="this segment's return model, replacing retention.returns for its customers; "
         "a complete model: keys not given take the schema defaults, not retention.returns's",
     )
+    priority: int = Field(
+        0,
+        ge=0,
+        le=100,
+        description="queue priority, 0 first: a waiting customer of a lower number is answered "
+        "before one of a higher number (non-preemptive: a service under way is never cut)",
+    )
+    stages: tuple[str, ...] = Field(
+        (),
+        max_length=50,
+        description="pools the customer visits after the entry pool, in order, each with its "
+        "own queue and service (a restaurant: seat, order, food, bill); empty: one contact",
+    )
+
+
+class VirtualHoldConfig(_Model):
+    """Virtual hold: a callback that keeps the customer's place in the queue."""
+
+    enabled: bool = False
+    threshold_minutes: float = Field(
+        5.0, ge=0, allow_inf_nan=False, description="offered when the expected wait is above this"
+    )
+    acceptance: float = Field(
+        0.6, ge=0, le=1, description="share of customers offered a callback who take it"
+    )
+
+
+class BalkingConfig(_Model):
+    """Announced waits that make some customers leave at once."""
+
+    enabled: bool = False
+    scale_minutes: float = Field(
+        10.0,
+        gt=0,
+        allow_inf_nan=False,
+        description="a customer told of an expected wait w leaves at once with probability "
+        "1 - exp(-w / scale_minutes)",
+    )
 
 
 class ChannelConfig(_Model):
@@ -150,6 +188,8 @@ class ChannelConfig(_Model):
         False, description="position / expected-wait messages: the wait feels occupied"
     )
     patience_factor: float = Field(1.0, gt=0, allow_inf_nan=False)
+    virtual_hold: VirtualHoldConfig = Field(default_factory=VirtualHoldConfig)
+    balking: BalkingConfig = Field(default_factory=BalkingConfig)
 
 
 class StressConfig(_Model):
@@ -210,6 +250,19 @@ class PoolConfig(_Model):
     )
     agent_cost_per_hour: float = Field(30.0, ge=0, allow_inf_nan=False)
     stress: StressConfig = Field(default_factory=lambda: StressConfig())
+    breaks: tuple[int, ...] = Field(
+        (),
+        description="agents on a break, lunch or meeting in each interval (intraday shrinkage, "
+        "taken from those present); empty: none",
+    )
+    transfer_probability: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="a contact the agent passes on to transfer_to after hearing the problem "
+        "(the runaround): queued again, explained again",
+    )
+    transfer_to: str | None = Field(None, description="pool that takes transferred contacts")
 
     @field_validator("staffing")
     @classmethod
@@ -599,6 +652,11 @@ class Scenario(_Model):
         for section, entries in (("segments", self.segments), ("channels", self.channels)):
             for name, entry in entries.items():
                 self._check_pool((section, name, "entry_pool"), entry.entry_pool)
+        for name, segment in self.segments.items():
+            for i, stage in enumerate(segment.stages):
+                self._check_pool(("segments", name, "stages", str(i)), stage)
+        for name, pool in self.pools.items():
+            self._check_breaks_and_transfers(name, pool)
         self._check_pool(("recovery", "callback_pool"), self.recovery.callback_pool)
         self._check_pool(("recovery", "escalation_pool"), self.recovery.escalation_pool)
         if self.recovery.policy == "escalation" and self.recovery.escalation_pool is None:
@@ -622,6 +680,27 @@ class Scenario(_Model):
                 f"got {self.run.warmup_minutes:g}",
             )
         return self
+
+    def _check_breaks_and_transfers(self, name: str, pool: PoolConfig) -> None:
+        n = self.intervals
+        if pool.breaks and len(pool.breaks) != n:
+            raise _located(
+                ("pools", name, "breaks"),
+                f"expected {n} values (one per interval, as staffing), got {len(pool.breaks)}",
+            )
+        for i, (on_break, staffed) in enumerate(zip(pool.breaks, pool.staffing, strict=False)):
+            if not 0 <= on_break <= staffed:
+                raise _located(
+                    ("pools", name, "breaks", str(i)),
+                    f"must be between 0 and the interval's staffing {staffed}, got {on_break}",
+                )
+        self._check_pool(("pools", name, "transfer_to"), pool.transfer_to)
+        if pool.transfer_probability > 0 and pool.transfer_to is None:
+            raise _located(
+                ("pools", name, "transfer_to"),
+                "transfer_probability > 0 needs a transfer_to pool; "
+                f"allowed: {listing(self.pools)}",
+            )
 
     def _check_pool(self, loc: tuple[str, ...], pool: str | None) -> None:
         if pool is not None and pool not in self.pools:

@@ -14,7 +14,13 @@ from dataclasses import dataclass
 import numpy as np
 import simpy
 
-from peakend.config.schema import RecoveryConfig, Scenario, ServicePolicyConfig
+from peakend.config.schema import (
+    BalkingConfig,
+    RecoveryConfig,
+    Scenario,
+    ServicePolicyConfig,
+    VirtualHoldConfig,
+)
 from peakend.engine.staffing import PoolBase
 from peakend.engine.streams import CustomerDraws, Sampler
 
@@ -28,6 +34,7 @@ class SegmentRules:
     retry_probability: float
     recontact_probability: float
     max_contacts: int
+    priority: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +47,12 @@ class JourneyContext:
     pools: Sequence[PoolBase]
     entry_pools: Sequence[Sequence[PoolBase]]
     """``entry_pools[channel][segment]``: the pool that takes a first contact."""
+    stages: Sequence[Sequence[Sequence[PoolBase]]]
+    """``stages[channel][segment]``: the entry pool and then the segment's stages."""
+    announces: Sequence[bool]
+    """Per channel: whether the expected wait is announced (for balking or virtual hold)."""
+    holds: Sequence[VirtualHoldConfig]
+    balking: Sequence[BalkingConfig]
     pool_by_name: dict[str, PoolBase]
     segments: Sequence[SegmentRules]
     recovery: RecoveryConfig
@@ -93,6 +106,6 @@ class JourneyContext:
 def segment_rules(scenario: Scenario) -> list[SegmentRules]:
     """The rules of each segment, in the scenario's segment order."""
     return [
-        SegmentRules(s.retry_probability, s.recontact_probability, s.max_contacts)
+        SegmentRules(s.retry_probability, s.recontact_probability, s.max_contacts, s.priority)
         for s in scenario.segments.values()
     ]

@@ -34,6 +34,7 @@ __all__ = [
     "Farewell",
     "Finished",
     "GaveUp",
+    "HoldOffered",
     "Outcome",
     "Queued",
     "ServiceResult",
@@ -62,6 +63,8 @@ class ServiceResult(IntEnum):
     """Not resolved, but it looks fine: the customer finds out later."""
     CUT = 3
     """Still in progress when a run without drain ended."""
+    TRANSFERRED = 4
+    """The agent heard the problem and passed the contact on to another pool."""
 
 
 class ContactKind(IntEnum):
@@ -76,6 +79,10 @@ class ContactKind(IntEnum):
     """The company calls the customer back (recovery policy)."""
     ESCALATION = 4
     """Transferred to a senior pool (recovery policy)."""
+    STAGE = 5
+    """The next stage of a journey of several stages (seat, order, food, bill)."""
+    TRANSFER = 6
+    """Passed on by an agent to another pool (the runaround)."""
 
 
 class Queued(NamedTuple):
@@ -169,6 +176,16 @@ class CallbackPromised(NamedTuple):
     due: float
 
 
+class HoldOffered(NamedTuple):
+    """Told a long expected wait, the customer takes a virtual hold: a callback that keeps
+    its place in the queue, promised by ``due``."""
+
+    customer: int
+    contact: int
+    at: float
+    due: float
+
+
 class CalledBack(NamedTuple):
     """The company calls back about ``contact`` (the callback contact then queues)."""
 
@@ -226,6 +243,7 @@ FACT_TYPES: tuple[type[tuple[object, ...]], ...] = (
     AlternativeOffered,
     CallbackPromised,
     CalledBack,
+    HoldOffered,
     Transferred,
     Farewell,
     Delighted,

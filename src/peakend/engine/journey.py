@@ -18,7 +18,7 @@ from typing import Any
 
 from simpy.events import Event
 
-from peakend.engine.context import JourneyContext
+from peakend.engine.context import JourneyContext, SegmentRules
 from peakend.engine.facts import (
     AlternativeOffered,
     Apologised,
@@ -31,6 +31,7 @@ from peakend.engine.facts import (
     Farewell,
     Finished,
     GaveUp,
+    HoldOffered,
     Outcome,
     Queued,
     Served,
@@ -46,10 +47,11 @@ NextContact = tuple[PoolBase, int, bool]
 """Where the story goes after a failure: (pool, :class:`ContactKind`, felt?)."""
 
 FIRST, RETRY, RECONTACT = ContactKind.FIRST, ContactKind.RETRY, ContactKind.RECONTACT
-RESOLVED, FAILED_SEEN, FAILED_UNSEEN = (
+RESOLVED, FAILED_SEEN, FAILED_UNSEEN, TRANSFERRED = (
     ServiceResult.RESOLVED,
     ServiceResult.FAILED_SEEN,
     ServiceResult.FAILED_UNSEEN,
+    ServiceResult.TRANSFERRED,
 )
 
 
@@ -64,13 +66,25 @@ def journey(
     env = ctx.env
     report = ctx.report
     rules = ctx.segments[segment]
-    pool = ctx.entry_pools[channel][segment]
+    stages = ctx.stages[channel][segment]
+    stage = 0  # where the customer is in a journey of several stages
+    pool = stages[0]
     kind: int = FIRST
     felt = True  # False while the customer waits at home for a callback
     k = 0  # this customer's contact number, 0 for the first
     while True:
         contact = ctx.next_contact()
         now = env.now
+        if felt and ctx.announces[channel] and not pool.has_idle():
+            # Told the expected wait, some leave at once; others take a virtual hold.
+            choice = announced_wait_choice(ctx, customer, contact, k, channel, pool, rules)
+            if choice == BALKED:
+                report(Queued(contact, customer, pool.index, kind, now, now, felt))
+                report(GaveUp(contact, now))
+                report(Finished(customer, now, Outcome.ABANDONED))
+                return
+            if choice == HELD:
+                felt, patience = False, math.inf
         deadline = now + patience
         report(Queued(contact, customer, pool.index, kind, now, deadline, felt))
         agent = pool.take_idle()
@@ -80,7 +94,7 @@ def journey(
                 and k + 1 < rules.max_contacts
                 and ctx.chance("retry", customer, k) < rules.retry_probability
             )
-            agent = yield pool.queue_up(deadline, will_retry)
+            agent = yield pool.queue_up(deadline, will_retry, rules.priority)
             if agent is None:
                 report(GaveUp(contact, deadline))
                 retry_at = deadline + ctx.retry_delay(customer, k) if will_retry else math.inf
@@ -101,20 +115,35 @@ def journey(
             report(FailureNoticed(customer, contact, start, False, True))
         yield env.timeout(work)
         report(Served(contact, start, env.now, agent.index, warmth, result))
+        last_stage = stage == len(stages) - 1
         if result == RESOLVED:
-            if ctx.closing:
+            if ctx.closing and last_stage:
                 yield from closing(ctx, customer, contact, k, warmth)
         elif result == FAILED_SEEN:
             yield from acknowledge_failure(ctx, customer, contact, warmth, told_first)
         pool.release(agent)
         if result == RESOLVED:
-            report(Finished(customer, env.now, Outcome.RESOLVED))
-            return
-        step = yield from after_failure(ctx, customer, contact, k, segment, channel, pool, result)
-        if step is None:
+            if last_stage:
+                report(Finished(customer, env.now, Outcome.RESOLVED))
+                return
+            stage += 1
+            pool, kind, felt = stages[stage], ContactKind.STAGE, True
+        elif result == TRANSFERRED:
+            to = ctx.pool_by_name[pool.config.transfer_to]  # type: ignore[index]
+            report(Transferred(customer, contact, env.now, pool.index, to.index))
+            pool, kind, felt = to, ContactKind.TRANSFER, True
+        else:
+            step = yield from after_failure(
+                ctx, customer, contact, k, segment, stages[stage], pool, result
+            )
+            if step is None:
+                report(Finished(customer, env.now, Outcome.UNRESOLVED))
+                return
+            pool, kind, felt = step
+        if kind == ContactKind.TRANSFER and k + 1 >= rules.max_contacts:
+            # The runaround ends when the customer has made max_contacts contacts.
             report(Finished(customer, env.now, Outcome.UNRESOLVED))
             return
-        pool, kind, felt = step
         k += 1
         patience = ctx.patience(customer, k) if felt else math.inf
         work = ctx.work(pool, customer, k)
@@ -128,6 +157,9 @@ def service_result(ctx: JourneyContext, customer: int, k: int, pool: PoolBase, a
     failure it sees (:func:`acknowledge_failure`): these take agent time.
     """
     draws = ctx.draws
+    passed_on = pool.config.transfer_probability
+    if passed_on > 0 and draws.uniform("transfer", k)[customer] < passed_on:
+        return TRANSFERRED
     if draws.uniform("resolution", k)[customer] < agent.resolve_probability:
         return RESOLVED
     if draws.uniform("late-notice", k)[customer] < pool.config.failure_noticed_later_probability:
@@ -177,13 +209,46 @@ def acknowledge_failure(
         ctx.report(AlternativeOffered(customer, contact, start, minutes, warmth))
 
 
+def announced_wait_choice(
+    ctx: JourneyContext,
+    customer: int,
+    contact: int,
+    k: int,
+    channel: int,
+    pool: PoolBase,
+    rules: SegmentRules,
+) -> int:
+    """Told the expected wait, the customer stays (QUEUES), leaves at once (BALKED), or
+    takes a virtual hold (HELD): a callback that keeps its place, promised by the
+    expected wait; the promise is reported here."""
+    announced = pool.expected_wait(rules.priority)
+    balking = ctx.balking[channel]
+    if balking.enabled and ctx.chance("balk", customer, k) < 1 - math.exp(
+        -announced / balking.scale_minutes
+    ):
+        return BALKED
+    hold = ctx.holds[channel]
+    if (
+        hold.enabled
+        and announced > hold.threshold_minutes
+        and ctx.chance("virtual-hold", customer, k) < hold.acceptance
+    ):
+        now = ctx.env.now
+        ctx.report(HoldOffered(customer, contact, now, now + announced))
+        return HELD
+    return QUEUES
+
+
+QUEUES, BALKED, HELD = 0, 1, 2
+
+
 def after_failure(
     ctx: JourneyContext,
     customer: int,
     contact: int,
     k: int,
     segment: int,
-    channel: int,
+    home: PoolBase,
     pool: PoolBase,
     result: int,
 ) -> Generator[Event, Any, NextContact | None]:
@@ -198,7 +263,7 @@ def after_failure(
     env = ctx.env
     rules = ctx.segments[segment]
     policy = ctx.recovery
-    entry = ctx.entry_pools[channel][segment]
+    entry = home  # a customer contacts again where the problem is: this stage's pool
     if k + 1 >= rules.max_contacts:
         return None
     if result == FAILED_UNSEEN:

@@ -173,12 +173,23 @@ class Replication:
         sc = self.scenario
         plan = self.arrivals
         segments = list(sc.segments.items())
-        factors = np.array([c.patience_factor for c in sc.channels.values()])
+        channels = list(sc.channels.values())
+        factors = np.array([c.patience_factor for c in channels])
         context = JourneyContext(
             env=self.env,
             horizon=self.horizon,
             pools=tuple(self.pools),
             entry_pools=tuple(tuple(row) for row in self.entry_pool),
+            stages=tuple(
+                tuple(
+                    (entry, *(self.pools[list(sc.pools).index(name)] for name in seg.stages))
+                    for entry, seg in zip(row, sc.segments.values(), strict=True)
+                )
+                for row in self.entry_pool
+            ),
+            announces=tuple(c.virtual_hold.enabled or c.balking.enabled for c in channels),
+            holds=tuple(c.virtual_hold for c in channels),
+            balking=tuple(c.balking for c in channels),
             pool_by_name={pool.name: pool for pool in self.pools},
             segments=tuple(segment_rules(sc)),
             recovery=sc.recovery,

@@ -37,6 +37,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import simpy
 from simpy.events import Event
+from simpy.resources.resource import SortedQueue
+from simpy.resources.store import StoreGet
 
 if TYPE_CHECKING:
     from peakend.config.schema import PoolConfig
@@ -143,12 +145,30 @@ class PoolBase:
         """An agent free right now (longest idle first), or None."""
         raise NotImplementedError
 
-    def queue_up(self, deadline: float, exact: bool) -> Event:
+    def queue_up(self, deadline: float, exact: bool, priority: int = 0) -> Event:
         """Wait for an agent: the event's value is the agent, or None once ``deadline`` passed.
 
         ``exact``: the journey must resume at the deadline itself (it will act
-        then); otherwise a pool may notice the abandonment later.
+        then); otherwise a pool may notice the abandonment later. Waiting
+        customers are answered by ``priority`` (0 first), first come first served
+        within a priority; a service under way is never cut.
         """
+        raise NotImplementedError
+
+    def waiting_ahead(self, priority: int) -> int:
+        """Customers waiting now whom a newcomer of ``priority`` would queue behind."""
+        raise NotImplementedError
+
+    def expected_wait(self, priority: int = 0) -> float:
+        """The wait a newcomer is told to expect, minutes: the customers ahead, plus one,
+        times the mean service time, shared by the agents on shift (0 if one is idle)."""
+        if self.has_idle():
+            return 0.0
+        agents = max(1, self.on_shift_count())
+        return (self.waiting_ahead(priority) + 1) * self.config.service_time.mean / agents
+
+    def has_idle(self) -> bool:
+        """Whether an agent is free right now."""
         raise NotImplementedError
 
     def release(self, agent: Agent) -> None:
@@ -176,15 +196,23 @@ class PoolBase:
 
     def schedule(self, intervals: int) -> Generator[Event, Any, None]:
         """SimPy process: apply the staffing of each interval at its start."""
+        breaks = self.config.breaks or (0,) * intervals
         for i in range(intervals):
-            self._set_shifts(self.config.staffing[i])
+            self._set_shifts(self.config.staffing[i], breaks[i])
             if i < intervals - 1:
                 yield self.env.timeout(self.interval_minutes)
 
-    def _set_shifts(self, scheduled: int) -> None:
+    def working(self, scheduled: int, on_break: int = 0) -> set[int]:
+        """Roster slots working in an interval: scheduled, present, and not on a break
+        (the last ``on_break`` of those present take theirs)."""
+        present = [k for k in range(scheduled) if not self.absent[k]]
+        return set(present[: max(0, len(present) - on_break)])
+
+    def _set_shifts(self, scheduled: int, on_break: int = 0) -> None:
         now = self.env.now
+        working = self.working(scheduled, on_break)
         for agent in self.agents:
-            should_work = agent.index < scheduled and not self.absent[agent.index]
+            should_work = agent.index in working
             if should_work and not agent.on_shift:
                 agent.on_shift = True
                 if agent.busy_since is None:
@@ -266,8 +294,24 @@ class Pool(PoolBase):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.queue: deque[Ticket] = deque()
+        self.queues: dict[int, deque[Ticket]] = {}
+        """One FCFS deque per priority; tickets that gave up are dropped lazily."""
+        self.levels: list[int] = []
+        self.queued = 0
+        """Tickets in the deques (including some that gave up and wait to be dropped)."""
         self.idle: deque[Agent] = deque()
+
+    def has_idle(self) -> bool:
+        return bool(self.idle)
+
+    def waiting_ahead(self, priority: int) -> int:
+        now = self.env.now
+        return sum(
+            ticket.waiting and ticket.deadline >= now
+            for level in self.levels
+            if level <= priority
+            for ticket in self.queues[level]
+        )
 
     def take_idle(self) -> Agent | None:
         if not self.idle:
@@ -282,9 +326,14 @@ class Pool(PoolBase):
         agent.idle_since = None
         return agent
 
-    def queue_up(self, deadline: float, exact: bool) -> Ticket:
+    def queue_up(self, deadline: float, exact: bool, priority: int = 0) -> Ticket:
         ticket = Ticket(self.env, deadline)
-        self.queue.append(ticket)
+        queue = self.queues.get(priority)
+        if queue is None:
+            queue = self.queues[priority] = deque()
+            self.levels = sorted(self.queues)
+        queue.append(ticket)
+        self.queued += 1
         if exact and deadline != float("inf"):
             self.env.timeout(deadline - self.env.now).callbacks.append(
                 lambda _event: self._expire(ticket)
@@ -310,7 +359,7 @@ class Pool(PoolBase):
         if not agent.on_shift:
             agent.busy_since = None
             return
-        ticket = self._next_ticket(now) if self.queue else None
+        ticket = self._next_ticket(now) if self.queued else None
         if ticket is None:
             agent.busy_since = None
             agent.idle_since = now
@@ -332,16 +381,18 @@ class Pool(PoolBase):
         self.idle.remove(agent)
 
     def _next_ticket(self, now: float) -> Ticket | None:
-        queue = self.queue
-        while queue:
-            ticket = queue.popleft()
-            if not ticket.waiting:
-                continue  # abandoned on an exact timer already
-            ticket.waiting = False
-            if ticket.deadline < now:
-                ticket.succeed(None)  # ran out of patience while no one looked
-                continue
-            return ticket
+        for level in self.levels:
+            queue = self.queues[level]
+            while queue:
+                ticket = queue.popleft()
+                self.queued -= 1
+                if not ticket.waiting:
+                    continue  # abandoned on an exact timer already
+                ticket.waiting = False
+                if ticket.deadline < now:
+                    ticket.succeed(None)  # ran out of patience while no one looked
+                    continue
+                return ticket
         return None
 
 
@@ -355,14 +406,20 @@ class StorePool(PoolBase):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.store = simpy.Store(self.env)
+        self.store = _AgentStore(self.env)
 
     def take_idle(self) -> Agent | None:
         return None  # every contact asks the store
 
-    def queue_up(self, deadline: float, exact: bool) -> Event:
+    def has_idle(self) -> bool:
+        return bool(self.store.items)
+
+    def waiting_ahead(self, priority: int) -> int:
+        return sum(request.key <= priority for request in self.store.get_queue)
+
+    def queue_up(self, deadline: float, exact: bool, priority: int = 0) -> Event:
         env = self.env
-        request = self.store.get()
+        request = _PriorityGet(self.store, priority)
         answer = Event(env)
 
         def granted(event: Event) -> None:
@@ -394,6 +451,20 @@ class StorePool(PoolBase):
 
     def _withdraw_idle(self, agent: Agent) -> None:
         self.store.items.remove(agent)
+
+
+class _AgentStore(simpy.Store):
+    """A store of idle agents whose requests are served by priority (stable within one)."""
+
+    GetQueue = SortedQueue
+
+
+class _PriorityGet(StoreGet):
+    """A request for an agent, ordered by ``key`` (the customer's priority)."""
+
+    def __init__(self, store: simpy.Store, priority: int) -> None:
+        self.key = priority  # set first: joining the sorted queue reads it
+        super().__init__(store)
 
 
 def _overlap(start: float, end: float, window_start: float, window_end: float) -> float:

@@ -62,6 +62,7 @@ from peakend.engine.facts import (
     Delighted,
     FailureNoticed,
     Farewell,
+    HoldOffered,
     ServiceResult,
     Transferred,
 )
@@ -89,17 +90,18 @@ class Phase(IntEnum):
     """Order of the episodes of one contact (see the module docstring)."""
 
     WAIT = 0
-    BAD_NEWS_FIRST = 1
-    SERVICE = 2
-    FAILURE = 3
-    APOLOGY = 4
-    COUPON = 5
-    ALTERNATIVE = 6
-    FAREWELL = 7
-    DELIGHT = 8
-    FOUND_OUT = 9
-    CALLBACK = 10
-    TRANSFER = 11
+    HELD_CALL = 1
+    BAD_NEWS_FIRST = 2
+    SERVICE = 3
+    FAILURE = 4
+    APOLOGY = 5
+    COUPON = 6
+    ALTERNATIVE = 7
+    FAREWELL = 8
+    DELIGHT = 9
+    FOUND_OUT = 10
+    CALLBACK = 11
+    TRANSFER = 12
 
 
 EPISODE_DTYPE = np.dtype(
@@ -330,6 +332,7 @@ def episodes_of(
     )
     shocks = _failure_shocks(shocks, recoveries, severity, config)
     extras = _end_of_contact(service, log, number, references, config)
+    extras.append(_held_calls(contacts, log, number, config))
     transfers = log[Transferred]
     episodes = np.concatenate(
         [
@@ -351,6 +354,40 @@ def episodes_of(
 
 
 _CONTACTS_PER_CUSTOMER = 1024  # above the schema's max_contacts: keys stay unique
+
+
+def _held_calls(
+    contacts: ContactTable, log: FactLog, number: np.ndarray, config: ExperienceConfig
+) -> np.ndarray:
+    """A virtual hold's promise: a call later than promised is a loss against it.
+
+    The customer waits at home (no waiting pain); if the agent calls after the
+    promised time ``due``, the call is a moment of ``-broken_promise_per_minute``
+    per minute late, just before the service.
+    """
+    holds = log[HoldOffered]
+    contact_number = number[holds["contact"]]
+    rows = np.searchsorted(
+        contacts["customer"] * _CONTACTS_PER_CUSTOMER + contacts["contact"],
+        holds["customer"] * _CONTACTS_PER_CUSTOMER + contact_number,
+    )
+    answered = contacts["answered"][rows]
+    came = np.where(
+        answered,
+        contacts["service_start_minutes"][rows],
+        contacts["arrival_minutes"][rows] + contacts["wait_minutes"][rows],
+    )
+    late = np.maximum(came - holds["due"], 0.0)
+    broken = late > 0
+    return _episodes(
+        holds["customer"][broken],
+        contact_number[broken],
+        Phase.HELD_CALL,
+        EpisodeKind.OTHER,
+        came[broken],
+        0.0,
+        -config.broken_promise_per_minute * late[broken],
+    )
 
 
 def _contact_key(episodes: np.ndarray) -> np.ndarray:
@@ -475,7 +512,10 @@ def _service_episodes(
     served = contacts["answered"]
     customer = contacts["customer"][served]
     points, quality = service_points(
-        contacts["service_result"][served] != ServiceResult.FAILED_SEEN,
+        ~np.isin(
+            contacts["service_result"][served],
+            (ServiceResult.FAILED_SEEN, ServiceResult.TRANSFERRED),
+        ),
         contacts["agent_warmth"][served],
         contacts["wait_minutes"][served],
         references.expected_wait_minutes[customer],

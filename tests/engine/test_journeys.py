@@ -1,0 +1,129 @@
+"""Journeys beyond one queue: stages, priorities, transfers, virtual hold, balking, breaks."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+
+from peakend import scenario_from_dict, simulate
+from peakend.engine.facts import ContactKind, Outcome
+from peakend.engine.replication import Replication
+from peakend.experience.trace import EpisodeKind
+
+from conftest import busy_day_data
+
+
+def _data(**changes: object) -> dict:
+    data = busy_day_data(seed=9)
+    data["segments"]["a"]["retry_probability"] = 0.0
+    for dotted, value in changes.items():
+        node = data
+        *path, last = dotted.split("__")
+        for part in path:
+            node = node.setdefault(part, {})
+        node[last] = value
+    return data
+
+
+KITCHEN = {"staffing": [3, 3, 3, 3], "first_contact_resolution": 1.0}
+
+
+def test_a_journey_of_stages_visits_each_pool_in_order():
+    data = _data(
+        segments__a__stages=["kitchen", "bill"],
+        pools__kitchen=KITCHEN,
+        pools__bill={"staffing": [2, 2, 2, 2], "first_contact_resolution": 1.0},
+        pools__agents__first_contact_resolution=1.0,
+        service={"farewell": True},
+    )
+    out = simulate(scenario_from_dict(data))
+    contacts, customers = out.contacts, out.customers
+    staged = customers["segment"] == 0
+    resolved = np.flatnonzero(staged & (customers["outcome"] == Outcome.RESOLVED))
+    assert len(resolved) > 30
+    for customer in resolved[:50]:
+        mine = contacts["customer"] == customer
+        assert contacts["pool"][mine].tolist() == [0, 1, 2]
+        assert contacts["kind"][mine].tolist() == [
+            ContactKind.FIRST,
+            ContactKind.STAGE,
+            ContactKind.STAGE,
+        ]
+    # The farewell comes once, at the end of the last stage.
+    farewells = out.traces.owner[out.traces.kind == EpisodeKind.FAREWELL]
+    counts = np.bincount(farewells, minlength=len(customers))
+    assert np.all(counts[resolved] == 1)
+    # One-stage customers of segment b are unchanged: one contact at the entry pool.
+    plain = (customers["segment"] == 1) & (customers["outcome"] == Outcome.RESOLVED)
+    assert np.all(customers["contacts"][plain] == 1)
+
+
+def test_a_higher_priority_segment_waits_less_than_before():
+    base = _data(pools__agents__staffing=[2, 4, 4, 2])
+    first = copy.deepcopy(base)
+    first["segments"]["b"]["priority"] = 0
+    first["segments"]["a"]["priority"] = 1
+    waits = []
+    for data in (base, first):
+        contacts = simulate(scenario_from_dict(data)).contacts
+        b = contacts["segment"] == 1
+        waits.append((contacts["wait_minutes"][b].mean(), contacts["wait_minutes"][~b].mean()))
+    (b_before, a_before), (b_after, a_after) = waits
+    assert b_after < b_before and a_after > a_before
+
+
+def test_transfers_pass_contacts_on_and_add_effort():
+    data = _data(
+        pools__kitchen=KITCHEN,
+        pools__agents__transfer_probability=0.3,
+        pools__agents__transfer_to="kitchen",
+    )
+    out = simulate(scenario_from_dict(data))
+    contacts, customers = out.contacts, out.customers
+    moved = contacts["kind"] == ContactKind.TRANSFER
+    assert moved.sum() > 20
+    assert np.all(contacts["pool"][moved] == 1)
+    assert customers["transfers"].sum() >= moved.sum()
+    assert np.all(customers["effort"] >= customers["transfers"])
+    traces = out.traces
+    assert (traces.kind == EpisodeKind.TRANSFER).sum() == customers["transfers"].sum()
+
+
+def test_virtual_hold_keeps_the_place_at_home_and_cuts_abandonment():
+    hold = {"enabled": True, "threshold_minutes": 0.5, "acceptance": 1.0}
+    queueing = _data(pools__agents__staffing=[2, 3, 3, 2])
+    held = copy.deepcopy(queueing)
+    held["channels"] = {"phone": {"share": 1.0, "virtual_hold": hold}}
+    a, b = simulate(scenario_from_dict(queueing)), simulate(scenario_from_dict(held))
+    at_home = b.contacts["at_home"]
+    assert at_home.sum() > 20
+    assert not b.contacts["abandoned"][at_home].any()  # nobody gives up at home
+    assert b.contacts["abandoned"].mean() < a.contacts["abandoned"].mean()
+    # Waiting at home is not felt: no wait pieces for customers held from the start.
+    held_first = b.contacts["customer"][at_home & (b.contacts["contact"] == 1)]
+    wait_owners = b.traces.owner[b.traces.kind == EpisodeKind.WAIT]
+    assert not np.isin(held_first, wait_owners).all()
+
+
+def test_balking_on_announced_waits():
+    """Customers told the expected wait leave at once; more so when they mind it more."""
+
+    def balked_share(scale: float) -> float:
+        data = _data(pools__agents__staffing=[1, 2, 2, 1])
+        balking = {"enabled": True, "scale_minutes": scale}
+        data["channels"] = {"phone": {"share": 1.0, "balking": balking}}
+        contacts = simulate(scenario_from_dict(data)).contacts
+        return float((contacts["abandoned"] & (contacts["wait_minutes"] == 0)).mean())
+
+    patient, impatient = balked_share(20.0), balked_share(2.0)
+    assert 0 < patient < impatient
+
+
+def test_breaks_take_agents_off_the_floor():
+    data = _data(pools__agents__absenteeism=0.0, pools__agents__breaks=[0, 2, 1, 0])
+    scenario = scenario_from_dict(data)
+    replication = Replication(scenario)
+    out = replication.run()
+    counts = [count for _, count in out.capacity_log["agents"]]
+    assert counts == [2, 5 - 2, 3 - 1, 1]
