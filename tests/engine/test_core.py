@@ -49,6 +49,16 @@ REFERENCE_CASES = {
         pools__agents__transfer_to="seniors",
         pools__agents__breaks=[0, 1, 1, 0],
     ),
+    "overflow both ways": _variant(
+        pools__agents__overflow_to="chat_team",
+        pools__agents__overflow_after_minutes=0.5,
+        pools__chat_team={
+            "staffing": [1, 2, 2, 1],
+            "overflow_to": "agents",
+            "overflow_after_minutes": 1.0,
+        },
+        segments__b__entry_pool="chat_team",
+    ),
     "virtual hold and balking": _variant(
         channels={
             "phone": {

@@ -127,3 +127,78 @@ def test_breaks_take_agents_off_the_floor():
     out = replication.run()
     counts = [count for _, count in out.capacity_log["agents"]]
     assert counts == [2, 5 - 2, 3 - 1, 1]
+
+
+TWO_TEAMS = {
+    "pools__agents__staffing": [2, 3, 3, 2],
+    # The same kind of agents as the first team, so that only the routing differs.
+    "pools__chat_team": {
+        "staffing": [2, 2, 2, 2],
+        "absenteeism": 0.2,
+        "service_time": {"distribution": "gamma", "mean": 2.5, "cv": 0.8},
+        "first_contact_resolution": 0.7,
+        "skill_effect": 0.5,
+    },
+    "segments__b__entry_pool": "chat_team",
+}
+
+
+def _overflow(after_agents: float, after_chat: float) -> dict:
+    data = _data(**TWO_TEAMS)
+    data["pools"]["agents"]["overflow_to"] = "chat_team"
+    data["pools"]["agents"]["overflow_after_minutes"] = after_agents
+    data["pools"]["chat_team"]["overflow_to"] = "agents"
+    data["pools"]["chat_team"]["overflow_after_minutes"] = after_chat
+    return data
+
+
+def test_overflow_that_never_comes_is_two_separate_queues():
+    separate = simulate(scenario_from_dict(_data(**TWO_TEAMS)))
+    never = simulate(scenario_from_dict(_overflow(float("inf"), float("inf"))))
+    for name in separate.contacts.columns:
+        assert np.array_equal(separate.contacts[name], never.contacts[name], equal_nan=True)
+
+
+def test_overflow_lets_the_other_team_answer_and_conserves_customers():
+    out = simulate(scenario_from_dict(_overflow(0.5, 0.5)))
+    c = out.contacts
+    answered = c["answered"]
+    crossed = answered & (c["served_pool"] != c["pool"])
+    assert crossed.sum() > 10
+    assert np.all(c["served_pool"][~answered] == -1)
+    # No agent of either team serves two customers at once.
+    for pool in (0, 1):
+        mine = answered & (c["served_pool"] == pool)
+        order = np.lexsort((c["service_start_minutes"][mine], c["agent"][mine]))
+        agent = c["agent"][mine][order]
+        start = c["service_start_minutes"][mine][order]
+        end = c["service_end_minutes"][mine][order]
+        same = agent[1:] == agent[:-1]
+        assert np.all(start[1:][same] >= end[:-1][same] - 1e-9)
+    # Every customer ends once: answered, gave up, or still in the system.
+    assert np.bincount(out.customers["outcome"], minlength=4).sum() == len(out.customers)
+
+
+def test_overflow_at_once_both_ways_behaves_like_one_shared_pool():
+    """The limit: overflow after 0 minutes in both directions is one pool of both teams.
+
+    Not identical event by event (two FCFS lines, not one), so the mean wait of 20
+    replications is compared: the two must lie within 3 standard errors of the
+    difference (a 99.7 % band)."""
+    shared = _data(pools__agents__staffing=[4, 5, 5, 4])
+    both = _overflow(0.0, 0.0)
+    for data in (shared, both):
+        data["pools"]["agents"]["absenteeism"] = 0.0
+        data["pools"].get("chat_team", {})["absenteeism"] = 0.0
+        data["segments"]["a"]["patience"] = {"distribution": "fixed", "value": float("inf")}
+        data["segments"]["b"]["patience"] = {"distribution": "fixed", "value": float("inf")}
+    shared["segments"]["b"].pop("entry_pool", None)
+    waits = {"shared": [], "both": []}
+    for name, data in (("shared", shared), ("both", both)):
+        scenario = scenario_from_dict(data)
+        for replication in range(20):
+            waits[name].append(simulate(scenario, replication).contacts["wait_minutes"].mean())
+    a, b = np.array(waits["shared"]), np.array(waits["both"])
+    difference = a.mean() - b.mean()
+    standard_error = np.sqrt(a.var(ddof=1) / len(a) + b.var(ddof=1) / len(b))
+    assert abs(difference) < 3 * standard_error

@@ -263,6 +263,14 @@ class PoolConfig(_Model):
         "(the runaround): queued again, explained again",
     )
     transfer_to: str | None = Field(None, description="pool that takes transferred contacts")
+    overflow_to: str | None = Field(
+        None,
+        description="a second pool whose agents also take this pool's contacts once they have "
+        "waited overflow_after_minutes (multi-skill routing: chat agents who take calls)",
+    )
+    overflow_after_minutes: float = Field(
+        math.inf, ge=0, description="wait before a contact overflows (0: at once; inf: never)"
+    )
 
     @field_validator("staffing")
     @classmethod
@@ -695,6 +703,9 @@ class Scenario(_Model):
                     f"must be between 0 and the interval's staffing {staffed}, got {on_break}",
                 )
         self._check_pool(("pools", name, "transfer_to"), pool.transfer_to)
+        self._check_pool(("pools", name, "overflow_to"), pool.overflow_to)
+        if pool.overflow_to == name:
+            raise _located(("pools", name, "overflow_to"), "a pool cannot overflow to itself")
         if pool.transfer_probability > 0 and pool.transfer_to is None:
             raise _located(
                 ("pools", name, "transfer_to"),

@@ -111,6 +111,8 @@ class Served(NamedTuple):
     contact: int
     start: float
     at: float
+    pool: int
+    """The pool of the agent (another than the queue's when the contact overflowed)."""
     agent: int
     warmth: float
     """The agent's warmth as the customer met it, on [0, 1]."""

@@ -106,6 +106,7 @@ def journey(
                 patience, work = ctx.patience(customer, k), ctx.work(pool, customer, k)
                 continue
         # The service: answered, the work, its result, closing words or an apology.
+        pool = agent.pool  # the overflow pool's agent may have taken the contact
         agent.contact = contact  # the agent's own books: whom it is serving
         start = env.now
         warmth = pool.warmth_of(agent, start) if pool.stressed else agent.warmth
@@ -114,7 +115,7 @@ def journey(
         if told_first:
             report(FailureNoticed(customer, contact, start, False, True))
         yield env.timeout(work)
-        report(Served(contact, start, env.now, agent.index, warmth, result))
+        report(Served(contact, start, env.now, pool.index, agent.index, warmth, result))
         last_stage = stage == len(stages) - 1
         if result == RESOLVED:
             if ctx.closing and last_stage:

@@ -87,12 +87,12 @@ class Recorder:
         cost_per_hour: Sequence[float],
         delight_cost: float,
         labels: dict[str, list[str]],
-        in_service: Sequence[tuple[int, float, int, float]] = (),
+        in_service: Sequence[tuple[int, float, int, int, float]] = (),
     ) -> tuple[FactLog, ContactTable, CustomerTable]:
         """The fact log and the records of a run over ``horizon`` minutes.
 
         ``in_service`` lists the pools' agents still serving at the end, as
-        ``(contact, since, agent, warmth)``. A run without drain ends at the
+        ``(contact, since, pool, agent, warmth)``. A run without drain ends at the
         horizon. A drained run ends at the horizon or with the last thing that
         happened, if later (the customers still waiting then had no agent coming).
         """
@@ -110,7 +110,8 @@ class Recorder:
         contacts, contact_number = _contact_columns(arrays, customers, end)
         log = FactLog(arrays, contact_number, end)
         table = ContactTable.from_columns(
-            {name: labels[name] for name in ("segment", "pool")}, **contacts
+            {"segment": labels["segment"], "pool": labels["pool"], "served_pool": labels["pool"]},
+            **contacts,
         )
         people = _customer_columns(log, customers, contacts, cost_per_hour, delight_cost)
         return (
@@ -126,7 +127,7 @@ def _settle_open_contacts(
     arrays: dict[type, np.ndarray],
     end: float,
     drain: bool,
-    in_service: Sequence[tuple[int, float, int, float]],
+    in_service: Sequence[tuple[int, float, int, int, float]],
 ) -> None:
     queued = arrays[Queued]
     if not np.array_equal(queued["contact"], np.arange(len(queued))):
@@ -135,13 +136,20 @@ def _settle_open_contacts(
     served[arrays[Served]["contact"]] = True
     running = np.array(
         [row for row in in_service if not served[row[0]]],
-        dtype=[("contact", np.int64), ("start", float), ("agent", np.int64), ("warmth", float)],
+        dtype=[
+            ("contact", np.int64),
+            ("start", float),
+            ("pool", np.int64),
+            ("agent", np.int64),
+            ("warmth", float),
+        ],
     )
     cut = _facts(
         Served,
         contact=running["contact"],
         start=running["start"],
         at=end,
+        pool=running["pool"],
         agent=running["agent"],
         warmth=running["warmth"],
         result=ServiceResult.CUT,
@@ -211,6 +219,7 @@ def _contact_columns(
     service_end = _by_contact(m, log[Served], "at", np.nan)
     result = _by_contact(m, log[Served], "result", NO_SERVICE)
     agent = _by_contact(m, log[Served], "agent", NO_SERVICE)
+    served_pool = _by_contact(m, log[Served], "pool", NO_SERVICE)
     warmth = _by_contact(m, log[Served], "warmth", np.nan)
     answered = ~np.isnan(answered_at)
     abandoned = ~np.isnan(gave_up_at)
@@ -232,6 +241,7 @@ def _contact_columns(
         "service_start_minutes": answered_at,
         "service_end_minutes": service_end,
         "agent": agent,
+        "served_pool": served_pool,
         "agent_warmth": warmth,
         "service_result": result,
         "resolved": result == ServiceResult.RESOLVED,
@@ -254,8 +264,9 @@ def _customer_columns(
         return np.bincount(ids, weights=weights, minlength=n)[:n]
 
     who, kind, pool = contacts["customer"], contacts["kind"], contacts["pool"]
-    pool_of_contact = np.empty(len(log[Queued]), dtype=np.int64)
-    pool_of_contact[log[Queued]["contact"]] = log[Queued]["pool"]
+    # Agent time is paid at the rate of the pool whose agent gave it.
+    pool_of_contact = np.array(log[Queued]["pool"], dtype=np.int64)
+    pool_of_contact[log[Served]["contact"]] = log[Served]["pool"]
     retries = count(who[kind == ContactKind.RETRY])
     recontacts = count(who[kind == ContactKind.RECONTACT])
     transfers = count(log[Transferred]["customer"])
@@ -283,7 +294,10 @@ def _customer_columns(
             alternatives["customer"],
             alternatives["minutes"] * rate[pool_of_contact[alternatives["contact"]]],
         )
-        + count(who[recovery_contact], (worked * rate[pool])[recovery_contact])
+        + count(
+            who[recovery_contact],
+            (worked * rate[np.maximum(contacts["served_pool"], 0)])[recovery_contact],
+        )
     )
     extras_cost = count(
         farewells["customer"], farewells["minutes"] * rate[pool_of_contact[farewells["contact"]]]

@@ -57,7 +57,9 @@ class ContactRecord(NamedTuple):
     service_end_minutes: float
     """End of the service's work (closing words and apologies come after it)."""
     agent: int
-    """Index of the agent in the pool's roster (-1: not answered)."""
+    """Index of the agent in its pool's roster (-1: not answered)."""
+    served_pool: int
+    """Pool of that agent: the queue's, or its overflow pool (-1: not answered)."""
     agent_warmth: float
     service_result: ServiceResult
     resolved: bool

@@ -86,6 +86,10 @@ class Replication:
         self.env = simpy.Environment()
         self.horizon = scenario.horizon_minutes
         self.pools = self._build_pools()
+        names = list(scenario.pools)
+        for pool in self.pools:
+            if pool.config.overflow_to is not None:
+                pool.overflow = self.pools[names.index(pool.config.overflow_to)]
         self.entry_pool = [
             [
                 self.pools[list(scenario.pools).index(scenario.entry_pool(segment, channel))]

@@ -121,6 +121,9 @@ class PoolBase:
         self.idle_minutes = 0.0
         self.capacity_log: list[tuple[float, int]] = []
         self.stressed = config.stress.enabled
+        self.overflow: PoolBase | None = None
+        """The pool whose agents also take this pool's contacts after a wait (wired by the
+        replication from ``config.overflow_to``)."""
 
     def _draw_agents(
         self, config: PoolConfig, roster: int, rng: np.random.Generator
@@ -256,10 +259,10 @@ class PoolBase:
             self.idle_minutes += _overlap(agent.idle_since, now, self.window_start, self.window_end)
             agent.idle_since = None
 
-    def in_service(self) -> list[tuple[int, float, int, float]]:
-        """``(contact, since, agent, warmth)`` of every agent busy with a contact now."""
+    def in_service(self) -> list[tuple[int, float, int, int, float]]:
+        """``(contact, since, pool, agent, warmth)`` of every agent busy with a contact now."""
         return [
-            (agent.contact, agent.busy_since, agent.index, agent.warmth)
+            (agent.contact, agent.busy_since, self.index, agent.index, agent.warmth)
             for agent in self.agents
             if agent.busy_since is not None and agent.contact >= 0
         ]
@@ -328,17 +331,40 @@ class Pool(PoolBase):
 
     def queue_up(self, deadline: float, exact: bool, priority: int = 0) -> Ticket:
         ticket = Ticket(self.env, deadline)
+        self._enqueue(ticket, priority)
+        now = self.env.now
+        if exact and deadline != float("inf"):
+            self.env.timeout(deadline - now).callbacks.append(lambda _event: self._expire(ticket))
+        after = self.config.overflow_after_minutes
+        if self.overflow is not None and now + after < deadline:
+            if after == 0:
+                self._overflow(ticket, priority)
+            else:
+                self.env.timeout(after).callbacks.append(
+                    lambda _event: self._overflow(ticket, priority)
+                )
+        return ticket
+
+    def _enqueue(self, ticket: Ticket, priority: int) -> None:
         queue = self.queues.get(priority)
         if queue is None:
             queue = self.queues[priority] = deque()
             self.levels = sorted(self.queues)
         queue.append(ticket)
         self.queued += 1
-        if exact and deadline != float("inf"):
-            self.env.timeout(deadline - self.env.now).callbacks.append(
-                lambda _event: self._expire(ticket)
-            )
-        return ticket
+
+    def _overflow(self, ticket: Ticket, priority: int) -> None:
+        """The contact may now also be taken by the overflow pool: an idle agent there
+        takes it at once, else the same ticket queues there too (first agent wins)."""
+        if not ticket.waiting:
+            return
+        other: Pool = self.overflow  # type: ignore[assignment]  # only set to a Pool here
+        agent = other.take_idle()
+        if agent is not None:
+            ticket.waiting = False
+            ticket.succeed(agent)
+        else:
+            other._enqueue(ticket, priority)
 
     @staticmethod
     def _expire(ticket: Ticket) -> None:
@@ -419,24 +445,47 @@ class StorePool(PoolBase):
 
     def queue_up(self, deadline: float, exact: bool, priority: int = 0) -> Event:
         env = self.env
-        request = _PriorityGet(self.store, priority)
         answer = Event(env)
+        requests: list[_PriorityGet] = []
 
-        def granted(event: Event) -> None:
-            if not answer.triggered:
+        def ask(pool: StorePool) -> None:
+            request = _PriorityGet(pool.store, priority)
+            requests.append(request)
+
+            def granted(event: Event) -> None:
                 agent: Agent = event.value  # type: ignore[assignment]  # the store holds agents
-                self._start_busy(agent, env.now)
+                if answer.triggered:  # the other pool answered at the same instant
+                    pool._make_available(agent, env.now)
+                    return
+                pool._start_busy(agent, env.now)
+                for other in requests:
+                    if not other.triggered:
+                        other.cancel()
                 answer.succeed(agent)
 
-        request.callbacks.append(granted)
+            request.callbacks.append(granted)
+
+        ask(self)
         if deadline != float("inf"):
 
             def expired(_event: Event) -> None:
-                if not answer.triggered and not request.triggered:
-                    request.cancel()
+                if not answer.triggered and not any(r.triggered for r in requests):
+                    for request in requests:
+                        request.cancel()
                     answer.succeed(None)
 
             env.timeout(max(0.0, deadline - env.now)).callbacks.append(expired)
+        after = self.config.overflow_after_minutes
+        if self.overflow is not None and env.now + after < deadline:
+
+            def overflow(_event: Event | None = None) -> None:
+                if not answer.triggered and not any(r.triggered for r in requests):
+                    ask(self.overflow)  # type: ignore[arg-type]  # only set to a StorePool
+
+            if after == 0:
+                overflow()
+            else:
+                env.timeout(after).callbacks.append(overflow)
         return answer
 
     def release(self, agent: Agent) -> None:
