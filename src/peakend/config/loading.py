@@ -107,7 +107,44 @@ def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
         violation; the message names the file and key path.
     """
     data = load_toml(path)
+    data = _read_arrival_files(data, Path(path))
     return scenario_from_dict(data, source=str(path), overrides=overrides)
+
+
+def _read_arrival_files(data: dict[str, Any], path: Path) -> dict[str, Any]:
+    """Put the contents of ``arrivals.counts_file`` / ``times_file`` (paths relative to
+    the scenario file) into the arrivals section (see :mod:`peakend.engine.arrival_files`)."""
+    arrivals = data.get("arrivals")
+    if not isinstance(arrivals, dict) or not {"counts_file", "times_file"} & set(arrivals):
+        return data
+    from peakend.engine.arrival_files import (
+        ArrivalFileError,
+        rates_from_times,
+        read_counts,
+        read_times,
+    )
+
+    arrivals = dict(arrivals)
+    interval = arrivals.get("interval_minutes", 30.0)
+    try:
+        for key in ("counts_file", "times_file"):
+            value = arrivals.pop(key, None)
+            if value is None:
+                continue
+            if not isinstance(value, str):
+                raise ConfigError(f"{path}: arrivals.{key}: expected a file path (a string)")
+            file = path.parent / value
+            if key == "counts_file":
+                arrivals["rate_per_hour"] = read_counts(file, float(interval))
+            else:
+                times, segments = read_times(file)
+                arrivals["times"] = times
+                if segments is not None:
+                    arrivals["times_segment"] = segments
+                arrivals.setdefault("rate_per_hour", rates_from_times(times, float(interval)))
+    except ArrivalFileError as error:
+        raise ConfigError(str(error)) from None
+    return {**data, "arrivals": arrivals}
 
 
 def scenario_from_dict(

@@ -84,6 +84,15 @@ class ArrivalsConfig(_Model):
         description="arrival rate in each interval, customers per hour",
     )
 
+    times: tuple[float, ...] = Field(
+        (),
+        description="replayed arrival times, minutes since opening (from arrivals.times_file): "
+        "the customers arrive exactly then instead of by the Poisson profile",
+    )
+    times_segment: tuple[str, ...] = Field(
+        (), description="the segment of each replayed arrival; empty: drawn by the shares"
+    )
+
     @field_validator("rate_per_hour")
     @classmethod
     def _rates_non_negative(cls, rates: tuple[float, ...]) -> tuple[float, ...]:
@@ -660,6 +669,7 @@ class Scenario(_Model):
         for section, entries in (("segments", self.segments), ("channels", self.channels)):
             for name, entry in entries.items():
                 self._check_pool((section, name, "entry_pool"), entry.entry_pool)
+        self._check_replay()
         for name, segment in self.segments.items():
             for i, stage in enumerate(segment.stages):
                 self._check_pool(("segments", name, "stages", str(i)), stage)
@@ -688,6 +698,31 @@ class Scenario(_Model):
                 f"got {self.run.warmup_minutes:g}",
             )
         return self
+
+    def _check_replay(self) -> None:
+        arrivals = self.arrivals
+        if arrivals.times and arrivals.times[-1] >= self.horizon_minutes:
+            raise _located(
+                ("arrivals", "times"),
+                f"the last arrival ({arrivals.times[-1]:g}) must come before the end of the "
+                f"day ({self.horizon_minutes:g} minutes)",
+            )
+        times = arrivals.times
+        if any(later < earlier for earlier, later in zip(times, times[1:], strict=False)):
+            raise _located(("arrivals", "times"), "arrival times must not decrease")
+        if arrivals.times_segment:
+            if len(arrivals.times_segment) != len(arrivals.times):
+                raise _located(
+                    ("arrivals", "times_segment"),
+                    f"expected one segment per arrival ({len(arrivals.times)}), "
+                    f"got {len(arrivals.times_segment)}",
+                )
+            for i, name in enumerate(arrivals.times_segment):
+                if name not in self.segments:
+                    raise _located(
+                        ("arrivals", "times_segment", str(i)),
+                        f"unknown segment {name!r}; allowed: {listing(self.segments)}",
+                    )
 
     def _check_breaks_and_transfers(self, name: str, pool: PoolConfig) -> None:
         n = self.intervals

@@ -144,17 +144,18 @@ class Replication:
         plan = getattr(self, "_arrivals", None)
         if plan is None:
             sc = self.scenario
-            plan = (
-                self.given_arrivals
-                if self.given_arrivals is not None
-                else plan_arrivals(
+            if self.given_arrivals is not None:
+                plan = self.given_arrivals
+            elif sc.arrivals.times:
+                plan = replayed_arrivals(sc, self.streams)
+            else:
+                plan = plan_arrivals(
                     sc.arrivals.rate_per_hour,
                     sc.arrivals.interval_minutes,
                     [seg.share for seg in sc.segments.values()],
                     self.streams.generator("arrivals"),
                     self.streams.generator("segments"),
                 )
-            )
             self._arrivals = plan
         return plan
 
@@ -321,6 +322,19 @@ def choose(shares: list[float], rng: np.random.Generator, n: int) -> np.ndarray:
     cumulative = np.cumsum(shares)
     picks = np.searchsorted(cumulative / cumulative[-1], rng.random(n), side="right")
     return np.minimum(picks, len(shares) - 1)
+
+
+def replayed_arrivals(scenario: Scenario, streams: RandomStreams) -> ArrivalPlan:
+    """The arrivals of a replay: exactly the given times; segments as given, else drawn."""
+    arrivals = scenario.arrivals
+    times = np.asarray(arrivals.times, dtype=float)
+    if arrivals.times_segment:
+        names = list(scenario.segments)
+        segment = np.array([names.index(name) for name in arrivals.times_segment])
+    else:
+        shares = [s.share for s in scenario.segments.values()]
+        segment = choose(shares, streams.generator("segments"), len(times))
+    return ArrivalPlan(times=times, segment=segment)
 
 
 def remember(
