@@ -517,7 +517,9 @@ def _service_episodes(
             (ServiceResult.FAILED_SEEN, ServiceResult.TRANSFERRED),
         ),
         contacts["agent_warmth"][served],
-        contacts["wait_minutes"][served],
+        # Waiting at home (a callback, a virtual hold) is judged by its promise, not
+        # as lateness of the service.
+        np.where(contacts["at_home"][served], 0.0, contacts["wait_minutes"][served]),
         references.expected_wait_minutes[customer],
         references.expected_quality[customer],
         config,
