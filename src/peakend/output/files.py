@@ -26,6 +26,7 @@ from peakend.config.loading import config_hash, scenario_to_toml
 from peakend.config.schema import Scenario
 from peakend.experiments.errors import error_log
 from peakend.experiments.runner import RunResult
+from peakend.output.dictionary import folder_dictionary, read_columns
 from peakend.output.rundir import RunDirectory, RunIdentity
 
 __all__ = ["atomic_write", "run_identity", "write_json", "write_run"]
@@ -169,6 +170,8 @@ def _write_into(result: RunResult, folder: RunDirectory, table_format: str) -> P
     if result.failures:
         write_text(out / "errors.log", error_log(result.failures))
     write_plots(result, out)
+    dictionary = folder_dictionary(read_columns(out), result.scenario.retention.period_name)
+    write_table(out / "data_dictionary.csv", dictionary)
     write_json(out / "manifest.json", provenance(result))  # last: it marks the run complete
     return out
 
