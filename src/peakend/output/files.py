@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import tempfile
 import time
 from collections.abc import Callable
@@ -21,7 +20,7 @@ from typing import Any
 
 import pandas as pd
 
-from peakend._version import __version__
+from peakend._version import __version__, software_versions
 from peakend.config.loading import config_hash, scenario_to_toml
 from peakend.config.schema import Scenario
 from peakend.experiments.errors import error_log
@@ -89,8 +88,7 @@ def provenance(result: RunResult) -> dict[str, Any]:
     """What produced a run: versions, seed, config hash, timings, status."""
     return {
         **run_identity(result.scenario).manifest_fields(),
-        "peakend_version": __version__,
-        "python": platform.python_version(),
+        **software_versions(),
         "config_hash": config_hash(result.scenario),
         "seed": result.scenario.run.seed,
         "status": result.status,
