@@ -9,27 +9,72 @@ command does, a script can do with these names. The subpackages hold the rest:
 memory models), ``peakend.retention``, ``peakend.experiments``,
 ``peakend.analysis`` (Erlang formulas, statistics, validation),
 ``peakend.classics``, ``peakend.output``, ``peakend.config`` and ``peakend.cli``.
+
+The names are resolved on first use (PEP 562), so ``import peakend`` and the
+``peakend`` command start without loading SciPy, pandas or the engine.
 """
 
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
 from peakend._version import __version__
-from peakend.analysis.erlang import ErlangA, ErlangC
-from peakend.config.loading import ConfigError, load_scenario, scale_staffing, scenario_from_dict
-from peakend.config.schema import Scenario
-from peakend.engine.facts import Outcome
-from peakend.engine.replication import simulate
-from peakend.experience.memory import (
-    MemoryModel,
-    PeakEnd,
-    available_memory_models,
-    memory_model_from_spec,
-    register_memory_model,
-)
-from peakend.experience.trace import TraceBuilder, Traces
-from peakend.experiments.api import compare, load_experiment, run, run_experiment, sweep
-from peakend.experiments.executors import make_executor
-from peakend.experiments.runner import RunResult, run_scenario
-from peakend.retention.multiperiod import run_periods
-from peakend.retention.returns import register_return_model
+
+if TYPE_CHECKING:
+    from peakend.analysis.erlang import ErlangA, ErlangC
+    from peakend.config.loading import (
+        ConfigError,
+        load_scenario,
+        scale_staffing,
+        scenario_from_dict,
+    )
+    from peakend.config.schema import Scenario
+    from peakend.engine.facts import Outcome
+    from peakend.engine.replication import simulate
+    from peakend.experience.memory import (
+        MemoryModel,
+        PeakEnd,
+        available_memory_models,
+        memory_model_from_spec,
+        register_memory_model,
+    )
+    from peakend.experience.trace import TraceBuilder, Traces
+    from peakend.experiments.api import compare, load_experiment, run, run_experiment, sweep
+    from peakend.experiments.executors import make_executor
+    from peakend.experiments.runner import RunResult, run_scenario
+    from peakend.retention.multiperiod import run_periods
+    from peakend.retention.returns import register_return_model
+
+# Each public name (but the version) and the module that defines it.
+_SOURCES = {
+    "ConfigError": "peakend.config.loading",
+    "ErlangA": "peakend.analysis.erlang",
+    "ErlangC": "peakend.analysis.erlang",
+    "MemoryModel": "peakend.experience.memory",
+    "Outcome": "peakend.engine.facts",
+    "PeakEnd": "peakend.experience.memory",
+    "RunResult": "peakend.experiments.runner",
+    "Scenario": "peakend.config.schema",
+    "TraceBuilder": "peakend.experience.trace",
+    "Traces": "peakend.experience.trace",
+    "available_memory_models": "peakend.experience.memory",
+    "compare": "peakend.experiments.api",
+    "load_experiment": "peakend.experiments.api",
+    "load_scenario": "peakend.config.loading",
+    "make_executor": "peakend.experiments.executors",
+    "memory_model_from_spec": "peakend.experience.memory",
+    "register_memory_model": "peakend.experience.memory",
+    "register_return_model": "peakend.retention.returns",
+    "run": "peakend.experiments.api",
+    "run_experiment": "peakend.experiments.api",
+    "run_periods": "peakend.retention.multiperiod",
+    "run_scenario": "peakend.experiments.runner",
+    "scale_staffing": "peakend.config.loading",
+    "scenario_from_dict": "peakend.config.loading",
+    "simulate": "peakend.engine.replication",
+    "sweep": "peakend.experiments.api",
+}
 
 __all__ = [
     "ConfigError",
@@ -60,3 +105,17 @@ __all__ = [
     "simulate",
     "sweep",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Import the module behind a public name on first use, and keep the name."""
+    source = _SOURCES.get(name)
+    if source is None:
+        raise AttributeError(f"module 'peakend' has no attribute {name!r}")
+    value = getattr(import_module(source), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -4,7 +4,8 @@
 - 1: a replication failed (its traceback is in the run directory's
   ``errors.log``), a validation check failed, writing failed (a full disk), or
   an internal error (its traceback in a file named in the message);
-- 2: bad input: a file, a key, an option, an output folder that may not be used;
+- 2: bad input: a file, a key, an option, an output folder that may not be used,
+  an optional feature whose extra is not installed (``--dask`` without ``peakend[dask]``);
 - 130: interrupted (Ctrl-C); finished replications are kept.
 
 The library raises its own exceptions in its own terms (``workers must be at
@@ -26,7 +27,8 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 
-from peakend.config.loading import ConfigError
+from peakend.config.errors import ConfigError
+from peakend.config.extras import MissingExtraError
 from peakend.experiments.errors import ReplicationError, RunInterrupted
 from peakend.experiments.executors import ExecutorError
 from peakend.output.rundir import OutputError
@@ -114,6 +116,9 @@ def friendly_errors(command: F) -> F:
             fail(f"{option} {exc.value!r}: {_options(exc.problem)}", EXIT_BAD_INPUT)
         except ConfigError as exc:
             fail(_options(str(exc)), EXIT_BAD_INPUT)
+        except MissingExtraError as exc:
+            option = _EXECUTOR_OPTIONS.get(exc.parameter, exc.parameter)
+            fail(f"{option}: {exc}" if option else str(exc), EXIT_BAD_INPUT)
         except ReplicationError as exc:
             fail(str(exc), EXIT_FAILED)
         except (KeyboardInterrupt, RunInterrupted):

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 import click
 
 from peakend.cli.errors import EXIT_FAILED, EXIT_INTERRUPTED, fail, friendly_errors
-from peakend.config.loading import ConfigError
+from peakend.config.errors import ConfigError
 from peakend.experiments.executors import (
     EXECUTOR_KINDS,
     Executor,
@@ -25,7 +25,6 @@ from peakend.experiments.executors import (
     make_executor,
 )
 from peakend.output.rundir import safe_name
-from peakend.output.tables import format_interval, format_number
 
 __all__ = [
     "budget_options",
@@ -395,6 +394,8 @@ def _print_header(console: Any, result: Any, executor: dict[str, Any], out: Path
 
 
 def _estimate(mean: float, low: float, high: float) -> str:
+    from peakend.output.tables import format_interval, format_number
+
     if low != low:  # NaN: no interval
         return format_number(mean)
     return f"{format_number(mean)} {format_interval(low, high)}"

@@ -15,10 +15,9 @@ import warnings
 from collections.abc import Sequence
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from rich.console import Console
 
 from peakend._version import __version__
 from peakend.cli.errors import (
@@ -40,7 +39,12 @@ from peakend.cli.experiments import (
     print_warnings,
     sweep,
 )
-from peakend.config.loading import load_scenario
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+# Commands import the library inside their bodies: `peakend --help` and a bad option
+# must answer without loading SciPy, pandas or the engine.
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_VALIDATION_FAILED", "main"]
 
@@ -48,6 +52,8 @@ EXIT_VALIDATION_FAILED = EXIT_FAILED
 
 
 def _console(quiet: bool = False) -> Console:
+    from rich.console import Console
+
     return Console(quiet=quiet, width=max(100, Console().width))
 
 
@@ -141,6 +147,7 @@ def run(
     replaces another run. Ctrl-C writes the replications finished so far.
     """
     from peakend.config.budget import check_budget, estimate_scenario
+    from peakend.config.loading import load_scenario
     from peakend.config.loading import scale_staffing as scaled
     from peakend.experiments.errors import ReplicationError, RunInterrupted
     from peakend.experiments.executors import ProgressBar
@@ -225,7 +232,7 @@ def _failed(console: Console, exc: Any, folder: Any, table_format: str) -> None:
 @friendly_errors
 def show(config: Path, sets: tuple[str, ...]) -> None:
     """Print the scenario in CONFIG as it will run: every default filled in (TOML)."""
-    from peakend.config.loading import scenario_to_toml
+    from peakend.config.loading import load_scenario, scenario_to_toml
 
     click.echo(scenario_to_toml(load_scenario(config, list(sets))), nl=False)
 

@@ -30,7 +30,8 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
 
-from peakend.config.loading import ConfigError
+from peakend.config.errors import ConfigError
+from peakend.config.extras import require
 from peakend.experiments.errors import Failure
 
 __all__ = [
@@ -290,7 +291,9 @@ class DaskExecutor(Executor):
     ``address='local'`` starts a :class:`distributed.LocalCluster` of worker
     processes (one single-threaded worker per core by default, no dashboard) and
     shuts it down on exit; ``'tcp://HOST:PORT'`` connects to a running scheduler
-    (whose workers need peakend installed) and leaves it running.
+    (whose workers need peakend installed) and leaves it running. Dask is the
+    optional extra ``peakend[dask]``: without it, making one raises
+    :class:`~peakend.config.extras.MissingExtraError` (an ``ImportError``).
     """
 
     kind = "dask"
@@ -299,6 +302,7 @@ class DaskExecutor(Executor):
         if workers is not None and workers < 1:
             raise ValueError(f"workers must be >= 1, got {workers}")
         self.address = _check_dask_address(address)
+        require("distributed", "the Dask executor", "dask", parameter="address")
         self._requested = workers
         self._client: Any = None
         self._cluster: Any = None
@@ -391,6 +395,8 @@ def make_executor(
         (a :class:`~peakend.config.loading.ConfigError`) for an unknown kind, a bad
         Dask address, fewer than one worker or more local workers than usable cores;
         its ``parameter`` names the argument.
+    MissingExtraError
+        For a Dask address when the extra ``peakend[dask]`` is not installed.
     """
     if workers is not None and workers < 1:
         raise ExecutorError("workers", workers, "must be at least 1")

@@ -1,19 +1,19 @@
 """The manifest of an experiment's run directory: what ran, with what, and how it went.
 
 ``manifest.json`` lists every scenario (label, key, config hash, seed,
-overrides, factor levels), the peakend and Python versions, and one entry per
-session (status, start, seconds, executor, replications run, reused and
-failed), so that a resumed run keeps the history of the interrupted ones.
+overrides, factor levels), the peakend, Python, NumPy and SimPy versions, and
+one entry per session (status, start, seconds, executor, replications run,
+reused and failed), so that a resumed run keeps the history of the interrupted
+ones.
 """
 
 from __future__ import annotations
 
-import platform
 import time
 from dataclasses import dataclass
 from typing import Any
 
-from peakend._version import __version__
+from peakend._version import software_versions
 from peakend.config.loading import config_hash
 from peakend.experiments.design import Experiment, ScenarioSpec
 from peakend.experiments.results import CONFIDENCE_LEVEL
@@ -100,8 +100,7 @@ def _content(
         "description": experiment.description,
         "source": experiment.source,
         "kind": kind,
-        "peakend_version": __version__,
-        "python": platform.python_version(),
+        **software_versions(),
         "confidence_level": CONFIDENCE_LEVEL,
         "replication_plan": plan.model_dump(exclude_none=True),
         "scenarios": [_scenario_entry(spec) for spec in specs],

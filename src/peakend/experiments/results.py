@@ -27,6 +27,7 @@ from peakend.experiments.errors import FailureRecord, error_log
 from peakend.experiments.runner import few_replications_warning
 from peakend.experiments.schema import BASE_LABEL
 from peakend.experiments.store import ReplicationRecord, ResultStore
+from peakend.output.dictionary import folder_dictionary, read_columns
 
 __all__ = ["CONFIDENCE_LEVEL", "PLOT_METRIC_PREFERENCE", "ExperimentResult"]
 
@@ -201,6 +202,9 @@ class ExperimentResult:
             store.write_table("sweep_tidy.parquet", self.tidy_frame())
             store.write_table("sweep_summary.csv", self.summary_frame())
         store.write_json("summary.json", self.summary_dict())
+        factors = [name for spec in self.specs for name in spec.levels]
+        tables = read_columns(store.root)
+        store.write_table("data_dictionary.csv", folder_dictionary(tables, factors=factors))
         log = store.root / "errors.log"
         if self.failures:
             store.write_text("errors.log", error_log(self.failures))

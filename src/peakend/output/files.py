@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import tempfile
 import time
 from collections.abc import Callable
@@ -21,11 +20,12 @@ from typing import Any
 
 import pandas as pd
 
-from peakend._version import __version__
+from peakend._version import __version__, software_versions
 from peakend.config.loading import config_hash, scenario_to_toml
 from peakend.config.schema import Scenario
 from peakend.experiments.errors import error_log
 from peakend.experiments.runner import RunResult
+from peakend.output.dictionary import folder_dictionary, read_columns
 from peakend.output.rundir import RunDirectory, RunIdentity
 
 __all__ = ["atomic_write", "run_identity", "write_json", "write_run"]
@@ -88,8 +88,7 @@ def provenance(result: RunResult) -> dict[str, Any]:
     """What produced a run: versions, seed, config hash, timings, status."""
     return {
         **run_identity(result.scenario).manifest_fields(),
-        "peakend_version": __version__,
-        "python": platform.python_version(),
+        **software_versions(),
         "config_hash": config_hash(result.scenario),
         "seed": result.scenario.run.seed,
         "status": result.status,
@@ -169,6 +168,8 @@ def _write_into(result: RunResult, folder: RunDirectory, table_format: str) -> P
     if result.failures:
         write_text(out / "errors.log", error_log(result.failures))
     write_plots(result, out)
+    dictionary = folder_dictionary(read_columns(out), result.scenario.retention.period_name)
+    write_table(out / "data_dictionary.csv", dictionary)
     write_json(out / "manifest.json", provenance(result))  # last: it marks the run complete
     return out
 

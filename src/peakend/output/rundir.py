@@ -36,7 +36,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal, Self
 
-from peakend.config.loading import ConfigError
+from peakend.config.errors import ConfigError
 
 __all__ = [
     "LOCK_NAME",

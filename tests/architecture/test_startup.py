@@ -1,0 +1,84 @@
+"""A light, quick tool: ``import peakend`` and ``peakend --help`` load no heavy library.
+
+Timings depend on the machine (benchmarks/bench_startup.py measures them); what the
+tests pin down is the cause of a slow start: which modules a fresh process imports.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+import peakend
+
+HEAVY = ("scipy", "pandas", "numpy", "matplotlib", "simpy", "pyarrow", "pydantic", "distributed")
+
+
+def _modules_after(code: str) -> set[str]:
+    probe = f"{code}\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))"
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+    )
+    return set(json.loads(done.stdout.splitlines()[-1]))
+
+
+def _heavy(modules: set[str]) -> list[str]:
+    return sorted(name for name in modules if name.split(".")[0] in HEAVY)
+
+
+def test_import_peakend_loads_no_heavy_library() -> None:
+    assert _heavy(_modules_after("import peakend")) == []
+
+
+def test_the_help_and_a_bad_option_load_no_heavy_library() -> None:
+    for argv in (["--help"], ["run", "--help"], ["run", "--workers", "0", "x.toml"]):
+        code = (
+            "import sys\nfrom peakend.cli.main import main\n"
+            f"sys.argv = ['peakend', *{argv!r}]\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass"
+        )
+        assert _heavy(_modules_after(code)) == [], argv
+
+
+def test_a_public_name_loads_its_module_on_first_use() -> None:
+    modules = _modules_after("import peakend\npeakend.PeakEnd")
+    assert "peakend.experience.memory" in modules
+    assert "peakend.engine.replication" not in modules
+
+
+@pytest.mark.parametrize("name", peakend.__all__)
+def test_every_public_name_is_the_object_of_its_module(name: str) -> None:
+    value = getattr(peakend, name)
+    if name != "__version__":
+        module = sys.modules[peakend._SOURCES[name]]
+        assert value is getattr(module, name)
+    assert name in dir(peakend)
+
+
+def test_an_unknown_name_is_an_attribute_error() -> None:
+    with pytest.raises(AttributeError, match="no attribute 'simulate_all'"):
+        peakend.simulate_all  # noqa: B018
+    assert not hasattr(peakend, "scipy")
+
+
+def test_python_dash_m_peakend_is_the_command() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "peakend", "--version"], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0
+    assert done.stdout.strip() == f"peakend, version {peakend.__version__}"
+    bad = subprocess.run(
+        [sys.executable, "-m", "peakend", "run", "missing.toml"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert bad.returncode == 2
+    assert bad.stderr.strip() == "peakend: error: missing.toml: file not found"
+
+
+def test_the_public_names_are_the_lazily_resolved_ones() -> None:
+    assert sorted(peakend.__all__) == sorted([*peakend._SOURCES, "__version__"])

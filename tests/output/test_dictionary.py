@@ -1,0 +1,59 @@
+"""The data dictionary covers every column of every table a run directory holds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from rundirs import compare_dir, periods_dir, run_dir, sweep_dir  # noqa: F401
+
+from peakend.analysis.registry import METRICS
+from peakend.engine.records import ContactRecord, CustomerRecord
+from peakend.output.dictionary import TABLE_FILES, data_dictionary, describe_column
+
+
+def test_every_record_field_is_documented() -> None:
+    for file, row in (("customers", CustomerRecord), ("contacts", ContactRecord)):
+        documented = {name for name, _, _ in TABLE_FILES[file]}
+        assert set(row._fields) - documented == set(), file
+
+
+def test_the_full_dictionary_lists_every_metric_and_names_the_period() -> None:
+    frame = data_dictionary(period_name="week")
+    metrics = frame[frame["file"] == "replications.csv"]["column"]
+    assert set(METRICS) <= set(metrics)
+    assert "week" in set(frame[frame["file"] == "periods.csv"]["column"])
+    assert frame["description"].str.len().min() > 0
+
+
+def test_a_column_of_another_version_is_not_described() -> None:
+    assert describe_column("customers.parquet", "no_such_column") is None
+    assert describe_column("replications.csv", "service_level")["unit"] == "share (0-1)"
+
+
+def _check_folder(folder: Path) -> pd.DataFrame:
+    dictionary = pd.read_csv(folder / "data_dictionary.csv", keep_default_na=False)
+    assert list(dictionary.columns) == ["file", "column", "unit", "description"]
+    undocumented = dictionary[dictionary["description"] == ""]
+    assert undocumented.empty, undocumented.to_string()
+    return dictionary
+
+
+@pytest.mark.parametrize("kind", ["run_dir", "periods_dir", "compare_dir", "sweep_dir"])
+def test_every_written_column_is_in_the_folder_dictionary(kind, request) -> None:
+    folder = request.getfixturevalue(kind)
+    dictionary = _check_folder(folder)
+    tables = {p.name for p in folder.iterdir() if p.suffix in (".csv", ".parquet")}
+    assert set(dictionary["file"]) == tables - {"data_dictionary.csv"}
+    for name in tables - {"data_dictionary.csv"}:
+        path = folder / name
+        frame = pd.read_csv(path, nrows=1) if path.suffix == ".csv" else pd.read_parquet(path)
+        listed = dictionary[dictionary["file"] == name]["column"].tolist()
+        assert listed == list(frame.columns)
+
+
+def test_the_period_column_is_named_as_in_the_scenario(request) -> None:
+    dictionary = _check_folder(request.getfixturevalue("periods_dir"))
+    periods = dictionary[dictionary["file"] == "periods.csv"]
+    assert periods["column"].iloc[1] == "day"
