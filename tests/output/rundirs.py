@@ -1,6 +1,7 @@
 """Run, comparison and sweep directories written by the command line, made once per session.
 
-Import the fixtures into a test module: ``from rundirs import run_dir, ...``.
+Import the fixtures into a test module: ``from rundirs import run_dir_fixture, ...``
+(the fixtures are named ``run_dir``, ``periods_dir``, ``compare_dir``, ``sweep_dir``).
 """
 
 from __future__ import annotations
@@ -32,8 +33,8 @@ def invoke(*args: str | Path) -> None:
     assert result.exit_code == 0, result.output
 
 
-@pytest.fixture(scope="session")
-def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+@pytest.fixture(scope="session", name="run_dir")
+def run_dir_fixture(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("run") / "day"
     invoke(
         "run",
@@ -49,16 +50,16 @@ def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-@pytest.fixture(scope="session")
-def periods_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+@pytest.fixture(scope="session", name="periods_dir")
+def periods_dir_fixture(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("run") / "periods"
     config = ROOT / "configs" / "contact_centre_12_weeks.toml"
     invoke("run", config, "-r", "2", "--executor", "serial", "--out", out, "-q", *_sets(SHORT))
     return out
 
 
-@pytest.fixture(scope="session")
-def compare_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+@pytest.fixture(scope="session", name="compare_dir")
+def compare_dir_fixture(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("compare") / "quickstart"
     experiment = ROOT / "experiments" / "quickstart.toml"
     invoke(
@@ -67,8 +68,8 @@ def compare_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-@pytest.fixture(scope="session")
-def sweep_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+@pytest.fixture(scope="session", name="sweep_dir")
+def sweep_dir_fixture(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("sweep") / "agents"
     experiment = ROOT / "experiments" / "agents_sweep.toml"
     invoke(

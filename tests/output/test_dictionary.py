@@ -6,7 +6,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from rundirs import compare_dir, periods_dir, run_dir, sweep_dir  # noqa: F401
+from rundirs import (  # noqa: F401
+    compare_dir_fixture,
+    periods_dir_fixture,
+    run_dir_fixture,
+    sweep_dir_fixture,
+)
 
 from peakend.analysis.registry import METRICS
 from peakend.engine.records import ContactRecord, CustomerRecord

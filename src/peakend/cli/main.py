@@ -39,6 +39,7 @@ from peakend.cli.experiments import (
     print_warnings,
     sweep,
 )
+from peakend.cli.reports import dictionary, report
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -296,6 +297,8 @@ def validate(
 
 main.add_command(compare)
 main.add_command(sweep)
+main.add_command(report)
+main.add_command(dictionary)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

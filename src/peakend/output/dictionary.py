@@ -3,11 +3,11 @@
 :func:`data_dictionary` lists the columns of the files a run, a comparison or a
 sweep writes (``customers``, ``contacts``, ``traces``, ``replications.csv``,
 ``periods.csv``, ``cohorts.csv``, ``intervals.csv``, ``compare.csv``,
-``sweep_summary.csv``, ``sweep_tidy.parquet``); :func:`folder_dictionary`
-describes the tables actually present in a run directory, column by column, and
-is what ``data_dictionary.csv`` holds. Metric columns take their label, unit and
-meaning from :mod:`peakend.analysis.registry`; the record columns follow the row
-types of :mod:`peakend.engine.records`.
+``cost_effectiveness.csv``, ``sweep_summary.csv``, ``sweep_tidy.parquet``);
+:func:`folder_dictionary` describes the tables actually present in a run
+directory, column by column, and is what ``data_dictionary.csv`` holds. Metric
+columns take their label, unit and meaning from :mod:`peakend.analysis.registry`;
+the record columns follow the row types of :mod:`peakend.engine.records`.
 
 Units: minutes for times and durations since the day opened, the scenario's
 currency for money, utility points for moment and remembered utilities, shares
@@ -199,6 +199,26 @@ _COMPARE_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("significant", "true/false", "the CI of the difference excludes 0"),
 )
 
+_COST_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("variant", "", "a variant of the experiment (the base has no row)"),
+    ("gain_metric", "", "the metric whose gain is costed"),
+    ("gain_unit", "", "unit of the gain: percentage points for shares, else the metric's"),
+    ("gain_diff", "gain_unit", "variant − base of the gain metric, paired"),
+    ("gain_diff_ci_low", "gain_unit", "lower bound of its 95 % CI"),
+    ("gain_diff_ci_high", "gain_unit", "upper bound of its 95 % CI"),
+    ("gain_significant", "true/false", "the CI of the gain excludes 0"),
+    ("staff_cost_diff", "currency", "variant − base staff cost"),
+    ("staff_cost_diff_ci_low", "currency", "lower bound of its 95 % CI"),
+    ("staff_cost_diff_ci_high", "currency", "upper bound of its 95 % CI"),
+    ("agent_hours_diff", "hours", "variant − base rostered agent-hours"),
+    ("n", "count", "replications paired"),
+    (
+        "cost_per_point",
+        "currency per gain unit",
+        "staff_cost_diff / gain_diff; noise unless gain_significant",
+    ),
+)
+
 _SWEEP_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("scenario", "", "label of the sweep point"),
     ("<factor>", "the factor's", "one column per swept key: its level in this scenario"),
@@ -213,6 +233,7 @@ TABLE_FILES: dict[str, tuple[tuple[str, str, str], ...]] = {
     "cohorts.csv": (_REPLICATION, (PERIOD, "", "period number (0, 1, ...)"), *_COHORT_COLUMNS),
     "intervals.csv": _INTERVAL_COLUMNS,
     "compare.csv": _COMPARE_COLUMNS,
+    "cost_effectiveness.csv": _COST_COLUMNS,
     "sweep_summary.csv": (*_SWEEP_COLUMNS, *_ESTIMATE_COLUMNS),
     "sweep_tidy.parquet": (*_SWEEP_COLUMNS, _REPLICATION),
 }

@@ -1,0 +1,151 @@
+"""``peakend report``: one self-contained HTML page per run, comparison or sweep directory,
+checked in headless Chromium (every image loads, no script error)."""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from rundirs import (  # noqa: F401
+    compare_dir_fixture,
+    periods_dir_fixture,
+    run_dir_fixture,
+    sweep_dir_fixture,
+)
+
+from peakend.cli.main import main
+from peakend.output.report import ReportError, render_report, write_report
+
+KINDS = ["run_dir", "periods_dir", "compare_dir", "sweep_dir"]
+BROWSERS = ("chromium", "chromium-browser", "google-chrome")
+
+# Injected into a copy of the report: record script errors from the start, and after
+# the load event write what the images and errors were into the DOM for --dump-dom.
+_CATCH = (
+    "<script>window.__errors = []; window.addEventListener('error', "
+    "e => window.__errors.push(String(e.message || 'resource failed: ' + e.target.src)), true);"
+    "</script>"
+)
+_CHECK = (
+    "<script>window.addEventListener('load', () => { const images = [...document.images];"
+    "const out = document.createElement('pre'); out.id = 'peakend-check';"
+    "out.textContent = JSON.stringify({images: images.length, broken: images.filter("
+    "i => !(i.complete && i.naturalWidth > 0)).map(i => i.alt), errors: window.__errors});"
+    "document.body.appendChild(out); });</script>"
+)
+
+
+def _pngs(folder: Path) -> list[Path]:
+    return sorted(folder.glob("*.png")) + sorted((folder / "plots").glob("*.png"))
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_report_is_one_self_contained_page(kind, request) -> None:
+    folder = request.getfixturevalue(kind)
+    page = render_report(folder)
+    assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
+    assert re.search(r"""(src|href)\s*=\s*["']?(https?:|//|file:)""", page) is None
+    assert "<script" not in page
+    images = re.findall(r'<img src="data:image/png;base64,', page)
+    assert len(images) == len(_pngs(folder)) > 0
+    for heading in ("The scenario in words", "Assumptions and their sources", "Plots"):
+        assert heading in page
+    assert "Tversky and Kahneman (1992)" in page
+    assert "n = 2 replications" in page
+    assert "only 2 replications" in page  # the summary's warning is shown
+
+
+def test_a_comparison_report_shows_variants_in_words_and_judged_differences(compare_dir) -> None:
+    page = render_report(compare_dir)
+    assert "three more agents 12:00-14:00" in page  # the variant's description
+    for label in ("Service level", "Remembered utility", "Retention", "Profit"):
+        assert f">{label}<" in page
+    assert re.search(r"[+−]\d[\d.,]* pp", page)  # a share's difference in points
+    assert "€" in page
+    assert re.search(r'class="(better|worse|unclear)"', page)
+
+
+def test_a_run_report_formats_metrics_by_kind(run_dir) -> None:
+    page = render_report(run_dir)
+    assert re.search(r"<td>\d+(\.\d+)? %</td>", page)  # a share as a percentage
+    assert re.search(r"<td>\d[\d.]* min</td>", page)  # a wait in minutes
+    assert "Data dictionary" in page and "first_contact_resolved" in page
+
+
+def test_write_report_and_the_command_line(tmp_path, run_dir) -> None:
+    assert (
+        write_report(run_dir, tmp_path / "r.html")
+        .read_text(encoding="utf-8")
+        .startswith("<!DOCTYPE html>")
+    )
+    result = CliRunner().invoke(main, ["report", str(run_dir), "--out", str(tmp_path / "x.html")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "x.html").stat().st_size > 10_000
+    assert "report written to" in result.output
+
+
+def test_a_folder_that_is_not_a_run_is_refused(tmp_path) -> None:
+    with pytest.raises(ReportError, match="no manifest.json"):
+        render_report(tmp_path)
+    result = CliRunner().invoke(main, ["report", str(tmp_path / "missing")])
+    assert result.exit_code == 2
+    assert "not a folder" in result.output
+
+
+def _browser() -> str:
+    for name in BROWSERS:
+        found = shutil.which(name)
+        if found:
+            return found
+    reason = f"no headless browser ({', '.join(BROWSERS)}) on PATH; .ci/run installs chromium"
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"CI: {reason}")
+    pytest.skip(reason)
+
+
+def _check_in_browser(page: str, tmp_path: Path) -> dict:
+    page = page.replace("<head>", "<head>" + _CATCH, 1).replace("</body>", _CHECK + "</body>")
+    path = tmp_path / "checked.html"
+    path.write_text(page, encoding="utf-8")
+    command = [
+        _browser(),
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-extensions",
+        "--disable-background-networking",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        "--virtual-time-budget=10000",
+        "--dump-dom",
+        path.as_uri(),
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    found = re.search(r'<pre id="peakend-check">(.*?)</pre>', done.stdout, flags=re.S)
+    assert found, f"no check result in the DOM (exit {done.returncode}): {done.stderr[-2000:]}"
+    return json.loads(html.unescape(found.group(1)))
+
+
+def test_the_report_renders_in_headless_chromium(compare_dir, tmp_path) -> None:
+    result = _check_in_browser(render_report(compare_dir), tmp_path)
+    assert result["images"] == len(_pngs(compare_dir)) > 0
+    assert result["broken"] == []
+    assert result["errors"] == []
+
+
+def test_the_browser_check_sees_a_broken_image_and_a_script_error(tmp_path) -> None:
+    page = (
+        "<!DOCTYPE html><html><head></head><body>"
+        '<img alt="broken" src="data:image/png;base64,AAAA"><script>no_such_function()</script>'
+        "</body></html>"
+    )
+    result = _check_in_browser(page, tmp_path)
+    assert result["broken"] == ["broken"]
+    assert any("no_such_function" in error for error in result["errors"])
