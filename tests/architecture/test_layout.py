@@ -110,3 +110,10 @@ def test_the_public_api_is_curated() -> None:
     assert 15 <= len(names) <= 30
     for name in names:
         assert getattr(peakend, name) is not None
+
+
+def test_test_modules_have_unique_basenames() -> None:
+    """pytest's default (prepend) import mode imports test files by basename."""
+    names = [path.name for path in (ROOT / "tests").rglob("test_*.py")]
+    duplicates = sorted({name for name in names if names.count(name) > 1})
+    assert duplicates == []
