@@ -527,6 +527,14 @@ class RetentionConfig(_Model):
     acquisition_per_period: float = Field(
         0.0, ge=0, le=10_000_000, description="new customers per period (Poisson mean)"
     )
+    extras_adaptation_rate: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="hedonic adaptation: after each visit the expectation of an extra moves "
+        "this share towards whether there was one, and a delight is felt less by that much "
+        "(an assumption)",
+    )
     expectation_learning_rate: float = Field(
         0.3, ge=0, le=1, description="reference points move this share towards what was experienced"
     )

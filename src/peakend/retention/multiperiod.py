@@ -48,7 +48,7 @@ import pandas as pd
 
 from peakend.config.schema import Scenario
 from peakend.engine.arrivals import ArrivalPlan
-from peakend.engine.facts import Outcome
+from peakend.engine.facts import Delighted, Outcome
 from peakend.engine.replication import Replication, ReplicationOutput
 from peakend.engine.streams import RandomStreams
 from peakend.experience.moments import References
@@ -264,6 +264,7 @@ def _references(scenario: Scenario, population: Population, ids: np.ndarray) -> 
         of_scenario.wait_perception,
         population.expected_quality[ids],
         of_scenario.failure_severity,
+        population.expected_extras[ids],
     )
 
 
@@ -325,6 +326,7 @@ def _after_visits(
         config,
     )
     _update_expectations(population, ids, customers, config.expectation_learning_rate)
+    _adapt_to_extras(population, ids, day, config.extras_adaptation_rate)
     mouth = word_of_mouth(
         remembered[known],
         population.loyalty[ids[known]],
@@ -360,6 +362,17 @@ def _update_expectations(
     population.expected_quality[ids[seen]] += rate * (
         quality[seen] - population.expected_quality[ids[seen]]
     )
+
+
+def _adapt_to_extras(
+    population: Population, ids: np.ndarray, day: ReplicationOutput, rate: float
+) -> None:
+    """Hedonic adaptation: a delight raises the expectation of extras, a visit without
+    one lowers it, each by ``rate`` of the way (so frequent delight wears off)."""
+    delighted = np.zeros(len(ids))
+    delighted[np.unique(day.facts[Delighted]["customer"])] = 1.0
+    expected = population.expected_extras[ids]
+    population.expected_extras[ids] = expected + rate * (delighted - expected)
 
 
 def _visit_frame(table: Any, ids: np.ndarray, period: int, day: int) -> pd.DataFrame:

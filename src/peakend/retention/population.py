@@ -38,6 +38,8 @@ class Population:
     visits: np.ndarray
     value: np.ndarray
     belief: ReliabilityBelief
+    expected_extras: np.ndarray
+    """How much each customer has come to expect an extra (delight), on [0, 1]."""
 
     @classmethod
     def new(
@@ -69,6 +71,7 @@ class Population:
             visits=np.zeros(size, dtype=np.int64),
             value=np.zeros(size),
             belief=ReliabilityBelief.prior(scenario.retention.reliability_prior, size),
+            expected_extras=np.zeros(size),
         )
 
     def __len__(self) -> int:
