@@ -86,8 +86,10 @@ def test_word_of_mouth_by_satisfaction():
     angry = word_of_mouth(np.full(1000, -5.0), loyalty, 1.0, -2.0, config, rng)
     assert happy.deterred == 0 and angry.referrals == 0
     # Poisson totals: 1000 x mean, +-5 standard deviations.
-    assert abs(happy.told_good - 2000) < 5 * math.sqrt(2000)
-    assert abs(angry.told_bad - 9000) < 5 * math.sqrt(9000)
+    good, bad = 1000 * config.satisfied_tell_mean, 1000 * config.dissatisfied_tell_mean
+    assert abs(happy.told_good - good) < 5 * math.sqrt(good)
+    assert abs(angry.told_bad - bad) < 5 * math.sqrt(bad)
+    assert config.satisfied_tell_mean < config.dissatisfied_tell_mean  # the folklore's order
 
 
 def test_contact_probability_calibrates_period_zero():
@@ -105,11 +107,11 @@ def test_same_seed_same_periods_and_different_seed_differs():
 
 
 def test_half_the_agents_means_fewer_returning_customers_and_less_load_later():
-    """Demand feedback, paired over 4 replications (common random numbers)."""
+    """Demand feedback, paired over 6 replications (common random numbers)."""
     full = small(periods=8, population=800)
     half = scale_staffing(full, 0.5)
     retention, late_visits, returning = [], [], []
-    for r in range(4):
+    for r in range(6):
         a, b = run_periods(full, r), run_periods(half, r)
         retention.append(b.metrics["retention_rate"] - a.metrics["retention_rate"])
         late_visits.append(b.periods["visits"].iloc[4:].sum() - a.periods["visits"].iloc[4:].sum())

@@ -548,14 +548,27 @@ class RetentionConfig(_Model):
         5, ge=1, description="consecutive good visits to become an advocate"
     )
     satisfied_tell_mean: float = Field(
-        2.0,
+        4.0,
         ge=0,
         allow_inf_nan=False,
-        description="people a satisfied customer tells (Poisson mean)",
+        description="people a satisfied customer tells (Poisson mean); survey folklore (the "
+        "TARP studies of the 1970s-80s, as retold in service-quality texts): satisfied customers "
+        "tell fewer people than dissatisfied ones, about 4 to 5; lifetime self-reports, so a "
+        "bound to calibrate, not a per-visit rate",
     )
-    advocate_tell_mean: float = Field(5.0, ge=0, allow_inf_nan=False)
+    advocate_tell_mean: float = Field(
+        8.0,
+        ge=0,
+        allow_inf_nan=False,
+        description="people an advocate tells: an assumption between the satisfied and the "
+        "dissatisfied figure (loyal customers who recommend actively)",
+    )
     dissatisfied_tell_mean: float = Field(
-        9.0, ge=0, allow_inf_nan=False, description="survey folklore: 9-10 people"
+        9.0,
+        ge=0,
+        allow_inf_nan=False,
+        description="people a dissatisfied customer tells; survey folklore: 9 to 10 people, "
+        "13 % tell 20 or more (the same lifetime self-reports: a bound)",
     )
     referral_conversion: float = Field(
         0.05, ge=0, le=1, description="share of people told good things who become customers"
