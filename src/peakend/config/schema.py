@@ -367,7 +367,7 @@ class ReturnModelConfig(_Model):
     + reliability_slope * (belief - prior mean)``: a customer who remembers
     ``baseline_utility`` with no extra effort and still believes what the prior
     ``retention.reliability_prior`` says returns with probability
-    ``baseline_retention`` (MODEL.md section 5; both anchors are assumptions).
+    ``baseline_retention`` (``docs/model/retention.md``; both anchors are assumptions).
     ``belief`` is the mean of the customer's Beta belief that a contact works.
     """
 
