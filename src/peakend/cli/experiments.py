@@ -271,7 +271,10 @@ def _run_command(
     failed: ReplicationError | None = None
     try:
         opened = open_executor(
-            options["executor"], options["workers"], options["dask"], options["force_workers"]
+            options["executor"],
+            options["workers"],
+            options["dask"],
+            options["force_workers"],
         )
         with opened as executor:
             try:
@@ -402,46 +405,19 @@ def _estimate(mean: float, low: float, high: float) -> str:
 
 
 def _print_comparison(console: Any, result: Any) -> None:
-    from rich.table import Table
+    from peakend.output.experiment_plots import variant_descriptions
+    from peakend.output.tables import comparison_table
 
-    frame = result.compare_frame()
-    title = "each variant against the base: paired over replications (common random numbers)"
-    table = Table(title=title, title_justify="left")
-    table.add_column("metric", no_wrap=True)
-    table.add_column("variant", no_wrap=True)
-    table.add_column("mean [95% CI]", justify="right", no_wrap=True)
-    table.add_column("difference from base [95% CI]", justify="right", no_wrap=True)
-    table.add_column("", no_wrap=True)
-    for metric in dict.fromkeys(frame["metric"]):
-        rows = frame[frame["metric"] == metric].to_dict("records")
-        for i, row in enumerate(rows):
-            is_base = row["diff"] != row["diff"]
-            table.add_row(
-                metric if i == 0 else "",
-                row["variant"],
-                _estimate(row["mean"], row["ci_low"], row["ci_high"]),
-                "" if is_base else _estimate(row["diff"], row["diff_ci_low"], row["diff_ci_high"]),
-                "*" if row["significant"] else "",
-                end_section=i == len(rows) - 1,
-            )
-    console.print(table)
-    console.print("* the 95% CI of the difference excludes 0")
+    descriptions = variant_descriptions(result.experiment.text)
+    console.print(comparison_table(result.compare_frame(), descriptions))
 
 
 def _print_sweep(console: Any, result: Any) -> None:
-    from rich.table import Table
+    from peakend.output.tables import sweep_table
 
     summary = result.summary_frame()
     for metric in result.plot_metrics:
-        rows = summary[summary["metric"] == metric]
-        table = Table(title=metric, title_justify="left")
-        table.add_column("scenario")
-        table.add_column("mean [95% CI]", justify="right", no_wrap=True)
-        table.add_column("n", justify="right")
-        for row in rows.to_dict("records"):
-            estimate = _estimate(row["mean"], row["ci_low"], row["ci_high"])
-            table.add_row(row["scenario"], estimate, str(row["n"]))
-        console.print(table)
+        console.print(sweep_table(summary, metric))
     others = len(result.reported_metrics) - len(result.plot_metrics)
     if others > 0:
         console.print(f"(and {others} more metrics in sweep_summary.csv)")
@@ -451,7 +427,7 @@ def _write_plots(result: Any, out: Path) -> list[Path]:
     import matplotlib
 
     matplotlib.use("Agg")
-    from peakend.output.experiment_plots import ComparisonPlot, SweepPlot, save_png
+    from peakend.output.experiment_plots import ComparisonPlot, SweepPlot, save_plot
 
     paths = []
     for metric in result.plot_metrics:
@@ -460,5 +436,6 @@ def _write_plots(result: Any, out: Path) -> list[Path]:
         else:
             display = SweepPlot.from_result(result, metric)
         target = out / "plots" / f"{result.kind}_{safe_name(metric)}.png"
-        paths.append(save_png(display.plot(), target))
+        png, _svg = save_plot(display.plot(), target)  # the SVG lies beside the PNG
+        paths.append(png)
     return paths

@@ -189,11 +189,15 @@ def write_plots(result: RunResult, out: Path) -> list[Path]:
         return []
     from peakend.output.plots import RememberedVsExperiencedPlot, TracePlot
 
+    scenario = result.scenario.name
     customers = result.replications[0].customers
     sampled = customers[customers["customer"].isin(traces["customer"][traces["replication"] == 0])]
     sampled = sampled.dropna(subset=["remembered_utility"])
     displays: list[tuple[str, Any]] = [
-        ("remembered_vs_experienced.png", RememberedVsExperiencedPlot(result.customers_frame()))
+        (
+            "remembered_vs_experienced.png",
+            RememberedVsExperiencedPlot.from_customers(result.customers_frame(), scenario=scenario),
+        )
     ]
     if not sampled.empty:
         # The longest sampled story (most trace pieces), worst-remembered among equals.
@@ -203,8 +207,9 @@ def write_plots(result: RunResult, out: Path) -> list[Path]:
             0
         ]
         customer, remembered = int(pick["customer"]), float(pick["remembered_utility"])
-        displays.append(("trace.png", TracePlot.from_traces(traces, customer, 0, remembered)))
-    return [_atomic_png(out / name, display.plot()) for name, display in displays]
+        trace = TracePlot.from_traces(traces, customer, 0, remembered, scenario=scenario)
+        displays.append(("trace.png", trace))
+    return [path for name, display in displays for path in _atomic_png(out / name, display.plot())]
 
 
 def _period_plots(
@@ -212,16 +217,26 @@ def _period_plots(
 ) -> list[Path]:
     from peakend.output.plots import PeriodMetricPlot, RetentionCurvePlot
 
-    name = result.scenario.retention.period_name
-    return [
-        _atomic_png(out / "retention_curve.png", RetentionCurvePlot(cohorts, name).plot()),
-        _atomic_png(out / "profit.png", PeriodMetricPlot(periods, "profit", name).plot()),
-        _atomic_png(out / "visits.png", PeriodMetricPlot(periods, "visits", name).plot()),
+    name, scenario = result.scenario.retention.period_name, result.scenario.name
+    displays: list[tuple[str, Any]] = [
+        (
+            "retention_curve.png",
+            RetentionCurvePlot.from_cohorts(cohorts, name, scenario),
+        ),
+        (
+            "profit.png",
+            PeriodMetricPlot.from_periods(periods, "profit", name, scenario),
+        ),
+        (
+            "visits.png",
+            PeriodMetricPlot.from_periods(periods, "visits", name, scenario),
+        ),
     ]
+    return [path for file, display in displays for path in _atomic_png(out / file, display.plot())]
 
 
-def _atomic_png(path: Path, fig: Any) -> Path:
+def _atomic_png(path: Path, display: Any) -> list[Path]:
+    """Save a drawn display's figure as ``path`` (PNG) and beside it as SVG, atomically."""
     from peakend.output.plots import save_figure
 
-    atomic_write(path, lambda tmp: save_figure(fig, tmp) and None)
-    return path
+    return save_figure(display.figure_, path, atomic_write)
