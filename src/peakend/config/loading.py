@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 import tomli_w
 from pydantic import BaseModel, ValidationError
 
-from peakend.config.errors import ConfigError, listing
+from peakend.config.errors import ConfigError, did_you_mean, listing
 from peakend.config.overrides import apply_overrides, parse_override, set_dotted
 from peakend.config.schema import LocatedError, Scenario
 
@@ -232,8 +232,9 @@ def _describe(error: Any, model: type[BaseModel], loc: tuple[int | str, ...]) ->
     kind = error["type"]
     if kind == "extra_forbidden":
         allowed = _allowed_keys(model, loc[:-1])
-        hint = f"; allowed keys: {', '.join(allowed)}" if allowed else ""
-        return f"unknown key{hint}"
+        if not allowed:
+            return "unknown key"
+        return f"unknown key; {did_you_mean(loc[-1], allowed)}allowed keys: {', '.join(allowed)}"
     if kind == "missing":
         return "required key is missing"
     if kind == "union_tag_invalid":
