@@ -244,11 +244,8 @@ def _format(fmt: MetricFormat, value: float, currency: str, signed: bool) -> str
     if fmt == "percent":
         return f"{sign}{_significant(100 * magnitude)} %"
     if fmt == "currency":
-        return (
-            f"{sign}{currency}{magnitude:,.0f}"
-            if magnitude >= 100
-            else (f"{sign}{currency}{magnitude:,.2f}")
-        )
+        cents = 0 < magnitude < 100  # whole money above 100, and for nothing at all
+        return f"{sign}{currency}{magnitude:,.2f}" if cents else f"{sign}{currency}{magnitude:,.0f}"
     if fmt == "count":
         return f"{sign}{magnitude:,.0f}" if magnitude >= 100 else f"{sign}{magnitude:.3g}"
     if fmt == "minutes":

@@ -113,11 +113,12 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
 
 _STYLE = """
 body { font-family: system-ui, -apple-system, 'Segoe UI', sans-serif; margin: 2rem auto;
-       max-width: 72rem; padding: 0 1rem; color: #222; line-height: 1.45; }
+       max-width: 80rem; padding: 0 1rem; color: #222; line-height: 1.45; }
 h1 { margin-bottom: 0.2rem; } h2 { border-bottom: 1px solid #ccc; margin-top: 2.2rem; }
 .meta { color: #555; } .warning { background: #fff4e5; border-left: 4px solid #d95f02;
         padding: 0.5rem 1rem; margin: 0.5rem 0; }
-table { border-collapse: collapse; margin: 0.8rem 0; font-size: 0.92rem; }
+table { border-collapse: collapse; margin: 0.8rem 0; font-size: 0.88rem; }
+.wide { overflow-x: auto; }
 th, td { border-bottom: 1px solid #ddd; padding: 0.25rem 0.7rem; text-align: right;
          white-space: nowrap; }
 td.text, span.text { white-space: normal; }
@@ -355,9 +356,9 @@ def _table(
         css = f' class="{classes[i]}"' if i < len(classes) and classes[i] else ""
         body.append(f"<tr{css}>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>")
     return (
-        f"<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n"
+        f'<div class="wide"><table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n'
         + "\n".join(body)
-        + "\n</tbody></table>"
+        + "\n</tbody></table></div>"
     )
 
 
@@ -450,16 +451,16 @@ def _compare_sections(
                     _e(format_value(metric, row["mean"], currency)),
                     _e(_interval(metric, row["ci_low"], row["ci_high"], currency)),
                     _e(diff),
+                    f'<span class="{css}">{_e(words)}</span>' if words else "",
                     ""
                     if is_base
                     else _e(
                         _interval(metric, row["diff_ci_low"], row["diff_ci_high"], currency, True)
                     ),
-                    f'<span class="{css}">{_e(words)}</span>' if words else "",
                 ]
             )
             classes.append("first" if i == 0 else "")
-    header = ["metric", "variant", "mean", "95% CI", "difference from base", "95% CI", ""]
+    header = ["metric", "variant", "mean", "95% CI", "difference from base", "", "95% CI"]
     sections = [_section("Each variant against the base", intro + _table(header, rows, classes))]
     costs = folder / "cost_effectiveness.csv"
     if costs.is_file():
@@ -613,8 +614,8 @@ def _provenance(folder: Path, manifest: Mapping[str, Any], kind: str) -> str:
         for name, key in (
             ("peakend", "peakend_version"),
             ("Python", "python"),
-            ("NumPy", "numpy_version"),
-            ("SimPy", "simpy_version"),
+            ("NumPy", "numpy"),
+            ("SimPy", "simpy"),
         )
         if manifest.get(key)
     )
