@@ -271,10 +271,7 @@ def _run_command(
     failed: ReplicationError | None = None
     try:
         opened = open_executor(
-            options["executor"],
-            options["workers"],
-            options["dask"],
-            options["force_workers"],
+            options["executor"], options["workers"], options["dask"], options["force_workers"]
         )
         with opened as executor:
             try:
@@ -302,6 +299,7 @@ def _run_command(
     _print_header(console, result, described, out)
     if kind == "compare":
         _print_comparison(console, result)
+        _print_costs(console, result)
     else:
         _print_sweep(console, result)
     print_warnings(console, result.warnings)
@@ -410,6 +408,41 @@ def _print_comparison(console: Any, result: Any) -> None:
 
     descriptions = variant_descriptions(result.experiment.text)
     console.print(comparison_table(result.compare_frame(), descriptions))
+
+
+def _print_costs(console: Any, result: Any) -> None:
+    """Each variant's extra staff cost and agent-hours beside what it gains."""
+    from rich.table import Table
+
+    from peakend.output.tables import format_number
+
+    frame = result.cost_effectiveness_frame()
+    if frame.empty:
+        return
+    table = Table(title="what each gain costs (variant − base)", title_justify="left")
+    table.add_column("variant", no_wrap=True)
+    table.add_column("gain", no_wrap=True)
+    for column in ("difference [95% CI]", "", "staff cost", "agent-hours", "staff cost per point"):
+        table.add_column(column, justify="right", no_wrap=True)
+    for variant in dict.fromkeys(frame["variant"]):
+        rows = frame[frame["variant"] == variant].to_dict("records")
+        for i, row in enumerate(rows):
+            unit = "pp" if row["gain_unit"] == "percentage points" else "points"
+            table.add_row(
+                variant if i == 0 else "",
+                f"{row['gain_metric']} ({unit})",
+                _estimate(row["gain_diff"], row["gain_diff_ci_low"], row["gain_diff_ci_high"]),
+                "*" if row["gain_significant"] else "",
+                format_number(row["staff_cost_diff"]) if i == 0 else "",
+                format_number(row["agent_hours_diff"]) if i == 0 else "",
+                format_number(row["cost_per_point"]),
+                end_section=i == len(rows) - 1,
+            )
+    console.print(table)
+    console.print(
+        "cost per point = staff cost difference / gain difference (pp: percentage points); "
+        "noise unless the gain is marked *; written to cost_effectiveness.csv"
+    )
 
 
 def _print_sweep(console: Any, result: Any) -> None:

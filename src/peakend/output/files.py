@@ -10,6 +10,7 @@ before writing the new ones, so a folder never holds a mix of two runs.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import tempfile
@@ -26,7 +27,7 @@ from peakend.config.schema import Scenario
 from peakend.experiments.errors import error_log
 from peakend.experiments.runner import RunResult
 from peakend.output.dictionary import folder_dictionary, read_columns
-from peakend.output.rundir import RunDirectory, RunIdentity
+from peakend.output.rundir import RunDirectory, RunIdentity, safe_name
 
 __all__ = ["atomic_write", "run_identity", "write_json", "write_run"]
 
@@ -155,6 +156,7 @@ def _write_into(result: RunResult, folder: RunDirectory, table_format: str) -> P
     if traces is not None:
         write_table(out / f"traces.{table_format}", traces)
     for name, frame in (
+        ("intervals.csv", result.intervals_frame()),
         ("periods.csv", result.periods_frame()),
         ("cohorts.csv", result.cohorts_frame()),
     ):
@@ -175,8 +177,9 @@ def _write_into(result: RunResult, folder: RunDirectory, table_format: str) -> P
 
 
 def write_plots(result: RunResult, out: Path) -> list[Path]:
-    """PNG plots of a run: a customer's trace and remembered vs experienced utility, or
-    for a multi-period run the retention curve and profit per period."""
+    """PNG plots of a run: service level and staffing by interval of each pool (also as
+    SVG), a customer's trace and remembered vs experienced utility, or for a
+    multi-period run the retention curve and profit per period."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -184,9 +187,10 @@ def write_plots(result: RunResult, out: Path) -> list[Path]:
     cohorts = result.cohorts_frame()
     if periods is not None and cohorts is not None:
         return _period_plots(result, periods, cohorts, out)
+    written = write_interval_plots(result, out)
     traces = result.traces_frame()
     if traces is None or traces.empty or not result.replications:
-        return []
+        return written
     from peakend.output.plots import RememberedVsExperiencedPlot, TracePlot
 
     scenario = result.scenario.name
@@ -208,8 +212,34 @@ def write_plots(result: RunResult, out: Path) -> list[Path]:
         ]
         customer, remembered = int(pick["customer"]), float(pick["remembered_utility"])
         trace = TracePlot.from_traces(traces, customer, 0, remembered, scenario=scenario)
+        trace = dataclasses.replace(trace, opens_at=result.scenario.run.opens_at)
         displays.append(("trace.png", trace))
-    return [path for name, display in displays for path in _atomic_png(out / name, display.plot())]
+    return written + [
+        path for name, display in displays for path in _atomic_png(out / name, display.plot())
+    ]
+
+
+def write_interval_plots(result: RunResult, out: Path) -> list[Path]:
+    """``intervals_<pool>.png`` and ``.svg`` for every pool of a single-day run."""
+    from peakend.output.plots import IntervalDisplay
+
+    frame = result.intervals_frame()
+    if frame is None:
+        return []
+    run = result.scenario.run
+    paths: list[Path] = []
+    for pool in result.scenario.pools:
+        display = IntervalDisplay.from_frame(
+            frame,
+            pool,
+            target=run.service_level_target,
+            threshold_minutes=run.service_level_threshold_minutes,
+            interval_minutes=result.scenario.arrivals.interval_minutes,
+            opens_at=run.opens_at,
+            scenario=result.scenario.name,
+        ).plot()
+        paths.extend(_atomic_png(out / f"intervals_{safe_name(pool)}.png", display))
+    return paths
 
 
 def _period_plots(
@@ -219,18 +249,9 @@ def _period_plots(
 
     name, scenario = result.scenario.retention.period_name, result.scenario.name
     displays: list[tuple[str, Any]] = [
-        (
-            "retention_curve.png",
-            RetentionCurvePlot.from_cohorts(cohorts, name, scenario),
-        ),
-        (
-            "profit.png",
-            PeriodMetricPlot.from_periods(periods, "profit", name, scenario),
-        ),
-        (
-            "visits.png",
-            PeriodMetricPlot.from_periods(periods, "visits", name, scenario),
-        ),
+        ("retention_curve.png", RetentionCurvePlot.from_cohorts(cohorts, name, scenario)),
+        ("profit.png", PeriodMetricPlot.from_periods(periods, "profit", name, scenario)),
+        ("visits.png", PeriodMetricPlot.from_periods(periods, "visits", name, scenario)),
     ]
     return [path for file, display in displays for path in _atomic_png(out / file, display.plot())]
 

@@ -26,10 +26,12 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 __all__ = [
+    "IntervalDisplay",
     "PeriodMetricPlot",
     "RememberedVsExperiencedPlot",
     "RetentionCurvePlot",
     "TracePlot",
+    "clock_axis",
     "figure_axes",
     "metric_formatter",
     "n_note",
@@ -56,6 +58,20 @@ def figure_axes(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, 
         return ax.figure, ax  # type: ignore[return-value]
     fig, new_ax = plt.subplots(figsize=figsize, layout="constrained")
     return fig, new_ax
+
+
+def clock_axis(ax: Axes, opens_at: str, span_minutes: float) -> None:
+    """Label ``ax``'s x axis (minutes since opening) with clock times, about hourly."""
+    from matplotlib.ticker import FuncFormatter, MultipleLocator
+
+    from peakend.config.clock import clock
+
+    step = 60.0
+    while span_minutes / step > 12:
+        step *= 2
+    ax.xaxis.set_major_locator(MultipleLocator(step))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: clock(x, opens_at)))
+    ax.set_xlabel(f"time of day (opens {opens_at})")
 
 
 def save_figure(
@@ -120,6 +136,8 @@ class TracePlot:
     """Trace pieces of one customer: start_minutes, duration_minutes, u_start, u_end, kind."""
     remembered: float | None = None
     title: str = ""
+    opens_at: str = "00:00"
+    """Clock time of minute 0 (``run.opens_at``): the x axis shows clock times."""
     scenario: str = ""
     ax_: Axes | None = field(default=None, repr=False)
     figure_: Figure | None = field(default=None, repr=False)
@@ -132,6 +150,7 @@ class TracePlot:
         replication: int = 0,
         remembered: float | None = None,
         *,
+        opens_at: str = "00:00",
         scenario: str = "",
     ) -> TracePlot:
         """Select one customer's pieces from a run's ``traces`` table."""
@@ -143,6 +162,7 @@ class TracePlot:
             traces[mask].reset_index(drop=True),
             remembered,
             f"customer {customer} (replication {replication}; one of {sampled} sampled)",
+            opens_at,
             scenario,
         )
 
@@ -163,26 +183,16 @@ class TracePlot:
         end_t = t[len(p) * 2 - 1]
         end_u = p["u_end"].iloc[-1]
         ax.plot(
-            end_t,
-            end_u,
-            "s",
-            mfc="none",
-            mec="black",
-            ms=11,
-            mew=1.5,
-            label=f"end {end_u:.2f}",
+            end_t, end_u, "s", mfc="none", mec="black", ms=11, mew=1.5, label=f"end {end_u:.2f}"
         )
         if self.remembered is not None:
             ax.axhline(
-                self.remembered,
-                ls="--",
-                color="grey",
-                label=f"remembered {self.remembered:.2f}",
+                self.remembered, ls="--", color="grey", label=f"remembered {self.remembered:.2f}"
             )
         ax.axhline(0, color="black", lw=0.6)
         for kind in dict.fromkeys(p["kind"].astype(str)):
             ax.plot([], [], color=KIND_COLOURS.get(kind, "#666666"), lw=2.5, label=kind)
-        ax.set_xlabel("time of day (minutes since opening)")
+        clock_axis(ax, self.opens_at, float(t.max() - t.min()))
         ax.set_ylabel("moment utility (points)")
         ax.set_title(_title(self.scenario, self.title or "customer journey"), fontsize=10)
         ax.legend(loc="best", fontsize=8, ncol=2)
@@ -230,12 +240,7 @@ class RememberedVsExperiencedPlot:
         if len(x):
             lo, hi = float(min(x.min(), y.min())), float(max(x.max(), y.max()))
             ax.plot(
-                [lo, hi],
-                [lo, hi],
-                color="grey",
-                lw=0.8,
-                ls="--",
-                label="remembered = experienced",
+                [lo, hi], [lo, hi], color="grey", lw=0.8, ls="--", label="remembered = experienced"
             )
             ax.legend(loc="upper left", fontsize=8)
         ax.set_xlabel("experienced utility (time average, points)")
@@ -243,11 +248,7 @@ class RememberedVsExperiencedPlot:
         shown = f"; {len(data):,} shown" if len(data) < self.customer_count else ""
         note = f"n = {self.customer_count:,} customers over {self.replications} replications{shown}"
         ax.set_title(
-            _title(
-                self.scenario,
-                "what customers remember vs what they lived through",
-                note,
-            ),
+            _title(self.scenario, "what customers remember vs what they lived through", note),
             fontsize=10,
         )
         self.ax_, self.figure_ = ax, fig
@@ -314,8 +315,7 @@ class RetentionCurvePlot:
         ax.set_xlabel(self.period_name)
         ax.set_ylabel("initial customers still active (%)")
         ax.set_title(
-            _title(self.scenario, "retention curve", n_note(self.replications)),
-            fontsize=10,
+            _title(self.scenario, "retention curve", n_note(self.replications)), fontsize=10
         )
         ax.legend(loc="lower left", fontsize=8)
         self.ax_, self.figure_ = ax, fig
@@ -371,3 +371,107 @@ class PeriodMetricPlot:
         ax.legend(loc="best", fontsize=8)
         self.ax_, self.figure_ = ax, fig
         return self
+
+
+@dataclass
+class IntervalDisplay:
+    """Service level against its target and staffing against what theory requires, by interval.
+
+    :meth:`from_result` computes (the run's ``intervals.csv`` table, one pool);
+    :meth:`plot` draws on a given axes (service level, left) and a twin axes
+    (agents, right), keeps ``ax_``, ``ax_agents_`` and ``figure_`` and returns self.
+    """
+
+    intervals: pd.DataFrame
+    """Rows of one pool from :func:`peakend.analysis.intervals.summarize_intervals`."""
+    target: float
+    threshold_minutes: float
+    interval_minutes: float
+    opens_at: str = "00:00"
+    scenario: str = ""
+    pool: str = ""
+    ax_: Axes | None = None
+    ax_agents_: Axes | None = None
+    figure_: Figure | None = None
+
+    @classmethod
+    def from_result(cls, result: Any, pool: str | None = None) -> IntervalDisplay:
+        """The display of ``pool`` (default: the first pool) of a single-day ``RunResult``.
+
+        Raises
+        ------
+        ValueError
+            For a run without intervals (multi-period, nothing finished) or an unknown pool.
+        """
+        frame = result.intervals_frame()
+        if frame is None:
+            raise ValueError("the run has no per-interval results (a multi-period run?)")
+        run = result.scenario.run
+        return cls.from_frame(
+            frame,
+            pool or next(iter(result.scenario.pools)),
+            target=run.service_level_target,
+            threshold_minutes=run.service_level_threshold_minutes,
+            interval_minutes=result.scenario.arrivals.interval_minutes,
+            opens_at=run.opens_at,
+            scenario=result.scenario.name,
+        )
+
+    @classmethod
+    def from_frame(cls, frame: pd.DataFrame, pool: str, **settings: Any) -> IntervalDisplay:
+        """The display of ``pool``'s rows of an ``intervals.csv`` table."""
+        rows = frame[frame["pool"] == pool].sort_values("interval").reset_index(drop=True)
+        if rows.empty:
+            raise ValueError(f"no intervals of pool {pool!r}; pools: {sorted(set(frame['pool']))}")
+        return cls(rows, pool=pool, **settings)
+
+    def plot(self, ax: Axes | None = None) -> IntervalDisplay:
+        fig, ax = figure_axes(ax, (9, 4.5))
+        rows, width = self.intervals, self.interval_minutes
+        middle = rows["start_minutes"] + width / 2
+        ax.plot(middle, rows["service_level"], marker="o", color="#1b9e77", label="service level")
+        ax.fill_between(
+            middle,
+            rows["service_level_ci_low"],
+            rows["service_level_ci_high"],
+            color="#1b9e77",
+            alpha=0.25,
+            label="95% CI over replications",
+        )
+        ax.axhline(self.target, color="#1b9e77", ls="--", lw=1, label=f"target {self.target:.0%}")
+        ax.set_ylim(0, 1.05)
+        ax.yaxis.set_major_formatter(_percent_formatter())
+        seconds = self.threshold_minutes * 60
+        ax.set_ylabel(f"answered within {seconds:.0f} s / offered")
+        agents = ax.twinx()
+        edges = np.append(rows["start_minutes"].to_numpy(), rows["start_minutes"].iloc[-1] + width)
+        for column, colour, style, label in (
+            ("agents_scheduled", "#7570b3", "-", "agents scheduled"),
+            ("agents_present", "#7570b3", ":", "agents present (mean)"),
+            ("erlang_c_agents", "#d95f02", "-", "required (Erlang C)"),
+            ("erlang_a_agents", "#d95f02", ":", "required (Erlang A)"),
+        ):
+            values = rows[column].to_numpy(dtype=float)
+            agents.stairs(values, edges, color=colour, ls=style, lw=1.6, label=label)
+        agents.set_ylim(0, None)
+        agents.set_ylabel("agents")
+        clock_axis(ax, self.opens_at, float(edges[-1] - edges[0]))
+        ax.set_xlim(edges[0], edges[-1])
+        n = int(rows["replications"].max())
+        name = f"{self.scenario}: " if self.scenario else ""
+        ax.set_title(f"{name}service level and staffing of pool {self.pool} (n = {n} replications)")
+        handles = ax.get_legend_handles_labels()
+        more = agents.get_legend_handles_labels()
+        ax.legend(handles[0] + more[0], handles[1] + more[1], loc="lower left", fontsize=7, ncol=2)
+        self.ax_, self.ax_agents_, self.figure_ = ax, agents, fig
+        return self
+
+
+def _percent_label(value: float, _position: int) -> str:
+    return f"{value:.0%}"
+
+
+def _percent_formatter() -> Any:
+    from matplotlib.ticker import FuncFormatter
+
+    return FuncFormatter(_percent_label)
