@@ -12,9 +12,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from rich import box
 from rich.table import Table
 
-from peakend.analysis.registry import format_difference, format_value, metric_info
+from peakend.analysis.registry import (
+    format_bounds,
+    format_difference,
+    format_value,
+    metric_info,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -57,15 +63,14 @@ def format_estimate(
     currency: str = "€",
     difference: bool = False,
 ) -> str:
-    """``64.1 % [62.6 %, 65.5 %]`` in the metric's format; only the mean without an interval.
-
-    ``difference`` formats a signed difference (shares in percentage points).
-    """
+    """``64.1 % [62.6, 65.5]`` in the metric's format (the bounds in the mean's unit); only
+    the mean without an interval. ``difference`` formats a signed difference (shares in
+    percentage points)."""
     fmt = format_difference if difference else format_value
     text = fmt(metric, mean, currency)
     if low != low or high != high:  # NaN: a single replication
         return text
-    return f"{text} [{fmt(metric, low, currency)}, {fmt(metric, high, currency)}]"
+    return f"{text} {format_bounds(metric, low, high, difference)}"
 
 
 def estimate_table(
@@ -107,7 +112,11 @@ def comparison_table(
     notes = ["* the 95% CI of the difference excludes 0"]
     notes += [f"{name}: {text}" for name, text in (descriptions or {}).items()]
     table = Table(
-        title=title, title_justify="left", caption="\n".join(notes), caption_justify="left"
+        title=title,
+        title_justify="left",
+        caption="\n".join(notes),
+        caption_justify="left",
+        box=box.SIMPLE_HEAD,  # no vertical rules: the estimates need the width
     )
     table.add_column("metric", no_wrap=True)
     table.add_column("variant", no_wrap=True)
@@ -116,7 +125,8 @@ def comparison_table(
     table.add_column("", no_wrap=True)
     for metric in dict.fromkeys(frame["metric"]):
         rows = frame[frame["metric"] == metric].to_dict("records")
-        label = f"{metric_info(metric).label} ({metric})"
+        # The label, and under it the name that --metric takes.
+        names = [metric_info(metric).label, f"[dim]{metric}[/dim]"]
         for i, row in enumerate(rows):
             is_base = row["diff"] != row["diff"]
             difference = (
@@ -127,7 +137,7 @@ def comparison_table(
                 )
             )
             table.add_row(
-                label if i == 0 else "",
+                names[i] if i < len(names) else "",
                 str(row["variant"]),
                 format_estimate(metric, row["mean"], row["ci_low"], row["ci_high"], currency),
                 difference,
