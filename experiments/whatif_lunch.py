@@ -19,7 +19,7 @@ import pandas as pd
 from peakend import load_scenario
 from peakend.experiments.api import compare
 from peakend.experiments.executors import ProcessExecutor
-from peakend.output.experiment_plots import ComparisonPlot, save_png
+from peakend.output.experiment_plots import ComparisonPlot, save_plot
 
 ROOT = Path(__file__).resolve().parent.parent
 KEY_METRICS = ["service_level", "abandonment_rate", "mean_wait_minutes"]
@@ -39,8 +39,9 @@ def main(
     shown = table.loc[table["metric"].isin(KEY_METRICS), columns]
     print(shown.to_string(index=False, float_format="{:.4g}".format))
     matplotlib.use("Agg")
-    figure = ComparisonPlot.from_comparison(table, "service_level").plot()
-    print("plot:", save_png(figure, Path(out) / "whatif_lunch.png"))
+    display = ComparisonPlot.from_comparison(table, "service_level", experiment="whatif_lunch")
+    png, _svg = save_plot(display.plot(), Path(out) / "whatif_lunch.png")
+    print("plot:", png)
     return table
 
 

@@ -14,7 +14,7 @@ from scipy import special
 from peakend.analysis import erlang
 from peakend.analysis.erlang import ErlangA, ErlangC, agents_for_service_level, erlang_b, erlang_c
 
-# MODEL.md reference case: 100 calls per 30 minutes, 3-minute handling time
+# The reference case of docs/validation.md: 100 calls per 30 minutes, 3-minute handling time
 # (A = 10 Erlang), service-level threshold of 20 seconds.
 LAM = 100.0 / 30.0
 AHT = 3.0

@@ -1,4 +1,4 @@
-"""The levers of MODEL.md section 7, pulled in the engine on the shipped contact centre.
+"""The levers of docs/levers.md, pulled in the engine on the shipped contact centre.
 
 Each lever runs 20 paired replications (common random numbers: both arms see the
 same customers and draws) and each check uses a 99 % paired Student-t interval

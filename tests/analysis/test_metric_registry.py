@@ -6,7 +6,13 @@ import math
 
 import pytest
 
-from peakend.analysis.registry import METRICS, format_difference, format_value, metric_info
+from peakend.analysis.registry import (
+    METRICS,
+    format_bounds,
+    format_difference,
+    format_value,
+    metric_info,
+)
 from peakend.config.loading import load_scenario
 from peakend.experiments.runner import metric_names
 
@@ -71,3 +77,10 @@ def test_an_unknown_metric_is_shown_under_its_own_name() -> None:
     info = metric_info("plugin_score")
     assert info.label == "Plugin score"
     assert format_value("plugin_score", 1.5) == "1.50"
+
+
+def test_bounds_leave_the_unit_to_the_mean() -> None:
+    assert format_bounds("service_level", 0.62, 0.659) == "[62.0, 65.9]"
+    assert format_bounds("profit", 1433619.2, 1456021.0) == "[1,433,619, 1,456,021]"
+    assert format_bounds("service_level", 0.0561, 0.0703, difference=True) == "[+5.61, +7.03]"
+    assert format_bounds("mean_wait_minutes", math.nan, 1.0) == "–"

@@ -17,7 +17,7 @@ CASES = {case.name: case for case in queue_cases()}
 @pytest.mark.parametrize(
     "name",
     [
-        "Erlang C, A=10, 14 agents (MODEL.md)",
+        "Erlang C, A=10, 14 agents (reference case)",
         "Erlang A, rho=1.0, 10 agents",
         "Erlang A, rho=1.3 (overload), 10 agents",
     ],

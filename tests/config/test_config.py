@@ -63,10 +63,17 @@ def test_misspelt_key_names_key_and_allowed(tmp_path):
     message = expect_error(
         tmp_path,
         MINIMAL + "absenteism = 0.1\n",
-        "pools.agents.absenteism: unknown key",
-        "absenteeism",
+        "pools.agents.absenteism: unknown key; did you mean 'absenteeism'? allowed keys: ",
     )
     assert len(message.splitlines()) == 1
+
+
+def test_a_misspelt_table_suggests_the_nearest_table(tmp_path):
+    expect_error(
+        tmp_path,
+        MINIMAL + "[segmnts.a]\nshare = 1\n",
+        "segmnts: unknown key; did you mean 'segments'?",
+    )
 
 
 def test_toml_syntax_error(tmp_path):

@@ -134,7 +134,7 @@ def test_plain_overrides_write_arithmetic_as_toml_values():
         (
             "pools.agents.stafing*=2",
             "tiny.toml: --set pools.agents.stafing: unknown key 'stafing' in pools.agents; "
-            "allowed: staffing, absenteeism, label",
+            "did you mean 'staffing'\\? allowed: staffing, absenteeism, label",
         ),
         ("nope=1", "tiny.toml: --set nope: unknown key 'nope' in the top level; allowed: name"),
         ("name.first=1", "unknown key 'first' in name; allowed: none \\(not a table\\)"),
@@ -203,7 +203,17 @@ def test_load_scenario_unknown_key_names_the_file_and_the_key():
         load_scenario(CONTACT_CENTRE, ["pools.agents.stafing*=0.8"])
     message = str(caught.value)
     assert message.startswith(str(CONTACT_CENTRE))
-    assert "pools.agents.stafing: unknown key 'stafing' in pools.agents; allowed:" in message
+    assert (
+        "pools.agents.stafing: unknown key 'stafing' in pools.agents; "
+        "did you mean 'staffing'? allowed:"
+    ) in message
+
+
+def test_an_unknown_key_far_from_every_allowed_one_suggests_nothing():
+    with pytest.raises(ConfigError) as caught:
+        load_scenario(CONTACT_CENTRE, ["pools.agents.zzz=1"])
+    assert "did you mean" not in str(caught.value)
+    assert "unknown key 'zzz' in pools.agents; allowed:" in str(caught.value)
 
 
 def test_load_scenario_slice_out_of_range_is_an_error():

@@ -14,7 +14,7 @@ from peakend.experience.prospect import ValueFunction
 
 
 def test_check_values() -> None:
-    # MODEL.md section 3: v(100) = 57.544, v(-100) = -129.474 with 0.88, 0.88, 2.25
+    # docs/model/moment-utility.md: v(100) = 57.544, v(-100) = -129.474 with 0.88, 0.88, 2.25
     v = ValueFunction()
     assert v(100.0) == pytest.approx(57.544, abs=1e-3)
     assert v(-100.0) == pytest.approx(-129.474, abs=1e-3)

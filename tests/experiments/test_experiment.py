@@ -171,7 +171,10 @@ plot = ["service_level"]
     ("text", "where"),
     [
         ("replicatons = 3\n[variants.v]\nset = []", "replicatons: unknown key"),
-        ("[variants.v]\nsett = []", "variants.v.sett: unknown key; allowed keys: set, description"),
+        (
+            "[variants.v]\nsett = []",
+            "variants.v.sett: unknown key; did you mean 'set'? allowed keys: set, description",
+        ),
         ("[replications]\nmin = 3\n[variants.v]", "replications.max: required"),
         ("replications = 0\n[variants.v]", "replications.count"),
         (

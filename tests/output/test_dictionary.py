@@ -62,3 +62,21 @@ def test_the_period_column_is_named_as_in_the_scenario(request) -> None:
     dictionary = _check_folder(request.getfixturevalue("periods_dir"))
     periods = dictionary[dictionary["file"] == "periods.csv"]
     assert periods["column"].iloc[1] == "day"
+
+
+def test_the_dictionary_command_prints_csv(request) -> None:
+    from click.testing import CliRunner
+
+    from peakend.cli.main import main
+
+    everything = CliRunner().invoke(main, ["dictionary", "--period-name", "week"])
+    assert everything.exit_code == 0, everything.output
+    assert everything.output.splitlines()[0] == "file,column,unit,description"
+    assert "periods.csv,week," in everything.output
+    folder = request.getfixturevalue("run_dir")
+    listed = CliRunner().invoke(main, ["dictionary", str(folder)])
+    assert listed.exit_code == 0, listed.output
+    assert "customers.parquet,outcome,label," in listed.output
+    assert "periods.csv" not in listed.output
+    missing = CliRunner().invoke(main, ["dictionary", str(folder / "nowhere")])
+    assert missing.exit_code == 2 and "not a folder" in missing.output

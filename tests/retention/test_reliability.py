@@ -69,7 +69,7 @@ def test_reliability_term_of_the_logit():
 
 
 def test_a_recovery_paradox_in_satisfaction_does_not_raise_return_and_a_second_failure_lowers_it():
-    """MODEL.md section 5 with the default return model and prior, customers told apart
+    """docs/model/retention.md with the default return model and prior, customers told apart
     only by their visit: no failure (1 contact, remembered 0.5); a failure recovered so
     well that it is remembered one point better (1.5), fixed by a callback (2 contacts,
     no customer effort) or by calling again (effort 1); and a second failure after the

@@ -1,6 +1,6 @@
 """The levers suite: each lever of the model pulled in the engine, with common random numbers.
 
-MODEL.md section 7 lists what each lever must do *in the engine*: more agents
+``docs/levers.md`` lists what each lever must do *in the engine*: more agents
 shorten waits and raise memories and return; a farewell raises the end; a
 bigger coupon helps the customers who had a failure, less so beyond the loss;
 and so on. :func:`run_levers` pulls each lever on a shipped scenario (the

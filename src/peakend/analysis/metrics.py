@@ -18,6 +18,10 @@ window ``[warmup, horizon)``; waits in minutes):
 - ``first_contact_resolution``: share of customers whose first answered contact
   resolved their problem, among customers who were answered at all.
 - ``resolution_rate``: share of customers whose journey ended resolved.
+- ``agent_hours``: rostered agent-hours of the day, every pool: the agents
+  scheduled in each interval (absent ones included: they are paid or replaced)
+  times the interval length.
+- ``staff_cost``: the same agent-hours at each pool's ``agent_cost_per_hour``.
 
 With the experience model on, over customers with an experience trace:
 
@@ -39,6 +43,7 @@ With the experience model on, over customers with an experience trace:
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -46,12 +51,16 @@ from peakend.engine.facts import Outcome
 from peakend.engine.records import Table
 from peakend.engine.replication import ReplicationOutput
 
+if TYPE_CHECKING:
+    from peakend.config.schema import Scenario
+
 __all__ = [
     "EXPERIENCE_METRICS",
     "QUEUE_METRICS",
     "SHARE_METRICS",
     "experience_metrics",
     "replication_metrics",
+    "staffing_metrics",
 ]
 
 SHARE_METRICS = frozenset(
@@ -83,6 +92,8 @@ QUEUE_METRICS = (
     "occupancy",
     "first_contact_resolution",
     "resolution_rate",
+    "agent_hours",
+    "staff_cost",
 )
 
 
@@ -154,6 +165,21 @@ def replication_metrics(
         ),
         "first_contact_resolution": _share(customers["first_contact_resolved"][first_answered]),
         "resolution_rate": _share(customers["outcome"][counted] == Outcome.RESOLVED),
+    }
+
+
+def staffing_metrics(scenario: Scenario) -> dict[str, float]:
+    """``agent_hours`` and ``staff_cost`` of one day's schedule (see the module docstring).
+
+    They follow from the schedule alone, so every replication of a scenario has the same.
+    """
+    hours = scenario.arrivals.interval_minutes / 60
+    pools = scenario.pools.values()
+    return {
+        "agent_hours": float(sum(sum(pool.staffing) * hours for pool in pools)),
+        "staff_cost": float(
+            sum(sum(pool.staffing) * hours * pool.agent_cost_per_hour for pool in pools)
+        ),
     }
 
 

@@ -22,6 +22,7 @@ __all__ = [
     "Better",
     "MetricFormat",
     "MetricInfo",
+    "format_bounds",
     "format_difference",
     "format_value",
     "metric_info",
@@ -240,24 +241,41 @@ def _format(fmt: MetricFormat, value: float, currency: str, signed: bool) -> str
     sign = (
         ("+" if value > 0 else "−" if value < 0 else "±") if signed else ("−" if value < 0 else "")
     )
-    magnitude = abs(value)
+    return f"{sign}{_magnitude(fmt, abs(value), currency)}"
+
+
+def _magnitude(fmt: MetricFormat, magnitude: float, currency: str) -> str:
     if fmt == "percent":
-        return f"{sign}{_significant(100 * magnitude)} %"
+        return f"{_significant(100 * magnitude)} %"
     if fmt == "currency":
-        return (
-            f"{sign}{currency}{magnitude:,.0f}"
-            if magnitude >= 100
-            else (f"{sign}{currency}{magnitude:,.2f}")
-        )
+        cents = 0 < magnitude < 100  # whole money above 100, and for nothing at all
+        return f"{currency}{magnitude:,.2f}" if cents else f"{currency}{magnitude:,.0f}"
     if fmt == "count":
-        return f"{sign}{magnitude:,.0f}" if magnitude >= 100 else f"{sign}{magnitude:.3g}"
+        return f"{magnitude:,.0f}" if magnitude >= 100 else f"{magnitude:.3g}"
     if fmt == "minutes":
-        return f"{sign}{_significant(magnitude)} min"
+        return f"{_significant(magnitude)} min"
     if fmt == "hours":
-        return f"{sign}{_significant(magnitude)} h"
+        return f"{_significant(magnitude)} h"
     if fmt == "ratio":
-        return f"{sign}{magnitude:.3f}×"
-    return f"{sign}{_significant(magnitude)}"
+        return f"{magnitude:.3f}×"
+    return _significant(magnitude)
+
+
+def format_bounds(
+    name: str, low: float, high: float, difference: bool = False, currency: str = "€"
+) -> str:
+    """An interval without repeating the unit its mean carries: ``[62.0, 65.9]`` beside
+    ``63.9 %``, ``[1,433,619, 1,456,021]`` beside ``€1,444,820``; ``–`` when undefined."""
+    if any(v is None or (isinstance(v, float) and math.isnan(v)) for v in (low, high)):
+        return "–"
+    fmt = metric_info(name).format
+    texts = []
+    for value in (low, high):
+        text = _format(fmt, float(value), "", signed=difference)
+        for unit in (" %", " min", " h", "×"):
+            text = text.removesuffix(unit)
+        texts.append(text)
+    return f"[{texts[0]}, {texts[1]}]"
 
 
 def _significant(magnitude: float) -> str:

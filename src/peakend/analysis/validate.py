@@ -104,12 +104,13 @@ class QueueCase:
 
 
 def queue_cases() -> list[QueueCase]:
-    """The validation set: MODEL.md's Erlang C example, M/M/1, and Erlang A loads."""
+    """The validation set: the Erlang C reference example, M/M/1, and Erlang A loads
+    (``docs/validation.md``)."""
     calls = 100 / 30  # 100 calls per 30 minutes
     return [
-        QueueCase("Erlang C, A=10, 14 agents (MODEL.md)", calls, 3.0, 14),
-        QueueCase("Erlang C, A=10, 13 agents (MODEL.md)", calls, 3.0, 13),
-        QueueCase("Erlang C, A=10, 12 agents (MODEL.md)", calls, 3.0, 12),
+        QueueCase("Erlang C, A=10, 14 agents (reference case)", calls, 3.0, 14),
+        QueueCase("Erlang C, A=10, 13 agents (reference case)", calls, 3.0, 13),
+        QueueCase("Erlang C, A=10, 12 agents (reference case)", calls, 3.0, 12),
         QueueCase("M/M/1, rho=0.8", 0.8, 1.0, 1, threshold_minutes=1.0),
         QueueCase("Erlang A, rho=0.8, 20 agents", 16 / 3, 3.0, 20, 2.0),
         QueueCase("Erlang A, rho=1.0, 10 agents", 10 / 3, 3.0, 10, 1.0),

@@ -1,7 +1,7 @@
 """Classic-experiment files: which experiment, its parameters, assumptions and memory model.
 
-A file in ``experiments/classics/`` names one of the classic experiments of
-MODEL.md section 6 and sets its parameters::
+A file in ``experiments/classics/`` names one of the classic experiments (``docs/classics.md``)
+and sets its parameters::
 
     experiment = "cold_pressor"
     seed = 1993

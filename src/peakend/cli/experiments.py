@@ -299,6 +299,7 @@ def _run_command(
     _print_header(console, result, described, out)
     if kind == "compare":
         _print_comparison(console, result)
+        _print_costs(console, result)
     else:
         _print_sweep(console, result)
     print_warnings(console, result.warnings)
@@ -402,46 +403,54 @@ def _estimate(mean: float, low: float, high: float) -> str:
 
 
 def _print_comparison(console: Any, result: Any) -> None:
+    from peakend.output.experiment_plots import variant_descriptions
+    from peakend.output.tables import comparison_table
+
+    descriptions = variant_descriptions(result.experiment.text)
+    console.print(comparison_table(result.compare_frame(), descriptions))
+
+
+def _print_costs(console: Any, result: Any) -> None:
+    """Each variant's extra staff cost and agent-hours beside what it gains."""
     from rich.table import Table
 
-    frame = result.compare_frame()
-    title = "each variant against the base: paired over replications (common random numbers)"
-    table = Table(title=title, title_justify="left")
-    table.add_column("metric", no_wrap=True)
+    from peakend.output.tables import format_number
+
+    frame = result.cost_effectiveness_frame()
+    if frame.empty:
+        return
+    table = Table(title="what each gain costs (variant − base)", title_justify="left")
     table.add_column("variant", no_wrap=True)
-    table.add_column("mean [95% CI]", justify="right", no_wrap=True)
-    table.add_column("difference from base [95% CI]", justify="right", no_wrap=True)
-    table.add_column("", no_wrap=True)
-    for metric in dict.fromkeys(frame["metric"]):
-        rows = frame[frame["metric"] == metric].to_dict("records")
+    table.add_column("gain", no_wrap=True)
+    for column in ("difference [95% CI]", "", "staff cost", "agent-hours", "staff cost per point"):
+        table.add_column(column, justify="right", no_wrap=True)
+    for variant in dict.fromkeys(frame["variant"]):
+        rows = frame[frame["variant"] == variant].to_dict("records")
         for i, row in enumerate(rows):
-            is_base = row["diff"] != row["diff"]
+            unit = "pp" if row["gain_unit"] == "percentage points" else "points"
             table.add_row(
-                metric if i == 0 else "",
-                row["variant"],
-                _estimate(row["mean"], row["ci_low"], row["ci_high"]),
-                "" if is_base else _estimate(row["diff"], row["diff_ci_low"], row["diff_ci_high"]),
-                "*" if row["significant"] else "",
+                variant if i == 0 else "",
+                f"{row['gain_metric']} ({unit})",
+                _estimate(row["gain_diff"], row["gain_diff_ci_low"], row["gain_diff_ci_high"]),
+                "*" if row["gain_significant"] else "",
+                format_number(row["staff_cost_diff"]) if i == 0 else "",
+                format_number(row["agent_hours_diff"]) if i == 0 else "",
+                format_number(row["cost_per_point"]),
                 end_section=i == len(rows) - 1,
             )
     console.print(table)
-    console.print("* the 95% CI of the difference excludes 0")
+    console.print(
+        "cost per point = staff cost difference / gain difference (pp: percentage points); "
+        "noise unless the gain is marked *; written to cost_effectiveness.csv"
+    )
 
 
 def _print_sweep(console: Any, result: Any) -> None:
-    from rich.table import Table
+    from peakend.output.tables import sweep_table
 
     summary = result.summary_frame()
     for metric in result.plot_metrics:
-        rows = summary[summary["metric"] == metric]
-        table = Table(title=metric, title_justify="left")
-        table.add_column("scenario")
-        table.add_column("mean [95% CI]", justify="right", no_wrap=True)
-        table.add_column("n", justify="right")
-        for row in rows.to_dict("records"):
-            estimate = _estimate(row["mean"], row["ci_low"], row["ci_high"])
-            table.add_row(row["scenario"], estimate, str(row["n"]))
-        console.print(table)
+        console.print(sweep_table(summary, metric))
     others = len(result.reported_metrics) - len(result.plot_metrics)
     if others > 0:
         console.print(f"(and {others} more metrics in sweep_summary.csv)")
@@ -451,7 +460,7 @@ def _write_plots(result: Any, out: Path) -> list[Path]:
     import matplotlib
 
     matplotlib.use("Agg")
-    from peakend.output.experiment_plots import ComparisonPlot, SweepPlot, save_png
+    from peakend.output.experiment_plots import ComparisonPlot, SweepPlot, save_plot
 
     paths = []
     for metric in result.plot_metrics:
@@ -460,5 +469,6 @@ def _write_plots(result: Any, out: Path) -> list[Path]:
         else:
             display = SweepPlot.from_result(result, metric)
         target = out / "plots" / f"{result.kind}_{safe_name(metric)}.png"
-        paths.append(save_png(display.plot(), target))
+        png, _svg = save_plot(display.plot(), target)  # the SVG lies beside the PNG
+        paths.append(png)
     return paths

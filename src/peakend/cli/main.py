@@ -239,6 +239,42 @@ def show(config: Path, sets: tuple[str, ...]) -> None:
 
 
 @main.command()
+@click.argument("template", required=False)
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@click.option("--list", "list_templates", is_flag=True, help="List the templates and exit.")
+@click.option("--force", is_flag=True, help="Replace PATH if it exists.")
+@friendly_errors
+def init(template: str | None, path: Path | None, list_templates: bool, force: bool) -> None:
+    """Write a commented starting scenario: TEMPLATE (default contact_centre) to PATH
+    (default TEMPLATE.toml here; a folder gets TEMPLATE.toml inside).
+
+    The templates are the example configs that ship with peakend (--list).
+    An existing file is kept unless --force is given.
+    """
+    from peakend.config.templates import DEFAULT_TEMPLATE, available_templates, write_template
+
+    if list_templates:
+        for name, description in available_templates().items():
+            click.echo(f"{name:<28} {description}")
+        return
+    name = template or DEFAULT_TEMPLATE
+    try:
+        written = write_template(name, path or Path(f"{name}.toml"), overwrite=force)
+    except FileExistsError as exc:
+        fail(f"{exc.args[0]} already exists; pass --force to replace it", EXIT_BAD_INPUT)
+    click.echo(f"wrote {written}; run it with: peakend run {written}")
+
+
+@main.command()
+@friendly_errors
+def schema() -> None:
+    """Print the JSON Schema of a scenario file (for editors; also peakend/schema.json)."""
+    from peakend.config.json_schema import schema_text
+
+    click.echo(schema_text(), nl=False)
+
+
+@main.command()
 @click.argument("experiment")
 @click.option("--seed", type=click.IntRange(min=0), help="Overrides the file's seed.")
 @friendly_errors

@@ -6,9 +6,10 @@ another (``peakend.config.loading`` re-exports it).
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable
 
-__all__ = ["ConfigError", "listing"]
+__all__ = ["ConfigError", "closest", "did_you_mean", "listing"]
 
 
 class ConfigError(ValueError):
@@ -25,3 +26,15 @@ def listing(names: Iterable[object], limit: int = 20) -> str:
     if len(items) <= limit:
         return ", ".join(items)
     return f"{', '.join(items[:limit])} and {len(items) - limit:,} more"
+
+
+def closest(name: object, allowed: Iterable[object]) -> str | None:
+    """The allowed name nearest to a misspelt ``name`` (``difflib``), or None if none is near."""
+    matches = difflib.get_close_matches(str(name), [str(item) for item in allowed], n=1)
+    return matches[0] if matches else None
+
+
+def did_you_mean(name: object, allowed: Iterable[object]) -> str:
+    """``"did you mean 'staffing'? "`` for the allowed name nearest to ``name``, or ``""``."""
+    match = closest(name, allowed)
+    return f"did you mean {match!r}? " if match is not None else ""

@@ -17,7 +17,8 @@ from typing import Any, TypeVar
 import tomli_w
 from pydantic import BaseModel, ValidationError
 
-from peakend.config.errors import ConfigError, listing
+from peakend.config.durations import is_duration
+from peakend.config.errors import ConfigError, did_you_mean, listing
 from peakend.config.overrides import apply_overrides, parse_override, set_dotted
 from peakend.config.schema import LocatedError, Scenario
 
@@ -186,14 +187,15 @@ def _loose_type(raw: Any, validated: Any, path: tuple[str, ...] = ()) -> str:
     """The first key path where validation changed a value's kind, and what is wrong.
 
     pydantic reads ``true`` as 1, ``1`` or ``"yes"`` as true and ``"60"`` as 60; a
-    config that means a number writes a number, and one that means true writes true.
+    config that means a number writes a number (or, for minutes, a duration with a
+    unit such as ``"20s"``), and one that means true writes true.
     """
     key = ".".join(path) or "(top level)"
     if isinstance(raw, bool) and not isinstance(validated, bool):
         return f"{key}: expected a number, got a boolean ({str(raw).lower()})"
     if isinstance(validated, bool) and not isinstance(raw, bool):
         return f"{key}: expected true or false, got {_short(raw)}"
-    if isinstance(raw, str) and isinstance(validated, (int, float)):
+    if isinstance(raw, str) and isinstance(validated, (int, float)) and not is_duration(raw):
         return f"{key}: expected a number, got a string ({_short(raw)})"
     if isinstance(raw, Mapping):
         for name, value in raw.items():
@@ -269,8 +271,9 @@ def _describe(error: Any, model: type[BaseModel], loc: tuple[int | str, ...]) ->
     kind = error["type"]
     if kind == "extra_forbidden":
         allowed = _allowed_keys(model, loc[:-1])
-        hint = f"; allowed keys: {', '.join(allowed)}" if allowed else ""
-        return f"unknown key{hint}"
+        if not allowed:
+            return "unknown key"
+        return f"unknown key; {did_you_mean(loc[-1], allowed)}allowed keys: {', '.join(allowed)}"
     if kind == "missing":
         return "required key is missing"
     if kind == "union_tag_invalid":

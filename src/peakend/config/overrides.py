@@ -31,7 +31,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from peakend.config.errors import ConfigError, listing
+from peakend.config.errors import ConfigError, did_you_mean, listing
 
 __all__ = [
     "Override",
@@ -265,10 +265,11 @@ def lookup(data: Mapping[str, Any], path: Sequence[str], source: str) -> Any:
         if not isinstance(node, Mapping) or part not in node:
             where = ".".join(path[:depth]) or "the top level"
             allowed = listing(node) if isinstance(node, Mapping) else "none (not a table)"
+            hint = did_you_mean(part, node) if isinstance(node, Mapping) else ""
             raise _error(
                 source,
                 f"--set {_cut('.'.join(path))}: unknown key {_cut(repr(part))} in {_cut(where)}; "
-                f"allowed: {allowed}",
+                f"{hint}allowed: {allowed}",
             )
         node = node[part]
     return node

@@ -3,7 +3,9 @@
 Every default lives here. Scenario files (TOML) load into :class:`Scenario`
 through :mod:`peakend.config.loading`, which turns validation failures into messages
 that name the file and the key path. Units: minutes for every duration, money
-in one currency of the user's choice, probabilities in [0, 1].
+in one currency of the user's choice, probabilities in [0, 1]. A duration may
+also be written with a unit, ``"20s"``, ``"4min"``, ``"1.5h"``
+(:mod:`peakend.config.durations`).
 """
 
 from __future__ import annotations
@@ -13,8 +15,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from peakend.config.clock import parse_clock
+from peakend.config.durations import Minutes, MinutesDistribution
 from peakend.config.errors import listing
-from peakend.engine.distributions import Distribution, Exponential, Fixed
+from peakend.engine.distributions import Exponential, Fixed
 
 __all__ = [
     "MAX_AGENTS_PER_INTERVAL",
@@ -61,7 +65,7 @@ class RunConfig(_Model):
     seed: int = Field(
         0, ge=0, le=MAX_SEED, description="root seed of the numpy SeedSequence, 0 to 2**63 - 1"
     )
-    warmup_minutes: float = Field(
+    warmup_minutes: Minutes = Field(
         0.0, ge=0, description="customers arriving before this are not counted"
     )
     drain: bool = Field(
@@ -69,15 +73,33 @@ class RunConfig(_Model):
         description="after the last interval, keep the last shift on until the queue is empty "
         "(no new arrivals, retries or repeat contacts); false cuts the run at the horizon",
     )
-    service_level_threshold_minutes: float = Field(
+    service_level_threshold_minutes: Minutes = Field(
         1 / 3, gt=0, description="answered within this wait counts towards the service level"
     )
+    service_level_target: float = Field(
+        0.8,
+        gt=0,
+        lt=1,
+        description="share to answer within the threshold: the Erlang C and Erlang A agents "
+        "required per interval (intervals.csv) are sized for it",
+    )
+    opens_at: str = Field(
+        "00:00",
+        description="clock time 'HH:MM' at which the day (minute 0) starts; tables and plots "
+        "show clock times",
+    )
+
+    @field_validator("opens_at")
+    @classmethod
+    def _clock_time(cls, text: str) -> str:
+        parse_clock(text)
+        return text
 
 
 class ArrivalsConfig(_Model):
     """Poisson arrivals with a piecewise-constant time-of-day rate profile."""
 
-    interval_minutes: float = Field(30.0, gt=0, allow_inf_nan=False)
+    interval_minutes: Minutes = Field(30.0, gt=0, allow_inf_nan=False)
     rate_per_hour: tuple[float, ...] = Field(
         min_length=1,
         max_length=MAX_INTERVALS,
@@ -113,18 +135,20 @@ class SegmentConfig(_Model):
     """A customer segment: its share of arrivals and how its customers behave."""
 
     share: float = Field(gt=0, le=1, description="share of arrivals; shares must sum to 1")
-    patience: Distribution = Field(
+    patience: MinutesDistribution = Field(
         default_factory=lambda: Fixed(value=math.inf),
         description="time a customer is willing to wait in a queue before abandoning",
     )
-    expected_wait_minutes: float = Field(1.0, ge=0, allow_inf_nan=False)
+    expected_wait_minutes: Minutes = Field(1.0, ge=0, allow_inf_nan=False)
     value_per_visit: float = Field(0.0, ge=0, allow_inf_nan=False)
     retry_probability: float = Field(0.0, ge=0, le=1)
-    retry_delay: Distribution = Field(default_factory=lambda: Exponential(mean_minutes=10.0))
+    retry_delay: MinutesDistribution = Field(default_factory=lambda: Exponential(mean_minutes=10.0))
     recontact_probability: float = Field(
         0.0, ge=0, le=1, description="an unresolved customer contacts again with this probability"
     )
-    recontact_delay: Distribution = Field(default_factory=lambda: Exponential(mean_minutes=60.0))
+    recontact_delay: MinutesDistribution = Field(
+        default_factory=lambda: Exponential(mean_minutes=60.0)
+    )
     max_contacts: int = Field(
         5, ge=1, le=100, description="contacts (first, retries, repeats) a customer makes at most"
     )
@@ -189,7 +213,7 @@ class ChannelConfig(_Model):
     """A contact channel (phone, chat, e-mail, social) with its own expectations."""
 
     share: float = Field(gt=0, le=1, description="share of contacts; shares must sum to 1")
-    expected_wait_minutes: float | None = Field(
+    expected_wait_minutes: Minutes | None = Field(
         None, ge=0, allow_inf_nan=False, description="overrides the segment's expected wait"
     )
     entry_pool: str | None = Field(None, description="pool that answers this channel")
@@ -214,7 +238,7 @@ class StressConfig(_Model):
     sensitivity: float = Field(
         0.5, ge=0, le=1, description="share of warmth lost at full occupancy"
     )
-    window_minutes: float = Field(
+    window_minutes: Minutes = Field(
         60.0, gt=0, allow_inf_nan=False, description="memory of the recent load"
     )
 
@@ -227,7 +251,7 @@ class PoolConfig(_Model):
         max_length=MAX_INTERVALS,
         description="agents scheduled in each arrival interval",
     )
-    service_time: Distribution = Field(default_factory=lambda: Exponential(mean_minutes=5.0))
+    service_time: MinutesDistribution = Field(default_factory=lambda: Exponential(mean_minutes=5.0))
     absenteeism: float = Field(
         0.0, ge=0, lt=1, description="probability that a rostered agent is absent all day"
     )
@@ -303,10 +327,12 @@ class RecoveryConfig(_Model):
         "the company calls back after a delay; escalation: transfer to a senior pool",
     )
     apology: bool = Field(False, description="apologise in addition to the policy's remedy")
-    apology_minutes: float = Field(0.5, ge=0, allow_inf_nan=False)
+    apology_minutes: Minutes = Field(0.5, ge=0, allow_inf_nan=False)
     compensation: float = Field(0.0, ge=0, allow_inf_nan=False, description="coupon value, money")
-    callback_delay: Distribution = Field(default_factory=lambda: Exponential(mean_minutes=15.0))
-    callback_promise_minutes: float = Field(
+    callback_delay: MinutesDistribution = Field(
+        default_factory=lambda: Exponential(mean_minutes=15.0)
+    )
+    callback_promise_minutes: Minutes = Field(
         math.inf,
         gt=0,
         description="the callback the customer is promised, minutes after the failure; a call "
@@ -320,7 +346,7 @@ class ServicePolicyConfig(_Model):
     """Closing rituals and small extras at the end of a service."""
 
     farewell: bool = Field(False, description="a warm goodbye / 'anything else I can do?'")
-    farewell_minutes: float = Field(0.5, ge=0, allow_inf_nan=False)
+    farewell_minutes: Minutes = Field(0.5, ge=0, allow_inf_nan=False)
     delight_probability: float = Field(0.0, ge=0, le=1)
     delight_cost: float = Field(0.0, ge=0, allow_inf_nan=False, description="money per delight")
     bad_news: Literal["first", "last"] = Field(
@@ -331,7 +357,7 @@ class ServicePolicyConfig(_Model):
     offer_alternative: bool = Field(
         False, description="an unresolved contact ends by offering an alternative (a partial gain)"
     )
-    alternative_minutes: float = Field(0.5, ge=0, allow_inf_nan=False)
+    alternative_minutes: Minutes = Field(0.5, ge=0, allow_inf_nan=False)
 
 
 class ExperienceConfig(_Model):
@@ -379,7 +405,7 @@ class ExperienceConfig(_Model):
     callback_urgency_gain: float = Field(
         1.5, ge=0, allow_inf_nan=False, description="procedural justice: points of an instant call"
     )
-    callback_urgency_minutes: float = Field(30.0, gt=0, allow_inf_nan=False)
+    callback_urgency_minutes: Minutes = Field(30.0, gt=0, allow_inf_nan=False)
     broken_promise_per_minute: float = Field(
         0.1,
         ge=0,
@@ -437,7 +463,7 @@ class ReturnModelConfig(_Model):
     + reliability_slope * (belief - prior mean)``: a customer who remembers
     ``baseline_utility`` with no extra effort and still believes what the prior
     ``retention.reliability_prior`` says returns with probability
-    ``baseline_retention`` (MODEL.md section 5; both anchors are assumptions).
+    ``baseline_retention`` (``docs/model/retention.md``; both anchors are assumptions).
     ``belief`` is the mean of the customer's Beta belief that a contact works.
     """
 

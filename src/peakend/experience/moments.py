@@ -183,7 +183,7 @@ def service_quality(
 
     ``q = w * min(r, warmth, t) + (1 - w) * (r + warmth + t) / 3`` with ``r`` = 1 for
     a resolved problem. The weakest-link term means a defect cannot be made good
-    by warmth, nor coldness by a correct result (MODEL.md section 3: an
+    by warmth, nor coldness by a correct result (``docs/model/moment-utility.md``: an
     *assumption*, with ``w = weakest_link_weight``).
     """
     result = np.asarray(resolved, dtype=float)

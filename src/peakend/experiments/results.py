@@ -5,9 +5,15 @@ replication, and computes from them the tables that
 :func:`peakend.experiments.api.run_experiment` writes: the tidy table (one row per
 scenario and replication), the summary (mean and confidence interval per
 scenario and metric), the comparison (paired differences from the base, common
-random numbers) and ``summary.json``. Intervals of shares are logit intervals
-(inside (0, 1), :mod:`peakend.analysis.stats`); paired differences use the t
-interval.
+random numbers), the cost-effectiveness of each variant and ``summary.json``.
+Intervals of shares are logit intervals (inside (0, 1),
+:mod:`peakend.analysis.stats`); paired differences use the t interval.
+
+Costs stand beside every gain: every replication reports ``staff_cost`` and
+``agent_hours``, and :meth:`ExperimentResult.cost_effectiveness_frame`
+(``cost_effectiveness.csv`` of a comparison) sets each variant's staff-cost
+difference against its gain in every :data:`GAIN_METRICS` metric, whichever
+``metrics`` the experiment reports.
 """
 
 from __future__ import annotations
@@ -29,7 +35,12 @@ from peakend.experiments.schema import BASE_LABEL
 from peakend.experiments.store import ReplicationRecord, ResultStore
 from peakend.output.dictionary import folder_dictionary, read_columns
 
-__all__ = ["CONFIDENCE_LEVEL", "PLOT_METRIC_PREFERENCE", "ExperimentResult"]
+__all__ = [
+    "CONFIDENCE_LEVEL",
+    "GAIN_METRICS",
+    "PLOT_METRIC_PREFERENCE",
+    "ExperimentResult",
+]
 
 CONFIDENCE_LEVEL = 0.95
 PLOT_METRIC_PREFERENCE = (
@@ -41,6 +52,14 @@ PLOT_METRIC_PREFERENCE = (
     "mean_wait_minutes",
 )
 _NO_DIFFERENCE = Estimate(math.nan, math.nan, math.nan, 0)
+
+GAIN_METRICS = {
+    "retention_rate": ("percentage points", 100.0),
+    "service_level": ("percentage points", 100.0),
+    "mean_remembered_utility": ("points", 1.0),
+}
+"""Gains that a cost is set against: the unit of one point, and the factor from the
+metric's own scale to it (shares are counted in percentage points)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -147,6 +166,35 @@ class ExperimentResult:
             "significant": diff.excludes_zero(),
         }
 
+    def cost_effectiveness_frame(self, level: float = CONFIDENCE_LEVEL) -> pd.DataFrame:
+        """One row per variant and gain metric: what the gain costs.
+
+        ``gain_diff`` is the paired difference from the base in points
+        (:data:`GAIN_METRICS`: percentage points for shares), with its CI and
+        whether it excludes 0; ``staff_cost_diff`` and ``agent_hours_diff`` are the
+        differences in staff cost and rostered agent-hours; ``cost_per_point`` is
+        ``staff_cost_diff / gain_diff``: positive when the variant pays for a gain
+        or saves by giving one up, negative when it gains and saves (or loses and
+        costs more); NaN for no gain. Read it only beside ``gain_significant``: a
+        gain whose interval includes 0 makes the ratio noise. Empty without a
+        variant or without ``staff_cost``.
+        """
+        names = self.metric_names
+        if "staff_cost" not in names:
+            return pd.DataFrame(columns=list(_COST_EFFECTIVENESS_COLUMNS))
+        base = self.specs[0]
+        rows = []
+        for spec in self.specs[1:]:
+            cost = _paired(self.values(spec, "staff_cost"), self.values(base, "staff_cost"), level)
+            hours = _paired(
+                self.values(spec, "agent_hours"), self.values(base, "agent_hours"), level
+            )
+            for metric, (unit, scale) in GAIN_METRICS.items():
+                if metric in names:
+                    gain = _paired(self.values(spec, metric), self.values(base, metric), level)
+                    rows.append(_cost_row(spec.label, metric, unit, scale, gain, cost, hours))
+        return pd.DataFrame(rows, columns=list(_COST_EFFECTIVENESS_COLUMNS))
+
     @property
     def warnings(self) -> list[str]:
         """What a reader of the tables must know: too few replications, failures."""
@@ -170,6 +218,10 @@ class ExperimentResult:
             spec.label: self._scenario_summary(spec, frame[labels == spec.label])
             for spec in self.specs
         }
+        extra: dict[str, Any] = {}
+        if compared:
+            costs = self.cost_effectiveness_frame()
+            extra["cost_effectiveness"] = costs.to_dict("records")
         return {
             "experiment": self.experiment.name,
             "kind": self.kind,
@@ -180,6 +232,7 @@ class ExperimentResult:
             "failed_replications": len(self.failures),
             "warnings": self.warnings,
             "scenarios": scenarios,
+            **extra,
         }
 
     def _scenario_summary(self, spec: ScenarioSpec, rows: pd.DataFrame) -> dict[str, Any]:
@@ -198,6 +251,7 @@ class ExperimentResult:
         """Write the aggregated tables and ``summary.json`` into the run directory."""
         if self.kind == "compare":
             store.write_table("compare.csv", self.compare_frame())
+            store.write_table("cost_effectiveness.csv", self.cost_effectiveness_frame())
         else:
             store.write_table("sweep_tidy.parquet", self.tidy_frame())
             store.write_table("sweep_summary.csv", self.summary_frame())
@@ -220,6 +274,51 @@ def _paired(values: dict[int, float], base_values: dict[int, float], level: floa
     """The paired difference ``values - base_values`` over the replications both have."""
     common = sorted(set(values) & set(base_values))
     return paired_difference([values[r] for r in common], [base_values[r] for r in common], level)
+
+
+_COST_EFFECTIVENESS_COLUMNS = (
+    "variant",
+    "gain_metric",
+    "gain_unit",
+    "gain_diff",
+    "gain_diff_ci_low",
+    "gain_diff_ci_high",
+    "gain_significant",
+    "staff_cost_diff",
+    "staff_cost_diff_ci_low",
+    "staff_cost_diff_ci_high",
+    "agent_hours_diff",
+    "cost_per_point",
+    "n",
+)
+
+
+def _cost_row(
+    variant: str,
+    metric: str,
+    unit: str,
+    scale: float,
+    gain: Estimate,
+    cost: Estimate,
+    hours: Estimate,
+) -> dict[str, Any]:
+    points = gain.mean * scale
+    per_point = cost.mean / points if points and not math.isnan(points) else math.nan
+    return {
+        "variant": variant,
+        "gain_metric": metric,
+        "gain_unit": unit,
+        "gain_diff": points,
+        "gain_diff_ci_low": gain.ci_low * scale,
+        "gain_diff_ci_high": gain.ci_high * scale,
+        "gain_significant": gain.excludes_zero(),
+        "staff_cost_diff": cost.mean,
+        "staff_cost_diff_ci_low": cost.ci_low,
+        "staff_cost_diff_ci_high": cost.ci_high,
+        "agent_hours_diff": hours.mean,
+        "cost_per_point": per_point,
+        "n": gain.n,
+    }
 
 
 def _columns(est: Estimate) -> dict[str, Any]:

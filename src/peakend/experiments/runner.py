@@ -23,12 +23,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from peakend.analysis.intervals import replication_intervals, summarize_intervals
 from peakend.analysis.metrics import (
     EXPERIENCE_METRICS,
     QUEUE_METRICS,
     SHARE_METRICS,
     experience_metrics,
     replication_metrics,
+    staffing_metrics,
 )
 from peakend.analysis.stats import MIN_REPLICATIONS_FOR_INTERVALS, Estimate, estimate
 from peakend.config.budget import check_budget, estimate_scenario
@@ -119,6 +121,9 @@ class ReplicationResult:
     """One row per period of a multi-period run."""
     cohorts: pd.DataFrame | None = None
     """Share of each acquisition cohort still active after each period."""
+    intervals: pd.DataFrame | None = None
+    """Counts and agent-minutes per interval and pool (single-day runs,
+    :func:`peakend.analysis.intervals.replication_intervals`)."""
 
 
 def replicate(
@@ -140,6 +145,7 @@ def replicate(
     output = simulate(scenario, replication)
     window = (scenario.run.warmup_minutes, scenario.horizon_minutes)
     metrics = replication_metrics(output, *window, scenario.run.service_level_threshold_minutes)
+    metrics.update(staffing_metrics(scenario))
     traces = None
     if output.traces is not None:
         metrics.update(
@@ -149,7 +155,13 @@ def replicate(
     customers = _records(output.customers.to_frame(), scenario, replication)
     contacts = _records(output.contacts.to_frame(), scenario, replication)
     return ReplicationResult(
-        replication, metrics, customers, contacts, time.perf_counter() - started, traces
+        replication,
+        metrics,
+        customers,
+        contacts,
+        time.perf_counter() - started,
+        traces,
+        intervals=replication_intervals(output, scenario, replication),
     )
 
 
@@ -164,7 +176,7 @@ def _replicate_periods(scenario: Scenario, replication: int) -> ReplicationResul
     cohorts.insert(0, "replication", replication)
     return ReplicationResult(
         replication,
-        out.metrics,
+        {**out.metrics, **_period_staffing(scenario, periods)},
         _records(out.visits, scenario, replication),
         _records(out.contacts, scenario, replication),
         time.perf_counter() - started,
@@ -172,6 +184,15 @@ def _replicate_periods(scenario: Scenario, replication: int) -> ReplicationResul
         periods,
         cohorts,
     )
+
+
+def _period_staffing(scenario: Scenario, periods: pd.DataFrame) -> dict[str, float]:
+    """``agent_hours`` and ``staff_cost`` of every simulated day of a multi-period run."""
+    days = scenario.retention.periods * scenario.retention.days_per_period
+    return {
+        "agent_hours": staffing_metrics(scenario)["agent_hours"] * days,
+        "staff_cost": float(periods["staff_cost"].sum()),
+    }
 
 
 def _records(frame: pd.DataFrame, scenario: Scenario, replication: int) -> pd.DataFrame:
@@ -280,6 +301,13 @@ class RunResult:
     def contacts_frame(self) -> pd.DataFrame:
         """One row per contact per replication."""
         return _stack([rep.contacts for rep in self.replications])
+
+    def intervals_frame(self) -> pd.DataFrame | None:
+        """Per interval and pool, means over replications with CIs for the shares
+        (``intervals.csv``; :func:`peakend.analysis.intervals.summarize_intervals`),
+        or None for a multi-period run or no finished replications."""
+        frames = [rep.intervals for rep in self.replications if rep.intervals is not None]
+        return summarize_intervals(frames, self.scenario) if frames else None
 
     def summary_dict(self) -> dict[str, Any]:
         """The ``summary.json`` content: every metric as mean and 95 % CI, and warnings."""

@@ -1,38 +1,79 @@
-"""Plots of experiments as display objects: compute once, draw on a given axes.
+"""Plots of experiments as display objects, after scikit-learn's Display convention.
 
 :class:`SweepPlot` draws a metric against a swept factor with its 95 % confidence
 band; :class:`ComparisonPlot` draws each variant's mean with its interval next to
-the paired difference from the base. Both take the plain tables that
-:mod:`peakend.experiments.api` returns and writes (``sweep_summary.csv``,
-``compare.csv``), so saved results can be drawn again. ``plot(ax=None)`` returns
-the figure; the library never calls ``plt.show()``.
+the paired difference from the base. ``from_*`` class methods compute from the
+plain tables that :mod:`peakend.experiments.api` returns and writes
+(``sweep_summary.csv``, ``compare.csv``), so saved results can be drawn again;
+``plot(ax=None)`` draws, keeps ``ax_`` and ``figure_`` and returns the display.
+Labels, units, tick formats and target lines come from the metric registry
+(:mod:`peakend.analysis.registry`); every plot names its experiment and its n,
+and variants are labelled by their descriptions. The library never calls
+``plt.show()``; :func:`save_plot` writes PNG and SVG.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import textwrap
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from peakend.output.plots import figure_axes
+from peakend.analysis.registry import metric_info
+from peakend.output.plots import figure_axes, metric_formatter, n_note, save_figure
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["ComparisonPlot", "SweepCurve", "SweepPlot", "factor_columns", "save_png"]
+__all__ = [
+    "ComparisonPlot",
+    "SweepCurve",
+    "SweepPlot",
+    "factor_columns",
+    "save_plot",
+    "variant_descriptions",
+]
 
 _SUMMARY_COLUMNS = ("scenario", "metric", "mean", "ci_low", "ci_high", "half_width", "n")
 _SIGNIFICANT = "#d95f02"
 _NEUTRAL = "#7570b3"
+_TARGET = "#1b9e77"
 
 
 def factor_columns(summary: pd.DataFrame) -> list[str]:
     """The factor columns of a sweep summary (everything that is not a statistic)."""
     return [c for c in summary.columns if c not in _SUMMARY_COLUMNS]
+
+
+def variant_descriptions(experiment_text: str | None) -> dict[str, str]:
+    """``{variant: description}`` from an experiment file's text (``experiment.toml``).
+
+    Variants without a description are left out; a text that is not TOML gives ``{}``.
+    """
+    if not experiment_text:
+        return {}
+    try:
+        data = tomllib.loads(experiment_text)
+    except tomllib.TOMLDecodeError:
+        return {}
+    variants = data.get("variants", {})
+    if not isinstance(variants, dict):
+        return {}
+    return {
+        str(name): str(spec["description"])
+        for name, spec in variants.items()
+        if isinstance(spec, dict) and spec.get("description")
+    }
+
+
+def _title(name: str, text: str, note: str) -> str:
+    return f"{name}: {text}\n{note}" if name else f"{text}\n{note}"
 
 
 @dataclass(frozen=True)
@@ -46,7 +87,7 @@ class SweepCurve:
     ci_high: np.ndarray
 
 
-@dataclass(frozen=True)
+@dataclass
 class SweepPlot:
     """A metric against a swept factor, with the 95 % CI as a band around each line.
 
@@ -59,9 +100,17 @@ class SweepPlot:
     curves: tuple[SweepCurve, ...]
     x_ticks: tuple[str, ...] | None = None
     """Tick labels when the factor's levels are not numbers (then x is 0, 1, ...)."""
+    replications: int = 0
+    """Replications per point (the smallest, when they differ)."""
+    experiment: str = ""
+    currency: str = "€"
+    ax_: Axes | None = field(default=None, repr=False)
+    figure_: Figure | None = field(default=None, repr=False)
 
     @classmethod
-    def from_summary(cls, summary: pd.DataFrame, metric: str, x: str | None = None) -> SweepPlot:
+    def from_summary(
+        cls, summary: pd.DataFrame, metric: str, x: str | None = None, experiment: str = ""
+    ) -> SweepPlot:
         """Compute the curves of ``metric`` from a sweep summary (one row per scenario × metric)."""
         factors = factor_columns(summary)
         if not factors:
@@ -82,7 +131,9 @@ class SweepPlot:
         for key, group in groups:
             group = group.assign(_x=group[x].map(position)).sort_values("_x")
             values = key if isinstance(key, tuple) else (key,)
-            label = ", ".join(f"{name}={value}" for name, value in zip(others, values, strict=True))
+            label = ", ".join(
+                f"{_axis_label(name)} = {value}" for name, value in zip(others, values, strict=True)
+            )
             curves.append(
                 SweepCurve(
                     label,
@@ -93,62 +144,98 @@ class SweepPlot:
                 )
             )
         ticks = None if numeric else tuple(str(v) for v in levels)
-        return cls(metric, x, tuple(curves), ticks)
+        n = int(rows["n"].min()) if "n" in rows else 0
+        return cls(metric, x, tuple(curves), ticks, n, experiment)
 
     @classmethod
     def from_result(cls, result: Any, metric: str, x: str | None = None) -> SweepPlot:
         """From an :class:`~peakend.experiments.api.ExperimentResult` of a sweep."""
-        return cls.from_summary(result.summary_frame(), metric, x or result.experiment.x)
+        return cls.from_summary(
+            result.summary_frame(), metric, x or result.experiment.x, result.experiment.name
+        )
 
-    def plot(self, ax: Axes | None = None) -> Figure:
-        """Draw the lines and bands on ``ax`` (a new figure when None); return the figure."""
-        fig, ax = figure_axes(ax, (6.4, 4.2))
+    def plot(self, ax: Axes | None = None) -> SweepPlot:
+        """Draw the lines and bands on ``ax`` (a new figure when None); return self."""
+        fig, ax = figure_axes(ax, (6.4, 4.4))
+        info = metric_info(self.metric)
         for curve in self.curves:
             (line,) = ax.plot(curve.x, curve.mean, marker="o", label=curve.label or None)
             ax.fill_between(
                 curve.x, curve.ci_low, curve.ci_high, color=line.get_color(), alpha=0.2, lw=0
             )
+        if info.target is not None:
+            ax.axhline(info.target, color=_TARGET, ls="--", lw=1, label=f"target {info.target:.0%}")
         if self.x_ticks is not None:
             ax.set_xticks(range(len(self.x_ticks)), self.x_ticks, rotation=20, ha="right")
+        ax.yaxis.set_major_formatter(metric_formatter(self.metric, self.currency))
         ax.set_xlabel(_axis_label(self.x_name))
-        ax.set_ylabel(self.metric)
-        ax.set_title(f"{self.metric} (mean, 95% CI band)")
-        if any(curve.label for curve in self.curves):
+        ax.set_ylabel(info.axis_label())
+        note = f"mean and 95% CI band; {n_note(self.replications, 'replications per point')}"
+        ax.set_title(_title(self.experiment, info.label, note), fontsize=10)
+        if any(curve.label for curve in self.curves) or info.target is not None:
             ax.legend(fontsize="small")
         ax.grid(alpha=0.3)
-        return fig
+        self.ax_, self.figure_ = ax, fig
+        return self
 
 
-@dataclass(frozen=True)
+@dataclass
 class ComparisonPlot:
     """Each variant's mean with its 95 % CI, and the paired difference from the base.
 
-    Differences whose interval excludes zero are highlighted.
+    Differences whose interval excludes zero are highlighted; variants are
+    labelled by their descriptions when given.
     """
 
     metric: str
     table: pd.DataFrame
     """Rows of one metric from ``compare_frame()`` / ``compare.csv``."""
+    descriptions: Mapping[str, str] = field(default_factory=dict)
+    experiment: str = ""
+    currency: str = "€"
+    ax_: Axes | None = field(default=None, repr=False)
+    ax_diff_: Axes | None = field(default=None, repr=False)
+    figure_: Figure | None = field(default=None, repr=False)
 
     @classmethod
-    def from_comparison(cls, comparison: pd.DataFrame, metric: str) -> ComparisonPlot:
+    def from_comparison(
+        cls,
+        comparison: pd.DataFrame,
+        metric: str,
+        descriptions: Mapping[str, str] | None = None,
+        experiment: str = "",
+    ) -> ComparisonPlot:
+        """One metric's rows of a comparison table; ``descriptions`` label the variants."""
         rows = comparison[comparison["metric"] == metric].reset_index(drop=True)
         if rows.empty:
             known = ", ".join(dict.fromkeys(comparison["metric"]))
             raise ValueError(f"no metric {metric!r} in the comparison; it has {known}")
-        return cls(metric, rows)
+        return cls(metric, rows, dict(descriptions or {}), experiment)
 
     @classmethod
     def from_result(cls, result: Any, metric: str) -> ComparisonPlot:
         """From an :class:`~peakend.experiments.api.ExperimentResult` of a comparison."""
-        return cls.from_comparison(result.compare_frame(), metric)
+        experiment = result.experiment
+        return cls.from_comparison(
+            result.compare_frame(), metric, variant_descriptions(experiment.text), experiment.name
+        )
 
-    def plot(self, ax: Axes | tuple[Axes, Axes] | None = None) -> Figure:
-        """Draw on ``ax``: one axes (means only) or two (means, differences); None: a new figure."""
+    def labels(self, variants: pd.Series) -> list[str]:
+        """Tick labels: ``name`` and its description, wrapped."""
+        out = []
+        for name in variants.astype(str):
+            text = self.descriptions.get(name)
+            full = f"{name}: {text}" if text else name
+            out.append(textwrap.fill(full, 28, max_lines=3, placeholder=" …"))
+        return out
+
+    def plot(self, ax: Axes | tuple[Axes, Axes] | None = None) -> ComparisonPlot:
+        """Draw on ``ax``: one axes (means only) or two (means, differences); None: a new
+        figure with both. Keeps ``ax_``, ``ax_diff_`` (None with one axes), ``figure_``."""
         if ax is None:
             import matplotlib.pyplot as plt
 
-            fig, axes = plt.subplots(1, 2, figsize=(10, 4), layout="constrained")
+            fig, axes = plt.subplots(1, 2, figsize=(11, 4.8), layout="constrained")
             means_ax, diff_ax = axes
         elif isinstance(ax, (tuple, list, np.ndarray)):
             means_ax, diff_ax = ax
@@ -158,38 +245,66 @@ class ComparisonPlot:
         self._means(means_ax)
         if diff_ax is not None:
             self._differences(diff_ax)
-        return fig  # type: ignore[return-value]
+        n = int(self.table["n"].min()) if "n" in self.table else 0
+        info = metric_info(self.metric)
+        note = f"{n_note(n, 'replications per variant')}, paired (common random numbers)"
+        fig.suptitle(_title(self.experiment, info.label, note), fontsize=10)
+        self.ax_, self.ax_diff_, self.figure_ = means_ax, diff_ax, fig  # type: ignore[assignment]
+        return self
 
     def _means(self, ax: Axes) -> None:
         t = self.table
+        info = metric_info(self.metric)
         positions = np.arange(len(t))
         errors = _errors(t["mean"], t["ci_low"], t["ci_high"])
         ax.bar(positions, t["mean"], yerr=errors, capsize=4, color=_NEUTRAL, alpha=0.8)
-        ax.set_xticks(positions, t["variant"], rotation=20, ha="right")
-        ax.set_ylabel(self.metric)
-        ax.set_title(f"{self.metric}: mean and 95% CI")
+        if info.target is not None:
+            ax.axhline(info.target, color=_TARGET, ls="--", lw=1, label=f"target {info.target:.0%}")
+            ax.legend(fontsize="small", loc="lower right")
+        ax.set_xticks(positions, self.labels(t["variant"]), fontsize=8)
+        ax.yaxis.set_major_formatter(metric_formatter(self.metric, self.currency))
+        ax.set_ylabel(info.axis_label())
+        ax.set_title("mean and 95% CI", fontsize=9)
         ax.grid(axis="y", alpha=0.3)
 
     def _differences(self, ax: Axes) -> None:
+        from matplotlib.ticker import FuncFormatter
+
+        from peakend.analysis.registry import format_difference
+
         t = self.table[self.table["diff"].notna()]
+        info = metric_info(self.metric)
         positions = np.arange(len(t))
         errors = _errors(t["diff"], t["diff_ci_low"], t["diff_ci_high"])
         colours = [_SIGNIFICANT if s else _NEUTRAL for s in t["significant"].astype(bool)]
         ax.bar(positions, t["diff"], yerr=errors, capsize=4, color=colours, alpha=0.8)
         ax.axhline(0, color="black", lw=0.8)
-        ax.set_xticks(positions, t["variant"], rotation=20, ha="right")
-        ax.set_ylabel(f"{self.metric}: variant − base")
-        ax.set_title("variant − base (paired), 95% CI\norange: the CI excludes 0")
+        ax.set_xticks(positions, self.labels(t["variant"]), fontsize=8)
+        ax.yaxis.set_major_formatter(
+            FuncFormatter(lambda v, _pos: format_difference(self.metric, v, self.currency))
+        )
+        better = {"higher": " (higher is better)", "lower": " (lower is better)"}
+        ax.set_ylabel(f"{info.label}: variant − base{better.get(info.better, '')}")
+        ax.set_title("variant − base, 95% CI; orange: the CI excludes 0", fontsize=9)
         ax.grid(axis="y", alpha=0.3)
 
 
 def _axis_label(factor: str) -> str:
     # "pools.agents.staffing*" scales the base value: say so on the axis.
     if factor.endswith("*"):
-        return f"{factor[:-1]} (× base)"
+        return f"{_key_words(factor[:-1])} (× today's plan)"
     if factor.endswith("+"):
-        return f"{factor[:-1]} (+ base)"
-    return factor
+        return f"{_key_words(factor[:-1])} (+ today's plan)"
+    return _key_words(factor)
+
+
+def _key_words(key: str) -> str:
+    """A dotted config key in words: ``pools.agents.staffing`` -> ``staffing of pool agents``."""
+    parts = key.split(".")
+    if len(parts) == 3 and parts[0] in ("pools", "segments", "channels"):
+        kind = parts[0].rstrip("s")
+        return f"{parts[2].replace('_', ' ')} of {kind} {parts[1]}"
+    return " ".join(part.replace("_", " ") for part in parts)
 
 
 def _errors(mean: pd.Series, low: pd.Series, high: pd.Series) -> np.ndarray:
@@ -199,15 +314,9 @@ def _errors(mean: pd.Series, low: pd.Series, high: pd.Series) -> np.ndarray:
     return np.vstack([below, above])
 
 
-def save_png(fig: Figure, path: str | Path) -> Path:
-    """Write ``fig`` to ``path`` as PNG, atomically, and close it (frees memory)."""
-    import matplotlib.pyplot as plt
-
+def save_plot(display: Any, path: str | Path) -> list[Path]:
+    """Write a drawn display's figure to ``path`` (PNG) and beside it as SVG, atomically;
+    close it (frees memory). Returns both paths."""
     from peakend.output.files import atomic_write
 
-    path = Path(path)
-    try:
-        atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=120, format="png"))
-    finally:
-        plt.close(fig)
-    return path
+    return save_figure(display.figure_, path, atomic_write)

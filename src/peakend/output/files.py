@@ -10,6 +10,7 @@ before writing the new ones, so a folder never holds a mix of two runs.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import tempfile
@@ -26,7 +27,7 @@ from peakend.config.schema import Scenario
 from peakend.experiments.errors import error_log
 from peakend.experiments.runner import RunResult
 from peakend.output.dictionary import folder_dictionary, read_columns
-from peakend.output.rundir import RunDirectory, RunIdentity
+from peakend.output.rundir import RunDirectory, RunIdentity, safe_name
 
 __all__ = ["atomic_write", "run_identity", "write_json", "write_run"]
 
@@ -155,6 +156,7 @@ def _write_into(result: RunResult, folder: RunDirectory, table_format: str) -> P
     if traces is not None:
         write_table(out / f"traces.{table_format}", traces)
     for name, frame in (
+        ("intervals.csv", result.intervals_frame()),
         ("periods.csv", result.periods_frame()),
         ("cohorts.csv", result.cohorts_frame()),
     ):
@@ -175,8 +177,9 @@ def _write_into(result: RunResult, folder: RunDirectory, table_format: str) -> P
 
 
 def write_plots(result: RunResult, out: Path) -> list[Path]:
-    """PNG plots of a run: a customer's trace and remembered vs experienced utility, or
-    for a multi-period run the retention curve and profit per period."""
+    """PNG plots of a run: service level and staffing by interval of each pool (also as
+    SVG), a customer's trace and remembered vs experienced utility, or for a
+    multi-period run the retention curve and profit per period."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -184,16 +187,21 @@ def write_plots(result: RunResult, out: Path) -> list[Path]:
     cohorts = result.cohorts_frame()
     if periods is not None and cohorts is not None:
         return _period_plots(result, periods, cohorts, out)
+    written = write_interval_plots(result, out)
     traces = result.traces_frame()
     if traces is None or traces.empty or not result.replications:
-        return []
+        return written
     from peakend.output.plots import RememberedVsExperiencedPlot, TracePlot
 
+    scenario = result.scenario.name
     customers = result.replications[0].customers
     sampled = customers[customers["customer"].isin(traces["customer"][traces["replication"] == 0])]
     sampled = sampled.dropna(subset=["remembered_utility"])
     displays: list[tuple[str, Any]] = [
-        ("remembered_vs_experienced.png", RememberedVsExperiencedPlot(result.customers_frame()))
+        (
+            "remembered_vs_experienced.png",
+            RememberedVsExperiencedPlot.from_customers(result.customers_frame(), scenario=scenario),
+        )
     ]
     if not sampled.empty:
         # The longest sampled story (most trace pieces), worst-remembered among equals.
@@ -203,8 +211,35 @@ def write_plots(result: RunResult, out: Path) -> list[Path]:
             0
         ]
         customer, remembered = int(pick["customer"]), float(pick["remembered_utility"])
-        displays.append(("trace.png", TracePlot.from_traces(traces, customer, 0, remembered)))
-    return [_atomic_png(out / name, display.plot()) for name, display in displays]
+        trace = TracePlot.from_traces(traces, customer, 0, remembered, scenario=scenario)
+        trace = dataclasses.replace(trace, opens_at=result.scenario.run.opens_at)
+        displays.append(("trace.png", trace))
+    return written + [
+        path for name, display in displays for path in _atomic_png(out / name, display.plot())
+    ]
+
+
+def write_interval_plots(result: RunResult, out: Path) -> list[Path]:
+    """``intervals_<pool>.png`` and ``.svg`` for every pool of a single-day run."""
+    from peakend.output.plots import IntervalDisplay
+
+    frame = result.intervals_frame()
+    if frame is None:
+        return []
+    run = result.scenario.run
+    paths: list[Path] = []
+    for pool in result.scenario.pools:
+        display = IntervalDisplay.from_frame(
+            frame,
+            pool,
+            target=run.service_level_target,
+            threshold_minutes=run.service_level_threshold_minutes,
+            interval_minutes=result.scenario.arrivals.interval_minutes,
+            opens_at=run.opens_at,
+            scenario=result.scenario.name,
+        ).plot()
+        paths.extend(_atomic_png(out / f"intervals_{safe_name(pool)}.png", display))
+    return paths
 
 
 def _period_plots(
@@ -212,16 +247,17 @@ def _period_plots(
 ) -> list[Path]:
     from peakend.output.plots import PeriodMetricPlot, RetentionCurvePlot
 
-    name = result.scenario.retention.period_name
-    return [
-        _atomic_png(out / "retention_curve.png", RetentionCurvePlot(cohorts, name).plot()),
-        _atomic_png(out / "profit.png", PeriodMetricPlot(periods, "profit", name).plot()),
-        _atomic_png(out / "visits.png", PeriodMetricPlot(periods, "visits", name).plot()),
+    name, scenario = result.scenario.retention.period_name, result.scenario.name
+    displays: list[tuple[str, Any]] = [
+        ("retention_curve.png", RetentionCurvePlot.from_cohorts(cohorts, name, scenario)),
+        ("profit.png", PeriodMetricPlot.from_periods(periods, "profit", name, scenario)),
+        ("visits.png", PeriodMetricPlot.from_periods(periods, "visits", name, scenario)),
     ]
+    return [path for file, display in displays for path in _atomic_png(out / file, display.plot())]
 
 
-def _atomic_png(path: Path, fig: Any) -> Path:
+def _atomic_png(path: Path, display: Any) -> list[Path]:
+    """Save a drawn display's figure as ``path`` (PNG) and beside it as SVG, atomically."""
     from peakend.output.plots import save_figure
 
-    atomic_write(path, lambda tmp: save_figure(fig, tmp) and None)
-    return path
+    return save_figure(display.figure_, path, atomic_write)

@@ -1,29 +1,40 @@
-"""Plots as display objects: compute once, draw on a given axes, return the figure.
+"""Plots as display objects, after scikit-learn's Display convention.
 
-The library never calls ``plt.show()``; the CLI saves PNGs (Agg backend). Each
-display takes plain tables (the run's ``traces`` and ``customers`` frames), so
-analysts can draw the same pictures from saved results.
+A ``from_*`` class method computes what to draw from plain tables (a run's
+``traces``, ``customers``, ``cohorts`` and ``periods`` frames, saved or fresh);
+``plot(ax=None)`` draws on ``ax`` (a new figure when None), keeps ``ax_`` and
+``figure_`` and returns the display. Labels, units and tick formats come from
+the metric registry (:mod:`peakend.analysis.registry`); every plot names its
+scenario and its n. The library never calls ``plt.show()``;
+:func:`save_figure` writes PNG and SVG.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from peakend.analysis.registry import format_value, metric_info
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
 __all__ = [
+    "IntervalDisplay",
     "PeriodMetricPlot",
     "RememberedVsExperiencedPlot",
     "RetentionCurvePlot",
     "TracePlot",
+    "clock_axis",
     "figure_axes",
+    "metric_formatter",
+    "n_note",
     "save_figure",
 ]
 
@@ -49,25 +60,87 @@ def figure_axes(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, 
     return fig, new_ax
 
 
-def save_figure(fig: Figure, path: str | Path) -> Path:
-    """Save ``fig`` as PNG and close it (frees memory in long CLI runs)."""
+def clock_axis(ax: Axes, opens_at: str, span_minutes: float) -> None:
+    """Label ``ax``'s x axis (minutes since opening) with clock times, about hourly."""
+    from matplotlib.ticker import FuncFormatter, MultipleLocator
+
+    from peakend.config.clock import clock
+
+    step = 60.0
+    while span_minutes / step > 12:
+        step *= 2
+    ax.xaxis.set_major_locator(MultipleLocator(step))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: clock(x, opens_at)))
+    ax.set_xlabel(f"time of day (opens {opens_at})")
+
+
+def save_figure(
+    fig: Figure,
+    path: str | Path,
+    write: Callable[[Path, Callable[[Path], object]], None] | None = None,
+) -> list[Path]:
+    """Save ``fig`` as PNG at ``path`` and as SVG beside it (same stem), then close it.
+
+    ``write(target, save)`` writes one file (e.g. :func:`peakend.output.files.atomic_write`:
+    to a temporary name, then renamed); by default the files are written in place.
+    The SVG carries no date, so equal figures give equal files. Returns both paths.
+    """
     import matplotlib.pyplot as plt
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120, format="png")
-    plt.close(fig)
-    return path
+    targets = [path.with_suffix(".png"), path.with_suffix(".svg")]
+    saves: list[Callable[[Path], object]] = [
+        lambda tmp: fig.savefig(tmp, dpi=120, format="png"),
+        lambda tmp: fig.savefig(tmp, format="svg", metadata={"Date": None}),
+    ]
+    try:
+        for target, save in zip(targets, saves, strict=True):
+            if write is None:
+                save(target)
+            else:
+                write(target, save)
+    finally:
+        plt.close(fig)
+    return targets
 
 
-@dataclass(frozen=True)
+def metric_formatter(metric: str, currency: str = "€") -> Any:
+    """Tick labels in the metric's format (registry): ``64 %``, ``€1,445,533``, ``0.43 min``."""
+    from matplotlib.ticker import FuncFormatter
+
+    return FuncFormatter(lambda value, _pos: format_value(metric, value, currency))
+
+
+def n_note(replications: int, what: str = "replications") -> str:
+    """``n = 8 replications`` (``n = 1 replication: no interval`` when alone)."""
+    if replications == 1:
+        return f"n = 1 {what.rstrip('s')}: no interval"
+    return f"n = {replications} {what}"
+
+
+def _title(scenario: str, text: str, note: str = "") -> str:
+    head = f"{scenario}: {text}" if scenario else text
+    return f"{head}\n{note}" if note else head
+
+
+@dataclass
 class TracePlot:
-    """One customer's moment utility over (clock) time, worst moment and end marked."""
+    """One customer's moment utility over (clock) time, worst moment and end marked.
+
+    :meth:`from_traces` picks the customer; :meth:`plot` draws, keeps ``ax_`` and
+    ``figure_`` and returns self.
+    """
 
     pieces: pd.DataFrame
     """Trace pieces of one customer: start_minutes, duration_minutes, u_start, u_end, kind."""
     remembered: float | None = None
     title: str = ""
+    opens_at: str = "00:00"
+    """Clock time of minute 0 (``run.opens_at``): the x axis shows clock times."""
+    scenario: str = ""
+    ax_: Axes | None = field(default=None, repr=False)
+    figure_: Figure | None = field(default=None, repr=False)
 
     @classmethod
     def from_traces(
@@ -76,19 +149,25 @@ class TracePlot:
         customer: int,
         replication: int = 0,
         remembered: float | None = None,
+        *,
+        opens_at: str = "00:00",
+        scenario: str = "",
     ) -> TracePlot:
         """Select one customer's pieces from a run's ``traces`` table."""
         mask = (traces["customer"] == customer) & (traces["replication"] == replication)
         if not mask.any():
             raise ValueError(f"no trace for customer {customer} in replication {replication}")
+        sampled = int(traces.loc[traces["replication"] == replication, "customer"].nunique())
         return cls(
             traces[mask].reset_index(drop=True),
             remembered,
-            f"customer {customer} (replication {replication})",
+            f"customer {customer} (replication {replication}; one of {sampled} sampled)",
+            opens_at,
+            scenario,
         )
 
-    def plot(self, ax: Axes | None = None) -> Figure:
-        fig, ax = figure_axes(ax, (8, 3.5))
+    def plot(self, ax: Axes | None = None) -> TracePlot:
+        fig, ax = figure_axes(ax, (8, 3.8))
         p = self.pieces
         for row in p.itertuples():
             t0, t1 = row.start_minutes, row.start_minutes + row.duration_minutes
@@ -113,26 +192,46 @@ class TracePlot:
         ax.axhline(0, color="black", lw=0.6)
         for kind in dict.fromkeys(p["kind"].astype(str)):
             ax.plot([], [], color=KIND_COLOURS.get(kind, "#666666"), lw=2.5, label=kind)
-        ax.set_xlabel("time of day (minutes since opening)")
+        clock_axis(ax, self.opens_at, float(t.max() - t.min()))
         ax.set_ylabel("moment utility (points)")
-        ax.set_title(self.title or "customer journey")
+        ax.set_title(_title(self.scenario, self.title or "customer journey"), fontsize=10)
         ax.legend(loc="best", fontsize=8, ncol=2)
-        return fig
+        self.ax_, self.figure_ = ax, fig
+        return self
 
 
-@dataclass(frozen=True)
+@dataclass
 class RememberedVsExperiencedPlot:
-    """Remembered against experienced (mean) utility, one dot per customer."""
+    """Remembered against experienced (mean) utility, one dot per customer.
+
+    :meth:`from_customers` thins the customers to at most ``max_points`` evenly
+    spread dots; :meth:`plot` draws, keeps ``ax_`` and ``figure_`` and returns self.
+    """
 
     customers: pd.DataFrame
-    """Needs ``experienced_utility`` and ``remembered_utility`` columns."""
-    max_points: int = 5000
+    """Needs ``experienced_utility`` and ``remembered_utility`` (and optionally ``effort``)."""
+    customer_count: int = 0
+    """Customers with a memory before thinning (the plot's n)."""
+    replications: int = 1
+    scenario: str = ""
+    ax_: Axes | None = field(default=None, repr=False)
+    figure_: Figure | None = field(default=None, repr=False)
 
-    def plot(self, ax: Axes | None = None) -> Figure:
-        fig, ax = figure_axes(ax, (5.5, 5))
-        data = self.customers.dropna(subset=["experienced_utility", "remembered_utility"])
-        if len(data) > self.max_points:
-            data = data.iloc[np.linspace(0, len(data) - 1, self.max_points).astype(int)]
+    @classmethod
+    def from_customers(
+        cls, customers: pd.DataFrame, max_points: int = 5000, scenario: str = ""
+    ) -> RememberedVsExperiencedPlot:
+        """Customers with both utilities, at most ``max_points`` of them."""
+        data = customers.dropna(subset=["experienced_utility", "remembered_utility"])
+        count = len(data)
+        if count > max_points:
+            data = data.iloc[np.linspace(0, count - 1, max_points).astype(int)]
+        replications = int(customers["replication"].nunique()) if "replication" in customers else 1
+        return cls(data.reset_index(drop=True), count, replications, scenario)
+
+    def plot(self, ax: Axes | None = None) -> RememberedVsExperiencedPlot:
+        fig, ax = figure_axes(ax, (5.5, 5.2))
+        data = self.customers
         x, y = data["experienced_utility"], data["remembered_utility"]
         colour: Any = data["effort"] if "effort" in data else None
         points = ax.scatter(x, y, s=6, alpha=0.5, c=colour, cmap="viridis")
@@ -144,19 +243,25 @@ class RememberedVsExperiencedPlot:
                 [lo, hi], [lo, hi], color="grey", lw=0.8, ls="--", label="remembered = experienced"
             )
             ax.legend(loc="upper left", fontsize=8)
-        ax.set_xlabel("experienced utility (time average)")
-        ax.set_ylabel("remembered utility (memory model)")
-        ax.set_title("What customers remember vs what they lived through")
-        return fig
+        ax.set_xlabel("experienced utility (time average, points)")
+        ax.set_ylabel("remembered utility (memory model, points)")
+        shown = f"; {len(data):,} shown" if len(data) < self.customer_count else ""
+        note = f"n = {self.customer_count:,} customers over {self.replications} replications{shown}"
+        ax.set_title(
+            _title(self.scenario, "what customers remember vs what they lived through", note),
+            fontsize=10,
+        )
+        self.ax_, self.figure_ = ax, fig
+        return self
 
 
-def _band(frame: pd.DataFrame, x: str, y: str) -> pd.DataFrame:
-    """Mean and 95 % t-interval of ``y`` over replications, for each ``x``."""
+def _band(frame: pd.DataFrame, x: str, y: str, share: bool = False) -> pd.DataFrame:
+    """Mean and 95 % interval of ``y`` over replications, for each ``x``."""
     from peakend.analysis.stats import estimate
 
     rows = []
     for key, group in frame.groupby(x, sort=True):
-        est = estimate(group[y].to_numpy())
+        est = estimate(group[y].to_numpy(), share=share)
         rows.append({x: key, "mean": est.mean, "low": est.ci_low, "high": est.ci_high})
     return pd.DataFrame(rows)
 
@@ -173,43 +278,200 @@ def _plot_band(ax: Axes, band: pd.DataFrame, x: str, colour: str, label: str) ->
     )
 
 
-@dataclass(frozen=True)
+def _replications(frame: pd.DataFrame) -> int:
+    return int(frame["replication"].nunique()) if "replication" in frame else 1
+
+
+@dataclass
 class RetentionCurvePlot:
-    """Share of the initial customers still active after each period, with a 95 % CI band."""
+    """Share of the initial customers still active after each period, with a 95 % CI band.
 
-    cohorts: pd.DataFrame
-    """A run's cohort table: replication, cohort, <period>, active_share."""
+    :meth:`from_cohorts` computes the band; :meth:`plot` draws, keeps ``ax_`` and
+    ``figure_`` and returns self.
+    """
+
+    band: pd.DataFrame
+    """One row per period: the period column, mean, low, high (shares)."""
     period_name: str = "period"
+    replications: int = 1
+    scenario: str = ""
+    ax_: Axes | None = field(default=None, repr=False)
+    figure_: Figure | None = field(default=None, repr=False)
 
-    def plot(self, ax: Axes | None = None) -> Figure:
-        fig, ax = figure_axes(ax, (7, 4))
-        initial = self.cohorts[self.cohorts["cohort"] == 0]
-        band = _band(initial, self.period_name, "active_share")
-        _plot_band(ax, band, self.period_name, "#1b9e77", "initial customers")
+    @classmethod
+    def from_cohorts(
+        cls, cohorts: pd.DataFrame, period_name: str = "period", scenario: str = ""
+    ) -> RetentionCurvePlot:
+        """From a run's cohort table: replication, cohort, <period>, active_share."""
+        initial = cohorts[cohorts["cohort"] == 0]
+        band = _band(initial, period_name, "active_share", share=True)
+        return cls(band, period_name, _replications(initial), scenario)
+
+    def plot(self, ax: Axes | None = None) -> RetentionCurvePlot:
+        fig, ax = figure_axes(ax, (7, 4.2))
+        _plot_band(ax, self.band, self.period_name, "#1b9e77", "initial customers")
         ax.set_ylim(0, 1.02)
+        ax.yaxis.set_major_formatter(metric_formatter("initial_cohort_active_end"))
         ax.set_xlabel(self.period_name)
-        ax.set_ylabel("share still a customer")
-        ax.set_title("Retention curve")
+        ax.set_ylabel("initial customers still active (%)")
+        ax.set_title(
+            _title(self.scenario, "retention curve", n_note(self.replications)), fontsize=10
+        )
         ax.legend(loc="lower left", fontsize=8)
-        return fig
+        self.ax_, self.figure_ = ax, fig
+        return self
 
 
-@dataclass(frozen=True)
+@dataclass
 class PeriodMetricPlot:
-    """A per-period quantity (profit, visits, ...) with a 95 % CI band over replications."""
+    """A per-period quantity (profit, visits, ...) with a 95 % CI band over replications.
 
-    periods: pd.DataFrame
+    :meth:`from_periods` computes the band; :meth:`plot` draws in the metric's
+    format (registry: currency, counts, percentages), keeps ``ax_`` and ``figure_``
+    and returns self.
+    """
+
+    band: pd.DataFrame
     metric: str = "profit"
     period_name: str = "period"
+    replications: int = 1
+    scenario: str = ""
+    currency: str = "€"
+    ax_: Axes | None = field(default=None, repr=False)
+    figure_: Figure | None = field(default=None, repr=False)
 
-    def plot(self, ax: Axes | None = None) -> Figure:
-        fig, ax = figure_axes(ax, (7, 4))
-        band = _band(self.periods, self.period_name, self.metric)
-        label = self.metric.replace("_", " ")
-        _plot_band(ax, band, self.period_name, "#7570b3", label)
+    @classmethod
+    def from_periods(
+        cls,
+        periods: pd.DataFrame,
+        metric: str = "profit",
+        period_name: str = "period",
+        scenario: str = "",
+        currency: str = "€",
+    ) -> PeriodMetricPlot:
+        """From a run's ``periods.csv`` table (one row per period and replication)."""
+        if metric not in periods:
+            raise ValueError(f"no column {metric!r} in the periods table")
+        share = metric_info(metric).format == "percent"
+        band = _band(periods, period_name, metric, share=share)
+        return cls(band, metric, period_name, _replications(periods), scenario, currency)
+
+    def plot(self, ax: Axes | None = None) -> PeriodMetricPlot:
+        fig, ax = figure_axes(ax, (7, 4.2))
+        info = metric_info(self.metric)
+        _plot_band(ax, self.band, self.period_name, "#7570b3", info.label)
         ax.axhline(0, color="black", lw=0.6)
+        if info.target is not None:
+            ax.axhline(info.target, color="#d95f02", ls="--", lw=1, label="target")
+        ax.yaxis.set_major_formatter(metric_formatter(self.metric, self.currency))
         ax.set_xlabel(self.period_name)
-        ax.set_ylabel(label)
-        ax.set_title(f"{label.capitalize()} per {self.period_name}")
+        ax.set_ylabel(info.axis_label())
+        text = f"{info.label} per {self.period_name}"
+        ax.set_title(_title(self.scenario, text, n_note(self.replications)), fontsize=10)
         ax.legend(loc="best", fontsize=8)
-        return fig
+        self.ax_, self.figure_ = ax, fig
+        return self
+
+
+@dataclass
+class IntervalDisplay:
+    """Service level against its target and staffing against what theory requires, by interval.
+
+    :meth:`from_result` computes (the run's ``intervals.csv`` table, one pool);
+    :meth:`plot` draws on a given axes (service level, left) and a twin axes
+    (agents, right), keeps ``ax_``, ``ax_agents_`` and ``figure_`` and returns self.
+    """
+
+    intervals: pd.DataFrame
+    """Rows of one pool from :func:`peakend.analysis.intervals.summarize_intervals`."""
+    target: float
+    threshold_minutes: float
+    interval_minutes: float
+    opens_at: str = "00:00"
+    scenario: str = ""
+    pool: str = ""
+    ax_: Axes | None = None
+    ax_agents_: Axes | None = None
+    figure_: Figure | None = None
+
+    @classmethod
+    def from_result(cls, result: Any, pool: str | None = None) -> IntervalDisplay:
+        """The display of ``pool`` (default: the first pool) of a single-day ``RunResult``.
+
+        Raises
+        ------
+        ValueError
+            For a run without intervals (multi-period, nothing finished) or an unknown pool.
+        """
+        frame = result.intervals_frame()
+        if frame is None:
+            raise ValueError("the run has no per-interval results (a multi-period run?)")
+        run = result.scenario.run
+        return cls.from_frame(
+            frame,
+            pool or next(iter(result.scenario.pools)),
+            target=run.service_level_target,
+            threshold_minutes=run.service_level_threshold_minutes,
+            interval_minutes=result.scenario.arrivals.interval_minutes,
+            opens_at=run.opens_at,
+            scenario=result.scenario.name,
+        )
+
+    @classmethod
+    def from_frame(cls, frame: pd.DataFrame, pool: str, **settings: Any) -> IntervalDisplay:
+        """The display of ``pool``'s rows of an ``intervals.csv`` table."""
+        rows = frame[frame["pool"] == pool].sort_values("interval").reset_index(drop=True)
+        if rows.empty:
+            raise ValueError(f"no intervals of pool {pool!r}; pools: {sorted(set(frame['pool']))}")
+        return cls(rows, pool=pool, **settings)
+
+    def plot(self, ax: Axes | None = None) -> IntervalDisplay:
+        fig, ax = figure_axes(ax, (9, 4.5))
+        rows, width = self.intervals, self.interval_minutes
+        middle = rows["start_minutes"] + width / 2
+        ax.plot(middle, rows["service_level"], marker="o", color="#1b9e77", label="service level")
+        ax.fill_between(
+            middle,
+            rows["service_level_ci_low"],
+            rows["service_level_ci_high"],
+            color="#1b9e77",
+            alpha=0.25,
+            label="95% CI over replications",
+        )
+        ax.axhline(self.target, color="#1b9e77", ls="--", lw=1, label=f"target {self.target:.0%}")
+        ax.set_ylim(0, 1.05)
+        ax.yaxis.set_major_formatter(_percent_formatter())
+        seconds = self.threshold_minutes * 60
+        ax.set_ylabel(f"answered within {seconds:.0f} s / offered")
+        agents = ax.twinx()
+        edges = np.append(rows["start_minutes"].to_numpy(), rows["start_minutes"].iloc[-1] + width)
+        for column, colour, style, label in (
+            ("agents_scheduled", "#7570b3", "-", "agents scheduled"),
+            ("agents_present", "#7570b3", ":", "agents present (mean)"),
+            ("erlang_c_agents", "#d95f02", "-", "required (Erlang C)"),
+            ("erlang_a_agents", "#d95f02", ":", "required (Erlang A)"),
+        ):
+            values = rows[column].to_numpy(dtype=float)
+            agents.stairs(values, edges, color=colour, ls=style, lw=1.6, label=label)
+        agents.set_ylim(0, None)
+        agents.set_ylabel("agents")
+        clock_axis(ax, self.opens_at, float(edges[-1] - edges[0]))
+        ax.set_xlim(edges[0], edges[-1])
+        n = int(rows["replications"].max())
+        name = f"{self.scenario}: " if self.scenario else ""
+        ax.set_title(f"{name}service level and staffing of pool {self.pool} (n = {n} replications)")
+        handles = ax.get_legend_handles_labels()
+        more = agents.get_legend_handles_labels()
+        ax.legend(handles[0] + more[0], handles[1] + more[1], loc="lower left", fontsize=7, ncol=2)
+        self.ax_, self.ax_agents_, self.figure_ = ax, agents, fig
+        return self
+
+
+def _percent_label(value: float, _position: int) -> str:
+    return f"{value:.0%}"
+
+
+def _percent_formatter() -> Any:
+    from matplotlib.ticker import FuncFormatter
+
+    return FuncFormatter(_percent_label)

@@ -29,7 +29,7 @@ from typing import Any
 
 import pandas as pd
 
-from peakend.analysis.registry import format_difference, format_value, metric_info
+from peakend.analysis.registry import METRICS, format_difference, format_value, metric_info
 from peakend.config.loading import ConfigError
 
 __all__ = ["ASSUMPTIONS", "ReportError", "render_report", "scenario_in_words", "write_report"]
@@ -113,11 +113,12 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
 
 _STYLE = """
 body { font-family: system-ui, -apple-system, 'Segoe UI', sans-serif; margin: 2rem auto;
-       max-width: 72rem; padding: 0 1rem; color: #222; line-height: 1.45; }
+       max-width: 80rem; padding: 0 1rem; color: #222; line-height: 1.45; }
 h1 { margin-bottom: 0.2rem; } h2 { border-bottom: 1px solid #ccc; margin-top: 2.2rem; }
 .meta { color: #555; } .warning { background: #fff4e5; border-left: 4px solid #d95f02;
         padding: 0.5rem 1rem; margin: 0.5rem 0; }
-table { border-collapse: collapse; margin: 0.8rem 0; font-size: 0.92rem; }
+table { border-collapse: collapse; margin: 0.8rem 0; font-size: 0.88rem; }
+.wide { overflow-x: auto; }
 th, td { border-bottom: 1px solid #ddd; padding: 0.25rem 0.7rem; text-align: right;
          white-space: nowrap; }
 td.text, span.text { white-space: normal; }
@@ -353,12 +354,18 @@ def _table(
     body = []
     for i, row in enumerate(rows):
         css = f' class="{classes[i]}"' if i < len(classes) and classes[i] else ""
-        body.append(f"<tr{css}>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>")
+        body.append(f"<tr{css}>" + "".join(_cell(cell) for cell in row) + "</tr>")
     return (
-        f"<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n"
+        f'<div class="wide"><table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n'
         + "\n".join(body)
-        + "\n</tbody></table>"
+        + "\n</tbody></table></div>"
     )
+
+
+def _cell(content: str) -> str:
+    # Words read left-aligned, numbers right-aligned.
+    left = content.startswith('<span class="text">')
+    return f'<td class="text">{content}</td>' if left else f"<td>{content}</td>"
 
 
 def _interval(metric: str, low: Any, high: Any, currency: str, difference: bool = False) -> str:
@@ -379,8 +386,9 @@ def _run_sections(
     folder: Path, manifest: Mapping[str, Any], summary: Mapping[str, Any], currency: str
 ) -> list[str]:
     metrics: Mapping[str, Any] = summary.get("metrics") or {}
+    story = {name: i for i, name in enumerate(METRICS)}  # summary.json sorts its keys
     rows = []
-    for name, est in metrics.items():
+    for name, est in sorted(metrics.items(), key=lambda item: story.get(item[0], len(story))):
         info = metric_info(name)
         rows.append(
             [
@@ -450,16 +458,16 @@ def _compare_sections(
                     _e(format_value(metric, row["mean"], currency)),
                     _e(_interval(metric, row["ci_low"], row["ci_high"], currency)),
                     _e(diff),
+                    f'<span class="{css}">{_e(words)}</span>' if words else "",
                     ""
                     if is_base
                     else _e(
                         _interval(metric, row["diff_ci_low"], row["diff_ci_high"], currency, True)
                     ),
-                    f'<span class="{css}">{_e(words)}</span>' if words else "",
                 ]
             )
             classes.append("first" if i == 0 else "")
-    header = ["metric", "variant", "mean", "95% CI", "difference from base", "95% CI", ""]
+    header = ["metric", "variant", "mean", "95% CI", "difference from base", "", "95% CI"]
     sections = [_section("Each variant against the base", intro + _table(header, rows, classes))]
     costs = folder / "cost_effectiveness.csv"
     if costs.is_file():
@@ -536,17 +544,45 @@ def _sweep_sections(
 
 
 def _plots(folder: Path) -> str:
-    images = sorted(folder.glob("*.png")) + sorted((folder / "plots").glob("*.png"))
+    # The experiment's plots in the story's order: service, memory, retention, profit.
+    story = {name: i for i, name in enumerate(METRICS)}
+    plots = sorted(
+        (folder / "plots").glob("*.png"),
+        key=lambda p: (story.get(p.stem.partition("_")[2], len(story)), p.name),
+    )
+    images = sorted(folder.glob("*.png")) + plots
     figures = []
     for path in images:
         data = base64.b64encode(path.read_bytes()).decode("ascii")
-        caption = path.stem.replace("_", " ")
+        caption = _caption(path.stem)
         figures.append(
             f'<figure><img src="data:image/png;base64,{data}" alt="{_e(caption)}">'
             f"<figcaption>{_e(caption)} (<code>{_e(path.relative_to(folder))}</code>; "
             "an SVG lies beside it)</figcaption></figure>"
         )
     return _section("Plots", "\n".join(figures))
+
+
+_CAPTIONS = {
+    "trace": "One sampled customer's journey, moment by moment: worst moment and end marked",
+    "remembered_vs_experienced": "What customers remember against what they lived through",
+    "retention_curve": "Initial customers still active after each period",
+    "profit": "Profit per period",
+    "visits": "Visits per period (the load that comes back)",
+}
+
+
+def _caption(stem: str) -> str:
+    """A plot's caption from its file name (``compare_profit``: "Profit: ...")."""
+    for prefix, text in (
+        ("compare_", "each variant and its paired difference from the base"),
+        ("sweep_", "against the swept factor, 95 % CI band"),
+    ):
+        if stem.startswith(prefix):
+            return f"{metric_info(stem.removeprefix(prefix)).label}: {text}"
+    if stem.startswith("intervals_"):
+        return f"Service level and staffing by interval, pool {stem.removeprefix('intervals_')}"
+    return _CAPTIONS.get(stem, stem.replace("_", " "))
 
 
 def _assumptions(scenario: Mapping[str, Any]) -> str:
@@ -613,8 +649,8 @@ def _provenance(folder: Path, manifest: Mapping[str, Any], kind: str) -> str:
         for name, key in (
             ("peakend", "peakend_version"),
             ("Python", "python"),
-            ("NumPy", "numpy_version"),
-            ("SimPy", "simpy_version"),
+            ("NumPy", "numpy"),
+            ("SimPy", "simpy"),
         )
         if manifest.get(key)
     )

@@ -1,15 +1,41 @@
-"""Readable tables for the terminal (rich): built here, printed by the command line."""
+"""Readable tables for the terminal (rich): built here, printed by the command line.
+
+Metric tables take labels and formats from the metric registry
+(:mod:`peakend.analysis.registry`): "Service level 64.1 % [62.6 %, 65.5 %]",
+money with its currency symbol and thousands separators, differences of shares
+in percentage points. The metric's name stays beside its label, because options
+such as ``--metric`` take the name.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from rich import box
 from rich.table import Table
 
-from peakend.analysis.stats import Estimate
+from peakend.analysis.registry import (
+    format_bounds,
+    format_difference,
+    format_value,
+    metric_info,
+)
 
-__all__ = ["estimate_table", "format_interval", "format_number", "rows_table"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from peakend.analysis.stats import Estimate
+
+__all__ = [
+    "comparison_table",
+    "estimate_table",
+    "format_estimate",
+    "format_interval",
+    "format_number",
+    "rows_table",
+    "sweep_table",
+]
 
 
 def format_number(value: float) -> str:
@@ -29,14 +55,107 @@ def format_interval(low: float, high: float) -> str:
     return "–" if low != low else f"[{format_number(low)}, {format_number(high)}]"
 
 
-def estimate_table(title: str, estimates: Mapping[str, Estimate]) -> Table:
-    """A metric / mean / 95 % CI table."""
-    table = Table(title=title, title_justify="left")
+def format_estimate(
+    metric: str,
+    mean: float,
+    low: float,
+    high: float,
+    currency: str = "€",
+    difference: bool = False,
+) -> str:
+    """``64.1 % [62.6, 65.5]`` in the metric's format (the bounds in the mean's unit); only
+    the mean without an interval. ``difference`` formats a signed difference (shares in
+    percentage points)."""
+    fmt = format_difference if difference else format_value
+    text = fmt(metric, mean, currency)
+    if low != low or high != high:  # NaN: a single replication
+        return text
+    return f"{text} {format_bounds(metric, low, high, difference)}"
+
+
+def estimate_table(
+    title: str, estimates: Mapping[str, Estimate], currency: str = "€", caption: str = ""
+) -> Table:
+    """A metric / mean / 95 % CI / n table, labelled and formatted by the registry."""
+    table = Table(title=title, title_justify="left", caption=caption or None)
     table.add_column("metric")
+    table.add_column("name", style="dim")
     table.add_column("mean", justify="right")
     table.add_column("95% CI", justify="right")
+    table.add_column("n", justify="right")
     for name, est in estimates.items():
-        table.add_row(name, format_number(est.mean), format_interval(est.ci_low, est.ci_high))
+        interval = (
+            "–"
+            if est.ci_low != est.ci_low
+            else f"[{format_value(name, est.ci_low, currency)}, "
+            f"{format_value(name, est.ci_high, currency)}]"
+        )
+        table.add_row(
+            metric_info(name).label,
+            name,
+            format_value(name, est.mean, currency),
+            interval,
+            str(est.n),
+        )
+    return table
+
+
+def comparison_table(
+    frame: pd.DataFrame, descriptions: Mapping[str, str] | None = None, currency: str = "€"
+) -> Table:
+    """Each variant's mean [95% CI] and its paired difference from the base [95% CI].
+
+    ``frame`` is a comparison table (``compare.csv``); ``descriptions`` of the
+    variants go into the caption. A ``*`` marks a difference whose interval excludes 0.
+    """
+    title = "each variant against the base: paired over replications (common random numbers)"
+    notes = ["* the 95% CI of the difference excludes 0"]
+    notes += [f"{name}: {text}" for name, text in (descriptions or {}).items()]
+    table = Table(
+        title=title,
+        title_justify="left",
+        caption="\n".join(notes),
+        caption_justify="left",
+        box=box.SIMPLE_HEAD,  # no vertical rules: the estimates need the width
+    )
+    table.add_column("metric", no_wrap=True)
+    table.add_column("variant", no_wrap=True)
+    table.add_column("mean [95% CI]", justify="right", no_wrap=True)
+    table.add_column("difference from base [95% CI]", justify="right", no_wrap=True)
+    table.add_column("", no_wrap=True)
+    for metric in dict.fromkeys(frame["metric"]):
+        rows = frame[frame["metric"] == metric].to_dict("records")
+        # The label, and under it the name that --metric takes.
+        names = [metric_info(metric).label, f"[dim]{metric}[/dim]"]
+        for i, row in enumerate(rows):
+            is_base = row["diff"] != row["diff"]
+            difference = (
+                ""
+                if is_base
+                else format_estimate(
+                    metric, row["diff"], row["diff_ci_low"], row["diff_ci_high"], currency, True
+                )
+            )
+            table.add_row(
+                names[i] if i < len(names) else "",
+                str(row["variant"]),
+                format_estimate(metric, row["mean"], row["ci_low"], row["ci_high"], currency),
+                difference,
+                "*" if row["significant"] and not is_base else "",
+                end_section=i == len(rows) - 1,
+            )
+    return table
+
+
+def sweep_table(summary: pd.DataFrame, metric: str, currency: str = "€") -> Table:
+    """One metric of a sweep summary: each scenario's mean [95% CI] and n."""
+    table = Table(title=f"{metric_info(metric).label} ({metric})", title_justify="left")
+    table.add_column("scenario")
+    table.add_column("mean [95% CI]", justify="right", no_wrap=True)
+    table.add_column("n", justify="right")
+    for row in summary[summary["metric"] == metric].to_dict("records"):
+        estimate = format_estimate(metric, row["mean"], row["ci_low"], row["ci_high"], currency)
+        table.add_row(str(row["scenario"]), estimate, str(row["n"]))
     return table
 
 

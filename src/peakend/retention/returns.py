@@ -4,7 +4,7 @@ All functions are vectorised over customers and take their randomness from a
 generator passed in.
 
 Return model
-    :class:`LogisticReturn` (MODEL.md section 5): the probability of coming back
+    :class:`LogisticReturn` (``docs/model/retention.md``): the probability of coming back
     falls with worse remembered utility, more effort and a lower belief in the
     company's reliability, anchored so that a customer who remembers
     ``baseline_utility`` with no extra effort and the prior belief returns with

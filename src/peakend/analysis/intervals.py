@@ -1,0 +1,297 @@
+"""Results per interval and pool: what a staffing planner reads first.
+
+:func:`replication_intervals` counts one replication's contacts and agent time in
+each arrival/staffing interval of each pool (one row per interval and pool);
+:func:`summarize_intervals` averages those rows over replications and adds what
+queueing theory says the interval needs. That summary is ``intervals.csv`` of a
+run directory.
+
+Definitions, per interval ``[i L, (i + 1) L)`` (``L`` =
+``arrivals.interval_minutes``) and pool, over contacts that *joined the pool's
+queue* in the interval (first contacts, retries, repeat contacts, callbacks,
+escalations); the warm-up is not left out (every interval of the day has a row):
+
+- ``offered`` = ``answered`` + ``abandoned`` + ``still_waiting`` (contacts the
+  run ended on before either happened; only without ``run.drain``).
+- ``service_level``: answered within ``run.service_level_threshold_minutes`` /
+  offered (abandoned contacts count against it, as in the run's metric).
+- ``abandonment_rate``: abandoned / offered.
+- ``asa_minutes``: average speed of answer, the mean wait of the answered contacts.
+- ``occupancy``: busy / available agent-minutes in the interval. Busy is the
+  pool's service work (each answered contact's service start to service end,
+  clipped to the interval; closing words and apologies after the service are not
+  in the contact records and are left out). Available is the agents present
+  times ``L`` plus service an agent did after its shift ended, so that it stays
+  in [0, 1], as the run's ``occupancy``.
+- ``agents_scheduled``: the pool's ``staffing`` of the interval;
+  ``agents_present``: those not absent that day (from the pool's capacity log).
+- ``erlang_c_agents``, ``erlang_a_agents``: the fewest agents that meet
+  ``run.service_level_target`` within the threshold for the interval's mean
+  offered contacts (over replications, retries included) and the pool's mean
+  service time; Erlang A with the mean patience of :func:`mean_patience_minutes`.
+
+Counts and ``agents_present`` are means over replications; the shares
+(``service_level``, ``abandonment_rate``, ``occupancy``) are the mean of the
+per-replication shares with a 95 % logit interval (``*_ci_low``, ``*_ci_high``;
+NaN with a single replication), as every share in peakend.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from peakend.analysis.erlang import ErlangA, agents_for_service_level
+from peakend.analysis.stats import estimate
+from peakend.config.clock import clock
+from peakend.config.schema import PoolConfig, Scenario
+from peakend.engine.replication import ReplicationOutput
+
+__all__ = [
+    "COUNT_COLUMNS",
+    "SHARE_COLUMNS",
+    "erlang_a_agents",
+    "mean_patience_minutes",
+    "replication_intervals",
+    "summarize_intervals",
+]
+
+COUNT_COLUMNS = ("offered", "answered", "abandoned", "still_waiting")
+"""Contact counts per interval and pool, averaged over replications in the summary."""
+
+SHARE_COLUMNS = ("service_level", "abandonment_rate", "occupancy")
+"""Shares per interval and pool that get a confidence interval in the summary."""
+
+
+def replication_intervals(
+    output: ReplicationOutput, scenario: Scenario, replication: int = 0
+) -> pd.DataFrame:
+    """One replication's counts and agent-minutes per interval and pool.
+
+    Columns: ``replication, interval, pool, start_minutes`` (minutes since
+    opening), the :data:`COUNT_COLUMNS`, ``answered_in_threshold``,
+    ``answered_wait_minutes`` (summed waits of the answered contacts),
+    ``busy_minutes``, ``available_minutes``, ``agents_scheduled`` and
+    ``agents_present``.
+    """
+    frames = [
+        _pool_intervals(output, scenario, index, name, config)
+        for index, (name, config) in enumerate(scenario.pools.items())
+    ]
+    frame = pd.concat(frames, ignore_index=True)
+    frame.insert(0, "replication", replication)
+    return frame.sort_values(["interval", "pool"], kind="stable", ignore_index=True)
+
+
+def _pool_intervals(
+    output: ReplicationOutput, scenario: Scenario, index: int, name: str, config: PoolConfig
+) -> pd.DataFrame:
+    length = scenario.arrivals.interval_minutes
+    count = scenario.intervals
+    contacts = output.contacts
+    mine = contacts["pool"] == index
+    interval = np.floor(contacts["arrival_minutes"][mine] / length).astype(np.int64)
+    inside = (interval >= 0) & (interval < count)
+    interval = interval[inside]
+    wait = contacts["wait_minutes"][mine][inside]
+    answered = contacts["answered"][mine][inside]
+    abandoned = contacts["abandoned"][mine][inside]
+
+    def per_interval(weights: np.ndarray | None = None) -> np.ndarray:
+        return np.bincount(interval, weights, minlength=count)[:count]
+
+    threshold = scenario.run.service_level_threshold_minutes
+    offered = per_interval()
+    answered_count = per_interval(answered.astype(float))
+    abandoned_count = per_interval(abandoned.astype(float))
+    busy, after_shift = _busy_minutes(output, scenario, index, config)
+    present = _present_agents(output.capacity_log.get(name, []), length, count)
+    return pd.DataFrame(
+        {
+            "interval": np.arange(count),
+            "pool": name,
+            "start_minutes": np.arange(count) * length,
+            "offered": offered.astype(np.int64),
+            "answered": answered_count.astype(np.int64),
+            "abandoned": abandoned_count.astype(np.int64),
+            "still_waiting": (offered - answered_count - abandoned_count).astype(np.int64),
+            "answered_in_threshold": per_interval(
+                (answered & (wait <= threshold)).astype(float)
+            ).astype(np.int64),
+            "answered_wait_minutes": per_interval(np.where(answered, wait, 0.0)),
+            "busy_minutes": busy,
+            "available_minutes": present * length + after_shift,
+            "agents_scheduled": np.asarray(config.staffing, dtype=np.int64),
+            "agents_present": present,
+        }
+    )
+
+
+def _busy_minutes(
+    output: ReplicationOutput, scenario: Scenario, index: int, config: PoolConfig
+) -> tuple[np.ndarray, np.ndarray]:
+    """Service minutes of the pool in each interval, and the part done after a shift ended.
+
+    Each service is split into the intervals it spans. An agent is on shift in
+    interval ``i`` when its roster slot is below ``staffing[i]`` (an agent who
+    serves is never absent), so service by a higher slot is after its shift.
+    """
+    length = scenario.arrivals.interval_minutes
+    count = scenario.intervals
+    horizon = count * length
+    contacts = output.contacts
+    served = (contacts["pool"] == index) & contacts["answered"]
+    start = contacts["service_start_minutes"][served]
+    end = contacts["service_end_minutes"][served]
+    end = np.where(np.isnan(end), output.end_time, end)  # cut off by the end of the run
+    start, end = np.clip(start, 0, horizon), np.clip(end, 0, horizon)
+    agent = contacts["agent"][served]
+    keep = end > start
+    start, end, agent = start[keep], end[keep], agent[keep]
+    first = np.minimum((start // length).astype(np.int64), count - 1)
+    last = np.minimum(np.ceil(end / length).astype(np.int64) - 1, count - 1)
+    spans = last - first + 1
+    owner = np.repeat(np.arange(len(start)), spans)
+    offset = np.arange(len(owner)) - np.repeat(np.cumsum(spans) - spans, spans)
+    slot = first[owner] + offset
+    overlap = np.minimum(end[owner], (slot + 1) * length) - np.maximum(start[owner], slot * length)
+    overlap = np.maximum(overlap, 0.0)
+    staffing = np.asarray(config.staffing, dtype=np.int64)
+    off_shift = agent[owner] >= staffing[slot]
+    busy = np.bincount(slot, overlap, minlength=count)[:count]
+    after = np.bincount(slot, np.where(off_shift, overlap, 0.0), minlength=count)[:count]
+    return busy, after
+
+
+def _present_agents(log: list[tuple[float, int]], length: float, count: int) -> np.ndarray:
+    """Agents on shift at each interval start, from a pool's ``capacity_log``."""
+    present = np.zeros(count, dtype=np.int64)
+    for time, agents in log:  # in time order: a later entry for an interval wins
+        interval = int(round(time / length))
+        if 0 <= interval < count:
+            present[interval] = agents
+    return present
+
+
+def mean_patience_minutes(scenario: Scenario) -> float:
+    """Mean patience of a first contact: segments' patience means weighted by share,
+    times the channels' ``patience_factor`` weighted by share (segment and channel
+    are drawn independently). ``inf`` when some customers never abandon."""
+    segments = sum(seg.share * seg.patience.mean for seg in scenario.segments.values())
+    channels = sum(ch.share * ch.patience_factor for ch in scenario.channels.values())
+    return float(segments * channels)
+
+
+def erlang_a_agents(
+    arrival_rate: float,
+    mean_service_minutes: float,
+    threshold_minutes: float,
+    target: float,
+    mean_patience_minutes: float,
+) -> int:
+    """Fewest agents whose Erlang A service level (answered within ``t`` / offered)
+    meets ``target``; 0 for no arrivals.
+
+    The service level grows with the agents, so the answer is bracketed by
+    doubling and then found by bisection. Infinite patience is Erlang C
+    (:func:`~peakend.analysis.erlang.agents_for_service_level`).
+
+    Raises
+    ------
+    ValueError
+        For arguments outside the ranges of :class:`~peakend.analysis.erlang.ErlangA`
+        or a target outside (0, 1).
+    """
+    if not 0.0 < target < 1.0:
+        raise ValueError(f"target must be strictly between 0 and 1, got {target!r}")
+    if arrival_rate == 0:
+        return 0
+    if math.isinf(mean_patience_minutes):
+        return agents_for_service_level(
+            arrival_rate, mean_service_minutes, threshold_minutes, target
+        )
+
+    def meets(agents: int) -> bool:
+        queue = ErlangA(arrival_rate, mean_service_minutes, agents, mean_patience_minutes)
+        try:
+            return queue.service_level(threshold_minutes) >= target
+        except ValueError:  # a queue too long to compute: far too few agents
+            return False
+
+    low, high = 0, 1
+    while not meets(high):
+        low, high = high, high * 2
+    while high - low > 1:
+        middle = (low + high) // 2
+        low, high = (low, middle) if meets(middle) else (middle, high)
+    return high
+
+
+def summarize_intervals(frames: list[pd.DataFrame], scenario: Scenario) -> pd.DataFrame:
+    """Per interval and pool, the replications' means and the agents theory requires.
+
+    ``frames`` are :func:`replication_intervals` tables of one scenario's
+    replications. Columns: ``interval, start`` (clock time ``HH:MM``, from
+    ``run.opens_at``), ``start_minutes, pool``, the :data:`COUNT_COLUMNS`, each
+    share of :data:`SHARE_COLUMNS` with ``_ci_low`` and ``_ci_high``,
+    ``asa_minutes``, ``agents_scheduled``, ``agents_present``,
+    ``erlang_c_agents``, ``erlang_a_agents`` and ``replications``. See the
+    module docstring for the definitions.
+
+    Raises
+    ------
+    ValueError
+        For no frames.
+    """
+    if not frames:
+        raise ValueError("no replications to summarize")
+    data = pd.concat(frames, ignore_index=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        data = data.assign(
+            service_level=data["answered_in_threshold"] / data["offered"],
+            abandonment_rate=data["abandoned"] / data["offered"],
+            occupancy=data["busy_minutes"] / data["available_minutes"],
+            asa_minutes=data["answered_wait_minutes"] / data["answered"],
+        )
+    data = data.replace([np.inf, -np.inf], np.nan)
+    patience = mean_patience_minutes(scenario)
+    rows = [
+        _summary_row(group, scenario, patience)
+        for _, group in data.groupby(["interval", "pool"], sort=False)
+    ]
+    return pd.DataFrame(rows)
+
+
+def _summary_row(group: pd.DataFrame, scenario: Scenario, patience: float) -> dict[str, object]:
+    first = group.iloc[0]
+    run = scenario.run
+    pool = scenario.pools[str(first["pool"])]
+    row: dict[str, object] = {
+        "interval": int(first["interval"]),
+        "start": clock(float(first["start_minutes"]), run.opens_at),
+        "start_minutes": float(first["start_minutes"]),
+        "pool": str(first["pool"]),
+    }
+    row.update({name: float(group[name].mean()) for name in COUNT_COLUMNS})
+    for name in SHARE_COLUMNS:
+        est = estimate(group[name].to_numpy(), share=True)
+        row.update({name: est.mean, f"{name}_ci_low": est.ci_low, f"{name}_ci_high": est.ci_high})
+    asa = group["asa_minutes"].dropna()
+    rate = float(group["offered"].mean()) / scenario.arrivals.interval_minutes
+    service = pool.service_time.mean
+    threshold, target = run.service_level_threshold_minutes, run.service_level_target
+    row.update(
+        {
+            "asa_minutes": float(asa.mean()) if len(asa) else math.nan,
+            "agents_scheduled": int(first["agents_scheduled"]),
+            "agents_present": float(group["agents_present"].mean()),
+            "erlang_c_agents": (
+                agents_for_service_level(rate, service, threshold, target) if rate > 0 else 0
+            ),
+            "erlang_a_agents": erlang_a_agents(rate, service, threshold, target, patience),
+            "replications": len(group),
+        }
+    )
+    return row
