@@ -1,4 +1,4 @@
-"""Journeys beyond one queue against theory (MODEL.md section 8): priorities, tandems."""
+"""Journeys beyond one queue against theory: non-preemptive priorities (Cobham), tandems."""
 
 from __future__ import annotations
 

@@ -188,7 +188,7 @@ class VirtualHoldConfig(_Model):
     """Virtual hold: a callback that keeps the customer's place in the queue."""
 
     enabled: bool = False
-    threshold_minutes: float = Field(
+    threshold_minutes: Minutes = Field(
         5.0, ge=0, allow_inf_nan=False, description="offered when the expected wait is above this"
     )
     acceptance: float = Field(
@@ -200,7 +200,7 @@ class BalkingConfig(_Model):
     """Announced waits that make some customers leave at once."""
 
     enabled: bool = False
-    scale_minutes: float = Field(
+    scale_minutes: Minutes = Field(
         10.0,
         gt=0,
         allow_inf_nan=False,
@@ -301,7 +301,7 @@ class PoolConfig(_Model):
         description="a second pool whose agents also take this pool's contacts once they have "
         "waited overflow_after_minutes (multi-skill routing: chat agents who take calls)",
     )
-    overflow_after_minutes: float = Field(
+    overflow_after_minutes: Minutes = Field(
         math.inf, ge=0, description="wait before a contact overflows (0: at once; inf: never)"
     )
 

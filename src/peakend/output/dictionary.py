@@ -65,7 +65,7 @@ _CONTACT_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("segment", "label", _CODES["segment"]),
     ("pool", "label", "pool whose queue the contact joined"),
     ("contact", "", "1 for the customer's first contact, 2 for the next, ..."),
-    ("kind", "label", "first, retry, recontact, callback or escalation"),
+    ("kind", "label", "first, retry, recontact, callback, escalation, stage or transfer"),
     ("arrival_minutes", "minutes", "when the contact joined the queue, since opening"),
     (
         "wait_minutes",
@@ -74,12 +74,21 @@ _CONTACT_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ),
     ("abandoned", "true/false", "the customer gave up waiting"),
     ("answered", "true/false", "an agent answered"),
-    ("at_home", "true/false", "the customer waited at home (a callback), not on the line"),
+    (
+        "at_home",
+        "true/false",
+        "the customer waited at home (a callback or a virtual hold), not on the line",
+    ),
     ("service_start_minutes", "minutes", "when service began (empty: not answered)"),
     ("service_end_minutes", "minutes", "end of the service's work, before closing words"),
-    ("agent", "", "agent's index in the pool's roster (-1: not answered)"),
+    ("agent", "", "agent's index in its pool's roster (-1: not answered)"),
+    ("served_pool", "label", "pool of the agent who answered: the queue's, or its overflow pool"),
     ("agent_warmth", "0-1", "warmth of the agent who answered"),
-    ("service_result", "label", "resolved, failed_seen, failed_unseen or cut (empty: none)"),
+    (
+        "service_result",
+        "label",
+        "resolved, failed_seen, failed_unseen, cut or transferred (empty: none)",
+    ),
     ("resolved", "true/false", "the contact resolved the problem"),
 )
 
