@@ -44,7 +44,7 @@ def _rows(path: Path, required: tuple[str, ...]) -> list[tuple[int, dict[str, st
                     f"{path}: line 1: missing column {missing[0]!r}; the header has "
                     f"{', '.join(header) or 'nothing'}"
                 )
-            rows = []
+            rows: list[tuple[int, dict[str, str]]] = []
             for row in reader:
                 if len(rows) >= MAX_ROWS:
                     raise ArrivalFileError(f"{path}: more than {MAX_ROWS:,} rows")
