@@ -70,6 +70,7 @@ def test_a_comparison_report_shows_variants_in_words_and_judged_differences(comp
     assert re.search(r"[+−]\d[\d.,]* pp", page)  # a share's difference in points
     assert "€" in page
     assert re.search(r'class="(better|worse|unclear)"', page)
+    assert "What each gain costs" in page  # cost_effectiveness.csv beside the gains
 
 
 def test_a_run_report_formats_metrics_by_kind(run_dir) -> None:

@@ -478,23 +478,29 @@ def _compare_sections(
 def _costs_section(frame: pd.DataFrame, currency: str) -> str:
     if frame.empty:
         return ""
+    # Recovery and extras costs beside staff cost, when the comparison has them.
+    total = "total_cost_diff" in frame
     rows = []
     for row in frame.to_dict("records"):
         gain = f"{row['gain_diff']:+.3g} {row.get('gain_unit', '')}"
         low, high = row.get("gain_diff_ci_low"), row.get("gain_diff_ci_high")
         interval = "–" if _nan(low) else f"[{float(low):+.3g}, {float(high):+.3g}]"
-        rows.append(
-            [
-                _e(row["variant"]),
-                _e(metric_info(str(row["gain_metric"])).label),
-                _e(gain),
-                _e(interval),
-                "yes" if bool(row.get("gain_significant")) else "no",
-                _e(format_difference("staff_cost", row["staff_cost_diff"], currency)),
-                _e(format_difference("agent_hours", row["agent_hours_diff"])),
-                _e(format_value("staff_cost", row["cost_per_point"], currency)),
+        cells = [
+            _e(row["variant"]),
+            _e(metric_info(str(row["gain_metric"])).label),
+            _e(gain),
+            _e(interval),
+            "yes" if bool(row.get("gain_significant")) else "no",
+            _e(format_difference("staff_cost", row["staff_cost_diff"], currency)),
+            _e(format_difference("agent_hours", row["agent_hours_diff"])),
+            _e(format_value("staff_cost", row["cost_per_point"], currency)),
+        ]
+        if total:
+            cells += [
+                _e(format_difference("staff_cost", row["total_cost_diff"], currency)),
+                _e(format_value("staff_cost", row["total_cost_per_point"], currency)),
             ]
-        )
+        rows.append(cells)
     header = [
         "variant",
         "gain in",
@@ -505,9 +511,12 @@ def _costs_section(frame: pd.DataFrame, currency: str) -> str:
         "agent-hours",
         "staff cost per unit of gain",
     ]
+    if total:
+        header += ["all costs", "all costs per unit of gain"]
     note = (
-        "<p>Staff cost per unit of gain is the staff cost difference over the gain; read it "
-        "only where the gain is clear.</p>"
+        "<p>Cost per unit of gain is the cost difference over the gain (all costs: staff, "
+        "recovery and extras); a negative one gains and saves, or loses and costs more. "
+        "Read it only where the gain is clear.</p>"
     )
     return _section("What each gain costs", _table(header, rows) + note)
 
