@@ -37,14 +37,16 @@ def test_the_templates_ship_in_the_wheel_as_package_data() -> None:
     assert link.is_symlink() and link.resolve() == (ROOT / "configs").resolve()
 
 
-def test_init_writes_the_contact_centre_which_loads(tmp_path: Path) -> None:
-    with CliRunner().isolated_filesystem(temp_dir=tmp_path):
-        result = CliRunner().invoke(main, ["init"])
-        assert result.exit_code == 0, result.output
-        written = Path("contact_centre.toml")
-        assert written.read_text() == (ROOT / "configs" / "contact_centre.toml").read_text()
-        assert "#" in written.read_text()  # commented
-        assert load_scenario(written) == load_scenario(ROOT / "configs" / "contact_centre.toml")
+def test_init_writes_the_contact_centre_here_and_it_loads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["init"])
+    assert result.exit_code == 0, result.output
+    written = tmp_path / "contact_centre.toml"
+    assert written.read_text() == (ROOT / "configs" / "contact_centre.toml").read_text()
+    assert "#" in written.read_text()  # commented
+    assert load_scenario(written) == load_scenario(ROOT / "configs" / "contact_centre.toml")
 
 
 def test_init_a_template_to_a_path_or_into_a_folder(tmp_path: Path) -> None:
