@@ -37,6 +37,33 @@ def test_the_templates_ship_in_the_wheel_as_package_data() -> None:
     assert link.is_symlink() and link.resolve() == (ROOT / "configs").resolve()
 
 
+def test_the_wheel_carries_the_templates_the_schema_and_main(tmp_path: Path) -> None:
+    """A real build of the wheel (what ``pip install .`` installs), from a copy of the
+    sources so that it neither reads nor leaves a ``build/`` folder in the checkout."""
+    import shutil
+    import subprocess
+    import sys
+    import zipfile
+
+    source = tmp_path / "source"
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        shutil.copy2(ROOT / name, source / name)
+    for folder in ("src", "configs"):
+        ignore = shutil.ignore_patterns("__pycache__", "*.egg-info")
+        shutil.copytree(ROOT / folder, source / folder, symlinks=True, ignore=ignore)
+    build = [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(tmp_path), "."]
+    subprocess.run(build, cwd=source, check=True, capture_output=True, timeout=300)
+    (wheel,) = tmp_path.glob("peakend-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+        for path in CONFIGS:
+            packaged = archive.read(f"peakend/examples/{path.name}")
+            assert packaged == path.read_bytes(), path.name
+        assert archive.read("peakend/schema.json").decode() == schema_text()
+    assert {"peakend/__main__.py", "peakend/py.typed"} <= names
+
+
 def test_init_writes_the_contact_centre_here_and_it_loads(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
