@@ -81,6 +81,9 @@ def test_init_a_template_to_a_path_or_into_a_folder(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert (tmp_path / "mine.toml").read_text() == template_text("contact_centre_12_weeks")
     assert write_template("contact_centre", tmp_path) == tmp_path / "contact_centre.toml"
+    nested = tmp_path / "new" / "folder" / "line.toml"
+    assert invoke("init", "contact_centre", nested).exit_code == 0
+    assert nested.read_text() == template_text("contact_centre")
 
 
 def test_init_refuses_to_overwrite_unless_forced(tmp_path: Path) -> None:
