@@ -116,3 +116,51 @@ def test_the_site_builds_strictly(tmp_path: Path):
     )
     assert done.returncode == 0, done.stderr[-4000:]
     assert (tmp_path / "tutorials" / "planner" / "index.html").exists()
+
+
+def schema_keys() -> set[str]:
+    """Every key a scenario file can set, as ``section.key`` (``NAME`` for a named entry)."""
+    from pydantic import BaseModel
+
+    from peakend.config.schema import Scenario
+
+    named = {"segments": "segments.NAME", "pools": "pools.NAME", "channels": "channels.NAME"}
+    keys: set[str] = set()
+
+    def walk(model: type[BaseModel], prefix: str) -> None:
+        for name, field in model.model_fields.items():
+            path = f"{prefix}{name}"
+            nested = field.annotation
+            if prefix == "" and name in named:
+                nested = Scenario.model_fields[name].annotation.__args__[1]
+                walk(nested, named[name] + ".")
+            elif isinstance(nested, type) and issubclass(nested, BaseModel):
+                walk(nested, path + ".")
+            else:
+                keys.add(path)
+
+    walk(Scenario, "")
+    return keys
+
+
+def documented_keys() -> set[str]:
+    """The keys in the first column of the tables of docs/parameters.md."""
+    keys = set()
+    for line in (DOCS / "parameters.md").read_text().splitlines():
+        cell = line.split("|")[1] if line.startswith("| `") else ""
+        keys.update(re.findall(r"`(\w[\w.]*)`", cell))
+        # "`pools.NAME.warmth.mean`, `.sd`" documents both attributes
+        for tail in re.findall(r"`\.(\w+)`", cell):
+            head = re.findall(r"`([\w.]+)\.\w+`", cell)[0]
+            keys.add(f"{head}.{tail}")
+    return keys
+
+
+def test_the_parameters_page_lists_every_key_of_the_schema():
+    missing = sorted(schema_keys() - documented_keys())
+    assert not missing, f"docs/parameters.md does not document {missing}"
+
+
+def test_the_parameters_page_lists_no_key_the_schema_lacks():
+    unknown = sorted(documented_keys() - schema_keys())
+    assert not unknown, f"docs/parameters.md documents keys the schema lacks: {unknown}"

@@ -37,14 +37,43 @@ def test_the_templates_ship_in_the_wheel_as_package_data() -> None:
     assert link.is_symlink() and link.resolve() == (ROOT / "configs").resolve()
 
 
-def test_init_writes_the_contact_centre_which_loads(tmp_path: Path) -> None:
-    with CliRunner().isolated_filesystem(temp_dir=tmp_path):
-        result = CliRunner().invoke(main, ["init"])
-        assert result.exit_code == 0, result.output
-        written = Path("contact_centre.toml")
-        assert written.read_text() == (ROOT / "configs" / "contact_centre.toml").read_text()
-        assert "#" in written.read_text()  # commented
-        assert load_scenario(written) == load_scenario(ROOT / "configs" / "contact_centre.toml")
+def test_the_wheel_carries_the_templates_the_schema_and_main(tmp_path: Path) -> None:
+    """A real build of the wheel (what ``pip install .`` installs), from a copy of the
+    sources so that it neither reads nor leaves a ``build/`` folder in the checkout."""
+    import shutil
+    import subprocess
+    import sys
+    import zipfile
+
+    source = tmp_path / "source"
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        shutil.copy2(ROOT / name, source / name)
+    for folder in ("src", "configs"):
+        ignore = shutil.ignore_patterns("__pycache__", "*.egg-info")
+        shutil.copytree(ROOT / folder, source / folder, symlinks=True, ignore=ignore)
+    build = [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(tmp_path), "."]
+    subprocess.run(build, cwd=source, check=True, capture_output=True, timeout=300)
+    (wheel,) = tmp_path.glob("peakend-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+        for path in CONFIGS:
+            packaged = archive.read(f"peakend/examples/{path.name}")
+            assert packaged == path.read_bytes(), path.name
+        assert archive.read("peakend/schema.json").decode() == schema_text()
+    assert {"peakend/__main__.py", "peakend/py.typed"} <= names
+
+
+def test_init_writes_the_contact_centre_here_and_it_loads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["init"])
+    assert result.exit_code == 0, result.output
+    written = tmp_path / "contact_centre.toml"
+    assert written.read_text() == (ROOT / "configs" / "contact_centre.toml").read_text()
+    assert "#" in written.read_text()  # commented
+    assert load_scenario(written) == load_scenario(ROOT / "configs" / "contact_centre.toml")
 
 
 def test_init_a_template_to_a_path_or_into_a_folder(tmp_path: Path) -> None:
@@ -52,6 +81,9 @@ def test_init_a_template_to_a_path_or_into_a_folder(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert (tmp_path / "mine.toml").read_text() == template_text("contact_centre_12_weeks")
     assert write_template("contact_centre", tmp_path) == tmp_path / "contact_centre.toml"
+    nested = tmp_path / "new" / "folder" / "line.toml"
+    assert invoke("init", "contact_centre", nested).exit_code == 0
+    assert nested.read_text() == template_text("contact_centre")
 
 
 def test_init_refuses_to_overwrite_unless_forced(tmp_path: Path) -> None:

@@ -135,3 +135,27 @@ def test_a_number_written_as_a_string_is_still_refused(tmp_path: Path) -> None:
     other = write(tmp_path, MINIMAL.replace("[2, 3]", '[2, 3]\nabsenteeism = "20s"'))
     with pytest.raises(ConfigError, match=r"pools\.agents\.absenteeism: .*number"):
         load_scenario(other)
+
+
+@pytest.mark.parametrize(
+    "text", ["20s", "4min", "1.5h", " 90 s ", "2e1min", ".5h", "20", "-3s", "20 sec", "4m", ""]
+)
+def test_the_json_schema_pattern_accepts_what_the_parser_reads(text: str) -> None:
+    import re
+
+    from peakend.config.durations import DURATION_PATTERN, is_duration
+
+    assert bool(re.search(DURATION_PATTERN, text)) == is_duration(text)
+
+
+def test_the_json_schema_lets_durations_be_strings_in_fields_and_distributions() -> None:
+    from peakend.config.durations import DURATION_PATTERN
+    from peakend.config.json_schema import scenario_json_schema
+
+    definitions = scenario_json_schema()["$defs"]
+    duration = {"type": "string", "pattern": DURATION_PATTERN}
+    assert duration in definitions["RunConfig"]["properties"]["warmup_minutes"]["anyOf"]
+    assert duration in definitions["Exponential"]["properties"]["mean"]["anyOf"]
+    assert duration in definitions["Uniform"]["properties"]["high"]["anyOf"]
+    assert duration in definitions["Empirical"]["properties"]["values"]["items"]["anyOf"]
+    assert "anyOf" not in definitions["Lognormal"]["properties"]["cv"]  # not a duration

@@ -9,7 +9,7 @@ import pytest
 from peakend import scenario_from_dict
 from peakend.analysis.stats import Estimate
 from peakend.experiments.api import load_experiment, run_experiment
-from peakend.experiments.results import _cost_row
+from peakend.experiments.results import _cost_row, _with_other_costs
 from peakend.experiments.runner import metric_names, replicate
 from peakend.experiments.store import ResultStore
 from peakend.retention.calendar import staff_cost
@@ -19,7 +19,8 @@ from conftest import ROOT, busy_day_data
 COST_COLUMNS = [
     "variant", "gain_metric", "gain_unit", "gain_diff", "gain_diff_ci_low", "gain_diff_ci_high",
     "gain_significant", "staff_cost_diff", "staff_cost_diff_ci_low", "staff_cost_diff_ci_high",
-    "agent_hours_diff", "cost_per_point", "n",
+    "agent_hours_diff", "other_cost_diff", "total_cost_diff", "cost_per_point",
+    "total_cost_per_point", "n",
 ]  # fmt: skip
 
 
@@ -84,6 +85,12 @@ def test_cost_effectiveness_rows_divide_the_cost_by_the_gain_in_points(lunch_wha
         assert row["gain_diff_ci_low"] == pytest.approx(diff["diff_ci_low"] * scale)
         assert row["gain_significant"] == diff["significant"]
         assert row["cost_per_point"] == pytest.approx(row["staff_cost_diff"] / row["gain_diff"])
+        keys = [(name, row["variant"]) for name in ("recovery_cost", "extras_cost")]
+        other = sum(compared.loc[key, "diff"] for key in keys)
+        assert row["other_cost_diff"] == pytest.approx(other)
+        assert row["total_cost_diff"] == pytest.approx(row["staff_cost_diff"] + other)
+        total_per_point = row["total_cost_diff"] / row["gain_diff"]
+        assert row["total_cost_per_point"] == pytest.approx(total_per_point)
         assert row["n"] == 3
     fewer = costs[costs["variant"] == "minus_20pct"].iloc[0]
     assert fewer["staff_cost_diff"] < 0 and fewer["gain_diff"] < 0  # saves, and loses service
@@ -103,6 +110,15 @@ def test_a_gain_of_exactly_nothing_has_no_cost_per_point() -> None:
     zero, cost = Estimate(0.0, 0.0, 0.0, 2), Estimate(10.0, 10.0, 10.0, 2)
     row = _cost_row("same", "service_level", "percentage points", 100.0, zero, cost, zero)
     assert math.isnan(row["cost_per_point"]) and row["staff_cost_diff"] == 10.0
-    gain = Estimate(-0.02, -0.03, -0.01, 2)  # two percentage points lost, saving 10
+    gain = Estimate(-0.02, -0.03, -0.01, 2)  # two percentage points lost, spending 10 more
     row = _cost_row("less", "service_level", "percentage points", 100.0, gain, cost, zero)
     assert row["gain_diff"] == pytest.approx(-2.0) and row["cost_per_point"] == pytest.approx(-5.0)
+
+
+def test_a_free_variant_costs_zero_per_point_not_minus_zero() -> None:
+    gain, free = Estimate(-0.02, -0.03, -0.01, 2), Estimate(0.0, 0.0, 0.0, 2)
+    row = _cost_row("callback", "service_level", "percentage points", 100.0, gain, free, free)
+    assert str(row["cost_per_point"]) == "0.0"
+    row = _with_other_costs(row, 30.0)  # its callbacks cost 30 of agent time
+    assert row["total_cost_diff"] == 30.0
+    assert row["total_cost_per_point"] == pytest.approx(-15.0)

@@ -70,6 +70,7 @@ def test_a_comparison_report_shows_variants_in_words_and_judged_differences(comp
     assert re.search(r"[+−]\d[\d.,]* pp", page)  # a share's difference in points
     assert "€" in page
     assert re.search(r'class="(better|worse|unclear)"', page)
+    assert "What each gain costs" in page  # cost_effectiveness.csv beside the gains
 
 
 def test_a_run_report_formats_metrics_by_kind(run_dir) -> None:
@@ -149,3 +150,10 @@ def test_the_browser_check_sees_a_broken_image_and_a_script_error(tmp_path) -> N
     result = _check_in_browser(page, tmp_path)
     assert result["broken"] == ["broken"]
     assert any("no_such_function" in error for error in result["errors"])
+
+
+def test_a_sweep_report_says_what_it_varies_and_shows_the_plotted_metrics_first(sweep_dir) -> None:
+    page = render_report(sweep_dir)
+    assert "the sweep varies pools.agents.staffing* = 0.7, 0.85, 1.0, 1.15, 1.3" in page
+    first_details = page.index("<details><summary>the other")
+    assert page.index("<h3>Retention</h3>") < first_details < page.index("<h3>Customers</h3>")

@@ -410,8 +410,16 @@ def _print_comparison(console: Any, result: Any) -> None:
     console.print(comparison_table(result.compare_frame(), descriptions))
 
 
+_GAIN_LABELS = {
+    "retention_rate": "retention (pp)",
+    "service_level": "service level (pp)",
+    "mean_remembered_utility": "remembered (points)",
+}
+
+
 def _print_costs(console: Any, result: Any) -> None:
-    """Each variant's extra staff cost and agent-hours beside what it gains."""
+    """Each variant's extra staff cost, agent-hours and other costs beside what it gains."""
+    from rich import box
     from rich.table import Table
 
     from peakend.output.tables import format_number
@@ -419,29 +427,33 @@ def _print_costs(console: Any, result: Any) -> None:
     frame = result.cost_effectiveness_frame()
     if frame.empty:
         return
-    table = Table(title="what each gain costs (variant − base)", title_justify="left")
+    title = "what each gain costs (variant − base)"
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD)
     table.add_column("variant", no_wrap=True)
     table.add_column("gain", no_wrap=True)
-    for column in ("difference [95% CI]", "", "staff cost", "agent-hours", "staff cost per point"):
-        table.add_column(column, justify="right", no_wrap=True)
+    columns = ("gain [95% CI]", "agent-h", "staff cost", "per pt", "all costs", "per pt")
+    for column in columns:
+        table.add_column(column, justify="right", no_wrap=True, min_width=len(column))
     for variant in dict.fromkeys(frame["variant"]):
         rows = frame[frame["variant"] == variant].to_dict("records")
         for i, row in enumerate(rows):
-            unit = "pp" if row["gain_unit"] == "percentage points" else "points"
+            gain = _estimate(row["gain_diff"], row["gain_diff_ci_low"], row["gain_diff_ci_high"])
             table.add_row(
                 variant if i == 0 else "",
-                f"{row['gain_metric']} ({unit})",
-                _estimate(row["gain_diff"], row["gain_diff_ci_low"], row["gain_diff_ci_high"]),
-                "*" if row["gain_significant"] else "",
-                format_number(row["staff_cost_diff"]) if i == 0 else "",
+                _GAIN_LABELS.get(row["gain_metric"], row["gain_metric"]),
+                gain + (" *" if row["gain_significant"] else "  "),
                 format_number(row["agent_hours_diff"]) if i == 0 else "",
+                format_number(row["staff_cost_diff"]) if i == 0 else "",
                 format_number(row["cost_per_point"]),
+                format_number(row["total_cost_diff"]) if i == 0 else "",
+                format_number(row["total_cost_per_point"]),
                 end_section=i == len(rows) - 1,
             )
     console.print(table)
     console.print(
-        "cost per point = staff cost difference / gain difference (pp: percentage points); "
-        "noise unless the gain is marked *; written to cost_effectiveness.csv"
+        "per pt = cost difference / gain (pp: percentage points); all costs = staff + "
+        "recovery + extras; * the gain's 95% CI excludes 0, otherwise the ratios are noise; "
+        "in cost_effectiveness.csv"
     )
 
 

@@ -14,19 +14,27 @@ import math
 import re
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator
+from pydantic import BeforeValidator, StringConstraints
 
 from peakend.engine.distributions import Distribution
 
-__all__ = ["UNITS", "Minutes", "MinutesDistribution", "is_duration", "parse_minutes"]
+__all__ = [
+    "DURATION_PATTERN",
+    "UNITS",
+    "Minutes",
+    "MinutesDistribution",
+    "DURATION_PARAMETERS",
+    "is_duration",
+    "parse_minutes",
+]
 
 UNITS = {"s": 1 / 60, "min": 1.0, "h": 60.0}
 """Units a duration string may carry, and the minutes in one of each."""
 
 _DURATION = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*([a-z]+)\s*$")
 
-# The parameters of a distribution that are durations (all of them but ``cv``).
-_DURATION_PARAMETERS = ("mean", "value", "low", "high")
+DURATION_PARAMETERS = ("mean", "value", "low", "high")
+"""The parameters of a distribution that are durations (all but ``cv`` and ``values``)."""
 
 
 def parse_minutes(value: Any) -> Any:
@@ -64,7 +72,7 @@ def _distribution_minutes(value: Any) -> Any:
     if not isinstance(value, dict):
         return value
     converted = dict(value)
-    for key in _DURATION_PARAMETERS:
+    for key in DURATION_PARAMETERS:
         if key in converted:
             converted[key] = parse_minutes(converted[key])
     if isinstance(converted.get("values"), (list, tuple)):
@@ -72,8 +80,11 @@ def _distribution_minutes(value: Any) -> Any:
     return converted
 
 
+DURATION_PATTERN = r"^\s*[0-9]*\.?[0-9]+([eE][-+]?[0-9]+)?\s*(s|min|h)\s*$"
+"""A duration string, as a JSON Schema ``pattern`` (what :func:`parse_minutes` reads)."""
+
 # In the JSON Schema a duration is a number or a string with a unit.
-_NUMBER_OR_DURATION = float | str
+_NUMBER_OR_DURATION = float | Annotated[str, StringConstraints(pattern=DURATION_PATTERN)]
 
 Minutes = Annotated[
     float, BeforeValidator(parse_minutes, json_schema_input_type=_NUMBER_OR_DURATION)

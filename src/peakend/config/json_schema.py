@@ -28,7 +28,27 @@ def scenario_json_schema() -> dict[str, Any]:
     schema = Scenario.model_json_schema()
     schema = {"$schema": DIALECT, **_finite(schema)}
     schema["title"] = "peakend scenario"
+    for definition in schema.get("$defs", {}).values():
+        if "distribution" in definition.get("properties", {}):
+            _durations_in_distribution(definition["properties"])
     return schema
+
+
+def _durations_in_distribution(properties: dict[str, Any]) -> None:
+    """A distribution's duration parameters may be duration strings, as in files.
+
+    The schema's distributions are all of durations (a test checks it);
+    :data:`~peakend.config.durations.MinutesDistribution` converts their strings
+    before the distribution's own model sees them, so pydantic cannot tell.
+    """
+    from peakend.config.durations import DURATION_PARAMETERS, DURATION_PATTERN
+
+    duration = {"type": "string", "pattern": DURATION_PATTERN}
+    for name in DURATION_PARAMETERS:
+        if name in properties:
+            properties[name] = {"anyOf": [properties[name], duration]}
+    if "values" in properties and "items" in properties["values"]:
+        properties["values"]["items"] = {"anyOf": [properties["values"]["items"], duration]}
 
 
 def schema_text() -> str:

@@ -51,7 +51,8 @@ def template_text(name: str) -> str:
 
 
 def write_template(name: str, path: str | Path, overwrite: bool = False) -> Path:
-    """Write template ``name`` to ``path`` (a file, or a folder to hold ``NAME.toml``).
+    """Write template ``name`` to ``path`` (a file, or a folder to hold ``NAME.toml``),
+    creating missing folders.
 
     Raises
     ------
@@ -66,5 +67,6 @@ def write_template(name: str, path: str | Path, overwrite: bool = False) -> Path
         target = target / f"{name}.toml"
     if target.exists() and not overwrite:
         raise FileExistsError(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(text, encoding="utf-8")
     return target

@@ -38,6 +38,7 @@ from peakend.output.dictionary import folder_dictionary, read_columns
 __all__ = [
     "CONFIDENCE_LEVEL",
     "GAIN_METRICS",
+    "OTHER_COST_METRICS",
     "PLOT_METRIC_PREFERENCE",
     "ExperimentResult",
 ]
@@ -60,6 +61,9 @@ GAIN_METRICS = {
 }
 """Gains that a cost is set against: the unit of one point, and the factor from the
 metric's own scale to it (shares are counted in percentage points)."""
+
+OTHER_COST_METRICS = ("recovery_cost", "extras_cost")
+"""Money spent besides the staff schedule (recovery and closing extras)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -172,12 +176,15 @@ class ExperimentResult:
         ``gain_diff`` is the paired difference from the base in points
         (:data:`GAIN_METRICS`: percentage points for shares), with its CI and
         whether it excludes 0; ``staff_cost_diff`` and ``agent_hours_diff`` are the
-        differences in staff cost and rostered agent-hours; ``cost_per_point`` is
-        ``staff_cost_diff / gain_diff``: positive when the variant pays for a gain
-        or saves by giving one up, negative when it gains and saves (or loses and
-        costs more); NaN for no gain. Read it only beside ``gain_significant``: a
-        gain whose interval includes 0 makes the ratio noise. Empty without a
-        variant or without ``staff_cost``.
+        differences in staff cost and rostered agent-hours; ``other_cost_diff`` is
+        the difference in recovery and extras costs (a callback policy's agent time
+        and coupons, farewells), ``total_cost_diff`` the sum of both.
+        ``cost_per_point`` is ``staff_cost_diff / gain_diff`` and
+        ``total_cost_per_point`` is ``total_cost_diff / gain_diff``: positive when the
+        variant pays for a gain or saves by giving one up, negative when it gains and
+        saves (or loses and costs more); NaN for no gain. Read them only beside
+        ``gain_significant``: a gain whose interval includes 0 makes the ratio noise.
+        Empty without a variant or without ``staff_cost``.
         """
         names = self.metric_names
         if "staff_cost" not in names:
@@ -189,10 +196,16 @@ class ExperimentResult:
             hours = _paired(
                 self.values(spec, "agent_hours"), self.values(base, "agent_hours"), level
             )
+            other = sum(
+                _paired(self.values(spec, name), self.values(base, name), level).mean
+                for name in OTHER_COST_METRICS
+                if name in names
+            )
             for metric, (unit, scale) in GAIN_METRICS.items():
                 if metric in names:
                     gain = _paired(self.values(spec, metric), self.values(base, metric), level)
-                    rows.append(_cost_row(spec.label, metric, unit, scale, gain, cost, hours))
+                    row = _cost_row(spec.label, metric, unit, scale, gain, cost, hours)
+                    rows.append(_with_other_costs(row, float(other)))
         return pd.DataFrame(rows, columns=list(_COST_EFFECTIVENESS_COLUMNS))
 
     @property
@@ -288,7 +301,10 @@ _COST_EFFECTIVENESS_COLUMNS = (
     "staff_cost_diff_ci_low",
     "staff_cost_diff_ci_high",
     "agent_hours_diff",
+    "other_cost_diff",
+    "total_cost_diff",
     "cost_per_point",
+    "total_cost_per_point",
     "n",
 )
 
@@ -303,7 +319,7 @@ def _cost_row(
     hours: Estimate,
 ) -> dict[str, Any]:
     points = gain.mean * scale
-    per_point = cost.mean / points if points and not math.isnan(points) else math.nan
+    per_point = _per_point(cost.mean, points)
     return {
         "variant": variant,
         "gain_metric": metric,
@@ -318,6 +334,22 @@ def _cost_row(
         "agent_hours_diff": hours.mean,
         "cost_per_point": per_point,
         "n": gain.n,
+    }
+
+
+def _per_point(cost: float, points: float) -> float:
+    """``cost / points``, NaN without a gain (``+ 0.0``: no ``-0`` for a free variant)."""
+    return cost / points + 0.0 if points and not math.isnan(points) else math.nan
+
+
+def _with_other_costs(row: dict[str, Any], other: float) -> dict[str, Any]:
+    """``row`` with the recovery and extras cost difference, the total and its ratio."""
+    total = row["staff_cost_diff"] + other
+    return {
+        **row,
+        "other_cost_diff": other,
+        "total_cost_diff": total,
+        "total_cost_per_point": _per_point(total, row["gain_diff"]),
     }
 
 

@@ -177,7 +177,10 @@ def render_report(folder: str | Path, currency: str = "€") -> str:
     title = str(manifest.get("name") or summary.get("scenario") or folder.name)
     sections = [
         _header(title, kind, manifest, summary, scenario),
-        _section("The scenario in words", _paragraphs(scenario_in_words(scenario))),
+        _section(
+            "The scenario in words",
+            _paragraphs([*_which_scenario(manifest, kind), *scenario_in_words(scenario)]),
+        ),
         *builders[kind](folder, manifest, summary, currency),
         _plots(folder),
         _assumptions(scenario),
@@ -254,6 +257,26 @@ def _base_scenario(folder: Path, manifest: Mapping[str, Any], kind: str) -> dict
 
 
 # ----------------------------------------------------------------- scenario in words
+
+
+def _which_scenario(manifest: Mapping[str, Any], kind: str) -> list[str]:
+    """Which scenario the words describe, for an experiment."""
+    specs = list(manifest.get("scenarios") or [])
+    if kind == "compare" and specs:
+        return ["The base scenario (each variant changes it as listed below):"]
+    if kind == "sweep" and specs:
+        levels: dict[str, list[str]] = {}
+        for spec in specs:
+            for factor, level in (spec.get("factors") or {}).items():
+                levels.setdefault(factor, []).append(str(level))
+        varied = "; ".join(
+            f"{factor} = {', '.join(dict.fromkeys(values))}" for factor, values in levels.items()
+        )
+        return [
+            f"The first sweep point, {specs[0].get('label', '?')}, is described; the sweep "
+            f"varies {varied or 'its factors'}."
+        ]
+    return []
 
 
 def _get(data: Mapping[str, Any], key: str) -> Any:
@@ -478,23 +501,29 @@ def _compare_sections(
 def _costs_section(frame: pd.DataFrame, currency: str) -> str:
     if frame.empty:
         return ""
+    # Recovery and extras costs beside staff cost, when the comparison has them.
+    total = "total_cost_diff" in frame
     rows = []
     for row in frame.to_dict("records"):
         gain = f"{row['gain_diff']:+.3g} {row.get('gain_unit', '')}"
         low, high = row.get("gain_diff_ci_low"), row.get("gain_diff_ci_high")
         interval = "–" if _nan(low) else f"[{float(low):+.3g}, {float(high):+.3g}]"
-        rows.append(
-            [
-                _e(row["variant"]),
-                _e(metric_info(str(row["gain_metric"])).label),
-                _e(gain),
-                _e(interval),
-                "yes" if bool(row.get("gain_significant")) else "no",
-                _e(format_difference("staff_cost", row["staff_cost_diff"], currency)),
-                _e(format_difference("agent_hours", row["agent_hours_diff"])),
-                _e(format_value("staff_cost", row["cost_per_point"], currency)),
+        cells = [
+            _e(row["variant"]),
+            _e(metric_info(str(row["gain_metric"])).label),
+            _e(gain),
+            _e(interval),
+            "yes" if bool(row.get("gain_significant")) else "no",
+            _e(format_difference("staff_cost", row["staff_cost_diff"], currency)),
+            _e(format_difference("agent_hours", row["agent_hours_diff"])),
+            _e(format_value("staff_cost", row["cost_per_point"], currency)),
+        ]
+        if total:
+            cells += [
+                _e(format_difference("staff_cost", row["total_cost_diff"], currency)),
+                _e(format_value("staff_cost", row["total_cost_per_point"], currency)),
             ]
-        )
+        rows.append(cells)
     header = [
         "variant",
         "gain in",
@@ -505,9 +534,12 @@ def _costs_section(frame: pd.DataFrame, currency: str) -> str:
         "agent-hours",
         "staff cost per unit of gain",
     ]
+    if total:
+        header += ["all costs", "all costs per unit of gain"]
     note = (
-        "<p>Staff cost per unit of gain is the staff cost difference over the gain; read it "
-        "only where the gain is clear.</p>"
+        "<p>Cost per unit of gain is the cost difference over the gain (all costs: staff, "
+        "recovery and extras); a negative one gains and saves, or loses and costs more. "
+        "Read it only where the gain is clear.</p>"
     )
     return _section("What each gain costs", _table(header, rows) + note)
 
@@ -522,8 +554,12 @@ def _sweep_sections(
         raise ReportError(f"{folder}: a sweep without sweep_summary.csv")
     frame = pd.read_csv(path)
     factors = factor_columns(frame)
-    parts = []
-    for metric in dict.fromkeys(frame["metric"]):
+    story = {name: i for i, name in enumerate(METRICS)}
+    metrics = sorted(dict.fromkeys(frame["metric"]), key=lambda m: story.get(m, len(story)))
+    plotted = {p.stem.removeprefix("sweep_") for p in (folder / "plots").glob("sweep_*.png")}
+    shown: list[str] = []
+    others: list[str] = []
+    for metric in metrics:
         group = frame[frame["metric"] == metric].to_dict("records")
         rows = [
             [
@@ -536,7 +572,15 @@ def _sweep_sections(
             for row in group
         ]
         header = ["scenario", *factors, "mean", "95% CI", "n"]
-        parts.append(f"<h3>{_e(metric_info(metric).label)}</h3>" + _table(header, rows))
+        table = f"<h3>{_e(metric_info(metric).label)}</h3>" + _table(header, rows)
+        (shown if metric in plotted or not plotted else others).append(table)
+    if others:
+        shown.append(
+            f"<details><summary>the other {len(others)} metrics</summary>"
+            + "\n".join(others)
+            + "</details>"
+        )
+    parts = shown
     return [_section("Results by sweep point", "\n".join(parts))]
 
 
