@@ -256,7 +256,8 @@ def after_failure(
     """Where an unresolved problem leads: the next contact, or None (the journey ends).
 
     A failure noticed only later hits when the customer finds out, and the
-    customer then contacts again at once. A failure the agent saw is met by the
+    customer then contacts again at once with the segment's recontact probability, or
+    leaves without a word. A failure the agent saw is met by the
     recovery policy: a callback from the company, an escalation to a senior
     pool, or (none, apology, compensation) the customer contacts again after a
     while, with the segment's repeat-contact probability.
