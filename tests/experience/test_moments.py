@@ -263,3 +263,15 @@ def test_escalated_service_is_recovery_cost():
     assert len(served_by_seniors)
     assert np.all(c["recovery_cost"][served_by_seniors] > 0)
     assert np.all(c["recovery_cost"][c["transfers"] == 0] == 0)
+
+
+def test_engine_traces_pass_the_public_constructors_checks():
+    """Traces built by the engine skip the constructor's checks: run them here."""
+    from peakend.experience.trace import Traces
+
+    out = simulate(scenario(service__farewell=True, recovery__policy="apology"))
+    t = out.traces
+    checked = Traces(t.owner, t.start, t.duration, t.u_start, t.u_end, t.kind, t.n)
+    for name in ("owner", "start", "duration", "u_start", "u_end", "kind"):
+        assert np.array_equal(getattr(checked, name), getattr(t, name))
+        assert not getattr(t, name).flags.writeable

@@ -18,8 +18,10 @@ indices into the scenario's pools and into the pool's roster.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from enum import IntEnum
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 __all__ = [
     "AlternativeOffered",
@@ -40,6 +42,9 @@ __all__ = [
     "ServiceResult",
     "Served",
     "Transferred",
+    "fast",
+    "queued",
+    "served",
 ]
 
 
@@ -227,7 +232,12 @@ class Delighted(NamedTuple):
 
 
 class Finished(NamedTuple):
-    """The journey is over."""
+    """The journey is over, other than resolved.
+
+    A journey that ends resolved reports no ``Finished``: its last service (resolved,
+    with no contact after it) says so, and one fact less per customer matters on the
+    hot path.
+    """
 
     customer: int
     at: float
@@ -252,3 +262,22 @@ FACT_TYPES: tuple[type[tuple[object, ...]], ...] = (
     Finished,
 )
 """Every kind of fact, in a fixed order (the recorder keeps one list per kind)."""
+
+
+F = TypeVar("F", bound=tuple[object, ...])
+
+
+def fast(kind: type[F]) -> Callable[[tuple[object, ...]], F]:
+    """A constructor of ``kind`` from a tuple of its fields in order.
+
+    A NamedTuple's own constructor is a Python function; ``tuple.__new__`` bound to
+    the class is C, about twice as fast, which matters for the facts that every
+    customer reports (queued, served).
+    """
+    return functools.partial(tuple.__new__, kind)  # type: ignore[return-value]
+
+
+queued = fast(Queued)
+"""``queued((contact, customer, pool, kind, at, deadline, felt))``: a :class:`Queued`."""
+served = fast(Served)
+"""``served((contact, start, at, pool, agent, warmth, result))``: a :class:`Served`."""

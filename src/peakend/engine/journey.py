@@ -34,9 +34,10 @@ from peakend.engine.facts import (
     HoldOffered,
     Outcome,
     Queued,
-    Served,
     ServiceResult,
     Transferred,
+    queued,
+    served,
 )
 from peakend.engine.staffing import Agent, PoolBase
 
@@ -67,15 +68,17 @@ def journey(
     report = ctx.report
     rules = ctx.segments[segment]
     stages = ctx.stages[channel][segment]
+    last = len(stages) - 1
     stage = 0  # where the customer is in a journey of several stages
     pool = stages[0]
+    announced = ctx.announces[channel]
     kind: int = FIRST
     felt = True  # False while the customer waits at home for a callback
     k = 0  # this customer's contact number, 0 for the first
     while True:
         contact = ctx.next_contact()
         now = env.now
-        if felt and ctx.announces[channel] and not pool.has_idle():
+        if announced and felt and not pool.has_idle():
             # Told the expected wait, some leave at once; others take a virtual hold.
             choice = announced_wait_choice(ctx, customer, contact, k, channel, pool, rules)
             if choice == BALKED:
@@ -86,8 +89,9 @@ def journey(
             if choice == HELD:
                 felt, patience = False, math.inf
         deadline = now + patience
-        report(Queued(contact, customer, pool.index, kind, now, deadline, felt))
+        report(queued((contact, customer, pool.index, kind, now, deadline, felt)))
         agent = pool.take_idle()
+        start = now
         if agent is None:
             will_retry = (
                 felt
@@ -95,6 +99,7 @@ def journey(
                 and ctx.chance("retry", customer, k) < rules.retry_probability
             )
             agent = yield pool.queue_up(deadline, will_retry, rules.priority)
+            start = env.now
             if agent is None:
                 report(GaveUp(contact, deadline))
                 retry_at = deadline + ctx.retry_delay(customer, k) if will_retry else math.inf
@@ -108,25 +113,26 @@ def journey(
         # The service: answered, the work, its result, closing words or an apology.
         pool = agent.pool  # the overflow pool's agent may have taken the contact
         agent.contact = contact  # the agent's own books: whom it is serving
-        start = env.now
         warmth = pool.warmth_of(agent, start) if pool.stressed else agent.warmth
         result = service_result(ctx, customer, k, pool, agent)
         told_first = result == FAILED_SEEN and ctx.service.bad_news == "first"
         if told_first:
             report(FailureNoticed(customer, contact, start, False, True))
         yield env.timeout(work)
-        report(Served(contact, start, env.now, pool.index, agent.index, warmth, result))
-        last_stage = stage == len(stages) - 1
+        end = env.now
+        report(served((contact, start, end, pool.index, agent.index, warmth, result)))
+        last_stage = stage == last
         if result == RESOLVED:
             if ctx.closing and last_stage:
                 yield from closing(ctx, customer, contact, k, warmth)
+                end = env.now
         elif result == FAILED_SEEN:
             yield from acknowledge_failure(ctx, customer, contact, warmth, told_first)
-        pool.release(agent)
+            end = env.now
+        pool.release(agent, end)
         if result == RESOLVED:
             if last_stage:
-                report(Finished(customer, env.now, Outcome.RESOLVED))
-                return
+                return  # resolved: the last Served says so (see facts.Finished)
             stage += 1
             pool, kind, felt = stages[stage], ContactKind.STAGE, True
         elif result == TRANSFERRED:
@@ -157,13 +163,12 @@ def service_result(ctx: JourneyContext, customer: int, k: int, pool: PoolBase, a
     the farewell after a success (:func:`closing`) or the apology after a
     failure it sees (:func:`acknowledge_failure`): these take agent time.
     """
-    draws = ctx.draws
-    passed_on = pool.config.transfer_probability
-    if passed_on > 0 and draws.uniform("transfer", k)[customer] < passed_on:
+    uniform = ctx.draws.uniform
+    if pool.transfers and uniform("transfer", k)[customer] < pool.config.transfer_probability:
         return TRANSFERRED
-    if draws.uniform("resolution", k)[customer] < agent.resolve_probability:
+    if uniform("resolution", k)[customer] < agent.resolve_probability:
         return RESOLVED
-    if draws.uniform("late-notice", k)[customer] < pool.config.failure_noticed_later_probability:
+    if uniform("late-notice", k)[customer] < pool.config.failure_noticed_later_probability:
         return FAILED_UNSEEN
     return FAILED_SEEN
 

@@ -302,9 +302,13 @@ def _customer_columns(
     extras_cost = count(
         farewells["customer"], farewells["minutes"] * rate[pool_of_contact[farewells["contact"]]]
     ) + delight_cost * count(log[Delighted]["customer"])
-    outcome = np.full(n, Outcome.IN_SYSTEM, dtype=np.int64)
-    outcome[log[Finished]["customer"]] = log[Finished]["outcome"]
     last = _last_per_customer(who, n)
+    # A journey whose last contact was resolved is over, resolved (it reports no
+    # Finished: its last service says so); other endings are reported as Finished.
+    outcome = np.full(n, Outcome.IN_SYSTEM, dtype=np.int64)
+    ended_resolved = (last >= 0) & contacts["resolved"][np.maximum(last, 0)]
+    outcome[ended_resolved] = Outcome.RESOLVED
+    outcome[log[Finished]["customer"]] = log[Finished]["outcome"]
     last_served = _last_per_customer(np.where(served, who, -1), n)
     first_served = _first_per_customer(np.where(served, who, -1), n)
     has_service = last_served >= 0

@@ -240,10 +240,11 @@ class Replication:
 
         def arrive(_event: Event | None = None) -> None:
             nonlocal pending
+            now = env.now
             while pending is not None:
                 i, (t, seg, chan, p, w) = pending
-                if t > env.now:
-                    env.timeout(t - env.now).callbacks.append(arrive)
+                if t > now:
+                    env.timeout(t - now).callbacks.append(arrive)
                     return
                 start(journey(context, i, seg, chan, p, w))
                 pending = next(arrivals, None)

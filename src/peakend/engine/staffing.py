@@ -121,6 +121,7 @@ class PoolBase:
         self.idle_minutes = 0.0
         self.capacity_log: list[tuple[float, int]] = []
         self.stressed = config.stress.enabled
+        self.transfers = config.transfer_probability > 0
         self.overflow: PoolBase | None = None
         """The pool whose agents also take this pool's contacts after a wait (wired by the
         replication from ``config.overflow_to``)."""
@@ -174,8 +175,9 @@ class PoolBase:
         """Whether an agent is free right now."""
         raise NotImplementedError
 
-    def release(self, agent: Agent) -> None:
-        """The agent has finished with a customer: next customer, idle, or home."""
+    def release(self, agent: Agent, now: float) -> None:
+        """The agent has finished with a customer at ``now`` (the current time): next
+        customer, idle, or home."""
         raise NotImplementedError
 
     def warmth_of(self, agent: Agent, now: float) -> float:
@@ -372,9 +374,8 @@ class Pool(PoolBase):
             ticket.waiting = False
             ticket.succeed(None)
 
-    def release(self, agent: Agent) -> None:
+    def release(self, agent: Agent, now: float) -> None:
         # PoolBase._end_busy and _make_available, inlined: this runs once per service.
-        now = self.env.now
         busy_since: float = agent.busy_since  # type: ignore[assignment]  # busy agents have one
         agent.busy_minutes += max(
             0.0, min(now, self.window_end) - max(busy_since, self.window_start)
@@ -488,8 +489,7 @@ class StorePool(PoolBase):
                 env.timeout(after).callbacks.append(overflow)
         return answer
 
-    def release(self, agent: Agent) -> None:
-        now = self.env.now
+    def release(self, agent: Agent, now: float) -> None:
         self._end_busy(agent, now)
         if agent.on_shift:
             self._make_available(agent, now)

@@ -349,8 +349,14 @@ def episodes_of(
             ),
         ]
     )
-    order = np.lexsort((episodes["phase"], episodes["contact"], episodes["customer"]))
+    order = np.argsort(_episode_key(episodes), kind="stable")
     return episodes[order], quality
+
+
+def _episode_key(episodes: np.ndarray) -> np.ndarray:
+    """One integer ordering episodes by customer, contact and phase (a single-key sort is
+    about twice as fast as a three-key lexsort)."""
+    return _contact_key(episodes) * len(Phase) + episodes["phase"]
 
 
 _CONTACTS_PER_CUSTOMER = 1024  # above the schema's max_contacts: keys stay unique
@@ -578,7 +584,7 @@ def _failure_shocks(
     rows = np.concatenate([shocks, gains])
     is_shock = np.zeros(len(rows), dtype=bool)
     is_shock[: len(shocks)] = True
-    order = np.lexsort((rows["phase"], rows["contact"], rows["customer"]))
+    order = np.argsort(_episode_key(rows), kind="stable")
     rows, is_shock = rows[order], is_shock[order]
     customer = rows["customer"]
     gain = np.where(is_shock, 0.0, rows["points"])
@@ -631,13 +637,13 @@ def episodes_to_traces(
     # Per customer, pieces keep their episode's order; a wait's pieces in their own order.
     position = np.concatenate([np.flatnonzero(wait)[waits["episode"]], np.flatnonzero(~wait)])
     within = np.concatenate([waits["order"], np.zeros(len(moments), dtype=np.int64)])
-    order = np.lexsort((within, position))
-    return Traces(
-        owner=pieces["owner"][order],
-        start=pieces["start"][order],
-        duration=pieces["duration"][order],
-        u_start=pieces["u_start"][order],
-        u_end=pieces["u_end"][order],
+    order = np.argsort(position * (config.wait_curve_pieces + 2) + within, kind="stable")
+    return Traces._from_engine(
+        owner=pieces["owner"][order].astype(np.int64),
+        start=pieces["start"][order].astype(np.float64),
+        duration=pieces["duration"][order].astype(np.float64),
+        u_start=pieces["u_start"][order].astype(np.float64),
+        u_end=pieces["u_end"][order].astype(np.float64),
         kind=pieces["kind"][order].astype(np.int8),
         n=len(references.expected_quality),
     )
