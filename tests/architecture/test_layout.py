@@ -117,3 +117,17 @@ def test_test_modules_have_unique_basenames() -> None:
     names = [path.name for path in (ROOT / "tests").rglob("test_*.py")]
     duplicates = sorted({name for name in names if names.count(name) > 1})
     assert duplicates == []
+
+
+def test_printing_belongs_to_the_command_line() -> None:
+    """Library modules return reports and raise errors; only ``peakend.cli`` prints."""
+    offenders = []
+    for path in sorted(SOURCE.rglob("*.py")):
+        if "cli" in path.relative_to(SOURCE).parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call):
+                name = ast.unparse(node.func)
+                if name in ("print", "click.echo", "console.print") or name.endswith(".echo"):
+                    offenders.append(f"{module_name(path)}: {name}")
+    assert offenders == []

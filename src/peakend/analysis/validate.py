@@ -22,16 +22,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
-
 from peakend.analysis.erlang import ErlangA, ErlangC, priority_mean_waits, tandem_mean_sojourn
 from peakend.analysis.stats import estimate
 from peakend.config.loading import scenario_from_dict
 from peakend.engine.replication import simulate
 from peakend.experiments.runner import run_scenario
-from peakend.output.tables import rows_table
 
-__all__ = ["CheckRow", "QueueCase", "queue_cases", "run_queue_case", "run_validation"]
+__all__ = [
+    "CheckRow",
+    "QueueCase",
+    "Section",
+    "ValidationReport",
+    "queue_cases",
+    "run_queue_case",
+    "run_validation",
+]
 
 CHECK_LEVEL = 0.999
 LEVERS_SCENARIO = Path(__file__).resolve().parents[3] / "configs" / "contact_centre.toml"
@@ -284,83 +289,101 @@ def tandem_checks(
 _FOREVER = {"distribution": "fixed", "value": float("inf")}
 
 
+@dataclass(frozen=True)
+class Section:
+    """One table of a validation report: its title, column names, rows and verdict."""
+
+    title: str
+    header: tuple[str, ...]
+    rows: list[tuple[Any, ...]]
+    passed: bool
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    """What ``peakend validate`` checked, as tables; the library prints nothing."""
+
+    sections: list[Section]
+
+    @property
+    def passed(self) -> bool:
+        return all(section.passed for section in self.sections)
+
+
+_CHECK_HEADER = ("case", "metric", "analytic", "simulated", "CI", "check")
+
+
 def run_validation(
-    console: Console,
     quick: bool = False,
     seed: int = 2026,
     mapper: Callable[..., Any] | None = None,
-) -> bool:
-    """Run all queueing and memory checks, print tables, return whether all passed."""
+) -> ValidationReport:
+    """Run all queueing, network, memory and lever checks and report them."""
     replications, horizon = (6, 1500.0) if quick else (12, 6000.0)
     rows: list[CheckRow] = []
     for case in queue_cases():
         # M/M/1 at rho = 0.8 mixes slowly: give it a longer day.
         length = horizon * (4 if case.agents == 1 else 1)
         rows.extend(run_queue_case(case, replications, length, length / 10, seed, mapper))
-    console.print(
-        rows_table(
-            f"Engine against queueing theory ({replications} replications, "
-            f"{CHECK_LEVEL:.1%} CI, seed {seed})",
-            ("case", "metric", "analytic", "simulated", "CI", "check"),
-            (row.cells() for row in rows),
-        )
-    )
     network_rows = [
         *priority_checks(replications, horizon, seed),
         *tandem_checks(replications, horizon, seed),
     ]
-    console.print(
-        rows_table(
-            f"Journeys beyond one queue against theory ({replications} replications, "
-            f"{CHECK_LEVEL:.1%} CI, seed {seed})",
-            ("case", "metric", "analytic", "simulated", "CI", "check"),
-            (row.cells() for row in network_rows),
-        )
+    level = f"{replications} replications, {CHECK_LEVEL:.1%} CI, seed {seed}"
+    return ValidationReport(
+        [
+            Section(
+                f"Engine against queueing theory ({level})",
+                _CHECK_HEADER,
+                [row.cells() for row in rows],
+                all(row.passed for row in rows),
+            ),
+            Section(
+                f"Journeys beyond one queue against theory ({level})",
+                _CHECK_HEADER,
+                [row.cells() for row in network_rows],
+                all(row.passed for row in network_rows),
+            ),
+            *_classics(seed),
+            _levers(),
+        ]
     )
-    rows.extend(network_rows)
-    queue_ok = all(row.passed for row in rows)
-    classics_ok = _run_classics(console, seed)
-    return _run_levers(console) and classics_ok and queue_ok
 
 
-def _run_levers(console: Console) -> bool:
+def _levers() -> Section:
     from peakend.analysis.levers import LEVEL, run_levers
 
     report = run_levers(LEVERS_SCENARIO, LEVERS_REPLICATIONS)
-    console.print(
-        rows_table(
-            f"Levers in the engine on {LEVERS_SCENARIO.name} ({LEVERS_REPLICATIONS} paired "
-            f"replications, common random numbers, {LEVEL:.0%} CI)",
-            ("lever", "metric", "expected", "without", "with", "difference", "CI", "check"),
+    return Section(
+        f"Levers in the engine on {LEVERS_SCENARIO.name} ({LEVERS_REPLICATIONS} paired "
+        f"replications, common random numbers, {LEVEL:.0%} CI)",
+        ("lever", "metric", "expected", "without", "with", "difference", "CI", "check"),
+        [
             (
-                (
-                    row["lever"],
-                    row["metric"],
-                    row["expected"],
-                    f"{row['without']:.4g}",
-                    f"{row['with']:.4g}",
-                    f"{row['difference']:+.4g}",
-                    f"[{row['ci_low']:+.4g}, {row['ci_high']:+.4g}]",
-                    "ok" if row["ok"] else "FAIL",
-                )
-                for row in report.rows()
-            ),
-        )
+                row["lever"],
+                row["metric"],
+                row["expected"],
+                f"{row['without']:.4g}",
+                f"{row['with']:.4g}",
+                f"{row['difference']:+.4g}",
+                f"[{row['ci_low']:+.4g}, {row['ci_high']:+.4g}]",
+                "ok" if row["ok"] else "FAIL",
+            )
+            for row in report.rows()
+        ],
+        report.passed,
     )
-    return report.passed
 
 
-def _run_classics(console: Console, seed: int) -> bool:
+def _classics(seed: int) -> list[Section]:
     from peakend.classics import run_all
 
-    passed = True
-    for result in run_all(seed):
-        console.print(
-            rows_table(
-                f"{result.title}: {'reproduced' if result.reproduced else 'NOT REPRODUCED'}",
-                ("quantity", "model", "published"),
-                result.rows(),
-            )
+    return [
+        Section(
+            f"{result.title}: {'reproduced' if result.reproduced else 'NOT REPRODUCED'}",
+            ("quantity", "model", "published"),
+            [tuple(row) for row in result.rows()],
+            bool(result.reproduced),
         )
-        passed &= bool(result.reproduced)
-    return passed
+        for result in run_all(seed)
+    ]

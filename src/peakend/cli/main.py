@@ -321,10 +321,14 @@ def validate(
     """Check the engine against Erlang C and Erlang A, and the memory models
     against the classic experiments; exit 1 if any check fails."""
     from peakend.analysis.validate import run_validation
+    from peakend.output.tables import rows_table
 
     console = _console(quiet)
     with make_mapper(executor, workers, dask, False, force_workers) as mapper:
-        passed = run_validation(console, quick=quick, seed=seed, mapper=mapper)
+        report = run_validation(quick=quick, seed=seed, mapper=mapper)
+    for section in report.sections:
+        console.print(rows_table(section.title, section.header, section.rows))
+    passed = report.passed
     verdict = "all checks passed" if passed else "SOME CHECKS FAILED"
     click.echo(f"peakend validate: {verdict}")
     if not passed:
