@@ -261,8 +261,16 @@ def _exit_with_parent(parent: int, interval_seconds: float = 1.0) -> None:
     A pool's workers wait for work forever if their parent is killed (SIGTERM from
     a batch system's time limit, SIGKILL): nothing tells them. A daemon thread
     checks once a second that the parent still exists.
+
+    A worker also ignores SIGINT: a Ctrl-C at the terminal reaches the whole
+    process group, and it is the parent's to handle (it cancels what has not
+    started and keeps what finished); a worker interrupted in the middle of a task
+    could leave the pool unable to shut down.
     """
+    import signal
     import threading
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     def watch() -> None:
         while True:
