@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from peakend.analysis.erlang import ErlangC, priority_mean_waits, tandem_mean_sojourn
-from peakend.analysis.validate import priority_checks, tandem_checks
+from peakend.analysis.erlang import (
+    ErlangC,
+    chat_agent_means,
+    priority_mean_waits,
+    tandem_mean_sojourn,
+)
+from peakend.analysis.validate import chat_checks, priority_checks, tandem_checks
 
 
 def test_cobham_waits_average_to_the_erlang_c_wait():
@@ -43,3 +48,24 @@ def test_the_engine_reproduces_cobham_class_by_class():
 def test_the_engine_reproduces_a_tandem_of_two_stations():
     rows = tandem_checks()
     assert all(row.passed for row in rows), [row.cells() for row in rows]
+
+
+def test_one_chat_slot_is_m_m_1_and_no_slowdown_is_m_m_c():
+    assert chat_agent_means(0.2, 4.0, 1, 0.3)[0] == pytest.approx(
+        ErlangC(0.2, 4.0, 1).mean_wait_minutes, rel=1e-12
+    )
+    wait, in_system = chat_agent_means(0.35, 4.0, 3, 0.0)
+    assert wait == pytest.approx(ErlangC(0.35, 4.0, 3).mean_wait_minutes, rel=1e-12)
+    assert in_system == pytest.approx(wait + 4.0, rel=1e-12)
+    with pytest.raises(ValueError, match="capacity"):
+        chat_agent_means(0.5, 4.0, 3, 0.25)  # 3 chats at 1/1.5 speed finish 0.5 a minute
+
+
+def test_the_engine_reproduces_a_limited_processor_sharing_chat_agent():
+    """12 replications of 24,000 minutes, 99.9 % intervals (validate.CHECK_LEVEL); the
+    interval is narrow enough to reject the same agent without the slowdown."""
+    rows = chat_checks(12, 24000.0)
+    assert all(row.passed for row in rows), [row.cells() for row in rows]
+    wait = rows[0]
+    no_slowdown = chat_agent_means(0.35, 4.0, 3, 0.0)[0]
+    assert not wait.ci_low <= no_slowdown <= wait.ci_high

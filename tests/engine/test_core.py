@@ -69,6 +69,22 @@ REFERENCE_CASES = {
         },
         pools__agents__staffing=[2, 3, 3, 2],
     ),
+    "chat concurrency, calls overflowing to chat agents, stress": _variant(
+        pools__agents__overflow_to="chat_team",
+        pools__agents__overflow_after_minutes=0.3,
+        pools__chat_team={
+            "staffing": [1, 2, 2, 1],
+            "concurrency": 3,
+            "concurrency_slowdown": 0.4,
+            "stress": {"enabled": True},
+            "first_contact_resolution": 0.8,
+            "overflow_to": "agents",
+            "overflow_after_minutes": 1.5,
+        },
+        segments__b__entry_pool="chat_team",
+        recovery={"policy": "apology", "apology_minutes": 0.4},
+        service={"farewell": True},
+    ),
     "hidden defects, farewell, delight, coupons, drained": _variant(
         pools__agents__failure_noticed_later_probability=0.4,
         service={"farewell": True, "delight_probability": 0.3},

@@ -65,6 +65,7 @@ __all__ = [
     "ErlangA",
     "ErlangC",
     "agents_for_service_level",
+    "chat_agent_means",
     "erlang_b",
     "erlang_c",
     "priority_mean_waits",
@@ -586,3 +587,53 @@ def tandem_mean_sojourn(arrival_rate: float, stations: Sequence[tuple[float, int
         ErlangC(arrival_rate, service, agents).mean_wait_minutes + service
         for service, agents in stations
     )
+
+
+def chat_agent_means(
+    arrival_rate: float, mean_work_minutes: float, slots: int, slowdown: float
+) -> tuple[float, float]:
+    """Mean wait in queue and mean time in system at one chat agent, minutes.
+
+    Poisson arrivals, exponential work (mean ``1 / mu``), infinite patience, and
+    one agent who handles up to ``slots`` chats at once, each of ``n`` open chats
+    progressing at ``1 / (1 + slowdown (n - 1))`` of full speed (a limited
+    processor-sharing station, see :mod:`peakend.engine.chat`). With exponential
+    work the number of chats in the system is a birth-death process: arrivals at
+    ``lambda``, completions at ``mu_n = mu m s(m)`` with ``m = min(n, slots)`` and
+    ``s(m)`` the speed, so ``pi_n`` is proportional to ``prod lambda / mu_i``.
+    Beyond ``slots`` the rates are constant and the tail is geometric with
+    ratio ``r = lambda / mu_slots``, which gives ``L_q = pi_slots r / (1 - r)^2``;
+    Little's law turns ``L_q`` and ``L`` into the mean wait and time in system.
+    With ``slots = 1`` this is the M/M/1 queue.
+
+    Raises
+    ------
+    ValueError
+        For a non-positive rate or work, fewer than one slot, a negative slowdown,
+        or arrivals at or above the agent's full-load capacity ``mu_slots``.
+    """
+    rate = _check_positive("arrival rate", arrival_rate)
+    mu = 1.0 / _check_positive("mean work", mean_work_minutes)
+    slots = _check_agents(slots)
+    if slots < 1:
+        raise ValueError(f"slots must be at least 1, got {slots}")
+    slowdown = _check_non_negative("slowdown", slowdown)
+    completion = [mu * m / (1.0 + slowdown * (m - 1)) for m in range(1, slots + 1)]
+    ratio = rate / completion[-1]
+    if ratio >= 1:
+        raise ValueError(
+            f"arrivals ({rate:g} a minute) must be below the agent's capacity with every "
+            f"slot in use ({completion[-1]:g} a minute)"
+        )
+    weights = [1.0]  # pi_0 .. pi_slots, unnormalised
+    for done in completion:
+        weights.append(weights[-1] * rate / done)
+    top = weights[-1]
+    # The geometric tail beyond `slots`: sum r^j, sum j r^j for j >= 1.
+    tail_mass = top * ratio / (1 - ratio)
+    tail_queue = top * ratio / (1 - ratio) ** 2
+    total = sum(weights) + tail_mass
+    in_service = sum(n * w for n, w in enumerate(weights)) + slots * tail_mass
+    queue = tail_queue / total
+    in_system = in_service / total + queue
+    return queue / rate, in_system / rate

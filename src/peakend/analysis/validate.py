@@ -22,7 +22,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from peakend.analysis.erlang import ErlangA, ErlangC, priority_mean_waits, tandem_mean_sojourn
+from peakend.analysis.erlang import (
+    ErlangA,
+    ErlangC,
+    chat_agent_means,
+    priority_mean_waits,
+    tandem_mean_sojourn,
+)
 from peakend.analysis.stats import estimate
 from peakend.config.loading import scenario_from_dict
 from peakend.engine.replication import simulate
@@ -286,6 +292,54 @@ def tandem_checks(
     ]
 
 
+def chat_checks(
+    replications: int = 10, horizon: float = 6000.0, seed: int = 2026
+) -> list[CheckRow]:
+    """One chat agent with 3 slots, each chat slowed by a fourth per extra open chat,
+    against the birth-death solution of that limited processor-sharing station
+    (:func:`~peakend.analysis.erlang.chat_agent_means`): mean wait and time in system.
+
+    0.35 arrivals a minute, exponential work of mean 4 minutes (full speed), no
+    abandonment: at full load the agent finishes 0.5 chats a minute (load 0.7).
+    """
+    rate, work, slots, slowdown = 0.35, 4.0, 3, 0.25
+    data = _network_data(
+        horizon,
+        horizon / 10,
+        replications,
+        seed,
+        arrivals={"interval_minutes": horizon, "rate_per_hour": [rate * 60]},
+        segments={"all": {"share": 1.0, "patience": _FOREVER}},
+        pools={
+            "chat": {
+                "staffing": [1],
+                "service_time": {"distribution": "exponential", "mean": work},
+                "concurrency": slots,
+                "concurrency_slowdown": slowdown,
+            }
+        },
+    )
+    scenario = scenario_from_dict(data)
+    wait, in_system = chat_agent_means(rate, work, slots, slowdown)
+    waits, sojourns = [], []
+    for replication in range(replications):
+        contacts = simulate(scenario, replication).contacts
+        done = (contacts["arrival_minutes"] >= scenario.run.warmup_minutes) & contacts["resolved"]
+        waits.append(float(contacts["wait_minutes"][done].mean()))
+        sojourns.append(
+            float((contacts["service_end_minutes"] - contacts["arrival_minutes"])[done].mean())
+        )
+    case = f"1 chat agent, {slots} slots, slowdown {slowdown:g} (limited sharing)"
+    rows = []
+    for metric, analytic, values in (
+        ("mean wait", wait, waits),
+        ("mean time in system", in_system, sojourns),
+    ):
+        est = estimate(values, CHECK_LEVEL)
+        rows.append(CheckRow(case, metric, analytic, est.mean, est.ci_low, est.ci_high))
+    return rows
+
+
 _FOREVER = {"distribution": "fixed", "value": float("inf")}
 
 
@@ -328,6 +382,8 @@ def run_validation(
     network_rows = [
         *priority_checks(replications, horizon, seed),
         *tandem_checks(replications, horizon, seed),
+        # One agent mixes slowly, as M/M/1 does: a longer day.
+        *chat_checks(replications, horizon * 4, seed),
     ]
     level = f"{replications} replications, {CHECK_LEVEL:.1%} CI, seed {seed}"
     return ValidationReport(

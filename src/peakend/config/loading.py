@@ -160,7 +160,7 @@ def scenario_from_dict(
     overrides = list(overrides)
     if not overrides:
         return scenario
-    patched = apply_overrides(data, overrides, scenario_to_dict(scenario), source)
+    patched = apply_overrides(data, overrides, scenario_to_dict(scenario, keep_unset=True), source)
     return validate_model(Scenario, patched, source)
 
 
@@ -347,16 +347,23 @@ def _unwrap(annotation: Any) -> Any:
     return annotation
 
 
-def scenario_to_dict(scenario: BaseModel) -> dict[str, Any]:
-    """The fully resolved config as plain data (TOML/JSON-ready, keys as in files)."""
-    return _plain(scenario.model_dump(mode="python", by_alias=True))
+def scenario_to_dict(scenario: BaseModel, *, keep_unset: bool = False) -> dict[str, Any]:
+    """The fully resolved config as plain data (TOML/JSON-ready, keys as in files).
+
+    Optional keys left unset (None: no ``transfer_to``, a phone pool's
+    ``concurrency``) are left out, as TOML has no null; ``keep_unset=True`` keeps
+    them as None, so that overrides may set them (not TOML-ready).
+    """
+    return _plain(scenario.model_dump(mode="python", by_alias=True), keep_unset)
 
 
-def _plain(value: Any) -> Any:
+def _plain(value: Any, keep_unset: bool = False) -> Any:
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items() if v is not None}
+        return {
+            str(k): _plain(v, keep_unset) for k, v in value.items() if v is not None or keep_unset
+        }
     if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
+        return [_plain(v, keep_unset) for v in value]
     return value
 
 

@@ -47,6 +47,10 @@ MAX_INTERVALS = 100_000
 """Most arrival/staffing intervals (a year of 5-minute intervals)."""
 
 MAX_AGENTS_PER_INTERVAL = 100_000
+MAX_CONCURRENCY = 20
+"""Most contacts one agent of a chat pool handles at once."""
+DEFAULT_CHAT_SLOWDOWN = 0.25
+"""Share by which each extra open chat slows every chat of an agent, unless a config says."""
 """Most agents one pool schedules in an interval (the largest contact centres have a few
 thousand); every agent slot is simulated, so this bounds the engine's memory."""
 
@@ -304,6 +308,44 @@ class PoolConfig(_Model):
     overflow_after_minutes: Minutes = Field(
         math.inf, ge=0, description="wait before a contact overflows (0: at once; inf: never)"
     )
+    concurrency: int | None = Field(
+        None,
+        ge=1,
+        le=MAX_CONCURRENCY,
+        description="a chat pool: each agent handles up to this many contacts at once "
+        "(unset: one contact at a time, as on the phone; 1: a chat pool that behaves exactly "
+        "like the phone)",
+    )
+    concurrency_slowdown: float | None = Field(
+        None,
+        ge=0,
+        le=10,
+        allow_inf_nan=False,
+        description="with concurrency: every chat an agent has open slows each of its chats "
+        "by this share (n open chats each progress at 1 / (1 + slowdown (n - 1)) of full "
+        f"speed); unset: {DEFAULT_CHAT_SLOWDOWN}, an assumption, not a published value",
+    )
+
+    @model_validator(mode="after")
+    def _slowdown_needs_chats(self) -> PoolConfig:
+        if self.concurrency is None and self.concurrency_slowdown is not None:
+            raise ValueError(
+                "concurrency_slowdown applies to a chat pool only: set concurrency "
+                "(the contacts an agent handles at once) as well"
+            )
+        return self
+
+    @property
+    def chats(self) -> int:
+        """Contacts an agent handles at once: ``concurrency``, or 1 on a phone pool."""
+        return self.concurrency or 1
+
+    @property
+    def slowdown(self) -> float:
+        """``concurrency_slowdown``, or its default."""
+        if self.concurrency_slowdown is None:
+            return DEFAULT_CHAT_SLOWDOWN
+        return self.concurrency_slowdown
 
     @field_validator("staffing")
     @classmethod

@@ -118,7 +118,10 @@ def journey(
         told_first = result == FAILED_SEEN and ctx.service.bad_news == "first"
         if told_first:
             report(FailureNoticed(customer, contact, start, False, True))
-        yield env.timeout(work)
+        if pool.concurrent:  # a chat pool shares the agent's speed among its chats
+            yield pool.serve(agent, contact, work)
+        else:
+            yield env.timeout(work)
         end = env.now
         report(served((contact, start, end, pool.index, agent.index, warmth, result)))
         last_stage = stage == last
@@ -129,7 +132,7 @@ def journey(
         elif result == FAILED_SEEN:
             yield from acknowledge_failure(ctx, customer, contact, warmth, told_first)
             end = env.now
-        pool.release(agent, end)
+        pool.release(agent, end, contact)
         if result == RESOLVED:
             if last_stage:
                 return  # resolved: the last Served says so (see facts.Finished)

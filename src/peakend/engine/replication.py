@@ -28,6 +28,7 @@ from simpy.events import Event
 
 from peakend.config.schema import Scenario
 from peakend.engine.arrivals import ArrivalPlan, plan_arrivals
+from peakend.engine.chat import ChatPool, ChatStorePool
 from peakend.engine.context import JourneyContext, segment_rules
 from peakend.engine.driver import process_starter, start_journey
 from peakend.engine.journey import journey
@@ -100,10 +101,14 @@ class Replication:
         self.recorder = Recorder()
 
     def _build_pools(self) -> list[PoolBase]:
-        kind = Pool if self.engine == "fast" else StorePool
+        fast = self.engine == "fast"
         window = (self.scenario.run.warmup_minutes, self.horizon)
+        kinds: dict[bool, type[PoolBase]] = {
+            False: Pool if fast else StorePool,
+            True: ChatPool if fast else ChatStorePool,
+        }
         return [
-            kind(
+            kinds[cfg.concurrency is not None](
                 self.env,
                 index,
                 name,

@@ -52,17 +52,25 @@ class Agent:
     __slots__ = (
         "busy_minutes",
         "busy_since",
+        "changed_at",
         "contact",
+        "exclusive",
         "load",
         "load_at",
         "idle_since",
         "index",
         "on_shift",
+        "open",
+        "open_contacts",
         "pool",
+        "rate",
         "resolve_probability",
+        "sequence",
         "served",
         "skill",
+        "version",
         "warmth",
+        "working",
     )
 
     def __init__(
@@ -83,6 +91,19 @@ class Agent:
         self.load_at = 0.0
         self.contact = -1
         """The contact being served (or last served), by its number in the replication."""
+        # The books of an agent of a chat pool (peakend.engine.chat); unused on the phone.
+        self.open = 0
+        """Chat slots in use (a contact from a phone pool holds them all)."""
+        self.exclusive = False
+        """Whether the open contact is one from a phone pool, which holds every slot."""
+        self.open_contacts: dict[int, float] = {}
+        """Open contacts and the time each one's service began."""
+        self.working: dict[int, Any] = {}
+        """Contacts whose work is under way, with what the pool tracks of each."""
+        self.changed_at = 0.0
+        self.sequence = 0
+        self.rate = 1.0
+        self.version = 0
 
     def __repr__(self) -> str:
         return (
@@ -122,6 +143,8 @@ class PoolBase:
         self.capacity_log: list[tuple[float, int]] = []
         self.stressed = config.stress.enabled
         self.transfers = config.transfer_probability > 0
+        self.concurrent = config.concurrency is not None
+        """A chat pool (:mod:`peakend.engine.chat`): the journey asks it to ``serve``."""
         self.overflow: PoolBase | None = None
         """The pool whose agents also take this pool's contacts after a wait (wired by the
         replication from ``config.overflow_to``)."""
@@ -145,9 +168,22 @@ class PoolBase:
 
     # -- the interface journeys use -------------------------------------------
 
-    def take_idle(self) -> Agent | None:
-        """An agent free right now (longest idle first), or None."""
+    def take_idle(self, exclusive: bool = False) -> Agent | None:
+        """An agent free right now (longest idle first), or None.
+
+        ``exclusive``: the contact needs a whole agent (it comes from a phone pool);
+        only a chat pool tells the difference.
+        """
         raise NotImplementedError
+
+    def serve(self, agent: Agent, contact: int, work: float) -> Event:
+        """The event that ``agent`` has done ``work`` minutes of work on ``contact``.
+
+        On a phone pool that is ``work`` minutes from now; journeys yield the
+        timeout themselves there (the fast path). A chat pool shares its agents'
+        speed among their open chats.
+        """
+        return self.env.timeout(work)
 
     def queue_up(self, deadline: float, exact: bool, priority: int = 0) -> Event:
         """Wait for an agent: the event's value is the agent, or None once ``deadline`` passed.
@@ -175,8 +211,8 @@ class PoolBase:
         """Whether an agent is free right now."""
         raise NotImplementedError
 
-    def release(self, agent: Agent, now: float) -> None:
-        """The agent has finished with a customer at ``now`` (the current time): next
+    def release(self, agent: Agent, now: float, contact: int = -1) -> None:
+        """The agent has finished with ``contact`` at ``now`` (the current time): next
         customer, idle, or home."""
         raise NotImplementedError
 
@@ -288,6 +324,10 @@ class PoolBase:
 class Ticket(Event):
     """One contact's place in a :class:`Pool` queue; succeeds with the agent or None."""
 
+    exclusive = False
+    """Set when the contact overflows from a phone pool into a chat pool: it needs an
+    agent with no chat open there."""
+
     def __init__(self, env: simpy.Environment, deadline: float) -> None:
         super().__init__(env)
         self.deadline = deadline
@@ -318,7 +358,7 @@ class Pool(PoolBase):
             for ticket in self.queues[level]
         )
 
-    def take_idle(self) -> Agent | None:
+    def take_idle(self, exclusive: bool = False) -> Agent | None:
         if not self.idle:
             return None
         agent = self.idle.popleft()
@@ -361,11 +401,14 @@ class Pool(PoolBase):
         if not ticket.waiting:
             return
         other: Pool = self.overflow  # type: ignore[assignment]  # only set to a Pool here
-        agent = other.take_idle()
+        exclusive = other.concurrent and not self.concurrent
+        agent = other.take_idle(exclusive)
         if agent is not None:
             ticket.waiting = False
             ticket.succeed(agent)
         else:
+            if exclusive:
+                ticket.exclusive = True
             other._enqueue(ticket, priority)
 
     @staticmethod
@@ -374,7 +417,7 @@ class Pool(PoolBase):
             ticket.waiting = False
             ticket.succeed(None)
 
-    def release(self, agent: Agent, now: float) -> None:
+    def release(self, agent: Agent, now: float, contact: int = -1) -> None:
         # PoolBase._end_busy and _make_available, inlined: this runs once per service.
         busy_since: float = agent.busy_since  # type: ignore[assignment]  # busy agents have one
         agent.busy_minutes += max(
@@ -433,9 +476,12 @@ class StorePool(PoolBase):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.store = _AgentStore(self.env)
+        self.store: simpy.Store = self._make_store()
 
-    def take_idle(self) -> Agent | None:
+    def _make_store(self) -> simpy.Store:
+        return _AgentStore(self.env)
+
+    def take_idle(self, exclusive: bool = False) -> Agent | None:
         return None  # every contact asks the store
 
     def has_idle(self) -> bool:
@@ -447,18 +493,19 @@ class StorePool(PoolBase):
     def queue_up(self, deadline: float, exact: bool, priority: int = 0) -> Event:
         env = self.env
         answer = Event(env)
-        requests: list[_PriorityGet] = []
+        requests: list[StoreGet] = []
 
         def ask(pool: StorePool) -> None:
-            request = _PriorityGet(pool.store, priority)
+            exclusive = pool.concurrent and not self.concurrent
+            request = pool._request(priority, exclusive)
             requests.append(request)
 
             def granted(event: Event) -> None:
                 agent: Agent = event.value  # type: ignore[assignment]  # the store holds agents
                 if answer.triggered:  # the other pool answered at the same instant
-                    pool._make_available(agent, env.now)
+                    pool._decline(agent, env.now)
                     return
-                pool._start_busy(agent, env.now)
+                pool._grant(agent, env.now, exclusive)
                 for other in requests:
                     if not other.triggered:
                         other.cancel()
@@ -489,7 +536,19 @@ class StorePool(PoolBase):
                 env.timeout(after).callbacks.append(overflow)
         return answer
 
-    def release(self, agent: Agent, now: float) -> None:
+    def _request(self, priority: int, exclusive: bool) -> StoreGet:
+        """A request for an agent of this pool (``exclusive``: a whole one)."""
+        return _PriorityGet(self.store, priority)
+
+    def _grant(self, agent: Agent, now: float, exclusive: bool) -> None:
+        """The store gave ``agent`` to a waiting contact, which takes it."""
+        self._start_busy(agent, now)
+
+    def _decline(self, agent: Agent, now: float) -> None:
+        """The store gave ``agent`` to a contact another pool answered first."""
+        self._make_available(agent, now)
+
+    def release(self, agent: Agent, now: float, contact: int = -1) -> None:
         self._end_busy(agent, now)
         if agent.on_shift:
             self._make_available(agent, now)

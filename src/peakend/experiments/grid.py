@@ -50,7 +50,7 @@ def resolve_overrides(
     texts = tuple(overrides)
     if all(parse(text, source).plain for text in texts):
         return texts
-    resolved = scenario_to_dict(scenario_from_dict(base_data, source))
+    resolved = scenario_to_dict(scenario_from_dict(base_data, source), keep_unset=True)
     return plain_overrides(resolved, texts, source)
 
 
