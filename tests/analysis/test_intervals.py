@@ -232,3 +232,61 @@ def test_a_multi_period_run_has_no_intervals() -> None:
     result = run_scenario(scenario_from_dict(data), 1)
     assert result.replications[0].intervals is None
     assert result.intervals_frame() is None
+
+
+def _chat_overflow_day() -> dict:
+    """The cut day with a chat team of 3 slots per agent, calls overflowing to it."""
+    data = cut_day()
+    data["pools"]["agents"].update(overflow_to="chat", overflow_after_minutes=0.2)
+    data["pools"]["chat"] = {"staffing": [1, 2, 2, 1], "concurrency": 3}
+    data["channels"] = {
+        "phone": {"share": 0.6, "entry_pool": "agents"},
+        "chat": {"share": 0.4, "entry_pool": "chat"},
+    }
+    return data
+
+
+def test_busy_minutes_belong_to_the_serving_pool_and_a_chat_is_a_slot() -> None:
+    """A plain loop over contacts: each service counts for the pool whose agent served
+    it, a chat as 1/3 of a chat agent, a call that overflowed to one as all of it."""
+    scenario = scenario_from_dict(_chat_overflow_day())
+    output = Replication(scenario, 2).run()
+    frame = replication_intervals(output, scenario, 2)
+    length, c = scenario.arrivals.interval_minutes, output.contacts
+    expected = {name: np.zeros(scenario.intervals) for name in scenario.pools}
+    names = list(scenario.pools)
+    for k in np.flatnonzero(c["answered"]):
+        serving, home = names[c["served_pool"][k]], names[c["pool"][k]]
+        weight = 1 / 3 if serving == home == "chat" else 1.0
+        end = c["service_end_minutes"][k]
+        end = output.end_time if math.isnan(end) else end
+        for i in range(scenario.intervals):
+            overlap = max(
+                0.0, min(end, (i + 1) * length) - max(c["service_start_minutes"][k], i * length)
+            )
+            expected[serving][i] += overlap * weight
+    overflowed = (c["pool"] == 0) & (c["served_pool"] == 1)
+    assert overflowed.any()
+    for name in scenario.pools:
+        mine = frame[frame["pool"] == name]
+        assert mine["busy_minutes"].to_numpy() == pytest.approx(expected[name])
+        occupancy = mine["busy_minutes"] / mine["available_minutes"]
+        assert ((occupancy >= 0) & (occupancy <= 1 + 1e-12)).all()
+
+
+def test_a_chat_pool_needs_its_servers_divided_by_its_slots() -> None:
+    """Each chat agent is 3 servers, each 1 + 0.5 (3 - 1) = 2 times slower than one chat."""
+    data = _chat_overflow_day()
+    data["pools"]["chat"]["concurrency_slowdown"] = 0.5
+    scenario = scenario_from_dict(data)
+    summary = run_scenario(scenario, 2).intervals_frame()
+    chat = summary[summary["pool"] == "chat"].to_dict("records")
+    service = scenario.pools["chat"].service_time.mean * 2.0
+    run = scenario.run
+    assert any(row["offered"] > 0 for row in chat)
+    for row in chat:
+        rate = row["offered"] / scenario.arrivals.interval_minutes
+        servers = agents_for_service_level(
+            rate, service, run.service_level_threshold_minutes, run.service_level_target
+        )
+        assert row["erlang_c_agents"] == math.ceil(servers / 3)

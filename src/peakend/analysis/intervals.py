@@ -18,17 +18,25 @@ escalations); the warm-up is not left out (every interval of the day has a row):
 - ``abandonment_rate``: abandoned / offered.
 - ``asa_minutes``: average speed of answer, the mean wait of the answered contacts.
 - ``occupancy``: busy / available agent-minutes in the interval. Busy is the
-  pool's service work (each answered contact's service start to service end,
-  clipped to the interval; closing words and apologies after the service are not
-  in the contact records and are left out). Available is the agents present
-  times ``L`` plus service an agent did after its shift ended, so that it stays
-  in [0, 1], as the run's ``occupancy``.
+  service work of the pool's agents (each contact they answered, from service
+  start to service end, clipped to the interval; closing words and apologies
+  after the service are not in the contact records and are left out; a contact
+  that overflowed counts for the pool whose agent served it). Available is the
+  agents present times ``L`` plus service an agent did after its shift ended, so
+  that it stays in [0, 1], as the run's ``occupancy``. On a chat pool with
+  ``concurrency = k`` a chat is one of an agent's ``k`` slots, so it counts
+  ``1 / k`` of its minutes (a call that overflowed in holds the agent, all of
+  them): occupancy is the share of chat slots in use.
 - ``agents_scheduled``: the pool's ``staffing`` of the interval;
   ``agents_present``: those not absent that day (from the pool's capacity log).
 - ``erlang_c_agents``, ``erlang_a_agents``: the fewest agents that meet
   ``run.service_level_target`` within the threshold for the interval's mean
   offered contacts (over replications, retries included) and the pool's mean
   service time; Erlang A with the mean patience of :func:`mean_patience_minutes`.
+  For a chat pool, the usual planning approximation: each agent is ``k``
+  servers, each as slow as a chat among ``k`` open ones (mean service times
+  ``1 + slowdown (k - 1)``), and the agents are those servers divided by ``k``,
+  rounded up.
 
 Counts and ``agents_present`` are means over replications; the shares
 (``service_level``, ``abandonment_rate``, ``occupancy``) are the mean of the
@@ -142,14 +150,15 @@ def _busy_minutes(
     count = scenario.intervals
     horizon = count * length
     contacts = output.contacts
-    served = (contacts["pool"] == index) & contacts["answered"]
+    served = (contacts["served_pool"] == index) & contacts["answered"]
     start = contacts["service_start_minutes"][served]
     end = contacts["service_end_minutes"][served]
     end = np.where(np.isnan(end), output.end_time, end)  # cut off by the end of the run
     start, end = np.clip(start, 0, horizon), np.clip(end, 0, horizon)
     agent = contacts["agent"][served]
+    weight = _slot_weights(scenario, contacts["pool"][served], config)
     keep = end > start
-    start, end, agent = start[keep], end[keep], agent[keep]
+    start, end, agent, weight = start[keep], end[keep], agent[keep], weight[keep]
     first = np.minimum((start // length).astype(np.int64), count - 1)
     last = np.minimum(np.ceil(end / length).astype(np.int64) - 1, count - 1)
     spans = last - first + 1
@@ -157,12 +166,21 @@ def _busy_minutes(
     offset = np.arange(len(owner)) - np.repeat(np.cumsum(spans) - spans, spans)
     slot = first[owner] + offset
     overlap = np.minimum(end[owner], (slot + 1) * length) - np.maximum(start[owner], slot * length)
-    overlap = np.maximum(overlap, 0.0)
+    overlap = np.maximum(overlap, 0.0) * weight[owner]
     staffing = np.asarray(config.staffing, dtype=np.int64)
     off_shift = agent[owner] >= staffing[slot]
     busy = np.bincount(slot, overlap, minlength=count)[:count]
     after = np.bincount(slot, np.where(off_shift, overlap, 0.0), minlength=count)[:count]
     return busy, after
+
+
+def _slot_weights(scenario: Scenario, home: np.ndarray, config: PoolConfig) -> np.ndarray:
+    """Share of a serving agent each contact takes: ``1 / k`` for a chat on a chat
+    pool of ``k`` slots; 1 on a phone pool and for a call from a phone pool."""
+    if config.concurrency is None:
+        return np.ones(len(home))
+    chat_homes = np.array([pool.concurrency is not None for pool in scenario.pools.values()])
+    return np.where(chat_homes[home], 1.0 / config.chats, 1.0)
 
 
 def _present_agents(log: list[tuple[float, int]], length: float, count: int) -> np.ndarray:
@@ -280,17 +298,18 @@ def _summary_row(group: pd.DataFrame, scenario: Scenario, patience: float) -> di
         row.update({name: est.mean, f"{name}_ci_low": est.ci_low, f"{name}_ci_high": est.ci_high})
     asa = group["asa_minutes"].dropna()
     rate = float(group["offered"].mean()) / scenario.arrivals.interval_minutes
-    service = pool.service_time.mean
+    slots = pool.chats
+    service = pool.service_time.mean * (1.0 + pool.slowdown * (slots - 1) if slots > 1 else 1.0)
     threshold, target = run.service_level_threshold_minutes, run.service_level_target
+    erlang_c = agents_for_service_level(rate, service, threshold, target) if rate > 0 else 0
+    erlang_a = erlang_a_agents(rate, service, threshold, target, patience)
     row.update(
         {
             "asa_minutes": float(asa.mean()) if len(asa) else math.nan,
             "agents_scheduled": int(first["agents_scheduled"]),
             "agents_present": float(group["agents_present"].mean()),
-            "erlang_c_agents": (
-                agents_for_service_level(rate, service, threshold, target) if rate > 0 else 0
-            ),
-            "erlang_a_agents": erlang_a_agents(rate, service, threshold, target, patience),
+            "erlang_c_agents": -(-erlang_c // slots),
+            "erlang_a_agents": -(-erlang_a // slots),
             "replications": len(group),
         }
     )
