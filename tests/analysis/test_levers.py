@@ -1,4 +1,4 @@
-"""The levers of docs/levers.md, pulled in the engine on the shipped contact centre.
+"""The levers of docs/levers.md, pulled in the engine on the shipped scenarios.
 
 Each lever runs 20 paired replications (common random numbers: both arms see the
 same customers and draws) and each check uses a 99 % paired Student-t interval
@@ -12,7 +12,14 @@ import numpy as np
 import pytest
 
 from peakend import load_scenario, simulate
-from peakend.analysis.levers import LEVERS, Check, Lever, failed_customers_memory, run_levers
+from peakend.analysis.levers import (
+    LEVERS,
+    SUITES,
+    Check,
+    Lever,
+    failed_customers_memory,
+    run_levers,
+)
 from peakend.retention.returns import LogisticReturn
 
 from conftest import ROOT
@@ -26,6 +33,30 @@ def test_each_lever_moves_the_engine_in_the_documented_direction(lever):
     report = run_levers(CONTACT_CENTRE, REPLICATIONS, levers=[lever])
     failures = [row for row in report.rows() if not row["ok"]]
     assert not failures, failures
+
+
+JOURNEY_SUITES = [
+    (config, lever) for config, levers in SUITES.items() if levers is not LEVERS for lever in levers
+]
+
+
+@pytest.mark.parametrize(
+    ("config", "lever"),
+    JOURNEY_SUITES,
+    ids=[f"{config.removesuffix('.toml')}: {lever.name}" for config, lever in JOURNEY_SUITES],
+)
+def test_each_journey_lever_moves_its_shipped_scenario(config, lever):
+    """Priorities, overflow, virtual hold, chat concurrency, balking, stages, breaks and
+    transfers, each pulled on the shipped scenario that uses it."""
+    report = run_levers(ROOT / "configs" / config, REPLICATIONS, levers=[lever])
+    failures = [row for row in report.rows() if not row["ok"]]
+    assert not failures, failures
+
+
+def test_every_shipped_config_has_its_levers_suite():
+    shipped = {path.name for path in (ROOT / "configs").glob("*.toml")}
+    assert set(SUITES) <= shipped
+    assert shipped - set(SUITES) == {"contact_centre_12_weeks.toml"}  # the contact centre, longer
 
 
 def test_a_lever_in_the_wrong_direction_fails_its_check():

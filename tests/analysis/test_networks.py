@@ -38,15 +38,16 @@ def test_tandem_sojourn_is_the_sum_of_the_stations():
 
 
 def test_the_engine_reproduces_cobham_class_by_class():
-    """99.9 % intervals over 10 replications of 6,000 minutes (validate.CHECK_LEVEL)."""
-    rows = priority_checks()
+    """99.9 % intervals (validate.CHECK_LEVEL) over 40 replications of 6,000 minutes, as
+    `peakend validate` runs it: about +-10 % of the second class's wait."""
+    rows = priority_checks(40)
     assert all(row.passed for row in rows), [row.cells() for row in rows]
     first, second = rows
     assert first.simulated < second.simulated
 
 
 def test_the_engine_reproduces_a_tandem_of_two_stations():
-    rows = tandem_checks()
+    rows = tandem_checks(40)
     assert all(row.passed for row in rows), [row.cells() for row in rows]
 
 

@@ -43,7 +43,17 @@ from peakend.retention.returns import (
     return_probability,
 )
 
-__all__ = ["Check", "Lever", "LeverReport", "LEVERS", "run_levers"]
+__all__ = [
+    "CLINIC_LEVERS",
+    "Check",
+    "JOURNEY_LEVERS",
+    "LEVERS",
+    "Lever",
+    "LeverReport",
+    "RESTAURANT_LEVERS",
+    "SUITES",
+    "run_levers",
+]
 
 LEVEL = 0.99
 
@@ -331,6 +341,107 @@ def lowest_end_gain(_: Scenario, out: ReplicationOutput, other: ReplicationOutpu
 
 # -- the levers ---------------------------------------------------------------
 
+
+def _pool(scenario: Scenario, name: str) -> int:
+    return list(scenario.pools).index(name)
+
+
+def wait_at(pool: str) -> Metric:
+    """Mean wait of the contacts that queued at ``pool``."""
+
+    def measure(scenario: Scenario, out: ReplicationOutput, _: ReplicationOutput) -> float:
+        contacts = out.contacts
+        return _mean(contacts["wait_minutes"][contacts["pool"] == _pool(scenario, pool)])
+
+    return measure
+
+
+def answered_wait_at(pool: str) -> Metric:
+    """Mean wait of the contacts answered after queueing at ``pool``."""
+
+    def measure(scenario: Scenario, out: ReplicationOutput, _: ReplicationOutput) -> float:
+        c = out.contacts
+        mine = (c["pool"] == _pool(scenario, pool)) & c["answered"]
+        return _mean(c["wait_minutes"][mine])
+
+    return measure
+
+
+def line_wait_at(pool: str) -> Metric:
+    """Mean wait on the line at ``pool``: a contact on virtual hold waits at home (0)."""
+
+    def measure(scenario: Scenario, out: ReplicationOutput, _: ReplicationOutput) -> float:
+        c = out.contacts
+        mine = c["pool"] == _pool(scenario, pool)
+        return _mean(np.where(c["at_home"][mine], 0.0, c["wait_minutes"][mine]))
+
+    return measure
+
+
+def abandonment_at(pool: str) -> Metric:
+    """Share of the contacts that queued at ``pool`` and gave up (or left at once)."""
+
+    def measure(scenario: Scenario, out: ReplicationOutput, _: ReplicationOutput) -> float:
+        c = out.contacts
+        return _mean(c["abandoned"][c["pool"] == _pool(scenario, pool)].astype(float))
+
+    return measure
+
+
+def handling_at(pool: str) -> Metric:
+    """Mean service time of ``pool``'s own contacts served by its own agents."""
+
+    def measure(scenario: Scenario, out: ReplicationOutput, _: ReplicationOutput) -> float:
+        c = out.contacts
+        index = _pool(scenario, pool)
+        mine = (c["pool"] == index) & (c["served_pool"] == index) & c["answered"]
+        took = c["service_end_minutes"][mine] - c["service_start_minutes"][mine]
+        return _mean(took[np.isfinite(took)])
+
+    return measure
+
+
+def wait_of(segment: str) -> Metric:
+    """Mean wait of the contacts of ``segment``'s customers."""
+
+    def measure(scenario: Scenario, out: ReplicationOutput, _: ReplicationOutput) -> float:
+        c = out.contacts
+        return _mean(c["wait_minutes"][c["segment"] == list(scenario.segments).index(segment)])
+
+    return measure
+
+
+def wait_of_at(segment: str, pool: str) -> Metric:
+    """Mean wait of ``segment``'s contacts at ``pool``."""
+
+    def measure(scenario: Scenario, out: ReplicationOutput, _: ReplicationOutput) -> float:
+        c = out.contacts
+        mine = (c["segment"] == list(scenario.segments).index(segment)) & (
+            c["pool"] == _pool(scenario, pool)
+        )
+        return _mean(c["wait_minutes"][mine])
+
+    return measure
+
+
+def remembered_on(channel: str) -> Metric:
+    """Mean remembered utility of the customers who came in on ``channel``."""
+
+    def measure(scenario: Scenario, out: ReplicationOutput, _: ReplicationOutput) -> float:
+        customers = out.customers
+        mine = customers["channel"] == list(scenario.channels).index(channel)
+        return _mean(customers["remembered_utility"][mine])
+
+    return measure
+
+
+def time_in_system(_: Scenario, out: ReplicationOutput, __: ReplicationOutput) -> float:
+    """Mean minutes from arrival to the end of the last service, resolved customers."""
+    customers = out.customers
+    done = customers["outcome"] == 0
+    return _mean(customers["service_end_minutes"][done] - customers["arrival_minutes"][done])
+
+
 LEVERS: tuple[Lever, ...] = (
     Lever(
         "more agents over lunch",
@@ -479,6 +590,139 @@ LEVERS: tuple[Lever, ...] = (
         baseline=("pools.agents.first_contact_resolution=1",),
     ),
 )
+
+
+JOURNEY_LEVERS: tuple[Lever, ...] = (
+    Lever(
+        "premium answered first",
+        "premium customers ahead of regular ones in the queue, against one queue for both",
+        (),
+        (
+            Check("mean wait of premium customers", "down", wait_of("premium")),
+            Check("mean wait of regular customers", "not down", wait_of("regular")),
+        ),
+        baseline=("segments.premium.priority=1",),
+    ),
+    Lever(
+        "calls overflow to the chat team",
+        "a chat agent with no chat open takes a call that has waited half a minute, against never",
+        (),
+        (
+            Check("mean wait of calls", "down", wait_at("phone")),
+            Check("abandonment of calls", "down", abandonment_at("phone")),
+        ),
+        baseline=("pools.phone.overflow_after_minutes=inf",),
+    ),
+    Lever(
+        "virtual hold",
+        "callers told to expect over 1.5 minutes may take a callback that keeps their "
+        "place, against waiting on the line (a busier day: 15 % fewer phone agents)",
+        (),
+        (
+            Check("mean wait on the line, calls", "down", line_wait_at("phone")),
+            Check("abandonment of calls", "down", abandonment_at("phone")),
+            Check("remembered utility of callers", "up", remembered_on("phone")),
+        ),
+        setting=("pools.phone.staffing*=0.85",),
+        baseline=("channels.phone.virtual_hold.enabled=false",),
+    ),
+    Lever(
+        "two chats at once",
+        "chat agents handle two chats at once (each a quarter slower), against one",
+        (),
+        (
+            Check("mean wait of chats", "down", wait_at("chat")),
+            Check("abandonment of chats", "down", abandonment_at("chat")),
+            Check("chat handling time", "up", handling_at("chat")),
+        ),
+        baseline=("pools.chat.concurrency=1",),
+    ),
+    Lever(
+        "a bigger chat slowdown",
+        "each open chat slows the others by 60 %, against by 10 %",
+        ("pools.chat.concurrency_slowdown=0.6",),
+        (
+            Check("chat handling time", "up", handling_at("chat")),
+            Check("mean wait of chats", "up", wait_at("chat")),
+        ),
+        baseline=("pools.chat.concurrency_slowdown=0.1",),
+    ),
+    Lever(
+        "balking on announced chat waits",
+        "chat customers told a long expected wait may leave at once, against all staying",
+        ("channels.chat.balking.enabled=true", "channels.chat.balking.scale_minutes=2"),
+        (
+            Check("abandonment of chats", "up", abandonment_at("chat")),
+            Check("wait of answered chats", "down", answered_wait_at("chat")),
+        ),
+        setting=("pools.chat.concurrency=1",),
+    ),
+)
+"""Levers of journeys beyond one queue, on ``configs/two_skill_centre.toml``."""
+
+RESTAURANT_LEVERS: tuple[Lever, ...] = (
+    Lever(
+        "a farewell at the bill",
+        "a warm goodbye (a minute of the cashier's time) at the end of the evening",
+        ("service.farewell=true",),
+        (
+            Check("end utility", "up", end_utility),
+            Check("remembered utility", "up", remembered),
+        ),
+        baseline=("service.farewell=false",),
+    ),
+    Lever(
+        "one more cook all evening",
+        "the kitchen staffed one cook more in every interval",
+        ("pools.kitchen.staffing+=1",),
+        (
+            Check("mean wait for the kitchen", "down", wait_at("kitchen")),
+            Check("mean time from arrival to the bill", "down", time_in_system),
+        ),
+    ),
+)
+"""Levers of a staged service journey, on ``configs/restaurant.toml``."""
+
+CLINIC_LEVERS: tuple[Lever, ...] = (
+    Lever(
+        "doctors' lunch breaks",
+        "doctors take staggered lunch breaks, against working through",
+        (),
+        (Check("mean wait for a doctor", "up", wait_at("doctors")),),
+        baseline=("pools.doctors.breaks*=0",),
+    ),
+    Lever(
+        "urgent patients first",
+        "urgent patients seen before routine ones, against one queue",
+        (),
+        (
+            Check("urgent patients' wait for a doctor", "down", wait_of_at("urgent", "doctors")),
+            Check(
+                "routine patients' wait for a doctor", "not down", wait_of_at("routine", "doctors")
+            ),
+        ),
+        baseline=("segments.urgent.priority=1",),
+    ),
+    Lever(
+        "the runaround at reception",
+        "reception sends one patient in five to the pharmacy first and back (a transfer: "
+        "queued again, explained again), against none",
+        ("pools.reception.transfer_probability=0.2", 'pools.reception.transfer_to="pharmacy"'),
+        (
+            Check("effort", "up", effort),
+            Check("remembered utility", "down", remembered),
+        ),
+    ),
+)
+"""Levers of priorities, breaks and transfers, on ``configs/clinic.toml``."""
+
+SUITES: dict[str, tuple[Lever, ...]] = {
+    "contact_centre.toml": LEVERS,
+    "two_skill_centre.toml": JOURNEY_LEVERS,
+    "restaurant.toml": RESTAURANT_LEVERS,
+    "clinic.toml": CLINIC_LEVERS,
+}
+"""The levers suite: shipped config (in ``configs/``) and the levers pulled on it."""
 
 
 def _arms(path: Path, lever: Lever, extra: Sequence[str]) -> tuple[Scenario, Scenario]:
