@@ -14,7 +14,7 @@ many chats shared the agent while it lasted. Whenever a chat opens or closes on
 an agent, the work left on each of the agent's other chats is brought up to
 date and their ends are moved.
 
-Decisions (see ``docs/model/journeys.md``):
+Decisions (also in ``docs/model/journeys.md``):
 
 - A chat is *open* from the moment the agent takes it until the agent lets it go,
   closing words and apologies included; those take their fixed minutes (typed
