@@ -1,6 +1,6 @@
 """Chat pools (peakend.engine.chat): the phone model at one slot, slots, sharing, conservation.
 
-The checks of MODEL.md section 8 for chat concurrency: with k = 1 a chat pool
+The checks of chat concurrency (docs/validation.md): with k = 1 a chat pool
 is the phone model contact for contact; no agent ever holds more than k chats,
 and a call that overflows into a chat pool has its agent to itself; the work
 the agents do (integrated from the records at the speed each number of open

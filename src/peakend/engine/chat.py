@@ -8,7 +8,7 @@ chats: with ``n`` open, each chat's work progresses at
 
 of full speed (``slowdown`` is ``concurrency_slowdown``), so an agent with ``n``
 chats does ``n * speed(n)`` minutes of work per minute. That is a limited
-processor-sharing station (MODEL.md section 8): a chat's service time is its
+processor-sharing station: a chat's service time is its
 work (drawn as on the phone, in minutes at full speed) stretched by however
 many chats shared the agent while it lasted. Whenever a chat opens or closes on
 an agent, the work left on each of the agent's other chats is brought up to
