@@ -149,3 +149,34 @@ def test_override_must_name_existing_key(tmp_path):
 def test_override_value_is_validated(tmp_path):
     with pytest.raises(ConfigError, match="pools.agents.absenteeism"):
         load_scenario(write(tmp_path, MINIMAL), ["pools.agents.absenteeism=2"])
+
+
+@pytest.mark.parametrize(
+    ("pool", "message"),
+    [
+        ({"overflow": [{"pool": "nowhere", "after_minutes": 1}]}, r"overflow\.0\.pool.*unknown"),
+        ({"overflow": [{"pool": "agents", "after_minutes": 1}]}, r"overflow\.0\.pool.*itself"),
+        (
+            {
+                "overflow": [
+                    {"pool": "b", "after_minutes": 1},
+                    {"pool": "b", "after_minutes": 2},
+                ]
+            },
+            r"overflow\.1\.pool.*already",
+        ),
+        (
+            {"overflow": [{"pool": "b", "after_minutes": 1}], "overflow_to": "b"},
+            r"overflow.*not both",
+        ),
+        ({"overflow": [{"pool": "b", "after_minutes": -1}]}, r"overflow\.0\.after_minutes"),
+        ({"overflow": [{"pool": "b"}]}, r"overflow\.0\.after_minutes"),
+    ],
+    ids=["unknown pool", "itself", "twice", "both forms", "negative wait", "no wait"],
+)
+def test_routing_rules_are_checked_and_located(pool, message):
+    data = busy_day_data()
+    data["pools"]["b"] = {"staffing": [1, 1, 1, 1]}
+    data["pools"]["agents"].update(pool)
+    with pytest.raises(ConfigError, match=message):
+        scenario_from_dict(data)

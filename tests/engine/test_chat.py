@@ -11,11 +11,12 @@ chat agent against theory is in tests/analysis/test_networks.py.
 from __future__ import annotations
 
 import copy
+import tomllib
 
 import numpy as np
 import pytest
 
-from peakend import load_scenario, scenario_from_dict, simulate
+from peakend import scenario_from_dict, simulate
 from peakend.config.errors import ConfigError
 from peakend.engine.chat import chat_speed
 from peakend.engine.replication import Replication
@@ -41,8 +42,15 @@ def _same_tables(a, b) -> list[str]:
     ids=["two-skill chat team", "two-skill both teams, stress, no drain", "contact centre"],
 )
 def test_a_chat_pool_of_one_slot_is_the_phone_model_contact_for_contact(config, pools, extra):
-    phone = load_scenario(config, list(extra))
-    one_slot = load_scenario(config, [*extra, *(f"pools.{name}.concurrency=1" for name in pools)])
+    data = tomllib.loads(config.read_text())
+    for name in pools:  # the phone model: no concurrency at all
+        data["pools"][name].pop("concurrency", None)
+        data["pools"][name].pop("concurrency_slowdown", None)
+    phone = scenario_from_dict(data, overrides=list(extra))
+    one_slot = scenario_from_dict(
+        data, overrides=[*extra, *(f"pools.{name}.concurrency=1" for name in pools)]
+    )
+    assert all(phone.pools[name].concurrency is None for name in pools)
     for replication in range(2):
         a, b = simulate(phone, replication), simulate(one_slot, replication)
         assert len(a.contacts) > 500

@@ -69,6 +69,14 @@ REFERENCE_CASES = {
         },
         pools__agents__staffing=[2, 3, 3, 2],
     ),
+    "routing in order to two teams": _variant(
+        pools__agents__overflow=[
+            {"pool": "chat_team", "after_minutes": 0.4},
+            {"pool": "seniors", "after_minutes": 1.5},
+        ],
+        pools__chat_team={"staffing": [1, 2, 2, 1], "concurrency": 2},
+        pools__seniors=SENIORS,
+    ),
     "chat concurrency, calls overflowing to chat agents, stress": _variant(
         pools__agents__overflow_to="chat_team",
         pools__agents__overflow_after_minutes=0.3,

@@ -202,3 +202,57 @@ def test_overflow_at_once_both_ways_behaves_like_one_shared_pool():
     difference = a.mean() - b.mean()
     standard_error = np.sqrt(a.var(ddof=1) / len(a) + b.var(ddof=1) / len(b))
     assert abs(difference) < 3 * standard_error
+
+
+BACK_OFFICE = {
+    "staffing": [1, 1, 1, 1],
+    "service_time": {"distribution": "gamma", "mean": 2.5, "cv": 0.8},
+}
+
+
+def _routing(*rules: tuple[str, float]) -> dict:
+    data = _data(**TWO_TEAMS, pools__back_office=BACK_OFFICE)
+    data["pools"]["agents"]["overflow"] = [
+        {"pool": pool, "after_minutes": after} for pool, after in rules
+    ]
+    return data
+
+
+def test_a_routing_list_of_one_rule_is_the_overflow_to_shorthand():
+    shorthand = _data(**TWO_TEAMS, pools__back_office=BACK_OFFICE)
+    shorthand["pools"]["agents"].update(overflow_to="chat_team", overflow_after_minutes=0.7)
+    one_rule = simulate(scenario_from_dict(_routing(("chat_team", 0.7))))
+    expected = simulate(scenario_from_dict(shorthand))
+    for name in expected.contacts.columns:
+        assert np.array_equal(expected.contacts[name], one_rule.contacts[name], equal_nan=True)
+
+
+def test_routing_in_order_each_pool_only_after_its_wait():
+    """The chat team after 0.5 minutes, the back office after 2: a contact answered by
+    the back office had waited at least 2 minutes, by the chat team at least 0.5."""
+    scenario = scenario_from_dict(_routing(("chat_team", 0.5), ("back_office", 2.0)))
+    waited = {1: [], 2: []}
+    for replication in range(3):
+        c = simulate(scenario, replication).contacts
+        home = c["answered"] & (c["pool"] == 0)
+        for pool in waited:
+            waited[pool].extend(c["wait_minutes"][home & (c["served_pool"] == pool)])
+    assert len(waited[1]) > 10 and len(waited[2]) > 3
+    assert min(waited[1]) >= 0.5 - 1e-9
+    assert min(waited[2]) >= 2.0 - 1e-9
+
+
+def test_a_second_routing_rule_shortens_the_first_teams_waits():
+    """Paired over 20 replications (common random numbers): adding the back office after
+    2 minutes to the chat team after 0.5 lowers the mean wait of the first team's
+    contacts; the paired differences' mean must be more than 3 standard errors below 0."""
+    one = scenario_from_dict(_routing(("chat_team", 0.5)))
+    two = scenario_from_dict(_routing(("chat_team", 0.5), ("back_office", 2.0)))
+    differences = []
+    for replication in range(20):
+        a, b = simulate(one, replication).contacts, simulate(two, replication).contacts
+        differences.append(
+            b["wait_minutes"][b["pool"] == 0].mean() - a["wait_minutes"][a["pool"] == 0].mean()
+        )
+    d = np.asarray(differences)
+    assert d.mean() + 3 * d.std(ddof=1) / np.sqrt(len(d)) < 0

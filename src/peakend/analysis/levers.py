@@ -611,7 +611,7 @@ JOURNEY_LEVERS: tuple[Lever, ...] = (
             Check("mean wait of calls", "down", wait_at("phone")),
             Check("abandonment of calls", "down", abandonment_at("phone")),
         ),
-        baseline=("pools.phone.overflow_after_minutes=inf",),
+        baseline=("pools.phone.overflow=[]",),
     ),
     Lever(
         "virtual hold",

@@ -247,6 +247,15 @@ class StressConfig(_Model):
     )
 
 
+class OverflowRule(_Model):
+    """One routing rule: after a wait, another pool's agents may take the contact too."""
+
+    pool: str = Field(description="the pool whose agents may take the contact")
+    after_minutes: Minutes = Field(
+        ge=0, description="how long the contact has waited before they may (0: at once)"
+    )
+
+
 class PoolConfig(_Model):
     """A staff pool: its schedule, absenteeism, service times and agent attributes."""
 
@@ -308,6 +317,13 @@ class PoolConfig(_Model):
     overflow_after_minutes: Minutes = Field(
         math.inf, ge=0, description="wait before a contact overflows (0: at once; inf: never)"
     )
+    overflow: tuple[OverflowRule, ...] = Field(
+        (),
+        max_length=50,
+        description="routing in order: after each rule's wait, its pool's agents may also take "
+        "this pool's contacts (e.g. the chat team after 0.5 minutes, the back office after "
+        "3); the first to answer serves. The one-pool shorthand is overflow_to",
+    )
     concurrency: int | None = Field(
         None,
         ge=1,
@@ -334,6 +350,15 @@ class PoolConfig(_Model):
                 "(the contacts an agent handles at once) as well"
             )
         return self
+
+    @property
+    def overflow_rules(self) -> tuple[tuple[str, float], ...]:
+        """``(pool, after_minutes)`` of each routing rule: ``overflow``, or ``overflow_to``."""
+        if self.overflow:
+            return tuple((rule.pool, rule.after_minutes) for rule in self.overflow)
+        if self.overflow_to is not None:
+            return ((self.overflow_to, self.overflow_after_minutes),)
+        return ()
 
     @property
     def chats(self) -> int:
@@ -830,6 +855,20 @@ class Scenario(_Model):
         self._check_pool(("pools", name, "overflow_to"), pool.overflow_to)
         if pool.overflow_to == name:
             raise _located(("pools", name, "overflow_to"), "a pool cannot overflow to itself")
+        if pool.overflow and pool.overflow_to is not None:
+            raise _located(
+                ("pools", name, "overflow"),
+                "give the routing as overflow (a list of rules) or as overflow_to, not both",
+            )
+        seen: set[str] = set()
+        for i, rule in enumerate(pool.overflow):
+            where = ("pools", name, "overflow", str(i), "pool")
+            self._check_pool(where, rule.pool)
+            if rule.pool == name:
+                raise _located(where, "a pool cannot overflow to itself")
+            if rule.pool in seen:
+                raise _located(where, f"{rule.pool!r} is already in this pool's overflow")
+            seen.add(rule.pool)
         if pool.transfer_probability > 0 and pool.transfer_to is None:
             raise _located(
                 ("pools", name, "transfer_to"),

@@ -89,8 +89,9 @@ class Replication:
         self.pools = self._build_pools()
         names = list(scenario.pools)
         for pool in self.pools:
-            if pool.config.overflow_to is not None:
-                pool.overflow = self.pools[names.index(pool.config.overflow_to)]
+            pool.overflow = [
+                (self.pools[names.index(name)], after) for name, after in pool.config.overflow_rules
+            ]
         self.entry_pool = [
             [
                 self.pools[list(scenario.pools).index(scenario.entry_pool(segment, channel))]

@@ -145,9 +145,9 @@ class PoolBase:
         self.transfers = config.transfer_probability > 0
         self.concurrent = config.concurrency is not None
         """A chat pool (:mod:`peakend.engine.chat`): the journey asks it to ``serve``."""
-        self.overflow: PoolBase | None = None
-        """The pool whose agents also take this pool's contacts after a wait (wired by the
-        replication from ``config.overflow_to``)."""
+        self.overflow: list[tuple[PoolBase, float]] = []
+        """The pools whose agents also take this pool's contacts after a wait (wired by the
+        replication from ``config.overflow_rules``), each with its wait, in order."""
 
     def _draw_agents(
         self, config: PoolConfig, roster: int, rng: np.random.Generator
@@ -377,14 +377,18 @@ class Pool(PoolBase):
         now = self.env.now
         if exact and deadline != float("inf"):
             self.env.timeout(deadline - now).callbacks.append(lambda _event: self._expire(ticket))
-        after = self.config.overflow_after_minutes
-        if self.overflow is not None and now + after < deadline:
-            if after == 0:
-                self._overflow(ticket, priority)
-            else:
-                self.env.timeout(after).callbacks.append(
-                    lambda _event: self._overflow(ticket, priority)
-                )
+        if self.overflow:
+            for other, after in self.overflow:
+                if now + after >= deadline:
+                    continue
+                if after == 0:
+                    self._overflow(ticket, priority, other)
+                else:
+
+                    def later(_event: Event, to: PoolBase = other) -> None:
+                        self._overflow(ticket, priority, to)
+
+                    self.env.timeout(after).callbacks.append(later)
         return ticket
 
     def _enqueue(self, ticket: Ticket, priority: int) -> None:
@@ -395,12 +399,12 @@ class Pool(PoolBase):
         queue.append(ticket)
         self.queued += 1
 
-    def _overflow(self, ticket: Ticket, priority: int) -> None:
-        """The contact may now also be taken by the overflow pool: an idle agent there
-        takes it at once, else the same ticket queues there too (first agent wins)."""
+    def _overflow(self, ticket: Ticket, priority: int, to: PoolBase) -> None:
+        """The contact may now also be taken by pool ``to``: an idle agent there takes
+        it at once, else the same ticket queues there too (first agent wins)."""
         if not ticket.waiting:
             return
-        other: Pool = self.overflow  # type: ignore[assignment]  # only set to a Pool here
+        other: Pool = to  # type: ignore[assignment]  # the fast engine has only Pools
         exclusive = other.concurrent and not self.concurrent
         agent = other.take_idle(exclusive)
         if agent is not None:
@@ -523,12 +527,13 @@ class StorePool(PoolBase):
                     answer.succeed(None)
 
             env.timeout(max(0.0, deadline - env.now)).callbacks.append(expired)
-        after = self.config.overflow_after_minutes
-        if self.overflow is not None and env.now + after < deadline:
+        for other, after in self.overflow:
+            if env.now + after >= deadline:
+                continue
 
-            def overflow(_event: Event | None = None) -> None:
+            def overflow(_event: Event | None = None, to: PoolBase = other) -> None:
                 if not answer.triggered and not any(r.triggered for r in requests):
-                    ask(self.overflow)  # type: ignore[arg-type]  # only set to a StorePool
+                    ask(to)  # type: ignore[arg-type]  # the reference engine has StorePools
 
             if after == 0:
                 overflow()
