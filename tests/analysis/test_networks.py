@@ -37,6 +37,18 @@ def test_tandem_sojourn_is_the_sum_of_the_stations():
     assert tandem_mean_sojourn(1.0, [(1.5, 2), (2.5, 3)]) == pytest.approx(expected)
 
 
+def test_a_route_weights_a_station_by_its_visits_at_its_thinned_rate():
+    stable = [(1.5, 2), (2.5, 3)]
+    assert tandem_mean_sojourn(1.0, stable, [1.0, 1.0]) == tandem_mean_sojourn(1.0, stable)
+    stations = [(1.5, 2), (2.5, 2)]  # the second is stable only at the thinned rate
+    one = ErlangC(1.0, 1.5, 2).mean_wait_minutes + 1.5
+    two = ErlangC(0.6, 2.5, 2).mean_wait_minutes + 2.5
+    assert tandem_mean_sojourn(1.0, stations, [1.0, 0.6]) == pytest.approx(one + 0.6 * two)
+    assert tandem_mean_sojourn(1.0, stations, [1.0, 0.0]) == pytest.approx(one)
+    with pytest.raises(ValueError, match="visit probabilities"):
+        tandem_mean_sojourn(1.0, stations, [1.0])
+
+
 def test_the_engine_reproduces_cobham_class_by_class():
     """99.9 % intervals (validate.CHECK_LEVEL) over 40 replications of 6,000 minutes, as
     `peakend validate` runs it: about +-10 % of the second class's wait."""
@@ -46,8 +58,9 @@ def test_the_engine_reproduces_cobham_class_by_class():
     assert first.simulated < second.simulated
 
 
-def test_the_engine_reproduces_a_tandem_of_two_stations():
+def test_the_engine_reproduces_a_tandem_of_two_stations_with_and_without_a_route():
     rows = tandem_checks(40)
+    assert len(rows) == 2
     assert all(row.passed for row in rows), [row.cells() for row in rows]
 
 

@@ -43,7 +43,7 @@ REFERENCE_CASES = {
     ),
     "stages, transfers, priorities, breaks": _variant(
         segments__b__priority=1,
-        segments__a__stages=["seniors"],
+        segments__a__stages=[{"pool": "seniors", "probability": 0.7}],
         pools__seniors={"staffing": [2, 3, 3, 2], "first_contact_resolution": 0.9},
         pools__agents__transfer_probability=0.15,
         pools__agents__transfer_to="seniors",

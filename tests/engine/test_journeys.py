@@ -256,3 +256,84 @@ def test_a_second_routing_rule_shortens_the_first_teams_waits():
         )
     d = np.asarray(differences)
     assert d.mean() + 3 * d.std(ddof=1) / np.sqrt(len(d)) < 0
+
+
+BILL = {"staffing": [2, 2, 2, 2], "first_contact_resolution": 1.0}
+
+
+def _routed(kitchen: object, **changes: object) -> dict:
+    return _data(
+        segments__a__stages=[kitchen, "bill"],
+        pools__kitchen=KITCHEN,
+        pools__bill=BILL,
+        pools__agents__first_contact_resolution=1.0,
+        pools__agents__skill_effect=0.0,
+        service={"farewell": True},
+        **changes,
+    )
+
+
+def _visits(out, pool: int) -> set[int]:
+    c = out.contacts
+    return set(c["customer"][c["pool"] == pool].tolist())
+
+
+def test_a_stage_with_a_probability_is_visited_by_that_share_of_customers():
+    """Over 12 replications (about 350 customers past the entry pool), the share who visit
+    the kitchen lies within 4 binomial standard errors of 0.4; everyone else goes straight
+    to the bill, and the farewell still comes once, at the end of the last stage visited."""
+    scenario = scenario_from_dict(_routed({"pool": "kitchen", "probability": 0.4}))
+    visited = passed = 0
+    for replication in range(12):
+        out = simulate(scenario, replication)
+        c, customers = out.contacts, out.customers
+        resolved = np.flatnonzero((customers["segment"] == 0) & (customers["outcome"] == 0))
+        for customer in resolved:
+            pools = c["pool"][c["customer"] == customer].tolist()
+            assert pools in ([0, 1, 2], [0, 2])
+        visited += int(np.isin(resolved, list(_visits(out, 1))).sum())
+        passed += len(resolved)
+        farewells = out.traces.owner[out.traces.kind == EpisodeKind.FAREWELL]
+        assert np.all(np.bincount(farewells, minlength=len(customers))[resolved] == 1)
+    share = visited / passed
+    assert passed > 300
+    assert abs(share - 0.4) < 4 * np.sqrt(0.4 * 0.6 / passed)
+
+
+def test_the_route_is_the_customers_own_draw_whatever_the_staffing():
+    """Common random numbers: with twice the entry staff, the customers who reach the
+    kitchen stage decide as before, so everyone who visits it in both runs is among those
+    whose draw sends them there."""
+    few = simulate(scenario_from_dict(_routed({"pool": "kitchen", "probability": 0.5})))
+    many = simulate(
+        scenario_from_dict(
+            _routed({"pool": "kitchen", "probability": 0.5}, pools__agents__staffing=[4, 10, 6, 2])
+        )
+    )
+    reached = lambda out: set(  # noqa: E731  (customers who got past the entry pool)
+        out.contacts["customer"][(out.contacts["pool"] == 0) & out.contacts["resolved"]].tolist()
+    )
+    both = reached(few) & reached(many)
+    assert len(both) > 50
+    assert _visits(few, 1) & both == _visits(many, 1) & both
+
+
+def test_stage_probability_one_and_zero_are_the_plain_stage_and_no_stage():
+    plain = simulate(scenario_from_dict(_routed("kitchen")))
+    always = simulate(scenario_from_dict(_routed({"pool": "kitchen", "probability": 1.0})))
+    never = simulate(scenario_from_dict(_routed({"pool": "kitchen", "probability": 0.0})))
+    skipped = simulate(
+        scenario_from_dict(
+            _data(
+                segments__a__stages=["bill"],
+                pools__kitchen=KITCHEN,
+                pools__bill=BILL,
+                pools__agents__first_contact_resolution=1.0,
+                pools__agents__skill_effect=0.0,
+                service={"farewell": True},
+            )
+        )
+    )
+    for a, b in ((plain, always), (skipped, never)):
+        for name in a.contacts.columns:
+            assert np.array_equal(a.contacts[name], b.contacts[name], equal_nan=True), name

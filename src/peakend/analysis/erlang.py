@@ -575,17 +575,29 @@ def priority_mean_waits(
     return waits
 
 
-def tandem_mean_sojourn(arrival_rate: float, stations: Sequence[tuple[float, int]]) -> float:
+def tandem_mean_sojourn(
+    arrival_rate: float,
+    stations: Sequence[tuple[float, int]],
+    visits: Sequence[float] | None = None,
+) -> float:
     """Mean time in system of Poisson arrivals through M/M/c stations in series, minutes.
 
     ``stations`` are ``(mean_service_minutes, agents)``. By Burke's theorem each
     station's output is Poisson at the arrival rate, so each behaves as an
     independent M/M/c and the mean time in system is the sum of the stations'
-    mean waits plus mean services.
+    mean waits plus mean services. ``visits`` (default: all 1) routes each
+    customer to station ``i`` with probability ``visits[i]``, independently: a
+    Bernoulli split of a Poisson stream is Poisson, so station ``i`` is an M/M/c
+    at ``visits[i]`` times the rate and contributes ``visits[i]`` times its
+    sojourn (a Jackson network in series).
     """
+    shares = [1.0] * len(stations) if visits is None else list(visits)
+    if len(shares) != len(stations):
+        raise ValueError(f"expected {len(stations)} visit probabilities, got {len(shares)}")
     return sum(
-        ErlangC(arrival_rate, service, agents).mean_wait_minutes + service
-        for service, agents in stations
+        share * (ErlangC(share * arrival_rate, service, agents).mean_wait_minutes + service)
+        for share, (service, agents) in zip(shares, stations, strict=True)
+        if share > 0
     )
 
 

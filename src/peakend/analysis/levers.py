@@ -704,6 +704,16 @@ CLINIC_LEVERS: tuple[Lever, ...] = (
         baseline=("segments.urgent.priority=1",),
     ),
     Lever(
+        "prescriptions sent ahead",
+        "prescriptions sent to a pharmacy of the patient's choice: a third of the routine "
+        "patients who queued at the counter no longer do (47 % instead of 70 %)",
+        ('segments.routine.stages[1]={pool="pharmacy", probability=0.47}',),
+        (
+            Check("mean wait at the pharmacy", "down", wait_at("pharmacy")),
+            Check("mean time from arrival to the end", "down", time_in_system),
+        ),
+    ),
+    Lever(
         "the runaround at reception",
         "reception sends one patient in five to the pharmacy first and back (a transfer: "
         "queued again, explained again), against none",

@@ -250,46 +250,50 @@ def tandem_checks(
     replications: int = 10, horizon: float = 6000.0, seed: int = 2026
 ) -> list[CheckRow]:
     """Two M/M/c stations in series (a journey of two stages) against Burke's theorem:
-    the mean time in system is the sum of the stations' M/M/c sojourn times."""
-    rate, first, second = 1.0, (1.5, 2), (2.5, 3)
-    data = _network_data(
-        horizon,
-        horizon / 10,
-        replications,
-        seed,
-        segments={"all": {"share": 1.0, "patience": _FOREVER, "stages": ["second"]}},
-        pools={
-            "agents": {
-                "staffing": [first[1]],
-                "service_time": {"distribution": "exponential", "mean": first[0]},
-            },
-            "second": {
-                "staffing": [second[1]],
-                "service_time": {"distribution": "exponential", "mean": second[0]},
-            },
-        },
+    the mean time in system is the sum of the stations' M/M/c sojourn times. Then the
+    same with a route: only 60 % of the customers visit the second station (a stage with
+    a probability), a Jackson network whose second station is an M/M/c at 60 % of the
+    rate and counts for 60 % of the customers."""
+    rate, first = 1.0, (1.5, 2)
+    cases = (
+        ("tandem M/M/2 -> M/M/3 (Burke)", (2.5, 3), 1.0),
+        ("tandem M/M/2 -> M/M/2 visited by 60 % (Jackson)", (2.5, 2), 0.6),
     )
-    scenario = scenario_from_dict(data)
-    sojourns = []
-    for replication in range(replications):
-        out = simulate(scenario, replication)
-        customers = out.customers
-        done = (customers["arrival_minutes"] >= scenario.run.warmup_minutes) & (
-            customers["outcome"] == 0
+    rows = []
+    for case, second, share in cases:
+        stage: Any = "second" if share == 1 else {"pool": "second", "probability": share}
+        data = _network_data(
+            horizon,
+            horizon / 10,
+            replications,
+            seed,
+            segments={"all": {"share": 1.0, "patience": _FOREVER, "stages": [stage]}},
+            pools={
+                "agents": {
+                    "staffing": [first[1]],
+                    "service_time": {"distribution": "exponential", "mean": first[0]},
+                },
+                "second": {
+                    "staffing": [second[1]],
+                    "service_time": {"distribution": "exponential", "mean": second[0]},
+                },
+            },
         )
-        end = customers["service_end_minutes"][done]
-        sojourns.append(float((end - customers["arrival_minutes"][done]).mean()))
-    est = estimate(sojourns, CHECK_LEVEL)
-    return [
-        CheckRow(
-            "tandem M/M/2 -> M/M/3 (Burke)",
-            "mean time in system",
-            tandem_mean_sojourn(rate, [first, second]),
-            est.mean,
-            est.ci_low,
-            est.ci_high,
+        scenario = scenario_from_dict(data)
+        sojourns = []
+        for replication in range(replications):
+            customers = simulate(scenario, replication).customers
+            done = (customers["arrival_minutes"] >= scenario.run.warmup_minutes) & (
+                customers["outcome"] == 0
+            )
+            end = customers["service_end_minutes"][done]
+            sojourns.append(float((end - customers["arrival_minutes"][done]).mean()))
+        est = estimate(sojourns, CHECK_LEVEL)
+        analytic = tandem_mean_sojourn(rate, [first, second], [1.0, share])
+        rows.append(
+            CheckRow(case, "mean time in system", analytic, est.mean, est.ci_low, est.ci_high)
         )
-    ]
+    return rows
 
 
 def chat_checks(

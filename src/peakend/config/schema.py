@@ -135,6 +135,15 @@ class AttributeConfig(_Model):
     sd: float = Field(0.1, ge=0, allow_inf_nan=False)
 
 
+class StageConfig(_Model):
+    """A stage that only some customers visit: a route taken with a probability."""
+
+    pool: str = Field(description="the pool of the stage")
+    probability: float = Field(
+        1.0, ge=0, le=1, description="share of the segment's customers who visit it"
+    )
+
+
 class SegmentConfig(_Model):
     """A customer segment: its share of arrivals and how its customers behave."""
 
@@ -180,12 +189,22 @@ class SegmentConfig(_Model):
         description="queue priority, 0 first: a waiting customer of a lower number is answered "
         "before one of a higher number (non-preemptive: a service under way is never cut)",
     )
-    stages: tuple[str, ...] = Field(
+    stages: tuple[str | StageConfig, ...] = Field(
         (),
         max_length=50,
         description="pools the customer visits after the entry pool, in order, each with its "
-        "own queue and service (a restaurant: seat, order, food, bill); empty: one contact",
+        "own queue and service (a restaurant: seat, order, food, bill); empty: one contact. "
+        "A stage is a pool name, or { pool, probability } for a stage only some customers "
+        "visit (the others go on to the next)",
     )
+
+    @property
+    def stage_rules(self) -> tuple[tuple[str, float], ...]:
+        """``(pool, probability)`` of each stage after the entry pool."""
+        return tuple(
+            (stage, 1.0) if isinstance(stage, str) else (stage.pool, stage.probability)
+            for stage in self.stages
+        )
 
 
 class VirtualHoldConfig(_Model):
@@ -785,7 +804,7 @@ class Scenario(_Model):
                 self._check_pool((section, name, "entry_pool"), entry.entry_pool)
         self._check_replay()
         for name, segment in self.segments.items():
-            for i, stage in enumerate(segment.stages):
+            for i, (stage, _) in enumerate(segment.stage_rules):
                 self._check_pool(("segments", name, "stages", str(i)), stage)
         for name, pool in self.pools.items():
             self._check_breaks_and_transfers(name, pool)

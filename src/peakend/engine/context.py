@@ -49,6 +49,9 @@ class JourneyContext:
     """``entry_pools[channel][segment]``: the pool that takes a first contact."""
     stages: Sequence[Sequence[Sequence[PoolBase]]]
     """``stages[channel][segment]``: the entry pool and then the segment's stages."""
+    stage_odds: Sequence[Sequence[float]]
+    """Per segment: the probability of visiting each stage after the entry pool (empty:
+    every customer visits every stage)."""
     announces: Sequence[bool]
     """Per channel: whether the expected wait is announced (for balking or virtual hold)."""
     holds: Sequence[VirtualHoldConfig]
@@ -97,6 +100,21 @@ class JourneyContext:
         return self.draws.column("callback-delay", contact, self.recovery.callback_delay.sample)[
             customer
         ]
+
+    def route(
+        self, customer: int, stages: Sequence[PoolBase], odds: Sequence[float]
+    ) -> tuple[PoolBase, ...]:
+        """The stages ``customer`` visits: the entry pool, then each stage ``i`` with its
+        probability, decided by the customer's own draw for stage ``i``."""
+        uniform = self.draws.uniform
+        return (
+            stages[0],
+            *(
+                pool
+                for i, (pool, odd) in enumerate(zip(stages[1:], odds, strict=True))
+                if odd >= 1 or uniform("stage", i)[customer] < odd
+            ),
+        )
 
     def chance(self, decision: str, customer: int, contact: int) -> float:
         """The uniform draw of ``decision`` ("resolution", "retry", ...) for this contact."""

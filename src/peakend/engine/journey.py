@@ -68,6 +68,9 @@ def journey(
     report = ctx.report
     rules = ctx.segments[segment]
     stages = ctx.stages[channel][segment]
+    odds = ctx.stage_odds[segment]
+    if odds:  # some stages are visited by some customers only
+        stages = ctx.route(customer, stages, odds)
     last = len(stages) - 1
     stage = 0  # where the customer is in a journey of several stages
     pool = stages[0]

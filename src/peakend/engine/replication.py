@@ -193,7 +193,10 @@ class Replication:
             entry_pools=tuple(tuple(row) for row in self.entry_pool),
             stages=tuple(
                 tuple(
-                    (entry, *(self.pools[list(sc.pools).index(name)] for name in seg.stages))
+                    (
+                        entry,
+                        *(self.pools[list(sc.pools).index(name)] for name, _ in seg.stage_rules),
+                    )
                     for entry, seg in zip(row, sc.segments.values(), strict=True)
                 )
                 for row in self.entry_pool
@@ -201,6 +204,12 @@ class Replication:
             announces=tuple(c.virtual_hold.enabled or c.balking.enabled for c in channels),
             holds=tuple(c.virtual_hold for c in channels),
             balking=tuple(c.balking for c in channels),
+            stage_odds=tuple(
+                tuple(p for _, p in seg.stage_rules)
+                if any(p < 1 for _, p in seg.stage_rules)
+                else ()
+                for seg in sc.segments.values()
+            ),
             pool_by_name={pool.name: pool for pool in self.pools},
             segments=tuple(segment_rules(sc)),
             recovery=sc.recovery,
