@@ -77,7 +77,7 @@ REFERENCE_CASES = {
         pools__chat_team={"staffing": [1, 2, 2, 1], "concurrency": 2},
         pools__seniors=SENIORS,
     ),
-    "chat concurrency, calls overflowing to chat agents, stress": _variant(
+    "chat concurrency, calls overflowing to chat agents, stress, cut at the end": _variant(
         pools__agents__overflow_to="chat_team",
         pools__agents__overflow_after_minutes=0.3,
         pools__chat_team={
@@ -92,6 +92,7 @@ REFERENCE_CASES = {
         segments__b__entry_pool="chat_team",
         recovery={"policy": "apology", "apology_minutes": 0.4},
         service={"farewell": True},
+        run__drain=False,
     ),
     "hidden defects, farewell, delight, coupons, drained": _variant(
         pools__agents__failure_noticed_later_probability=0.4,

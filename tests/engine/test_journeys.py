@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 
 import numpy as np
+import pytest
 
 from peakend import scenario_from_dict, simulate
 from peakend.engine.facts import ContactKind, Outcome
@@ -337,3 +338,45 @@ def test_stage_probability_one_and_zero_are_the_plain_stage_and_no_stage():
     for a, b in ((plain, always), (skipped, never)):
         for name in a.contacts.columns:
             assert np.array_equal(a.contacts[name], b.contacts[name], equal_nan=True), name
+
+
+def test_no_contact_is_served_twice_and_each_service_is_the_work_drawn_for_it():
+    """Conservation with overflow both ways, priorities, virtual hold and balking: every
+    contact is served at most once (one Served fact), and each first contact's service
+    lasts exactly the work drawn for it at its own queue, whoever served it (no closing
+    words, so nothing else takes agent time); the agents' busy minutes are their sum
+    inside the statistics window (which ends at the horizon)."""
+    from peakend.engine.facts import Served
+
+    data = _overflow(0.5, 1.0)
+    data["segments"]["b"]["priority"] = 1
+    data["channels"] = {
+        "phone": {
+            "share": 0.7,
+            "virtual_hold": {"enabled": True, "threshold_minutes": 1.0, "acceptance": 0.6},
+        },
+        "chat": {"share": 0.3, "balking": {"enabled": True, "scale_minutes": 4.0}},
+    }
+    data["run"]["warmup_minutes"] = 0.0
+    for pool in data["pools"].values():
+        pool["first_contact_resolution"] = 1.0
+        pool["skill_effect"] = 0.0
+    replication = Replication(scenario_from_dict(data), 0)
+    out = replication.run()
+    served = out.facts[Served]["contact"]
+    assert len(served) == len(np.unique(served))
+    c = out.contacts
+    assert np.count_nonzero(c["answered"]) == len(served)
+    first = np.flatnonzero(c["answered"] & (c["contact"] == 1))
+    crossed = first[c["served_pool"][first] != c["pool"][first]]
+    assert len(crossed) > 5 and c["at_home"][first].any()
+    draws, pools = replication.context().draws, list(replication.scenario.pools.items())
+    for row in first:
+        name, config = pools[c["pool"][row]]
+        work = draws.column(f"service:{name}", 0, config.service_time.sample)[c["customer"][row]]
+        took = c["service_end_minutes"][row] - c["service_start_minutes"][row]
+        assert took == pytest.approx(work, rel=1e-12)
+    answered, horizon = c["answered"], replication.scenario.horizon_minutes
+    end = np.minimum(c["service_end_minutes"][answered], horizon)  # the statistics window
+    start = np.minimum(c["service_start_minutes"][answered], horizon)
+    assert out.busy_minutes == pytest.approx((end - start).sum(), rel=1e-12)

@@ -692,6 +692,15 @@ CLINIC_LEVERS: tuple[Lever, ...] = (
         baseline=("pools.doctors.breaks*=0",),
     ),
     Lever(
+        "every doctor at lunch at noon",
+        "the same four doctor-hours of lunch taken by all at 12:00, against staggered",
+        ("pools.doctors.breaks=[0, 0, 0, 0, 4, 0, 0, 0, 0]",),
+        (
+            Check("mean wait for a doctor", "up", wait_at("doctors")),
+            Check("remembered utility", "down", remembered),
+        ),
+    ),
+    Lever(
         "urgent patients first",
         "urgent patients seen before routine ones, against one queue",
         (),

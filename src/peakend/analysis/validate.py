@@ -400,7 +400,9 @@ def run_validation(
                 all(row.passed for row in rows),
             ),
             Section(
-                f"Journeys beyond one queue against theory ({level})",
+                f"Journeys beyond one queue against theory (priorities and tandems "
+                f"{replications * 4} replications of {horizon:,.0f} minutes, the chat agent "
+                f"{replications} of {horizon * 4:,.0f}; {CHECK_LEVEL:.1%} CI, seed {seed})",
                 _CHECK_HEADER,
                 [row.cells() for row in network_rows],
                 all(row.passed for row in network_rows),
