@@ -257,13 +257,11 @@ def format_validation_error(exc: ValidationError, model: type[BaseModel], source
 def _clean_loc(loc: tuple[int | str, ...]) -> tuple[int | str, ...]:
     # pydantic inserts the tag of a discriminated union (e.g. 'lognormal') into the
     # location; users never typed it, so drop it.
+    from peakend.config.schema import STAGE_TAGS
     from peakend.engine.distributions import DISTRIBUTION_NAMES
 
-    cleaned = [
-        part
-        for i, part in enumerate(loc)
-        if not (part in DISTRIBUTION_NAMES and 0 < i < len(loc) - 1)
-    ]
+    tags = (*DISTRIBUTION_NAMES, *STAGE_TAGS)
+    cleaned = [part for i, part in enumerate(loc) if not (part in tags and 0 < i < len(loc) - 1)]
     return tuple(cleaned)
 
 

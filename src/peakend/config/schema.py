@@ -11,9 +11,17 @@ also be written with a unit, ``"20s"``, ``"4min"``, ``"1.5h"``
 from __future__ import annotations
 
 import math
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    field_validator,
+    model_validator,
+)
 
 from peakend.config.clock import parse_clock
 from peakend.config.durations import Minutes, MinutesDistribution
@@ -144,6 +152,27 @@ class StageConfig(_Model):
     )
 
 
+def _stage_kind(value: object) -> str | None:
+    if isinstance(value, str):
+        return "stage-name"
+    if isinstance(value, (dict, StageConfig)):
+        return "stage-table"
+    return None
+
+
+STAGE_TAGS = ("stage-name", "stage-table")
+"""Tags of the two forms of a stage; pydantic puts them into error locations."""
+
+Stage = Annotated[
+    Annotated[str, Tag("stage-name")] | Annotated[StageConfig, Tag("stage-table")],
+    Discriminator(
+        _stage_kind,
+        custom_error_type="stage",
+        custom_error_message="a stage is a pool name or a table { pool, probability }",
+    ),
+]
+
+
 class SegmentConfig(_Model):
     """A customer segment: its share of arrivals and how its customers behave."""
 
@@ -189,7 +218,7 @@ class SegmentConfig(_Model):
         description="queue priority, 0 first: a waiting customer of a lower number is answered "
         "before one of a higher number (non-preemptive: a service under way is never cut)",
     )
-    stages: tuple[str | StageConfig, ...] = Field(
+    stages: tuple[Stage, ...] = Field(
         (),
         max_length=50,
         description="pools the customer visits after the entry pool, in order, each with its "
