@@ -170,30 +170,26 @@ def test_the_work_done_is_the_work_brought(slots, slowdown):
         assert _work_done(agent_spells, slowdown) == pytest.approx(brought[agent], rel=1e-9)
 
 
-def test_without_slowdown_every_chat_lasts_exactly_its_work():
-    replication = Replication(scenario_from_dict(_chat_day(4, 0.0)))
-    out = replication.run()
-    c = out.contacts
+def _chats_work_and_time(slots: int, slowdown: float) -> tuple[np.ndarray, np.ndarray]:
+    """Work drawn for each chat the chat team answered, and how long its service took."""
+    replication = Replication(scenario_from_dict(_chat_day(slots, slowdown)))
+    c = replication.run().contacts
     chats = np.flatnonzero(c["answered"] & (c["served_pool"] == 1) & (c["pool"] == 1))
     column = replication.context().draws.column(
         "service:chat", 0, replication.scenario.pools["chat"].service_time.sample
     )
     work = np.array([column[int(c["customer"][row])] for row in chats])
-    took = c["service_end_minutes"][chats] - c["service_start_minutes"][chats]
-    assert len(chats) > 50
+    return work, c["service_end_minutes"][chats] - c["service_start_minutes"][chats]
+
+
+def test_without_slowdown_every_chat_lasts_exactly_its_work():
+    work, took = _chats_work_and_time(4, 0.0)
+    assert len(work) > 50
     np.testing.assert_allclose(took, work, rtol=1e-9)
 
 
 def test_chats_sharing_an_agent_take_longer_than_their_work():
-    slow = Replication(scenario_from_dict(_chat_day(3, 0.5)))
-    out = slow.run()
-    c = out.contacts
-    chats = np.flatnonzero(c["answered"] & (c["served_pool"] == 1) & (c["pool"] == 1))
-    column = slow.context().draws.column(
-        "service:chat", 0, slow.scenario.pools["chat"].service_time.sample
-    )
-    work = np.array([column[int(c["customer"][row])] for row in chats])
-    took = c["service_end_minutes"][chats] - c["service_start_minutes"][chats]
+    work, took = _chats_work_and_time(3, 0.5)
     assert np.all(took >= work * (1 - 1e-12))
     assert np.all(took <= work * (1 + 0.5 * 2) * (1 + 1e-12))  # at most 3 chats: 1 + 0.5 (3 - 1)
     assert (took > work * 1.01).mean() > 0.3  # a busy day: many chats shared their agent
