@@ -262,9 +262,10 @@ def test_a_second_routing_rule_shortens_the_first_teams_waits():
 BILL = {"staffing": [2, 2, 2, 2], "first_contact_resolution": 1.0}
 
 
-def _routed(kitchen: object, **changes: object) -> dict:
+def _routed(*stages: object, **changes: object) -> dict:
+    """Segment a's journey: the entry pool, then ``stages`` (the kitchen and the bill)."""
     return _data(
-        segments__a__stages=[kitchen, "bill"],
+        segments__a__stages=list(stages),
         pools__kitchen=KITCHEN,
         pools__bill=BILL,
         pools__agents__first_contact_resolution=1.0,
@@ -283,7 +284,7 @@ def test_a_stage_with_a_probability_is_visited_by_that_share_of_customers():
     """Over 12 replications (about 350 customers past the entry pool), the share who visit
     the kitchen lies within 4 binomial standard errors of 0.4; everyone else goes straight
     to the bill, and the farewell still comes once, at the end of the last stage visited."""
-    scenario = scenario_from_dict(_routed({"pool": "kitchen", "probability": 0.4}))
+    scenario = scenario_from_dict(_routed({"pool": "kitchen", "probability": 0.4}, "bill"))
     visited = passed = 0
     for replication in range(12):
         out = simulate(scenario, replication)
@@ -305,11 +306,10 @@ def test_the_route_is_the_customers_own_draw_whatever_the_staffing():
     """Common random numbers: with twice the entry staff, the customers who reach the
     kitchen stage decide as before, so everyone who visits it in both runs is among those
     whose draw sends them there."""
-    few = simulate(scenario_from_dict(_routed({"pool": "kitchen", "probability": 0.5})))
+    route = {"pool": "kitchen", "probability": 0.5}
+    few = simulate(scenario_from_dict(_routed(route, "bill")))
     many = simulate(
-        scenario_from_dict(
-            _routed({"pool": "kitchen", "probability": 0.5}, pools__agents__staffing=[4, 10, 6, 2])
-        )
+        scenario_from_dict(_routed(route, "bill", pools__agents__staffing=[4, 10, 6, 2]))
     )
     reached = lambda out: set(  # noqa: E731  (customers who got past the entry pool)
         out.contacts["customer"][(out.contacts["pool"] == 0) & out.contacts["resolved"]].tolist()
@@ -320,21 +320,10 @@ def test_the_route_is_the_customers_own_draw_whatever_the_staffing():
 
 
 def test_stage_probability_one_and_zero_are_the_plain_stage_and_no_stage():
-    plain = simulate(scenario_from_dict(_routed("kitchen")))
-    always = simulate(scenario_from_dict(_routed({"pool": "kitchen", "probability": 1.0})))
-    never = simulate(scenario_from_dict(_routed({"pool": "kitchen", "probability": 0.0})))
-    skipped = simulate(
-        scenario_from_dict(
-            _data(
-                segments__a__stages=["bill"],
-                pools__kitchen=KITCHEN,
-                pools__bill=BILL,
-                pools__agents__first_contact_resolution=1.0,
-                pools__agents__skill_effect=0.0,
-                service={"farewell": True},
-            )
-        )
-    )
+    plain = simulate(scenario_from_dict(_routed("kitchen", "bill")))
+    always = simulate(scenario_from_dict(_routed({"pool": "kitchen", "probability": 1.0}, "bill")))
+    never = simulate(scenario_from_dict(_routed({"pool": "kitchen", "probability": 0.0}, "bill")))
+    skipped = simulate(scenario_from_dict(_routed("bill")))
     for a, b in ((plain, always), (skipped, never)):
         for name in a.contacts.columns:
             assert np.array_equal(a.contacts[name], b.contacts[name], equal_nan=True), name

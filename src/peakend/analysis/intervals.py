@@ -299,7 +299,7 @@ def _summary_row(group: pd.DataFrame, scenario: Scenario, patience: float) -> di
     asa = group["asa_minutes"].dropna()
     rate = float(group["offered"].mean()) / scenario.arrivals.interval_minutes
     slots = pool.chats
-    service = pool.service_time.mean * (1.0 + pool.slowdown * (slots - 1) if slots > 1 else 1.0)
+    service = pool.service_time.mean * pool.full_load_stretch
     threshold, target = run.service_level_threshold_minutes, run.service_level_target
     erlang_c = agents_for_service_level(rate, service, threshold, target) if rate > 0 else 0
     erlang_a = erlang_a_agents(rate, service, threshold, target, patience)

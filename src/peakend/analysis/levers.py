@@ -29,6 +29,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from scipy import stats
@@ -342,84 +343,43 @@ def lowest_end_gain(_: Scenario, out: ReplicationOutput, other: ReplicationOutpu
 # -- the levers ---------------------------------------------------------------
 
 
-def _pool(scenario: Scenario, name: str) -> int:
-    return list(scenario.pools).index(name)
+_CONTACT_VALUES: dict[str, Callable[[Any], np.ndarray]] = {
+    "wait": lambda c: c["wait_minutes"],
+    "wait on the line": lambda c: np.where(c["at_home"], 0.0, c["wait_minutes"]),
+    "abandoned": lambda c: c["abandoned"].astype(float),
+    "handling": lambda c: c["service_end_minutes"] - c["service_start_minutes"],
+}
+"""Per-contact values a journey lever looks at (a held caller waits at home: 0 on the
+line; handling is a service's start to end)."""
 
 
-def wait_at(pool: str) -> Metric:
-    """Mean wait of the contacts that queued at ``pool``."""
-
-    def measure(scenario: Scenario, out: ReplicationOutput, _: ReplicationOutput) -> float:
-        contacts = out.contacts
-        return _mean(contacts["wait_minutes"][contacts["pool"] == _pool(scenario, pool)])
-
-    return measure
-
-
-def answered_wait_at(pool: str) -> Metric:
-    """Mean wait of the contacts answered after queueing at ``pool``."""
-
-    def measure(scenario: Scenario, out: ReplicationOutput, _: ReplicationOutput) -> float:
-        c = out.contacts
-        mine = (c["pool"] == _pool(scenario, pool)) & c["answered"]
-        return _mean(c["wait_minutes"][mine])
-
-    return measure
-
-
-def line_wait_at(pool: str) -> Metric:
-    """Mean wait on the line at ``pool``: a contact on virtual hold waits at home (0)."""
+def contact_mean(
+    value: str,
+    *,
+    pool: str | None = None,
+    segment: str | None = None,
+    answered: bool = False,
+    own_agents: bool = False,
+) -> Metric:
+    """Mean of ``value`` (a key of ``_CONTACT_VALUES``) over the contacts that queued at
+    ``pool`` (``own_agents``: and were served by its own agents), of ``segment``'s
+    customers, and (``answered``) were answered; a service cut off by the end of the
+    run has no handling time and is left out."""
 
     def measure(scenario: Scenario, out: ReplicationOutput, _: ReplicationOutput) -> float:
         c = out.contacts
-        mine = c["pool"] == _pool(scenario, pool)
-        return _mean(np.where(c["at_home"][mine], 0.0, c["wait_minutes"][mine]))
-
-    return measure
-
-
-def abandonment_at(pool: str) -> Metric:
-    """Share of the contacts that queued at ``pool`` and gave up (or left at once)."""
-
-    def measure(scenario: Scenario, out: ReplicationOutput, _: ReplicationOutput) -> float:
-        c = out.contacts
-        return _mean(c["abandoned"][c["pool"] == _pool(scenario, pool)].astype(float))
-
-    return measure
-
-
-def handling_at(pool: str) -> Metric:
-    """Mean service time of ``pool``'s own contacts served by its own agents."""
-
-    def measure(scenario: Scenario, out: ReplicationOutput, _: ReplicationOutput) -> float:
-        c = out.contacts
-        index = _pool(scenario, pool)
-        mine = (c["pool"] == index) & (c["served_pool"] == index) & c["answered"]
-        took = c["service_end_minutes"][mine] - c["service_start_minutes"][mine]
-        return _mean(took[np.isfinite(took)])
-
-    return measure
-
-
-def wait_of(segment: str) -> Metric:
-    """Mean wait of the contacts of ``segment``'s customers."""
-
-    def measure(scenario: Scenario, out: ReplicationOutput, _: ReplicationOutput) -> float:
-        c = out.contacts
-        return _mean(c["wait_minutes"][c["segment"] == list(scenario.segments).index(segment)])
-
-    return measure
-
-
-def wait_of_at(segment: str, pool: str) -> Metric:
-    """Mean wait of ``segment``'s contacts at ``pool``."""
-
-    def measure(scenario: Scenario, out: ReplicationOutput, _: ReplicationOutput) -> float:
-        c = out.contacts
-        mine = (c["segment"] == list(scenario.segments).index(segment)) & (
-            c["pool"] == _pool(scenario, pool)
-        )
-        return _mean(c["wait_minutes"][mine])
+        mine = np.ones(len(c), dtype=bool)
+        if pool is not None:
+            index = list(scenario.pools).index(pool)
+            mine &= c["pool"] == index
+            if own_agents:
+                mine &= c["served_pool"] == index
+        if segment is not None:
+            mine &= c["segment"] == list(scenario.segments).index(segment)
+        if answered or own_agents:
+            mine &= c["answered"]
+        values = _CONTACT_VALUES[value](c)[mine]
+        return _mean(values[np.isfinite(values)])
 
     return measure
 
@@ -598,8 +558,14 @@ JOURNEY_LEVERS: tuple[Lever, ...] = (
         "premium customers ahead of regular ones in the queue, against one queue for both",
         (),
         (
-            Check("mean wait of premium customers", "down", wait_of("premium")),
-            Check("mean wait of regular customers", "not down", wait_of("regular")),
+            Check(
+                "mean wait of premium customers", "down", contact_mean("wait", segment="premium")
+            ),
+            Check(
+                "mean wait of regular customers",
+                "not down",
+                contact_mean("wait", segment="regular"),
+            ),
         ),
         baseline=("segments.premium.priority=1",),
     ),
@@ -608,8 +574,8 @@ JOURNEY_LEVERS: tuple[Lever, ...] = (
         "a chat agent with no chat open takes a call that has waited half a minute, against never",
         (),
         (
-            Check("mean wait of calls", "down", wait_at("phone")),
-            Check("abandonment of calls", "down", abandonment_at("phone")),
+            Check("mean wait of calls", "down", contact_mean("wait", pool="phone")),
+            Check("abandonment of calls", "down", contact_mean("abandoned", pool="phone")),
         ),
         baseline=("pools.phone.overflow=[]",),
     ),
@@ -619,8 +585,12 @@ JOURNEY_LEVERS: tuple[Lever, ...] = (
         "place, against waiting on the line (a busier day: 15 % fewer phone agents)",
         (),
         (
-            Check("mean wait on the line, calls", "down", line_wait_at("phone")),
-            Check("abandonment of calls", "down", abandonment_at("phone")),
+            Check(
+                "mean wait on the line, calls",
+                "down",
+                contact_mean("wait on the line", pool="phone"),
+            ),
+            Check("abandonment of calls", "down", contact_mean("abandoned", pool="phone")),
             Check("remembered utility of callers", "up", remembered_on("phone")),
         ),
         setting=("pools.phone.staffing*=0.85",),
@@ -631,9 +601,11 @@ JOURNEY_LEVERS: tuple[Lever, ...] = (
         "chat agents handle two chats at once (each a quarter slower), against one",
         (),
         (
-            Check("mean wait of chats", "down", wait_at("chat")),
-            Check("abandonment of chats", "down", abandonment_at("chat")),
-            Check("chat handling time", "up", handling_at("chat")),
+            Check("mean wait of chats", "down", contact_mean("wait", pool="chat")),
+            Check("abandonment of chats", "down", contact_mean("abandoned", pool="chat")),
+            Check(
+                "chat handling time", "up", contact_mean("handling", pool="chat", own_agents=True)
+            ),
         ),
         baseline=("pools.chat.concurrency=1",),
     ),
@@ -642,8 +614,10 @@ JOURNEY_LEVERS: tuple[Lever, ...] = (
         "each open chat slows the others by 60 %, against by 10 %",
         ("pools.chat.concurrency_slowdown=0.6",),
         (
-            Check("chat handling time", "up", handling_at("chat")),
-            Check("mean wait of chats", "up", wait_at("chat")),
+            Check(
+                "chat handling time", "up", contact_mean("handling", pool="chat", own_agents=True)
+            ),
+            Check("mean wait of chats", "up", contact_mean("wait", pool="chat")),
         ),
         baseline=("pools.chat.concurrency_slowdown=0.1",),
     ),
@@ -652,8 +626,10 @@ JOURNEY_LEVERS: tuple[Lever, ...] = (
         "chat customers told a long expected wait may leave at once, against all staying",
         ("channels.chat.balking.enabled=true", "channels.chat.balking.scale_minutes=2"),
         (
-            Check("abandonment of chats", "up", abandonment_at("chat")),
-            Check("wait of answered chats", "down", answered_wait_at("chat")),
+            Check("abandonment of chats", "up", contact_mean("abandoned", pool="chat")),
+            Check(
+                "wait of answered chats", "down", contact_mean("wait", pool="chat", answered=True)
+            ),
         ),
         setting=("pools.chat.concurrency=1",),
     ),
@@ -676,7 +652,7 @@ RESTAURANT_LEVERS: tuple[Lever, ...] = (
         "the kitchen staffed one cook more in every interval",
         ("pools.kitchen.staffing+=1",),
         (
-            Check("mean wait for the kitchen", "down", wait_at("kitchen")),
+            Check("mean wait for the kitchen", "down", contact_mean("wait", pool="kitchen")),
             Check("mean time from arrival to the bill", "down", time_in_system),
         ),
     ),
@@ -688,7 +664,7 @@ CLINIC_LEVERS: tuple[Lever, ...] = (
         "doctors' lunch breaks",
         "doctors take staggered lunch breaks, against working through",
         (),
-        (Check("mean wait for a doctor", "up", wait_at("doctors")),),
+        (Check("mean wait for a doctor", "up", contact_mean("wait", pool="doctors")),),
         baseline=("pools.doctors.breaks*=0",),
     ),
     Lever(
@@ -696,7 +672,7 @@ CLINIC_LEVERS: tuple[Lever, ...] = (
         "the same four doctor-hours of lunch taken by all at 12:00, against staggered",
         ("pools.doctors.breaks=[0, 0, 0, 0, 4, 0, 0, 0, 0]",),
         (
-            Check("mean wait for a doctor", "up", wait_at("doctors")),
+            Check("mean wait for a doctor", "up", contact_mean("wait", pool="doctors")),
             Check("remembered utility", "down", remembered),
         ),
     ),
@@ -705,9 +681,15 @@ CLINIC_LEVERS: tuple[Lever, ...] = (
         "urgent patients seen before routine ones, against one queue",
         (),
         (
-            Check("urgent patients' wait for a doctor", "down", wait_of_at("urgent", "doctors")),
             Check(
-                "routine patients' wait for a doctor", "not down", wait_of_at("routine", "doctors")
+                "urgent patients' wait for a doctor",
+                "down",
+                contact_mean("wait", segment="urgent", pool="doctors"),
+            ),
+            Check(
+                "routine patients' wait for a doctor",
+                "not down",
+                contact_mean("wait", segment="routine", pool="doctors"),
             ),
         ),
         baseline=("segments.urgent.priority=1",),
@@ -718,7 +700,7 @@ CLINIC_LEVERS: tuple[Lever, ...] = (
         "patients who queued at the counter no longer do (47 % instead of 70 %)",
         ('segments.routine.stages[1]={pool="pharmacy", probability=0.47}',),
         (
-            Check("mean wait at the pharmacy", "down", wait_at("pharmacy")),
+            Check("mean wait at the pharmacy", "down", contact_mean("wait", pool="pharmacy")),
             Check("mean time from arrival to the end", "down", time_in_system),
         ),
     ),

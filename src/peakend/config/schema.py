@@ -414,6 +414,12 @@ class PoolConfig(_Model):
         return self.concurrency or 1
 
     @property
+    def full_load_stretch(self) -> float:
+        """How much longer a chat takes with every slot in use: ``1 + slowdown (k - 1)``
+        (1 on a phone pool)."""
+        return 1.0 + self.slowdown * (self.chats - 1)
+
+    @property
     def slowdown(self) -> float:
         """``concurrency_slowdown``, or its default."""
         if self.concurrency_slowdown is None:

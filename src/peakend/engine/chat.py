@@ -51,7 +51,7 @@ from simpy.events import Event
 from simpy.resources.resource import SortedQueue
 from simpy.resources.store import FilterStoreGet, StoreGet
 
-from peakend.engine.staffing import Agent, Pool, PoolBase, StorePool, Ticket
+from peakend.engine.staffing import Agent, Pool, PoolBase, StorePool, Ticket, _overlap
 
 __all__ = ["ChatBooks", "ChatPool", "ChatStorePool", "chat_speed"]
 
@@ -67,8 +67,7 @@ class ChatBooks(PoolBase):
     def _init_chat(self) -> None:
         config = self.config
         self.slots: int = config.chats
-        self.slowdown = config.slowdown
-        self.speeds = [1.0] + [chat_speed(n, self.slowdown) for n in range(1, self.slots + 1)]
+        self.speeds = [1.0] + [chat_speed(n, config.slowdown) for n in range(1, self.slots + 1)]
         """``speeds[n]``: the speed of each chat with ``n`` slots in use."""
         self._sequence = itertools.count()
         for agent in self.agents:
@@ -83,9 +82,8 @@ class ChatBooks(PoolBase):
         if self.has_idle():
             return 0.0
         agents = max(1, self.on_shift_count())
-        stretch = 1.0 + self.slowdown * (self.slots - 1)
-        mean = self.config.service_time.mean
-        return (self.waiting_ahead(priority) + 1) * mean * stretch / (agents * self.slots)
+        mean = self.config.service_time.mean * self.config.full_load_stretch
+        return (self.waiting_ahead(priority) + 1) * mean / (agents * self.slots)
 
     def warmth_of(self, agent: Agent, now: float) -> float:
         if not self.stressed:
@@ -115,6 +113,11 @@ class ChatBooks(PoolBase):
         agent.exclusive = exclusive
         agent.sequence = next(self._sequence)
         self._speed_changed(agent, now)
+
+    def release(self, agent: Agent, now: float, contact: int = -1) -> None:
+        self._vacate(agent, now, contact)
+        if agent.on_shift:
+            self._make_available(agent, now)
 
     def _vacate(self, agent: Agent, now: float, contact: int) -> None:
         """``agent`` lets ``contact`` go at ``now``."""
@@ -235,11 +238,6 @@ class ChatPool(ChatBooks, Pool):
         for contact, chat in agent.working.items():
             self._time(agent, contact, chat)
 
-    def release(self, agent: Agent, now: float, contact: int = -1) -> None:
-        self._vacate(agent, now, contact)
-        if agent.on_shift:
-            self._make_available(agent, now)
-
     def _make_available(self, agent: Agent, now: float) -> None:
         """``agent`` has a free slot: waiting contacts that fit take it, in queue order."""
         while self.queued:
@@ -338,11 +336,6 @@ class ChatStorePool(ChatBooks, StorePool):
             if process is not active:
                 process.interrupt()
 
-    def release(self, agent: Agent, now: float, contact: int = -1) -> None:
-        self._vacate(agent, now, contact)
-        if agent.on_shift:
-            self._make_available(agent, now)
-
     def _make_available(self, agent: Agent, now: float) -> None:
         self._offer(agent)
 
@@ -372,7 +365,3 @@ class _PriorityFilterGet(FilterStoreGet):
     def __init__(self, store: simpy.FilterStore, priority: int, *args: Any) -> None:
         self.key = priority  # set first: joining the sorted queue reads it
         super().__init__(store, *args)
-
-
-def _overlap(start: float, end: float, window_start: float, window_end: float) -> float:
-    return max(0.0, min(end, window_end) - max(start, window_start))
