@@ -265,3 +265,26 @@ def test_periods_csv_and_the_dictionary_describe_the_money_columns():
         assert describe_column("periods.csv", column) is not None, column
     assert describe_column("customers.parquet", "recovery_minutes")["unit"] == "agent-minutes"
     assert isinstance(out.periods, pd.DataFrame)
+
+
+def test_peakend_compare_prints_writes_and_reports_the_split(tmp_path):
+    from click.testing import CliRunner
+
+    from peakend.cli.main import main
+    from peakend.output.report import render_report
+
+    sets = [arg for override in CUT for arg in ("--set", override)]
+    args = ["compare", str(QUICKSTART), *sets, "-r", "2", "--out", str(tmp_path), "--quiet"]
+    result = CliRunner().invoke(main, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    frame = pd.read_csv(tmp_path / "compare.csv")
+    assert set(PARTS) <= set(frame["metric"])
+    rows = frame.set_index(["metric", "variant"])
+    parts = sum(rows.loc[(part, "lunch_plus_3"), "diff"] for part in PARTS)
+    assert parts == pytest.approx(rows.loc[("profit", "lunch_plus_3"), "diff"], rel=1e-9)
+    page = render_report(tmp_path)
+    assert "Where each profit difference comes from" in page
+    assert "customers kept" in page and "money paid out" in page
+    printed = CliRunner().invoke(main, args[:-1], catch_exceptions=False)  # not quiet
+    assert "where each profit difference comes from" in printed.output
+    assert "customers kept" in printed.output

@@ -165,12 +165,14 @@ def profit_split_table(frame: pd.DataFrame, currency: str = "€") -> Table:
     one row per variant and part; the table has one row per variant and part, with the
     part's difference [95% CI].
     """
+    title = "where each profit difference comes from (variant − base, paired)"
     table = Table(
-        title="where each profit difference comes from (variant − base, paired)",
+        title=title,
         title_justify="left",
         caption=PROFIT_SPLIT_CAPTION,
         caption_justify="left",
         box=box.SIMPLE_HEAD,
+        min_width=len(title) + 20,  # the title and caption on few lines
     )
     table.add_column("variant", no_wrap=True)
     table.add_column("part", no_wrap=True)
