@@ -242,7 +242,7 @@ _COST_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("staff_cost_diff_ci_low", "currency", "lower bound of its 95 % CI"),
     ("staff_cost_diff_ci_high", "currency", "upper bound of its 95 % CI"),
     ("agent_hours_diff", "hours", "variant − base rostered agent-hours"),
-    ("other_cost_diff", "currency", "variant − base recovery and extras costs"),
+    ("other_cost_diff", "currency", "variant − base money paid out for recovery and extras"),
     ("total_cost_diff", "currency", "staff_cost_diff + other_cost_diff"),
     (
         "total_cost_per_point",
