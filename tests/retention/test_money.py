@@ -288,3 +288,42 @@ def test_peakend_compare_prints_writes_and_reports_the_split(tmp_path):
     printed = CliRunner().invoke(main, args[:-1], catch_exceptions=False)  # not quiet
     assert "where each profit difference comes from" in printed.output
     assert "customers kept" in printed.output
+
+
+def test_a_business_that_earns_per_visit_and_per_customer_shows_both_parts():
+    """More agents in a business with both values: more served visits and more kept
+    customers, each its own part, and the parts add up to the profit difference."""
+    import peakend
+
+    data = day_data(periods=3, days=1)
+    for segment in data["segments"].values():
+        segment["value_per_period"] = 1.5
+        segment["patience"] = {"distribution": "exponential", "mean": 1.0}  # short: waits cost
+    data["pools"]["agents"]["staffing"] = [3, 4, 5, 4]  # short-staffed: many abandon
+    data["recovery"] = {"policy": "none"}
+    table = peakend.compare(
+        scenario_from_dict(data),
+        {"more_agents": ["pools.agents.staffing+=2"]},
+        replications=3,
+        metrics=["profit", "visits"],
+    )
+    rows = table[table["variant"] == "more_agents"].set_index("metric")
+    assert rows.loc["profit_visits_served", "diff_ci_low"] > 0  # abandoned visits earn nothing
+    assert rows.loc["profit_customers_kept", "diff"] > 0
+    assert rows.loc["profit_staff_cost", "diff"] == -2 * 4 * 30.0 * 3  # 2 agents, 4 h, 3 days
+    assert rows.loc["profit_paid_out", "diff"] == 0
+    parts = rows.loc[PARTS, "diff"].sum()
+    assert parts == pytest.approx(rows.loc["profit", "diff"], rel=1e-9, abs=1e-9)
+
+
+def test_a_single_day_comparison_has_no_profit_to_split():
+    import peakend
+
+    data = day_data()
+    del data["retention"]
+    table = peakend.compare(
+        scenario_from_dict(data), {"more": ["pools.agents.staffing+=1"]}, replications=2
+    )
+    assert "profit" not in set(table["metric"])
+    assert not set(PARTS) & set(table["metric"])
+    assert {"recovery_cost", "recovery_minutes", "extras_minutes"} <= set(table["metric"])
