@@ -121,6 +121,7 @@ def test_run_reports_memory_and_writes_plots(tmp_path):
         "share_bad_memory",
         "mean_effort",
         "recovery_cost",
+        "recovery_minutes",
     ):
         assert summary[name]["ci_low"] <= summary[name]["mean"] <= summary[name]["ci_high"], name
     for png in ("trace.png", "remembered_vs_experienced.png"):

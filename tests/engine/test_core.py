@@ -221,7 +221,7 @@ def test_what_happened_never_depends_on_an_experience_setting():
     for other in (no_gain, off):
         out = simulate(scenario_from_dict(other))
         _assert_same_tables(out.contacts, reference.contacts)
-        for name in ("contacts", "retries", "effort", "failures", "recoveries", "recovery_cost"):
+        for name in ("contacts", "retries", "effort", "failures", "recoveries", "recovery_minutes"):
             assert np.array_equal(out.customers[name], reference.customers[name]), name
 
 

@@ -130,14 +130,18 @@ def test_farewell_finishes_strong():
     end_plain = np.nanmean(plain.customers["end_utility"][plain.customers["outcome"] == 0])
     end_warm = np.nanmean(warm.customers["end_utility"][warm.customers["outcome"] == 0])
     assert end_warm > end_plain
-    assert warm.customers["extras_cost"].sum() > 0 == plain.customers["extras_cost"].sum()
+    # Farewell time is agent time of the paid roster: agent-minutes, no money paid out.
+    farewell_minutes = warm.customers["extras_minutes"].sum()
+    assert farewell_minutes > 0 == plain.customers["extras_minutes"].sum()
+    assert warm.customers["extras_cost"].sum() == 0 == plain.customers["extras_cost"].sum()
 
 
 def test_apology_is_remembered_and_costs_agent_time():
     none = simulate(scenario())
     sorry = simulate(scenario(recovery__policy="apology"))
     assert remembered(sorry) > remembered(none)
-    assert sorry.customers["recovery_cost"].sum() > 0
+    assert sorry.customers["recovery_minutes"].sum() > 0
+    assert sorry.customers["recovery_cost"].sum() == 0  # no coupon: no money paid out
     c = sorry.customers
     assert c["recoveries"].sum() > 0
     assert np.all(c["recoveries"] <= c["failures"])  # only failures the agent saw get one
@@ -196,7 +200,9 @@ def test_callback_serves_the_customer_at_home():
     assert called_back.any()
     # A callback is the company's effort, not the customer's: no repeat-contact effort.
     assert np.all(c["effort"][called_back] <= c["retries"][called_back])
-    assert c["recovery_cost"][called_back].min() > 0
+    # The callback takes agent time (agent-minutes), and pays out no money.
+    assert c["recovery_minutes"][called_back].min() > 0
+    assert c["recovery_cost"].sum() == 0
 
 
 def test_failure_noticed_later_hits_later():
@@ -247,7 +253,7 @@ def test_experience_off_leaves_queueing_unchanged():
     assert not math.isnan(remembered(on))
 
 
-def test_escalated_service_is_recovery_cost():
+def test_escalated_service_is_recovery_agent_time():
     data = busy_day_data(seed=5)
     data["pools"]["seniors"] = {
         "staffing": [2, 2, 2, 2],
@@ -261,8 +267,9 @@ def test_escalated_service_is_recovery_cost():
         out.contacts["customer"][(out.contacts["pool"] == 1) & out.contacts["answered"]]
     )
     assert len(served_by_seniors)
-    assert np.all(c["recovery_cost"][served_by_seniors] > 0)
-    assert np.all(c["recovery_cost"][c["transfers"] == 0] == 0)
+    assert np.all(c["recovery_minutes"][served_by_seniors] > 0)
+    assert np.all(c["recovery_minutes"][c["transfers"] == 0] == 0)
+    assert np.all(c["recovery_cost"] == 0)
 
 
 def test_engine_traces_pass_the_public_constructors_checks():

@@ -34,10 +34,13 @@ With the experience model on, over customers with an experience trace:
 - ``mean_worst_utility``, ``mean_end_utility``: the mean worst and final moments.
 - ``mean_effort``: extra contacts (retries, repeat contacts) plus transfers per
   customer.
-- ``recovery_cost``: money spent on recovery in the window per replication:
-  coupons plus the agent time of apologies, callbacks and escalated services
-  (at the pool's ``agent_cost_per_hour``).
-- ``extras_cost``: money spent on farewells (agent time) and delight extras.
+- ``recovery_cost``: money paid out for recovery in the window per replication:
+  coupons. Agent time is not money here: the roster is paid in ``staff_cost``.
+- ``recovery_minutes``: agent-minutes the roster gave to recovery: apologies,
+  offered alternatives, callback and escalated services.
+- ``extras_cost``: money paid out for extras: delight extras at
+  ``service.delight_cost`` each.
+- ``extras_minutes``: agent-minutes the roster gave to farewells.
 """
 
 from __future__ import annotations
@@ -105,14 +108,16 @@ EXPERIENCE_METRICS = (
     "mean_end_utility",
     "mean_effort",
     "recovery_cost",
+    "recovery_minutes",
     "extras_cost",
+    "extras_minutes",
 )
 
 
 def experience_metrics(
     output: ReplicationOutput, warmup_minutes: float, horizon_minutes: float, bad_below: float
 ) -> dict[str, float]:
-    """Memory, effort and recovery-cost metrics of one replication."""
+    """Memory, effort, recovery and extras metrics of one replication."""
     customers = output.customers
     counted = _arrived_between(customers, warmup_minutes, horizon_minutes)
     remembered = customers["remembered_utility"][counted]
@@ -125,7 +130,9 @@ def experience_metrics(
         "mean_end_utility": _nanmean(customers["end_utility"][counted]),
         "mean_effort": _mean(customers["effort"][counted].astype(float)),
         "recovery_cost": float(customers["recovery_cost"][counted].sum()),
+        "recovery_minutes": float(customers["recovery_minutes"][counted].sum()),
         "extras_cost": float(customers["extras_cost"][counted].sum()),
+        "extras_minutes": float(customers["extras_minutes"][counted].sum()),
     }
 
 

@@ -299,6 +299,7 @@ def _run_command(
     _print_header(console, result, described, out)
     if kind == "compare":
         _print_comparison(console, result)
+        _print_profit_split(console, result)
         _print_costs(console, result)
     else:
         _print_sweep(console, result)
@@ -410,6 +411,15 @@ def _print_comparison(console: Any, result: Any) -> None:
     console.print(comparison_table(result.compare_frame(), descriptions))
 
 
+def _print_profit_split(console: Any, result: Any) -> None:
+    """Each variant's profit difference split into its parts (multi-period runs only)."""
+    from peakend.output.tables import profit_split_table
+
+    frame = result.profit_split_frame()
+    if not frame.empty:
+        console.print(profit_split_table(frame))
+
+
 _GAIN_LABELS = {
     "retention_rate": "retention (pp)",
     "service_level": "service level (pp)",
@@ -451,9 +461,9 @@ def _print_costs(console: Any, result: Any) -> None:
             )
     console.print(table)
     console.print(
-        "per pt = cost difference / gain (pp: percentage points); all costs = staff + "
-        "recovery + extras; * the gain's 95% CI excludes 0, otherwise the ratios are noise; "
-        "in cost_effectiveness.csv"
+        "per pt = cost difference / gain (pp: percentage points); all costs = staff + money "
+        "paid out for recovery and extras; * the gain's 95% CI excludes 0, otherwise the "
+        "ratios are noise; in cost_effectiveness.csv"
     )
 
 

@@ -182,7 +182,20 @@ class SegmentConfig(_Model):
         description="time a customer is willing to wait in a queue before abandoning",
     )
     expected_wait_minutes: Minutes = Field(1.0, ge=0, allow_inf_nan=False)
-    value_per_visit: float = Field(0.0, ge=0, allow_inf_nan=False)
+    value_per_visit: float = Field(
+        0.0,
+        ge=0,
+        allow_inf_nan=False,
+        description="money earned per served visit (a purchase: a restaurant bill, a clinic "
+        "fee), multi-period runs; 0: a contact earns nothing by itself (a service line)",
+    )
+    value_per_period: float = Field(
+        0.0,
+        ge=0,
+        allow_inf_nan=False,
+        description="money earned per customer still active at the end of each period (a "
+        "relationship margin: a bank account, a subscription), multi-period runs",
+    )
     retry_probability: float = Field(0.0, ge=0, le=1)
     retry_delay: MinutesDistribution = Field(default_factory=lambda: Exponential(mean_minutes=10.0))
     recontact_probability: float = Field(
@@ -725,6 +738,13 @@ class RetentionConfig(_Model):
     )
     discount_rate: float = Field(
         0.002, ge=0, lt=1, description="per period, for customer lifetime value"
+    )
+    experience_feedback: bool = Field(
+        True,
+        description="false: switch the memory->return loop off: each visitor comes back with "
+        "their segment's return model at its anchor (baseline utility, no extra effort, not "
+        "loyal, the prior belief), whatever they remember, and word of mouth brings and loses "
+        "no one; under common random numbers every plan then keeps the same customers",
     )
 
     @model_validator(mode="after")

@@ -14,7 +14,12 @@ builds the records, vectorised:
   end is recorded or remembered.
 
 Counts, costs and times come from the facts alone, never from an experience
-setting.
+setting. Agent time given to recovery (apologies, offered alternatives, callback
+and escalated services) and to extras (farewells) is recorded as agent-minutes
+(``recovery_minutes``, ``extras_minutes``): the roster is paid anyway (staff
+cost), so that time is what the paid hours went to, never money a second time.
+``recovery_cost`` and ``extras_cost`` are money paid out: coupons, and the cost
+of delight extras (``service.delight_cost``).
 """
 
 from __future__ import annotations
@@ -84,7 +89,6 @@ class Recorder:
         customers: Customers,
         horizon: float,
         drain: bool,
-        cost_per_hour: Sequence[float],
         delight_cost: float,
         labels: dict[str, list[str]],
         in_service: Sequence[tuple[int, float, int, int, float]] = (),
@@ -113,7 +117,7 @@ class Recorder:
             {"segment": labels["segment"], "pool": labels["pool"], "served_pool": labels["pool"]},
             **contacts,
         )
-        people = _customer_columns(log, customers, contacts, cost_per_hour, delight_cost)
+        people = _customer_columns(log, customers, contacts, delight_cost)
         return (
             log,
             table,
@@ -254,19 +258,14 @@ def _customer_columns(
     log: FactLog,
     customers: Customers,
     contacts: dict[str, np.ndarray],
-    cost_per_hour: Sequence[float],
     delight_cost: float,
 ) -> dict[str, np.ndarray]:
     n = len(customers.arrival)
-    rate = np.asarray(cost_per_hour, dtype=float) / 60  # money per agent-minute, by pool
 
     def count(ids: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
         return np.bincount(ids, weights=weights, minlength=n)[:n]
 
     who, kind, pool = contacts["customer"], contacts["kind"], contacts["pool"]
-    # Agent time is paid at the rate of the pool whose agent gave it.
-    pool_of_contact = np.array(log[Queued]["pool"], dtype=np.int64)
-    pool_of_contact[log[Served]["contact"]] = log[Served]["pool"]
     retries = count(who[kind == ContactKind.RETRY])
     recontacts = count(who[kind == ContactKind.RECONTACT])
     transfers = count(log[Transferred]["customer"])
@@ -283,25 +282,15 @@ def _customer_columns(
     purpose = _purpose(kind)
     recovery_contact = (purpose == ContactKind.CALLBACK) | (purpose == ContactKind.ESCALATION)
     apologies = log[Apologised]
-    farewells = log[Farewell]
-    recovery_cost = (
-        count(
-            apologies["customer"],
-            apologies["minutes"] * rate[pool_of_contact[apologies["contact"]]],
-        )
-        + count(log[Compensated]["customer"], log[Compensated]["amount"])
-        + count(
-            alternatives["customer"],
-            alternatives["minutes"] * rate[pool_of_contact[alternatives["contact"]]],
-        )
-        + count(
-            who[recovery_contact],
-            (worked * rate[np.maximum(contacts["served_pool"], 0)])[recovery_contact],
-        )
+    # Agent time (already paid in staff cost) in agent-minutes; money paid out apart.
+    recovery_minutes = (
+        count(apologies["customer"], apologies["minutes"])
+        + count(alternatives["customer"], alternatives["minutes"])
+        + count(who[recovery_contact], worked[recovery_contact])
     )
-    extras_cost = count(
-        farewells["customer"], farewells["minutes"] * rate[pool_of_contact[farewells["contact"]]]
-    ) + delight_cost * count(log[Delighted]["customer"])
+    recovery_cost = count(log[Compensated]["customer"], log[Compensated]["amount"])
+    extras_minutes = count(log[Farewell]["customer"], log[Farewell]["minutes"])
+    extras_cost = delight_cost * count(log[Delighted]["customer"])
     last = _last_per_customer(who, n)
     # A journey whose last contact was resolved is over, resolved (it reports no
     # Finished: its last service says so); other endings are reported as Finished.
@@ -326,7 +315,9 @@ def _customer_columns(
         "failures": count(log[FailureNoticed]["customer"]),
         "recoveries": count(log[Queued]["customer"][remedied]) + count(log[CalledBack]["customer"]),
         "recovery_cost": recovery_cost,
+        "recovery_minutes": recovery_minutes,
         "extras_cost": extras_cost,
+        "extras_minutes": extras_minutes,
         "outcome": outcome,
         "first_contact_resolved": np.where(
             first_served >= 0, contacts["resolved"][np.maximum(first_served, 0)], False

@@ -83,9 +83,14 @@ class CustomerRecord(NamedTuple):
     recoveries: int
     """Failures met with a remedy: an apology or coupon, or a callback."""
     recovery_cost: float
-    """Coupons plus the agent time of apologies, callbacks and escalated services."""
+    """Money paid out for recovery: coupons (agent time is in ``recovery_minutes``)."""
+    recovery_minutes: float
+    """Agent-minutes of recovery: apologies, offered alternatives, callback and escalated
+    services (time of the paid roster, not money)."""
     extras_cost: float
-    """Farewells (agent time) and delight extras."""
+    """Money paid out for extras: delight extras at ``service.delight_cost``."""
+    extras_minutes: float
+    """Agent-minutes of extras: farewells (time of the paid roster, not money)."""
     outcome: Outcome
     first_contact_resolved: bool
     pool: int

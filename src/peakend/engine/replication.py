@@ -305,7 +305,6 @@ class Replication:
             Customers(plan.times, plan.segment, channel),
             self.horizon,
             scenario.run.drain,
-            [pool.config.agent_cost_per_hour for pool in self.pools],
             scenario.service.delight_cost,
             {
                 "segment": list(scenario.segments),

@@ -9,6 +9,19 @@ random numbers), the cost-effectiveness of each variant and ``summary.json``.
 Intervals of shares are logit intervals (inside (0, 1),
 :mod:`peakend.analysis.stats`); paired differences use the t interval.
 
+A profit difference is explained: when a comparison reports ``profit`` (a
+multi-period run), :meth:`ExperimentResult.profit_split_frame` splits each
+variant's profit difference into :data:`PROFIT_PARTS`, customers kept
+(relationship revenue), visits served (visit revenue), staff cost and money paid
+out (recovery and extras), and ``compare.csv`` carries the parts as rows
+``profit_customers_kept`` ... right after ``profit``. Profit is defined as the
+sum of these parts in every replication
+(:func:`peakend.retention.multiperiod.profit_of`), so the paired differences add
+up replication by replication, and so do their means (to floating-point
+rounding; exactly when the amounts are whole euros, as in the shipped
+scenarios). Each part's interval is the Student-t interval of its own paired
+differences; intervals do not add up (the parts are correlated).
+
 Costs stand beside every gain: every replication reports ``staff_cost`` and
 ``agent_hours``, and :meth:`ExperimentResult.cost_effectiveness_frame`
 (``cost_effectiveness.csv`` of a comparison) sets each variant's staff-cost
@@ -40,6 +53,7 @@ __all__ = [
     "GAIN_METRICS",
     "OTHER_COST_METRICS",
     "PLOT_METRIC_PREFERENCE",
+    "PROFIT_PARTS",
     "ExperimentResult",
 ]
 
@@ -63,7 +77,22 @@ GAIN_METRICS = {
 metric's own scale to it (shares are counted in percentage points)."""
 
 OTHER_COST_METRICS = ("recovery_cost", "extras_cost")
-"""Money spent besides the staff schedule (recovery and closing extras)."""
+"""Money paid out besides the staff schedule (coupons, delight extras); agent time is not
+money here (``recovery_minutes``, ``extras_minutes``)."""
+
+PROFIT_PARTS: dict[str, tuple[float, tuple[str, ...]]] = {
+    "profit_customers_kept": (1.0, ("relationship_revenue",)),
+    "profit_visits_served": (1.0, ("visit_revenue",)),
+    "profit_staff_cost": (-1.0, ("staff_cost",)),
+    "profit_paid_out": (-1.0, ("recovery_cost", "extras_cost")),
+}
+"""The parts of profit, each a sign times a sum of replication metrics; they add up to
+``profit``.
+
+A part's paired difference is what it adds to the profit difference: customers
+kept (the margin of the extra active customers, referrals included), visits
+served (the value of the extra served visits), minus the extra staff cost, minus
+the extra money paid out."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -115,9 +144,68 @@ class ExperimentResult:
         return list(metrics)
 
     def values(self, spec: ScenarioSpec, metric: str) -> dict[int, float]:
-        """``replication -> value`` of one metric of one scenario (failed ones left out)."""
+        """``replication -> value`` of one metric of one scenario (failed ones left out).
+
+        A part of profit (:data:`PROFIT_PARTS`) is computed from its metrics.
+        """
         records = self.records.get(spec.key, {})
+        if metric in PROFIT_PARTS:
+            return {r: _part(records[r].metrics, PROFIT_PARTS[metric]) for r in sorted(records)}
         return {r: records[r].metrics[metric] for r in sorted(records)}
+
+    @property
+    def has_profit_split(self) -> bool:
+        """True when the replications report profit and all of its parts."""
+        names = set(self.metric_names)
+        needed = {name for _, names in PROFIT_PARTS.values() for name in names}
+        return "profit" in names and needed <= names
+
+    @property
+    def compared_metrics(self) -> list[str]:
+        """The reported metrics, with the parts of profit right after ``profit`` (if split)."""
+        metrics = []
+        for metric in self.reported_metrics:
+            metrics.append(metric)
+            if metric == "profit" and self.has_profit_split:
+                metrics.extend(part for part in PROFIT_PARTS if part not in self.reported_metrics)
+        return metrics
+
+    def profit_split_frame(self, level: float = CONFIDENCE_LEVEL) -> pd.DataFrame:
+        """One row per variant and part of its profit difference from the base, and the total.
+
+        ``part`` is ``customers_kept``, ``visits_served``, ``staff_cost``,
+        ``paid_out`` or ``total`` (the profit difference itself); ``diff`` its mean
+        paired difference with a Student-t interval over the replications both
+        finished. The parts' ``diff`` add up to the total's (see the module doc). Empty when the
+        replications report no profit (single-day runs) or there is no variant.
+        """
+        columns = ["variant", "part", "metric", "diff", "diff_ci_low", "diff_ci_high"]
+        columns += ["significant", "n"]
+        if not self.has_profit_split:
+            return pd.DataFrame(columns=columns)
+        base = self.specs[0]
+        rows = []
+        for spec in self.specs[1:]:
+            total = _paired(self.values(spec, "profit"), self.values(base, "profit"), level)
+            for metric in (*PROFIT_PARTS, "profit"):
+                diff = (
+                    total
+                    if metric == "profit"
+                    else _paired(self.values(spec, metric), self.values(base, metric), level)
+                )
+                rows.append(
+                    {
+                        "variant": spec.label,
+                        "part": metric.removeprefix("profit_") if metric != "profit" else "total",
+                        "metric": metric,
+                        "diff": diff.mean,
+                        "diff_ci_low": diff.ci_low,
+                        "diff_ci_high": diff.ci_high,
+                        "significant": diff.excludes_zero(),
+                        "n": diff.n,
+                    }
+                )
+        return pd.DataFrame(rows, columns=columns)
 
     def tidy_frame(self) -> pd.DataFrame:
         """One row per scenario and replication: labels, factor levels and every metric."""
@@ -145,11 +233,12 @@ class ExperimentResult:
 
         ``diff`` is variant − base over the replications both finished (common
         random numbers); ``significant`` when its interval excludes zero. The
-        base's own row has NaN differences.
+        base's own row has NaN differences. When ``profit`` is reported, the parts
+        of profit (:data:`PROFIT_PARTS`) follow it: their ``diff`` add up to profit's.
         """
         rows = [
             self._compare_row(spec, metric, level)
-            for metric in self.reported_metrics
+            for metric in self.compared_metrics
             for spec in self.specs
         ]
         return pd.DataFrame(rows)
@@ -177,8 +266,8 @@ class ExperimentResult:
         (:data:`GAIN_METRICS`: percentage points for shares), with its CI and
         whether it excludes 0; ``staff_cost_diff`` and ``agent_hours_diff`` are the
         differences in staff cost and rostered agent-hours; ``other_cost_diff`` is
-        the difference in recovery and extras costs (a callback policy's agent time
-        and coupons, farewells), ``total_cost_diff`` the sum of both.
+        the difference in money paid out for recovery and extras (coupons, delight
+        extras; agent time is paid in staff cost), ``total_cost_diff`` the sum of both.
         ``cost_per_point`` is ``staff_cost_diff / gain_diff`` and
         ``total_cost_per_point`` is ``total_cost_diff / gain_diff``: positive when the
         variant pays for a gain or saves by giving one up, negative when it gains and
@@ -235,6 +324,9 @@ class ExperimentResult:
         if compared:
             costs = self.cost_effectiveness_frame()
             extra["cost_effectiveness"] = costs.to_dict("records")
+            split = self.profit_split_frame()
+            if not split.empty:
+                extra["profit_split"] = split.to_dict("records")
         return {
             "experiment": self.experiment.name,
             "kind": self.kind,
@@ -277,6 +369,12 @@ class ExperimentResult:
             store.write_text("errors.log", error_log(self.failures))
         else:
             log.unlink(missing_ok=True)  # from an earlier session whose failures were retried
+
+
+def _part(metrics: Mapping[str, float], part: tuple[float, tuple[str, ...]]) -> float:
+    """A part of profit: its sign times the sum of its metrics."""
+    sign, names = part
+    return sign * sum(metrics[name] for name in names)
 
 
 def _estimate(values: list[float], metric: str, level: float) -> Estimate:

@@ -59,7 +59,7 @@ __all__ = [
 ]
 
 # The metrics of a multi-period run besides the day metrics averaged over periods
-# (peakend.retention.multiperiod); recovery and extras costs are summed there.
+# (peakend.retention.multiperiod); money and agent-minutes are summed there.
 _PERIOD_METRICS = (
     "customers",
     "visits",
@@ -67,12 +67,17 @@ _PERIOD_METRICS = (
     "churn_rate",
     "profit",
     "revenue",
+    "relationship_revenue",
+    "visit_revenue",
+    "staff_cost",
+    "recovery_cost",
+    "extras_cost",
+    "recovery_minutes",
+    "extras_minutes",
     "clv",
     "active_customers_end",
     "load_change",
     "initial_cohort_active_end",
-    "recovery_cost",
-    "extras_cost",
 )
 
 

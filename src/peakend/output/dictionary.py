@@ -104,12 +104,15 @@ _CUSTOMER_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("transfers", "count", "transfers to another pool"),
     ("failures", "count", "services that did not resolve the problem"),
     ("recoveries", "count", "failures met with a remedy: an apology or coupon, or a callback"),
+    ("recovery_cost", "currency", "money paid out for recovery: coupons"),
     (
-        "recovery_cost",
-        "currency",
-        "coupons plus the agent time of apologies, callbacks and escalated services",
+        "recovery_minutes",
+        "agent-minutes",
+        "agent time of apologies, offered alternatives, callback and escalated services "
+        "(paid in staff cost, not money again)",
     ),
-    ("extras_cost", "currency", "farewells (agent time) and delight extras"),
+    ("extras_cost", "currency", "money paid out for delight extras"),
+    ("extras_minutes", "agent-minutes", "agent time of farewells (paid in staff cost)"),
     ("outcome", "label", "resolved, unresolved, abandoned or in_system (when the run ended)"),
     ("first_contact_resolved", "true/false", "the first answered contact resolved the problem"),
     ("pool", "label", "pool of the last contact"),
@@ -151,11 +154,23 @@ _PERIOD_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("deterred", "count", "prospects deterred by bad word of mouth"),
     ("churned", "count", "customers who left"),
     ("active_end", "count", "active customers at the end of the period"),
-    ("revenue", "currency", "value of the period's visits"),
+    (
+        "relationship_revenue",
+        "currency",
+        "value_per_period of every customer active at the end of the period",
+    ),
+    ("visit_revenue", "currency", "value_per_visit of every served visit of the period"),
+    ("revenue", "currency", "relationship revenue plus visit revenue"),
     ("staff_cost", "currency", "agent-hours of the period at each pool's cost per hour"),
     ("recovery_cost", "currency", METRICS["recovery_cost"].description),
     ("extras_cost", "currency", METRICS["extras_cost"].description),
-    ("profit", "currency", "revenue minus staff, recovery and extras costs"),
+    (
+        "profit",
+        "currency",
+        "relationship revenue + visit revenue − staff cost − recovery cost − extras cost",
+    ),
+    ("recovery_minutes", "agent-minutes", METRICS["recovery_minutes"].description),
+    ("extras_minutes", "agent-minutes", METRICS["extras_minutes"].description),
     ("mean_reliability_belief", "0-1", "mean belief that a contact works, over visitors"),
     ("mean_return_probability", "0-1", "mean probability of coming back, over visitors"),
 )
@@ -201,7 +216,14 @@ _ESTIMATE_COLUMNS: tuple[tuple[str, str, str], ...] = (
 
 _COMPARE_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("variant", "", "base, or the name of a variant of the experiment"),
-    *_ESTIMATE_COLUMNS,
+    (
+        "metric",
+        "",
+        "metric name (see the metric rows of replications.csv); profit is followed by its "
+        "parts profit_customers_kept, profit_visits_served, profit_staff_cost and "
+        "profit_paid_out, whose diff add up to profit's diff",
+    ),
+    *_ESTIMATE_COLUMNS[1:],
     ("diff", "the metric's", "variant − base, paired over replications (common random numbers)"),
     ("diff_ci_low", "the metric's", "lower bound of the 95 % CI of the difference (Student t)"),
     ("diff_ci_high", "the metric's", "upper bound of the 95 % CI of the difference"),
@@ -220,7 +242,7 @@ _COST_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("staff_cost_diff_ci_low", "currency", "lower bound of its 95 % CI"),
     ("staff_cost_diff_ci_high", "currency", "upper bound of its 95 % CI"),
     ("agent_hours_diff", "hours", "variant − base rostered agent-hours"),
-    ("other_cost_diff", "currency", "variant − base recovery and extras costs"),
+    ("other_cost_diff", "currency", "variant − base money paid out for recovery and extras"),
     ("total_cost_diff", "currency", "staff_cost_diff + other_cost_diff"),
     (
         "total_cost_per_point",

@@ -492,10 +492,58 @@ def _compare_sections(
             classes.append("first" if i == 0 else "")
     header = ["metric", "variant", "mean", "95% CI", "difference from base", "", "95% CI"]
     sections = [_section("Each variant against the base", intro + _table(header, rows, classes))]
+    sections.append(_profit_split_section(frame, currency))
     costs = folder / "cost_effectiveness.csv"
     if costs.is_file():
         sections.append(_costs_section(pd.read_csv(costs), currency))
     return sections
+
+
+_SPLIT_PARTS = {
+    "profit_customers_kept": "customers kept",
+    "profit_visits_served": "visits served",
+    "profit_staff_cost": "staff cost",
+    "profit_paid_out": "money paid out",
+    "profit": "= profit",
+}
+"""The rows of the profit split in compare.csv, in the order the report shows them."""
+
+
+def _profit_split_section(frame: pd.DataFrame, currency: str) -> str:
+    """Each variant's profit difference split into its parts (compare.csv's profit rows)."""
+    if not set(_SPLIT_PARTS) <= set(frame["metric"]):
+        return ""
+    rows, classes = [], []
+    parts = frame[frame["metric"].isin(list(_SPLIT_PARTS)) & ~frame["diff"].isna()]
+    for variant in dict.fromkeys(parts["variant"]):
+        mine = parts[parts["variant"] == variant].set_index("metric")
+        for i, (metric, words) in enumerate(_SPLIT_PARTS.items()):
+            row = mine.loc[metric]
+            diff = _e(format_difference("profit", float(row["diff"]), currency))
+            rows.append(
+                [
+                    _e(variant) if i == 0 else "",
+                    f'<span class="text">{_e(words)}</span>',
+                    f"<b>{diff}</b>" if metric == "profit" else diff,
+                    _e(
+                        _interval("profit", row["diff_ci_low"], row["diff_ci_high"], currency, True)
+                    ),
+                ]
+            )
+            classes.append("first" if i == 0 else "")
+    note = (
+        "<p>Customers kept: the relationship margin (<code>value_per_period</code>) of the "
+        "extra customers still active at each period's end, referrals included; visits "
+        "served: <code>value_per_visit</code> of the extra served visits; staff cost: minus "
+        "the extra roster cost (which pays all agent time, recovery and farewells included); "
+        "money paid out: minus the extra coupons and delight extras. Profit is the sum of "
+        "these parts in every replication, so the paired differences add up replication by "
+        "replication and their means add up to the profit difference (rounded here). Each "
+        "95 % interval is the Student-t interval of that part's own paired differences; "
+        "intervals do not add up.</p>"
+    )
+    header = ["variant", "part", "difference from base", "95% CI"]
+    return _section("Where each profit difference comes from", _table(header, rows, classes) + note)
 
 
 def _costs_section(frame: pd.DataFrame, currency: str) -> str:
@@ -538,8 +586,8 @@ def _costs_section(frame: pd.DataFrame, currency: str) -> str:
         header += ["all costs", "all costs per unit of gain"]
     note = (
         "<p>Cost per unit of gain is the cost difference over the gain (all costs: staff, "
-        "recovery and extras); a negative one gains and saves, or loses and costs more. "
-        "Read it only where the gain is clear.</p>"
+        "and money paid out for recovery and extras); a negative one gains and saves, or "
+        "loses and costs more. Read it only where the gain is clear.</p>"
     )
     return _section("What each gain costs", _table(header, rows) + note)
 

@@ -33,6 +33,7 @@ __all__ = [
     "format_estimate",
     "format_interval",
     "format_number",
+    "profit_split_table",
     "rows_table",
     "sweep_table",
 ]
@@ -142,6 +143,51 @@ def comparison_table(
                 format_estimate(metric, row["mean"], row["ci_low"], row["ci_high"], currency),
                 difference,
                 "*" if row["significant"] and not is_base else "",
+                end_section=i == len(rows) - 1,
+            )
+    return table
+
+
+PROFIT_SPLIT_CAPTION = (
+    "customers kept: relationship margin of the extra active customers (referrals "
+    "included); visits served: value per served visit; staff cost: minus the extra "
+    "roster cost; paid out: minus the extra coupons and delight extras. Each part is a "
+    "paired difference with its own 95% CI (Student t over replications); the parts add "
+    "up to the total in every replication, so their means do too (the CIs do not add)"
+)
+"""What the profit-split table's columns mean (also the report's caption)."""
+
+
+def profit_split_table(frame: pd.DataFrame, currency: str = "€") -> Table:
+    """Each variant's profit difference from the base, split into its parts.
+
+    ``frame`` is :meth:`peakend.experiments.results.ExperimentResult.profit_split_frame`:
+    one row per variant and part; the table has one row per variant and part, with the
+    part's difference [95% CI].
+    """
+    title = "where each profit difference comes from (variant − base, paired)"
+    table = Table(
+        title=title,
+        title_justify="left",
+        caption=PROFIT_SPLIT_CAPTION,
+        caption_justify="left",
+        box=box.SIMPLE_HEAD,
+        min_width=len(title) + 20,  # the title and caption on few lines
+    )
+    table.add_column("variant", no_wrap=True)
+    table.add_column("part", no_wrap=True)
+    table.add_column("difference [95% CI]", justify="right", no_wrap=True)
+    for variant in dict.fromkeys(frame["variant"]):
+        rows = frame[frame["variant"] == variant].to_dict("records")
+        for i, row in enumerate(rows):
+            total = row["part"] == "total"
+            estimate = format_estimate(
+                "profit", row["diff"], row["diff_ci_low"], row["diff_ci_high"], currency, True
+            )
+            table.add_row(
+                str(variant) if i == 0 else "",
+                "= profit" if total else str(row["part"]).replace("_", " "),
+                f"[bold]{estimate}[/bold]" if total else estimate,
                 end_section=i == len(rows) - 1,
             )
     return table

@@ -73,8 +73,15 @@ def staff_cost(scenario: Scenario) -> float:
     )
 
 
-SUMMED = ("customers", "contacts", "recovery_cost", "extras_cost")
-"""Day metrics that are counts or money: a period carries their sum."""
+SUMMED = (
+    "customers",
+    "contacts",
+    "recovery_cost",
+    "recovery_minutes",
+    "extras_cost",
+    "extras_minutes",
+)
+"""Day metrics that are counts, money or agent-minutes: a period carries their sum."""
 
 _WEIGHT_OF = {
     "abandonment_rate": "contacts",

@@ -24,11 +24,33 @@ them up. On each day:
    the next period.
 
 At the end of a period, customers who made no contact in it leave with
-probability ``background_churn``. Revenue (value per served visit) of every
-day, staff cost (one day's schedule at the pools' cost per hour, times the
-days), recovery and extras costs of every day give the profit of the period;
-each customer's revenue, discounted per period, gives the customer lifetime
-value.
+probability ``background_churn``.
+
+Money (``docs/model/retention.md``, "Economics"). A period earns two kinds of
+revenue, each segment's own:
+
+- ``relationship_revenue``: ``value_per_period`` for every customer still
+  active at the end of the period (a relationship margin: a bank account);
+  the end-of-period convention of Gupta, Lehmann & Stuart (2004), so that a
+  customer retained with probability r per period is worth m·r/(1 + d − r);
+- ``visit_revenue``: ``value_per_visit`` for every visit that was served
+  (answered at least once: resolved or not) (a purchase: a bill, a fee).
+
+A contact earns nothing by itself. Costs are the staff cost (one day's schedule
+at the pools' cost per hour, times the days: it pays every agent-minute,
+recovery and farewells included) and the money paid out, ``recovery_cost``
+(coupons) and ``extras_cost`` (delight extras). The agent time of recovery and
+farewells is reported as agent-minutes (``recovery_minutes``,
+``extras_minutes``), never charged again. By definition
+
+    profit = relationship_revenue + visit_revenue − staff_cost − recovery_cost − extras_cost
+
+per period and per run (the run's parts are the sums of the periods'), which
+is what lets a comparison split a profit difference exactly into customers
+kept, visits served, staff cost and money paid out
+(:mod:`peakend.experiments.results`). Each customer's revenue, discounted per
+period (margin of period t by (1 + d)^(t+1), visits of period t by (1 + d)^t),
+gives the customer lifetime value.
 
 Randomness: day ``d`` of period ``t`` is simulated with streams prefixed
 ``"period t/day d/"`` and its contacts and decisions are drawn from streams
@@ -68,7 +90,14 @@ from peakend.retention.returns import (
     word_of_mouth,
 )
 
-__all__ = ["MultiPeriodOutput", "Population", "contact_probability", "run_periods", "staff_cost"]
+__all__ = [
+    "MultiPeriodOutput",
+    "Population",
+    "contact_probability",
+    "profit_of",
+    "run_periods",
+    "staff_cost",
+]
 
 
 @dataclass
@@ -134,9 +163,9 @@ def run_periods(scenario: Scenario, replication: int = 0) -> MultiPeriodOutput:
         )
         population.active[leaving] = False
         population.left[leaving] = period
+        margin = _relationship_revenue(scenario, population, period)
         run_totals.merge(days.totals)
         sums, rates = days.totals.sums(), days.totals.rates()
-        costs = staff_per_period + sums["recovery_cost"] + sums["extras_cost"]
         visited = _concat(days.visit_frames)
         rows.append(
             {
@@ -150,11 +179,7 @@ def run_periods(scenario: Scenario, replication: int = 0) -> MultiPeriodOutput:
                 "deterred": deterred,
                 "churned": days.churned + int(leaving.sum()),
                 "active_end": int(population.active.sum()),
-                "revenue": days.revenue,
-                "staff_cost": staff_per_period,
-                "recovery_cost": sums["recovery_cost"],
-                "extras_cost": sums["extras_cost"],
-                "profit": days.revenue - costs,
+                **_money(margin, days.revenue, staff_per_period, sums),
                 "mean_reliability_belief": _mean(visited, "reliability_belief"),
                 "mean_return_probability": _mean(visited, "return_probability"),
                 "retention_rate": days.stayed / days.visits if days.visits else math.nan,
@@ -174,6 +199,46 @@ def run_periods(scenario: Scenario, replication: int = 0) -> MultiPeriodOutput:
         population=population,
         metrics=_summary(periods, run_totals, population),
     )
+
+
+def _relationship_revenue(scenario: Scenario, population: Population, period: int) -> float:
+    """``value_per_period`` of every customer active at the end of ``period``; each one's
+    margin, discounted by (1 + d)^(period + 1), is added to their lifetime value."""
+    margins = np.array([s.value_per_period for s in scenario.segments.values()])
+    earned = np.where(population.active, margins[population.segment], 0.0)
+    discount = (1 + scenario.retention.discount_rate) ** (period + 1)
+    population.value += earned / discount
+    return float(earned.sum())
+
+
+def _money(
+    relationship: float, visits: float, staff: float, sums: dict[str, float]
+) -> dict[str, float]:
+    """A period's money columns; profit is the sum of its parts (module doc)."""
+    return {
+        "relationship_revenue": relationship,
+        "visit_revenue": visits,
+        "revenue": relationship + visits,
+        "staff_cost": staff,
+        "recovery_cost": sums["recovery_cost"],
+        "extras_cost": sums["extras_cost"],
+        "profit": profit_of(
+            relationship, visits, staff, sums["recovery_cost"], sums["extras_cost"]
+        ),
+        "recovery_minutes": sums["recovery_minutes"],
+        "extras_minutes": sums["extras_minutes"],
+    }
+
+
+def profit_of(
+    relationship_revenue: float,
+    visit_revenue: float,
+    staff_cost: float,
+    recovery_cost: float,
+    extras_cost: float,
+) -> float:
+    """Profit from its parts, always added in this order (money of one period or a run)."""
+    return relationship_revenue + visit_revenue - staff_cost - recovery_cost - extras_cost
 
 
 def _join(
@@ -409,6 +474,26 @@ def _mean(frame: pd.DataFrame, column: str) -> float:
     return float(frame[column].mean()) if len(frame) else math.nan
 
 
+def _run_money(periods: pd.DataFrame) -> dict[str, float]:
+    """The run's money: each part summed over periods, profit the sum of the run's parts."""
+    names = (
+        "relationship_revenue",
+        "visit_revenue",
+        "staff_cost",
+        "recovery_cost",
+        "extras_cost",
+        "recovery_minutes",
+        "extras_minutes",
+    )
+    run = {name: float(periods[name].sum()) for name in names}
+    parts = [run[name] for name in names[:5]]
+    return {
+        "profit": profit_of(*parts),
+        "revenue": run["relationship_revenue"] + run["visit_revenue"],
+        **run,
+    }
+
+
 def _summary(periods: pd.DataFrame, days: DayTotals, population: Population) -> dict[str, float]:
     """Replication metrics of a multi-period run (see the README's retention section)."""
     visits = periods["visits"].sum()
@@ -421,14 +506,11 @@ def _summary(periods: pd.DataFrame, days: DayTotals, population: Population) -> 
         if visits
         else math.nan,
         "churn_rate": float((periods["churned"] / periods["active_start"]).mean()),
-        "profit": float(periods["profit"].sum()),
-        "revenue": float(periods["revenue"].sum()),
+        **_run_money(periods),
         "clv": float(population.value[initial].mean()),
         "active_customers_end": float(periods["active_end"].iloc[-1]),
         "load_change": float(last / first) if first else math.nan,
         "initial_cohort_active_end": float(population.active[initial].mean()),
-        "recovery_cost": float(periods["recovery_cost"].sum()),
-        "extras_cost": float(periods["extras_cost"].sum()),
         # contacts per period; the rates over every simulated day of the run
         "contacts": float(periods["contacts"].mean()),
     }

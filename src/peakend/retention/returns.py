@@ -30,6 +30,11 @@ Word of mouth
     (survey folklore: 9-10); a share of those told good things become customers,
     a share of those told bad things are lost as prospects. All rates are
     assumptions (parameters).
+Feedback off
+    ``retention.experience_feedback = false`` holds every return model at its
+    anchor (:class:`AnchoredReturn`) and silences word of mouth: what customers
+    live through no longer decides who stays, so two plans compared with common
+    random numbers keep exactly the same customers.
 """
 
 from __future__ import annotations
@@ -49,6 +54,7 @@ if TYPE_CHECKING:  # the schema imports this module to check return model names
     from peakend.config.schema import RetentionConfig, ReturnModelConfig, Scenario
 
 __all__ = [
+    "AnchoredReturn",
     "BaseReturnModel",
     "Loyalty",
     "LogisticReturn",
@@ -210,12 +216,47 @@ register_return_model("logistic")(LogisticReturn)
 
 
 def return_models_by_segment(scenario: Scenario) -> list[BaseReturnModel]:
-    """Each segment's return model, in segment order: its own, else ``retention.returns``."""
+    """Each segment's return model, in segment order: its own, else ``retention.returns``.
+
+    With ``retention.experience_feedback = false`` each is replaced by an
+    :class:`AnchoredReturn` of it: a probability that no experience moves.
+    """
     default = return_model_from_config(scenario.retention.returns)
-    return [
+    models = [
         default if segment.returns is None else return_model_from_config(segment.returns)
         for segment in scenario.segments.values()
     ]
+    if scenario.retention.experience_feedback:
+        return models
+    return [AnchoredReturn(model) for model in models]
+
+
+@dataclass(frozen=True)
+class AnchoredReturn(BaseReturnModel):
+    """A return model held at its anchor: the memory->return loop switched off.
+
+    Every customer gets the probability ``model`` gives a customer who remembers
+    the model's ``baseline_utility`` (0 for a model without one), made no extra
+    effort, is not loyal and still believes the reliability prior; for the
+    logistic model that is ``baseline_retention``. Nothing a customer lived
+    through moves it (``retention.experience_feedback = false``).
+    """
+
+    model: BaseReturnModel
+
+    def probability(
+        self,
+        remembered: np.ndarray,
+        effort: np.ndarray,
+        loyalty: np.ndarray,
+        reliability_change: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """The anchor's probability for every customer (one per row of ``remembered``)."""
+        size = len(remembered)
+        anchor = float(getattr(self.model, "baseline_utility", 0.0))
+        return self.model.probability(
+            np.full(size, anchor), np.zeros(size), np.full(size, Loyalty.NEW), np.zeros(size)
+        )
 
 
 def return_probability(
@@ -310,7 +351,12 @@ def word_of_mouth(
     config: RetentionConfig,
     rng: np.random.Generator,
 ) -> WordOfMouth:
-    """Draw how many people each visitor tells, and the referrals and lost prospects."""
+    """Draw how many people each visitor tells, and the referrals and lost prospects.
+
+    With ``config.experience_feedback`` off nobody tells anyone (and ``rng`` is not used).
+    """
+    if not config.experience_feedback:
+        return WordOfMouth(told_good=0, told_bad=0, referrals=0, deterred=0)
     good = remembered >= good_threshold
     bad = remembered < bad_threshold
     advocate = loyalty >= Loyalty.ADVOCATE
