@@ -558,6 +558,14 @@ class ExperienceConfig(_Model):
     double_deviation_penalty: float = Field(
         0.5, ge=0, allow_inf_nan=False, description="extra share of severity for a second failure"
     )
+    balk_unresolved_share: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="a customer who leaves on hearing the expected wait feels this share of "
+        "the segment's failure_severity (the problem left unresolved) with the announced "
+        "wait's excess, in one moment (an assumption; 0: the announced wait only)",
+    )
     memory: dict[str, Any] = Field(
         default_factory=lambda: {"model": "peak_end"},
         description='memory model spec, e.g. { model = "end", window_minutes = 3 }',
