@@ -377,7 +377,10 @@ def _held_calls(
 
     The customer waits at home (no waiting pain); if the agent calls after the
     promised time ``due``, the call is a moment of ``-broken_promise_per_minute``
-    per minute late, just before the service.
+    per minute late, just before the service. A customer still waiting for the call
+    when the run ends has felt nothing yet but the promise: a moment of 0 points at
+    the end (or the loss of the minutes it is already late), so that no one ends a
+    run without a memory.
     """
     holds = log[HoldOffered]
     contact_number = number[holds["contact"]]
@@ -392,7 +395,7 @@ def _held_calls(
         contacts["arrival_minutes"][rows] + contacts["wait_minutes"][rows],
     )
     late = np.maximum(came - holds["due"], 0.0)
-    broken = late > 0
+    broken = (late > 0) | ~answered
     return _episodes(
         holds["customer"][broken],
         contact_number[broken],
