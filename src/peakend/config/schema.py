@@ -13,6 +13,9 @@ from __future__ import annotations
 import math
 from typing import Annotated, Any, Literal
 
+import numpy as np
+import numpy.typing as npt
+
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -59,6 +62,8 @@ MAX_CONCURRENCY = 20
 """Most contacts one agent of a chat pool handles at once."""
 DEFAULT_CHAT_SLOWDOWN = 0.25
 """Share by which each extra open chat slows every chat of an agent, unless a config says."""
+DEFAULT_SKILL_EFFECT = 3.0
+"""Log-odds of resolution per unit of agent skill (an assumption, ``docs/parameters.md``)."""
 """Most agents one pool schedules in an interval (the largest contact centres have a few
 thousand); every agent slot is simulated, so this bounds the engine's memory."""
 
@@ -320,11 +325,14 @@ class PoolConfig(_Model):
         1.0, ge=0, le=1, description="probability that a service resolves the problem"
     )
     skill_effect: float = Field(
-        0.0,
+        DEFAULT_SKILL_EFFECT,
         ge=0,
+        le=50,
         allow_inf_nan=False,
-        description="resolution probability moves by this much per unit of agent skill "
-        "above skill_reference: training the team (a higher skill.mean) raises resolution",
+        description="log-odds of resolution gained per unit of agent skill above "
+        "skill_reference (a Rasch-type logistic: training the team, a higher skill.mean, "
+        f"raises resolution; 0: skill does nothing); default {DEFAULT_SKILL_EFFECT}, an "
+        "assumption: at a resolution of 0.8, 0.1 more skill resolves about 4 points more",
     )
     skill_reference: float = Field(
         0.7,
@@ -407,6 +415,22 @@ class PoolConfig(_Model):
         if self.overflow_to is not None:
             return ((self.overflow_to, self.overflow_after_minutes),)
         return ()
+
+    def resolve_probability(self, skill: npt.ArrayLike) -> np.ndarray:
+        """Probability that an agent of each ``skill`` (on [0, 1]) resolves a problem.
+
+        ``logit P = logit(first_contact_resolution) + skill_effect * (skill -
+        skill_reference)``: skill moves the log-odds of success, as ability does in
+        the Rasch model (Rasch 1960), so an agent of the reference skill resolves
+        with ``first_contact_resolution``, a pool that always (never) resolves stays
+        so whatever its skill, and P stays inside [0, 1] without clipping.
+        """
+        base = self.first_contact_resolution
+        skill = np.asarray(skill, dtype=float)
+        if base in (0.0, 1.0):
+            return np.full(skill.shape, base)
+        logit = math.log(base / (1 - base)) + self.skill_effect * (skill - self.skill_reference)
+        return 1.0 / (1.0 + np.exp(-logit))
 
     @property
     def chats(self) -> int:
