@@ -35,9 +35,7 @@ def v(x: float) -> float:
 def balk_trace(announced: float, share: float = 0.5, expected: float = 2.0, factor: float = 1.33):
     """The trace of one customer whose only episode is a balk on ``announced`` minutes."""
     episode = np.array([(0, 1, 0, EpisodeKind.WAIT, 7.0, 0.0, announced)], dtype=EPISODE_DTYPE)
-    refs = References(
-        np.array([expected]), np.array([factor]), np.array([0.6]), np.array([4.0])
-    )
+    refs = References(np.array([expected]), np.array([factor]), np.array([0.6]), np.array([4.0]))
     return episodes_to_traces(episode, refs, ExperienceConfig(balk_unresolved_share=share))
 
 

@@ -15,7 +15,6 @@ from typing import Annotated, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
-
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -886,6 +885,7 @@ class Scenario(_Model):
             raise _located(
                 ("recovery", "compensation"), "policy 'compensation' needs a compensation > 0"
             )
+        self._check_bad_news()
         if self.retention.periods > 1 and not self.experience.enabled:
             raise _located(
                 ("retention", "periods"),
@@ -898,6 +898,40 @@ class Scenario(_Model):
                 f"got {self.run.warmup_minutes:g}",
             )
         return self
+
+    def _check_bad_news(self) -> None:
+        """Refuse ``bad_news = "first"`` where it cannot change what is remembered.
+
+        Bad news first only reorders the defect and the service of a contact (Chase &
+        Dasu 2001: get the bad part over early, finish strong), so it acts through the
+        contact's end. When a remedy follows a defect (an apology, a coupon, an
+        alternative, a callback or an escalation, whose moment closes the contact), the
+        contact ends on the remedy in either order: the end, the worst moment and the
+        mean are the same (``docs/model/moment-utility.md``).
+        """
+        if self.service.bad_news != "first":
+            return
+        recovery = self.recovery
+        remedies = [
+            text
+            for text, given in (
+                ('an apology (recovery.policy = "apology")', recovery.policy == "apology"),
+                ('a callback (recovery.policy = "callback")', recovery.policy == "callback"),
+                ('a transfer (recovery.policy = "escalation")', recovery.policy == "escalation"),
+                ("an apology (recovery.apology = true)", recovery.apology),
+                ("a coupon (recovery.compensation > 0)", recovery.compensation > 0),
+                ("an alternative (service.offer_alternative)", self.service.offer_alternative),
+            )
+            if given
+        ]
+        if remedies:
+            raise _located(
+                ("service", "bad_news"),
+                f'"first" cannot change what customers remember here: {remedies[0]} follows '
+                "a defect in either order, so the end, the worst moment and the mean are the "
+                "same; it acts when nothing follows the bad news: recovery.policy "
+                '= "none" without an apology, coupon or alternative',
+            )
 
     def _check_replay(self) -> None:
         arrivals = self.arrivals
