@@ -158,3 +158,8 @@ def test_a_customer_still_waiting_at_home_when_the_day_ends_remembers_the_promis
         # One moment at the end of the run: 0 points inside the promise, else its loss.
         late = max(end - due[customer], 0.0)
         assert remembered[customer] == pytest.approx(v(-0.1 * late) if late > 0 else 0.0)
+
+
+def test_the_example_of_the_docs():
+    """docs/model/moment-utility.md: expecting 1 minute on an idle line, told 3, severity 4."""
+    assert balk_trace(3.0, expected=1.0).u_end[0] == pytest.approx(-7.267, abs=1e-3)
