@@ -14,8 +14,9 @@ A *check* passes when its interval lies on the documented side of zero
 (``"up"``, ``"down"``), when it does not lie on the other side (``"not up"``:
 not significantly higher; ``"not down"``), or, for ``"same"``, when the
 difference is zero to rounding. Each check uses a 99 % interval; with
-about twenty checks a correct model fails one by chance about once in five
-runs at most, and the seeds are fixed, so the verdict is reproducible.
+about thirty checks on a scenario a correct model fails one by chance about
+once in four runs at most, and the seeds are fixed, so the verdict is
+reproducible.
 
 Every run of a lever changes only what its overrides say; the settings that
 both arms share (e.g. ``recovery.policy = "none"`` for the order of bad news)
