@@ -181,6 +181,8 @@ def test_nothing_is_remembered_after_the_end_of_a_run_without_drain():
     data = _variant(
         run__drain=False,
         pools__agents__staffing=[4, 4, 4, 3],
+        # Busy at the end whatever the draws: 60 an hour at 5 minutes on 3 agents or fewer.
+        pools__agents__service_time={"distribution": "fixed", "value": 5.0},
         service={"farewell": True, "farewell_minutes": 2.0},
         recovery={"apology": True, "apology_minutes": 3.0},
     )

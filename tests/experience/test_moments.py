@@ -58,11 +58,12 @@ def test_announced_waits_feel_better_than_idle_ones():
     assert announced.u_end[-1] > idle.u_end[-1]
 
 
-def test_short_wait_has_no_loss_and_zero_wait_no_piece():
+def test_short_wait_has_no_loss_and_a_wait_given_up_at_once_is_one_moment():
     short = one_customer((EpisodeKind.WAIT, 0.0, 1.0, 0.0))
     assert short.n_pieces == 1 and short.u_end[0] == -0.5
-    none = one_customer((EpisodeKind.WAIT, 0.0, 0.0, 0.0))
-    assert none.n_pieces == 0
+    at_once = one_customer((EpisodeKind.WAIT, 0.0, 0.0, 0.0))
+    assert at_once.n_pieces == 1 and at_once.duration[0] == 0
+    assert at_once.u_start[0] == at_once.u_end[0] == -0.5
 
 
 def test_service_utility_against_expected_quality():

@@ -14,8 +14,9 @@ A *check* passes when its interval lies on the documented side of zero
 (``"up"``, ``"down"``), when it does not lie on the other side (``"not up"``:
 not significantly higher; ``"not down"``), or, for ``"same"``, when the
 difference is zero to rounding. Each check uses a 99 % interval; with
-about twenty checks a correct model fails one by chance about once in five
-runs at most, and the seeds are fixed, so the verdict is reproducible.
+about thirty checks on a scenario a correct model fails one by chance about
+once in four runs at most, and the seeds are fixed, so the verdict is
+reproducible.
 
 Every run of a lever changes only what its overrides say; the settings that
 both arms share (e.g. ``recovery.policy = "none"`` for the order of bad news)
@@ -36,6 +37,7 @@ from scipy import stats
 
 from peakend.config.loading import load_scenario
 from peakend.config.schema import Scenario
+from peakend.engine.facts import ContactKind
 from peakend.engine.replication import ReplicationOutput, simulate
 from peakend.retention.returns import (
     Loyalty,
@@ -167,6 +169,16 @@ def first_contact_resolution(_: Scenario, out: ReplicationOutput, __: Replicatio
 def repeat_contacts(_: Scenario, out: ReplicationOutput, __: ReplicationOutput) -> float:
     contacts = out.contacts
     return float((contacts["contact"] > 1).sum()) / len(out.customers)
+
+
+_AFTER_A_FAILURE = (ContactKind.RECONTACT, ContactKind.CALLBACK, ContactKind.ESCALATION)
+
+
+def contacts_after_failures(_: Scenario, out: ReplicationOutput, __: ReplicationOutput) -> float:
+    """Contacts made again because a problem was not resolved (a repeat contact, a
+    callback, an escalation), per customer; a journey's later stages do not count."""
+    kinds = out.contacts["kind"]
+    return float(np.isin(kinds, _AFTER_A_FAILURE).sum()) / len(out.customers)
 
 
 def resolution_rate(_: Scenario, out: ReplicationOutput, __: ReplicationOutput) -> float:
@@ -348,6 +360,7 @@ _CONTACT_VALUES: dict[str, Callable[[Any], np.ndarray]] = {
     "wait on the line": lambda c: np.where(c["at_home"], 0.0, c["wait_minutes"]),
     "abandoned": lambda c: c["abandoned"].astype(float),
     "handling": lambda c: c["service_end_minutes"] - c["service_start_minutes"],
+    "resolved": lambda c: c["resolved"].astype(float),
 }
 """Per-contact values a journey lever looks at (a held caller waits at home: 0 on the
 line; handling is a service's start to end)."""
@@ -400,6 +413,76 @@ def time_in_system(_: Scenario, out: ReplicationOutput, __: ReplicationOutput) -
     customers = out.customers
     done = customers["outcome"] == 0
     return _mean(customers["service_end_minutes"][done] - customers["arrival_minutes"][done])
+
+
+def _more_skill(pool: str, low: float = 0.55, high: float = 0.85, *, again: bool = True) -> Lever:
+    """The pool's mean skill ``high`` against ``low``, with the default skill effect.
+
+    ``again``: customers contact again after a failure, so fewer do; else (nobody comes
+    back about an unresolved problem) more customers leave resolved.
+    """
+    after = (
+        Check("contacts again after a failure, per customer", "down", contacts_after_failures)
+        if again
+        else Check("customers who leave resolved", "up", resolution_rate)
+    )
+    return Lever(
+        f"a more skilled {pool} team",
+        f"the {pool} pool's mean skill {high} against {low} (default skill_effect)",
+        (f"pools.{pool}.skill.mean={high}",),
+        (
+            Check(
+                f"services of the {pool} pool that resolve",
+                "up",
+                contact_mean("resolved", pool=pool, own_agents=True),
+            ),
+            after,
+        ),
+        baseline=(f"pools.{pool}.skill.mean={low}",),
+    )
+
+
+_BAD_NEWS_FIRST_CHECKS = (
+    Check("end utility", "up", end_utility),
+    Check("remembered utility (peak-end)", "up", remembered),
+    Check("experienced utility (mean model)", "same", mean_model_memory),
+)
+
+
+def _bad_news_first(*setting: str) -> Lever:
+    """A defect told before the rest of the service, against at its end, with no remedy
+    after it (where one follows, the scenario refuses the lever: it cannot act)."""
+    return Lever(
+        "bad news first",
+        "a defect told before the rest of the service, against at its end (no remedy "
+        "after it in either arm: under an apology the contact ends on it in either order)",
+        ('service.bad_news="first"',),
+        _BAD_NEWS_FIRST_CHECKS,
+        setting=('recovery.policy="none"', *setting),
+    )
+
+
+def _balking(channels: Sequence[str], scale: float, *setting: str) -> Lever:
+    """Customers told the expected wait on ``channels`` may leave at once, against all
+    staying; a balker remembers the wait they heard and the problem they left with."""
+    return Lever(
+        "balking on announced waits",
+        f"customers told the expected wait ({', '.join(channels)}) may leave at once "
+        f"(scale {scale:g} minutes), against all staying",
+        tuple(
+            change
+            for channel in channels
+            for change in (
+                f"channels.{channel}.balking.enabled=true",
+                f"channels.{channel}.balking.scale_minutes={scale:g}",
+            )
+        ),
+        (
+            Check("abandonment", "up", contact_mean("abandoned")),
+            Check("remembered utility", "down", remembered),
+        ),
+        setting=setting,
+    )
 
 
 LEVERS: tuple[Lever, ...] = (
@@ -489,17 +572,7 @@ LEVERS: tuple[Lever, ...] = (
         ),
         baseline=("pools.agents.skill.mean=0.55",),
     ),
-    Lever(
-        "bad news first",
-        "a defect told before the rest of the service, against at its end",
-        ('service.bad_news="first"',),
-        (
-            Check("end utility", "up", end_utility),
-            Check("remembered utility (peak-end)", "up", remembered),
-            Check("experienced utility (mean model)", "same", mean_model_memory),
-        ),
-        setting=('recovery.policy="none"',),
-    ),
+    _bad_news_first(),
     Lever(
         "announced waits",
         "every channel announces the wait (position, expected wait), against idle waits",
@@ -549,6 +622,7 @@ LEVERS: tuple[Lever, ...] = (
         ),
         baseline=("pools.agents.first_contact_resolution=1",),
     ),
+    _balking(("phone", "chat"), 10.0),
 )
 
 
@@ -630,9 +704,13 @@ JOURNEY_LEVERS: tuple[Lever, ...] = (
             Check(
                 "wait of answered chats", "down", contact_mean("wait", pool="chat", answered=True)
             ),
+            Check("remembered utility of chat customers", "down", remembered_on("chat")),
         ),
         setting=("pools.chat.concurrency=1",),
     ),
+    _more_skill("phone"),
+    _more_skill("chat"),
+    _bad_news_first(),
 )
 """Levers of journeys beyond one queue, on ``configs/two_skill_centre.toml``."""
 
@@ -656,6 +734,9 @@ RESTAURANT_LEVERS: tuple[Lever, ...] = (
             Check("mean time from arrival to the bill", "down", time_in_system),
         ),
     ),
+    _more_skill("kitchen", low=0.3, high=0.9),
+    _bad_news_first(),
+    _balking(("walk_in",), 10.0),
 )
 """Levers of a staged service journey, on ``configs/restaurant.toml``."""
 
@@ -714,6 +795,9 @@ CLINIC_LEVERS: tuple[Lever, ...] = (
             Check("remembered utility", "down", remembered),
         ),
     ),
+    _more_skill("doctors", again=False),
+    _bad_news_first(),
+    _balking(("waiting_room",), 10.0),
 )
 """Levers of priorities, breaks and transfers, on ``configs/clinic.toml``."""
 

@@ -136,12 +136,12 @@ def contacts_per_customer(scenario: Scenario) -> float:
     After a contact another follows if the customer abandoned and retries, or was
     not helped and contacts again: with probability at most
     ``q = max(retry_probability, (1 - r) * recontact_probability)``, where ``r``
-    is the lowest first-contact resolution of any pool's agents (three standard
-    deviations of skill below the mean). With at most ``m = max_contacts`` that
-    is ``(1 - q^m) / (1 - q)`` contacts (``m`` when ``q = 1``).
+    is the lowest first-contact resolution of any pool's agents (an agent three
+    standard deviations of skill below the mean). With at most ``m = max_contacts``
+    that is ``(1 - q^m) / (1 - q)`` contacts (``m`` when ``q = 1``).
     """
     resolution = min(
-        pool.first_contact_resolution - 3 * pool.skill_effect * pool.skill.sd
+        float(pool.resolve_probability(max(pool.skill.mean - 3 * pool.skill.sd, 0.0)))
         for pool in scenario.pools.values()
     )
     unresolved = min(1.0, max(0.0, 1.0 - resolution))

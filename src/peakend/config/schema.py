@@ -13,6 +13,8 @@ from __future__ import annotations
 import math
 from typing import Annotated, Any, Literal
 
+import numpy as np
+import numpy.typing as npt
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -59,6 +61,8 @@ MAX_CONCURRENCY = 20
 """Most contacts one agent of a chat pool handles at once."""
 DEFAULT_CHAT_SLOWDOWN = 0.25
 """Share by which each extra open chat slows every chat of an agent, unless a config says."""
+DEFAULT_SKILL_EFFECT = 3.0
+"""Log-odds of resolution per unit of agent skill (an assumption, ``docs/parameters.md``)."""
 """Most agents one pool schedules in an interval (the largest contact centres have a few
 thousand); every agent slot is simulated, so this bounds the engine's memory."""
 
@@ -333,11 +337,14 @@ class PoolConfig(_Model):
         1.0, ge=0, le=1, description="probability that a service resolves the problem"
     )
     skill_effect: float = Field(
-        0.0,
+        DEFAULT_SKILL_EFFECT,
         ge=0,
+        le=50,
         allow_inf_nan=False,
-        description="resolution probability moves by this much per unit of agent skill "
-        "above skill_reference: training the team (a higher skill.mean) raises resolution",
+        description="log-odds of resolution gained per unit of agent skill above "
+        "skill_reference (a Rasch-type logistic: training the team, a higher skill.mean, "
+        f"raises resolution; 0: skill does nothing); default {DEFAULT_SKILL_EFFECT}, an "
+        "assumption: at a resolution of 0.8, 0.1 more skill resolves about 4 points more",
     )
     skill_reference: float = Field(
         0.7,
@@ -420,6 +427,22 @@ class PoolConfig(_Model):
         if self.overflow_to is not None:
             return ((self.overflow_to, self.overflow_after_minutes),)
         return ()
+
+    def resolve_probability(self, skill: npt.ArrayLike) -> np.ndarray:
+        """Probability that an agent of each ``skill`` (on [0, 1]) resolves a problem.
+
+        ``logit P = logit(first_contact_resolution) + skill_effect * (skill -
+        skill_reference)``: skill moves the log-odds of success, as ability does in
+        the Rasch model (Rasch 1960), so an agent of the reference skill resolves
+        with ``first_contact_resolution``, a pool that always (never) resolves stays
+        so whatever its skill, and P stays inside [0, 1] without clipping.
+        """
+        base = self.first_contact_resolution
+        skill = np.asarray(skill, dtype=float)
+        if base in (0.0, 1.0):
+            return np.full(skill.shape, base)
+        logit = math.log(base / (1 - base)) + self.skill_effect * (skill - self.skill_reference)
+        return 1.0 / (1.0 + np.exp(-logit))
 
     @property
     def chats(self) -> int:
@@ -570,6 +593,14 @@ class ExperienceConfig(_Model):
     )
     double_deviation_penalty: float = Field(
         0.5, ge=0, allow_inf_nan=False, description="extra share of severity for a second failure"
+    )
+    balk_unresolved_share: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="a customer who leaves on hearing the expected wait feels this share of "
+        "the segment's failure_severity (the problem left unresolved) with the announced "
+        "wait's excess, in one moment (an assumption; 0: the announced wait only)",
     )
     memory: dict[str, Any] = Field(
         default_factory=lambda: {"model": "peak_end"},
@@ -874,6 +905,7 @@ class Scenario(_Model):
             raise _located(
                 ("recovery", "compensation"), "policy 'compensation' needs a compensation > 0"
             )
+        self._check_bad_news()
         if self.retention.periods > 1 and not self.experience.enabled:
             raise _located(
                 ("retention", "periods"),
@@ -886,6 +918,40 @@ class Scenario(_Model):
                 f"got {self.run.warmup_minutes:g}",
             )
         return self
+
+    def _check_bad_news(self) -> None:
+        """Refuse ``bad_news = "first"`` where it cannot change what is remembered.
+
+        Bad news first only reorders the defect and the service of a contact (Chase &
+        Dasu 2001: get the bad part over early, finish strong), so it acts through the
+        contact's end. When a remedy follows a defect (an apology, a coupon, an
+        alternative, a callback or an escalation, whose moment closes the contact), the
+        contact ends on the remedy in either order: the end, the worst moment and the
+        mean are the same (``docs/model/moment-utility.md``).
+        """
+        if self.service.bad_news != "first":
+            return
+        recovery = self.recovery
+        remedies = [
+            text
+            for text, given in (
+                ('an apology (recovery.policy = "apology")', recovery.policy == "apology"),
+                ('a callback (recovery.policy = "callback")', recovery.policy == "callback"),
+                ('a transfer (recovery.policy = "escalation")', recovery.policy == "escalation"),
+                ("an apology (recovery.apology = true)", recovery.apology),
+                ("a coupon (recovery.compensation > 0)", recovery.compensation > 0),
+                ("an alternative (service.offer_alternative)", self.service.offer_alternative),
+            )
+            if given
+        ]
+        if remedies:
+            raise _located(
+                ("service", "bad_news"),
+                f'"first" cannot change what customers remember here: {remedies[0]} follows '
+                "a defect in either order, so the end, the worst moment and the mean are the "
+                "same; it acts when nothing follows the bad news: recovery.policy "
+                '= "none" without an apology, coupon or alternative',
+            )
 
     def _check_replay(self) -> None:
         arrivals = self.arrivals

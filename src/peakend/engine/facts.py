@@ -26,6 +26,7 @@ from typing import NamedTuple, TypeVar
 __all__ = [
     "AlternativeOffered",
     "Apologised",
+    "Balked",
     "CallbackPromised",
     "CalledBack",
     "Compensated",
@@ -193,6 +194,15 @@ class HoldOffered(NamedTuple):
     due: float
 
 
+class Balked(NamedTuple):
+    """Told the expected wait ``announced`` (minutes), the customer left at once."""
+
+    customer: int
+    contact: int
+    at: float
+    announced: float
+
+
 class CalledBack(NamedTuple):
     """The company calls back about ``contact`` (the callback contact then queues)."""
 
@@ -256,6 +266,7 @@ FACT_TYPES: tuple[type[tuple[object, ...]], ...] = (
     CallbackPromised,
     CalledBack,
     HoldOffered,
+    Balked,
     Transferred,
     Farewell,
     Delighted,

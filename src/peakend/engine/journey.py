@@ -22,6 +22,7 @@ from peakend.engine.context import JourneyContext, SegmentRules
 from peakend.engine.facts import (
     AlternativeOffered,
     Apologised,
+    Balked,
     CallbackPromised,
     CalledBack,
     Compensated,
@@ -232,12 +233,13 @@ def announced_wait_choice(
 ) -> int:
     """Told the expected wait, the customer stays (QUEUES), leaves at once (BALKED), or
     takes a virtual hold (HELD): a callback that keeps its place, promised by the
-    expected wait; the promise is reported here."""
+    expected wait; the promise, or the wait the customer left on, is reported here."""
     announced = pool.expected_wait(rules.priority)
     balking = ctx.balking[channel]
     if balking.enabled and ctx.chance("balk", customer, k) < 1 - math.exp(
         -announced / balking.scale_minutes
     ):
+        ctx.report(Balked(customer, contact, ctx.env.now, announced))
         return BALKED
     hold = ctx.holds[channel]
     if (

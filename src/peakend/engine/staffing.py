@@ -155,12 +155,7 @@ class PoolBase:
         warmth = np.clip(rng.normal(config.warmth.mean, config.warmth.sd, roster), 0, 1)
         skill = np.clip(rng.normal(config.skill.mean, config.skill.sd, roster), 0, 1)
         # Skill against a fixed reference: training the team raises resolution.
-        resolve = np.clip(
-            config.first_contact_resolution
-            + config.skill_effect * (skill - config.skill_reference),
-            0,
-            1,
-        )
+        resolve = config.resolve_probability(skill)
         return [
             Agent(self, k, float(w), float(s), float(r))
             for k, (w, s, r) in enumerate(zip(warmth, skill, resolve, strict=True))

@@ -22,6 +22,12 @@ WAIT (a contact's time in queue, unless the customer waited at home)
     (f s - E))``, so the worst moment of a wait is its last. The loss curve is
     represented by ``wait_curve_pieces`` linear pieces, exact at their knots. A
     customer who gives up at once feels the discomfort for a moment.
+BALK (told the expected wait ``w``, the customer leaves at once)
+    One moment that combines the two losses against what the customer expected:
+    the wait they were told of, felt as its last moment would have been, and the
+    problem they leave with: ``u = -wait_discomfort + v(-wait_loss_per_minute *
+    max(f w - E, 0) - balk_unresolved_share * severity)`` (an *assumption*,
+    documented in ``docs/model/moment-utility.md``).
 SERVICE (from answer to the end of the work)
     ``x = service_scale * (q - q_ref)``, where the quality ``q``
     (:func:`service_quality`) combines result, warmth and timeliness so that
@@ -57,6 +63,7 @@ from peakend.config.schema import ExperienceConfig, Scenario
 from peakend.engine.facts import (
     AlternativeOffered,
     Apologised,
+    Balked,
     CalledBack,
     Compensated,
     Delighted,
@@ -116,8 +123,9 @@ EPISODE_DTYPE = np.dtype(
     ]
 )
 """One episode: whose, which contact (1, 2, ...), its phase and trace kind, when, how
-long (minutes) and its gain or loss ``points`` before the value function (unused
-for waits)."""
+long (minutes) and its gain or loss ``points`` before the value function; for a wait,
+``points`` is the wait announced to a customer who left on hearing it (a balk, of
+zero duration), 0 otherwise."""
 
 
 @dataclass(frozen=True)
@@ -336,7 +344,7 @@ def episodes_of(
     transfers = log[Transferred]
     episodes = np.concatenate(
         [
-            _wait_episodes(contacts),
+            _wait_episodes(contacts, log, number),
             service,
             shocks,
             *recoveries,
@@ -369,7 +377,10 @@ def _held_calls(
 
     The customer waits at home (no waiting pain); if the agent calls after the
     promised time ``due``, the call is a moment of ``-broken_promise_per_minute``
-    per minute late, just before the service.
+    per minute late, just before the service. A customer still waiting for the call
+    when the run ends has felt nothing yet but the promise: a moment of 0 points at
+    the end (or the loss of the minutes it is already late), so that no one ends a
+    run without a memory.
     """
     holds = log[HoldOffered]
     contact_number = number[holds["contact"]]
@@ -384,7 +395,7 @@ def _held_calls(
         contacts["arrival_minutes"][rows] + contacts["wait_minutes"][rows],
     )
     late = np.maximum(came - holds["due"], 0.0)
-    broken = late > 0
+    broken = (late > 0) | ~answered
     return _episodes(
         holds["customer"][broken],
         contact_number[broken],
@@ -497,11 +508,12 @@ def _episodes(
     return episodes
 
 
-def _wait_episodes(contacts: ContactTable) -> np.ndarray:
-    """Waits on the line; one given up at once is still felt for a moment."""
+def _wait_episodes(contacts: ContactTable, log: FactLog, number: np.ndarray) -> np.ndarray:
+    """Waits on the line; one given up at once is still felt for a moment, and a balk
+    carries the wait the customer was told of (its ``points``, minutes)."""
     wait = contacts["wait_minutes"]
     felt = ~contacts["at_home"] & ((wait > 0) | contacts["abandoned"])
-    return _episodes(
+    waits = _episodes(
         contacts["customer"][felt],
         contacts["contact"][felt],
         Phase.WAIT,
@@ -510,6 +522,10 @@ def _wait_episodes(contacts: ContactTable) -> np.ndarray:
         wait[felt],
         np.zeros(int(felt.sum())),
     )
+    balks = log[Balked]
+    row = _find(waits, balks["customer"], number[balks["contact"]])
+    waits["points"][row[row >= 0]] = balks["announced"][row >= 0]
+    return waits
 
 
 def _service_episodes(
@@ -652,7 +668,8 @@ def episodes_to_traces(
 def _wait_pieces(
     episodes: np.ndarray, references: References, config: ExperienceConfig, value: ValueFunction
 ) -> dict[str, np.ndarray]:
-    """A wait: a flat stretch within expectation, then K pieces of the loss curve."""
+    """A wait: a flat stretch within expectation, then K pieces of the loss curve; a wait
+    of zero minutes (given up at once, or a balk) is one moment."""
     k = config.wait_curve_pieces
     d = episodes["duration"]
     expected = references.expected_wait_minutes[episodes["customer"]]
@@ -660,12 +677,13 @@ def _wait_pieces(
     knee = np.minimum(expected / factor, d)  # clock time when perceived wait hits E
     has_flat = knee > 0
     has_loss = d > knee
-    # Piece j of episode i: j = 0 is the flat part, j = 1..k the loss curve.
-    count = has_flat.astype(np.int64) + k * has_loss
+    instant = d == 0
+    # Piece j of episode i: j = 0 is the flat part (or the one moment), j = 1..k the loss.
+    count = (has_flat | instant).astype(np.int64) + k * has_loss
     episode = np.repeat(np.arange(len(episodes)), count)
     first = np.cumsum(count) - count
     slot = np.arange(len(episode)) - first[episode]
-    j = slot + (~has_flat[episode])  # 0 = flat piece, 1..k = loss pieces
+    j = slot + (~(has_flat | instant)[episode])  # 0 = flat piece or moment, 1..k = loss
     t0 = np.where(j == 0, 0.0, knee[episode] + (d - knee)[episode] * (j - 1) / k)
     t1 = np.where(j == 0, knee[episode], knee[episode] + (d - knee)[episode] * j / k)
 
@@ -674,13 +692,26 @@ def _wait_pieces(
         loss = np.asarray(value(-config.wait_loss_per_minute * excess), dtype=float)
         return -config.wait_discomfort + loss
 
+    # A balk (the only wait of zero minutes with an announced wait, which is > 0 whenever
+    # anyone balks) is the announced wait's last moment and the problem left unresolved.
+    announced = episodes["points"][episode]
+    unresolved = np.where(
+        instant[episode] & (announced > 0),
+        config.balk_unresolved_share * references.failure_severity[episodes["customer"][episode]],
+        0.0,
+    )
+    excess = np.maximum(factor[episode] * announced - expected[episode], 0.0)
+    balk = -config.wait_discomfort + np.asarray(
+        value(-config.wait_loss_per_minute * excess - unresolved), dtype=float
+    )
+    told = np.where(instant[episode], balk, -config.wait_discomfort)
     return {
         "episode": episode,
         "order": j,
         "owner": episodes["customer"][episode],
         "start": episodes["start"][episode] + t0,
         "duration": t1 - t0,
-        "u_start": np.where(j == 0, -config.wait_discomfort, moment(t0)),
-        "u_end": np.where(j == 0, -config.wait_discomfort, moment(t1)),
+        "u_start": np.where(j == 0, told, moment(t0)),
+        "u_end": np.where(j == 0, told, moment(t1)),
         "kind": np.full(len(episode), EpisodeKind.WAIT, dtype=np.int8),
     }
