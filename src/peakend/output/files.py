@@ -27,6 +27,7 @@ from peakend.config.schema import Scenario
 from peakend.experiments.errors import error_log
 from peakend.experiments.runner import RunResult
 from peakend.output.dictionary import folder_dictionary, read_columns
+from peakend.output.rerun import RESOLVED_CONFIG, rerun_command
 from peakend.output.rundir import RunDirectory, RunIdentity, safe_name
 
 __all__ = ["atomic_write", "run_identity", "write_json", "write_run"]
@@ -164,9 +165,9 @@ def _write_into(result: RunResult, folder: RunDirectory, table_format: str) -> P
             write_table(out / name, frame)
     header = (
         f"Resolved scenario written by peakend {__version__}; seed {result.scenario.run.seed}.\n"
-        "Run it again with: peakend run resolved_config.toml"
+        f"Run it again from this folder with: {rerun_command('run')}"
     )
-    write_text(out / "resolved_config.toml", scenario_to_toml(result.scenario, header))
+    write_text(out / RESOLVED_CONFIG, scenario_to_toml(result.scenario, header))
     if result.failures:
         write_text(out / "errors.log", error_log(result.failures))
     write_plots(result, out)
