@@ -375,7 +375,7 @@ def _run_bottom_line(summary: Mapping[str, Any], scenario: Mapping[str, Any], cu
             rows.append(
                 [
                     _e(metric_info(name).label),
-                    _e(format_value(name, est.get("mean"), currency)),
+                    _e(format_value(name, est.get("mean", math.nan), currency)),
                     _e(_interval(name, est.get("ci_low"), est.get("ci_high"), currency)),
                 ]
             )
