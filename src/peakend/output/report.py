@@ -116,9 +116,20 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
         "an assumption: mean 0.8, a typical first-contact resolution",
     ),
     Assumption(
+        "retention.satisfied_tell_mean",
+        "people a satisfied customer tells",
+        "survey folklore (about 4 to 5; lifetime self-reports): a bound, an assumption",
+    ),
+    Assumption(
+        "retention.advocate_tell_mean",
+        "people an advocate tells",
+        "an assumption between the satisfied and the dissatisfied figure",
+    ),
+    Assumption(
         "retention.dissatisfied_tell_mean",
         "people a dissatisfied customer tells",
-        "survey folklore (the '9 to 10 people' of the TARP studies); an assumption",
+        "survey folklore (9 to 10 people, 13 % telling 20 or more; lifetime self-reports): "
+        "a bound, an assumption",
     ),
     Assumption(
         "retention.day_load",
