@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from peakend.cli.rerun import RESOLVED_BASE, rerun_command
 from peakend.config.budget import BudgetError, check_grid_size
 from peakend.config.loading import (
     ConfigError,
@@ -40,7 +41,6 @@ from peakend.experiments.schema import (
     check_variant_names,
 )
 from peakend.experiments.store import scenario_key
-from peakend.output.rerun import RESOLVED_BASE, rerun_command
 
 __all__ = [
     "Experiment",

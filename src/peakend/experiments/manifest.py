@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from peakend._version import __version__, software_versions
+from peakend.cli.rerun import RESOLVED_BASE, RESOLVED_EXPERIMENT
 from peakend.config.loading import config_hash, scenario_to_toml
 from peakend.experiments.design import Experiment, ScenarioSpec, resolved_experiment_toml
 from peakend.experiments.results import CONFIDENCE_LEVEL
 from peakend.experiments.schema import ReplicationPlan
 from peakend.experiments.session import Session
 from peakend.experiments.store import ResultStore
-from peakend.output.rerun import RESOLVED_BASE, RESOLVED_EXPERIMENT
 from peakend.output.rundir import RunIdentity
 
 __all__ = ["RunManifest"]

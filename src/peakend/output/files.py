@@ -22,12 +22,12 @@ from typing import Any
 import pandas as pd
 
 from peakend._version import __version__, software_versions
+from peakend.cli.rerun import RESOLVED_CONFIG, rerun_command
 from peakend.config.loading import config_hash, scenario_to_toml
 from peakend.config.schema import Scenario
 from peakend.experiments.errors import error_log
 from peakend.experiments.runner import RunResult
 from peakend.output.dictionary import folder_dictionary, read_columns
-from peakend.output.rerun import RESOLVED_CONFIG, rerun_command
 from peakend.output.rundir import RunDirectory, RunIdentity, safe_name
 
 __all__ = ["atomic_write", "run_identity", "write_json", "write_run"]

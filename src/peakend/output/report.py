@@ -12,7 +12,7 @@ figures; for a sweep, its best point), then the scenario in words, the results
 the metric's better direction), what each gain costs, the plots inline (base64
 PNG), the assumptions with their sources, and the provenance: versions, the seed
 and the command that runs the folder's own resolved config again
-(:func:`peakend.output.rerun.rerun_command`). The page needs nothing else: no
+(:func:`peakend.cli.rerun.rerun_command`). The page needs nothing else: no
 network, no script, no file beside it, so it can be mailed or archived.
 :func:`write_report` writes it atomically (``report.html`` in the folder by
 default).
@@ -37,14 +37,14 @@ import pandas as pd
 
 from peakend.analysis.registry import METRICS, format_difference, format_value, metric_info
 from peakend.analysis.stats import Estimate, paired_difference
-from peakend.config.loading import ConfigError
-from peakend.output.rerun import (
+from peakend.cli.rerun import (
     RERUN_FOLDER,
     RESOLVED_BASE,
     RESOLVED_CONFIG,
     RESOLVED_EXPERIMENT,
     rerun_command,
 )
+from peakend.config.loading import ConfigError
 
 __all__ = [
     "ASSUMPTIONS",
