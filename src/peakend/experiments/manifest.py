@@ -98,7 +98,7 @@ def _write_resolved(
     plan: ReplicationPlan,
 ) -> None:
     """The folder's own resolved base and experiment: what its "run it again" command
-    (:func:`~peakend.experiments.design.rerun_command`) runs, from a copy anywhere."""
+    (:func:`~peakend.cli.rerun.rerun_command`) runs, from a copy anywhere."""
     header = f"Resolved base of experiment {experiment.name!r}, written by peakend {__version__}."
     store.write_text(RESOLVED_BASE, scenario_to_toml(experiment.base, header))
     about = (
