@@ -233,3 +233,23 @@ def test_the_cost_table_of_a_free_staffing_but_costly_recovery_variant(tmp_path:
     assert "all costs (staff, recovery and extras) divided by the gain" in section
     assert "loses and costs more" in section
     assert "<td>€0</td>" not in section and "−€2,248" not in section  # no ratio of 0 staff cost
+
+
+def test_the_bottom_line_sums_money_paid_out_and_agent_minutes_per_replication() -> None:
+    """Recovery and extras are one column, their sum paired replication by replication;
+    agent-minutes (where the records report them) are shown beside the money."""
+    from peakend.output.report import _differences, _headline
+
+    base = {r: {"profit": 100.0, "staff_cost": 50.0, "recovery_cost": 1.0 + r,
+                "extras_cost": 2.0, "recovery_minutes": 10.0, "extras_minutes": 0.0}
+            for r in range(4)}  # fmt: skip
+    variant = {r: {**m, "profit": m["profit"] + 20 + r, "recovery_cost": m["recovery_cost"] + 3,
+                   "recovery_minutes": 40.0 + r} for r, m in base.items()}  # fmt: skip
+    found = _differences(variant, base)
+    assert found["paid_out"].mean == pytest.approx(3.0)  # extras unchanged, coupons +3
+    assert found["paid_out"].ci_low == found["paid_out"].ci_high  # +3 in every replication
+    assert found["agent_minutes"].mean == pytest.approx(31.5)
+    assert found["staff_cost"].mean == 0
+    sentence = _headline({"callback": found}, "profit", "over the simulated day", "€")
+    assert sentence.startswith("callback does best on profit: +€21.50 [")
+    assert "+€3.00 recovery and extras cost" in sentence and "agent-minutes" in sentence

@@ -340,6 +340,9 @@ _SWEEP_JUDGED_BY = ("profit", "retention_rate", "mean_remembered_utility", "serv
 _PAID_OUT = ("recovery_cost", "extras_cost")
 """Money spent besides the roster, summed per replication."""
 
+_AGENT_MINUTES = ("recovery_minutes", "extras_minutes")
+"""Agent time given to recovery and extras, where the records report it, summed."""
+
 
 def _bottom_line(
     folder: Path,
@@ -460,6 +463,7 @@ def _compare_bottom_line(
             ("staff_cost", "staff cost"),
             ("paid_out", "recovery and extras cost"),
             ("agent_hours", "agent-hours"),
+            ("agent_minutes", "recovery and extras agent-minutes"),
         )
         if all(m in d for d in diffs.values())
     ]
@@ -468,7 +472,7 @@ def _compare_bottom_line(
         cells = [_e(variant)]
         for metric, _label in columns:
             est = found[metric]
-            shown = "recovery_cost" if metric == "paid_out" else metric
+            shown = _SHOWN_AS.get(metric, metric)
             css, _words = _verdict(shown, {"significant": est.excludes_zero(), "diff": est.mean})
             cells.append(f'<span class="{css}">{_e(_with_ci(shown, est, currency))}</span>')
         rows.append(cells)
@@ -485,6 +489,10 @@ def _compare_bottom_line(
         + _table(["variant", *(label for _m, label in columns)], rows)
         + f"<p>{_e(note)}</p>"
     )
+
+
+_SHOWN_AS = {"paid_out": "recovery_cost", "agent_minutes": "recovery_minutes"}
+"""The metric whose format and better direction a summed column takes."""
 
 
 def _differences(
@@ -504,9 +512,10 @@ def _differences(
         )
     }
     first = next(iter(base.values()))
-    paid = tuple(m for m in _PAID_OUT if m in first)
-    if paid:
-        wanted["paid_out"] = paid
+    for name, parts in (("paid_out", _PAID_OUT), ("agent_minutes", _AGENT_MINUTES)):
+        present = tuple(m for m in parts if m in first)
+        if present:
+            wanted[name] = present
     found = {name: _paired(variant, base, metrics) for name, metrics in wanted.items()}
     return {name: est for name, est in found.items() if est is not None}
 
@@ -551,6 +560,9 @@ def _headline(
     sentence = f"{best} does best on {label}: " + ", ".join(buys)
     if costs:
         sentence += ", at " + " and ".join(costs)
+    if "agent_minutes" in found:  # the roster's time, paid in staff cost already
+        minutes = _with_ci("recovery_minutes", found["agent_minutes"], currency)
+        sentence += f" ({minutes} agent-minutes on recovery and extras)"
     sentence += "."
     if also:
         sentence += f" Also clearly better on {label}: {', '.join(also)}."
