@@ -161,13 +161,14 @@ def test_usage_errors_are_one_line() -> None:
     ]
 
 
+# Holds the folder until the test closes the child's stdin: no sleep, no race.
 HOLD_THE_FOLDER = """
-import sys, time
+import sys
 from peakend.output.rundir import RunDirectory, RunIdentity
 
 with RunDirectory(sys.argv[1], RunIdentity("run", "busy_day", "someone-else")):
     print("locked", flush=True)
-    time.sleep(60)
+    sys.stdin.read()
 """
 
 
@@ -177,7 +178,10 @@ def test_a_second_process_on_the_same_folder_is_refused(configs: Path) -> None:
 
     out = configs / "busy"
     holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD_THE_FOLDER, str(out)], stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", HOLD_THE_FOLDER, str(out)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
@@ -186,34 +190,62 @@ def test_a_second_process_on_the_same_folder_is_refused(configs: Path) -> None:
         assert f"in use by another peakend process (PID {holder.pid}" in result.stderr
         assert list(out.iterdir()) == [out / ".peakend.lock"]
     finally:
-        holder.kill()
-        holder.wait()
+        holder.communicate(timeout=60)  # closes its stdin: it releases the folder and exits
+    assert holder.returncode == 0
+    assert not (out / ".peakend.lock").exists()
+
+
+# `peakend run` in a child that prints "finished" on stdout each time a replication
+# comes back to the parent (its progress bar advances), so that the test interrupts a
+# run known to be under way with at least one replication done: an event, not a sleep.
+RUN_AND_SAY_WHEN_A_REPLICATION_FINISHES = """
+import sys
+from peakend.experiments.executors import ProgressBar
+
+advance = ProgressBar.advance
+
+def advance_and_say(self, tasks=1):
+    advance(self, tasks)
+    print("finished", flush=True)
+
+ProgressBar.advance = advance_and_say
+from peakend.cli.main import main
+
+main(sys.argv[1:], prog_name="peakend")
+"""
 
 
 def test_ctrl_c_on_worker_processes_exits_130_and_keeps_what_finished(tmp_path: Path) -> None:
-    """A real Ctrl-C (SIGINT to the process group) on ``peakend run --workers 2``."""
+    """A real Ctrl-C (SIGINT to the process group) on ``peakend run --workers 2``, sent
+    once the first replication has finished."""
     import os
     import signal
     import subprocess
     import sys
-    import time
 
     from conftest import mmc_data
 
     config = tmp_path / "long.toml"
     config.write_text(tomli_w.dumps(mmc_data(horizon=10000.0, replications=300)))
-    command = [sys.executable, "-m", "peakend.cli.main", "run", str(config), "--workers", "2",
-               "--out", str(tmp_path / "out"), "-q"]  # fmt: skip
+    command = [sys.executable, "-c", RUN_AND_SAY_WHEN_A_REPLICATION_FINISHES, "run", str(config),
+               "--workers", "2", "--out", str(tmp_path / "out"), "-q"]  # fmt: skip
     proc = subprocess.Popen(
         command,
+        stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,  # its own process group, as a terminal's foreground job
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
-    time.sleep(6)  # imports, workers, then ~0.25 s per replication
-    os.killpg(proc.pid, signal.SIGINT)
-    _, stderr = proc.communicate(timeout=60)
+    try:
+        assert proc.stdout is not None
+        assert proc.stdout.readline().strip() == "finished"  # one replication is done
+        os.killpg(proc.pid, signal.SIGINT)
+        _, stderr = proc.communicate(timeout=120)  # a safety bound, not the mechanism
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
     assert proc.returncode == 130, stderr
     (line,) = stderr.strip().splitlines()
     assert line.startswith("peakend: interrupted; the ") and "finished replications are in" in line

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 import tracemalloc
 import warnings
 from typing import Any
@@ -131,9 +130,11 @@ def hundred_million_agents() -> dict[str, Any]:
     ],
     ids=["horizon_1e9_minutes", "rate_1e8_per_hour", "agents_1e8"],
 )
-def test_api_refuses_before_simulating(data: dict[str, Any], overrides: tuple[str, ...]) -> None:
+def test_api_refuses_before_simulating(
+    data: dict[str, Any], overrides: tuple[str, ...], monkeypatch: pytest.MonkeyPatch
+) -> None:
     scenario = scenario_from_dict(data, overrides=overrides)
-    started = time.perf_counter()
+    _never_simulate(monkeypatch)
     for call in (
         lambda: run_scenario(scenario),
         lambda: replicate(scenario, 0),
@@ -143,7 +144,26 @@ def test_api_refuses_before_simulating(data: dict[str, Any], overrides: tuple[st
     ):
         with pytest.raises(BudgetError, match="above the memory budget"):
             call()
-    assert time.perf_counter() - started < 5
+
+
+def _never_simulate(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make any simulation fail the test: a refusal must come before the first one
+    (shown by what runs, not by a wall-clock bound that a busy machine could break)."""
+    import peakend.experiments.runner as runner
+
+    def simulate(scenario: Any, replication: int) -> Any:
+        raise AssertionError("a replication was simulated before the refusal")
+
+    monkeypatch.setattr(runner, "simulate", simulate)
+
+
+def _never_call(monkeypatch: pytest.MonkeyPatch, module: Any, name: str) -> None:
+    """Make ``module.name`` fail the test if called (e.g. building a refused grid)."""
+
+    def called(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError(f"{name} was called before the refusal")
+
+    monkeypatch.setattr(module, name, called)
 
 
 def test_a_raised_budget_lets_a_run_through() -> None:
@@ -157,7 +177,11 @@ def test_a_raised_budget_lets_a_run_through() -> None:
     assert set(frame["variant"]) == {"base", "v"}
 
 
-def test_grid_size_warns_then_refuses_before_building_the_grid() -> None:
+def test_grid_size_warns_then_refuses_before_building_the_grid(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import peakend.experiments.design as design
+
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         check_grid_size(1000)
@@ -173,12 +197,11 @@ def test_grid_size_warns_then_refuses_before_building_the_grid() -> None:
         "pools.agents.first_contact_resolution": [i / 30 for i in range(30)],
     }
     experiment = Experiment.from_scenario(mmc(), factors=factors)
-    started = time.perf_counter()
+    _never_call(monkeypatch, design, "expand")  # the grid is never built
     with pytest.raises(BudgetError, match=r"sweep\.factors: the sweep has 27,000 scenarios"):
         experiment.specs("sweep")
     with pytest.raises(BudgetError, match="27,000 scenarios"):
         sweep(experiment)
-    assert time.perf_counter() - started < 1
 
 
 def test_sizes_and_bytes() -> None:
@@ -193,14 +216,13 @@ def test_sizes_and_bytes() -> None:
 
 # ------------------------------------------------------------------ the command line
 
-# Runs the command in a child and reports the child's exit status, wall time and peak
-# RSS: RUSAGE_CHILDREN of this small parent sees only that child (and its children).
+# Runs the command in a child and reports the child's exit status and peak RSS:
+# RUSAGE_CHILDREN of this small parent sees only that child (and its children). The
+# timeout is only a safety bound for a child that hangs.
 MEASURE = """
-import resource, subprocess, sys, time
-started = time.perf_counter()
-done = subprocess.run(sys.argv[1:], capture_output=True, text=True, timeout=60)
-seconds = time.perf_counter() - started
-print(done.returncode, seconds, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024)
+import resource, subprocess, sys
+done = subprocess.run(sys.argv[1:], capture_output=True, text=True, timeout=300)
+print(done.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024)
 sys.stderr.write(done.stderr)
 """
 
@@ -210,7 +232,7 @@ sys.stderr.write(done.stderr)
     ["arrivals.interval_minutes=1e9", "arrivals.rate_per_hour*=1e8"],
     ids=["horizon_1e9_minutes", "rate_1e8_per_hour"],
 )
-def test_cli_refuses_huge_runs_fast_and_small(override: str, tmp_path) -> None:
+def test_cli_refuses_huge_runs_small(override: str, tmp_path) -> None:
     command = [sys.executable, "-m", "peakend.cli.main", "run", str(CONFIG), "--set", override]
     command += ["--out", str(tmp_path / "out")]
     measured = subprocess.run(
@@ -218,19 +240,18 @@ def test_cli_refuses_huge_runs_fast_and_small(override: str, tmp_path) -> None:
         cwd=tmp_path,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=600,
     )
-    status, seconds, peak_rss = measured.stdout.split()
+    status, peak_rss = measured.stdout.split()
     assert int(status) == 2, measured.stderr
     lines = measured.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in measured.stderr, measured.stderr
     assert "customers per replication" in lines[0] and "estimated peak memory" in lines[0]
     assert "above the memory budget of 4.0 GiB (--memory-budget)" in lines[0]
-    assert int(peak_rss) < 300 * 2**20
     # Refused before anything runs: the run itself would take hours and tens of GB.
-    # (Speed is measured, not asserted: the refusal takes milliseconds after start-up;
-    # the generous bound only catches a refusal that came after simulating.)
-    assert float(seconds) < 30
+    # (That nothing is simulated is shown in-process by the next test; no wall-clock
+    # bound here, which a busy machine could break.)
+    assert int(peak_rss) < 300 * 2**20
     assert not (tmp_path / "out").exists()
 
 
@@ -239,18 +260,18 @@ def test_cli_refuses_huge_runs_fast_and_small(override: str, tmp_path) -> None:
     ["arrivals.interval_minutes=1e9", "arrivals.rate_per_hour*=1e8"],
     ids=["horizon_1e9_minutes", "rate_1e8_per_hour"],
 )
-def test_the_refusal_itself_takes_well_under_a_second(override: str, tmp_path) -> None:
+def test_the_cli_refuses_before_simulating(
+    override: str, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from click.testing import CliRunner
 
     from peakend.cli.main import main
 
-    runner = CliRunner()
-    started = time.perf_counter()
-    result = runner.invoke(main, ["run", str(CONFIG), "--set", override, "--out", "o"])
-    # A bound that only a refusal after simulating could break (the run itself would
-    # take hours); the refusal is measured at milliseconds on an idle machine.
-    assert time.perf_counter() - started < 10.0
+    _never_simulate(monkeypatch)  # the run itself would take hours
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["run", str(CONFIG), "--set", override, "--out", "o"])
     assert result.exit_code == 2 and "estimated peak memory" in result.output
+    assert not (tmp_path / "o").exists()
 
 
 def test_cli_memory_budget_and_workers_options(tmp_path) -> None:
@@ -272,13 +293,16 @@ def test_cli_memory_budget_and_workers_options(tmp_path) -> None:
     assert "--force-workers allows it" in refused.output
 
 
-def test_a_comparison_with_too_many_variants_is_refused_before_resolving_them() -> None:
+def test_a_comparison_with_too_many_variants_is_refused_before_resolving_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import peakend.experiments.design as design
+
     variants = {f"v{i}": [f"run.warmup_minutes={i % 50}"] for i in range(10_001)}
     experiment = Experiment.from_scenario(mmc(), variants=variants)
-    started = time.perf_counter()
+    _never_call(monkeypatch, design, "resolve_overrides")
     with pytest.raises(BudgetError, match="variants: the comparison has 10,002 scenarios"):
         experiment.specs("compare")
-    assert time.perf_counter() - started < 1
 
 
 def test_the_cli_prints_a_large_grid_warning_as_one_line(tmp_path) -> None:

@@ -6,9 +6,9 @@ The one Dask local-cluster run of the suite is in test_compare_sweep_cli.py
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -108,41 +108,65 @@ def test_local_workers_are_capped_at_the_usable_cores():
     assert isinstance(remote, DaskExecutor)  # other machines' cores: not capped here
 
 
+# The parent's two workers each take one task and wait at a barrier until both have
+# one, so both are known to run (no sleep); the parent prints their PIDs and then
+# blocks on its stdin until the test kills it.
 WORKER_PARENT = """
-import os, sys, time
+import functools, multiprocessing, os, sys
 from peakend.experiments.executors import ProcessExecutor
 
-def pid(_):
-    time.sleep(0.2)  # so that both workers get a task
+def pid(barrier, _):
+    barrier.wait()
     return os.getpid()
 
 if __name__ == "__main__":
     with ProcessExecutor(workers=2) as executor:
-        print(*sorted(set(executor.map(pid, range(4)))), flush=True)
-        time.sleep(60)
+        with multiprocessing.Manager() as manager:  # shut down before the parent is killed
+            barrier = manager.Barrier(2, timeout=120)  # the timeout is only a safety bound
+            pids = sorted(set(executor.map(functools.partial(pid, barrier), range(2))))
+        print(*pids, flush=True)
+        sys.stdin.read()
 """
 
 
 def _running(pid: int) -> bool:
     try:
         with open(f"/proc/{pid}/status") as status:
-            return "\\nState:\\tZ" not in status.read()  # a zombie has exited
+            return "\nState:\tZ" not in status.read()  # a zombie has exited
     except FileNotFoundError:
         return False
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def _wait_for_exit(pid: int, timeout: float) -> None:
+    """Return when process ``pid`` has exited: its pidfd becomes readable (an event from
+    the kernel); ``timeout`` seconds is only a safety bound."""
+    import select
+
+    try:
+        handle = os.pidfd_open(pid)
+    except ProcessLookupError:
+        return  # already gone
+    try:
+        select.select([handle], [], [], timeout)
+    finally:
+        os.close(handle)
+
+
+@pytest.mark.skipif(not hasattr(os, "pidfd_open"), reason="needs Linux pidfds and /proc")
 def test_workers_exit_when_their_parent_is_killed(tmp_path):
     script = tmp_path / "parent.py"
     script.write_text(WORKER_PARENT)
-    parent = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    parent = subprocess.Popen(
+        [sys.executable, str(script)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
     try:
         workers = [int(pid) for pid in parent.stdout.readline().split()]
-        assert workers and all(_running(pid) for pid in workers)
+        assert len(workers) == 2 and all(_running(pid) for pid in workers)
     finally:
         parent.kill()  # SIGKILL: no clean-up code runs in the parent
-        parent.wait()
-    deadline = time.monotonic() + 10
-    while any(_running(pid) for pid in workers) and time.monotonic() < deadline:
-        time.sleep(0.2)
+        parent.wait()  # reaped: a zombie parent would still look alive to its workers
+        parent.stdin.close()
+        parent.stdout.close()
+    for pid in workers:
+        _wait_for_exit(pid, timeout=60)
     assert not any(_running(pid) for pid in workers)

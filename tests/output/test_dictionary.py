@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from rundirs import (  # noqa: F401
@@ -80,3 +81,60 @@ def test_the_dictionary_command_prints_csv(request) -> None:
     assert "periods.csv" not in listed.output
     missing = CliRunner().invoke(main, ["dictionary", str(folder / "nowhere")])
     assert missing.exit_code == 2 and "not a folder" in missing.output
+
+
+# ------------------------------------------------- the descriptions say what the columns hold
+
+
+def _two_services() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Customers and contacts of a day in which many customers are served twice (every
+    first failure the agent sees brings the customer back) and some get an alternative."""
+    from peakend import scenario_from_dict
+    from peakend.experiments.runner import replicate
+
+    from conftest import mmc_data
+
+    data = mmc_data(arrival_rate=1.0, mean_service=2.0, agents=30, horizon=300.0, warmup=0.0)
+    data["segments"]["all"].update(
+        recontact_probability=1.0,
+        max_contacts=2,
+        recontact_delay={"distribution": "fixed", "value": 20.0},
+    )
+    data["pools"]["agents"].update(
+        first_contact_resolution=0.5, failure_noticed_later_probability=0.0
+    )
+    data["service"] = {"offer_alternative": True}
+    out = replicate(scenario_from_dict(data), 0)
+    return out.customers, out.contacts
+
+
+def test_service_start_minutes_holds_the_service_the_dictionary_names() -> None:
+    """A customer served twice: the column is the start of the service its description
+    names (the last answered one, the same as agent and service_end_minutes)."""
+    customers, contacts = _two_services()
+    statement = describe_column("customers.parquet", "service_start_minutes")["description"]
+    assert statement.startswith("start of the last answered service")
+    answered = contacts[contacts["answered"]].sort_values(["customer", "contact"])
+    last = answered.groupby("customer").last()
+    first = answered.groupby("customer").first()
+    twice = answered.groupby("customer").size() == 2
+    assert twice.sum() > 50
+    column = customers.set_index("customer")["service_start_minutes"]
+    assert np.array_equal(column[twice.index[twice]], last.loc[twice, "service_start_minutes"])
+    assert not np.array_equal(column[twice.index[twice]], first.loc[twice, "service_start_minutes"])
+    for name in ("service_end_minutes", "agent"):
+        assert np.array_equal(customers.set_index("customer")[name][last.index], last[name])
+    never = ~customers["customer"].isin(answered["customer"])
+    assert customers.loc[never, "service_start_minutes"].isna().all()
+
+
+def test_recoveries_count_the_offered_alternative_the_dictionary_names() -> None:
+    customers, contacts = _two_services()
+    statement = describe_column("customers.parquet", "recoveries")["description"]
+    assert "offered alternative" in statement
+    # no apology, coupon or callback here: every recovery is an offered alternative,
+    # one for each failure the agent saw
+    seen = contacts[contacts["service_result"] == "failed_seen"].groupby("customer").size()
+    expected = seen.reindex(customers["customer"], fill_value=0).to_numpy()
+    assert expected.sum() > 50
+    assert np.array_equal(customers["recoveries"].to_numpy(), expected)

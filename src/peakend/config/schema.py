@@ -742,10 +742,10 @@ class RetentionConfig(_Model):
         4.0,
         ge=0,
         allow_inf_nan=False,
-        description="people a satisfied customer tells (Poisson mean); survey folklore (the "
-        "TARP studies of the 1970s-80s, as retold in service-quality texts): satisfied customers "
-        "tell fewer people than dissatisfied ones, about 4 to 5; lifetime self-reports, so a "
-        "bound to calibrate, not a per-visit rate",
+        description="people a satisfied customer tells (Poisson mean); survey folklore, as "
+        "retold in service-management texts: satisfied customers tell fewer people than "
+        "dissatisfied ones, about 4 to 5; lifetime self-reports, so a bound to calibrate, not "
+        "a per-visit rate (an assumption)",
     )
     advocate_tell_mean: float = Field(
         8.0,

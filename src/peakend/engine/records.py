@@ -81,7 +81,8 @@ class CustomerRecord(NamedTuple):
     transfers: int
     failures: int
     recoveries: int
-    """Failures met with a remedy: an apology or coupon, or a callback."""
+    """Failures met with a remedy: an apology, a coupon or an offered alternative, or a
+    callback."""
     recovery_cost: float
     """Money paid out for recovery: coupons (agent time is in ``recovery_minutes``)."""
     recovery_minutes: float
@@ -98,7 +99,10 @@ class CustomerRecord(NamedTuple):
     agent: int
     """Agent of the last answered contact (-1: never answered)."""
     service_start_minutes: float
+    """Start of the last answered service (NaN: never answered); the same service as
+    ``agent`` and ``service_end_minutes``."""
     service_end_minutes: float
+    """End of the last answered service's work."""
     remembered_utility: float
     experienced_utility: float
     worst_utility: float

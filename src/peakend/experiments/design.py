@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from peakend.cli.rerun import RESOLVED_BASE, rerun_command
 from peakend.config.budget import BudgetError, check_grid_size
 from peakend.config.loading import (
     ConfigError,
@@ -48,6 +49,7 @@ __all__ = [
     "is_experiment_data",
     "load_experiment",
     "load_experiment_or_scenario",
+    "resolved_experiment_toml",
 ]
 
 Kind = Literal["compare", "sweep"]
@@ -182,6 +184,93 @@ class Experiment:
             self._spec(label, overrides, source, level)
             for (label, overrides), level in zip(points, levels, strict=True)
         ]
+
+
+def resolved_experiment_toml(
+    experiment: Experiment, plan: ReplicationPlan, kind: str, scenarios: int, header: str = ""
+) -> str:
+    """The experiment as it ran, as an experiment file whose base is :data:`RESOLVED_BASE`.
+
+    The base there is the resolved base scenario (the file's ``set``, ``seed`` and
+    ``warmup_minutes`` and the caller's overrides already applied), so this file sets
+    none of them; it keeps the variants and factors as written (applied to the same
+    base they give the same scenarios), the replication plan that ran (``plan``: a
+    command line's ``--replications`` replaces the file's), the reported metrics, the
+    sweep's plot settings and ``keep_records``; ``scenarios`` (how many ran) sets the
+    command in its header comment (:func:`rerun_command`). Loaded with :func:`load_experiment`
+    from a folder that holds both files, it gives the same scenarios, keys and results.
+    """
+    import tomli_w
+
+    data: dict[str, Any] = {"name": experiment.name}
+    if experiment.description:
+        data["description"] = experiment.description
+    data["base"] = RESOLVED_BASE
+    data["replications"] = (
+        plan.count if plan.count is not None else plan.model_dump(exclude_none=True)
+    )
+    if experiment.metrics is not None:
+        data["metrics"] = list(experiment.metrics)
+    if experiment.keep_records:
+        data["keep_records"] = True
+    descriptions = _variant_descriptions(experiment.text)
+    if experiment.variants:
+        data["variants"] = {
+            name: {
+                **({"description": descriptions[name]} if name in descriptions else {}),
+                "set": list(overrides),
+            }
+            for name, overrides in experiment.variants.items()
+        }
+    sweep: dict[str, Any] = {}
+    if experiment.plot_metrics:
+        sweep["plot"] = list(experiment.plot_metrics)
+    if experiment.x is not None:
+        sweep["x"] = experiment.x
+    if sweep:
+        data["sweep"] = sweep
+    again = rerun_command(kind, scenarios)
+    lines = [*header.splitlines(), "Run it again from this folder with:", f"  {again}"]
+    text = "".join(f"# {line}\n" for line in lines) + tomli_w.dumps(data)
+    if experiment.factors:
+        # One line per factor, in order: the order of the factors is the order of the
+        # grid (and of its labels); a table of named levels stays inline, where
+        # tomli_w would move it after the plain lists.
+        text += "\n[sweep.factors]\n" + "".join(
+            f"{_toml_inline(str(key))} = {_toml_inline(levels)}\n"
+            for key, levels in experiment.factors.items()
+        )
+    return text
+
+
+def _variant_descriptions(text: str | None) -> dict[str, str]:
+    """``{variant: description}`` of an experiment file's text (descriptions are not
+    kept in :class:`Experiment`; they only label the variants)."""
+    import tomllib
+
+    try:
+        variants = tomllib.loads(text or "").get("variants", {})
+    except tomllib.TOMLDecodeError:
+        return {}
+    return {
+        str(name): str(spec["description"])
+        for name, spec in variants.items()
+        if isinstance(spec, dict) and spec.get("description")
+    }
+
+
+def _toml_inline(value: Any) -> str:
+    """``value`` as one inline TOML value (a table as ``{ k = v }``, never a section)."""
+    import json
+
+    import tomli_w
+
+    if isinstance(value, Mapping):
+        items = ", ".join(f"{json.dumps(str(k))} = {_toml_inline(v)}" for k, v in value.items())
+        return f"{{ {items} }}" if items else "{}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml_inline(v) for v in value) + "]"
+    return tomli_w.dumps({"v": value}).removeprefix("v = ").rstrip("\n")
 
 
 def _named_variants(variants: Mapping[str, Sequence[str]] | None) -> dict[str, tuple[str, ...]]:

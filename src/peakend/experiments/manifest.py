@@ -13,9 +13,10 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from peakend._version import software_versions
-from peakend.config.loading import config_hash
-from peakend.experiments.design import Experiment, ScenarioSpec
+from peakend._version import __version__, software_versions
+from peakend.cli.rerun import RESOLVED_BASE, RESOLVED_EXPERIMENT
+from peakend.config.loading import config_hash, scenario_to_toml
+from peakend.experiments.design import Experiment, ScenarioSpec, resolved_experiment_toml
 from peakend.experiments.results import CONFIDENCE_LEVEL
 from peakend.experiments.schema import ReplicationPlan
 from peakend.experiments.session import Session
@@ -62,6 +63,7 @@ class RunManifest:
             store.save_scenario(spec.key, spec.scenario)
         if experiment.text is not None:
             store.write_text("experiment.toml", experiment.text)
+        _write_resolved(store, experiment, kind, specs, plan)
         return cls(store, content, started, clock)
 
     def close(self, session: Session, status: str, count: int) -> None:
@@ -88,6 +90,26 @@ class RunManifest:
         }
 
 
+def _write_resolved(
+    store: ResultStore,
+    experiment: Experiment,
+    kind: str,
+    specs: list[ScenarioSpec],
+    plan: ReplicationPlan,
+) -> None:
+    """The folder's own resolved base and experiment: what its "run it again" command
+    (:func:`~peakend.cli.rerun.rerun_command`) runs, from a copy anywhere."""
+    header = f"Resolved base of experiment {experiment.name!r}, written by peakend {__version__}."
+    store.write_text(RESOLVED_BASE, scenario_to_toml(experiment.base, header))
+    about = (
+        f"Experiment {experiment.name!r} as it ran (from {experiment.source}), written by "
+        f"peakend {__version__}.\nIts base, {RESOLVED_BASE}, has the experiment's and the "
+        "command line's overrides applied."
+    )
+    text = resolved_experiment_toml(experiment, plan, kind, len(specs), about)
+    store.write_text(RESOLVED_EXPERIMENT, text)
+
+
 def _content(
     experiment: Experiment,
     kind: str,
@@ -103,6 +125,7 @@ def _content(
         **software_versions(),
         "confidence_level": CONFIDENCE_LEVEL,
         "replication_plan": plan.model_dump(exclude_none=True),
+        "seed": specs[0].scenario.run.seed,
         "scenarios": [_scenario_entry(spec) for spec in specs],
         "sessions": list(sessions),
     }

@@ -5,6 +5,11 @@ Layout of a run directory::
     manifest.json                       scenarios (keys, config hashes, seeds, overrides),
                                         peakend version, executor, timings of every session
     scenarios/<key>.toml                the resolved scenario behind each key
+    experiment.toml                     the experiment file as given (when there was one)
+    resolved_base.toml                  the base scenario with every override applied
+    resolved_experiment.toml            the experiment as it ran, its base the file above:
+                                        ``peakend compare|sweep resolved_experiment.toml
+                                        --out rerun`` in a copy of the folder runs it again
     replications/<key>/<r>.parquet      one row: replication, seconds and every metric
     replications/<key>/<r>.<table>.parquet   optional per-replication records (customers, ...)
     failures/<key>/<r>.json             a replication that raised: error type, message, traceback

@@ -103,7 +103,12 @@ _CUSTOMER_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("effort", "count", "retries plus repeat contacts plus transfers"),
     ("transfers", "count", "transfers to another pool"),
     ("failures", "count", "services that did not resolve the problem"),
-    ("recoveries", "count", "failures met with a remedy: an apology or coupon, or a callback"),
+    (
+        "recoveries",
+        "count",
+        "failures met with a remedy: an apology, a coupon or an offered alternative "
+        "(service.offer_alternative), or a callback",
+    ),
     ("recovery_cost", "currency", "money paid out for recovery: coupons"),
     (
         "recovery_minutes",
@@ -117,8 +122,12 @@ _CUSTOMER_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("first_contact_resolved", "true/false", "the first answered contact resolved the problem"),
     ("pool", "label", "pool of the last contact"),
     ("agent", "", "agent of the last answered contact (-1: never answered)"),
-    ("service_start_minutes", "minutes", "start of the first service (empty: never answered)"),
-    ("service_end_minutes", "minutes", "end of the last service"),
+    (
+        "service_start_minutes",
+        "minutes",
+        "start of the last answered service (empty: never answered); the service of agent",
+    ),
+    ("service_end_minutes", "minutes", "end of the last answered service's work"),
     ("remembered_utility", "utility points", "the journey as remembered (memory model)"),
     ("experienced_utility", "utility points", "duration-weighted mean moment utility"),
     ("worst_utility", "utility points", "worst moment"),

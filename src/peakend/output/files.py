@@ -22,6 +22,7 @@ from typing import Any
 import pandas as pd
 
 from peakend._version import __version__, software_versions
+from peakend.cli.rerun import RESOLVED_CONFIG, rerun_command
 from peakend.config.loading import config_hash, scenario_to_toml
 from peakend.config.schema import Scenario
 from peakend.experiments.errors import error_log
@@ -164,9 +165,9 @@ def _write_into(result: RunResult, folder: RunDirectory, table_format: str) -> P
             write_table(out / name, frame)
     header = (
         f"Resolved scenario written by peakend {__version__}; seed {result.scenario.run.seed}.\n"
-        "Run it again with: peakend run resolved_config.toml"
+        f"Run it again from this folder with: {rerun_command('run')}"
     )
-    write_text(out / "resolved_config.toml", scenario_to_toml(result.scenario, header))
+    write_text(out / RESOLVED_CONFIG, scenario_to_toml(result.scenario, header))
     if result.failures:
         write_text(out / "errors.log", error_log(result.failures))
     write_plots(result, out)

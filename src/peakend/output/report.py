@@ -2,12 +2,17 @@
 
 :func:`render_report` reads what ``peakend run/compare/sweep --out`` wrote
 (``manifest.json``, ``summary.json``, ``compare.csv``, ``cost_effectiveness.csv``,
-``sweep_summary.csv``, ``resolved_config.toml`` or ``scenarios/*.toml``,
-``data_dictionary.csv`` and the PNG plots) and returns one HTML page: the
-scenario in words, the results with their 95 % confidence intervals (for a
-comparison, each variant's paired difference from the base, judged by the
-metric's better direction), the plots inline (base64 PNG), the assumptions
-with their sources, n and every warning. The page needs nothing else: no
+``sweep_summary.csv``, the stored replications, ``resolved_config.toml`` or
+``scenarios/*.toml``, ``data_dictionary.csv`` and the PNG plots; every path
+inside the folder) and returns one HTML page. It opens with the bottom line
+(for a comparison: which variant pays, what it buys in customers kept and profit,
+at what cost, each with its 95 % confidence interval; for a run, the headline
+figures; for a sweep, its best point), then the scenario in words, the results
+(for a comparison, each variant's paired difference from the base, judged by
+the metric's better direction), what each gain costs, the plots inline (base64
+PNG), the assumptions with their sources, and the provenance: versions, the seed
+and the command that runs the folder's own resolved config again
+(:func:`peakend.cli.rerun.rerun_command`). The page needs nothing else: no
 network, no script, no file beside it, so it can be mailed or archived.
 :func:`write_report` writes it atomically (``report.html`` in the folder by
 default).
@@ -21,6 +26,7 @@ import base64
 import html
 import json
 import math
+import re
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -30,9 +36,24 @@ from typing import Any
 import pandas as pd
 
 from peakend.analysis.registry import METRICS, format_difference, format_value, metric_info
+from peakend.analysis.stats import Estimate, paired_difference
+from peakend.cli.rerun import (
+    RERUN_FOLDER,
+    RESOLVED_BASE,
+    RESOLVED_CONFIG,
+    RESOLVED_EXPERIMENT,
+    rerun_command,
+)
 from peakend.config.loading import ConfigError
 
-__all__ = ["ASSUMPTIONS", "ReportError", "render_report", "scenario_in_words", "write_report"]
+__all__ = [
+    "ASSUMPTIONS",
+    "ReportError",
+    "cost_per_unit_of_gain",
+    "render_report",
+    "scenario_in_words",
+    "write_report",
+]
 
 REPORT_NAME = "report.html"
 
@@ -95,9 +116,20 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
         "an assumption: mean 0.8, a typical first-contact resolution",
     ),
     Assumption(
+        "retention.satisfied_tell_mean",
+        "people a satisfied customer tells",
+        "survey folklore (about 4 to 5; lifetime self-reports): a bound, an assumption",
+    ),
+    Assumption(
+        "retention.advocate_tell_mean",
+        "people an advocate tells",
+        "an assumption between the satisfied and the dissatisfied figure",
+    ),
+    Assumption(
         "retention.dissatisfied_tell_mean",
         "people a dissatisfied customer tells",
-        "survey folklore (the '9 to 10 people' of the TARP studies); an assumption",
+        "survey folklore (9 to 10 people, 13 % telling 20 or more; lifetime self-reports): "
+        "a bound, an assumption",
     ),
     Assumption(
         "retention.day_load",
@@ -177,6 +209,7 @@ def render_report(folder: str | Path, currency: str = "€") -> str:
     title = str(manifest.get("name") or summary.get("scenario") or folder.name)
     sections = [
         _header(title, kind, manifest, summary, scenario),
+        _bottom_line(folder, manifest, summary, kind, scenario, currency),
         _section(
             "The scenario in words",
             _paragraphs([*_which_scenario(manifest, kind), *scenario_in_words(scenario)]),
@@ -185,7 +218,7 @@ def render_report(folder: str | Path, currency: str = "€") -> str:
         _plots(folder),
         _assumptions(scenario),
         _dictionary(folder),
-        _provenance(folder, manifest, kind),
+        _provenance(folder, manifest, summary, kind),
     ]
     body = "\n".join(part for part in sections if part)
     return (
@@ -227,7 +260,7 @@ def _header(
     description = manifest.get("description") or scenario.get("description") or ""
     replications = summary.get("replications", manifest.get("replications", "?"))
     per = "" if kind == "run" else " per scenario"
-    seed = manifest.get("seed", summary.get("seed", "?"))
+    seed = _seed(manifest, summary)
     meta = (
         f"{what} · n = {replications} replications{per} · seed {seed}"
         f" · peakend {manifest.get('peakend_version', '?')}"
@@ -245,15 +278,331 @@ def _header(
     return "<header>\n" + "\n".join(parts) + "\n</header>"
 
 
+def _seed(manifest: Mapping[str, Any], summary: Mapping[str, Any]) -> Any:
+    """The root seed: the manifest's, the summary's, or the first scenario's."""
+    for source in (manifest, summary):
+        if source.get("seed") is not None:
+            return source["seed"]
+    specs = _specs(manifest)
+    return specs[0].get("seed", "?") if specs else "?"
+
+
+_KEY = re.compile(r"[0-9a-f]{16}")
+
+
+def _specs(manifest: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The manifest's scenarios whose store key is a key peakend writes (16 hex digits).
+
+    A key names files (``scenarios/<key>.toml``, ``replications/<key>/``): anything
+    else (``../..``, an absolute path) would lead the report out of the folder.
+    """
+    specs = manifest.get("scenarios")
+    if not isinstance(specs, list):
+        return []
+    return [
+        spec
+        for spec in specs
+        if isinstance(spec, Mapping) and _KEY.fullmatch(str(spec.get("key", "")))
+    ]
+
+
 def _base_scenario(folder: Path, manifest: Mapping[str, Any], kind: str) -> dict[str, Any]:
     """The resolved scenario of a run, or of an experiment's base (first) scenario."""
     if kind == "run":
-        return _read_toml(folder / "resolved_config.toml")
-    for spec in manifest.get("scenarios") or []:
-        key = spec.get("key")
-        if key and (folder / "scenarios" / f"{key}.toml").is_file():
-            return _read_toml(folder / "scenarios" / f"{key}.toml")
+        return _read_toml(folder / RESOLVED_CONFIG)
+    for spec in _specs(manifest):
+        path = folder / "scenarios" / f"{spec['key']}.toml"
+        if path.is_file():
+            return _read_toml(path)
     return {}
+
+
+# ----------------------------------------------------------------------- bottom line
+
+_RUN_HEADLINE = (
+    "service_level",
+    "abandonment_rate",
+    "mean_wait_minutes",
+    "mean_remembered_utility",
+    "share_bad_memory",
+    "retention_rate",
+    "active_customers_end",
+    "profit",
+    "staff_cost",
+)
+"""A run's headline figures, in the story's order (those the run has)."""
+
+_JUDGED_BY = ("profit", "mean_remembered_utility", "service_level")
+"""What ranks a comparison's variants or a sweep's points: the first the run has."""
+
+_SWEEP_JUDGED_BY = ("profit", "retention_rate", "mean_remembered_utility", "service_level")
+
+_PAID_OUT = ("recovery_cost", "extras_cost")
+"""Money spent besides the roster, summed per replication."""
+
+_AGENT_MINUTES = ("recovery_minutes", "extras_minutes")
+"""Agent time given to recovery and extras, where the records report it, summed."""
+
+
+def _bottom_line(
+    folder: Path,
+    manifest: Mapping[str, Any],
+    summary: Mapping[str, Any],
+    kind: str,
+    scenario: Mapping[str, Any],
+    currency: str,
+) -> str:
+    """The answer first: which variant, what it buys and costs (CIs); or the headline
+    figures of a run; or a sweep's best point."""
+    if kind == "run":
+        content = _run_bottom_line(summary, scenario, currency)
+    elif kind == "compare":
+        content = _compare_bottom_line(folder, manifest, summary, scenario, currency)
+    else:
+        content = _sweep_bottom_line(folder, currency)
+    return _section("Bottom line", content)
+
+
+def _span(scenario: Mapping[str, Any]) -> str:
+    """What a total (profit, costs) covers: the run's periods, or its simulated day."""
+    periods = int(_get(scenario, "retention.periods") or 1)
+    if periods > 1:
+        name = _get(scenario, "retention.period_name") or "period"
+        return f"over the run's {periods} {name}s"
+    return "over the simulated day"
+
+
+def _with_ci(metric: str, est: Estimate, currency: str) -> str:
+    """``+€5,376`` or ``+€76 [+€25, +€127]``: the interval only where it has width."""
+    text = format_difference(metric, est.mean, currency)
+    if _nan(est.ci_low) or est.ci_low == est.ci_high:
+        return text
+    return f"{text} {_interval(metric, est.ci_low, est.ci_high, currency, True)}"
+
+
+def _run_bottom_line(summary: Mapping[str, Any], scenario: Mapping[str, Any], currency: str) -> str:
+    metrics: Mapping[str, Any] = summary.get("metrics") or {}
+    rows = []
+    for name in _RUN_HEADLINE:
+        est = metrics.get(name)
+        if isinstance(est, Mapping):
+            rows.append(
+                [
+                    _e(metric_info(name).label),
+                    _e(format_value(name, est.get("mean", math.nan), currency)),
+                    _e(_interval(name, est.get("ci_low"), est.get("ci_high"), currency)),
+                ]
+            )
+    if not rows:
+        return ""
+    lead = (
+        f"The headline figures {_span(scenario)}: the mean of "
+        f"{summary.get('replications', '?')} replications and its 95 % confidence interval."
+    )
+    return f"<p>{_e(lead)}</p>" + _table(["", "mean", "95% CI"], rows)
+
+
+def _stored_metrics(folder: Path, key: str, count: int) -> dict[int, dict[str, float]]:
+    """``replication -> metrics`` of the first ``count`` replications stored for ``key``
+    (those the folder's tables summarise; failed ones are missing)."""
+    from peakend.experiments.store import ResultStore
+
+    store = ResultStore(folder)
+    done = sorted(r for r in store.completed(key) if r < count)
+    return {r: store.load(key, r).metrics for r in done}
+
+
+def _paired(
+    variant: Mapping[int, Mapping[str, float]],
+    base: Mapping[int, Mapping[str, float]],
+    metrics: Sequence[str],
+) -> Estimate | None:
+    """The paired difference of ``sum(metrics)`` (variant − base) over the replications
+    both have; None when a metric is missing."""
+    common = sorted(set(variant) & set(base))
+    if not common or any(m not in base[common[0]] for m in metrics):
+        return None
+
+    def total(values: Mapping[int, Mapping[str, float]], r: int) -> float:
+        return sum(values[r][m] for m in metrics)
+
+    return paired_difference([total(variant, r) for r in common], [total(base, r) for r in common])
+
+
+def _compare_bottom_line(
+    folder: Path,
+    manifest: Mapping[str, Any],
+    summary: Mapping[str, Any],
+    scenario: Mapping[str, Any],
+    currency: str,
+) -> str:
+    specs = _specs(manifest)
+    count = int(summary.get("replications") or 0)
+    if len(specs) < 2 or count < 1:
+        return ""
+    stored = {str(spec["key"]): _stored_metrics(folder, str(spec["key"]), count) for spec in specs}
+    base = stored[str(specs[0]["key"])]
+    if not base:
+        return "<p>The stored replications of the base were not found in the folder.</p>"
+    diffs = {
+        str(spec.get("label")): _differences(stored[str(spec["key"])], base) for spec in specs[1:]
+    }
+    judged = next((m for m in _JUDGED_BY if all(m in d for d in diffs.values())), None)
+    if judged is None:
+        return ""
+    span = _span(scenario)
+    lead = _headline(diffs, judged, span, currency)
+    columns = [
+        (m, label)
+        for m, label in (
+            ("active_customers_end", "customers kept (active at the end)"),
+            ("retention_rate", "retention"),
+            ("mean_remembered_utility", "remembered utility"),
+            ("service_level", "service level"),
+            ("profit", "profit"),
+            ("staff_cost", "staff cost"),
+            ("paid_out", "recovery and extras cost"),
+            ("agent_hours", "agent-hours"),
+            ("agent_minutes", "recovery and extras agent-minutes"),
+        )
+        if all(m in d for d in diffs.values())
+    ]
+    rows = []
+    for variant, found in diffs.items():
+        cells = [_e(variant)]
+        for metric, _label in columns:
+            est = found[metric]
+            shown = _SHOWN_AS.get(metric, metric)
+            css, _words = _verdict(shown, {"significant": est.excludes_zero(), "diff": est.mean})
+            cells.append(f'<span class="{css}">{_e(_with_ci(shown, est, currency))}</span>')
+        rows.append(cells)
+    note = (
+        f"Each figure is the variant's difference from the base {span} (variant − base), "
+        f"paired replication by replication over {count} replications (common random "
+        "numbers), with its 95 % confidence interval; green is better, red worse, grey not "
+        "clear (the interval includes zero). Customers kept are those active at the end; "
+        "staff cost is the roster's pay; recovery and extras cost is the recovery_cost and "
+        "extras_cost metrics together (see the data dictionary)."
+    )
+    return (
+        f"<p><b>{_e(lead)}</b></p>"
+        + _table(["variant", *(label for _m, label in columns)], rows)
+        + f"<p>{_e(note)}</p>"
+    )
+
+
+_SHOWN_AS = {"paid_out": "recovery_cost", "agent_minutes": "recovery_minutes"}
+"""The metric whose format and better direction a summed column takes."""
+
+
+def _differences(
+    variant: Mapping[int, Mapping[str, float]], base: Mapping[int, Mapping[str, float]]
+) -> dict[str, Estimate]:
+    """The bottom line's paired differences of one variant (the metrics the run has)."""
+    wanted: dict[str, Sequence[str]] = {
+        name: (name,)
+        for name in (
+            "profit",
+            "active_customers_end",
+            "retention_rate",
+            "mean_remembered_utility",
+            "service_level",
+            "staff_cost",
+            "agent_hours",
+        )
+    }
+    first = next(iter(base.values()))
+    for name, parts in (("paid_out", _PAID_OUT), ("agent_minutes", _AGENT_MINUTES)):
+        present = tuple(m for m in parts if m in first)
+        if present:
+            wanted[name] = present
+    found = {name: _paired(variant, base, metrics) for name, metrics in wanted.items()}
+    return {name: est for name, est in found.items() if est is not None}
+
+
+def _headline(
+    diffs: Mapping[str, Mapping[str, Estimate]], judged: str, span: str, currency: str
+) -> str:
+    """One sentence: the variant that does best on ``judged``, what it buys, what it costs."""
+    label = metric_info(judged).label.lower()
+    ranked = sorted(diffs.items(), key=lambda item: -item[1][judged].mean)
+    best, found = ranked[0]
+    est = found[judged]
+    if not (est.excludes_zero() and est.mean > 0):
+        if est.excludes_zero():
+            return (
+                f"Every variant lowers {label} {span}; the smallest loss is {best}'s: "
+                f"{_with_ci(judged, est, currency)}."
+            )
+        return (
+            f"No variant clearly raises {label} {span}: the largest difference, {best}'s, is "
+            f"{_with_ci(judged, est, currency)}, an interval that includes zero."
+        )
+    buys = [f"{_with_ci(judged, est, currency)} {span} against the base"]
+    if "active_customers_end" in found:
+        kept = found["active_customers_end"]
+        buys.append(f"with {_with_ci('active_customers_end', kept, currency)} customers kept")
+    elif "retention_rate" in found and judged != "retention_rate":
+        buys.append(f"retention {_with_ci('retention_rate', found['retention_rate'], currency)}")
+    costs = [
+        f"{_with_ci(metric, found[key], currency)} {words}"
+        for key, metric, words in (
+            ("staff_cost", "staff_cost", "staff cost"),
+            ("paid_out", "recovery_cost", "recovery and extras cost"),
+        )
+        if key in found
+    ]
+    also = [
+        name
+        for name, other in ranked[1:]
+        if other[judged].excludes_zero() and other[judged].mean > 0
+    ]
+    sentence = f"{best} does best on {label}: " + ", ".join(buys)
+    if costs:
+        sentence += ", at " + " and ".join(costs)
+    if "agent_minutes" in found:  # the roster's time, paid in staff cost already
+        minutes = _with_ci("recovery_minutes", found["agent_minutes"], currency)
+        sentence += f" ({minutes} agent-minutes on recovery and extras)"
+    sentence += "."
+    if also:
+        sentence += f" Also clearly better on {label}: {', '.join(also)}."
+    return sentence
+
+
+def _sweep_bottom_line(folder: Path, currency: str) -> str:
+    from peakend.output.experiment_plots import factor_columns
+
+    path = folder / "sweep_summary.csv"
+    if not path.is_file():
+        return ""
+    frame = pd.read_csv(path)
+    present = set(frame["metric"]) if "metric" in frame else set()
+    metric = next((m for m in _SWEEP_JUDGED_BY if m in present), None)
+    if metric is None:
+        return ""
+    rows = frame[frame["metric"] == metric].reset_index(drop=True)
+    info = metric_info(metric)
+    best = rows.loc[rows["mean"].idxmin() if info.better == "lower" else rows["mean"].idxmax()]
+    levels = ", ".join(f"{f} = {best[f]}" for f in factor_columns(frame))
+    overlap = rows[
+        (rows["scenario"] != best["scenario"])
+        & (rows["ci_high"] >= best["ci_low"])
+        & (rows["ci_low"] <= best["ci_high"])
+    ]
+    text = (
+        f"Best on {info.label.lower()}: {best['scenario']} ({levels}), "
+        f"{format_value(metric, float(best['mean']), currency)} "
+        f"{_interval(metric, best['ci_low'], best['ci_high'], currency)} (mean and 95 % "
+        f"confidence interval of {best.get('n', '?')} replications)."
+    )
+    if len(overlap):
+        text += (
+            f" The intervals of {len(overlap)} of the other {len(rows) - 1} points overlap "
+            f"it, so they are not clearly worse: {', '.join(map(str, overlap['scenario']))}."
+        )
+    else:
+        text += f" Its interval overlaps none of the other {len(rows) - 1} points'."
+    return f"<p><b>{_e(text)}</b></p>"
 
 
 # ----------------------------------------------------------------- scenario in words
@@ -261,7 +610,7 @@ def _base_scenario(folder: Path, manifest: Mapping[str, Any], kind: str) -> dict
 
 def _which_scenario(manifest: Mapping[str, Any], kind: str) -> list[str]:
     """Which scenario the words describe, for an experiment."""
-    specs = list(manifest.get("scenarios") or [])
+    specs = _specs(manifest)
     if kind == "compare" and specs:
         return ["The base scenario (each variant changes it as listed below):"]
     if kind == "sweep" and specs:
@@ -549,8 +898,10 @@ def _profit_split_section(frame: pd.DataFrame, currency: str) -> str:
 def _costs_section(frame: pd.DataFrame, currency: str) -> str:
     if frame.empty:
         return ""
-    # Recovery and extras costs beside staff cost, when the comparison has them.
+    # All costs (staff, recovery and extras) when the comparison has them; the unit
+    # cost divides the same difference the caption names, nothing else.
     total = "total_cost_diff" in frame
+    cost = "total_cost_diff" if total else "staff_cost_diff"
     rows = []
     for row in frame.to_dict("records"):
         gain = f"{row['gain_diff']:+.3g} {row.get('gain_unit', '')}"
@@ -564,32 +915,51 @@ def _costs_section(frame: pd.DataFrame, currency: str) -> str:
             "yes" if bool(row.get("gain_significant")) else "no",
             _e(format_difference("staff_cost", row["staff_cost_diff"], currency)),
             _e(format_difference("agent_hours", row["agent_hours_diff"])),
-            _e(format_value("staff_cost", row["cost_per_point"], currency)),
         ]
         if total:
             cells += [
+                _e(format_difference("staff_cost", row["other_cost_diff"], currency)),
                 _e(format_difference("staff_cost", row["total_cost_diff"], currency)),
-                _e(format_value("staff_cost", row["total_cost_per_point"], currency)),
             ]
+        cells.append(_e(cost_per_unit_of_gain(row, cost, currency)))
         rows.append(cells)
-    header = [
-        "variant",
-        "gain in",
-        "gain",
-        "95% CI",
-        "clear?",
-        "staff cost",
-        "agent-hours",
-        "staff cost per unit of gain",
-    ]
+    header = ["variant", "gain in", "gain", "95% CI", "clear?", "staff cost", "agent-hours"]
     if total:
-        header += ["all costs", "all costs per unit of gain"]
+        header += ["recovery and extras", "all costs"]
+    header.append("cost per unit of gain")
+    what = "all costs (staff, recovery and extras)" if total else "staff cost"
     note = (
-        "<p>Cost per unit of gain is the cost difference over the gain (all costs: staff, "
-        "and money paid out for recovery and extras); a negative one gains and saves, or "
-        "loses and costs more. Read it only where the gain is clear.</p>"
+        f"Cost per unit of gain is the difference in {what} divided by the gain (recovery "
+        "and extras count as money paid out), shown "
+        "only where the gain is clear (its 95 % interval excludes zero): a price per "
+        "point gained, or a saving per point given up; a variant both better and cheaper "
+        "“gains and saves”, one both worse and dearer “loses and costs more”."
     )
-    return _section("What each gain costs", _table(header, rows) + note)
+    return _section("What each gain costs", _table(header, rows) + f"<p>{_e(note)}</p>")
+
+
+_GAIN_UNITS = {"percentage points": "pp", "points": "point"}
+
+
+def cost_per_unit_of_gain(row: Mapping[str, Any], cost: str, currency: str = "€") -> str:
+    """The cost column ``cost`` of a cost-effectiveness row per unit of its gain, in words.
+
+    ``–`` unless the gain is clear; ``€958 per pp gained``; ``saves €40 per pp given
+    up``; ``gains and saves``, ``gains at no extra cost``, ``loses and costs more``,
+    ``loses and saves nothing``.
+    """
+    gain, spent = float(row["gain_diff"]), float(row[cost])
+    if not bool(row.get("gain_significant")) or math.isnan(gain) or gain == 0:
+        return "– (no clear gain)"
+    unit = _GAIN_UNITS.get(str(row.get("gain_unit")), str(row.get("gain_unit") or "unit"))
+    per = format_value("staff_cost", abs(spent / gain), currency)
+    if gain > 0:
+        if spent > 0:
+            return f"{per} per {unit} gained"
+        return "gains and saves" if spent < 0 else "gains at no extra cost"
+    if spent < 0:
+        return f"saves {per} per {unit} given up"
+    return "loses and costs more" if spent > 0 else "loses and saves nothing"
 
 
 def _sweep_sections(
@@ -735,7 +1105,9 @@ def _dictionary(folder: Path) -> str:
     )
 
 
-def _provenance(folder: Path, manifest: Mapping[str, Any], kind: str) -> str:
+def _provenance(
+    folder: Path, manifest: Mapping[str, Any], summary: Mapping[str, Any], kind: str
+) -> str:
     versions = ", ".join(
         f"{name} {manifest[key]}"
         for name, key in (
@@ -746,16 +1118,37 @@ def _provenance(folder: Path, manifest: Mapping[str, Any], kind: str) -> str:
         )
         if manifest.get(key)
     )
-    again = {
-        "run": "peakend run resolved_config.toml",
-        "compare": "peakend compare experiment.toml (from the experiment's own folder)",
-        "sweep": "peakend sweep experiment.toml (from the experiment's own folder)",
-    }[kind]
+    seed = _seed(manifest, summary)
     files = ", ".join(
         f"<code>{_e(p.name)}</code>" for p in sorted(folder.iterdir()) if not p.name.startswith(".")
     )
     return _section(
         "Provenance",
-        f"<p>{_e(versions)}; seed {_e(manifest.get('seed', '?'))}. Run it again with "
-        f"<code>{_e(again)}</code>.</p><p>Files: {files}.</p>",
+        f"<p>{_e(versions)}; seed {_e(seed)}.</p>{_run_it_again(folder, manifest, kind, seed)}"
+        f"<p>Files: {files}.</p>",
+    )
+
+
+def _run_it_again(folder: Path, manifest: Mapping[str, Any], kind: str, seed: Any) -> str:
+    """The command that reruns the folder's own resolved config, when the folder has it."""
+    needed = [RESOLVED_CONFIG] if kind == "run" else [RESOLVED_EXPERIMENT, RESOLVED_BASE]
+    missing = [name for name in needed if not (folder / name).is_file()]
+    if missing:
+        return (
+            f"<p>This folder has no <code>{_e(missing[0])}</code> (written by an older "
+            "peakend): run the original scenario or experiment file again with seed "
+            f"{_e(seed)} to reproduce it.</p>"
+        )
+    command = rerun_command(kind, len(_specs(manifest)))
+    what = (
+        "the resolved scenario"
+        if kind == "run"
+        else f"the experiment as it ran, whose base is <code>{RESOLVED_BASE}</code>"
+    )
+    return (
+        f'<p>Run it again: in this folder, or a copy of it anywhere, <code class="rerun">'
+        f"{_e(command)}</code> runs <code>{_e(needed[0])}</code> ({what}, seed {_e(seed)}) "
+        f"into <code>{RERUN_FOLDER}/</code>, whose <code>summary.json</code> equals this "
+        "folder's byte for byte (the executor and the number of workers do not change the "
+        "numbers).</p>"
     )
