@@ -9,107 +9,394 @@ without them:
   becomes ``rate_per_hour = count * 60 / interval_minutes``: Poisson arrivals
   with that forecast.
 - ``times_file``: a CSV with a header, the column ``minutes`` (arrival time in
-  minutes since opening, >= 0 and non-decreasing) and optionally ``segment``
-  (a segment name). It becomes ``arrivals.times`` (and ``arrivals.times_segment``):
-  the customers arrive exactly then. Unless the scenario gives
-  ``rate_per_hour`` too, the profile is the timestamps counted per interval
-  (it sets the number of intervals and the load estimate).
+  minutes since opening, >= 0, non-decreasing and before the end of the day)
+  and optionally ``segment`` (a segment name). It becomes ``arrivals.times``
+  (and ``arrivals.times_segment``): the customers arrive exactly then. Unless
+  the scenario gives ``rate_per_hour`` too, the profile is the timestamps
+  counted per interval (it sets the number of intervals and the load estimate).
 
-Errors name the file, the line and the column.
+An arrival file is untrusted data, read under fixed rules (``docs/parameters.md``
+documents them for users):
+
+- **Where**: :func:`resolve_arrival_file`. The path is relative to the scenario
+  file's folder; with every symbolic link resolved, the file must lie inside that
+  folder (or a folder below it), or inside a folder the person running peakend
+  names in the ``PEAKEND_DATA_DIRS`` environment variable (or ``data_dirs`` of
+  :func:`peakend.config.loading.load_scenario`). An absolute path or ``..`` is
+  accepted only when it ends up inside one of those. A scenario file cannot widen
+  the rule itself: it may come from someone else. Files under ``/proc``, ``/sys``
+  and ``/dev`` are refused whatever is allowed.
+- **What**: only a regular file. Its kind is looked up before it is opened (a
+  named pipe would block forever, a device never ends), it is opened
+  non-blocking, and the opened descriptor is checked again.
+- **How much**: at most :data:`MAX_FILE_BYTES` bytes, :data:`MAX_LINE_BYTES`
+  bytes a line, and a header plus :data:`MAX_REPLAYED_ARRIVALS` timestamps or
+  :data:`~peakend.config.schema.MAX_INTERVALS` intervals, all checked before a
+  row is parsed; reading stops one byte past the limit, whatever size the file
+  claims.
+- **Which numbers**: decimal numbers only (no ``nan``, ``inf``, hexadecimal or
+  ``_`` separators), finite and >= 0; timestamps before the end of the day,
+  counts at most :data:`MAX_COUNT_PER_INTERVAL`; all checked row by row before
+  anything is sized from them.
+- **What an error says**: the file, the line, the column (number and name) and
+  what is allowed; never the file's contents (a cell, the header or a line),
+  which may be a secret when the path is not what the scenario's author meant.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import math
+import os
+import re
+import stat
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-__all__ = ["ArrivalFileError", "read_counts", "read_times", "rates_from_times"]
+from peakend.config.schema import MAX_INTERVALS
 
-MAX_ROWS = 10_000_000
+__all__ = [
+    "DATA_DIRS_VARIABLE",
+    "MAX_COUNT_PER_INTERVAL",
+    "MAX_FILE_BYTES",
+    "MAX_LINE_BYTES",
+    "MAX_REPLAYED_ARRIVALS",
+    "ArrivalFileError",
+    "allowed_folders",
+    "rates_from_times",
+    "read_counts",
+    "read_times",
+    "resolve_arrival_file",
+]
+
+MAX_FILE_BYTES = 32 * 2**20
+"""Largest arrival file read (32 MiB): a million timestamps with segment names fit."""
+MAX_LINE_BYTES = 1_000
+"""Longest line of an arrival file, in bytes: a row is a few numbers and a name."""
+MAX_REPLAYED_ARRIVALS = 1_000_000
+"""Most timestamps of a times file: a day of a very large contact centre. Each costs
+memory in every process of the run (counted by :mod:`peakend.config.budget`)."""
+MAX_COUNT_PER_INTERVAL = 1e9
+"""Most expected arrivals in one interval of a counts file (the memory budget refuses
+far fewer; this keeps the rates finite)."""
+DATA_DIRS_VARIABLE = "PEAKEND_DATA_DIRS"
+"""Environment variable naming extra folders (separated by ``os.pathsep``) from which
+arrival files may be read."""
+
+_PSEUDO_FILE_SYSTEMS = (Path("/proc"), Path("/sys"), Path("/dev"))
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_LONG_LINE = re.compile(rb"[^\n]{%d}" % (MAX_LINE_BYTES + 1))
+_TIMES_COLUMNS = ("minutes",)
+_COUNTS_COLUMNS = ("interval", "count")
 
 
 class ArrivalFileError(ValueError):
-    """A problem in an arrival file, located by file, line and column."""
+    """A problem in an arrival file, located by file, line and column (never quoting it)."""
 
 
-def _rows(path: Path, required: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
-    try:
-        with path.open(newline="", encoding="utf-8") as handle:
-            reader = csv.DictReader(handle)
-            header = reader.fieldnames or []
-            missing = [name for name in required if name not in header]
-            if missing:
-                raise ArrivalFileError(
-                    f"{path}: line 1: missing column {missing[0]!r}; the header has "
-                    f"{', '.join(header) or 'nothing'}"
-                )
-            rows: list[tuple[int, dict[str, str]]] = []
-            for row in reader:
-                if len(rows) >= MAX_ROWS:
-                    raise ArrivalFileError(f"{path}: more than {MAX_ROWS:,} rows")
-                rows.append((reader.line_num, row))
-            return rows
-    except OSError as error:
-        raise ArrivalFileError(f"{path}: cannot read: {error.strerror or error}") from None
-    except UnicodeDecodeError:
-        raise ArrivalFileError(f"{path}: not a UTF-8 text file") from None
-    except csv.Error as error:
-        raise ArrivalFileError(f"{path}: not a CSV file: {error}") from None
+# ------------------------------------------------------------------ where and what
 
 
-def _number(path: Path, line: int, column: str, text: str | None) -> float:
-    try:
-        value = float(text) if text is not None else math.nan
-    except ValueError:
-        value = math.nan
-    if not (math.isfinite(value) and value >= 0):
+def allowed_folders(scenario_file: Path, data_dirs: Iterable[str | Path] | None = None) -> list[Path]:
+    """The folders arrival files of ``scenario_file`` may lie in, symbolic links resolved:
+    its own folder, then ``data_dirs`` (default: those of ``PEAKEND_DATA_DIRS``)."""
+    if data_dirs is None:
+        data_dirs = [part for part in os.environ.get(DATA_DIRS_VARIABLE, "").split(os.pathsep)]
+    folders = [Path(os.path.realpath(scenario_file.parent))]
+    folders += [Path(os.path.realpath(folder)) for folder in data_dirs if str(folder)]
+    return folders
+
+
+def resolve_arrival_file(
+    scenario_file: Path, key: str, value: str, folders: Sequence[Path]
+) -> tuple[Path, Path]:
+    """The path to show in messages and the real path to read, after the path rule.
+
+    ``value`` is the path the scenario gives under ``key`` (relative to the
+    scenario file's folder); ``folders`` are :func:`allowed_folders`.
+
+    Raises
+    ------
+    ArrivalFileError
+        For an empty path or one with a NUL character, or a file that (symbolic
+        links resolved) is not inside one of ``folders`` or is a pseudo-file.
+    """
+    where = f"{scenario_file}: arrivals.{key}"
+    if not value.strip() or "\0" in value:
+        raise ArrivalFileError(f"{where}: expected a file name, got {value!r}")
+    shown = scenario_file.parent / value
+    real = Path(os.path.realpath(shown))
+    if any(real == base or base in real.parents for base in _PSEUDO_FILE_SYSTEMS):
         raise ArrivalFileError(
-            f"{path}: line {line}, column {column!r}: expected a finite number >= 0, got {text!r}"
+            f"{where}: {value!r} is a system pseudo-file (under /proc, /sys or /dev); "
+            "an arrival file is a CSV file"
         )
+    if not any(real == folder or folder in real.parents for folder in folders):
+        raise ArrivalFileError(
+            f"{where}: {value!r} is outside the scenario's folder; an arrival file must be "
+            f"inside {folders[0]} (symbolic links resolved), or in a folder named in "
+            f"{DATA_DIRS_VARIABLE}"
+        )
+    return shown, real
+
+
+def _read_bytes(shown: Path, real: Path) -> bytes:
+    """The bytes of a regular file of at most :data:`MAX_FILE_BYTES`, read without blocking."""
+    try:
+        before = os.stat(real)
+        _check_kind(shown, before.st_mode)
+        _check_size(shown, before.st_size)
+        flags = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC | os.O_NOFOLLOW
+        descriptor = os.open(real, flags)
+        try:
+            opened = os.fstat(descriptor)
+            _check_kind(shown, opened.st_mode)
+            if (opened.st_dev, opened.st_ino) != (before.st_dev, before.st_ino):
+                raise ArrivalFileError(f"{shown}: the file changed while it was opened")
+            chunks, size = [], 0
+            while size <= MAX_FILE_BYTES:
+                chunk = os.read(descriptor, min(2**20, MAX_FILE_BYTES + 1 - size))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                size += len(chunk)
+        finally:
+            os.close(descriptor)
+    except FileNotFoundError:
+        raise ArrivalFileError(f"{shown}: cannot read: file not found") from None
+    except OSError as error:
+        raise ArrivalFileError(f"{shown}: cannot read: {error.strerror or 'error'}") from None
+    _check_size(shown, size)
+    return b"".join(chunks)
+
+
+def _check_kind(shown: Path, mode: int) -> None:
+    if stat.S_ISREG(mode):
+        return
+    kinds = {
+        stat.S_ISDIR: "a directory",
+        stat.S_ISFIFO: "a named pipe",
+        stat.S_ISCHR: "a character device",
+        stat.S_ISBLK: "a block device",
+        stat.S_ISSOCK: "a socket",
+    }
+    kind = next((name for test, name in kinds.items() if test(mode)), "not a file")
+    raise ArrivalFileError(f"{shown}: is {kind}, not a regular file; expected a CSV file")
+
+
+def _check_size(shown: Path, size: int) -> None:
+    if size > MAX_FILE_BYTES:
+        raise ArrivalFileError(
+            f"{shown}: larger than the limit of {MAX_FILE_BYTES // 2**20} MiB for an arrival file"
+        )
+
+
+# ------------------------------------------------------------------ text and rows
+
+
+def _text(shown: Path, raw: bytes, max_rows: int) -> str:
+    """The file's text after the byte-level checks: encoding, line length and line count."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ArrivalFileError(f"{shown}: UTF-16 text; save the file as UTF-8 (or ASCII) CSV")
+    nul = raw.find(b"\0")
+    if nul >= 0:
+        line, column = _position(raw, nul)
+        raise ArrivalFileError(
+            f"{shown}: line {line}, column {column}: binary data (a NUL byte); "
+            "expected a UTF-8 CSV text file"
+        )
+    long_line = _LONG_LINE.search(raw)
+    if long_line is not None:
+        line, _ = _position(raw, long_line.start())
+        raise ArrivalFileError(
+            f"{shown}: line {line}: longer than {MAX_LINE_BYTES:,} bytes; "
+            "a row is a few numbers and a name"
+        )
+    lines = raw.count(b"\n") + (0 if raw.endswith(b"\n") or not raw else 1)
+    if lines > max_rows + 1:
+        raise ArrivalFileError(
+            f"{shown}: {lines:,} lines, more than the limit of a header and {max_rows:,} rows"
+        )
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line, column = _position(raw, error.start)
+        raise ArrivalFileError(
+            f"{shown}: line {line}, column {column}: not UTF-8 text; expected a CSV text file"
+        ) from None
+
+
+def _position(raw: bytes, offset: int) -> tuple[int, int]:
+    """Line and byte column (both from 1) of a byte offset."""
+    start = raw.rfind(b"\n", 0, offset) + 1
+    return raw.count(b"\n", 0, offset) + 1, offset - start + 1
+
+
+def _rows(
+    shown: Path, text: str, required: tuple[str, ...], optional: tuple[str, ...] = ()
+) -> tuple[dict[str, int], list[tuple[int, list[str]]]]:
+    """The header's column positions and the non-empty rows with their line numbers."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    expected = ",".join(required)
+    try:
+        header = next(reader, None)
+        if header is None:
+            raise ArrivalFileError(f"{shown}: empty; expected a header line {expected!r}")
+        names = [name.strip() for name in header]
+        missing = [name for name in required if name not in names]
+        if missing:
+            raise ArrivalFileError(
+                f"{shown}: line 1: no column {missing[0]!r}; expected a header line "
+                f"{expected!r}" + (f" (optionally with {', '.join(optional)})" if optional else "")
+            )
+        columns = {name: names.index(name) for name in (*required, *optional) if name in names}
+        rows = [(reader.line_num, row) for row in reader if any(cell.strip() for cell in row)]
+    except csv.Error as error:
+        raise ArrivalFileError(
+            f"{shown}: line {reader.line_num}: not valid CSV ({error})"
+        ) from None
+    return columns, rows
+
+
+def _cell(shown: Path, line: int, columns: dict[str, int], row: list[str], name: str) -> str:
+    index = columns[name]
+    if index >= len(row):
+        raise ArrivalFileError(
+            f"{shown}: line {line}: no value in column {index + 1} ({name!r}); "
+            "every row needs one value per header column"
+        )
+    return row[index].strip()
+
+
+def _number(shown: Path, line: int, column: int, name: str, text: str, what: str) -> float:
+    """A finite decimal number >= 0; the message says what is wrong without quoting ``text``."""
+    where = f"{shown}: line {line}, column {column + 1} ({name!r})"
+    if not _NUMBER.fullmatch(text):
+        problem = "empty" if not text else "not a number"
+        raise ArrivalFileError(f"{where}: {problem}; expected {what}, a decimal number >= 0")
+    value = float(text)
+    if value < 0:
+        raise ArrivalFileError(f"{where}: negative; expected {what}, a decimal number >= 0")
+    if not math.isfinite(value):
+        raise ArrivalFileError(f"{where}: too large; expected {what}, a finite number")
     return value
 
 
-def read_counts(path: Path, interval_minutes: float) -> list[float]:
-    """The rate per hour of each interval of a counts file."""
+# ------------------------------------------------------------------ the two kinds of file
+
+
+def read_counts(shown: Path, real: Path, interval_minutes: float) -> list[float]:
+    """The rate per hour of each interval of a counts file.
+
+    Raises
+    ------
+    ArrivalFileError
+        Naming the file, line and column, for a file that breaks a rule of the
+        module docstring, an interval out of order or a count that is not a
+        number in ``[0, MAX_COUNT_PER_INTERVAL]``.
+    """
+    text = _text(shown, _read_bytes(shown, real), MAX_INTERVALS)
+    columns, rows = _rows(shown, text, _COUNTS_COLUMNS)
     rates = []
-    for expected, (line, row) in enumerate(_rows(path, ("interval", "count"))):
-        interval = _number(path, line, "interval", row["interval"])
+    for expected, (line, row) in enumerate(rows):
+        interval_text = _cell(shown, line, columns, row, "interval")
+        interval = _number(
+            shown, line, columns["interval"], "interval", interval_text, "the interval's number"
+        )
         if interval != expected:
             raise ArrivalFileError(
-                f"{path}: line {line}, column 'interval': expected {expected} (intervals in "
-                f"order from 0), got {row['interval']!r}"
+                f"{shown}: line {line}, column {columns['interval'] + 1} ('interval'): expected "
+                f"{expected} (intervals in order from 0, one a row)"
             )
-        rates.append(_number(path, line, "count", row["count"]) * 60 / interval_minutes)
+        count_text = _cell(shown, line, columns, row, "count")
+        count = _number(
+            shown, line, columns["count"], "count", count_text, "the expected arrivals"
+        )
+        if count > MAX_COUNT_PER_INTERVAL:
+            raise ArrivalFileError(
+                f"{shown}: line {line}, column {columns['count'] + 1} ('count'): more than "
+                f"{MAX_COUNT_PER_INTERVAL:,.0f} arrivals in one interval"
+            )
+        rates.append(count * 60 / interval_minutes)
     if not rates:
-        raise ArrivalFileError(f"{path}: no intervals")
+        raise ArrivalFileError(f"{shown}: no intervals (a header only)")
     return rates
 
 
-def read_times(path: Path) -> tuple[list[float], list[str] | None]:
-    """Arrival times (and segment names, if the file has them) of a timestamps file."""
-    rows = _rows(path, ("minutes",))
+def read_times(
+    shown: Path,
+    real: Path,
+    end_minutes: float,
+    segments: Sequence[str] | None = None,
+    end_reason: str = "the end of the day",
+) -> tuple[list[float], list[str] | None]:
+    """Arrival times (and segment names, if the file has them) of a timestamps file.
+
+    ``end_minutes``: every time must be below it (the day's end, or the longest day
+    peakend simulates when the file sets the number of intervals; ``end_reason``
+    says which in messages). ``segments``: the scenario's segment names, to check
+    a ``segment`` column against (None: not checked here).
+
+    Raises
+    ------
+    ArrivalFileError
+        Naming the file, line and column, for a file that breaks a rule of the
+        module docstring, a time that is negative, not finite, at or after
+        ``end_minutes`` or earlier than the row before, or an unknown segment.
+    """
+    text = _text(shown, _read_bytes(shown, real), MAX_REPLAYED_ARRIVALS)
+    columns, rows = _rows(shown, text, _TIMES_COLUMNS, ("segment",))
+    column = columns["minutes"]
     times: list[float] = []
-    segments: list[str] | None = [] if rows and "segment" in rows[0][1] else None
+    names: list[str] | None = [] if "segment" in columns else None
+    known = {name: name for name in segments} if segments is not None else None
+    previous_line = 0
     for line, row in rows:
-        minutes = _number(path, line, "minutes", row["minutes"])
+        where = f"{shown}: line {line}, column {column + 1} ('minutes')"
+        minutes = _number(
+            shown, line, column, "minutes", _cell(shown, line, columns, row, "minutes"),
+            "minutes since opening",
+        )
+        if minutes >= end_minutes:
+            raise ArrivalFileError(f"{where}: at or after {end_reason} ({end_minutes:g} minutes)")
         if times and minutes < times[-1]:
             raise ArrivalFileError(
-                f"{path}: line {line}, column 'minutes': times must not decrease "
-                f"({minutes:g} after {times[-1]:g})"
+                f"{where}: earlier than the time on line {previous_line}; times must not decrease"
             )
         times.append(minutes)
-        if segments is not None:
-            segments.append(row["segment"] or "")
+        previous_line = line
+        if names is not None:
+            names.append(_segment(shown, line, columns, row, known))
     if not times:
-        raise ArrivalFileError(f"{path}: no arrivals")
-    return times, segments
+        raise ArrivalFileError(f"{shown}: no arrivals (a header only)")
+    return times, names
+
+
+def _segment(
+    shown: Path, line: int, columns: dict[str, int], row: list[str], known: dict[str, str] | None
+) -> str:
+    name = _cell(shown, line, columns, row, "segment")
+    where = f"{shown}: line {line}, column {columns['segment'] + 1} ('segment')"
+    if not name:
+        raise ArrivalFileError(f"{where}: empty; expected a segment name")
+    if known is None:
+        return name
+    if name not in known:
+        raise ArrivalFileError(
+            f"{where}: not a segment of the scenario; allowed: {', '.join(known)}"
+        )
+    return known[name]  # one string object a segment, however many rows name it
 
 
 def rates_from_times(times: list[float], interval_minutes: float) -> list[float]:
-    """The arrivals per hour of each interval, counted from the timestamps."""
-    intervals = int(times[-1] // interval_minutes) + 1
+    """The arrivals per hour of each interval, counted from the timestamps.
+
+    ``times`` are as :func:`read_times` returns them (sorted, below the longest day).
+    """
+    # A time just below the end of the longest day can round up to its end.
+    intervals = min(int(times[-1] // interval_minutes) + 1, MAX_INTERVALS)
     counts = [0] * intervals
     for minutes in times:
-        counts[int(minutes // interval_minutes)] += 1
+        counts[min(int(minutes // interval_minutes), intervals - 1)] += 1
     return [count * 60 / interval_minutes for count in counts]
