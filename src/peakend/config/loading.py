@@ -11,7 +11,7 @@ import hashlib
 import json
 import math
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -265,6 +265,8 @@ def _loose_type(raw: Any, validated: Any, path: tuple[str, ...] = ()) -> str:
                 if problem:
                     return problem
     elif isinstance(raw, (list, tuple)) and isinstance(validated, (list, tuple)):
+        if _same_plain_kind(raw, validated):
+            return ""  # a long list of numbers or names (a replay): nothing changed kind
         for index, (value, found) in enumerate(zip(raw, validated, strict=False)):
             problem = _loose_type(value, found, (*path, str(index)))
             if problem:
@@ -273,6 +275,13 @@ def _loose_type(raw: Any, validated: Any, path: tuple[str, ...] = ()) -> str:
 
 
 _MISSING = object()
+
+
+def _same_plain_kind(raw: Sequence[Any], validated: Sequence[Any]) -> bool:
+    """Whether every item of both is a float, or every item a string: then no item
+    changed kind, and a million-item list needs no walk item by item."""
+    kinds = {type(item) for item in raw}
+    return len(kinds) == 1 and kinds <= {float, str} and {type(v) for v in validated} == kinds
 
 
 def _child(validated: Any, key: Any) -> Any:

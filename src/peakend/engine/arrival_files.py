@@ -54,6 +54,8 @@ import stat
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+import numpy as np
+
 from peakend.config.schema import MAX_INTERVALS
 
 __all__ = [
@@ -233,10 +235,14 @@ def _position(raw: bytes, offset: int) -> tuple[int, int]:
     return raw.count(b"\n", 0, offset) + 1, offset - start + 1
 
 
-def _rows(
+def _columns(
     shown: Path, text: str, required: tuple[str, ...], optional: tuple[str, ...] = ()
-) -> tuple[dict[str, int], list[tuple[int, list[str]]]]:
-    """The header's column positions and the non-empty rows with their line numbers."""
+) -> dict[str, list[str]]:
+    """The cells (stripped) of each wanted column, over the non-empty rows.
+
+    Kept column by column, not row by row: a million rows of the other columns
+    would cost hundreds of megabytes for nothing.
+    """
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     expected = ",".join(required)
     try:
@@ -246,41 +252,82 @@ def _rows(
         names = [name.strip() for name in header]
         missing = [name for name in required if name not in names]
         if missing:
+            also = f" (optionally with {', '.join(optional)})" if optional else ""
             raise ArrivalFileError(
                 f"{shown}: line 1: no column {missing[0]!r}; expected a header line "
-                f"{expected!r}" + (f" (optionally with {', '.join(optional)})" if optional else "")
+                f"{expected!r}{also}"
             )
-        columns = {name: names.index(name) for name in (*required, *optional) if name in names}
-        rows = [(reader.line_num, row) for row in reader if any(cell.strip() for cell in row)]
+        wanted = [(name, names.index(name)) for name in (*required, *optional) if name in names]
+        width = max(index for _, index in wanted) + 1
+        cells: dict[str, list[str]] = {name: [] for name, _ in wanted}
+        for row in reader:
+            if not row:
+                continue  # a blank line
+            if len(row) < width:
+                name, index = next((n, i) for n, i in wanted if i >= len(row))
+                raise ArrivalFileError(
+                    f"{shown}: line {reader.line_num}: no value in column {index + 1} "
+                    f"({name!r}); every row needs a value in each of the header's columns"
+                )
+            for name, index in wanted:
+                cells[name].append(row[index].strip())
     except csv.Error as error:
-        raise ArrivalFileError(
-            f"{shown}: line {reader.line_num}: not valid CSV ({error})"
-        ) from None
-    return columns, rows
+        raise ArrivalFileError(f"{shown}: line {reader.line_num}: not valid CSV ({error})") from None
+    return cells
 
 
-def _cell(shown: Path, line: int, columns: dict[str, int], row: list[str], name: str) -> str:
-    index = columns[name]
-    if index >= len(row):
-        raise ArrivalFileError(
-            f"{shown}: line {line}: no value in column {index + 1} ({name!r}); "
-            "every row needs one value per header column"
+def _line(text: str, row: int) -> int:
+    """The line number of data row ``row`` (from 0, blank lines skipped): read again, as
+    only an error needs it."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    next(reader)
+    seen = -1
+    for cells in reader:
+        seen += bool(cells)
+        if seen == row:
+            break
+    return reader.line_num
+
+
+class _Column:
+    """One numeric column of a file: where it is, for messages, and its checks."""
+
+    def __init__(self, shown: Path, text: str, name: str, index: int, what: str) -> None:
+        self.shown, self.text, self.name, self.index, self.what = shown, text, name, index, what
+
+    def error(self, row: int, problem: str) -> ArrivalFileError:
+        """An error at data row ``row`` of this column, saying ``problem`` (never the cell)."""
+        line = _line(self.text, row)
+        return ArrivalFileError(
+            f"{self.shown}: line {line}, column {self.index + 1} ({self.name!r}): {problem}"
         )
-    return row[index].strip()
+
+    def numbers(self, cells: list[str]) -> np.ndarray:
+        """The cells as finite numbers >= 0 (decimal notation only)."""
+        match = _NUMBER.fullmatch
+        bad = next((row for row, cell in enumerate(cells) if not match(cell)), None)
+        if bad is not None:
+            problem = "empty" if not cells[bad] else "not a number"
+            raise self.error(bad, f"{problem}; expected {self.what}, a decimal number >= 0")
+        values = np.array(cells, dtype=np.float64) + 0.0  # -0 is 0
+        negative = np.flatnonzero(values < 0)
+        if negative.size:
+            raise self.error(int(negative[0]), f"negative; expected {self.what}, a number >= 0")
+        infinite = np.flatnonzero(~np.isfinite(values))
+        if infinite.size:
+            raise self.error(int(infinite[0]), f"too large; expected {self.what}, a finite number")
+        return values
+
+    def at_most(self, values: np.ndarray, limit: float, problem: str) -> None:
+        """Refuse the first value above ``limit``."""
+        above = np.flatnonzero(values > limit)
+        if above.size:
+            raise self.error(int(above[0]), problem)
 
 
-def _number(shown: Path, line: int, column: int, name: str, text: str, what: str) -> float:
-    """A finite decimal number >= 0; the message says what is wrong without quoting ``text``."""
-    where = f"{shown}: line {line}, column {column + 1} ({name!r})"
-    if not _NUMBER.fullmatch(text):
-        problem = "empty" if not text else "not a number"
-        raise ArrivalFileError(f"{where}: {problem}; expected {what}, a decimal number >= 0")
-    value = float(text)
-    if value < 0:
-        raise ArrivalFileError(f"{where}: negative; expected {what}, a decimal number >= 0")
-    if not math.isfinite(value):
-        raise ArrivalFileError(f"{where}: too large; expected {what}, a finite number")
-    return value
+def _header_index(text: str, name: str) -> int:
+    header = next(csv.reader(io.StringIO(text, newline="")))
+    return [cell.strip() for cell in header].index(name)
 
 
 # ------------------------------------------------------------------ the two kinds of file
@@ -297,31 +344,27 @@ def read_counts(shown: Path, real: Path, interval_minutes: float) -> list[float]
         number in ``[0, MAX_COUNT_PER_INTERVAL]``.
     """
     text = _text(shown, _read_bytes(shown, real), MAX_INTERVALS)
-    columns, rows = _rows(shown, text, _COUNTS_COLUMNS)
-    rates = []
-    for expected, (line, row) in enumerate(rows):
-        interval_text = _cell(shown, line, columns, row, "interval")
-        interval = _number(
-            shown, line, columns["interval"], "interval", interval_text, "the interval's number"
-        )
-        if interval != expected:
-            raise ArrivalFileError(
-                f"{shown}: line {line}, column {columns['interval'] + 1} ('interval'): expected "
-                f"{expected} (intervals in order from 0, one a row)"
-            )
-        count_text = _cell(shown, line, columns, row, "count")
-        count = _number(
-            shown, line, columns["count"], "count", count_text, "the expected arrivals"
-        )
-        if count > MAX_COUNT_PER_INTERVAL:
-            raise ArrivalFileError(
-                f"{shown}: line {line}, column {columns['count'] + 1} ('count'): more than "
-                f"{MAX_COUNT_PER_INTERVAL:,.0f} arrivals in one interval"
-            )
-        rates.append(count * 60 / interval_minutes)
-    if not rates:
+    cells = _columns(shown, text, _COUNTS_COLUMNS)
+    if not cells["interval"]:
         raise ArrivalFileError(f"{shown}: no intervals (a header only)")
-    return rates
+    interval = _Column(
+        shown, text, "interval", _header_index(text, "interval"), "the interval's number"
+    )
+    numbers = interval.numbers(cells["interval"])
+    wrong = np.flatnonzero(numbers != np.arange(len(numbers)))
+    if wrong.size:
+        expected = int(wrong[0])
+        raise interval.error(
+            expected, f"expected {expected} (intervals in order from 0, one a row)"
+        )
+    count = _Column(shown, text, "count", _header_index(text, "count"), "the expected arrivals")
+    counts = count.numbers(cells["count"])
+    count.at_most(
+        counts,
+        MAX_COUNT_PER_INTERVAL,
+        f"more than {MAX_COUNT_PER_INTERVAL:,.0f} arrivals in one interval",
+    )
+    return (counts * 60 / interval_minutes).tolist()
 
 
 def read_times(
@@ -346,47 +389,42 @@ def read_times(
         ``end_minutes`` or earlier than the row before, or an unknown segment.
     """
     text = _text(shown, _read_bytes(shown, real), MAX_REPLAYED_ARRIVALS)
-    columns, rows = _rows(shown, text, _TIMES_COLUMNS, ("segment",))
-    column = columns["minutes"]
-    times: list[float] = []
-    names: list[str] | None = [] if "segment" in columns else None
-    known = {name: name for name in segments} if segments is not None else None
-    previous_line = 0
-    for line, row in rows:
-        where = f"{shown}: line {line}, column {column + 1} ('minutes')"
-        minutes = _number(
-            shown, line, column, "minutes", _cell(shown, line, columns, row, "minutes"),
-            "minutes since opening",
-        )
-        if minutes >= end_minutes:
-            raise ArrivalFileError(f"{where}: at or after {end_reason} ({end_minutes:g} minutes)")
-        if times and minutes < times[-1]:
-            raise ArrivalFileError(
-                f"{where}: earlier than the time on line {previous_line}; times must not decrease"
-            )
-        times.append(minutes)
-        previous_line = line
-        if names is not None:
-            names.append(_segment(shown, line, columns, row, known))
-    if not times:
+    cells = _columns(shown, text, _TIMES_COLUMNS, ("segment",))
+    if not cells["minutes"]:
         raise ArrivalFileError(f"{shown}: no arrivals (a header only)")
-    return times, names
+    column = _Column(
+        shown, text, "minutes", _header_index(text, "minutes"), "minutes since opening"
+    )
+    times = column.numbers(cells.pop("minutes"))
+    late = np.flatnonzero(times >= end_minutes)
+    if late.size:
+        raise column.error(int(late[0]), f"at or after {end_reason} ({end_minutes:g} minutes)")
+    earlier = np.flatnonzero(np.diff(times) < 0)
+    if earlier.size:
+        row = int(earlier[0]) + 1
+        before = _line(text, row - 1)
+        raise column.error(row, f"earlier than the time on line {before}; times must not decrease")
+    names = cells.pop("segment", None)
+    if names is not None:
+        names = _segments(shown, text, names, segments)
+    return times.tolist(), names
 
 
-def _segment(
-    shown: Path, line: int, columns: dict[str, int], row: list[str], known: dict[str, str] | None
-) -> str:
-    name = _cell(shown, line, columns, row, "segment")
-    where = f"{shown}: line {line}, column {columns['segment'] + 1} ('segment')"
-    if not name:
-        raise ArrivalFileError(f"{where}: empty; expected a segment name")
-    if known is None:
-        return name
-    if name not in known:
-        raise ArrivalFileError(
-            f"{where}: not a segment of the scenario; allowed: {', '.join(known)}"
-        )
-    return known[name]  # one string object a segment, however many rows name it
+def _segments(
+    shown: Path, text: str, names: list[str], segments: Sequence[str] | None
+) -> list[str]:
+    """The segment column, checked against the scenario's ``segments`` (when known)."""
+    column = _Column(shown, text, "segment", _header_index(text, "segment"), "a segment name")
+    empty = next((row for row, name in enumerate(names) if not name), None)
+    if empty is not None:
+        raise column.error(empty, "empty; expected a segment name")
+    if segments is None:
+        return names
+    known = {name: name for name in segments}
+    unknown = next((row for row, name in enumerate(names) if name not in known), None)
+    if unknown is not None:
+        raise column.error(unknown, f"not a segment of the scenario; allowed: {', '.join(known)}")
+    return [known[name] for name in names]  # one string object a segment, not one a row
 
 
 def rates_from_times(times: list[float], interval_minutes: float) -> list[float]:
@@ -395,8 +433,7 @@ def rates_from_times(times: list[float], interval_minutes: float) -> list[float]
     ``times`` are as :func:`read_times` returns them (sorted, below the longest day).
     """
     # A time just below the end of the longest day can round up to its end.
-    intervals = min(int(times[-1] // interval_minutes) + 1, MAX_INTERVALS)
-    counts = [0] * intervals
-    for minutes in times:
-        counts[min(int(minutes // interval_minutes), intervals - 1)] += 1
-    return [count * 60 / interval_minutes for count in counts]
+    index = np.floor(np.asarray(times, dtype=np.float64) / interval_minutes).astype(np.int64)
+    intervals = min(int(index[-1]) + 1, MAX_INTERVALS)
+    counts = np.bincount(np.minimum(index, intervals - 1), minlength=intervals)
+    return (counts * 60 / interval_minutes).tolist()
