@@ -69,7 +69,12 @@ def test_timestamps_are_replayed_exactly_with_their_segments(tmp_path):
         ('counts_file = "f.csv"', "f.csv", "interval,amount\n0,1\n", "line 1: no column 'count'"),
         ('times_file = "t.csv"', "t.csv", "minutes\n5\n2\n", "line 3, column 1 ('minutes')"),
         ('times_file = "t.csv"', "t.csv", "minutes\nsoon\n", "line 2, column 1 ('minutes')"),
-        ('times_file = "t.csv"', "t.csv", "minutes,segment\n1,c\n70,a\n", "line 2, column 2 ('segment'): not a segment"),
+        (
+            'times_file = "t.csv"',
+            "t.csv",
+            "minutes,segment\n1,c\n70,a\n",
+            "line 2, column 2 ('segment'): not a segment",
+        ),
         ('times_file = "missing.csv"', "other.csv", "minutes\n1\n", "file not found"),
     ],
 )

@@ -81,6 +81,8 @@ FloatArray = npt.NDArray[np.float64]
 _LOG_TAIL = 39.0
 #: Hard limit on the number of queue states kept for Erlang A.
 _MAX_QUEUE_STATES = 1 << 21
+#: Below this ``theta / (c mu)`` Erlang A's waits are Erlang C's to double precision.
+_PATIENT = 1e-15
 #: From this many agents on, ``log(1 / B)`` is summed vectorised instead of by the
 #: recursion (a Python loop over the agents).
 _VECTOR_AGENTS = 4_096
@@ -394,8 +396,8 @@ def _log_inverse_erlang_b(c: int, a: float) -> float:
     if c >= _VECTOR_AGENTS:
         log_a = math.log(a)
         spread = 40.0 * math.sqrt(a) + 50.0
-        k = np.arange(max(0, int(min(c, a) - spread)), int(min(c, a + spread)) + 1)
-        terms = k * log_a - special.gammaln(k + 1.0)
+        ks = np.arange(max(0, int(min(c, a) - spread)), int(min(c, a + spread)) + 1)
+        terms = ks * log_a - special.gammaln(ks + 1.0)
         return float(special.logsumexp(terms) - (c * log_a - special.gammaln(c + 1.0)))
     log_a = math.log(a)
     log_r = 0.0
@@ -584,8 +586,14 @@ class ErlangA:
         n = st.positions
         # W given position n and service: exp(-theta W) ~ Beta(1/eta + 1, n), so
         # P(W <= t) = P(1 - exp(-theta W) <= 1 - exp(-theta t)) = I_v(n, 1/eta + 1).
-        v = -math.expm1(-t / self.mean_patience_minutes)
-        answered = special.betainc(n, 1.0 / eta + 1.0, v) / (1.0 + n * eta)
+        if eta < _PATIENT:
+            # Patience so long that abandonment is below double precision: the wait of
+            # position n is Gamma(n, c mu), as in Erlang C (betainc fails at such b).
+            within = special.gammainc(n, t * self.agents / self.mean_service_minutes)
+        else:
+            v = -math.expm1(-t / self.mean_patience_minutes)
+            within = special.betainc(n, 1.0 / eta + 1.0, v)
+        answered = within / (1.0 + n * eta)
         return st.idle + float(np.sum(st.queue * answered))
 
     @property

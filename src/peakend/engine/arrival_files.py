@@ -47,7 +47,6 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 import os
 import re
 import stat
@@ -100,7 +99,9 @@ class ArrivalFileError(ValueError):
 # ------------------------------------------------------------------ where and what
 
 
-def allowed_folders(scenario_file: Path, data_dirs: Iterable[str | Path] | None = None) -> list[Path]:
+def allowed_folders(
+    scenario_file: Path, data_dirs: Iterable[str | Path] | None = None
+) -> list[Path]:
     """The folders arrival files of ``scenario_file`` may lie in, symbolic links resolved:
     its own folder, then ``data_dirs`` (default: those of ``PEAKEND_DATA_DIRS``)."""
     if data_dirs is None:
@@ -272,7 +273,9 @@ def _columns(
             for name, index in wanted:
                 cells[name].append(row[index].strip())
     except csv.Error as error:
-        raise ArrivalFileError(f"{shown}: line {reader.line_num}: not valid CSV ({error})") from None
+        raise ArrivalFileError(
+            f"{shown}: line {reader.line_num}: not valid CSV ({error})"
+        ) from None
     return cells
 
 
