@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import time
 
 import numpy as np
 import pytest
@@ -83,4 +85,187 @@ def test_a_bad_arrival_file_is_one_error_naming_file_line_and_column(
 ):
     config = _write(tmp_path, arrivals, name, text)
     with pytest.raises(ConfigError, match=re.escape(message)):
+        load_scenario(config)
+
+
+# ------------------------------------------------------------------ untrusted files
+
+SECRET = "peakend-unit-secret-93b1"
+
+
+def _times_scenario(tmp_path, path: str, folder: str = "scn"):
+    """A scenario in ``tmp_path/folder`` whose times_file is ``path``."""
+    where = tmp_path / folder
+    where.mkdir(exist_ok=True)
+    config = where / "scenario.toml"
+    config.write_text(SCENARIO.format(arrivals=f"times_file = {path!r}"))
+    return config
+
+
+VALID = "minutes,segment\n0.5,a\n70,b\n"
+
+
+@pytest.mark.parametrize("path", ["t.csv", "./t.csv", "data/t.csv", "data/../t.csv", "{scn}/t.csv"])
+def test_a_file_inside_the_scenario_folder_is_read(tmp_path, path: str) -> None:
+    scn = tmp_path / "scn"
+    (scn / "data").mkdir(parents=True)
+    (scn / "t.csv").write_text(VALID)
+    (scn / "data" / "t.csv").write_text(VALID)
+    config = _times_scenario(tmp_path, path.format(scn=scn))
+    assert load_scenario(config).arrivals.times == (0.5, 70.0)
+
+
+@pytest.mark.parametrize(
+    "path", ["../outside/t.csv", "{outside}/t.csv", "link.csv", "linked/t.csv", "/etc/passwd"]
+)
+def test_a_file_outside_the_scenario_folder_is_refused(tmp_path, path: str) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "t.csv").write_text(VALID)
+    config = _times_scenario(tmp_path, path.format(outside=outside))
+    (tmp_path / "scn" / "link.csv").symlink_to(outside / "t.csv")
+    (tmp_path / "scn" / "linked").symlink_to(outside)
+    with pytest.raises(ConfigError, match="outside the scenario's folder") as error:
+        load_scenario(config)
+    assert "arrivals.times_file" in str(error.value) and "root:" not in str(error.value)
+
+
+def test_a_folder_the_user_names_is_allowed(tmp_path, monkeypatch) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "t.csv").write_text(VALID)
+    config = _times_scenario(tmp_path, "../outside/t.csv")
+    assert load_scenario(config, data_dirs=[outside]).arrivals.times == (0.5, 70.0)
+    monkeypatch.setenv("PEAKEND_DATA_DIRS", f"/nowhere{os.pathsep}{outside}")
+    assert load_scenario(config).arrivals.times == (0.5, 70.0)
+    # The scenario file itself cannot allow it: the variable is the user's, not the file's.
+    monkeypatch.delenv("PEAKEND_DATA_DIRS")
+    with pytest.raises(ConfigError, match="outside"):
+        load_scenario(config)
+
+
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        ("/dev/zero", "pseudo-file"),
+        ("/proc/self/environ", "pseudo-file"),
+        ("env.csv", "pseudo-file"),  # a link to /proc/self/environ
+        ("pipe.csv", "is a named pipe"),
+        ("data", "is a directory"),
+    ],
+)
+def test_pseudo_files_pipes_and_folders_are_refused_without_reading(
+    tmp_path, monkeypatch, path: str, message: str
+) -> None:
+    monkeypatch.setenv("PEAKEND_UNIT_SECRET", SECRET)
+    monkeypatch.setenv("PEAKEND_DATA_DIRS", "/")  # allowing everything does not allow these
+    config = _times_scenario(tmp_path, path)
+    os.mkfifo(tmp_path / "scn" / "pipe.csv")
+    (tmp_path / "scn" / "data").mkdir()
+    (tmp_path / "scn" / "env.csv").symlink_to("/proc/self/environ")
+    started = time.process_time()
+    with pytest.raises(ConfigError, match=message) as error:
+        load_scenario(config)
+    # CPU time, not wall time (steady on a busy machine): reading /dev/zero to a limit
+    # or parsing the environment would show; a refusal costs milliseconds.
+    assert time.process_time() - started < 0.5
+    assert SECRET not in str(error.value)
+
+
+def test_size_line_and_row_limits_are_checked_before_parsing(tmp_path, monkeypatch) -> None:
+    from peakend.engine import arrival_files
+
+    config = _times_scenario(tmp_path, "t.csv")
+    file = tmp_path / "scn" / "t.csv"
+    monkeypatch.setattr(arrival_files, "MAX_REPLAYED_ARRIVALS", 3)
+    file.write_text("minutes\n1\n31\n61\n")  # three arrivals, one in each interval
+    assert len(load_scenario(config).arrivals.times) == 3
+    file.write_text("minutes\n1\n31\n61\n62\n")
+    with pytest.raises(ConfigError, match="5 lines, more than the limit of a header and 3 rows"):
+        load_scenario(config)
+    monkeypatch.setattr(arrival_files, "MAX_FILE_BYTES", 10)
+    with pytest.raises(ConfigError, match="larger than the limit"):
+        load_scenario(config)
+    monkeypatch.undo()
+    file.write_text("minutes\n1\n" + "9" * 1_001 + "\n")
+    with pytest.raises(ConfigError, match="line 3: longer than 1,000 bytes"):
+        load_scenario(config)
+
+
+@pytest.mark.parametrize(
+    ("cell", "problem"),
+    [
+        ("nan", "not a number"),
+        ("inf", "not a number"),
+        ("1e999", "too large"),
+        ("-1", "negative"),
+        ("0x1f", "not a number"),
+        ("1_0", "not a number"),
+        ("  ", "empty"),  # blanks in a one-column file; a blank line is skipped
+        (SECRET, "not a number"),
+        ("3e9", "at or after the end of the day (90 minutes)"),
+        ("1e308", "at or after the end of the day"),
+    ],
+)
+def test_every_number_is_checked_for_range_and_never_quoted(
+    tmp_path, cell: str, problem: str
+) -> None:
+    config = _write(tmp_path, 'times_file = "t.csv"', "t.csv", f"minutes\n1\n{cell}\n")
+    config.write_text(
+        config.read_text().replace("[arrivals]", "[arrivals]\nrate_per_hour = [1, 1, 1]")
+    )
+    with pytest.raises(ConfigError, match=re.escape(problem)) as error:
+        load_scenario(config)
+    assert "line 3, column 1 ('minutes')" in str(error.value)
+    if cell.strip():
+        assert cell not in str(error.value).split(": ", 1)[1].replace("3e+06", "")
+
+
+def test_a_time_past_the_longest_day_is_refused_before_anything_is_sized(tmp_path) -> None:
+    # No rate_per_hour: the times set the day, up to 100,000 intervals. 1e308 minutes
+    # would have made a profile of 10^306 intervals.
+    config = _write(tmp_path, 'times_file = "t.csv"', "t.csv", "minutes\n1\n1e308\n")
+    with pytest.raises(ConfigError, match=r"line 3.*end of the longest day \(100,000 intervals\)"):
+        load_scenario(config)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "empty; expected a header line 'minutes'"),
+        (b"minutes\n", "no arrivals"),
+        ("minutes\n1\n".encode("utf-16"), "UTF-16"),
+        (b"minutes\n1\x00\n", "line 2, column 2: binary data"),
+        (b"minutes\n\xe9\n", "line 2, column 1: not UTF-8"),
+        (f"{SECRET}\n1\n".encode(), "line 1: no column 'minutes'"),
+        (b'minutes\n"1\n', "not valid CSV"),
+        (f"minutes,segment\n1,{SECRET}\n".encode(), "line 2, column 2 ('segment'): not a segment"),
+        (b"minutes,segment\n1,a\n2,\n", "line 3, column 2 ('segment'): empty"),
+    ],
+)
+def test_encodings_and_shapes_are_located_and_never_quoted(
+    tmp_path, content: bytes, message: str
+) -> None:
+    config = _write(tmp_path, 'times_file = "t.csv"', "t.csv", "")
+    (tmp_path / "t.csv").write_bytes(content)
+    with pytest.raises(ConfigError, match=re.escape(message)) as error:
+        load_scenario(config)
+    assert SECRET not in str(error.value)
+
+
+def test_crlf_a_byte_order_mark_and_blank_lines_are_read(tmp_path) -> None:
+    text = "\ufeffminutes,segment\r\n\r\n0.5,a\r\n70,b\r\n\r\n"
+    config = _write(tmp_path, 'times_file = "t.csv"', "t.csv", "")
+    (tmp_path / "t.csv").write_bytes(text.encode("utf-8"))
+    scenario = load_scenario(config)
+    assert scenario.arrivals.times == (0.5, 70.0)
+    assert scenario.arrivals.times_segment == ("a", "b")
+
+
+def test_counts_are_bounded_and_in_order(tmp_path) -> None:
+    config = _write(tmp_path, 'counts_file = "f.csv"', "f.csv", "interval,count\n0,1\n1,2e9\n")
+    with pytest.raises(ConfigError, match=r"line 3, column 2 \('count'\): more than 1,000,000,000"):
+        load_scenario(config)
+    (tmp_path / "f.csv").write_text("interval,count\n0,1\n1.5,2\n")
+    with pytest.raises(ConfigError, match=r"line 3, column 1 \('interval'\): expected 1"):
         load_scenario(config)
