@@ -269,3 +269,22 @@ def test_counts_are_bounded_and_in_order(tmp_path) -> None:
     (tmp_path / "f.csv").write_text("interval,count\n0,1\n1.5,2\n")
     with pytest.raises(ConfigError, match=r"line 3, column 1 \('interval'\): expected 1"):
         load_scenario(config)
+
+
+@pytest.mark.parametrize("interval", ["-5", "0", '"soon"', "true", "inf"])
+def test_a_bad_interval_beside_an_arrival_file_is_one_error(tmp_path, interval: str) -> None:
+    config = _write(tmp_path, 'times_file = "t.csv"', "t.csv", "minutes\n1\n")
+    text = config.read_text().replace("interval_minutes = 30", f"interval_minutes = {interval}")
+    config.write_text(text)
+    with pytest.raises(ConfigError) as error:
+        load_scenario(config)
+    assert str(error.value).count("\n") == 0
+    assert "arrivals.interval_minutes" in str(error.value)
+
+
+def test_a_duration_interval_reads_the_file(tmp_path) -> None:
+    config = _write(tmp_path, 'counts_file = "f.csv"', "f.csv", "interval,count\n0,10\n1,2\n2,5\n")
+    config.write_text(
+        config.read_text().replace("interval_minutes = 30", 'interval_minutes = "1h"')
+    )
+    assert load_scenario(config).arrivals.rate_per_hour == (10.0, 2.0, 5.0)

@@ -143,8 +143,11 @@ def read_arrival_files(
 
     arrivals = dict(arrivals)
     interval = _interval_minutes(arrivals.get("interval_minutes", 30.0))
-    if interval is None:  # the schema names the bad interval
-        return {**data, "arrivals": arrivals}
+    if interval is None:
+        raise ConfigError(
+            f"{path}: arrivals.interval_minutes: expected minutes > 0 (a finite number or a "
+            'duration such as "30min"), needed to read the arrival files'
+        )
     folders = allowed_folders(path, data_dirs)
     segments = data.get("segments", {"customers": None})  # the schema's default segment
     names = [str(name) for name in segments] if isinstance(segments, dict) else None
