@@ -288,3 +288,23 @@ def test_a_duration_interval_reads_the_file(tmp_path) -> None:
         config.read_text().replace("interval_minutes = 30", 'interval_minutes = "1h"')
     )
     assert load_scenario(config).arrivals.rate_per_hour == (10.0, 2.0, 5.0)
+
+
+def test_rows_are_read_in_chunks_with_the_same_result_and_lines(tmp_path, monkeypatch) -> None:
+    from peakend.engine import arrival_files
+
+    text = "minutes,segment\n" + "".join(f"{i * 0.5},{'ab'[i % 2]}\n" for i in range(170))
+    config = _write(tmp_path, 'times_file = "t.csv"', "t.csv", text)
+    whole = load_scenario(config)
+    monkeypatch.setattr(arrival_files._Table, "CHUNK_ROWS", 7)
+    chunked = load_scenario(config)
+    assert chunked.arrivals.times == whole.arrivals.times
+    assert chunked.arrivals.times_segment == whole.arrivals.times_segment
+    # An error in a later chunk names its own line (blank lines counted as lines).
+    (tmp_path / "t.csv").write_text(text.replace("\n40.0,a\n", "\n\n40.0,a\n-1,a\n", 1))
+    with pytest.raises(ConfigError, match=re.escape("line 84, column 1 ('minutes'): negative")):
+        load_scenario(config)
+    counts = "interval,count\n" + "".join(f"{i},1\n" for i in range(3)) + "5,1\n"
+    config = _write(tmp_path, 'counts_file = "f.csv"', "f.csv", counts)
+    with pytest.raises(ConfigError, match=re.escape("line 5, column 1 ('interval'): expected 3")):
+        load_scenario(config)

@@ -118,6 +118,8 @@ CASES = [
     Case("too-many-intervals", ("counts.csv", "more than the limit", "100,000 rows"),
          key="counts_file", path="counts.csv",
          files={"counts.csv": "interval,count\n" + "".join(f"{i},1\n" for i in range(100_001))}),
+    Case("lines-just-under-the-limit", ("times.csv", "line 2", "too large"),
+         times="minutes\n" + ("1" * 999 + "\n") * ((32 * 2**20 - 8) // 1000)),
     Case("very-long-line", ("times.csv", "line 2", "longer than 1,000 bytes"),
          times=f"minutes\n{SECRET * 200}\n"),
     Case("count-beyond-limit", ("counts.csv", "line 3, column 2 ('count')", "1,000,000,000"),
@@ -154,6 +156,8 @@ CASES = [
     Case("replay-counted-by-budget",
          ("s.toml: too big to run", "~200,000 customers per replication"),
          times="minutes\n" + "1\n" * 200_000, args=("--memory-budget", "1GiB")),
+    Case("million-arrivals-default-budget", ("s.toml: too big to run", "~1e+06 customers"),
+         times="minutes,segment\n" + "1.5,a\n" * ROWS_LIMIT),
 ]  # fmt: skip
 
 
@@ -224,7 +228,7 @@ def test_a_hostile_input_file_is_refused_in_one_line_measured(
 
 
 def test_the_corpus_covers_every_kind() -> None:
-    assert len(CASES) >= 40
+    assert len(CASES) >= 45
     ids = {case.id for case in CASES}
     assert {"dev-zero", "fifo", "proc-self-environ", "etc-passwd"} <= ids
     assert len(ids) == len(CASES)

@@ -46,11 +46,10 @@ documents them for users):
 from __future__ import annotations
 
 import csv
-import io
 import os
 import re
 import stat
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -86,8 +85,8 @@ DATA_DIRS_VARIABLE = "PEAKEND_DATA_DIRS"
 arrival files may be read."""
 
 _PSEUDO_FILE_SYSTEMS = (Path("/proc"), Path("/sys"), Path("/dev"))
-_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
-_LONG_LINE = re.compile(rb"[^\n]{%d}" % (MAX_LINE_BYTES + 1))
+# Possessive quantifiers: no backtracking, linear in the cell's length whatever it holds.
+_NUMBER = re.compile(r"[+-]?(?:[0-9]++(?:\.[0-9]*+)?+|\.[0-9]++)(?:[eE][+-]?[0-9]++)?+")
 _TIMES_COLUMNS = ("minutes",)
 _COUNTS_COLUMNS = ("interval", "count")
 
@@ -198,8 +197,8 @@ def _check_size(shown: Path, size: int) -> None:
 # ------------------------------------------------------------------ text and rows
 
 
-def _text(shown: Path, raw: bytes, max_rows: int) -> str:
-    """The file's text after the byte-level checks: encoding, line length and line count."""
+def _check_text(shown: Path, raw: bytes, max_rows: int) -> None:
+    """The byte-level checks, before any row is parsed: encoding, line count, line length."""
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise ArrivalFileError(f"{shown}: UTF-16 text; save the file as UTF-8 (or ASCII) CSV")
     nul = raw.find(b"\0")
@@ -209,25 +208,38 @@ def _text(shown: Path, raw: bytes, max_rows: int) -> str:
             f"{shown}: line {line}, column {column}: binary data (a NUL byte); "
             "expected a UTF-8 CSV text file"
         )
-    long_line = _LONG_LINE.search(raw)
-    if long_line is not None:
-        line, _ = _position(raw, long_line.start())
-        raise ArrivalFileError(
-            f"{shown}: line {line}: longer than {MAX_LINE_BYTES:,} bytes; "
-            "a row is a few numbers and a name"
-        )
     lines = raw.count(b"\n") + (0 if raw.endswith(b"\n") or not raw else 1)
     if lines > max_rows + 1:
         raise ArrivalFileError(
             f"{shown}: {lines:,} lines, more than the limit of a header and {max_rows:,} rows"
         )
+    long_line = _first_long_line(raw)
+    if long_line is not None:
+        raise ArrivalFileError(
+            f"{shown}: line {long_line}: longer than {MAX_LINE_BYTES:,} bytes; "
+            "a row is a few numbers and a name"
+        )
     try:
-        return raw.decode("utf-8-sig")
+        raw.decode("utf-8")
     except UnicodeDecodeError as error:
         line, column = _position(raw, error.start)
         raise ArrivalFileError(
             f"{shown}: line {line}, column {column}: not UTF-8 text; expected a CSV text file"
         ) from None
+
+
+def _first_long_line(raw: bytes) -> int | None:
+    """The number (from 1) of the first line longer than :data:`MAX_LINE_BYTES`, or None.
+
+    Vectorised over the newline positions (at most the row limit of them, checked
+    before): a regular expression for a long run of non-newlines backtracks at every
+    byte and takes minutes on a file of lines just under the limit.
+    """
+    ends = np.flatnonzero(np.frombuffer(raw, dtype=np.uint8) == ord("\n"))
+    starts = np.concatenate(([0], ends + 1))
+    lengths = np.append(ends, len(raw)) - starts
+    long_lines = np.flatnonzero(lengths > MAX_LINE_BYTES)
+    return int(long_lines[0]) + 1 if long_lines.size else None
 
 
 def _position(raw: bytes, offset: int) -> tuple[int, int]:
@@ -236,18 +248,33 @@ def _position(raw: bytes, offset: int) -> tuple[int, int]:
     return raw.count(b"\n", 0, offset) + 1, offset - start + 1
 
 
-def _columns(
-    shown: Path, text: str, required: tuple[str, ...], optional: tuple[str, ...] = ()
-) -> dict[str, list[str]]:
-    """The cells (stripped) of each wanted column, over the non-empty rows.
+def _lines(raw: bytes) -> Iterator[str]:
+    """The lines of UTF-8 ``raw`` (checked), decoded one at a time: the whole text at
+    once, and a text stream's copy of it, would cost several times the file's size."""
+    start = 3 if raw.startswith(b"\xef\xbb\xbf") else 0  # a byte-order mark
+    while start < len(raw):
+        end = raw.find(b"\n", start)
+        end = len(raw) if end < 0 else end + 1
+        yield raw[start:end].decode("utf-8")
+        start = end
 
-    Kept column by column, not row by row: a million rows of the other columns
-    would cost hundreds of megabytes for nothing.
-    """
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    expected = ",".join(required)
-    try:
-        header = next(reader, None)
+
+class _Table:
+    """The header and the wanted columns of a CSV file, read in chunks of rows."""
+
+    CHUNK_ROWS = 65_536
+    """Rows whose cells are held as strings at once (then checked and converted)."""
+
+    def __init__(
+        self, shown: Path, raw: bytes, required: tuple[str, ...], optional: tuple[str, ...] = ()
+    ) -> None:
+        self.shown, self.raw = shown, raw
+        reader = csv.reader(_lines(raw), strict=True)
+        expected = ",".join(required)
+        try:
+            header = next(reader, None)
+        except csv.Error as error:
+            raise ArrivalFileError(f"{shown}: line 1: not valid CSV ({error})") from None
         if header is None:
             raise ArrivalFileError(f"{shown}: empty; expected a header line {expected!r}")
         names = [name.strip() for name in header]
@@ -258,67 +285,83 @@ def _columns(
                 f"{shown}: line 1: no column {missing[0]!r}; expected a header line "
                 f"{expected!r}{also}"
             )
-        wanted = [(name, names.index(name)) for name in (*required, *optional) if name in names]
+        self.index = {name: names.index(name) for name in (*required, *optional) if name in names}
+        self._reader = reader
+
+    def chunks(self) -> Iterator[tuple[int, dict[str, list[str]]]]:
+        """``(first row, cells of each wanted column)`` for successive chunks of the
+        non-empty rows (rows counted from 0 after the header; cells stripped)."""
+        reader, wanted = self._reader, list(self.index.items())
         width = max(index for _, index in wanted) + 1
+        done = 0
         cells: dict[str, list[str]] = {name: [] for name, _ in wanted}
-        for row in reader:
-            if not row:
-                continue  # a blank line
-            if len(row) < width:
-                name, index = next((n, i) for n, i in wanted if i >= len(row))
-                raise ArrivalFileError(
-                    f"{shown}: line {reader.line_num}: no value in column {index + 1} "
-                    f"({name!r}); every row needs a value in each of the header's columns"
-                )
-            for name, index in wanted:
-                cells[name].append(row[index].strip())
-    except csv.Error as error:
-        raise ArrivalFileError(
-            f"{shown}: line {reader.line_num}: not valid CSV ({error})"
-        ) from None
-    return cells
+        try:
+            for row in reader:
+                if not row:
+                    continue  # a blank line
+                if len(row) < width:
+                    name, index = next((n, i) for n, i in wanted if i >= len(row))
+                    raise ArrivalFileError(
+                        f"{self.shown}: line {reader.line_num}: no value in column {index + 1} "
+                        f"({name!r}); every row needs a value in each of the header's columns"
+                    )
+                for name, index in wanted:
+                    cells[name].append(row[index].strip())
+                if len(cells[wanted[0][0]]) == self.CHUNK_ROWS:
+                    yield done, cells
+                    done += self.CHUNK_ROWS
+                    cells = {name: [] for name, _ in wanted}
+        except csv.Error as error:
+            raise ArrivalFileError(
+                f"{self.shown}: line {reader.line_num}: not valid CSV ({error})"
+            ) from None
+        if cells[wanted[0][0]] or not done:
+            yield done, cells
 
+    def line(self, row: int) -> int:
+        """The line number of data row ``row``: read again, as only an error needs it."""
+        reader = csv.reader(_lines(self.raw), strict=True)
+        next(reader)
+        seen = -1
+        for cells in reader:
+            seen += bool(cells)
+            if seen == row:
+                break
+        return reader.line_num
 
-def _line(text: str, row: int) -> int:
-    """The line number of data row ``row`` (from 0, blank lines skipped): read again, as
-    only an error needs it."""
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    next(reader)
-    seen = -1
-    for cells in reader:
-        seen += bool(cells)
-        if seen == row:
-            break
-    return reader.line_num
+    def column(self, name: str, what: str) -> _Column:
+        return _Column(self, name, what)
 
 
 class _Column:
-    """One numeric column of a file: where it is, for messages, and its checks."""
+    """One column of a table: where it is, for messages, and its checks."""
 
-    def __init__(self, shown: Path, text: str, name: str, index: int, what: str) -> None:
-        self.shown, self.text, self.name, self.index, self.what = shown, text, name, index, what
+    def __init__(self, table: _Table, name: str, what: str) -> None:
+        self.table, self.name, self.what = table, name, what
 
     def error(self, row: int, problem: str) -> ArrivalFileError:
         """An error at data row ``row`` of this column, saying ``problem`` (never the cell)."""
-        line = _line(self.text, row)
-        return ArrivalFileError(
-            f"{self.shown}: line {line}, column {self.index + 1} ({self.name!r}): {problem}"
-        )
+        where = f"line {self.table.line(row)}, column {self.table.index[self.name] + 1}"
+        return ArrivalFileError(f"{self.table.shown}: {where} ({self.name!r}): {problem}")
 
-    def numbers(self, cells: list[str]) -> np.ndarray:
-        """The cells as finite numbers >= 0 (decimal notation only)."""
+    def numbers(self, cells: list[str], first: int) -> np.ndarray:
+        """The cells (data rows from ``first`` on) as finite numbers >= 0 (decimal only)."""
         match = _NUMBER.fullmatch
         bad = next((row for row, cell in enumerate(cells) if not match(cell)), None)
         if bad is not None:
             problem = "empty" if not cells[bad] else "not a number"
-            raise self.error(bad, f"{problem}; expected {self.what}, a decimal number >= 0")
+            raise self.error(first + bad, f"{problem}; expected {self.what}, a decimal number >= 0")
         values = np.array(cells, dtype=np.float64) + 0.0  # -0 is 0
         negative = np.flatnonzero(values < 0)
         if negative.size:
-            raise self.error(int(negative[0]), f"negative; expected {self.what}, a number >= 0")
+            raise self.error(
+                first + int(negative[0]), f"negative; expected {self.what}, a number >= 0"
+            )
         infinite = np.flatnonzero(~np.isfinite(values))
         if infinite.size:
-            raise self.error(int(infinite[0]), f"too large; expected {self.what}, a finite number")
+            raise self.error(
+                first + int(infinite[0]), f"too large; expected {self.what}, a finite number"
+            )
         return values
 
     def at_most(self, values: np.ndarray, limit: float, problem: str) -> None:
@@ -326,11 +369,6 @@ class _Column:
         above = np.flatnonzero(values > limit)
         if above.size:
             raise self.error(int(above[0]), problem)
-
-
-def _header_index(text: str, name: str) -> int:
-    header = next(csv.reader(io.StringIO(text, newline="")))
-    return [cell.strip() for cell in header].index(name)
 
 
 # ------------------------------------------------------------------ the two kinds of file
@@ -346,28 +384,30 @@ def read_counts(shown: Path, real: Path, interval_minutes: float) -> list[float]
         module docstring, an interval out of order or a count that is not a
         number in ``[0, MAX_COUNT_PER_INTERVAL]``.
     """
-    text = _text(shown, _read_bytes(shown, real), MAX_INTERVALS)
-    cells = _columns(shown, text, _COUNTS_COLUMNS)
-    if not cells["interval"]:
+    raw = _read_bytes(shown, real)
+    _check_text(shown, raw, MAX_INTERVALS)
+    table = _Table(shown, raw, _COUNTS_COLUMNS)
+    interval = table.column("interval", "the interval's number")
+    count = table.column("count", "the expected arrivals")
+    counts: list[np.ndarray] = []
+    for first, cells in table.chunks():
+        numbers = interval.numbers(cells["interval"], first)
+        wrong = np.flatnonzero(numbers != np.arange(first, first + len(numbers)))
+        if wrong.size:
+            expected = first + int(wrong[0])
+            raise interval.error(
+                expected, f"expected {expected} (intervals in order from 0, one a row)"
+            )
+        counts.append(count.numbers(cells["count"], first))
+    values = np.concatenate(counts)
+    if not values.size:
         raise ArrivalFileError(f"{shown}: no intervals (a header only)")
-    interval = _Column(
-        shown, text, "interval", _header_index(text, "interval"), "the interval's number"
-    )
-    numbers = interval.numbers(cells["interval"])
-    wrong = np.flatnonzero(numbers != np.arange(len(numbers)))
-    if wrong.size:
-        expected = int(wrong[0])
-        raise interval.error(
-            expected, f"expected {expected} (intervals in order from 0, one a row)"
-        )
-    count = _Column(shown, text, "count", _header_index(text, "count"), "the expected arrivals")
-    counts = count.numbers(cells["count"])
     count.at_most(
-        counts,
+        values,
         MAX_COUNT_PER_INTERVAL,
         f"more than {MAX_COUNT_PER_INTERVAL:,.0f} arrivals in one interval",
     )
-    return (counts * 60 / interval_minutes).tolist()
+    return (values * 60 / interval_minutes).tolist()
 
 
 def read_times(
@@ -391,42 +431,45 @@ def read_times(
         module docstring, a time that is negative, not finite, at or after
         ``end_minutes`` or earlier than the row before, or an unknown segment.
     """
-    text = _text(shown, _read_bytes(shown, real), MAX_REPLAYED_ARRIVALS)
-    cells = _columns(shown, text, _TIMES_COLUMNS, ("segment",))
-    if not cells["minutes"]:
+    raw = _read_bytes(shown, real)
+    _check_text(shown, raw, MAX_REPLAYED_ARRIVALS)
+    table = _Table(shown, raw, _TIMES_COLUMNS, ("segment",))
+    column = table.column("minutes", "minutes since opening")
+    segment = table.column("segment", "a segment name") if "segment" in table.index else None
+    known = {name: name for name in segments} if segments is not None else None
+    chunks: list[np.ndarray] = []
+    names: list[str] | None = [] if segment is not None else None
+    for first, cells in table.chunks():
+        chunks.append(column.numbers(cells["minutes"], first))
+        if segment is not None and names is not None:
+            names.extend(_segments(segment, cells["segment"], first, known))
+    times = np.concatenate(chunks)
+    if not times.size:
         raise ArrivalFileError(f"{shown}: no arrivals (a header only)")
-    column = _Column(
-        shown, text, "minutes", _header_index(text, "minutes"), "minutes since opening"
-    )
-    times = column.numbers(cells.pop("minutes"))
     late = np.flatnonzero(times >= end_minutes)
     if late.size:
         raise column.error(int(late[0]), f"at or after {end_reason} ({end_minutes:g} minutes)")
     earlier = np.flatnonzero(np.diff(times) < 0)
     if earlier.size:
         row = int(earlier[0]) + 1
-        before = _line(text, row - 1)
+        before = table.line(row - 1)
         raise column.error(row, f"earlier than the time on line {before}; times must not decrease")
-    names = cells.pop("segment", None)
-    if names is not None:
-        names = _segments(shown, text, names, segments)
     return times.tolist(), names
 
 
 def _segments(
-    shown: Path, text: str, names: list[str], segments: Sequence[str] | None
+    column: _Column, names: list[str], first: int, known: dict[str, str] | None
 ) -> list[str]:
-    """The segment column, checked against the scenario's ``segments`` (when known)."""
-    column = _Column(shown, text, "segment", _header_index(text, "segment"), "a segment name")
+    """A chunk of the segment column, checked against the scenario's segments (if known)."""
     empty = next((row for row, name in enumerate(names) if not name), None)
     if empty is not None:
-        raise column.error(empty, "empty; expected a segment name")
-    if segments is None:
+        raise column.error(first + empty, "empty; expected a segment name")
+    if known is None:
         return names
-    known = {name: name for name in segments}
     unknown = next((row for row, name in enumerate(names) if name not in known), None)
     if unknown is not None:
-        raise column.error(unknown, f"not a segment of the scenario; allowed: {', '.join(known)}")
+        allowed = ", ".join(known)
+        raise column.error(first + unknown, f"not a segment of the scenario; allowed: {allowed}")
     return [known[name] for name in names]  # one string object a segment, not one a row
 
 
