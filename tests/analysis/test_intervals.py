@@ -354,3 +354,20 @@ def test_an_extreme_service_time_leaves_the_staffing_empty_not_a_hang() -> None:
     usual = summarize_intervals([known_case_frame(100)], known_case_scenario())
     assert usual.iloc[0]["erlang_c_agents"] == 14
     assert str(usual["erlang_c_agents"].dtype) == "Int64"
+
+
+def test_agent_time_is_split_in_bounded_pieces_with_the_same_sums(monkeypatch) -> None:
+    # Long services over many intervals are split a bounded number of pieces at a time;
+    # tiny chunks give the same minutes (to rounding: the sums are added in another order).
+    import peakend.analysis.intervals as intervals
+
+    data = busy_day_data()
+    data["pools"]["agents"]["service_time"] = {"distribution": "exponential", "mean": 45.0}
+    scenario = scenario_from_dict(data)
+    output = Replication(scenario, 0).run()
+    whole = replication_intervals(output, scenario, 0)
+    monkeypatch.setattr(intervals, "_MAX_PIECES", 3)
+    pieces = replication_intervals(output, scenario, 0)
+    for column in ("busy_minutes", "available_minutes"):
+        np.testing.assert_allclose(pieces[column], whole[column], rtol=1e-12)
+    assert whole["busy_minutes"].sum() > 0

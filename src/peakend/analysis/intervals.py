@@ -152,7 +152,8 @@ def _busy_minutes(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Service minutes of the pool in each interval, and the part done after a shift ended.
 
-    Each service is split into the intervals it spans. An agent is on shift in
+    Each service is split into the intervals it spans, a bounded number of pieces
+    at a time (:data:`_MAX_PIECES`). An agent is on shift in
     interval ``i`` when its roster slot is below ``staffing[i]`` (an agent who
     serves is never absent), so service by a higher slot is after its shift.
     """
@@ -171,17 +172,40 @@ def _busy_minutes(
     start, end, agent, weight = start[keep], end[keep], agent[keep], weight[keep]
     first = np.minimum((start // length).astype(np.int64), count - 1)
     last = np.minimum(np.ceil(end / length).astype(np.int64) - 1, count - 1)
+    spans = np.cumsum(last - first + 1)
+    staffing = np.asarray(config.staffing, dtype=np.int64)
+    busy, after = np.zeros(count), np.zeros(count)
+    done = 0
+    while done < len(start):
+        # Services whose pieces fit in _MAX_PIECES (at least one): long services spread
+        # over many intervals stay within bounded memory, whatever their number.
+        before = int(spans[done - 1]) if done else 0
+        stop = max(done + 1, int(np.searchsorted(spans, before + _MAX_PIECES, side="right")))
+        part = slice(done, stop)
+        pieces = _pieces(start[part], end[part], first[part], last[part], length)
+        slot, overlap = pieces[0], pieces[1] * weight[part][pieces[2]]
+        off_shift = agent[part][pieces[2]] >= staffing[slot]
+        busy += np.bincount(slot, overlap, minlength=count)[:count]
+        after += np.bincount(slot, np.where(off_shift, overlap, 0.0), minlength=count)[:count]
+        done = stop
+    return busy, after
+
+
+_MAX_PIECES = 1 << 20
+"""Service pieces (a service's part in one interval) held at once by :func:`_busy_minutes`."""
+
+
+def _pieces(
+    start: np.ndarray, end: np.ndarray, first: np.ndarray, last: np.ndarray, length: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each service split into the intervals it spans: the interval, the minutes in it
+    and the service's index, one entry a piece."""
     spans = last - first + 1
     owner = np.repeat(np.arange(len(start)), spans)
     offset = np.arange(len(owner)) - np.repeat(np.cumsum(spans) - spans, spans)
     slot = first[owner] + offset
     overlap = np.minimum(end[owner], (slot + 1) * length) - np.maximum(start[owner], slot * length)
-    overlap = np.maximum(overlap, 0.0) * weight[owner]
-    staffing = np.asarray(config.staffing, dtype=np.int64)
-    off_shift = agent[owner] >= staffing[slot]
-    busy = np.bincount(slot, overlap, minlength=count)[:count]
-    after = np.bincount(slot, np.where(off_shift, overlap, 0.0), minlength=count)[:count]
-    return busy, after
+    return slot, np.maximum(overlap, 0.0), owner
 
 
 def _slot_weights(scenario: Scenario, home: np.ndarray, config: PoolConfig) -> np.ndarray:
