@@ -21,7 +21,7 @@ kept per replication               140 B per customer + 70 B per contact (record
 a replay (``arrivals.times``)       250 B per replayed arrival in every process that
                                    holds the scenario (read from its file, validated,
                                    hashed and written out as the resolved config:
-                                   measured 155-175 B with a million arrivals)
+                                   measured up to 180 B with a million arrivals)
 multi-period runs                  the day's peak, plus 200 B per identified customer
                                    and the record tables of every visit
 =================================  ====================================================
