@@ -8,6 +8,7 @@ import time
 
 import numpy as np
 import pytest
+import tomli_w
 
 from peakend import ConfigError, load_scenario, simulate
 
@@ -308,3 +309,11 @@ def test_rows_are_read_in_chunks_with_the_same_result_and_lines(tmp_path, monkey
     config = _write(tmp_path, 'counts_file = "f.csv"', "f.csv", counts)
     with pytest.raises(ConfigError, match=re.escape("line 5, column 1 ('interval'): expected 3")):
         load_scenario(config)
+
+
+@pytest.mark.parametrize("path", ["", "  ", "a\nb.csv", "\x1b[2Jt.csv", "t\x00.csv", "t\x7f.csv"])
+def test_a_path_with_control_characters_cannot_forge_a_line(tmp_path, path: str) -> None:
+    config = _write(tmp_path, f"times_file = {tomli_w.dumps({'x': path})[4:]}", "t.csv", VALID)
+    with pytest.raises(ConfigError, match="expected a file name") as error:
+        load_scenario(config)
+    assert "\n" not in str(error.value) and "\x1b" not in str(error.value)

@@ -121,12 +121,15 @@ def resolve_arrival_file(
     Raises
     ------
     ArrivalFileError
-        For an empty path or one with a NUL character, or a file that (symbolic
+        For an empty path or one with a control character, or a file that (symbolic
         links resolved) is not inside one of ``folders`` or is a pseudo-file.
     """
     where = f"{scenario_file}: arrivals.{key}"
-    if not value.strip() or "\0" in value:
-        raise ArrivalFileError(f"{where}: expected a file name, got {value!r}")
+    if not value.strip() or any(ord(char) < 32 or ord(char) == 127 for char in value):
+        # Messages print the path: a newline or an escape in it could forge or hide a line.
+        raise ArrivalFileError(
+            f"{where}: expected a file name without control characters, got {value!r}"
+        )
     shown = scenario_file.parent / value
     real = Path(os.path.realpath(shown))
     if any(real == base or base in real.parents for base in _PSEUDO_FILE_SYSTEMS):
