@@ -104,7 +104,7 @@ def allowed_folders(
     """The folders arrival files of ``scenario_file`` may lie in, symbolic links resolved:
     its own folder, then ``data_dirs`` (default: those of ``PEAKEND_DATA_DIRS``)."""
     if data_dirs is None:
-        data_dirs = [part for part in os.environ.get(DATA_DIRS_VARIABLE, "").split(os.pathsep)]
+        data_dirs = os.environ.get(DATA_DIRS_VARIABLE, "").split(os.pathsep)
     folders = [Path(os.path.realpath(scenario_file.parent))]
     folders += [Path(os.path.realpath(folder)) for folder in data_dirs if str(folder)]
     return folders
