@@ -317,3 +317,22 @@ def test_a_path_with_control_characters_cannot_forge_a_line(tmp_path, path: str)
     with pytest.raises(ConfigError, match="expected a file name") as error:
         load_scenario(config)
     assert "\n" not in str(error.value) and "\x1b" not in str(error.value)
+
+
+def test_an_experiment_reads_its_base_scenario_arrival_files(tmp_path) -> None:
+    # The base's files are relative to the base's folder, under the same rules.
+    from peakend.experiments.design import load_experiment
+
+    (tmp_path / "calls.csv").write_text("minutes,segment\n0.5,a\n70,b\n")
+    _write(tmp_path, 'times_file = "calls.csv"', "unused.csv", "")
+    (tmp_path / "exp.toml").write_text(
+        'name = "e"\nbase = "scenario.toml"\nreplications = 2\n'
+        '[variants.more]\nset = ["pools.agents.staffing+=1"]\n'
+    )
+    experiment = load_experiment(tmp_path / "exp.toml")
+    assert experiment.base.arrivals.times == (0.5, 70.0)
+    (tmp_path / "scenario.toml").write_text(
+        (tmp_path / "scenario.toml").read_text().replace("calls.csv", "/etc/passwd")
+    )
+    with pytest.raises(ConfigError, match="outside the scenario's folder"):
+        load_experiment(tmp_path / "exp.toml")
