@@ -355,3 +355,63 @@ def test_erlang_a_probability_ordering(
     assert e.service_level(0.0) == pytest.approx(1.0 - p_wait, abs=1e-12)
     assert 0.0 <= e.occupancy <= 1.0
     assert e.mean_wait_minutes * (1.0 / patience) == pytest.approx(p_ab, rel=1e-9, abs=1e-15)
+
+
+# --------------------------------------------------------------------------- extreme loads
+
+
+def test_the_staffing_search_stops_at_its_limit_and_says_so() -> None:
+    # 1e7 minutes of service a call: 1e7 Erlangs, refused before any step of the search.
+    with pytest.raises(erlang.StaffingBeyondLimit, match="more than 100,000 agents") as error:
+        agents_for_service_level(1.0, 1e7, T20, 0.8)
+    assert error.value.limit == erlang.MAX_STAFFING
+    # Within the limit the answer is the unbounded one; one below it is refused.
+    assert agents_for_service_level(LAM, AHT, T20, 0.8, max_agents=14) == 14
+    with pytest.raises(erlang.StaffingBeyondLimit, match="more than 13 agents"):
+        agents_for_service_level(LAM, AHT, T20, 0.8, max_agents=13)
+    # A small load that a long service makes slow to answer within 20 s: the search
+    # climbs to the limit (here 1,000 steps) and stops.
+    with pytest.raises(erlang.StaffingBeyondLimit):
+        agents_for_service_level(1e-4, 1e7, T20, 0.8, max_agents=1_000)
+
+
+def test_the_staffing_limit_is_what_a_pool_may_schedule() -> None:
+    from peakend.config.schema import MAX_AGENTS_PER_INTERVAL
+
+    assert erlang.MAX_STAFFING == MAX_AGENTS_PER_INTERVAL
+
+
+def _recursion_b(c: int, a: float) -> float:
+    b = 1.0
+    for k in range(1, c + 1):
+        b = a * b / (k + a * b)
+    return b
+
+
+@pytest.mark.parametrize(
+    ("agents", "load"),
+    [(4_096, 4_000.0), (5_000, 4_990.5), (5_000, 6_000.0), (20_000, 19_000.0), (5_000, 3.0)],
+)
+def test_erlang_b_of_many_agents_matches_the_recursion(agents: int, load: float) -> None:
+    # The windowed log-sum-exp against the exact recursion: both are double precision
+    # sums of thousands of terms, agreeing to 1e-9 relative (measured: ~1e-11).
+    assert erlang_b(agents, load) == pytest.approx(_recursion_b(agents, load), rel=1e-9, abs=1e-300)
+    log_inverse = erlang._log_inverse_erlang_b(agents, load)
+    assert math.exp(-log_inverse) == pytest.approx(_recursion_b(agents, load), rel=1e-9, abs=1e-300)
+
+
+def test_erlang_b_and_c_of_absurd_sizes_are_numbers_in_0_1() -> None:
+    # A billion agents cost no more than a thousand: the window is sqrt(load) wide.
+    for agents, load in [(10**9, 5.0), (10**9, 1e8), (10**9, 999_999_000.0), (3, 1e300)]:
+        for value in (erlang_b(agents, load), erlang_c(agents, load)):
+            assert 0.0 <= value <= 1.0
+    assert erlang_b(10**9, 5.0) == 0.0  # far more agents than load: no blocking
+    assert erlang_c(3, 1e300) == 1.0  # overload: everybody waits
+
+
+def test_erlang_a_with_endless_patience_is_erlang_c() -> None:
+    # theta / (c mu) below 1e-15: the Gamma waits of Erlang C (betainc gave NaN at 1e300).
+    expected = ErlangC(LAM, AHT, 14).service_level(T20)
+    for patience in (1e15, 1e20, 1e100, 1e300):
+        got = ErlangA(LAM, AHT, 14, patience).service_level(T20)
+        assert got == pytest.approx(expected, rel=1e-12)

@@ -10,7 +10,13 @@ import pandas as pd
 import pytest
 
 from peakend import scenario_from_dict
-from peakend.analysis.erlang import ErlangA, ErlangC, agents_for_service_level
+from peakend.analysis.erlang import (
+    MAX_STAFFING,
+    ErlangA,
+    ErlangC,
+    StaffingBeyondLimit,
+    agents_for_service_level,
+)
 from peakend.analysis.intervals import (
     erlang_a_agents,
     mean_patience_minutes,
@@ -290,3 +296,78 @@ def test_a_chat_pool_needs_its_servers_divided_by_its_slots() -> None:
             rate, service, run.service_level_threshold_minutes, run.service_level_target
         )
         assert row["erlang_c_agents"] == math.ceil(servers / 3)
+
+
+def test_erlang_a_search_stops_at_its_limit_after_few_evaluations(monkeypatch) -> None:
+    import peakend.analysis.intervals as intervals
+
+    built: list[int] = []
+
+    class Counted(ErlangA):
+        def __post_init__(self) -> None:
+            built.append(self.agents)
+            super().__post_init__()
+
+    monkeypatch.setattr(intervals, "ErlangA", Counted)
+    # 99,900 Erlangs with long patience: the target needs more than 100,000 agents.
+    with pytest.raises(StaffingBeyondLimit, match="more than 100,000 agents"):
+        erlang_a_agents(100.0, 999.0, 1 / 3, 0.99, 1e6)
+    # It starts at target x load (no fewer can meet the target) and doubles to the limit.
+    assert min(built) >= 0.99 * 99_900 - 1
+    assert len(built) <= 2 * math.ceil(math.log2(MAX_STAFFING)) + 2
+    built.clear()
+    # 1e7 Erlangs: refused at once, not a single Erlang A evaluated.
+    with pytest.raises(StaffingBeyondLimit):
+        erlang_a_agents(1.0, 1e7, 1 / 3, 0.8, 5.0)
+    assert built == []
+
+
+@pytest.mark.parametrize(("rate", "service", "patience"), [(3.0, 2.0, 1.0), (40.0, 2.0, 3.0)])
+def test_erlang_a_search_from_the_lower_bound_finds_the_fewest(rate, service, patience) -> None:
+    # Compared with a scan from one agent up: the same answer.
+    scan = next(
+        c
+        for c in range(1, 1_000)
+        if ErlangA(rate, service, c, patience).service_level(1 / 3) >= 0.8
+    )
+    assert erlang_a_agents(rate, service, 1 / 3, 0.8, patience) == scan
+
+
+def test_an_extreme_service_time_leaves_the_staffing_empty_not_a_hang() -> None:
+    patience = {"distribution": "exponential", "mean": 5.0}
+    data = {
+        "name": "extreme",
+        "arrivals": {"interval_minutes": 30, "rate_per_hour": [200]},
+        "segments": {"all": {"share": 1.0, "patience": patience}},
+        "pools": {
+            "agents": {
+                "staffing": [14],
+                "service_time": {"distribution": "exponential", "mean": 1e7},
+            }
+        },
+    }
+    summary = summarize_intervals([known_case_frame(100)], scenario_from_dict(data))
+    row = summary.iloc[0]
+    assert row["erlang_c_agents"] is pd.NA and row["erlang_a_agents"] is pd.NA
+    assert str(summary["erlang_c_agents"].dtype) == "Int64"  # integers, not floats
+    # The usual case keeps its integers.
+    usual = summarize_intervals([known_case_frame(100)], known_case_scenario())
+    assert usual.iloc[0]["erlang_c_agents"] == 14
+    assert str(usual["erlang_c_agents"].dtype) == "Int64"
+
+
+def test_agent_time_is_split_in_bounded_pieces_with_the_same_sums(monkeypatch) -> None:
+    # Long services over many intervals are split a bounded number of pieces at a time;
+    # tiny chunks give the same minutes (to rounding: the sums are added in another order).
+    import peakend.analysis.intervals as intervals
+
+    data = busy_day_data()
+    data["pools"]["agents"]["service_time"] = {"distribution": "exponential", "mean": 45.0}
+    scenario = scenario_from_dict(data)
+    output = Replication(scenario, 0).run()
+    whole = replication_intervals(output, scenario, 0)
+    monkeypatch.setattr(intervals, "_MAX_PIECES", 3)
+    pieces = replication_intervals(output, scenario, 0)
+    for column in ("busy_minutes", "available_minutes"):
+        np.testing.assert_allclose(pieces[column], whole[column], rtol=1e-12)
+    assert whole["busy_minutes"].sum() > 0

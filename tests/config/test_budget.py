@@ -322,3 +322,24 @@ def test_the_cli_prints_a_large_grid_warning_as_one_line(tmp_path) -> None:
     assert lines[0] == "peakend: warning: the sweep has 1,001 scenarios (more than 1,000)"
     assert len(lines) == 2 and "too big to run" in lines[1]
     assert not (tmp_path / "out").exists()
+
+
+def test_replayed_arrivals_are_the_customers_and_cost_memory_in_every_process() -> None:
+    # A replay of 100,000 arrivals whose scenario claims a tiny profile: the estimate
+    # counts the replayed customers, as a Poisson day of 100,000 customers, plus
+    # 250 B an arrival in every process that holds the scenario.
+    data = busy_day_data()
+    times = [i * 0.0002 for i in range(100_000)]  # all in the first interval
+    replay = scenario_from_dict({**data, "arrivals": {**data["arrivals"], "times": times}})
+    poisson = scenario_from_dict(
+        {**data, "arrivals": {**data["arrivals"], "rate_per_hour": [200_000, 0, 0, 0]}}
+    )
+    assert expected_customers(replay) == expected_customers(poisson) == 100_000
+    for workers, processes in ((1, 1), (2, 3)):  # the caller, and each worker
+        with_replay = estimate_scenario(replay, 2, workers=workers)
+        without = estimate_scenario(poisson, 2, workers=workers)
+        assert with_replay.customers == without.customers
+        extra = with_replay.peak_bytes - without.peak_bytes
+        assert extra == pytest.approx(processes * 100_000 * 250)
+    with pytest.raises(BudgetError, match="~100,000 customers per replication"):
+        check_budget(estimate_scenario(replay), 256 * 2**20)

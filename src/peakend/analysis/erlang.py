@@ -62,8 +62,10 @@ import numpy.typing as npt
 from scipy import special
 
 __all__ = [
+    "MAX_STAFFING",
     "ErlangA",
     "ErlangC",
+    "StaffingBeyondLimit",
     "agents_for_service_level",
     "chat_agent_means",
     "erlang_b",
@@ -79,6 +81,30 @@ FloatArray = npt.NDArray[np.float64]
 _LOG_TAIL = 39.0
 #: Hard limit on the number of queue states kept for Erlang A.
 _MAX_QUEUE_STATES = 1 << 21
+#: Below this ``theta / (c mu)`` Erlang A's waits are Erlang C's to double precision.
+_PATIENT = 1e-15
+#: From this many agents on, ``log(1 / B)`` is summed vectorised instead of by the
+#: recursion (a Python loop over the agents).
+_VECTOR_AGENTS = 4_096
+
+MAX_STAFFING = 100_000
+"""Where staffing searches stop: the most agents one pool may schedule in an interval
+(``MAX_AGENTS_PER_INTERVAL`` of the scenario schema). A target that needs more is
+answered with :class:`StaffingBeyondLimit`, after at most about this many cheap steps,
+instead of a search that grows with the load (a mean service time of 10^7 minutes
+offers millions of Erlangs)."""
+
+
+class StaffingBeyondLimit(ValueError):
+    """A service-level target that needs more agents than the search's limit."""
+
+    def __init__(self, limit: int, offered_load: float) -> None:
+        super().__init__(
+            f"meeting the target needs more than {limit:,} agents "
+            f"(offered load {offered_load:.3g} Erlangs)"
+        )
+        self.limit = limit
+        self.offered_load = offered_load
 
 
 # --------------------------------------------------------------------------- validation
@@ -130,6 +156,8 @@ def _check_threshold(value: object) -> float:
 
 
 def _erlang_b(c: int, a: float) -> float:
+    if c >= _VECTOR_AGENTS and a > 0:  # cost independent of c (see _log_inverse_erlang_b)
+        return math.exp(-_log_inverse_erlang_b(c, a))
     b = 1.0
     for k in range(1, c + 1):
         b = a * b / (k + a * b)
@@ -300,6 +328,7 @@ def agents_for_service_level(
     mean_service_minutes: float,
     threshold_minutes: float,
     target: float,
+    max_agents: int = MAX_STAFFING,
 ) -> int:
     """Smallest number of agents that meets an Erlang C service-level target.
 
@@ -313,6 +342,9 @@ def agents_for_service_level(
         Answer-time threshold ``t`` in minutes, at least 0.
     target : float
         Required share answered within ``t``, strictly between 0 and 1.
+    max_agents : int
+        Where the search stops (default :data:`MAX_STAFFING`). The work is at
+        most about ``max_agents`` steps of the Erlang B recursion, whatever the load.
 
     Returns
     -------
@@ -322,6 +354,9 @@ def agents_for_service_level(
 
     Raises
     ------
+    StaffingBeyondLimit
+        (a ``ValueError``) If that ``c`` is above ``max_agents``; at once when the
+        offered load alone needs more.
     ValueError
         If any argument is outside the ranges above.
     """
@@ -329,24 +364,41 @@ def agents_for_service_level(
     service = _check_positive("mean_service_minutes", mean_service_minutes)
     t = _check_threshold(threshold_minutes)
     goal = _check_real("target", target)
+    limit = _check_agents(max_agents)
     if not 0.0 < goal < 1.0:
         raise ValueError(f"target must be strictly between 0 and 1, got {target!r}")
     a = lam * service
+    if not a < limit:  # a stable queue needs c > a; also catches a load of inf
+        raise StaffingBeyondLimit(limit, a)
     c = math.floor(a) + 1
     b = _erlang_b(c, a)
-    while True:
+    while c <= limit:
         p_wait = c * b / (c - a * (1.0 - b))
         if 1.0 - p_wait * math.exp(-(c - a) / service * t) >= goal:
             return c
         c += 1
         b = a * b / (c + a * b)
+    raise StaffingBeyondLimit(limit, a)
 
 
 # --------------------------------------------------------------------------- Erlang A
 
 
 def _log_inverse_erlang_b(c: int, a: float) -> float:
-    """``log(1 / B(c, a))`` via ``r_k = 1 + (k / a) r_{k-1}``, in log space (``a > 0``)."""
+    """``log(1 / B(c, a))`` via ``r_k = 1 + (k / a) r_{k-1}``, in log space (``a > 0``).
+
+    From :data:`_VECTOR_AGENTS` agents on, the same quantity as a vectorised sum,
+    ``log sum_{k<=c} a^k / k! - log(a^c / c!)`` (a log-sum-exp), over the terms
+    within ``40 sqrt(a) + 50`` of the largest (at ``k = min(c, a)``): the others are
+    below ``e^-400`` of it. Its cost grows with ``sqrt(a)``, not with ``c``, so any
+    number of agents is cheap (the recursion is a Python loop over them).
+    """
+    if c >= _VECTOR_AGENTS:
+        log_a = math.log(a)
+        spread = 40.0 * math.sqrt(a) + 50.0
+        ks = np.arange(max(0, int(min(c, a) - spread)), int(min(c, a + spread)) + 1)
+        terms = ks * log_a - special.gammaln(ks + 1.0)
+        return float(special.logsumexp(terms) - (c * log_a - special.gammaln(c + 1.0)))
     log_a = math.log(a)
     log_r = 0.0
     for k in range(1, c + 1):
@@ -534,8 +586,14 @@ class ErlangA:
         n = st.positions
         # W given position n and service: exp(-theta W) ~ Beta(1/eta + 1, n), so
         # P(W <= t) = P(1 - exp(-theta W) <= 1 - exp(-theta t)) = I_v(n, 1/eta + 1).
-        v = -math.expm1(-t / self.mean_patience_minutes)
-        answered = special.betainc(n, 1.0 / eta + 1.0, v) / (1.0 + n * eta)
+        if eta < _PATIENT:
+            # Patience so long that abandonment is below double precision: the wait of
+            # position n is Gamma(n, c mu), as in Erlang C (betainc fails at such b).
+            within = special.gammainc(n, t * self.agents / self.mean_service_minutes)
+        else:
+            v = -math.expm1(-t / self.mean_patience_minutes)
+            within = special.betainc(n, 1.0 / eta + 1.0, v)
+        answered = within / (1.0 + n * eta)
         return st.idle + float(np.sum(st.queue * answered))
 
     @property

@@ -36,7 +36,11 @@ escalations); the warm-up is not left out (every interval of the day has a row):
   For a chat pool, the usual planning approximation: each agent is ``k``
   servers, each as slow as a chat among ``k`` open ones (mean service times
   ``1 + slowdown (k - 1)``), and the agents are those servers divided by ``k``,
-  rounded up.
+  rounded up. Empty (a missing value) where the target needs more than
+  :data:`~peakend.analysis.erlang.MAX_STAFFING` (100,000) agents or servers:
+  the searches stop there, so an extreme load (a mean service time of 10^7
+  minutes) costs milliseconds, not hours. More agents than a pool can schedule
+  is the answer, not a staffing to copy.
 
 Counts and ``agents_present`` are means over replications; the shares
 (``service_level``, ``abandonment_rate``, ``occupancy``) are the mean of the
@@ -47,11 +51,17 @@ NaN with a single replication), as every share in peakend.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 
-from peakend.analysis.erlang import ErlangA, agents_for_service_level
+from peakend.analysis.erlang import (
+    MAX_STAFFING,
+    ErlangA,
+    StaffingBeyondLimit,
+    agents_for_service_level,
+)
 from peakend.analysis.stats import estimate
 from peakend.config.clock import clock
 from peakend.config.schema import PoolConfig, Scenario
@@ -142,7 +152,8 @@ def _busy_minutes(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Service minutes of the pool in each interval, and the part done after a shift ended.
 
-    Each service is split into the intervals it spans. An agent is on shift in
+    Each service is split into the intervals it spans, a bounded number of pieces
+    at a time (:data:`_MAX_PIECES`). An agent is on shift in
     interval ``i`` when its roster slot is below ``staffing[i]`` (an agent who
     serves is never absent), so service by a higher slot is after its shift.
     """
@@ -161,17 +172,40 @@ def _busy_minutes(
     start, end, agent, weight = start[keep], end[keep], agent[keep], weight[keep]
     first = np.minimum((start // length).astype(np.int64), count - 1)
     last = np.minimum(np.ceil(end / length).astype(np.int64) - 1, count - 1)
+    spans = np.cumsum(last - first + 1)
+    staffing = np.asarray(config.staffing, dtype=np.int64)
+    busy, after = np.zeros(count), np.zeros(count)
+    done = 0
+    while done < len(start):
+        # Services whose pieces fit in _MAX_PIECES (at least one): long services spread
+        # over many intervals stay within bounded memory, whatever their number.
+        before = int(spans[done - 1]) if done else 0
+        stop = max(done + 1, int(np.searchsorted(spans, before + _MAX_PIECES, side="right")))
+        part = slice(done, stop)
+        pieces = _pieces(start[part], end[part], first[part], last[part], length)
+        slot, overlap = pieces[0], pieces[1] * weight[part][pieces[2]]
+        off_shift = agent[part][pieces[2]] >= staffing[slot]
+        busy += np.bincount(slot, overlap, minlength=count)[:count]
+        after += np.bincount(slot, np.where(off_shift, overlap, 0.0), minlength=count)[:count]
+        done = stop
+    return busy, after
+
+
+_MAX_PIECES = 1 << 20
+"""Service pieces (a service's part in one interval) held at once by :func:`_busy_minutes`."""
+
+
+def _pieces(
+    start: np.ndarray, end: np.ndarray, first: np.ndarray, last: np.ndarray, length: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each service split into the intervals it spans: the interval, the minutes in it
+    and the service's index, one entry a piece."""
     spans = last - first + 1
     owner = np.repeat(np.arange(len(start)), spans)
     offset = np.arange(len(owner)) - np.repeat(np.cumsum(spans) - spans, spans)
     slot = first[owner] + offset
     overlap = np.minimum(end[owner], (slot + 1) * length) - np.maximum(start[owner], slot * length)
-    overlap = np.maximum(overlap, 0.0) * weight[owner]
-    staffing = np.asarray(config.staffing, dtype=np.int64)
-    off_shift = agent[owner] >= staffing[slot]
-    busy = np.bincount(slot, overlap, minlength=count)[:count]
-    after = np.bincount(slot, np.where(off_shift, overlap, 0.0), minlength=count)[:count]
-    return busy, after
+    return slot, np.maximum(overlap, 0.0), owner
 
 
 def _slot_weights(scenario: Scenario, home: np.ndarray, config: PoolConfig) -> np.ndarray:
@@ -208,16 +242,25 @@ def erlang_a_agents(
     threshold_minutes: float,
     target: float,
     mean_patience_minutes: float,
+    max_agents: int = MAX_STAFFING,
 ) -> int:
     """Fewest agents whose Erlang A service level (answered within ``t`` / offered)
     meets ``target``; 0 for no arrivals.
 
     The service level grows with the agents, so the answer is bracketed by
-    doubling and then found by bisection. Infinite patience is Erlang C
-    (:func:`~peakend.analysis.erlang.agents_for_service_level`).
+    doubling and then found by bisection. The search starts where it can first
+    succeed: ``c`` agents answer at most ``c`` mu a minute, so the share
+    answered is at most ``c / A`` and ``c`` must be at least ``target * A``.
+    It stops at ``max_agents`` (default
+    :data:`~peakend.analysis.erlang.MAX_STAFFING`), so it evaluates Erlang A
+    about ``2 log2(max_agents)`` times whatever the load. Infinite patience is
+    Erlang C (:func:`~peakend.analysis.erlang.agents_for_service_level`).
 
     Raises
     ------
+    StaffingBeyondLimit
+        (a ``ValueError``) If the target needs more than ``max_agents`` agents; at
+        once when ``target * A`` alone is more.
     ValueError
         For arguments outside the ranges of :class:`~peakend.analysis.erlang.ErlangA`
         or a target outside (0, 1).
@@ -228,8 +271,12 @@ def erlang_a_agents(
         return 0
     if math.isinf(mean_patience_minutes):
         return agents_for_service_level(
-            arrival_rate, mean_service_minutes, threshold_minutes, target
+            arrival_rate, mean_service_minutes, threshold_minutes, target, max_agents
         )
+    load = arrival_rate * mean_service_minutes
+    fewest = target * load  # below it the service level is below the target
+    if not fewest <= max_agents:
+        raise StaffingBeyondLimit(max_agents, load)
 
     def meets(agents: int) -> bool:
         queue = ErlangA(arrival_rate, mean_service_minutes, agents, mean_patience_minutes)
@@ -238,9 +285,12 @@ def erlang_a_agents(
         except ValueError:  # a queue too long to compute: far too few agents
             return False
 
-    low, high = 0, 1
+    low = max(math.ceil(fewest) - 1, 0)  # known to fall short (0 agents answer nobody)
+    high = low + 1
     while not meets(high):
-        low, high = high, high * 2
+        if high >= max_agents:
+            raise StaffingBeyondLimit(max_agents, load)
+        low, high = high, min(2 * high, max_agents)
     while high - low > 1:
         middle = (low + high) // 2
         low, high = (low, middle) if meets(middle) else (middle, high)
@@ -279,7 +329,18 @@ def summarize_intervals(frames: list[pd.DataFrame], scenario: Scenario) -> pd.Da
         _summary_row(group, scenario, patience)
         for _, group in data.groupby(["interval", "pool"], sort=False)
     ]
-    return pd.DataFrame(rows)
+    # Integers, empty where the search stopped at its limit (nullable: not floats).
+    return pd.DataFrame(rows).astype({"erlang_c_agents": "Int64", "erlang_a_agents": "Int64"})
+
+
+def _staffing(search: Callable[..., int], rate: float, *args: float) -> int | None:
+    """The servers a staffing search finds, 0 for no arrivals, None beyond its limit."""
+    if rate <= 0:
+        return 0
+    try:
+        return search(rate, *args)
+    except StaffingBeyondLimit:
+        return None
 
 
 def _summary_row(group: pd.DataFrame, scenario: Scenario, patience: float) -> dict[str, object]:
@@ -301,15 +362,15 @@ def _summary_row(group: pd.DataFrame, scenario: Scenario, patience: float) -> di
     slots = pool.chats
     service = pool.service_time.mean * pool.full_load_stretch
     threshold, target = run.service_level_threshold_minutes, run.service_level_target
-    erlang_c = agents_for_service_level(rate, service, threshold, target) if rate > 0 else 0
-    erlang_a = erlang_a_agents(rate, service, threshold, target, patience)
+    erlang_c = _staffing(agents_for_service_level, rate, service, threshold, target)
+    erlang_a = _staffing(erlang_a_agents, rate, service, threshold, target, patience)
     row.update(
         {
             "asa_minutes": float(asa.mean()) if len(asa) else math.nan,
             "agents_scheduled": int(first["agents_scheduled"]),
             "agents_present": float(group["agents_present"].mean()),
-            "erlang_c_agents": -(-erlang_c // slots),
-            "erlang_a_agents": -(-erlang_a // slots),
+            "erlang_c_agents": pd.NA if erlang_c is None else -(-erlang_c // slots),
+            "erlang_a_agents": pd.NA if erlang_a is None else -(-erlang_a // slots),
             "replications": len(group),
         }
     )

@@ -18,11 +18,16 @@ while a replication runs           3.4 kB per customer (1.4 kB + 1.6 kB per cont
                                    1.0 kB + 0.8 kB per contact without the experience
                                    model; 1 kB per agent; 1 kB per interval and pool
 kept per replication               140 B per customer + 70 B per contact (record tables)
+a replay (``arrivals.times``)       250 B per replayed arrival in every process that
+                                   holds the scenario (read from its file, validated,
+                                   hashed and written out as the resolved config:
+                                   measured up to 180 B with a million arrivals)
 multi-period runs                  the day's peak, plus 200 B per identified customer
                                    and the record tables of every visit
 =================================  ====================================================
 
-The expected customers of a day are the integral of the arrival profile; each
+The expected customers of a day are the integral of the arrival profile (a
+replay's: its replayed arrivals, whatever profile the scenario gives); each
 makes at most about ``(1 - q^m) / (1 - q)`` contacts (see
 :func:`contacts_per_customer`).
 A multi-period run simulates ``days_per_period`` days a period, day ``d`` with
@@ -76,6 +81,7 @@ _KEPT_BYTES_PER_CONTACT = 70
 _BYTES_PER_AGENT = 1_000
 _BYTES_PER_INTERVAL_AND_POOL = 1_000
 _BYTES_PER_POPULATION_MEMBER = 200
+_BYTES_PER_REPLAYED_ARRIVAL = 250
 # A multi-period run keeps its visits and contacts as data frames (with period, day,
 # person, belief and return probability), measured at about 221 and 96 B a row.
 _PERIOD_BYTES_PER_VISIT = 240
@@ -125,7 +131,10 @@ class Workload:
 
 
 def expected_customers(scenario: Scenario) -> float:
-    """Expected first arrivals of one day: the integral of the arrival-rate profile."""
+    """Expected first arrivals of one day: the integral of the arrival-rate profile,
+    or the number of replayed arrivals of a replay (``arrivals.times``)."""
+    if scenario.arrivals.times:
+        return float(len(scenario.arrivals.times))
     minutes = scenario.arrivals.interval_minutes
     return math.fsum(scenario.arrivals.rate_per_hour) * minutes / 60.0
 
@@ -322,8 +331,12 @@ def _workload(
     )
     in_flight = min(workers, replications * len(scenarios))
     processes = 1 + (in_flight if in_flight > 1 else 0)  # the caller and its workers
+    # Every process holds the replayed arrivals of the scenarios it runs.
+    replays = [len(scenario.arrivals.times) * _BYTES_PER_REPLAYED_ARRIVAL for scenario in scenarios]
     peak = (
         processes * _BASE_BYTES
+        + sum(replays)
+        + (in_flight if in_flight > 1 else 0) * max(replays)
         + in_flight * max(cost.run_bytes for cost in costs)
         + 2 * kept  # kept records are concatenated into one table at the end
         + len(scenarios) * _BYTES_PER_SCENARIO

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -29,6 +30,7 @@ __all__ = [
     "load_scenario",
     "load_toml",
     "parse_override",
+    "read_arrival_files",
     "scenario_from_dict",
     "scenario_to_dict",
     "scenario_to_toml",
@@ -94,39 +96,61 @@ def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split())
 
 
-def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
+def load_scenario(
+    path: str | Path,
+    overrides: Iterable[str] = (),
+    *,
+    data_dirs: Iterable[str | Path] | None = None,
+) -> Scenario:
     """Load and validate a scenario file, applying overrides in order.
 
     ``overrides`` are ``dotted.key=value``, ``key*=x``, ``key+=x`` or
     ``key[a:b]+=x`` strings (see :mod:`peakend.config.overrides`), as ``peakend run --set``.
+    ``data_dirs``: folders besides the scenario's own from which its arrival files
+    may be read (default: those named in the ``PEAKEND_DATA_DIRS`` environment
+    variable; see :mod:`peakend.engine.arrival_files` for the rules).
 
     Raises
     ------
     ConfigError
         For a missing file, a TOML syntax error, an override naming a key that does
-        not exist or whose arithmetic does not fit the value, or any schema
-        violation; the message names the file and key path.
+        not exist or whose arithmetic does not fit the value, an arrival file that
+        breaks the rules, or any schema violation; the message names the file and
+        key path (or the arrival file, line and column).
     """
     data = load_toml(path)
-    data = _read_arrival_files(data, Path(path))
+    data = read_arrival_files(data, Path(path), data_dirs)
     return scenario_from_dict(data, source=str(path), overrides=overrides)
 
 
-def _read_arrival_files(data: dict[str, Any], path: Path) -> dict[str, Any]:
+def read_arrival_files(
+    data: dict[str, Any], path: Path, data_dirs: Iterable[str | Path] | None = None
+) -> dict[str, Any]:
     """Put the contents of ``arrivals.counts_file`` / ``times_file`` (paths relative to
-    the scenario file) into the arrivals section (see :mod:`peakend.engine.arrival_files`)."""
+    the scenario file at ``path``) into the arrivals section (see
+    :mod:`peakend.engine.arrival_files`); ``data`` is returned as it is without them.
+
+    Raises
+    ------
+    ConfigError
+        For a path that is not a string or breaks the path rule, or a file that
+        breaks a rule of :mod:`peakend.engine.arrival_files`.
+    """
     arrivals = data.get("arrivals")
     if not isinstance(arrivals, dict) or not {"counts_file", "times_file"} & set(arrivals):
         return data
-    from peakend.engine.arrival_files import (
-        ArrivalFileError,
-        rates_from_times,
-        read_counts,
-        read_times,
-    )
+    from peakend.engine.arrival_files import ArrivalFileError, allowed_folders
 
     arrivals = dict(arrivals)
-    interval = arrivals.get("interval_minutes", 30.0)
+    interval = _interval_minutes(arrivals.get("interval_minutes", 30.0))
+    if interval is None:
+        raise ConfigError(
+            f"{path}: arrivals.interval_minutes: expected minutes > 0 (a finite number or a "
+            'duration such as "30min"), needed to read the arrival files'
+        )
+    folders = allowed_folders(path, data_dirs)
+    segments = data.get("segments", {"customers": None})  # the schema's default segment
+    names = [str(name) for name in segments] if isinstance(segments, dict) else None
     try:
         for key in ("counts_file", "times_file"):
             value = arrivals.pop(key, None)
@@ -134,18 +158,57 @@ def _read_arrival_files(data: dict[str, Any], path: Path) -> dict[str, Any]:
                 continue
             if not isinstance(value, str):
                 raise ConfigError(f"{path}: arrivals.{key}: expected a file path (a string)")
-            file = path.parent / value
-            if key == "counts_file":
-                arrivals["rate_per_hour"] = read_counts(file, float(interval))
-            else:
-                times, segments = read_times(file)
-                arrivals["times"] = times
-                if segments is not None:
-                    arrivals["times_segment"] = segments
-                arrivals.setdefault("rate_per_hour", rates_from_times(times, float(interval)))
+            _read_one(arrivals, path, key, value, folders, interval, names)
     except ArrivalFileError as error:
         raise ConfigError(str(error)) from None
     return {**data, "arrivals": arrivals}
+
+
+def _interval_minutes(value: Any) -> float | None:
+    """The interval length in minutes as the schema reads it; None if it is not valid."""
+    from peakend.config.durations import parse_minutes
+
+    try:
+        minutes = parse_minutes(value)
+    except ValueError:
+        return None
+    if isinstance(minutes, bool) or not isinstance(minutes, (int, float)):
+        return None
+    return float(minutes) if math.isfinite(minutes) and minutes > 0 else None
+
+
+def _read_one(
+    arrivals: dict[str, Any],
+    path: Path,
+    key: str,
+    value: str,
+    folders: list[Path],
+    interval: float,
+    segments: list[str] | None,
+) -> None:
+    from peakend.config.schema import MAX_INTERVALS
+    from peakend.engine.arrival_files import (
+        rates_from_times,
+        read_counts,
+        read_times,
+        resolve_arrival_file,
+    )
+
+    shown, real = resolve_arrival_file(path, key, value, folders)
+    if key == "counts_file":
+        arrivals["rate_per_hour"] = read_counts(shown, real, interval)
+        return
+    rates = arrivals.get("rate_per_hour")
+    if isinstance(rates, list) and 0 < len(rates) <= MAX_INTERVALS:
+        end, reason = len(rates) * interval, "the end of the day"
+    else:
+        end = MAX_INTERVALS * interval
+        reason = f"the end of the longest day ({MAX_INTERVALS:,} intervals)"
+    times, names = read_times(shown, real, end, segments, reason)
+    arrivals["times"] = times
+    if names is not None:
+        arrivals["times_segment"] = names
+    arrivals.setdefault("rate_per_hour", rates_from_times(times, interval))
 
 
 def scenario_from_dict(
@@ -205,6 +268,8 @@ def _loose_type(raw: Any, validated: Any, path: tuple[str, ...] = ()) -> str:
                 if problem:
                     return problem
     elif isinstance(raw, (list, tuple)) and isinstance(validated, (list, tuple)):
+        if _same_plain_kind(raw, validated):
+            return ""  # a long list of numbers or names (a replay): nothing changed kind
         for index, (value, found) in enumerate(zip(raw, validated, strict=False)):
             problem = _loose_type(value, found, (*path, str(index)))
             if problem:
@@ -213,6 +278,13 @@ def _loose_type(raw: Any, validated: Any, path: tuple[str, ...] = ()) -> str:
 
 
 _MISSING = object()
+
+
+def _same_plain_kind(raw: Sequence[Any], validated: Sequence[Any]) -> bool:
+    """Whether every item of both is a float, or every item a string: then no item
+    changed kind, and a million-item list needs no walk item by item."""
+    kinds = {type(item) for item in raw}
+    return len(kinds) == 1 and kinds <= {float, str} and {type(v) for v in validated} == kinds
 
 
 def _child(validated: Any, key: Any) -> Any:

@@ -22,6 +22,7 @@ from peakend.config.loading import (
     ConfigError,
     load_scenario,
     load_toml,
+    read_arrival_files,
     scenario_from_dict,
     scenario_to_dict,
     validate_model,
@@ -344,7 +345,7 @@ def _load_base(path: Path, spec: ExperimentFile, overrides: list[str]) -> Scenar
     base_path = path.parent / spec.base
     if not base_path.is_file():
         raise ConfigError(f"{path}: base: scenario file {base_path} not found")
-    base_data = load_toml(base_path)
+    base_data = read_arrival_files(load_toml(base_path), base_path)
     scenario_from_dict(base_data, str(base_path))  # errors in the base name the base file
     return scenario_from_dict(base_data, f"{path}: set", overrides)
 

@@ -205,8 +205,13 @@ _INTERVAL_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("asa_minutes", "minutes", "average speed of answer: mean wait of the answered contacts"),
     ("agents_scheduled", "count", "the pool's staffing of the interval"),
     ("agents_present", "count", "scheduled agents not absent (mean over replications)"),
-    ("erlang_c_agents", "count", "fewest agents meeting run.service_level_target (Erlang C)"),
-    ("erlang_a_agents", "count", "the same with abandonment (Erlang A)"),
+    (
+        "erlang_c_agents",
+        "count",
+        "fewest agents meeting run.service_level_target (Erlang C); "
+        "empty: more than 100,000 (the search stops there)",
+    ),
+    ("erlang_a_agents", "count", "the same with abandonment (Erlang A); empty likewise"),
     ("replications", "count", "replications averaged"),
 ) + tuple(
     (f"{share}_{bound}", _SHARE_UNIT, f"{bound.replace('_', ' ')} bound of the 95 % CI of {share}")
