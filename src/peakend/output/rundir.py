@@ -11,7 +11,12 @@ A run (``peakend run``, a comparison, a sweep) writes into a folder that is
   removed first, so the folder never holds a mix of two runs.
 
 A folder that is not a peakend run directory (files but no readable peakend
-manifest) is never overwritten. While a run uses its folder it holds a lock
+manifest) is never overwritten. Nor is anything in a folder that peakend did
+not write: before a folder is resumed or replaced, every file in it must be
+listed in its manifest's ledger with the same size and SHA-256 (see
+:mod:`peakend.output.ledger`); a forged or copied manifest, a user's file added
+beside a run's, a changed file, a symbolic link or a FIFO is refused, naming
+it, and nothing is removed. While a run uses its folder it holds a lock
 file (``.peakend.lock``, created with ``O_CREAT | O_EXCL``, holding the PID and
 host); a second process on the same folder is refused with the PID of the
 first; a lock left by a process that no longer exists on this host is removed.
@@ -28,7 +33,6 @@ import errno
 import json
 import os
 import re
-import shutil
 import socket
 import time
 from dataclasses import dataclass, field
@@ -37,6 +41,7 @@ from types import TracebackType
 from typing import Any, Literal, Self
 
 from peakend.config.errors import ConfigError
+from peakend.output import ledger
 
 __all__ = [
     "LOCK_NAME",
@@ -125,14 +130,26 @@ def _entries(folder: Path) -> list[Path]:
     return [p for p in folder.iterdir() if p.name != LOCK_NAME] if folder.is_dir() else []
 
 
+_MANIFEST_LIMIT = 64 * 2**20  # bytes; a manifest of 10,000 scenarios is a few MB
+
+
 def _read_manifest(folder: Path) -> dict[str, Any] | None:
+    """The folder's manifest if it is peakend's (None if missing, unreadable or foreign).
+
+    Raises
+    ------
+    OutputError
+        For a peakend manifest whose layout was changed (see
+        :func:`peakend.output.ledger.check_manifest`).
+    """
     try:
-        data = json.loads((folder / MANIFEST_NAME).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        text = ledger.read_inside(folder, MANIFEST_NAME, _MANIFEST_LIMIT).decode("utf-8")
+        data = json.loads(text)
+    except (OSError, ConfigError, UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         return None
     if not isinstance(data, dict) or "peakend_version" not in data:
         return None
-    return data
+    return ledger.check_manifest(data, folder / MANIFEST_NAME)
 
 
 def held_identity(manifest: dict[str, Any]) -> RunIdentity | None:
@@ -197,6 +214,24 @@ class RunDirectory:
         self.overwrite = overwrite
         self.status: Status = "new"
         self._lock: Path | None = None
+        self.ledger: ledger.Ledger | None = None
+        """The files peakend wrote here, while the folder is claimed (see ``__enter__``)."""
+
+    @classmethod
+    def existing(cls, path: str | Path) -> RunDirectory:
+        """Claim ``path`` for adding to the run it holds, whichever it is (``peakend report``).
+
+        Raises
+        ------
+        OutputError
+            When ``path`` holds no peakend run (entering checks its files as for a resume).
+        """
+        folder = Path(path)
+        manifest = _read_manifest(folder) if folder.is_dir() else None
+        held = held_identity(manifest) if manifest is not None else None
+        if held is None:
+            raise OutputError(folder, "not a peakend run directory (no manifest.json of peakend)")
+        return cls(folder, held)
 
     def __repr__(self) -> str:
         return f"RunDirectory({str(self.path)!r}, {self.identity!r}, status={self.status!r})"
@@ -208,6 +243,7 @@ class RunDirectory:
         try:
             self._lock = _acquire_lock(self.path / LOCK_NAME)
             self.status = self._decide()
+            self._claim()
         except BaseException:
             self.release()
             for folder in created:  # innermost first: leave no trace of a refused run
@@ -226,6 +262,42 @@ class RunDirectory:
         # Overwriting a run of the same thing starts it afresh (e.g. past a damaged store).
         return "overwrite" if status == "resume" and self.overwrite else status
 
+    def _claim(self) -> None:
+        """Check that every file here is peakend's, then record what this process writes."""
+        entries: dict[str, ledger.Entry] = {}
+        if self.status != "new":
+            entries = self._checked_entries()
+        self.ledger = ledger.Ledger(self.path, entries)
+        if self.status != "new":
+            self.ledger.start_journal()
+        ledger.register(self.ledger)
+
+    def _checked_entries(self) -> dict[str, ledger.Entry]:
+        manifest = _read_manifest(self.path)
+        entries = ledger.recorded(self.path, manifest)
+        if entries is not None:
+            ledger.remove_temporaries(self.path)
+        problems = ledger.folder_problems(self.path, entries)
+        doing = "replace" if self.status == "overwrite" else "resume"
+        if entries is None:
+            listed = f" ({ledger.describe_problems(problems)})" if problems else ""
+            raise OutputError(
+                self.path,
+                f"its manifest.json lists no files peakend wrote{listed}: a copied or forged "
+                "manifest, or a run of an older peakend, so peakend cannot tell its files "
+                f"from yours; refusing to {doing} it or delete anything: choose another output "
+                "folder, or empty it yourself",
+            )
+        if problems:
+            raise OutputError(
+                self.path,
+                f"holds files peakend did not write or that changed since: "
+                f"{ledger.describe_problems(problems)}; refusing to {doing} it or delete "
+                "anything: move them away (a changed result file: delete it, and peakend "
+                "writes it again)",
+            )
+        return entries or {}
+
     def __exit__(
         self,
         exc_type: type[BaseException] | None,
@@ -235,24 +307,84 @@ class RunDirectory:
         self.release()
 
     def clear(self) -> None:
-        """Remove every file and folder of the old run (not the lock)."""
-        for entry in _entries(self.path):
+        """Remove every file of the old run and the folders they leave empty (not the lock).
+
+        Only files listed in the ledger (checked when the folder was claimed) are
+        removed; a file that appeared since, or whose size changed, stops it first.
+
+        Raises
+        ------
+        OutputError
+            Naming a file that is not the old run's, or one that cannot be removed.
+        """
+        held = self.ledger.entries if self.ledger is not None else {}
+        problems = ledger.folder_problems(self.path, held, check_content=False)
+        if problems:
+            raise OutputError(
+                self.path,
+                f"holds files peakend did not write: {ledger.describe_problems(problems)}; "
+                "refusing to delete anything: move them away",
+            )
+        names = [*held, MANIFEST_NAME, ledger.JOURNAL_NAME]
+        for name in names:
             try:
-                if entry.is_dir() and not entry.is_symlink():
-                    shutil.rmtree(entry)
-                else:
-                    entry.unlink()
+                (self.path / name).unlink(missing_ok=True)
             except OSError as exc:
                 raise OutputError(
-                    self.path, f"cannot remove the old run's {entry.name}: {exc.strerror}"
+                    self.path, f"cannot remove the old run's {name}: {exc.strerror}"
                 ) from None
+        for current, _dirs, _files in sorted(os.walk(self.path), reverse=True):
+            if Path(current) != self.path:
+                with contextlib.suppress(OSError):  # not empty: left alone
+                    Path(current).rmdir()
+        if self.ledger is not None:
+            self.ledger.entries.clear()
+
+    def seal(self) -> None:
+        """Write the ledger into the manifest (atomically) and remove the journal."""
+        if self.ledger is None:
+            return
+        manifest_path = self.path / MANIFEST_NAME
+        try:
+            manifest = _read_manifest(self.path)
+        except OutputError:
+            manifest = None
+        if manifest is not None:
+            manifest[ledger.LEDGER_KEY] = {
+                name: entry.as_dict() for name, entry in self.ledger.current().items()
+            }
+            text = json.dumps(manifest, indent=2, sort_keys=True) + "\n"
+            _replace_text(manifest_path, text)
+            (self.path / ledger.JOURNAL_NAME).unlink(missing_ok=True)
 
     def release(self) -> None:
-        """Give up the lock (if this process still holds it)."""
+        """Seal the ledger, then give up the lock (if this process still holds it)."""
+        if self.ledger is not None:
+            ledger.unregister(self.ledger)
+            if self._lock is not None and _lock_owner(self._lock) == _me():
+                self.seal()
+            self.ledger = None
         if self._lock is not None:
             if _lock_owner(self._lock) == _me():
                 self._lock.unlink(missing_ok=True)
             self._lock = None
+
+
+def _replace_text(path: Path, text: str) -> None:
+    """Write ``text`` to a temporary file beside ``path`` and rename it into place."""
+    import tempfile
+
+    handle, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            file.write(text)
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(tmp_name, 0o666 & ~mask)
+        os.replace(tmp_name, path)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
 
 
 def _make_folder(path: Path) -> None:
