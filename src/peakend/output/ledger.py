@@ -59,6 +59,7 @@ __all__ = [
     "Ledger",
     "active_ledger",
     "check_manifest",
+    "clean_relative",
     "folder_problems",
     "read_inside",
     "recorded",
@@ -91,7 +92,7 @@ class Entry:
         return {"bytes": self.size, "sha256": self.sha256}
 
 
-def _relative(name: str) -> str | None:
+def clean_relative(name: str) -> str | None:
     """``name`` as a clean relative ``/`` path inside a folder, or None if it is not one."""
     if not name or "\\" in name or "\x00" in name:
         return None
@@ -140,7 +141,7 @@ def _parse_ledger(value: Any, path: Path) -> dict[str, Entry]:
         _refuse(path, f"key {LEDGER_KEY!r} is not an object: the file was changed")
     entries = {}
     for name, item in value.items():
-        clean = _relative(name)
+        clean = clean_relative(name)
         size = item.get("bytes") if isinstance(item, dict) else None
         digest = item.get("sha256") if isinstance(item, dict) else None
         if (
@@ -186,7 +187,7 @@ def remove_temporaries(folder: Path) -> None:
     for line in data.decode("utf-8", "replace").splitlines():
         with contextlib.suppress(ValueError, TypeError, KeyError, OSError):
             item = json.loads(line)
-            name = _relative(item["temporary"])
+            name = clean_relative(item["temporary"])
             if name and _TEMPORARY.match(name):
                 path = folder / name
                 if stat.S_ISREG(path.lstat().st_mode):
@@ -211,7 +212,7 @@ def _journal_entries(path: Path) -> dict[str, Entry] | None:
             item = json.loads(line)
             if "temporary" in item:
                 continue
-            name = _relative(item["path"])
+            name = clean_relative(item["path"])
             size, digest = item["bytes"], item["sha256"]
             if name and isinstance(size, int) and isinstance(digest, str) and _SHA256.match(digest):
                 entries[name] = Entry(size, digest)
@@ -228,9 +229,10 @@ def digest(path: Path) -> Entry | None:
         handle = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError:
         return None
+    if not stat.S_ISREG(os.fstat(handle).st_mode):
+        os.close(handle)
+        return None
     with os.fdopen(handle, "rb") as file:
-        if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
-            return None
         sha, size = hashlib.sha256(), 0
         while chunk := file.read(_CHUNK):
             sha.update(chunk)
@@ -442,7 +444,7 @@ def read_inside(
         Naming the file and what is wrong with it (outside the folder, a link, not
         a regular file, too large, not listed, changed); nothing of its content.
     """
-    relative = _relative(name)
+    relative = clean_relative(name)
     if relative is None:
         _refuse(folder / name, "not a file inside the folder (no '..' and no absolute path)")
     path = folder / relative
@@ -456,12 +458,13 @@ def read_inside(
     except OSError as exc:
         what = "a symbolic link" if path.is_symlink() else (exc.strerror or "unreadable")
         _refuse(path, f"cannot be read ({what}); peakend reads only regular files it wrote")
-    with os.fdopen(handle, "rb") as file:
-        info = os.fstat(file.fileno())
+    info = os.fstat(handle)
+    if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
+        os.close(handle)
         if not stat.S_ISREG(info.st_mode):
-            _refuse(path, "not a regular file (a FIFO, a device or a socket); refusing to read it")
-        if info.st_size > limit:
-            _refuse(path, f"{info.st_size:,} bytes, above the {limit:,} a file here may have")
+            _refuse(path, "not a regular file (a folder, FIFO, device or socket); refusing to read it")
+        _refuse(path, f"{info.st_size:,} bytes, above the {limit:,} a file here may have")
+    with os.fdopen(handle, "rb") as file:
         data = file.read(limit + 1)
     if len(data) > limit:
         _refuse(path, f"grew above the {limit:,} bytes a file here may have")

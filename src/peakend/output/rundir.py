@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import json
 import os
 import re
@@ -48,6 +49,7 @@ __all__ = [
     "OutputError",
     "RunDirectory",
     "RunIdentity",
+    "add_to_run",
     "check_writable",
     "safe_name",
 ]
@@ -368,6 +370,65 @@ class RunDirectory:
             if _lock_owner(self._lock) == _me():
                 self._lock.unlink(missing_ok=True)
             self._lock = None
+
+
+def add_to_run(folder: str | Path, name: str, text: str, suffix: str = ".html") -> Path:
+    """Write ``text`` as ``folder/name`` (e.g. a report) and add it to the run's ledger.
+
+    The folder must hold a peakend run; ``name`` (relative, no ``..``, ending in
+    ``suffix``) must be new, or a file the ledger lists with its SHA-256 (a
+    report written before): a file peakend wrote for the run, or one it did not
+    write, is never replaced. The folder's lock is held while writing; only the
+    ``files`` entry of ``manifest.json`` changes.
+
+    Raises
+    ------
+    OutputError
+        For a folder that holds no peakend run or is in use, or a ``name`` that
+        may not be written.
+    """
+    root = Path(folder)
+    manifest = _read_manifest(root) if root.is_dir() else None
+    if manifest is None:
+        raise OutputError(root, "not a peakend run directory (no manifest.json of peakend)")
+    relative = ledger.clean_relative(name)
+    target = root / (relative or name)
+    if relative is None or not relative.endswith(suffix) or relative in (MANIFEST_NAME,):
+        raise OutputError(target, f"not a new {suffix} file inside the run folder")
+    lock = _acquire_lock(root / LOCK_NAME)
+    try:
+        entries = ledger.recorded(root, _read_manifest(root)) or {}
+        _check_replaceable(root, relative, entries)
+        data = text.encode("utf-8")
+        _replace_text(target, text)
+        entry = ledger.Entry(len(data), hashlib.sha256(data).hexdigest())
+        manifest = _read_manifest(root) or manifest
+        listed = dict(manifest.get(ledger.LEDGER_KEY) or {})
+        listed[relative] = entry.as_dict()
+        manifest[ledger.LEDGER_KEY] = dict(sorted(listed.items()))
+        _replace_text(root / MANIFEST_NAME, json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    finally:
+        if _lock_owner(lock) == _me():
+            lock.unlink(missing_ok=True)
+    return target
+
+
+def _check_replaceable(root: Path, relative: str, entries: dict[str, ledger.Entry]) -> None:
+    target = root / relative
+    step = root
+    for part in relative.split("/")[:-1]:
+        step = step / part
+        if step.is_symlink() or not step.is_dir():
+            raise OutputError(target, f"{step} is not a folder inside {root}")
+    if not os.path.lexists(target):
+        return
+    entry = entries.get(relative)
+    if entry is None or ledger.digest(target) != entry:
+        raise OutputError(
+            target,
+            "exists and peakend did not write it (or it changed since); refusing to "
+            "overwrite it: choose another --out",
+        )
 
 
 def _replace_text(path: Path, text: str) -> None:
