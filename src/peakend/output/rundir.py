@@ -352,11 +352,11 @@ class RunDirectory:
         except OutputError:
             manifest = None
         if manifest is not None:
-            manifest[ledger.LEDGER_KEY] = {
-                name: entry.as_dict() for name, entry in self.ledger.current().items()
-            }
-            text = json.dumps(manifest, indent=2, sort_keys=True) + "\n"
-            _replace_text(manifest_path, text)
+            files = {name: entry.as_dict() for name, entry in self.ledger.current().items()}
+            if manifest.get(ledger.LEDGER_KEY) != files:  # a refused resume changes nothing
+                manifest[ledger.LEDGER_KEY] = files
+                text = json.dumps(manifest, indent=2, sort_keys=True) + "\n"
+                _replace_text(manifest_path, text)
             (self.path / ledger.JOURNAL_NAME).unlink(missing_ok=True)
 
     def release(self) -> None:
