@@ -107,7 +107,8 @@ def _edit_manifest(folder: Path, change: Callable[[dict], None]) -> None:
 def relist(folder: Path, relative: str) -> None:
     """Make the manifest's ledger vouch for ``folder/relative`` as it is now (a tamperer
     who also edits the ledger)."""
-    _edit_manifest(folder, lambda m: m["files"].__setitem__(relative, _ledger_entry(folder / relative)))
+    entry = _ledger_entry(folder / relative)
+    _edit_manifest(folder, lambda m: m["files"].__setitem__(relative, entry))
 
 
 def _store_file(work: Path, number: int = 1) -> Path:
@@ -284,8 +285,18 @@ CASES = [
     ),
     Case(
         "sweep-overwrite-copied-compare-manifest",
-        ("sweep", "whatif.toml", "--factor", "pools.agents.staffing*=1,2", "--executor",
-         "serial", "-q", "--out", "thesis", "--overwrite"),
+        (
+            "sweep",
+            "whatif.toml",
+            "--factor",
+            "pools.agents.staffing*=1,2",
+            "--executor",
+            "serial",
+            "-q",
+            "--out",
+            "thesis",
+            "--overwrite",
+        ),
         "not written by peakend",
         forged_folder(copy_from="compare_dir"),
     ),  # fmt: skip

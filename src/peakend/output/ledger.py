@@ -462,7 +462,9 @@ def read_inside(
     if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
         os.close(handle)
         if not stat.S_ISREG(info.st_mode):
-            _refuse(path, "not a regular file (a folder, FIFO, device or socket); refusing to read it")
+            _refuse(
+                path, "not a regular file (a folder, FIFO, device or socket); refusing to read it"
+            )
         _refuse(path, f"{info.st_size:,} bytes, above the {limit:,} a file here may have")
     with os.fdopen(handle, "rb") as file:
         data = file.read(limit + 1)

@@ -32,8 +32,8 @@ import contextvars
 import html
 import io
 import json
-import os
 import math
+import os
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
