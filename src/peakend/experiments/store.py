@@ -3,7 +3,9 @@
 Layout of a run directory::
 
     manifest.json                       scenarios (keys, config hashes, seeds, overrides),
-                                        peakend version, executor, timings of every session
+                                        peakend version, executor, timings of every session,
+                                        and every file written (size, SHA-256: the ledger of
+                                        :mod:`peakend.output.ledger`)
     scenarios/<key>.toml                the resolved scenario behind each key
     replications/<key>/<r>.parquet      one row: replication, seconds and every metric
     replications/<key>/<r>.<table>.parquet   optional per-replication records (customers, ...)

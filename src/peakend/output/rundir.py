@@ -206,8 +206,12 @@ class RunDirectory:
     ``RunDirectory(path, identity, overwrite)`` checks nothing until entered;
     ``__enter__`` checks that the folder is writable, creates it, takes the lock
     and decides :attr:`status` (``new``, ``resume`` or ``overwrite``), releasing
-    the lock again if the folder may not be used. :meth:`clear` removes the old
-    run's files (for ``overwrite``, before writing anything new).
+    the lock again if the folder may not be used. A folder that is not new must
+    hold only files its ledger lists, unchanged (checked by SHA-256); from then
+    on every file written inside is recorded (:attr:`ledger`). :meth:`clear`
+    removes the old run's files (for ``overwrite``, before writing anything new);
+    leaving the context writes the ledger into the manifest (:meth:`seal`) and
+    gives up the lock.
     """
 
     def __init__(self, path: str | Path, identity: RunIdentity, overwrite: bool = False) -> None:
@@ -219,21 +223,6 @@ class RunDirectory:
         self.ledger: ledger.Ledger | None = None
         """The files peakend wrote here, while the folder is claimed (see ``__enter__``)."""
 
-    @classmethod
-    def existing(cls, path: str | Path) -> RunDirectory:
-        """Claim ``path`` for adding to the run it holds, whichever it is (``peakend report``).
-
-        Raises
-        ------
-        OutputError
-            When ``path`` holds no peakend run (entering checks its files as for a resume).
-        """
-        folder = Path(path)
-        manifest = _read_manifest(folder) if folder.is_dir() else None
-        held = held_identity(manifest) if manifest is not None else None
-        if held is None:
-            raise OutputError(folder, "not a peakend run directory (no manifest.json of peakend)")
-        return cls(folder, held)
 
     def __repr__(self) -> str:
         return f"RunDirectory({str(self.path)!r}, {self.identity!r}, status={self.status!r})"
