@@ -223,7 +223,6 @@ class RunDirectory:
         self.ledger: ledger.Ledger | None = None
         """The files peakend wrote here, while the folder is claimed (see ``__enter__``)."""
 
-
     def __repr__(self) -> str:
         return f"RunDirectory({str(self.path)!r}, {self.identity!r}, status={self.status!r})"
 
