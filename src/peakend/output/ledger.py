@@ -54,6 +54,7 @@ from peakend.config.errors import ConfigError
 
 __all__ = [
     "JOURNAL_NAME",
+    "OutputError",
     "LEDGER_KEY",
     "Entry",
     "Ledger",
@@ -75,9 +76,22 @@ _CHUNK = 1 << 20
 _MAX_NAMED = 3  # files named in one refusal
 
 
-def _refuse(path: str | Path, problem: str) -> NoReturn:
-    from peakend.output.rundir import OutputError  # rundir imports this module
+class OutputError(ConfigError):
+    """An output folder that cannot be used; ``overwritable`` when overwriting would fix it.
 
+    (Defined here, where the ownership checks raise it; ``peakend.output.rundir``
+    re-exports it, its usual home.)
+    """
+
+    def __init__(self, path: str | Path, problem: str, overwritable: bool = False) -> None:
+        remedy = "; choose another output folder, or overwrite it (overwrite=True)"
+        super().__init__(f"{path}: {problem}{remedy if overwritable else ''}")
+        self.path = Path(path)
+        self.problem = problem
+        self.overwritable = overwritable
+
+
+def _refuse(path: str | Path, problem: str) -> NoReturn:
     raise OutputError(path, problem)
 
 

@@ -314,7 +314,8 @@ def write_report(folder: str | Path, out: str | Path | None = None, currency: st
     if os.path.lexists(path) and not _is_report(path):
         raise OutputError(
             path,
-            "exists and is not a peakend report; refusing to overwrite it: choose another --out",
+            "exists and is not a peakend report; refusing to overwrite it: write the report "
+            "elsewhere",
         )
     write_text(path, text)
     return path

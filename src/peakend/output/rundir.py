@@ -43,6 +43,7 @@ from typing import Any, Literal, Self
 
 from peakend.config.errors import ConfigError
 from peakend.output import ledger
+from peakend.output.ledger import OutputError
 
 __all__ = [
     "LOCK_NAME",
@@ -59,17 +60,6 @@ MANIFEST_NAME = "manifest.json"
 _FRESH_LOCK_SECONDS = 5.0  # a lock this young may still be getting its PID written
 
 Status = Literal["new", "resume", "overwrite"]
-
-
-class OutputError(ConfigError):
-    """An output folder that cannot be used; ``overwritable`` when overwriting would fix it."""
-
-    def __init__(self, path: str | Path, problem: str, overwritable: bool = False) -> None:
-        remedy = "; choose another output folder, or overwrite it (overwrite=True)"
-        super().__init__(f"{path}: {problem}{remedy if overwritable else ''}")
-        self.path = Path(path)
-        self.problem = problem
-        self.overwritable = overwritable
 
 
 def safe_name(name: str) -> str:
@@ -415,7 +405,7 @@ def _check_replaceable(root: Path, relative: str, entries: dict[str, ledger.Entr
         raise OutputError(
             target,
             "exists and peakend did not write it (or it changed since); refusing to "
-            "overwrite it: choose another --out",
+            "overwrite it: write the report elsewhere",
         )
 
 
