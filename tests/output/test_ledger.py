@@ -180,9 +180,12 @@ def test_a_temporary_file_left_by_a_kill_is_removed_on_resume(work: Path) -> Non
         os.replace(folder.path / ".peakend.lock", work / "lock")  # as if killed: no seal
         folder._lock = None
         folder.ledger = None
+    stale_manifest = work / "out" / ".manifest.json.zz99yy_1"  # killed while sealing
+    stale_manifest.write_text("{")
     with RunDirectory(work / "out", identity) as again:
         assert again.status == "resume"
         assert not leftover.exists()
+        assert not stale_manifest.exists()
 
 
 def test_no_write_goes_through_a_link_inside_a_claimed_folder(work: Path) -> None:
@@ -254,3 +257,18 @@ def test_a_report_inside_the_folder_can_be_written_again_but_never_over_the_runs
     (work / "day" / "report.html").write_text("changed by hand")
     with pytest.raises(OutputError, match="peakend did not write it"):
         write_report(work / "day")
+
+
+def test_leftovers_are_never_removed_through_a_link(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    victim = outside / ".0.parquet.abcd1234"
+    victim.write_text("someone else's")
+    folder = tmp_path / "run"
+    folder.mkdir()
+    (folder / "replications").symlink_to(outside)
+    (folder / ledger.JOURNAL_NAME).write_text(
+        json.dumps({"temporary": "replications/.0.parquet.abcd1234"}) + "\n"
+    )
+    ledger.remove_temporaries(folder, {"replications/0.parquet": ledger.Entry(1, "0" * 64)})
+    assert victim.read_text() == "someone else's"

@@ -47,6 +47,7 @@ import re
 import stat
 import threading
 from dataclasses import dataclass
+from glob import escape as glob_escape
 from pathlib import Path, PurePosixPath
 from typing import Any, NoReturn
 
@@ -189,8 +190,19 @@ def recorded(folder: Path, manifest: dict[str, Any] | None) -> dict[str, Entry] 
 _TEMPORARY = re.compile(r"^(.*/)?\.[^/]+\.[A-Za-z0-9_]{8}$")  # tempfile.mkstemp's names
 
 
-def remove_temporaries(folder: Path) -> None:
-    """Remove the temporary files a killed process left (journaled, with mkstemp's names)."""
+def remove_temporaries(folder: Path, entries: dict[str, Entry]) -> None:
+    """Remove the temporary files a killed process left: those the journal names, and
+    ``.NAME.XXXXXXXX`` beside a listed file ``NAME`` or the manifest (a kill while the
+    manifest or a report was being replaced), each with mkstemp's names."""
+    for listed in sorted({*entries, _MANIFEST}):
+        parent, _, base = listed.rpartition("/")
+        if not _real_folders(folder, parent):
+            continue  # never through a link to elsewhere
+        here = folder / parent if parent else folder
+        with contextlib.suppress(OSError):
+            for path in here.glob(f".{glob_escape(base)}.*"):
+                if _TEMPORARY.match(path.name) and stat.S_ISREG(path.lstat().st_mode):
+                    path.unlink()
     journal = folder / JOURNAL_NAME
     if not os.path.lexists(journal):
         return
@@ -202,10 +214,20 @@ def remove_temporaries(folder: Path) -> None:
         with contextlib.suppress(ValueError, TypeError, KeyError, OSError):
             item = json.loads(line)
             name = clean_relative(item["temporary"])
-            if name and _TEMPORARY.match(name):
+            if name and _TEMPORARY.match(name) and _real_folders(folder, name.rpartition("/")[0]):
                 path = folder / name
                 if stat.S_ISREG(path.lstat().st_mode):
                     path.unlink()
+
+
+def _real_folders(folder: Path, relative: str) -> bool:
+    """Whether every step of ``folder/relative`` is a folder, not a link (``""``: True)."""
+    step = folder
+    for part in PurePosixPath(relative).parts:
+        step = step / part
+        if step.is_symlink() or not step.is_dir():
+            return False
+    return True
 
 
 def _journal_entries(path: Path) -> dict[str, Entry] | None:

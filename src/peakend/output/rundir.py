@@ -256,7 +256,7 @@ class RunDirectory:
         manifest = _read_manifest(self.path)
         entries = ledger.recorded(self.path, manifest)
         if entries is not None:
-            ledger.remove_temporaries(self.path)
+            ledger.remove_temporaries(self.path, entries)
         problems = ledger.folder_problems(self.path, entries)
         doing = "replace" if self.status == "overwrite" else "resume"
         if entries is None:
