@@ -13,6 +13,7 @@ from peakend.experiments.api import Experiment, run_experiment
 from peakend.experiments.errors import ReplicationError
 from peakend.experiments.runner import replicate
 from peakend.experiments.store import ReplicationRecord, ResultStore, scenario_key
+from peakend.output.rundir import OutputError
 
 from conftest import busy_day_data
 
@@ -145,3 +146,37 @@ def test_store_round_trips_a_record_exactly(tmp_path):
     assert loaded.metrics["a"] == record.metrics["a"]
     assert loaded.metrics["b"] != loaded.metrics["b"]  # NaN survives
     assert store.completed("abc") == {7} and store.completed("other") == set()
+
+
+def test_a_stored_file_of_millions_of_rows_is_refused_from_its_footer(tmp_path, monkeypatch):
+    store = ResultStore(tmp_path)
+    folder = tmp_path / "replications" / "k"
+    folder.mkdir(parents=True)
+    rows = 5_000_000
+    pd.DataFrame({"replication": [0] * rows, "seconds": [0.0] * rows}).to_parquet(
+        folder / "0.parquet", index=False
+    )
+
+    def never(*args, **kwargs):
+        raise AssertionError("the data was read")
+
+    monkeypatch.setattr(pd, "read_parquet", never)
+    with pytest.raises(OutputError, match="holds 5,000,000 rows and 2 columns"):
+        store.load("k", 0)
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda p: p.write_bytes(b"0" * (2**20 + 1)), "above the 1,048,576"),
+        (lambda p: p.symlink_to("/dev/zero"), "not a regular file"),
+        (lambda p: __import__("os").mkfifo(p), "not a regular file"),
+        (lambda p: p.write_bytes(b"PAR1 not parquet PAR1"), "cannot be read"),
+    ],
+)
+def test_a_stored_file_that_is_not_one_row_of_metrics_is_refused(tmp_path, make, message):
+    folder = tmp_path / "replications" / "k"
+    folder.mkdir(parents=True)
+    make(folder / "0.parquet")
+    with pytest.raises(OutputError, match=message):
+        ResultStore(tmp_path).load("k", 0)

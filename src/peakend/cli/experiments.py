@@ -304,7 +304,7 @@ def _run_command(
     else:
         _print_sweep(console, result)
     print_warnings(console, result.warnings)
-    plots = _write_plots(result, out)
+    plots = _write_plots_into(result, out)
     console.print(f"results written to {out}/, plots: {', '.join(p.name for p in plots)}")
     if failed is not None:
         fail(
@@ -476,6 +476,15 @@ def _print_sweep(console: Any, result: Any) -> None:
     others = len(result.reported_metrics) - len(result.plot_metrics)
     if others > 0:
         console.print(f"(and {others} more metrics in sweep_summary.csv)")
+
+
+def _write_plots_into(result: Any, out: Path) -> list[Path]:
+    """The plots, written with the folder claimed again, so that they join its ledger."""
+    from peakend.experiments.api import experiment_identity
+    from peakend.output.rundir import RunDirectory
+
+    with RunDirectory(out, experiment_identity(result.experiment, result.kind)):
+        return _write_plots(result, out)
 
 
 def _write_plots(result: Any, out: Path) -> list[Path]:

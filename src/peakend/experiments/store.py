@@ -3,7 +3,9 @@
 Layout of a run directory::
 
     manifest.json                       scenarios (keys, config hashes, seeds, overrides),
-                                        peakend version, executor, timings of every session
+                                        peakend version, executor, timings of every session,
+                                        and every file written (size, SHA-256: the ledger of
+                                        :mod:`peakend.output.ledger`)
     scenarios/<key>.toml                the resolved scenario behind each key
     experiment.toml                     the experiment file as given (when there was one)
     resolved_base.toml                  the base scenario with every override applied
@@ -29,6 +31,7 @@ import hashlib
 import json
 import math
 import re
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,10 +40,12 @@ from typing import Any
 import pandas as pd
 
 from peakend._version import __version__
+from peakend.config.errors import ConfigError
 from peakend.config.loading import scenario_to_dict, scenario_to_toml
 from peakend.config.schema import Scenario
 from peakend.experiments.errors import FailureRecord
 from peakend.output.files import atomic_write, write_json, write_table, write_text
+from peakend.output.ledger import check_manifest, read_inside
 from peakend.output.rundir import OutputError
 
 __all__ = ["FailureRecord", "ReplicationRecord", "ResultStore", "scenario_key"]
@@ -90,6 +95,58 @@ class ReplicationRecord:
         return {"replication": self.replication, "seconds": self.seconds, **self.metrics}
 
 
+_RECORD_LIMIT = 4 * 2**20  # bytes of a failure record (its traceback included)
+METRICS_FILE_LIMIT = 1 * 2**20
+"""Largest stored metrics file read back, in bytes: one row of a few hundred metrics is
+a few KB, so a larger file is not one peakend wrote."""
+_MAX_METRICS = 10_000  # columns of one metrics row; peakend writes well under 1,000
+
+
+def _check_metrics_file(path: Path) -> None:
+    """Refuse a stored metrics file that is not one row of peakend's before reading it.
+
+    A regular file (no link, FIFO or device), at most :data:`METRICS_FILE_LIMIT`
+    bytes, whose Parquet footer (read alone, not the data) records one row and a
+    plausible number of columns: a small file of millions of zero rows would
+    otherwise take gigabytes to read.
+
+    Raises
+    ------
+    OutputError
+        Naming the file and what is wrong with it.
+    """
+    import pyarrow.parquet as pq
+
+    try:
+        info = path.lstat()
+    except OSError as exc:
+        raise OutputError(path, f"stored replication cannot be read ({exc.strerror})") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise OutputError(path, "stored replication is not a regular file (a link, FIFO or device)")
+    if info.st_size > METRICS_FILE_LIMIT:
+        raise OutputError(
+            path,
+            f"stored replication is {info.st_size:,} bytes, above the {METRICS_FILE_LIMIT:,} "
+            "a metrics file has; it is not peakend's: delete it to run that replication again",
+        )
+    try:
+        meta = pq.read_metadata(path)
+        rows, columns = meta.num_rows, meta.num_columns
+    except Exception as exc:  # pyarrow raises several types for a damaged file
+        raise OutputError(
+            path,
+            f"stored replication cannot be read ({type(exc).__name__}); delete the file "
+            "to run that replication again",
+            overwritable=True,
+        ) from None
+    if rows != 1 or not 2 <= columns <= _MAX_METRICS:
+        raise OutputError(
+            path,
+            f"stored replication holds {rows:,} rows and {columns:,} columns, not the one "
+            "row of metrics peakend writes; delete it to run that replication again",
+        )
+
+
 def _attributes(result: Any) -> dict[str, Any]:
     if dataclasses.is_dataclass(result):
         return {f.name: getattr(result, f.name) for f in dataclasses.fields(result)}
@@ -128,6 +185,7 @@ class ResultStore:
             When the file cannot be read back (truncated, corrupted, another format).
         """
         path = self._replication_dir(key) / f"{replication}.parquet"
+        _check_metrics_file(path)
         try:
             row = pd.read_parquet(path).iloc[0]
             metrics = {str(name): float(row[name]) for name in row.index if name not in _RESERVED}
@@ -165,8 +223,9 @@ class ResultStore:
         for path in sorted(folder.glob("*.json")):
             if path.stem.isdigit():
                 try:
-                    found[int(path.stem)] = json.loads(path.read_text(encoding="utf-8"))
-                except (UnicodeDecodeError, json.JSONDecodeError):
+                    data = read_inside(folder, path.name, _RECORD_LIMIT).decode("utf-8")
+                    found[int(path.stem)] = json.loads(data)
+                except (ConfigError, UnicodeDecodeError, json.JSONDecodeError, RecursionError):
                     found[int(path.stem)] = {"error_type": "unreadable failure record"}
         return found
 
@@ -188,14 +247,21 @@ class ResultStore:
             write_text(path, scenario_to_toml(scenario, header))
 
     def read_manifest(self) -> dict[str, Any]:
+        """The manifest's content ({} when there is none or it is not readable JSON).
+
+        Raises
+        ------
+        OutputError
+            For a manifest whose layout was changed (a key of the wrong type).
+        """
         path = self.root / "manifest.json"
         if not path.exists():
             return {}
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError):
+            data = json.loads(read_inside(self.root, path.name, _RECORD_LIMIT * 16))
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
             return {}
-        return data if isinstance(data, dict) else {}
+        return check_manifest(data, path) if isinstance(data, dict) else {}
 
     def write_manifest(self, data: Mapping[str, Any]) -> None:
         write_json(self.root / "manifest.json", dict(data))

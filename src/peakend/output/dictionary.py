@@ -369,6 +369,8 @@ def read_columns(folder: str | Path) -> dict[str, list[str]]:
     for path in sorted(folder.iterdir()):
         if path.name.startswith(".") or path.name == "data_dictionary.csv":
             continue
+        if path.is_symlink() or not path.is_file():  # no link followed, no FIFO opened
+            continue
         if path.suffix == ".csv":
             found[path.name] = list(pd.read_csv(path, nrows=0).columns)
         elif path.suffix == ".parquet":

@@ -28,6 +28,7 @@ from peakend.config.schema import Scenario
 from peakend.experiments.errors import error_log
 from peakend.experiments.runner import RunResult
 from peakend.output.dictionary import folder_dictionary, read_columns
+from peakend.output.ledger import active_ledger
 from peakend.output.rundir import RunDirectory, RunIdentity, safe_name
 
 __all__ = ["atomic_write", "run_identity", "write_json", "write_run"]
@@ -36,14 +37,27 @@ TABLE_FORMATS = ("parquet", "csv")
 
 
 def atomic_write(path: Path, write: Callable[[Path], object]) -> None:
-    """Call ``write(tmp)`` on a temporary file next to ``path``, then rename it to ``path``."""
+    """Call ``write(tmp)`` on a temporary file next to ``path``, then rename it to ``path``.
+
+    Inside a folder claimed by a :class:`~peakend.output.rundir.RunDirectory`, the
+    file is recorded in the folder's ledger (:mod:`peakend.output.ledger`) before
+    it is renamed into place, and ``path`` may not be reached through a symbolic
+    link or replace a file peakend did not write there (an ``OutputError``).
+    """
+    owner = active_ledger(path)
+    if owner is not None:
+        owner.check_target(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     os.close(handle)
     tmp = Path(tmp_name)
     try:
+        if owner is not None:
+            owner.note_temporary(tmp)
         write(tmp)
         os.chmod(tmp, 0o666 & ~_umask())
+        if owner is not None:
+            owner.record(path, tmp)
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)

@@ -18,14 +18,27 @@ network, no script, no file beside it, so it can be mailed or archived.
 default).
 
 Labels and formats come from the metric registry (:mod:`peakend.analysis.registry`).
+
+What the report reads, it reads as untrusted data (the rules of
+:func:`peakend.output.ledger.read_inside`): only regular files inside the
+folder, never through a symbolic link, never a FIFO or a device, each at most
+:data:`READ_LIMITS` bytes, and, when the manifest lists the files peakend
+wrote, only listed files whose size and SHA-256 match. The manifest and the
+summary must have the layout peakend writes. Anything else is one
+:class:`ReportError` (or ``OutputError``) naming the file. The report is
+written only where it overwrites nothing but an earlier report (see
+:func:`write_report`).
 """
 
 from __future__ import annotations
 
 import base64
+import contextvars
 import html
+import io
 import json
 import math
+import os
 import re
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
@@ -45,6 +58,7 @@ from peakend.cli.rerun import (
     rerun_command,
 )
 from peakend.config.loading import ConfigError
+from peakend.output import ledger
 
 __all__ = [
     "ASSUMPTIONS",
@@ -167,11 +181,30 @@ def _e(value: object) -> str:
     return html.escape(str(value), quote=True)
 
 
+READ_LIMITS = {".png": 16 * 2**20, "": 64 * 2**20}
+"""Largest file the report reads, in bytes: a PNG plot 16 MiB, any other file 64 MiB
+(the summary of a 10,000-point sweep is well under it). A larger file is refused."""
+
+# The folder being rendered and its ledger (None: a folder written before peakend
+# kept one), so that every read below follows the same rules without new parameters.
+_READING: contextvars.ContextVar[tuple[Path, dict[str, ledger.Entry] | None]] = (
+    contextvars.ContextVar("_READING")
+)
+
+
+def _read_file(path: Path) -> bytes:
+    """The bytes of ``path``, a file of the folder being rendered, under the reading rules."""
+    folder, entries = _READING.get()
+    relative = Path(os.path.relpath(path, folder)).as_posix()
+    limit = READ_LIMITS.get(path.suffix, READ_LIMITS[""])
+    return ledger.read_inside(folder, relative, limit, entries)
+
+
 def _read_json(path: Path) -> dict[str, Any]:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ReportError(f"{path}: cannot read it ({exc})") from None
+        data = json.loads(_read_file(path).decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise ReportError(f"{path}: cannot read it ({type(exc).__name__})") from None
     if not isinstance(data, dict):
         raise ReportError(f"{path}: not a JSON object")
     return data
@@ -179,9 +212,49 @@ def _read_json(path: Path) -> dict[str, Any]:
 
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return tomllib.loads(_read_file(path).decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
         return {}
+
+
+def _read_csv(path: Path, columns: Sequence[str], **options: Any) -> pd.DataFrame:
+    """A table the run wrote, with at least ``columns``."""
+    try:
+        frame = pd.read_csv(io.BytesIO(_read_file(path)), **options)
+    except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise ReportError(f"{path}: not a table peakend writes ({type(exc).__name__})") from None
+    missing = [column for column in columns if column not in frame.columns]
+    if missing:
+        raise ReportError(f"{path}: not a table peakend writes (no column {missing[0]!r})")
+    return frame
+
+
+def _check_summary(path: Path, summary: Mapping[str, Any]) -> None:
+    """Refuse a ``summary.json`` whose layout is not peakend's (a changed or foreign file)."""
+    metrics = summary.get("metrics", {})
+    if not isinstance(metrics, Mapping) or not all(
+        isinstance(est, Mapping) for est in metrics.values()
+    ):
+        raise ReportError(f"{path}: key 'metrics' is not peakend's (metric name -> estimate)")
+    warnings = summary.get("warnings", [])
+    if not isinstance(warnings, list) or not all(isinstance(w, str) for w in warnings):
+        raise ReportError(f"{path}: key 'warnings' is not a list of text")
+    for key in ("replications", "seed"):
+        if key in summary and not isinstance(summary[key], (int, str)):
+            raise ReportError(f"{path}: key {key!r} is not a number")
+
+
+def _built(files: str, build: Any, *args: Any) -> Any:
+    """``build(*args)``; a file whose values are not peakend's is refused, naming ``files``."""
+    try:
+        return build(*args)
+    except ConfigError:  # already one line naming its file
+        raise
+    except (TypeError, ValueError, KeyError, AttributeError, IndexError) as exc:
+        raise ReportError(
+            f"{files}: values are not laid out as peakend writes them "
+            f"({type(exc).__name__}); the file was changed, or it is not peakend's"
+        ) from None
 
 
 def render_report(folder: str | Path, currency: str = "€") -> str:
@@ -197,10 +270,22 @@ def render_report(folder: str | Path, currency: str = "€") -> str:
     if not folder.is_dir():
         raise ReportError(f"{folder}: not a folder")
     for name in ("manifest.json", "summary.json"):
-        if not (folder / name).is_file():
+        if not os.path.lexists(folder / name):
             raise ReportError(f"{folder}: no {name}; is it a peakend run directory?")
-    manifest = _read_json(folder / "manifest.json")
+    token = _READING.set((folder, None))
+    try:
+        manifest = ledger.check_manifest(
+            _read_json(folder / "manifest.json"), folder / "manifest.json"
+        )
+        _READING.set((folder, ledger.recorded(folder, manifest)))
+        return _render(folder, manifest, currency)
+    finally:
+        _READING.reset(token)
+
+
+def _render(folder: Path, manifest: dict[str, Any], currency: str) -> str:
     summary = _read_json(folder / "summary.json")
+    _check_summary(folder / "summary.json", summary)
     kind = str(manifest.get("kind") or ("run" if "scenario" in summary else ""))
     builders = {"run": _run_sections, "compare": _compare_sections, "sweep": _sweep_sections}
     if kind not in builders:
@@ -214,7 +299,7 @@ def render_report(folder: str | Path, currency: str = "€") -> str:
             "The scenario in words",
             _paragraphs([*_which_scenario(manifest, kind), *scenario_in_words(scenario)]),
         ),
-        *builders[kind](folder, manifest, summary, currency),
+        *_built(_TABLES[kind](folder), builders[kind], folder, manifest, summary, currency),
         _plots(folder),
         _assumptions(scenario),
         _dictionary(folder),
@@ -228,14 +313,62 @@ def render_report(folder: str | Path, currency: str = "€") -> str:
     )
 
 
+_TABLES = {
+    "run": lambda folder: str(folder / "summary.json"),
+    "compare": lambda folder: f"{folder / 'compare.csv'} or {folder / 'cost_effectiveness.csv'}",
+    "sweep": lambda folder: str(folder / "sweep_summary.csv"),
+}
+
+
 def write_report(folder: str | Path, out: str | Path | None = None, currency: str = "€") -> Path:
     """Write :func:`render_report` of ``folder`` to ``out`` (default ``folder/report.html``)
-    atomically; return the path."""
-    from peakend.output.files import write_text
+    atomically; return the path.
 
-    path = Path(out) if out is not None else Path(folder) / REPORT_NAME
-    write_text(path, render_report(folder, currency))
+    Inside the folder, ``out`` must be a new ``.html`` file or a report written
+    there before (listed in the manifest with its SHA-256); the report joins the
+    manifest's list of files peakend wrote. Elsewhere, ``out`` must be a new file
+    or an earlier peakend report (a regular file that starts as one does).
+
+    Raises
+    ------
+    OutputError
+        For an ``out`` that would overwrite a file of the run, or a file that is
+        not a peakend report.
+    """
+    from peakend.output.files import write_text
+    from peakend.output.rundir import OutputError, add_to_run
+
+    root = Path(folder)
+    path = Path(out) if out is not None else root / REPORT_NAME
+    text = render_report(folder, currency)
+    inside = os.path.relpath(os.path.abspath(path), os.path.abspath(root))
+    if not inside.startswith(".."):
+        return add_to_run(root, Path(inside).as_posix(), text)
+    if os.path.lexists(path) and not _is_report(path):
+        raise OutputError(
+            path,
+            "exists and is not a peakend report; refusing to overwrite it: write the report "
+            "elsewhere",
+        )
+    write_text(path, text)
     return path
+
+
+def _is_report(path: Path) -> bool:
+    """Whether ``path`` is a regular file (not a link) that starts as a peakend report."""
+    import stat
+
+    try:
+        handle = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return False
+    try:
+        if not stat.S_ISREG(os.fstat(handle).st_mode):
+            return False
+        head = os.read(handle, 65536)
+    finally:
+        os.close(handle)
+    return head.startswith(b"<!DOCTYPE html>") and b": peakend report</title>" in head
 
 
 # ------------------------------------------------------------------------- header
@@ -308,13 +441,15 @@ def _specs(manifest: Mapping[str, Any]) -> list[Mapping[str, Any]]:
 
 def _base_scenario(folder: Path, manifest: Mapping[str, Any], kind: str) -> dict[str, Any]:
     """The resolved scenario of a run, or of an experiment's base (first) scenario."""
-    if kind == "run":
-        return _read_toml(folder / RESOLVED_CONFIG)
-    for spec in _specs(manifest):
-        path = folder / "scenarios" / f"{spec['key']}.toml"
-        if path.is_file():
-            return _read_toml(path)
-    return {}
+    path = folder / RESOLVED_CONFIG
+    if kind != "run":
+        found = [folder / "scenarios" / f"{spec['key']}.toml" for spec in _specs(manifest)]
+        path = next((p for p in found if os.path.lexists(p)), folder / "scenarios" / "-")
+    if not os.path.lexists(path):
+        return {}
+    scenario = _read_toml(path)
+    _built(str(path), lambda: (scenario_in_words(scenario), _assumptions(scenario)))
+    return scenario
 
 
 # ----------------------------------------------------------------------- bottom line
@@ -573,9 +708,9 @@ def _sweep_bottom_line(folder: Path, currency: str) -> str:
     from peakend.output.experiment_plots import factor_columns
 
     path = folder / "sweep_summary.csv"
-    if not path.is_file():
+    if not os.path.lexists(path):
         return ""
-    frame = pd.read_csv(path)
+    frame = _read_csv(path, ["metric", "scenario", "mean", "ci_low", "ci_high"])
     present = set(frame["metric"]) if "metric" in frame else set()
     metric = next((m for m in _SWEEP_JUDGED_BY if m in present), None)
     if metric is None:
@@ -792,17 +927,17 @@ def _descriptions(folder: Path) -> dict[str, str]:
     from peakend.output.experiment_plots import variant_descriptions
 
     path = folder / "experiment.toml"
-    text = path.read_text(encoding="utf-8") if path.is_file() else None
-    return variant_descriptions(text)
+    text = _read_file(path).decode("utf-8", "replace") if os.path.lexists(path) else None
+    return _built(str(path), variant_descriptions, text)
 
 
 def _compare_sections(
     folder: Path, manifest: Mapping[str, Any], summary: Mapping[str, Any], currency: str
 ) -> list[str]:
     path = folder / "compare.csv"
-    if not path.is_file():
+    if not os.path.lexists(path):
         raise ReportError(f"{folder}: a comparison without compare.csv")
-    frame = pd.read_csv(path)
+    frame = _read_csv(path, ["variant", "metric", "mean", "ci_low", "ci_high", "diff"])
     descriptions = _descriptions(folder)
     variants = list(dict.fromkeys(frame["variant"]))
     listing = "".join(
@@ -843,8 +978,8 @@ def _compare_sections(
     sections = [_section("Each variant against the base", intro + _table(header, rows, classes))]
     sections.append(_profit_split_section(frame, currency))
     costs = folder / "cost_effectiveness.csv"
-    if costs.is_file():
-        sections.append(_costs_section(pd.read_csv(costs), currency))
+    if os.path.lexists(costs):
+        sections.append(_costs_section(_read_csv(costs, ["variant"]), currency))
     return sections
 
 
@@ -968,9 +1103,9 @@ def _sweep_sections(
     from peakend.output.experiment_plots import factor_columns
 
     path = folder / "sweep_summary.csv"
-    if not path.is_file():
+    if not os.path.lexists(path):
         raise ReportError(f"{folder}: a sweep without sweep_summary.csv")
-    frame = pd.read_csv(path)
+    frame = _read_csv(path, ["scenario", "metric", "mean", "ci_low", "ci_high"])
     factors = factor_columns(frame)
     story = {name: i for i, name in enumerate(METRICS)}
     metrics = sorted(dict.fromkeys(frame["metric"]), key=lambda m: story.get(m, len(story)))
@@ -1015,7 +1150,7 @@ def _plots(folder: Path) -> str:
     images = sorted(folder.glob("*.png")) + plots
     figures = []
     for path in images:
-        data = base64.b64encode(path.read_bytes()).decode("ascii")
+        data = base64.b64encode(_read_file(path)).decode("ascii")
         caption = _caption(path.stem)
         figures.append(
             f'<figure><img src="data:image/png;base64,{data}" alt="{_e(caption)}">'
@@ -1085,9 +1220,10 @@ def _short(value: Any) -> str:
 
 def _dictionary(folder: Path) -> str:
     path = folder / "data_dictionary.csv"
-    if not path.is_file():
+    if not os.path.lexists(path):
         return ""
-    frame = pd.read_csv(path, keep_default_na=False)
+    columns = ["file", "column", "unit", "description"]
+    frame = _read_csv(path, columns, keep_default_na=False)
     rows = [
         [
             f"<code>{_e(r['file'])}</code>",
