@@ -23,11 +23,12 @@ import pandas as pd
 
 from peakend._version import __version__, software_versions
 from peakend.config.loading import config_hash, scenario_to_toml
+from peakend.config.names import unique_file_names
 from peakend.config.schema import Scenario
 from peakend.experiments.errors import error_log
 from peakend.experiments.runner import RunResult
 from peakend.output.dictionary import folder_dictionary, read_columns
-from peakend.output.rundir import RunDirectory, RunIdentity, safe_name
+from peakend.output.rundir import RunDirectory, RunIdentity
 
 __all__ = ["atomic_write", "run_identity", "write_json", "write_run"]
 
@@ -228,6 +229,8 @@ def write_interval_plots(result: RunResult, out: Path) -> list[Path]:
         return []
     run = result.scenario.run
     paths: list[Path] = []
+    # Distinct pools get distinct files, even "a/b" and "a_b" (both "a_b" as file names).
+    files = unique_file_names(result.scenario.pools)
     for pool in result.scenario.pools:
         display = IntervalDisplay.from_frame(
             frame,
@@ -238,7 +241,7 @@ def write_interval_plots(result: RunResult, out: Path) -> list[Path]:
             opens_at=run.opens_at,
             scenario=result.scenario.name,
         ).plot()
-        paths.extend(_atomic_png(out / f"intervals_{safe_name(pool)}.png", display))
+        paths.extend(_atomic_png(out / f"intervals_{files[pool]}.png", display))
     return paths
 
 

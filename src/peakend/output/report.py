@@ -18,7 +18,6 @@ Labels and formats come from the metric registry (:mod:`peakend.analysis.registr
 from __future__ import annotations
 
 import base64
-import html
 import json
 import math
 import tomllib
@@ -31,6 +30,7 @@ import pandas as pd
 
 from peakend.analysis.registry import METRICS, format_difference, format_value, metric_info
 from peakend.config.loading import ConfigError
+from peakend.config.names import html_text
 
 __all__ = ["ASSUMPTIONS", "ReportError", "render_report", "scenario_in_words", "write_report"]
 
@@ -132,7 +132,8 @@ details { margin: 0.8rem 0; }
 
 
 def _e(value: object) -> str:
-    return html.escape(str(value), quote=True)
+    # Every string on the page goes through here: names shown as typed, never as markup.
+    return html_text(value)
 
 
 def _read_json(path: Path) -> dict[str, Any]:

@@ -27,7 +27,6 @@ import contextlib
 import errno
 import json
 import os
-import re
 import shutil
 import socket
 import time
@@ -37,6 +36,7 @@ from types import TracebackType
 from typing import Any, Literal, Self
 
 from peakend.config.errors import ConfigError
+from peakend.config.names import safe_name
 
 __all__ = [
     "LOCK_NAME",
@@ -63,20 +63,6 @@ class OutputError(ConfigError):
         self.path = Path(path)
         self.problem = problem
         self.overwritable = overwritable
-
-
-def safe_name(name: str) -> str:
-    """A single folder-name component made from a scenario, experiment or metric name.
-
-    Keeps letters, digits and ``_ . + -``; anything else (path separators,
-    spaces, ``~``) becomes ``_``; runs of dots become ``_``, so no ``..``; no
-    leading dot (hidden) or underscore; never empty. ``"../../x"`` gives ``"x"``,
-    ``"/etc/passwd"`` gives ``"etc_passwd"``.
-    """
-    text = re.sub(r"[^A-Za-z0-9_.+-]+", "_", name)
-    text = re.sub(r"\.{2,}", "_", text)
-    text = re.sub(r"_{2,}", "_", text).strip("._")
-    return text[:120] or "unnamed"
 
 
 @dataclass(frozen=True)
