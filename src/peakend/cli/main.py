@@ -264,7 +264,8 @@ def init(template: str | None, path: Path | None, list_templates: bool, force: b
         written = write_template(name, path or Path(f"{name}.toml"), overwrite=force)
     except FileExistsError as exc:
         fail(f"{exc.args[0]} already exists; pass --force to replace it", EXIT_BAD_INPUT)
-    click.echo(f"wrote {written}; run it with: peakend run {written}")
+    shown = printable(str(written))
+    click.echo(f"wrote {shown}; run it with: peakend run {shown}")
 
 
 @main.command()

@@ -47,6 +47,9 @@ _SUMMARY_COLUMNS = ("scenario", "metric", "mean", "ci_low", "ci_high", "half_wid
 _SIGNIFICANT = "#d95f02"
 _NEUTRAL = "#7570b3"
 _TARGET = "#1b9e77"
+PLOT_LABEL_LENGTH = 40
+"""Characters of a legend entry or tick label (longer ones end in ``…``): a long level
+name would leave no room for the axes."""
 
 
 def factor_columns(summary: pd.DataFrame) -> list[str]:
@@ -162,7 +165,7 @@ class SweepPlot:
         fig, ax = figure_axes(ax, (6.4, 4.4))
         info = metric_info(self.metric)
         for curve in self.curves:
-            label = plot_text(curve.label) or None
+            label = plot_text(curve.label, PLOT_LABEL_LENGTH) or None
             (line,) = ax.plot(curve.x, curve.mean, marker="o", label=label)
             ax.fill_between(
                 curve.x, curve.ci_low, curve.ci_high, color=line.get_color(), alpha=0.2, lw=0
@@ -170,10 +173,10 @@ class SweepPlot:
         if info.target is not None:
             ax.axhline(info.target, color=_TARGET, ls="--", lw=1, label=f"target {info.target:.0%}")
         if self.x_ticks is not None:
-            ticks = [plot_text(tick) for tick in self.x_ticks]
+            ticks = [plot_text(tick, PLOT_LABEL_LENGTH) for tick in self.x_ticks]
             ax.set_xticks(range(len(ticks)), ticks, rotation=20, ha="right")
         ax.yaxis.set_major_formatter(metric_formatter(self.metric, self.currency))
-        ax.set_xlabel(plot_text(_axis_label(self.x_name)))
+        ax.set_xlabel(plot_text(_axis_label(self.x_name), 2 * PLOT_LABEL_LENGTH))
         ax.set_ylabel(info.axis_label())
         note = f"mean and 95% CI band; {n_note(self.replications, 'replications per point')}"
         ax.set_title(_title(self.experiment, info.label, note), fontsize=10)

@@ -10,6 +10,7 @@ before writing the new ones, so a folder never holds a mix of two runs.
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import json
 import os
@@ -67,11 +68,31 @@ def write_json(path: Path, data: Any) -> None:
 
 
 def write_table(path: Path, frame: pd.DataFrame) -> None:
-    """Atomically write a DataFrame as Parquet (``.parquet``) or CSV (``.csv``)."""
+    """Atomically write a DataFrame as Parquet (``.parquet``) or CSV (``.csv``).
+
+    A CSV whose text (a name, a label) holds a carriage return quotes every text
+    field: the csv module quotes only fields with the line terminator (``\n``) in
+    them, and a reader would end the row at the bare ``\r``.
+    """
     if path.suffix == ".parquet":
         atomic_write(path, lambda tmp: frame.to_parquet(tmp, index=False))
     else:
-        atomic_write(path, lambda tmp: frame.to_csv(tmp, index=False))
+        quoting = csv.QUOTE_NONNUMERIC if _has_carriage_return(frame) else csv.QUOTE_MINIMAL
+        atomic_write(path, lambda tmp: frame.to_csv(tmp, index=False, quoting=quoting))
+
+
+def _has_carriage_return(frame: pd.DataFrame) -> bool:
+    if any("\r" in str(column) for column in frame.columns):
+        return True
+    for column in frame.columns:
+        values = frame[column]
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            values = pd.Series(values.cat.categories)
+        elif pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+            continue
+        if values.astype("string").str.contains("\r", regex=False).fillna(False).any():
+            return True
+    return False
 
 
 def _json_safe(value: Any) -> Any:
