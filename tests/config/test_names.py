@@ -14,7 +14,6 @@ from peakend.config.errors import ConfigError
 from peakend.config.names import (
     MAX_FILE_NAME_LENGTH,
     html_text,
-    markup_text,
     plot_text,
     printable,
     rich_text,
@@ -92,21 +91,29 @@ def test_a_config_error_is_one_line_per_problem_whatever_it_quotes() -> None:
 # -------------------------------------------------------------------------- Rich
 
 
-@given(HOSTILE)
-def test_the_markup_form_renders_as_the_text_itself(text) -> None:
-    from rich.markup import render
+def _printed(*renderables: object) -> str:
+    import io
 
-    assert render(markup_text(text)).plain == printable(text)
-
-
-@pytest.mark.parametrize("text", ["[bold]x[/bold]", "x[/]y", "[link=https://e.example]c[/link]"])
-def test_rich_prints_names_as_typed(text) -> None:
     from rich.console import Console
 
-    console = Console(width=200, record=True, color_system=None, emoji=False)
-    console.print(f"[bold]{markup_text(text)}[/bold] and {markup_text(':smile: ' + text)}")
-    console.print(rich_text(text))
-    assert console.export_text().splitlines() == [f"{text} and :smile: {text}", text]
+    console = Console(width=200, file=io.StringIO(), record=True, color_system=None)
+    for renderable in renderables:
+        console.print(renderable, soft_wrap=True)
+    return console.export_text()
+
+
+@given(HOSTILE)
+def test_rich_prints_the_printable_text_never_markup(text) -> None:
+    assert _printed(rich_text(text), rich_text(text, "bold") + " x") == (
+        f"{printable(text)}\n{printable(text)} x\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "text", ["[bold]x[/bold]", "x[/]y", "[link=https://e.example]c[/link]", ":smile:", "a\\"]
+)
+def test_rich_prints_markup_and_emoji_codes_as_typed(text) -> None:
+    assert _printed(rich_text(text)) == f"{text}\n"
 
 
 # ---------------------------------------------------------------------- mathtext
@@ -271,3 +278,36 @@ def test_a_name_too_long_or_empty_is_one_line_naming_the_key(key, text, where) -
         scenario_from_dict(_scenario(**{key: text}), source="t.toml")
     (line,) = str(raised.value).splitlines()
     assert line.startswith(where), line
+
+
+# A TOML file is UTF-8 and cannot hold a lone surrogate: the strings of a file.
+FILE_TEXT = HOSTILE.filter(lambda text: not any("\ud800" <= char <= "\udfff" for char in text))
+
+
+@given(st.dictionaries(FILE_TEXT, FILE_TEXT, max_size=4))
+def test_toml_text_loads_back_equal_and_prints_one_name_a_line(data) -> None:
+    import tomllib
+
+    import tomli_w
+
+    from peakend.config.names import toml_text
+
+    document = toml_text(tomli_w.dumps(data))
+    assert tomllib.loads(document) == data
+    assert [char for char in unsafe_characters(document) if char != "\n"] == []
+    assert len(document.splitlines()) == len(data)
+
+
+def test_show_prints_a_hostile_name_escaped(tmp_path) -> None:
+    import tomli_w
+    from click.testing import CliRunner
+
+    from peakend.cli.main import main
+
+    path = tmp_path / "s.toml"
+    path.write_text(tomli_w.dumps(_scenario(name="a\u202eb\x9bc\u2028d", pool="p\x1b[2J")))
+    result = CliRunner().invoke(main, ["show", str(path)])
+    assert result.exit_code == 0, result.output
+    assert 'name = "a\\u202eb\\u009bc\\u2028d"' in result.output
+    assert '[pools."p\\u001b[2J"' in result.output
+    assert [char for char in unsafe_characters(result.output) if char != "\n"] == []

@@ -17,7 +17,7 @@ import click
 
 from peakend.cli.errors import EXIT_FAILED, EXIT_INTERRUPTED, fail, friendly_errors
 from peakend.config.errors import ConfigError
-from peakend.config.names import markup_text, printable, rich_text
+from peakend.config.names import printable, rich_text
 from peakend.experiments.executors import (
     EXECUTOR_KINDS,
     Executor,
@@ -85,7 +85,7 @@ def budget_options(command: F) -> F:
 def print_warnings(console: Any, warnings: Sequence[str]) -> None:
     """Print a result's warnings under its table (part of the report, not errors)."""
     for warning in warnings:
-        console.print(f"[bold]warning:[/bold] {markup_text(warning)}", highlight=False)
+        console.print(rich_text("warning:", "bold") + " " + rich_text(warning))
 
 
 def executor_options(command: F) -> F:
@@ -305,8 +305,8 @@ def _run_command(
         _print_sweep(console, result)
     print_warnings(console, result.warnings)
     plots = _write_plots(result, out)
-    written = f"{out}/, plots: {', '.join(p.name for p in plots)}"
-    console.print(f"results written to {markup_text(written)}")
+    written = f"results written to {out}/, plots: {', '.join(p.name for p in plots)}"
+    console.print(rich_text(written))
     if failed is not None:
         fail(
             f"{failed}; tracebacks in {out / 'errors.log'}; the summaries leave them out; "
@@ -391,10 +391,11 @@ def _print_header(console: Any, result: Any, executor: dict[str, Any], out: Path
     where = executor["kind"] + (f" ×{executor['workers']}" if executor.get("workers") else "")
     reused = f", {result.skipped} reused from {out}/" if result.skipped else ""
     console.print(
-        f"[bold]{markup_text(result.experiment.name)}[/bold]: {len(result.specs)} scenarios × "
-        + markup_text(
-            f"{result.replications} replications, seed {spec.scenario.run.seed}; "
-            f"ran {result.ran} on {where} in {result.seconds:.1f} s{reused}"
+        rich_text(result.experiment.name, "bold")
+        + rich_text(
+            f": {len(result.specs)} scenarios × {result.replications} replications, seed "
+            f"{spec.scenario.run.seed}; ran {result.ran} on {where} in {result.seconds:.1f} s"
+            f"{reused}"
         )
     )
 

@@ -40,7 +40,7 @@ from peakend.cli.experiments import (
     sweep,
 )
 from peakend.cli.reports import dictionary, report
-from peakend.config.names import markup_text, printable
+from peakend.config.names import printable, rich_text
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -182,7 +182,7 @@ def run(
         _print_summary(console, result)
         if folder is not None:
             _write(result, folder, table_format)
-            console.print(f"results written to {markup_text(str(folder.path))}/")
+            console.print(rich_text(f"results written to {folder.path}/"))
 
 
 def _print_summary(console: Console, result: Any) -> None:

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from peakend.config.durations import is_duration
 from peakend.config.errors import ConfigError, did_you_mean, listing
-from peakend.config.names import printable
+from peakend.config.names import printable, toml_text
 from peakend.config.overrides import apply_overrides, parse_override, set_dotted
 from peakend.config.schema import LocatedError, Scenario
 
@@ -391,9 +391,14 @@ def _plain(value: Any, keep_unset: bool = False) -> Any:
 
 
 def scenario_to_toml(scenario: BaseModel, header: str = "") -> str:
-    """Serialise a resolved scenario as TOML that loads back into an equal scenario."""
-    comment = "".join(f"# {line}\n" for line in header.splitlines())
-    return comment + tomli_w.dumps(scenario_to_dict(scenario))
+    """Serialise a resolved scenario as TOML that loads back into an equal scenario.
+
+    Names are written escaped where TOML would leave a control character, a line
+    separator or a bidirectional override raw (:func:`~peakend.config.names.toml_text`),
+    so that printing the text (``peakend show``) shows each name on its line.
+    """
+    comment = "".join(f"# {printable(line)}\n" for line in header.splitlines())
+    return comment + toml_text(tomli_w.dumps(scenario_to_dict(scenario)))
 
 
 def scale_staffing(

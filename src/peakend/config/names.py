@@ -13,8 +13,9 @@ passes a user string through the one function of this module made for it.
   such as ``\\x1b``, ``\\n`` or ``\\u202e``. Everything else (accents, scripts
   written right to left, emoji) is kept. So a name is one line, always, and can
   neither colour the terminal nor forge a ``peakend: error:`` line.
-- :func:`markup_text` and :func:`rich_text`: for Rich, whose strings are markup
-  (``[bold]``, ``[/]`` would be styles, or crash it).
+- :func:`rich_text`: for Rich, whose strings are markup (``[bold]``, ``[/]``
+  would be styles, or crash it) and emoji codes (``:smile:``): a ``Text``, never
+  parsed. (``rich.markup.escape`` is not used: it doubles a trailing backslash.)
 - :func:`plot_text`: for matplotlib, which reads text between two ``$`` as
   mathtext (``$\\frac{a}{b$`` would crash drawing).
 - :func:`html_text`: for the HTML report (text and attribute values).
@@ -40,11 +41,11 @@ __all__ = [
     "MAX_NAME_LENGTH",
     "PLOT_NAME_LENGTH",
     "html_text",
-    "markup_text",
     "plot_text",
     "printable",
     "rich_text",
     "safe_name",
+    "toml_text",
     "unique_file_names",
 ]
 
@@ -86,12 +87,19 @@ def printable(text: str) -> str:
     return _UNSAFE.sub(_escape, text)
 
 
-def markup_text(text: str) -> str:
-    """``text`` for a Rich markup string: :func:`printable`, with ``[`` escaped so that
-    ``[bold]`` or ``[/]`` is shown as typed (``f"[bold]{markup_text(name)}[/bold]"``)."""
-    from rich.markup import escape
+# What TOML writers leave raw in a string although printable() escapes it.
+_RAW_IN_TOML = re.compile(f"[\\t\\x80-\\x9f\\u2028\\u2029{_BIDI}]")
 
-    return escape(printable(text))
+
+def toml_text(document: str) -> str:
+    """A TOML document with the characters TOML may hold raw in a string (tab, C1
+    controls, line separators, bidirectional overrides) written as ``\\uXXXX`` escapes.
+
+    Such a character can stand only inside a basic string (where the escape means the
+    same character, so the document loads back equal), and the document may be
+    printed (``peakend show``). Comments must not hold them.
+    """
+    return _RAW_IN_TOML.sub(lambda match: f"\\u{ord(match.group()):04x}", document)
 
 
 def rich_text(text: str, style: str = "") -> Text:
