@@ -1,10 +1,12 @@
 """Names are data: how a user's string is shown wherever peakend shows it.
 
-Scenario, segment, pool and channel names, descriptions, experiment and variant
-names, sweep levels, the period name and paths typed by the user may hold any
-character that TOML can carry (only their length is limited, see
-:data:`MAX_NAME_LENGTH`). None of them is ever interpreted: each output boundary
-passes a user string through the one function of this module made for it.
+Scenario, segment, pool and channel names, descriptions, experiment names,
+variant descriptions, sweep levels, the period name and paths typed by the user
+may hold any character that TOML can carry; only lengths are limited
+(:data:`MAX_NAME_LENGTH`), and a variant's own name, which becomes part of file
+names, to letters, digits and ``_ . + -``. None of them is ever interpreted: each
+output boundary passes a user string through the one function of this module
+made for it.
 
 - :func:`printable` (the terminal, error and warning lines, and the basis of every
   other form): control characters (C0, DEL, C1: escape sequences, ``\\r``,
