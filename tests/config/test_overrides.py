@@ -250,3 +250,38 @@ def test_run_set_error_exits_2_naming_the_file_and_the_key():
         f"peakend: error: {CONTACT_CENTRE}: pools.agents.staffing: "
         "the slice selects no element (length 24)\n"
     )
+
+
+# ------------------------------------------------------ names that need quoting
+
+
+NAMED = {"pools": {"x.y [/] a=b": {"staffing": [1, 2]}, "plain": {"staffing": [3]}}}
+
+
+@pytest.mark.parametrize(
+    ("override", "pool", "expected"),
+    [
+        ('pools."x.y [/] a=b".staffing+=1', "x.y [/] a=b", [2, 3]),
+        ("pools.'x.y [/] a=b'.staffing[0]*=5", "x.y [/] a=b", [5, 2]),
+        ('pools."plain".staffing=[4]', "plain", [4]),
+        ("pools.plain.staffing+=1", "plain", [4]),
+    ],
+)
+def test_a_quoted_key_part_names_any_pool(override, pool, expected):
+    assert applied(override, data=NAMED)["pools"][pool]["staffing"] == expected
+
+
+@given(st.lists(st.text(min_size=1, max_size=12), min_size=1, max_size=4))
+def test_dotted_key_reads_back_as_the_same_path(path):
+    from peakend.config.overrides import dotted_key
+
+    item = parse(f"{dotted_key(path)}+=1")
+    assert item.path == tuple(path)
+    assert item.op == "+=" and item.index is None
+
+
+def test_a_malformed_quoted_key_part_is_one_clear_error():
+    with pytest.raises(ConfigError, match="a quoted key part is one TOML string"):
+        applied('pools."a"b.staffing=1', data=NAMED)
+    with pytest.raises(ConfigError, match="expected dotted.key=value"):
+        applied('pools."unclosed.staffing=1', data=NAMED)  # the quote runs to the end

@@ -20,7 +20,7 @@ from __future__ import annotations
 import sys
 import tempfile
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import wraps
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
@@ -29,6 +29,7 @@ import click
 
 from peakend.config.errors import ConfigError
 from peakend.config.extras import MissingExtraError
+from peakend.config.names import printable
 from peakend.experiments.errors import ReplicationError, RunInterrupted
 from peakend.experiments.executors import ExecutorError
 from peakend.output.rundir import OutputError
@@ -53,10 +54,17 @@ EXIT_INTERRUPTED = 130  # the shell's convention for Ctrl-C
 _EXECUTOR_OPTIONS = {"address": "--dask", "workers": "--workers", "kind": "--executor"}
 
 
-def fail(message: str, status: int) -> NoReturn:
-    """Print ``peakend: error: MESSAGE`` (one line per line of it) on stderr and exit."""
-    for line in message.splitlines() or [""]:
-        click.echo(f"peakend: error: {line}", err=True)
+def fail(message: str | Sequence[str], status: int) -> NoReturn:
+    """Print ``peakend: error: MESSAGE`` on stderr and exit with ``status``.
+
+    A string is one line: names and paths in it are shown escaped
+    (:func:`~peakend.config.names.printable`: a newline in a name is ``\\n``), so
+    nothing a user typed can forge a line. A sequence (the problems of a
+    :class:`ConfigError`) is one line each.
+    """
+    lines = [message] if isinstance(message, str) else list(message) or [""]
+    for line in lines:
+        click.echo(f"peakend: error: {printable(line)}", err=True)
     sys.exit(status)
 
 
@@ -115,7 +123,7 @@ def friendly_errors(command: F) -> F:
             option = _EXECUTOR_OPTIONS.get(exc.parameter, exc.parameter)
             fail(f"{option} {exc.value!r}: {_options(exc.problem)}", EXIT_BAD_INPUT)
         except ConfigError as exc:
-            fail(_options(str(exc)), EXIT_BAD_INPUT)
+            fail([_options(problem) for problem in exc.problems], EXIT_BAD_INPUT)
         except MissingExtraError as exc:
             option = _EXECUTOR_OPTIONS.get(exc.parameter, exc.parameter)
             fail(f"{option}: {exc}" if option else str(exc), EXIT_BAD_INPUT)

@@ -17,6 +17,7 @@ import click
 
 from peakend.cli.errors import EXIT_FAILED, EXIT_INTERRUPTED, fail, friendly_errors
 from peakend.config.errors import ConfigError
+from peakend.config.names import printable, rich_text
 from peakend.experiments.executors import (
     EXECUTOR_KINDS,
     Executor,
@@ -84,7 +85,7 @@ def budget_options(command: F) -> F:
 def print_warnings(console: Any, warnings: Sequence[str]) -> None:
     """Print a result's warnings under its table (part of the report, not errors)."""
     for warning in warnings:
-        console.print(f"[bold]warning:[/bold] {warning}", highlight=False)
+        console.print(rich_text("warning:", "bold") + " " + rich_text(warning))
 
 
 def executor_options(command: F) -> F:
@@ -291,7 +292,7 @@ def _run_command(
             described = executor.describe()
     except KeyboardInterrupt:
         click.echo(
-            f"peakend: interrupted; finished replications are kept in {out}/. "
+            f"peakend: interrupted; finished replications are kept in {printable(str(out))}/. "
             "Run the same command again to resume.",
             err=True,
         )
@@ -305,7 +306,8 @@ def _run_command(
         _print_sweep(console, result)
     print_warnings(console, result.warnings)
     plots = _write_plots_into(result, out)
-    console.print(f"results written to {out}/, plots: {', '.join(p.name for p in plots)}")
+    written = f"results written to {out}/, plots: {', '.join(p.name for p in plots)}"
+    console.print(rich_text(written))
     if failed is not None:
         fail(
             f"{failed}; tracebacks in {out / 'errors.log'}; the summaries leave them out; "
@@ -323,7 +325,8 @@ def _replace(experiment: Any, **changes: Any) -> Any:
 def _console(quiet: bool) -> Any:
     from rich.console import Console
 
-    return Console(quiet=quiet, width=max(120, Console().width))
+    # emoji=False: a name such as "a:smile:b" is printed as typed.
+    return Console(quiet=quiet, width=max(120, Console().width), emoji=False)
 
 
 # ------------------------------------------------------------------------- parsing
@@ -389,9 +392,12 @@ def _print_header(console: Any, result: Any, executor: dict[str, Any], out: Path
     where = executor["kind"] + (f" ×{executor['workers']}" if executor.get("workers") else "")
     reused = f", {result.skipped} reused from {out}/" if result.skipped else ""
     console.print(
-        f"[bold]{result.experiment.name}[/bold]: {len(result.specs)} scenarios × "
-        f"{result.replications} replications, seed {spec.scenario.run.seed}; "
-        f"ran {result.ran} on {where} in {result.seconds:.1f} s{reused}"
+        rich_text(result.experiment.name, "bold")
+        + rich_text(
+            f": {len(result.specs)} scenarios × {result.replications} replications, seed "
+            f"{spec.scenario.run.seed}; ran {result.ran} on {where} in {result.seconds:.1f} s"
+            f"{reused}"
+        )
     )
 
 
@@ -449,7 +455,7 @@ def _print_costs(console: Any, result: Any) -> None:
         for i, row in enumerate(rows):
             gain = _estimate(row["gain_diff"], row["gain_diff_ci_low"], row["gain_diff_ci_high"])
             table.add_row(
-                variant if i == 0 else "",
+                rich_text(variant) if i == 0 else "",
                 _GAIN_LABELS.get(row["gain_metric"], row["gain_metric"]),
                 gain + (" *" if row["gain_significant"] else "  "),
                 format_number(row["agent_hours_diff"]) if i == 0 else "",

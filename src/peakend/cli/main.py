@@ -40,6 +40,7 @@ from peakend.cli.experiments import (
     sweep,
 )
 from peakend.cli.reports import dictionary, report
+from peakend.config.names import printable, rich_text
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -55,7 +56,8 @@ EXIT_VALIDATION_FAILED = EXIT_FAILED
 def _console(quiet: bool = False) -> Console:
     from rich.console import Console
 
-    return Console(quiet=quiet, width=max(100, Console().width))
+    # emoji=False: a name such as "a:smile:b" is printed as typed.
+    return Console(quiet=quiet, width=max(100, Console().width), emoji=False)
 
 
 def _overrides(seed: int | None, replications: int | None, sets: Sequence[str]) -> list[str]:
@@ -88,7 +90,7 @@ def _one_line_warning(
     line: str | None = None,
 ) -> None:
     """The library's warnings (a large sweep) as one ``peakend: warning:`` line each."""
-    click.echo(f"peakend: warning: {message}", err=True)
+    click.echo(f"peakend: warning: {printable(str(message))}", err=True)
 
 
 @main.command()
@@ -180,7 +182,7 @@ def run(
         _print_summary(console, result)
         if folder is not None:
             _write(result, folder, table_format)
-            console.print(f"results written to {folder.path}/")
+            console.print(rich_text(f"results written to {folder.path}/"))
 
 
 def _print_summary(console: Console, result: Any) -> None:
@@ -209,7 +211,7 @@ def _interrupted(console: Console, result: Any, folder: Any, table_format: str) 
         if folder is not None:
             _write(result, folder, table_format)
             kept = f"; the {len(result.replications)} finished replications are in {folder.path}/"
-    click.echo(f"peakend: interrupted{kept}", err=True)
+    click.echo(f"peakend: interrupted{printable(kept)}", err=True)
     sys.exit(EXIT_INTERRUPTED)
 
 
@@ -262,7 +264,8 @@ def init(template: str | None, path: Path | None, list_templates: bool, force: b
         written = write_template(name, path or Path(f"{name}.toml"), overwrite=force)
     except FileExistsError as exc:
         fail(f"{exc.args[0]} already exists; pass --force to replace it", EXIT_BAD_INPUT)
-    click.echo(f"wrote {written}; run it with: peakend run {written}")
+    shown = printable(str(written))
+    click.echo(f"wrote {shown}; run it with: peakend run {shown}")
 
 
 @main.command()

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from peakend.cli.errors import friendly_errors
+from peakend.config.names import printable
 
 __all__ = ["dictionary", "report"]
 
@@ -29,7 +30,7 @@ def report(folder: Path, out: Path | None, currency: str) -> None:
     from peakend.output.report import write_report
 
     path = write_report(folder, out, currency)
-    click.echo(f"report written to {path}")
+    click.echo(f"report written to {printable(str(path))}")
 
 
 @click.command()
@@ -55,4 +56,6 @@ def dictionary(folder: Path | None, period_name: str) -> None:
         raise ConfigError(f"{folder}: not a folder")
     else:
         frame = folder_dictionary(read_columns(folder), period_name)
+    # Column names come from names (the period's): shown escaped, one row a line.
+    frame = frame.map(lambda value: printable(value) if isinstance(value, str) else value)
     frame.to_csv(sys.stdout, index=False)

@@ -9,15 +9,27 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 
+from peakend.config.names import printable
+
 __all__ = ["ConfigError", "closest", "did_you_mean", "listing"]
 
 
 class ConfigError(ValueError):
     """A scenario or experiment file that cannot be used, with a user-facing message.
 
-    The message has one line per problem, each naming the file (or other source)
-    and the key path, so that the CLI can print it and exit with status 2.
+    Each argument is one problem, naming the file (or other source) and the key
+    path; the message has one line per problem, so that the CLI can print it and
+    exit with status 2. A problem is made one line here, whatever names it quotes:
+    its control characters and line breaks are escaped
+    (:func:`peakend.config.names.printable`), so a name in a file cannot forge a line.
     """
+
+    def __init__(self, *problems: object) -> None:
+        self.problems = tuple(printable(str(problem)) for problem in problems)
+        super().__init__(*self.problems)
+
+    def __str__(self) -> str:
+        return "\n".join(self.problems)
 
 
 def listing(names: Iterable[object], limit: int = 20) -> str:

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ValidationError
 
 from peakend.config.durations import is_duration
 from peakend.config.errors import ConfigError, did_you_mean, listing
+from peakend.config.names import printable, toml_text
 from peakend.config.overrides import apply_overrides, parse_override, set_dotted
 from peakend.config.schema import LocatedError, Scenario
 
@@ -237,7 +238,7 @@ def validate_model(model: type[M], data: Mapping[str, Any], source: str) -> M:
     try:
         validated = model.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(format_validation_error(exc, model, source)) from None
+        raise ConfigError(*format_validation_error(exc, model, source).split("\n")) from None
     except RecursionError:
         raise ConfigError(f"{source}: nested too deeply") from None
     problem = _loose_type(data, validated)
@@ -305,7 +306,9 @@ MAX_ERROR_LINES = 10
 
 def format_validation_error(exc: ValidationError, model: type[BaseModel], source: str) -> str:
     """One line per problem (at most :data:`MAX_ERROR_LINES`, then how many more):
-    ``file: key.path: what is wrong; allowed: ...``."""
+    ``file: key.path: what is wrong; allowed: ...``. Names in a key path (a pool
+    called ``"a\nb"``) are shown escaped (:func:`~peakend.config.names.printable`), so
+    each problem stays one line."""
     errors = exc.errors()
     lines = []
     if len(errors) > MAX_ERROR_LINES:
@@ -316,29 +319,51 @@ def format_validation_error(exc: ValidationError, model: type[BaseModel], source
     for error in errors:
         original = (error.get("ctx") or {}).get("error")
         if isinstance(original, LocatedError):
-            lines.append(f"{source}: {'.'.join(original.loc)}: {original.message}")
+            where = ".".join(_key_part(part) for part in original.loc)
+            lines.append(f"{source}: {where}: {original.message}")
             continue
         loc = _clean_loc(error["loc"])
-        key = ".".join(str(part) for part in loc) or "(top level)"
-        lines.append(f"{source}: {key}: {_describe(error, model, loc)}")
+        key = ".".join(_key_part(part) for part in loc) or "(top level)"
+        lines.append(f"{source}: {key}: {_describe(error, model, loc, error['loc'])}")
     if more:
         lines.append(f"{source}: and {more:,} more problems")
-    return "\n".join(lines)
+    return "\n".join(printable(line) for line in lines)
 
 
 def _clean_loc(loc: tuple[int | str, ...]) -> tuple[int | str, ...]:
     # pydantic inserts the tag of a discriminated union (e.g. 'lognormal') into the
-    # location; users never typed it, so drop it.
+    # location, and '[key]' after a mapping key it refuses; users never typed them.
     from peakend.config.schema import STAGE_TAGS
     from peakend.engine.distributions import DISTRIBUTION_NAMES
 
     tags = (*DISTRIBUTION_NAMES, *STAGE_TAGS)
     cleaned = [part for i, part in enumerate(loc) if not (part in tags and 0 < i < len(loc) - 1)]
+    if cleaned and cleaned[-1] == _KEY:  # a refused mapping key (a name) ends in '[key]'
+        cleaned.pop()
     return tuple(cleaned)
 
 
-def _describe(error: Any, model: type[BaseModel], loc: tuple[int | str, ...]) -> str:
+_KEY = "[key]"
+_KEY_PART_LENGTH = 60
+
+
+def _key_part(part: int | str) -> str:
+    """One part of a key path, a name cut to 60 characters: a message stays a readable line."""
+    text = str(part)
+    if not text:
+        return '""'
+    return text if len(text) <= _KEY_PART_LENGTH else f"{text[: _KEY_PART_LENGTH - 3]}..."
+
+
+def _describe(
+    error: Any, model: type[BaseModel], loc: tuple[int | str, ...], raw_loc: tuple[int | str, ...]
+) -> str:
     kind = error["type"]
+    if raw_loc and raw_loc[-1] == _KEY and kind in ("string_too_long", "string_too_short"):
+        from peakend.config.names import MAX_NAME_LENGTH
+
+        size = len(str(error.get("input", "")))
+        return f"a name has 1 to {MAX_NAME_LENGTH} characters, this one {size}"
     if kind == "extra_forbidden":
         allowed = _allowed_keys(model, loc[:-1])
         if not allowed:
@@ -438,9 +463,14 @@ def _plain(value: Any, keep_unset: bool = False) -> Any:
 
 
 def scenario_to_toml(scenario: BaseModel, header: str = "") -> str:
-    """Serialise a resolved scenario as TOML that loads back into an equal scenario."""
-    comment = "".join(f"# {line}\n" for line in header.splitlines())
-    return comment + tomli_w.dumps(scenario_to_dict(scenario))
+    """Serialise a resolved scenario as TOML that loads back into an equal scenario.
+
+    Names are written escaped where TOML would leave a control character, a line
+    separator or a bidirectional override raw (:func:`~peakend.config.names.toml_text`),
+    so that printing the text (``peakend show``) shows each name on its line.
+    """
+    comment = "".join(f"# {printable(line)}\n" for line in header.splitlines())
+    return comment + toml_text(tomli_w.dumps(scenario_to_dict(scenario)))
 
 
 def scale_staffing(

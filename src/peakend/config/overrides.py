@@ -7,6 +7,8 @@ One override is one string::
     pools.agents.staffing+=2              add; a list value adds element-wise: +=[0, 0, 1, 1]
     pools.agents.staffing[8:12]+=3        only elements 8 to 11 (0-based, end excluded)
     pools.agents.staffing[0]=9            one element; [i] and [a:b] work with every operator
+    pools."x.y [/]".staffing=[2]          a name with dots, brackets, = or quotes: quoted,
+                                          as a TOML key ("..." or '...')
 
 Values are read as TOML values (``3``, ``0.5``, ``true``, ``[1, 2]``,
 ``{ distribution = "fixed", value = 3 }``) and never evaluated as code; what is
@@ -27,7 +29,7 @@ import copy
 import math
 import re
 import tomllib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -36,6 +38,7 @@ from peakend.config.errors import ConfigError, did_you_mean, listing
 __all__ = [
     "Override",
     "apply_overrides",
+    "dotted_key",
     "is_number",
     "lookup",
     "new_value",
@@ -47,7 +50,8 @@ __all__ = [
 ]
 
 Operator = Literal["=", "+=", "*="]
-_INDEXED = re.compile(r"^(?P<key>[^\[\]]+)\[(?P<index>[^\]]*)\]$")
+_BARE_PART = re.compile(r"[^.\"'\[\]=\x00-\x1f\x7f]+")
+"""A key part written without quotes (anything else is written as a TOML string)."""
 _SHORT_ESCAPES = {
     '"': '\\"',
     "\\": "\\\\",
@@ -90,8 +94,36 @@ class Override:
 
     @property
     def key(self) -> str:
-        """The dotted key, without operator or index."""
-        return ".".join(self.path)
+        """The dotted key, without operator or index; a part that holds ``.``, quotes,
+        brackets, ``=`` or control characters is quoted (``pools."x.y".staffing``)."""
+        return dotted_key(self.path)
+
+
+def dotted_key(path: Sequence[str]) -> str:
+    """``path`` as a dotted key that :func:`parse` reads back (parts quoted where needed)."""
+    return ".".join(_key_text(part) for part in path)
+
+
+def _key_text(part: str) -> str:
+    if _BARE_PART.fullmatch(part) and part == part.strip() and part[-1] not in "*+":
+        return part
+    return _toml_string(part)
+
+
+def _unquoted(text: str) -> Iterator[tuple[int, str]]:
+    """``(index, char)`` of each character of ``text`` outside ``"..."`` and ``'...'``."""
+    quote = ""
+    escaped = False
+    for index, char in enumerate(text):
+        if escaped:
+            escaped = False
+        elif quote:
+            escaped = quote == '"' and char == "\\"
+            quote = "" if char == quote else quote
+        elif char in "\"'":
+            quote = char
+        else:
+            yield index, char
 
 
 def parse_override(text: str) -> tuple[list[str], Any]:
@@ -134,17 +166,30 @@ def parse(text: str, source: str = "") -> Override:
 
 def _split(text: str, source: str) -> tuple[str, str]:
     """``key`` and ``value`` of ``key=value`` (the value may contain ``=``)."""
-    if "=" not in text:
+    equals = next((i for i, char in _unquoted(text) if char == "="), None)
+    if equals is None:
         raise _error(source, f"--set {_cut(repr(text))}: expected dotted.key=value")
-    left, raw = text.split("=", 1)
-    return left, raw
+    return text[:equals], text[equals + 1 :]
 
 
 def _key_path(key: str, text: str, source: str) -> tuple[str, ...]:
-    key = key.strip()
-    if not key or any(not part for part in key.split(".")):
+    dots = [i for i, char in _unquoted(key) if char == "."]
+    bounds = zip([-1, *dots], [*dots, len(key)], strict=True)
+    return tuple(_key_part(key[start + 1 : end].strip(), text, source) for start, end in bounds)
+
+
+def _key_part(part: str, text: str, source: str) -> str:
+    if not part:
         raise _error(source, f"--set {_cut(repr(text))}: empty key")
-    return tuple(key.split("."))
+    if part[0] not in "\"'":
+        return part
+    try:
+        value = tomllib.loads(f"k = {part}")["k"]
+    except tomllib.TOMLDecodeError:
+        value = None
+    if not isinstance(value, str):
+        raise _error(source, f"--set {_cut(repr(text))}: a quoted key part is one TOML string")
+    return value
 
 
 def _toml(raw: str, text: str, source: str) -> Any:
@@ -166,10 +211,11 @@ def _split_operator(left: str) -> tuple[str, Operator]:
 
 
 def _split_index(key: str, text: str, source: str) -> tuple[str, slice | int | None]:
-    indexed = _INDEXED.match(key)
-    if not indexed:
+    opening = [i for i, char in _unquoted(key) if char == "["]
+    if not key.endswith("]") or not opening or opening[-1] == 0:
         return key, None
-    return indexed["key"].strip(), _parse_index(indexed["index"], text, source)
+    start = opening[-1]
+    return key[:start].strip(), _parse_index(key[start + 1 : -1], text, source)
 
 
 def _parse_index(index: str, text: str, source: str) -> slice | int:
@@ -263,12 +309,12 @@ def lookup(data: Mapping[str, Any], path: Sequence[str], source: str) -> Any:
     node: Any = data
     for depth, part in enumerate(path):
         if not isinstance(node, Mapping) or part not in node:
-            where = ".".join(path[:depth]) or "the top level"
+            where = dotted_key(path[:depth]) or "the top level"
             allowed = listing(node) if isinstance(node, Mapping) else "none (not a table)"
             hint = did_you_mean(part, node) if isinstance(node, Mapping) else ""
             raise _error(
                 source,
-                f"--set {_cut('.'.join(path))}: unknown key {_cut(repr(part))} in {_cut(where)}; "
+                f"--set {_cut(dotted_key(path))}: unknown key {_cut(repr(part))} in {_cut(where)}; "
                 f"{hint}allowed: {allowed}",
             )
         node = node[part]

@@ -20,6 +20,7 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
+    StringConstraints,
     Tag,
     field_validator,
     model_validator,
@@ -28,10 +29,12 @@ from pydantic import (
 from peakend.config.clock import parse_clock
 from peakend.config.durations import Minutes, MinutesDistribution
 from peakend.config.errors import listing
+from peakend.config.names import MAX_NAME_LENGTH
 from peakend.engine.distributions import Exponential, Fixed
 
 __all__ = [
     "MAX_AGENTS_PER_INTERVAL",
+    "MAX_DESCRIPTION_LENGTH",
     "MAX_INTERVALS",
     "MAX_SEED",
     "ArrivalsConfig",
@@ -68,6 +71,13 @@ thousand); every agent slot is simulated, so this bounds the engine's memory."""
 
 MAX_NAMED_ENTRIES = 1_000
 """Most segments, channels or pools."""
+
+MAX_DESCRIPTION_LENGTH = 10_000
+"""Longest description of a scenario, an experiment or a variant (characters)."""
+
+Name = Annotated[str, StringConstraints(min_length=1, max_length=MAX_NAME_LENGTH)]
+"""A name of a segment, pool or channel: any characters, 1 to 128 of them (names are data:
+:mod:`peakend.config.names` shows them escaped wherever they are printed or drawn)."""
 
 
 class _Model(BaseModel):
@@ -839,17 +849,17 @@ _CALENDAR_UNITS = {
 class Scenario(_Model):
     """A complete, validated description of one service system."""
 
-    name: str = Field("scenario", min_length=1, max_length=128)
-    description: str = Field("", max_length=10_000)
+    name: str = Field("scenario", min_length=1, max_length=MAX_NAME_LENGTH)
+    description: str = Field("", max_length=MAX_DESCRIPTION_LENGTH)
     run: RunConfig = Field(default_factory=RunConfig)
     arrivals: ArrivalsConfig
-    segments: dict[str, SegmentConfig] = Field(
+    segments: dict[Name, SegmentConfig] = Field(
         default_factory=lambda: {"customers": SegmentConfig(share=1.0)},
         min_length=1,
         max_length=MAX_NAMED_ENTRIES,
     )
-    pools: dict[str, PoolConfig] = Field(min_length=1, max_length=MAX_NAMED_ENTRIES)
-    channels: dict[str, ChannelConfig] = Field(
+    pools: dict[Name, PoolConfig] = Field(min_length=1, max_length=MAX_NAMED_ENTRIES)
+    channels: dict[Name, ChannelConfig] = Field(
         default_factory=lambda: {"phone": ChannelConfig(share=1.0)},
         min_length=1,
         max_length=MAX_NAMED_ENTRIES,

@@ -32,7 +32,13 @@ numbers and lists of numbers, and ``key[8:12]+=3`` on part of a list. A sweep
 factor whose key ends in ``*`` or ``+`` applies each of its values that way, so
 ``"pools.agents.staffing*" = [0.8, 1.2]`` scales the whole staffing plan. A
 factor's levels are a list of values or a table ``{ label = value, ... }`` of
-named values.
+named values. A pool whose name holds a dot, a bracket, ``=`` or a quote is
+named by a quoted key part, as in TOML: ``'pools."front.desk".staffing*'``.
+
+Names are data (:mod:`peakend.config.names`): the experiment's ``name``, a
+variant's ``description`` and a level's name may hold any characters (names up to
+128), shown escaped wherever they are printed, drawn or written; a variant's
+own name becomes part of file names and uses letters, digits and ``_ . + -``.
 
 Every scenario of an experiment uses the same seed, so replication ``r`` of each
 sees the same customers (common random numbers) and differences are paired.

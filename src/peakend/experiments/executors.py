@@ -32,6 +32,7 @@ from typing import Any, Generic, Self, TypeVar
 
 from peakend.config.errors import ConfigError
 from peakend.config.extras import require
+from peakend.config.names import printable
 from peakend.experiments.errors import Failure
 
 __all__ = [
@@ -434,7 +435,8 @@ class ProgressBar:
     """
 
     def __init__(self, enabled: bool = True, description: str = "replications") -> None:
-        self.description = description
+        # The description is often a scenario's name: shown as text, never as markup.
+        self.description = printable(description)
         self._progress: Any = None
         self._task: Any = None
         if enabled:
@@ -452,7 +454,7 @@ class ProgressBar:
                 )
 
                 self._progress = Progress(
-                    TextColumn("{task.description}"),
+                    TextColumn("{task.description}", markup=False),
                     BarColumn(),
                     MofNCompleteColumn(),
                     TimeElapsedColumn(),

@@ -156,9 +156,15 @@ def _short_names(keys: Sequence[str]) -> dict[str, str]:
     """``pools.agents.staffing*`` -> ``staffing*``, unless two factors would look alike."""
     short = {}
     for key in keys:
-        match = re.match(r"^([^\[*+]+)(.*)$", key)
-        path, suffix = (match[1], match[2]) if match else (key, "")
-        short[key] = path.split(".")[-1] + suffix
+        # The last part of the path (a quoted name may hold dots), and the index and
+        # operator after it as written: "staffing[8:12]+".
+        try:
+            path = parse(f"{key}=0").path
+        except ConfigError:  # reported with its source when the factor is applied
+            path = (key,)
+        suffix = key.rstrip()[len(key.rstrip().rstrip("*+").rstrip()) :]
+        indexed = re.search(r"\[[^\]\[]*\]\s*$", key.rstrip().rstrip("*+"))
+        short[key] = path[-1] + (indexed.group().strip() if indexed else "") + suffix
     if len(set(short.values())) < len(keys):
         return {key: key for key in keys}
     return short

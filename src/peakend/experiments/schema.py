@@ -14,7 +14,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from peakend.config.schema import MAX_SEED, LocatedError
+from peakend.config.names import MAX_NAME_LENGTH
+from peakend.config.schema import MAX_DESCRIPTION_LENGTH, MAX_SEED, LocatedError
 
 __all__ = [
     "BASE_LABEL",
@@ -87,7 +88,7 @@ class VariantSpec(_Model):
     """A named variant: overrides of the base scenario."""
 
     overrides: tuple[str, ...] = Field(default=(), alias="set")
-    description: str = ""
+    description: str = Field("", max_length=MAX_DESCRIPTION_LENGTH)
 
 
 class SweepSpec(_Model):
@@ -108,6 +109,13 @@ class SweepSpec(_Model):
                 )
             if len(levels) == 0:
                 raise LocatedError(("sweep", "factors", key), "a factor needs at least one level")
+            for name in levels if isinstance(levels, dict) else ():
+                if not 1 <= len(name) <= MAX_NAME_LENGTH:
+                    raise LocatedError(
+                        ("sweep", "factors", key, name[:60]),
+                        f"a level's name has 1 to {MAX_NAME_LENGTH} characters, "
+                        f"this one {len(name)}",
+                    )
         return factors
 
     @model_validator(mode="after")
@@ -123,8 +131,8 @@ class SweepSpec(_Model):
 class ExperimentFile(_Model):
     """What an experiment file may contain (see :mod:`peakend.experiments.api`)."""
 
-    name: str | None = None
-    description: str = ""
+    name: str | None = Field(None, min_length=1, max_length=MAX_NAME_LENGTH)
+    description: str = Field("", max_length=MAX_DESCRIPTION_LENGTH)
     base: str
     overrides: tuple[str, ...] = Field(default=(), alias="set")
     seed: int | None = Field(default=None, ge=0, le=MAX_SEED)
@@ -177,4 +185,9 @@ def check_variant_names(names: Iterable[str]) -> None:
         if not re.fullmatch(r"[A-Za-z0-9_.+-]+", name):
             raise LocatedError(
                 ("variants", name), "a variant name uses letters, digits and _ . + - only"
+            )
+        if len(name) > MAX_NAME_LENGTH:
+            raise LocatedError(
+                ("variants", name[:60]),
+                f"a variant name has at most {MAX_NAME_LENGTH} characters, this one {len(name)}",
             )

@@ -9,7 +9,9 @@ plain tables that :mod:`peakend.experiments.api` returns and writes
 Labels, units, tick formats and target lines come from the metric registry
 (:mod:`peakend.analysis.registry`); every plot names its experiment and its n,
 and variants are labelled by their descriptions. The library never calls
-``plt.show()``; :func:`save_plot` writes PNG and SVG.
+``plt.show()``; :func:`save_plot` writes PNG and SVG. Experiment and variant
+names, descriptions, factors and levels are drawn as typed
+(:func:`~peakend.config.names.plot_text`: never mathtext, controls escaped).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from peakend.analysis.registry import metric_info
+from peakend.config.names import PLOT_NAME_LENGTH, plot_text
 from peakend.output.plots import figure_axes, metric_formatter, n_note, save_figure
 
 if TYPE_CHECKING:
@@ -44,6 +47,9 @@ _SUMMARY_COLUMNS = ("scenario", "metric", "mean", "ci_low", "ci_high", "half_wid
 _SIGNIFICANT = "#d95f02"
 _NEUTRAL = "#7570b3"
 _TARGET = "#1b9e77"
+PLOT_LABEL_LENGTH = 40
+"""Characters of a legend entry or tick label (longer ones end in ``…``): a long level
+name would leave no room for the axes."""
 
 
 def factor_columns(summary: pd.DataFrame) -> list[str]:
@@ -73,7 +79,7 @@ def variant_descriptions(experiment_text: str | None) -> dict[str, str]:
 
 
 def _title(name: str, text: str, note: str) -> str:
-    return f"{name}: {text}\n{note}" if name else f"{text}\n{note}"
+    return f"{plot_text(name, PLOT_NAME_LENGTH)}: {text}\n{note}" if name else f"{text}\n{note}"
 
 
 @dataclass(frozen=True)
@@ -159,16 +165,18 @@ class SweepPlot:
         fig, ax = figure_axes(ax, (6.4, 4.4))
         info = metric_info(self.metric)
         for curve in self.curves:
-            (line,) = ax.plot(curve.x, curve.mean, marker="o", label=curve.label or None)
+            label = plot_text(curve.label, PLOT_LABEL_LENGTH) or None
+            (line,) = ax.plot(curve.x, curve.mean, marker="o", label=label)
             ax.fill_between(
                 curve.x, curve.ci_low, curve.ci_high, color=line.get_color(), alpha=0.2, lw=0
             )
         if info.target is not None:
             ax.axhline(info.target, color=_TARGET, ls="--", lw=1, label=f"target {info.target:.0%}")
         if self.x_ticks is not None:
-            ax.set_xticks(range(len(self.x_ticks)), self.x_ticks, rotation=20, ha="right")
+            ticks = [plot_text(tick, PLOT_LABEL_LENGTH) for tick in self.x_ticks]
+            ax.set_xticks(range(len(ticks)), ticks, rotation=20, ha="right")
         ax.yaxis.set_major_formatter(metric_formatter(self.metric, self.currency))
-        ax.set_xlabel(_axis_label(self.x_name))
+        ax.set_xlabel(plot_text(_axis_label(self.x_name), 2 * PLOT_LABEL_LENGTH))
         ax.set_ylabel(info.axis_label())
         note = f"mean and 95% CI band; {n_note(self.replications, 'replications per point')}"
         ax.set_title(_title(self.experiment, info.label, note), fontsize=10)
@@ -226,7 +234,7 @@ class ComparisonPlot:
         for name in variants.astype(str):
             text = self.descriptions.get(name)
             full = f"{name}: {text}" if text else name
-            out.append(textwrap.fill(full, 28, max_lines=3, placeholder=" …"))
+            out.append(textwrap.fill(plot_text(full), 28, max_lines=3, placeholder=" …"))
         return out
 
     def plot(self, ax: Axes | tuple[Axes, Axes] | None = None) -> ComparisonPlot:

@@ -10,6 +10,7 @@ before writing the new ones, so a folder never holds a mix of two runs.
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import json
 import os
@@ -24,12 +25,13 @@ import pandas as pd
 from peakend._version import __version__, software_versions
 from peakend.cli.rerun import RESOLVED_CONFIG, rerun_command
 from peakend.config.loading import config_hash, scenario_to_toml
+from peakend.config.names import unique_file_names
 from peakend.config.schema import Scenario
 from peakend.experiments.errors import error_log
 from peakend.experiments.runner import RunResult
 from peakend.output.dictionary import folder_dictionary, read_columns
 from peakend.output.ledger import active_ledger
-from peakend.output.rundir import RunDirectory, RunIdentity, safe_name
+from peakend.output.rundir import RunDirectory, RunIdentity
 
 __all__ = ["atomic_write", "run_identity", "write_json", "write_run"]
 
@@ -81,11 +83,31 @@ def write_json(path: Path, data: Any) -> None:
 
 
 def write_table(path: Path, frame: pd.DataFrame) -> None:
-    """Atomically write a DataFrame as Parquet (``.parquet``) or CSV (``.csv``)."""
+    """Atomically write a DataFrame as Parquet (``.parquet``) or CSV (``.csv``).
+
+    A CSV whose text (a name, a label) holds a carriage return quotes every text
+    field: the csv module quotes only fields with the line terminator (``\n``) in
+    them, and a reader would end the row at the bare ``\r``.
+    """
     if path.suffix == ".parquet":
         atomic_write(path, lambda tmp: frame.to_parquet(tmp, index=False))
     else:
-        atomic_write(path, lambda tmp: frame.to_csv(tmp, index=False))
+        quoting = csv.QUOTE_NONNUMERIC if _has_carriage_return(frame) else csv.QUOTE_MINIMAL
+        atomic_write(path, lambda tmp: frame.to_csv(tmp, index=False, quoting=quoting))
+
+
+def _has_carriage_return(frame: pd.DataFrame) -> bool:
+    if any("\r" in str(column) for column in frame.columns):
+        return True
+    for column in frame.columns:
+        values = frame[column]
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            values = pd.Series(values.cat.categories)
+        elif pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+            continue
+        if values.astype("string").str.contains("\r", regex=False).fillna(False).any():
+            return True
+    return False
 
 
 def _json_safe(value: Any) -> Any:
@@ -243,6 +265,8 @@ def write_interval_plots(result: RunResult, out: Path) -> list[Path]:
         return []
     run = result.scenario.run
     paths: list[Path] = []
+    # Distinct pools get distinct files, even "a/b" and "a_b" (both "a_b" as file names).
+    files = unique_file_names(result.scenario.pools)
     for pool in result.scenario.pools:
         display = IntervalDisplay.from_frame(
             frame,
@@ -253,7 +277,7 @@ def write_interval_plots(result: RunResult, out: Path) -> list[Path]:
             opens_at=run.opens_at,
             scenario=result.scenario.name,
         ).plot()
-        paths.extend(_atomic_png(out / f"intervals_{safe_name(pool)}.png", display))
+        paths.extend(_atomic_png(out / f"intervals_{files[pool]}.png", display))
     return paths
 
 

@@ -7,10 +7,17 @@ A ``from_*`` class method computes what to draw from plain tables (a run's
 the metric registry (:mod:`peakend.analysis.registry`); every plot names its
 scenario and its n. The library never calls ``plt.show()``;
 :func:`save_figure` writes PNG and SVG.
+
+Names (the scenario's, a pool's, the period's) are drawn as they are typed,
+through :func:`~peakend.config.names.plot_text`: a ``$`` is a dollar sign, never
+mathtext, and control characters are shown escaped. Characters the font lacks
+(emoji, most scripts outside Latin, Greek and Cyrillic) are drawn as empty boxes,
+without a warning.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from peakend.analysis.registry import format_value, metric_info
+from peakend.config.names import PLOT_NAME_LENGTH, plot_text
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -95,11 +103,14 @@ def save_figure(
         lambda tmp: fig.savefig(tmp, format="svg", metadata={"Date": None}),
     ]
     try:
-        for target, save in zip(targets, saves, strict=True):
-            if write is None:
-                save(target)
-            else:
-                write(target, save)
+        with warnings.catch_warnings():
+            # A name's emoji or script the font lacks is drawn as a box: not worth a warning.
+            warnings.filterwarnings("ignore", "Glyph .* missing from", UserWarning)
+            for target, save in zip(targets, saves, strict=True):
+                if write is None:
+                    save(target)
+                else:
+                    write(target, save)
     finally:
         plt.close(fig)
     return targets
@@ -120,7 +131,7 @@ def n_note(replications: int, what: str = "replications") -> str:
 
 
 def _title(scenario: str, text: str, note: str = "") -> str:
-    head = f"{scenario}: {text}" if scenario else text
+    head = f"{plot_text(scenario, PLOT_NAME_LENGTH)}: {text}" if scenario else text
     return f"{head}\n{note}" if note else head
 
 
@@ -312,7 +323,7 @@ class RetentionCurvePlot:
         _plot_band(ax, self.band, self.period_name, "#1b9e77", "initial customers")
         ax.set_ylim(0, 1.02)
         ax.yaxis.set_major_formatter(metric_formatter("initial_cohort_active_end"))
-        ax.set_xlabel(self.period_name)
+        ax.set_xlabel(plot_text(self.period_name))
         ax.set_ylabel("initial customers still active (%)")
         ax.set_title(
             _title(self.scenario, "retention curve", n_note(self.replications)), fontsize=10
@@ -364,9 +375,9 @@ class PeriodMetricPlot:
         if info.target is not None:
             ax.axhline(info.target, color="#d95f02", ls="--", lw=1, label="target")
         ax.yaxis.set_major_formatter(metric_formatter(self.metric, self.currency))
-        ax.set_xlabel(self.period_name)
+        ax.set_xlabel(plot_text(self.period_name))
         ax.set_ylabel(info.axis_label())
-        text = f"{info.label} per {self.period_name}"
+        text = f"{info.label} per {plot_text(self.period_name)}"
         ax.set_title(_title(self.scenario, text, n_note(self.replications)), fontsize=10)
         ax.legend(loc="best", fontsize=8)
         self.ax_, self.figure_ = ax, fig
@@ -458,8 +469,9 @@ class IntervalDisplay:
         clock_axis(ax, self.opens_at, float(edges[-1] - edges[0]))
         ax.set_xlim(edges[0], edges[-1])
         n = int(rows["replications"].max())
-        name = f"{self.scenario}: " if self.scenario else ""
-        ax.set_title(f"{name}service level and staffing of pool {self.pool} (n = {n} replications)")
+        name = f"{plot_text(self.scenario, PLOT_NAME_LENGTH)}: " if self.scenario else ""
+        pool = plot_text(self.pool, PLOT_NAME_LENGTH)
+        ax.set_title(f"{name}service level and staffing of pool {pool} (n = {n} replications)")
         handles = ax.get_legend_handles_labels()
         more = agents.get_legend_handles_labels()
         ax.legend(handles[0] + more[0], handles[1] + more[1], loc="lower left", fontsize=7, ncol=2)

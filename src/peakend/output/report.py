@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import base64
 import contextvars
-import html
 import io
 import json
 import math
@@ -58,6 +57,7 @@ from peakend.cli.rerun import (
     rerun_command,
 )
 from peakend.config.loading import ConfigError
+from peakend.config.names import html_text
 from peakend.output import ledger
 
 __all__ = [
@@ -178,7 +178,8 @@ details { margin: 0.8rem 0; }
 
 
 def _e(value: object) -> str:
-    return html.escape(str(value), quote=True)
+    # Every string on the page goes through here: names shown as typed, never as markup.
+    return html_text(value)
 
 
 READ_LIMITS = {".png": 16 * 2**20, "": 64 * 2**20}

@@ -33,7 +33,6 @@ import errno
 import hashlib
 import json
 import os
-import re
 import socket
 import time
 from dataclasses import dataclass, field
@@ -42,6 +41,7 @@ from types import TracebackType
 from typing import Any, Literal, Self
 
 from peakend.config.errors import ConfigError
+from peakend.config.names import safe_name
 from peakend.output import ledger
 from peakend.output.ledger import OutputError
 
@@ -60,20 +60,6 @@ MANIFEST_NAME = "manifest.json"
 _FRESH_LOCK_SECONDS = 5.0  # a lock this young may still be getting its PID written
 
 Status = Literal["new", "resume", "overwrite"]
-
-
-def safe_name(name: str) -> str:
-    """A single folder-name component made from a scenario, experiment or metric name.
-
-    Keeps letters, digits and ``_ . + -``; anything else (path separators,
-    spaces, ``~``) becomes ``_``; runs of dots become ``_``, so no ``..``; no
-    leading dot (hidden) or underscore; never empty. ``"../../x"`` gives ``"x"``,
-    ``"/etc/passwd"`` gives ``"etc_passwd"``.
-    """
-    text = re.sub(r"[^A-Za-z0-9_.+-]+", "_", name)
-    text = re.sub(r"\.{2,}", "_", text)
-    text = re.sub(r"_{2,}", "_", text).strip("._")
-    return text[:120] or "unnamed"
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,10 @@ Metric tables take labels and formats from the metric registry
 money with its currency symbol and thousands separators, differences of shares
 in percentage points. The metric's name stays beside its label, because options
 such as ``--metric`` take the name.
+
+Titles, captions and cells are plain text (:func:`~peakend.config.names.rich_text`),
+never Rich markup: a scenario called ``x[/]y`` or ``\x1b[31m`` is shown as typed,
+escaped where it holds control characters.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from rich import box
 from rich.table import Table
+from rich.text import Text
 
 from peakend.analysis.registry import (
     format_bounds,
@@ -21,6 +26,7 @@ from peakend.analysis.registry import (
     format_value,
     metric_info,
 )
+from peakend.config.names import rich_text
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -78,7 +84,11 @@ def estimate_table(
     title: str, estimates: Mapping[str, Estimate], currency: str = "€", caption: str = ""
 ) -> Table:
     """A metric / mean / 95 % CI / n table, labelled and formatted by the registry."""
-    table = Table(title=title, title_justify="left", caption=caption or None)
+    table = Table(
+        title=rich_text(title),
+        title_justify="left",
+        caption=rich_text(caption) if caption else None,
+    )
     table.add_column("metric")
     table.add_column("name", style="dim")
     table.add_column("mean", justify="right")
@@ -115,7 +125,7 @@ def comparison_table(
     table = Table(
         title=title,
         title_justify="left",
-        caption="\n".join(notes),
+        caption=Text("\n").join(rich_text(note) for note in notes),
         caption_justify="left",
         box=box.SIMPLE_HEAD,  # no vertical rules: the estimates need the width
     )
@@ -127,7 +137,7 @@ def comparison_table(
     for metric in dict.fromkeys(frame["metric"]):
         rows = frame[frame["metric"] == metric].to_dict("records")
         # The label, and under it the name that --metric takes.
-        names = [metric_info(metric).label, f"[dim]{metric}[/dim]"]
+        names = [rich_text(metric_info(metric).label), rich_text(metric, style="dim")]
         for i, row in enumerate(rows):
             is_base = row["diff"] != row["diff"]
             difference = (
@@ -139,7 +149,7 @@ def comparison_table(
             )
             table.add_row(
                 names[i] if i < len(names) else "",
-                str(row["variant"]),
+                rich_text(str(row["variant"])),
                 format_estimate(metric, row["mean"], row["ci_low"], row["ci_high"], currency),
                 difference,
                 "*" if row["significant"] and not is_base else "",
@@ -195,21 +205,23 @@ def profit_split_table(frame: pd.DataFrame, currency: str = "€") -> Table:
 
 def sweep_table(summary: pd.DataFrame, metric: str, currency: str = "€") -> Table:
     """One metric of a sweep summary: each scenario's mean [95% CI] and n."""
-    table = Table(title=f"{metric_info(metric).label} ({metric})", title_justify="left")
+    table = Table(title=rich_text(f"{metric_info(metric).label} ({metric})"), title_justify="left")
     table.add_column("scenario")
     table.add_column("mean [95% CI]", justify="right", no_wrap=True)
     table.add_column("n", justify="right")
     for row in summary[summary["metric"] == metric].to_dict("records"):
         estimate = format_estimate(metric, row["mean"], row["ci_low"], row["ci_high"], currency)
-        table.add_row(str(row["scenario"]), estimate, str(row["n"]))
+        table.add_row(rich_text(str(row["scenario"])), estimate, str(row["n"]))
     return table
 
 
 def rows_table(title: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Table:
     """A plain table from rows; floats are formatted compactly."""
-    table = Table(title=title, title_justify="left")
+    table = Table(title=rich_text(title), title_justify="left")
     for i, name in enumerate(header):
-        table.add_column(name, justify="left" if i == 0 else "right")
+        table.add_column(rich_text(name), justify="left" if i == 0 else "right")
     for row in rows:
-        table.add_row(*(format_number(v) if isinstance(v, float) else str(v) for v in row))
+        table.add_row(
+            *(rich_text(format_number(v) if isinstance(v, float) else str(v)) for v in row)
+        )
     return table
