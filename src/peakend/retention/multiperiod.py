@@ -223,29 +223,34 @@ def warm_up(scenario: Scenario, replication: int = 0) -> Start:
         days, _, quiet = _period(scenario, replication, population, period, balance, returns)
         start.referrals, start.deterred = days.referrals, days.deterred
         if config.steady:
-            start.acquisition, start.contact_scale = _balance(scenario, days, quiet, active)
+            rates = (days.churned + quiet) / active, (days.referrals - days.deterred) / active
+            held = int(population.active.sum())
+            start.acquisition, start.contact_scale = _balance(scenario, *rates, held)
     if config.warmup_periods:
         start.population = population.settled()
     return start
 
 
-def _balance(scenario: Scenario, days: _Period, quiet: int, active: int) -> tuple[float, float]:
-    """Newcomers per period and the contact scale that hold the base at its population and load.
+def _balance(
+    scenario: Scenario, outflow_rate: float, referral_rate: float, active: int
+) -> tuple[float, float]:
+    """Newcomers per period and the contact scale that hold ``active`` customers at the
+    profile's load.
 
-    The period's outflow (visitors who did not come back and customers who left
-    without a visit), per active customer and times ``retention.population``, is
-    the inflow that holds the population (N* = a / (1 - r) solved for a): the
-    acquisition is that inflow less the net referrals (never below 0). Each
-    newcomer makes a first contact; those contacts are part of the profile's load,
-    so everyone else contacts by that share less.
+    ``outflow_rate`` is a period's leavers (visitors who did not come back and
+    customers who left without a visit) per active customer, ``referral_rate`` its
+    net referrals per active customer. The inflow that holds the population is its
+    outflow (N* = a / (1 - r) solved for a); acquisition is that inflow less the
+    net referrals, never below 0. Each newcomer makes a first contact: those
+    contacts are part of the profile's load, so the others contact that much less.
     """
-    config = scenario.retention
-    per_customer = config.population / max(active, 1)
-    outflow = (days.churned + quiet) * per_customer
-    net_referrals = (days.referrals - days.deterred) * per_customer
+    outflow, net_referrals = outflow_rate * active, referral_rate * active
     inflow = max(outflow, net_referrals)
-    load = float(np.sum(contact_probabilities(scenario))) * config.population
-    return max(0.0, outflow - net_referrals), max(0.0, 1.0 - inflow / load) if load else 1.0
+    # Visits of a period at the profile's load, and what ``active`` customers make unscaled.
+    load = float(np.sum(contact_probabilities(scenario))) * scenario.retention.population
+    regular = float(np.sum(contact_probabilities(scenario))) * active
+    scale = max(0.0, load - inflow) / regular if regular else 1.0
+    return max(0.0, outflow - net_referrals), scale
 
 
 def _period(
