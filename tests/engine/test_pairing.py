@@ -118,3 +118,32 @@ def test_a_later_roster_change_leaves_earlier_customers_identical_on_every_shipp
     )
     assert n > 20
     assert share >= 0.99
+
+
+def test_more_agents_over_lunch_leave_the_morning_identical_on_a_day_of_the_12_weeks():
+    """The same on the first day of the 12-week centre: customers from the population."""
+    from peakend.retention.multiperiod import run_periods
+
+    one_day = [
+        "retention.periods=1",
+        "retention.days_per_period=1",
+        'retention.period_name="day"',
+        "retention.day_load=[1.0]",
+        "retention.warmup_periods=0",
+        "retention.acquisition_per_period=0",
+    ]
+    config = ROOT / "configs" / "contact_centre_12_weeks.toml"
+    runs = [run_periods(load_scenario(config, one_day + extra), 0) for extra in ([], [LUNCH])]
+    tables = [(run.visits.set_index("customer"), run.contacts) for run in runs]
+    (visits_a, contacts_a), (visits_b, contacts_b) = tables
+    done = _ended_before(contacts_a, 240.0)
+    ids = [i for i in done.index[done.to_numpy()] if visits_a.loc[i, "arrival_minutes"] < 240]
+    assert len(ids) > 300
+    same = [
+        visits_a.loc[[i]].equals(visits_b.loc[[i]])
+        and contacts_a[contacts_a["customer"] == i]
+        .reset_index(drop=True)
+        .equals(contacts_b[contacts_b["customer"] == i].reset_index(drop=True))
+        for i in ids
+    ]
+    assert np.mean(same) >= 0.99
