@@ -345,7 +345,10 @@ def _visits(scenario: Scenario) -> tuple[float, float]:
     if periods == 1:
         return day, day
     retention = scenario.retention
-    periods += retention.warmup_periods  # simulated too, though not counted
+    if retention.steady:
+        # Newcomers replace the leavers, and their first contacts are part of the profile.
+        steady = [day * load for load in retention.day_loads]
+        return periods * math.fsum(steady), max(steady)
     grown = retention.population + periods * _acquisition(scenario, day)
     days = [min(day * load * grown / retention.population, grown) for load in retention.day_loads]
     per_period = math.fsum(days)
