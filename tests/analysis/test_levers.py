@@ -26,9 +26,6 @@ from conftest import ROOT
 
 CONTACT_CENTRE = ROOT / "configs" / "contact_centre.toml"
 REPLICATIONS = 20
-NOISY = {"calls overflow to the chat team": 30}
-"""Levers whose measure varies more from day to day: the overflow's effect on calls' mean wait
-(-0.12 minutes) is under 1.96 standard errors at 20 replications, clear at 30."""
 
 
 @pytest.mark.parametrize("lever", LEVERS, ids=[lever.name for lever in LEVERS])
@@ -51,9 +48,7 @@ JOURNEY_SUITES = [
 def test_each_journey_lever_moves_its_shipped_scenario(config, lever):
     """Priorities, overflow, virtual hold, chat concurrency, balking, stages, breaks and
     transfers, each pulled on the shipped scenario that uses it."""
-    report = run_levers(
-        ROOT / "configs" / config, NOISY.get(lever.name, REPLICATIONS), levers=[lever]
-    )
+    report = run_levers(ROOT / "configs" / config, REPLICATIONS, levers=[lever])
     failures = [row for row in report.rows() if not row["ok"]]
     assert not failures, failures
 
