@@ -34,7 +34,11 @@ Randomness: day ``d`` of period ``t`` is simulated with streams prefixed
 ``"period t/day d/"`` and its contacts and decisions are drawn from streams
 prefixed ``"population t/day d/"``; acquisition, newcomers and background churn
 of period ``t`` use ``"population t/"``. All are children of the replication's
-SeedSequence: reproducible and independent.
+SeedSequence: reproducible and independent. Warm-up periods
+(``retention.warmup_periods``, :func:`warm_up`) run first, numbered ``-1``,
+``-2``, ... (so their streams are their own), under the experiment's base plan,
+and are not counted; the agents' lasting traits come from the replication's
+root streams, so the same people work every day.
 """
 
 from __future__ import annotations
@@ -68,7 +72,15 @@ from peakend.retention.returns import (
     word_of_mouth,
 )
 
-__all__ = ["MultiPeriodOutput", "Population", "contact_probability", "run_periods", "staff_cost"]
+__all__ = [
+    "MultiPeriodOutput",
+    "Population",
+    "Start",
+    "contact_probability",
+    "run_periods",
+    "staff_cost",
+    "warm_up",
+]
 
 
 @dataclass
