@@ -358,15 +358,29 @@ def _visits(scenario: Scenario) -> tuple[float, float]:
     if periods == 1:
         return day, day
     retention = scenario.retention
-    grown = retention.population + periods * retention.acquisition_per_period
+    if retention.steady:
+        # Newcomers replace the leavers, and their first contacts are part of the profile.
+        steady = [day * load for load in retention.day_loads]
+        return periods * math.fsum(steady), max(steady)
+    grown = retention.population + periods * _acquisition(scenario, day)
     days = [min(day * load * grown / retention.population, grown) for load in retention.day_loads]
     per_period = math.fsum(days)
     # Newcomers make a first contact in the period they join: the acquired ones, and
     # at most what every visit's word of mouth converts.
     tell = max(retention.satisfied_tell_mean, retention.advocate_tell_mean)
     referrals = per_period * tell * retention.referral_conversion
-    newcomers = (periods - 1) * (retention.acquisition_per_period + referrals)
+    newcomers = (periods - 1) * (_acquisition(scenario, day) + referrals)
     return periods * per_period + newcomers, max(days)
+
+
+def _acquisition(scenario: Scenario, day: float) -> float:
+    """Newcomers per period; for a steady base at most every visitor and quiet leaver
+    (what it replaces)."""
+    retention = scenario.retention
+    if retention.acquisition_per_period == "steady":
+        period = day * math.fsum(retention.day_loads)
+        return period + retention.background_churn * retention.population
+    return float(retention.acquisition_per_period)
 
 
 def _run_bytes(scenario: Scenario, customers: float) -> float:
@@ -389,7 +403,8 @@ def _population(scenario: Scenario) -> float:
     retention = scenario.retention
     if retention.periods == 1:
         return 0.0
-    return retention.population + retention.periods * retention.acquisition_per_period
+    periods = retention.periods + retention.warmup_periods
+    return retention.population + periods * _acquisition(scenario, expected_customers(scenario))
 
 
 def _population_bytes(scenario: Scenario) -> float:

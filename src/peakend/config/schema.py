@@ -20,6 +20,7 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
+    PrivateAttr,
     StringConstraints,
     Tag,
     field_validator,
@@ -725,8 +726,20 @@ class RetentionConfig(_Model):
     background_churn: float = Field(
         0.0, ge=0, lt=1, description="per period, customers who leave without a visit"
     )
-    acquisition_per_period: float = Field(
-        0.0, ge=0, le=10_000_000, description="new customers per period (Poisson mean)"
+    acquisition_per_period: float | Literal["steady"] = Field(
+        0.0,
+        description='new customers per period (Poisson mean, 0 to 10,000,000), or "steady": '
+        "as many as today's plan loses, net of referrals, measured in the last warm-up period "
+        "(needs warmup_periods >= 1), so that the base stays at its population and load",
+    )
+    warmup_periods: int = Field(
+        0,
+        ge=0,
+        le=104,
+        description="periods simulated under the base plan before the first counted one and "
+        "left out of every table and metric: customers' memories, beliefs and expectations "
+        "and the balance of newcomers and churn settle to today's plan; every variant of an "
+        "experiment starts from the same warm-up",
     )
     extras_adaptation_rate: float = Field(
         0.5,
@@ -787,6 +800,30 @@ class RetentionConfig(_Model):
         "loyal, the prior belief), whatever they remember, and word of mouth brings and loses "
         "no one; under common random numbers every plan then keeps the same customers",
     )
+
+    @field_validator("acquisition_per_period")
+    @classmethod
+    def _acquisition(cls, value: float | str) -> float | str:
+        if isinstance(value, str):
+            return value
+        if not (0 <= value <= 10_000_000):
+            raise ValueError(f'must be a number from 0 to 10,000,000 or "steady", got {value}')
+        return value
+
+    @model_validator(mode="after")
+    def _steady_needs_warm_up(self) -> RetentionConfig:
+        if self.acquisition_per_period == "steady" and self.warmup_periods < 1:
+            raise _located(
+                ("retention", "acquisition_per_period"),
+                '"steady" measures the balance of newcomers and churn in a warm-up period: '
+                "set retention.warmup_periods >= 1",
+            )
+        return self
+
+    @property
+    def steady(self) -> bool:
+        """Whether newcomers balance churn (``acquisition_per_period = "steady"``)."""
+        return self.acquisition_per_period == "steady"
 
     @model_validator(mode="after")
     def _ordered_states(self) -> RetentionConfig:
@@ -868,6 +905,19 @@ class Scenario(_Model):
     service: ServicePolicyConfig = Field(default_factory=ServicePolicyConfig)
     experience: ExperienceConfig = Field(default_factory=ExperienceConfig)
     retention: RetentionConfig = Field(default_factory=RetentionConfig)
+    _warmup_base: Scenario | None = PrivateAttr(default=None)
+
+    @property
+    def warmup_base(self) -> Scenario:
+        """The scenario whose plan a multi-period run's warm-up periods run under: an
+        experiment's base for its variants (:meth:`with_warmup_base`), else this one."""
+        return self._warmup_base if self._warmup_base is not None else self
+
+    def with_warmup_base(self, base: Scenario) -> Scenario:
+        """This scenario, its warm-up run under ``base``'s plan (an experiment's variants)."""
+        copy = self.model_copy()
+        copy._warmup_base = base
+        return copy
 
     @property
     def intervals(self) -> int:

@@ -34,7 +34,7 @@ from peakend.engine.driver import process_starter, start_journey
 from peakend.engine.journey import journey
 from peakend.engine.recorder import Customers, FactLog, Recorder
 from peakend.engine.records import ContactTable, CustomerTable
-from peakend.engine.staffing import Pool, PoolBase, StorePool
+from peakend.engine.staffing import AgentStreams, Pool, PoolBase, StorePool
 from peakend.engine.streams import CustomerDraws, RandomStreams
 from peakend.experience.memory import memory_model_from_spec, summarize
 from peakend.experience.moments import References, experience_of
@@ -70,18 +70,26 @@ class Replication:
         replication: int = 0,
         *,
         stream_prefix: str = "",
+        team_prefix: str | None = None,
         arrivals: ArrivalPlan | None = None,
         references: References | None = None,
         engine: Engine = "fast",
     ) -> None:
         """``arrivals`` and ``references`` replace the drawn arrivals and the segment/channel
-        reference points (a multi-period run brings its own identified customers)."""
+        reference points (a multi-period run brings its own identified customers).
+        ``team_prefix`` prefixes the streams of the agents' lasting traits (default:
+        ``stream_prefix``); a multi-period run gives every day the same one, so the
+        same people work every day."""
         if engine not in ("fast", "reference"):
             raise ValueError(f"engine must be 'fast' or 'reference', got {engine!r}")
         self.scenario = scenario
         self.replication = replication
         self.engine = engine
         self.streams = RandomStreams(scenario.run.seed, replication, stream_prefix)
+        team = stream_prefix if team_prefix is None else team_prefix
+        self.agent_streams = AgentStreams(
+            RandomStreams(scenario.run.seed, replication, team), self.streams
+        )
         self.given_arrivals = arrivals
         self.given_references = references
         self.env = simpy.Environment()
@@ -115,7 +123,7 @@ class Replication:
                 name,
                 cfg,
                 self.scenario.arrivals.interval_minutes,
-                self.streams.generator(f"agents:{name}"),
+                self.agent_streams,
                 window,
             )
             for index, (name, cfg) in enumerate(self.scenario.pools.items())

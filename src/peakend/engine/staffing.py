@@ -6,6 +6,12 @@ absent all day with probability ``absenteeism``). At every interval boundary the
 pool puts agents on or off shift; an agent whose shift ends while serving
 finishes the current customer first.
 
+Slot ``k`` is one person whatever the roster: each attribute (absence, warmth,
+skill) has its own named stream whose ``k``-th number is agent ``k``'s
+(:class:`AgentStreams`), so a plan with more agents adds people at the end of the
+roster and changes no one else. Warmth and skill are lasting traits; absence is
+drawn per day.
+
 Two pools share that roster logic and one interface (:class:`PoolBase`): a
 journey asks ``take_idle()`` for an agent who is free now, else waits on the
 event ``queue_up(deadline, exact)`` (its value: the agent, or None when patience
@@ -40,10 +46,12 @@ from simpy.events import Event
 from simpy.resources.resource import SortedQueue
 from simpy.resources.store import StoreGet
 
+from peakend.engine.streams import RandomStreams
+
 if TYPE_CHECKING:
     from peakend.config.schema import PoolConfig
 
-__all__ = ["Agent", "Pool", "PoolBase", "StorePool", "Ticket", "present_agents"]
+__all__ = ["Agent", "AgentStreams", "Pool", "PoolBase", "StorePool", "Ticket", "present_agents"]
 
 
 class Agent:
@@ -112,6 +120,33 @@ class Agent:
         )
 
 
+class AgentStreams:
+    """The streams of a replication's agents: one per pool and attribute, value ``k`` agent ``k``'s.
+
+    Every numpy sampler used here draws its values one after the other, so the
+    first ``n`` values of a stream do not depend on how many are drawn: agent
+    ``k``'s absence, warmth and skill are the same whatever the roster's length
+    (tested in ``tests/engine/test_replication.py``). ``team`` holds the lasting
+    traits (warmth, skill): a multi-period run passes the replication's root
+    streams, so the same people work every day; ``day`` the day's draws (absence).
+    """
+
+    __slots__ = ("day", "team")
+
+    def __init__(self, team: RandomStreams, day: RandomStreams) -> None:
+        self.team = team
+        self.day = day
+
+    def absent(self, pool: str, roster: int, absenteeism: float) -> np.ndarray:
+        """Whether each of the first ``roster`` agents of ``pool`` is absent today."""
+        return self.day.generator(f"agents:{pool}:absence").random(roster) < absenteeism
+
+    def trait(self, pool: str, trait: str, mean: float, sd: float, roster: int) -> np.ndarray:
+        """``trait`` (warmth, skill) of the first ``roster`` agents: normal, clipped to [0, 1]."""
+        rng = self.team.generator(f"agents:{pool}:{trait}")
+        return np.clip(rng.normal(mean, sd, roster), 0, 1)
+
+
 def present_agents(staffing: Sequence[int], absent: np.ndarray) -> np.ndarray:
     """Agents actually working in each interval, given each roster slot's absence."""
     return np.array([np.count_nonzero(~absent[:scheduled]) for scheduled in staffing], dtype=int)
@@ -127,7 +162,7 @@ class PoolBase:
         name: str,
         config: PoolConfig,
         interval_minutes: float,
-        rng: np.random.Generator,
+        streams: AgentStreams,
         window: tuple[float, float],
     ) -> None:
         self.env = env
@@ -137,8 +172,8 @@ class PoolBase:
         self.interval_minutes = interval_minutes
         self.window_start, self.window_end = window
         roster = max(config.staffing)
-        self.absent = rng.random(roster) < config.absenteeism
-        self.agents = self._draw_agents(config, roster, rng)
+        self.absent = streams.absent(name, roster, config.absenteeism)
+        self.agents = self._draw_agents(config, roster, streams)
         self.idle_minutes = 0.0
         self.capacity_log: list[tuple[float, int]] = []
         self.stressed = config.stress.enabled
@@ -149,11 +184,10 @@ class PoolBase:
         """The pools whose agents also take this pool's contacts after a wait (wired by the
         replication from ``config.overflow_rules``), each with its wait, in order."""
 
-    def _draw_agents(
-        self, config: PoolConfig, roster: int, rng: np.random.Generator
-    ) -> list[Agent]:
-        warmth = np.clip(rng.normal(config.warmth.mean, config.warmth.sd, roster), 0, 1)
-        skill = np.clip(rng.normal(config.skill.mean, config.skill.sd, roster), 0, 1)
+    def _draw_agents(self, config: PoolConfig, roster: int, streams: AgentStreams) -> list[Agent]:
+        name = self.name
+        warmth = streams.trait(name, "warmth", config.warmth.mean, config.warmth.sd, roster)
+        skill = streams.trait(name, "skill", config.skill.mean, config.skill.sd, roster)
         # Skill against a fixed reference: training the team raises resolution.
         resolve = config.resolve_probability(skill)
         return [

@@ -76,7 +76,7 @@ from peakend.engine.facts import (
 from peakend.engine.recorder import FactLog
 from peakend.engine.records import ContactTable
 from peakend.experience.prospect import ValueFunction
-from peakend.experience.trace import EpisodeKind, Traces
+from peakend.experience.trace import EpisodeKind, Traces, running_sums
 
 __all__ = [
     "EPISODE_DTYPE",
@@ -628,9 +628,13 @@ def _failure_shocks(
 
 
 def _grouped_cumsum_before(values: np.ndarray, group_start: np.ndarray) -> np.ndarray:
-    """Sum of ``values`` over the earlier rows of the same group."""
-    before = np.cumsum(values) - values
-    return before - before[group_start]
+    """Sum of ``values`` over the earlier rows of the same group (each group on its own)."""
+    rank = np.arange(len(values)) - group_start
+    inclusive = running_sums(values, rank)
+    before = np.zeros(len(values))
+    later = rank > 0
+    before[later] = inclusive[np.flatnonzero(later) - 1]
+    return before
 
 
 def episodes_to_traces(

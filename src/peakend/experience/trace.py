@@ -24,7 +24,7 @@ from functools import cached_property
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["EpisodeKind", "FloatArray", "IntArray", "TraceBuilder", "Traces"]
+__all__ = ["EpisodeKind", "FloatArray", "IntArray", "TraceBuilder", "Traces", "running_sums"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -394,9 +394,8 @@ class Traces:
     @cached_property
     def piece_end_time(self) -> FloatArray:
         """Experienced time in minutes at the end of each piece (0 at each customer's start)."""
-        elapsed = np.cumsum(self.duration)
-        before_customer = (elapsed - self.duration)[self.offsets[:-1][self.counts > 0]]
-        return _read_only(elapsed - np.repeat(before_customer, self.counts[self.counts > 0]))
+        rank = np.arange(self.n_pieces) - self.offsets[:-1][self.owner]
+        return _read_only(running_sums(self.duration, rank))
 
     @cached_property
     def total_duration(self) -> FloatArray:
@@ -449,6 +448,28 @@ class Traces:
         has_pieces = self.counts > 0
         out[has_pieces] = array[index[has_pieces]]
         return out
+
+
+def running_sums(values: npt.ArrayLike, rank: npt.ArrayLike) -> FloatArray:
+    """Running sum of ``values`` within each group of contiguous rows (inclusive).
+
+    ``rank`` is each row's position in its group (0 for a group's first row). Each
+    group is summed on its own, in order, so a customer's sums are bit for bit the
+    same whoever else is in the table (a cumulative sum over the whole table minus
+    the sum before the group would round with the other customers' values, and
+    two scenarios that share a customer would remember it differently in the last
+    bit). The loop runs once per position, vectorised over the groups.
+    """
+    out = np.array(values, dtype=np.float64)
+    positions = np.asarray(rank, dtype=np.int64)
+    if out.size == 0:
+        return out
+    order = np.argsort(positions, kind="stable")
+    bounds = np.cumsum(np.bincount(positions))
+    for position in range(1, len(bounds)):
+        rows = order[bounds[position - 1] : bounds[position]]
+        out[rows] += out[rows - 1]
+    return out
 
 
 class TraceBuilder:

@@ -149,6 +149,11 @@ class Experiment:
     ) -> ScenarioSpec:
         base_data = scenario_to_dict(self.base)
         scenario = scenario_from_dict(base_data, source, overrides) if overrides else self.base
+        if overrides and self.base.retention.warmup_periods:
+            # A plan acts from the first counted period on the customers that today's
+            # plan left after the warm-up: every scenario warms up under the base.
+            _check_warmup_keys(overrides, source)
+            scenario = scenario.with_warmup_base(self.base)
         key = scenario_key(scenario)
         return ScenarioSpec(label, overrides, scenario, key, levels or {}, requested)
 
@@ -272,6 +277,29 @@ def _toml_inline(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(_toml_inline(v) for v in value) + "]"
     return tomli_w.dumps({"v": value}).removeprefix("v = ").rstrip("\n")
+
+
+WARMUP_KEYS = ("retention.population", "retention.warmup_periods")
+"""Keys of the warm-up: with warm-up periods, every scenario of an experiment starts from the
+base's warm-up, so a variant may not change them."""
+
+
+def _check_warmup_keys(overrides: Iterable[str], source: str) -> None:
+    """Refuse overrides of :data:`WARMUP_KEYS` (they would be silently ignored).
+
+    Raises
+    ------
+    ConfigError
+        Naming ``source`` and the key.
+    """
+    for text in overrides:
+        key = text.split("=", 1)[0].strip()
+        if key in WARMUP_KEYS:
+            raise ConfigError(
+                f"{source}: {key}: every scenario starts from the base's warm-up "
+                "(retention.warmup_periods > 0), so a variant cannot change it; "
+                "change the base, or set retention.warmup_periods=0"
+            )
 
 
 def _named_variants(variants: Mapping[str, Sequence[str]] | None) -> dict[str, tuple[str, ...]]:

@@ -43,7 +43,7 @@ from peakend.analysis.stats import Estimate, estimate, paired_difference
 from peakend.config.loading import ConfigError
 from peakend.experiments.design import Experiment, ScenarioSpec
 from peakend.experiments.errors import FailureRecord, error_log
-from peakend.experiments.runner import few_replications_warning
+from peakend.experiments.runner import drifting_base_warning, few_replications_warning
 from peakend.experiments.schema import BASE_LABEL
 from peakend.experiments.store import ReplicationRecord, ResultStore
 from peakend.output.dictionary import folder_dictionary, read_columns
@@ -142,6 +142,10 @@ class ExperimentResult:
                 f"allowed: {', '.join(names)}"
             )
         return list(metrics)
+
+    def _has(self, spec: ScenarioSpec, metric: str = "load_change") -> bool:
+        records = self.records.get(spec.key, {})
+        return any(metric in record.metrics for record in records.values())
 
     def values(self, spec: ScenarioSpec, metric: str) -> dict[int, float]:
         """``replication -> value`` of one metric of one scenario (failed ones left out).
@@ -305,6 +309,14 @@ class ExperimentResult:
         few = few_replications_warning(finished)
         if few is not None:
             notes.append(few)
+        base = self.specs[0]
+        drift = (
+            drifting_base_warning(list(self.values(base, "load_change").values()), "the base")
+            if self.kind == "compare" and self._has(base)
+            else None
+        )
+        if drift is not None:
+            notes.append(drift)
         if self.failures:
             notes.append(
                 f"{len(self.failures)} replications failed and are left out of the summaries"

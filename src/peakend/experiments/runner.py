@@ -15,8 +15,9 @@ raises :class:`~peakend.experiments.errors.RunInterrupted`, a
 
 from __future__ import annotations
 
+import math
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -88,6 +89,28 @@ def metric_names(scenario: Scenario) -> list[str]:
     if scenario.experience.enabled:
         return [*QUEUE_METRICS, *EXPERIENCE_METRICS]
     return list(QUEUE_METRICS)
+
+
+DRIFT_WARNING_SHARE = 0.10
+"""A base whose load changes by more than this share from its first period to its last is
+drifting: far beyond the noise of a period's visits (about 1 % at 10,000), and enough to move
+a busy plan's service level by several points."""
+
+
+def drifting_base_warning(load_changes: Sequence[float], label: str = "the run") -> str | None:
+    """The warning for a multi-period base whose load drifts (mean ``load_change``), or None."""
+    finite = [value for value in load_changes if math.isfinite(value)]
+    if not finite:
+        return None
+    change = sum(finite) / len(finite) - 1
+    if abs(change) <= DRIFT_WARNING_SHARE:
+        return None
+    return (
+        f"{label}: the load changes by {change:+.0%} from the first period to the last under "
+        "an unchanged plan (newcomers and churn do not balance), so differences mix the drift "
+        'with the lever; set retention.acquisition_per_period = "steady" and '
+        "retention.warmup_periods >= 1 for a steady base"
+    )
 
 
 def few_replications_warning(replications: int) -> str | None:
@@ -269,6 +292,11 @@ class RunResult:
         few = few_replications_warning(len(self.replications))
         if few is not None:
             notes.append(few)
+        drift = drifting_base_warning(
+            [rep.metrics.get("load_change", math.nan) for rep in self.replications]
+        )
+        if drift is not None:
+            notes.append(drift)
         missing = self.requested - len(self.replications)
         if missing > 0:
             why = "interrupted" if self.interrupted else f"{len(self.failures)} failed"

@@ -56,7 +56,11 @@ Randomness: day ``d`` of period ``t`` is simulated with streams prefixed
 ``"period t/day d/"`` and its contacts and decisions are drawn from streams
 prefixed ``"population t/day d/"``; acquisition, newcomers and background churn
 of period ``t`` use ``"population t/"``. All are children of the replication's
-SeedSequence: reproducible and independent.
+SeedSequence: reproducible and independent. Warm-up periods
+(``retention.warmup_periods``, :func:`warm_up`) run first, numbered ``-1``,
+``-2``, ... (so their streams are their own), under the experiment's base plan,
+and are not counted; the agents' lasting traits come from the replication's
+root streams, so the same people work every day.
 """
 
 from __future__ import annotations
@@ -93,10 +97,12 @@ from peakend.retention.returns import (
 __all__ = [
     "MultiPeriodOutput",
     "Population",
+    "Start",
     "contact_probability",
     "profit_of",
     "run_periods",
     "staff_cost",
+    "warm_up",
 ]
 
 
@@ -134,13 +140,37 @@ class _Period:
     contact_frames: list[pd.DataFrame] = field(default_factory=list)
 
 
-def run_periods(scenario: Scenario, replication: int = 0) -> MultiPeriodOutput:
-    """Run all periods of one replication of a multi-period scenario."""
+@dataclass
+class Start:
+    """Where the counted periods start: the base's customers and the balance that holds them.
+
+    ``acquisition`` is the Poisson mean of newcomers per period; ``contact_scale``
+    multiplies every day's contact probability (1 unless the base is steady, when
+    the newcomers' first contacts are part of the profile's load); ``referrals``
+    and ``deterred`` come from the last warm-up period and join in period 0.
+    """
+
+    population: Population
+    acquisition: float
+    contact_scale: float = 1.0
+    referrals: int = 0
+    deterred: int = 0
+
+
+def run_periods(
+    scenario: Scenario, replication: int = 0, *, base: Scenario | None = None
+) -> MultiPeriodOutput:
+    """Run all periods of one replication of a multi-period scenario.
+
+    The warm-up periods (``retention.warmup_periods``) run first, under ``base``'s
+    plan (default: :attr:`Scenario.warmup_base`, the experiment's base for a
+    variant, else the scenario itself), and are left out of every table; the
+    counted periods then run under ``scenario``'s plan from where the warm-up left
+    the customers (:func:`warm_up`).
+    """
     config = scenario.retention
-    root = RandomStreams(scenario.run.seed, replication)
-    population = Population.new(
-        scenario, config.population, 0, root.generator("population/initial")
-    )
+    start = warm_up(base if base is not None else scenario.warmup_base, replication)
+    population = start.population
     returns = return_models_by_segment(scenario)
     staff_per_period = staff_cost(scenario) * config.days_per_period
     rows: list[dict[str, Any]] = []
@@ -148,21 +178,19 @@ def run_periods(scenario: Scenario, replication: int = 0) -> MultiPeriodOutput:
     contact_frames: list[pd.DataFrame] = []
     cohort_rows: list[dict[str, Any]] = []
     run_totals = DayTotals()
-    referrals = deterred = 0
+    referrals, deterred = start.referrals, start.deterred
+    acquisition = start.acquisition if config.steady else float(config.acquisition_per_period)
     for period in range(config.periods):
-        draws = RandomStreams(scenario.run.seed, replication, f"population {period}/")
-        joining = _join(scenario, population, period, referrals - deterred, draws)
         active_start = int(population.active.sum())
-        contacted = np.zeros(len(population), dtype=bool)
-        days = _run_days(scenario, replication, population, period, returns, contacted)
-        referrals, deterred = days.referrals, days.deterred
-        leaving = (
-            population.active
-            & ~contacted
-            & (draws.generator("background").random(len(population)) < config.background_churn)
+        days, joining, quiet = _period(
+            scenario,
+            replication,
+            population,
+            period,
+            (acquisition, referrals - deterred, start.contact_scale),
+            returns,
         )
-        population.active[leaving] = False
-        population.left[leaving] = period
+        referrals, deterred = days.referrals, days.deterred
         margin = _relationship_revenue(scenario, population, period)
         run_totals.merge(days.totals)
         sums, rates = days.totals.sums(), days.totals.rates()
@@ -174,10 +202,10 @@ def run_periods(scenario: Scenario, replication: int = 0) -> MultiPeriodOutput:
                 "active_start": active_start,
                 "visits": days.visits,
                 "returning_visits": days.returning_visits,
-                "new_customers": joining if period > 0 else 0,
+                "new_customers": joining,
                 "referrals": referrals,
                 "deterred": deterred,
-                "churned": days.churned + int(leaving.sum()),
+                "churned": days.churned + quiet,
                 "active_end": int(population.active.sum()),
                 **_money(margin, days.revenue, staff_per_period, sums),
                 "mean_reliability_belief": _mean(visited, "reliability_belief"),
@@ -241,18 +269,103 @@ def profit_of(
     return relationship_revenue + visit_revenue - staff_cost - recovery_cost - extras_cost
 
 
+def warm_up(scenario: Scenario, replication: int = 0) -> Start:
+    """The customers at the start of the first counted period, and the balance of the base.
+
+    ``retention.population`` customers are drawn; the warm-up periods (numbered
+    ``-warmup_periods`` to ``-1``, their own streams) run under ``scenario``'s plan.
+    With ``acquisition_per_period = "steady"`` each warm-up period measures what
+    the plan loses and sets the next period's newcomers and contact scale
+    (:func:`_balance`); the first runs without newcomers, at the profile's load.
+    Afterwards the customers who left are dropped and the others' counts reset:
+    they are the base's customers, with the memories, beliefs, expectations and
+    loyalty the warm-up gave them (see ``docs/model/retention.md``).
+    """
+    config = scenario.retention
+    root = RandomStreams(scenario.run.seed, replication)
+    population = Population.new(
+        scenario, config.population, 0, root.generator("population/initial")
+    )
+    start = Start(population, 0.0 if config.steady else float(config.acquisition_per_period))
+    returns = return_models_by_segment(scenario)
+    for period in range(-config.warmup_periods, 0):
+        active = int(population.active.sum())
+        balance = (start.acquisition, start.referrals - start.deterred, start.contact_scale)
+        days, _, quiet = _period(scenario, replication, population, period, balance, returns)
+        start.referrals, start.deterred = days.referrals, days.deterred
+        if config.steady:
+            rates = (days.churned + quiet) / active, (days.referrals - days.deterred) / active
+            held = int(population.active.sum())
+            start.acquisition, start.contact_scale = _balance(scenario, *rates, held)
+    if config.warmup_periods:
+        start.population = population.settled()
+    return start
+
+
+def _balance(
+    scenario: Scenario, outflow_rate: float, referral_rate: float, active: int
+) -> tuple[float, float]:
+    """Newcomers per period and the contact scale that hold ``active`` customers at the
+    profile's load.
+
+    ``outflow_rate`` is a period's leavers (visitors who did not come back and
+    customers who left without a visit) per active customer, ``referral_rate`` its
+    net referrals per active customer. The inflow that holds the population is its
+    outflow (N* = a / (1 - r) solved for a); acquisition is that inflow less the
+    net referrals, never below 0. Each newcomer makes a first contact: those
+    contacts are part of the profile's load, so the others contact that much less.
+    """
+    outflow, net_referrals = outflow_rate * active, referral_rate * active
+    inflow = max(outflow, net_referrals)
+    # Visits of a period at the profile's load, and what ``active`` customers make unscaled.
+    load = float(np.sum(contact_probabilities(scenario))) * scenario.retention.population
+    regular = float(np.sum(contact_probabilities(scenario))) * active
+    scale = max(0.0, load - inflow) / regular if regular else 1.0
+    return max(0.0, outflow - net_referrals), scale
+
+
+def _period(
+    scenario: Scenario,
+    replication: int,
+    population: Population,
+    period: int,
+    balance: tuple[float, int, float],
+    returns: list[BaseReturnModel],
+) -> tuple[_Period, int, int]:
+    """One period: newcomers join, the days run, quiet customers may leave at its end.
+
+    ``balance`` is (newcomers' Poisson mean, net referrals, contact scale).
+    Returns the days, the newcomers and the customers who left without a visit.
+    """
+    config = scenario.retention
+    acquisition, net_referrals, scale = balance
+    draws = RandomStreams(scenario.run.seed, replication, f"population {period}/")
+    joining = _join(scenario, population, period, acquisition, net_referrals, draws)
+    contacted = np.zeros(len(population), dtype=bool)
+    days = _run_days(scenario, replication, population, period, returns, contacted, scale)
+    leaving = (
+        population.active
+        & ~contacted
+        & (draws.generator("background").random(len(population)) < config.background_churn)
+    )
+    population.active[leaving] = False
+    population.left[leaving] = period
+    return days, joining, int(leaving.sum())
+
+
 def _join(
     scenario: Scenario,
     population: Population,
     period: int,
+    acquisition: float,
     net_referrals: int,
     draws: RandomStreams,
 ) -> int:
     """Add the period's newcomers (acquisition + net referrals), each with a first-contact day."""
     config = scenario.retention
-    acquired = int(draws.generator("acquisition").poisson(config.acquisition_per_period))
+    acquired = int(draws.generator("acquisition").poisson(acquisition))
     joining = max(0, acquired + net_referrals)
-    if period > 0 and joining:
+    if joining:
         loads = np.asarray(config.day_loads, dtype=float)
         weights = loads / loads.sum() if loads.sum() > 0 else np.full(len(loads), 1 / len(loads))
         day = draws.generator("joining days").choice(len(loads), size=joining, p=weights)
@@ -275,15 +388,16 @@ def _run_days(
     period: int,
     returns: list[BaseReturnModel],
     contacted: np.ndarray,
+    contact_scale: float = 1.0,
 ) -> _Period:
     """Simulate the days of ``period``; mark in ``contacted`` who made a contact."""
     config = scenario.retention
-    p_contact = contact_probabilities(scenario)
+    p_contact = contact_probabilities(scenario) * contact_scale
     out = _Period()
     for day in range(config.days_per_period):
         today = period * config.days_per_period + day
         draws = RandomStreams(scenario.run.seed, replication, f"population {period}/day {day}/")
-        first = (population.joins == today) & (population.acquired > 0)
+        first = population.joins == today
         contacts = population.active & (
             population.joined_by(today)
             & (draws.generator("contact").random(len(population)) < p_contact[day])
@@ -294,13 +408,12 @@ def _run_days(
             # Nobody calls (a day of load 0, or no customers left): the staff wait all day.
             out.totals.add_idle_day()
             continue
-        ids, plan = _arrivals(
-            scenario, population, np.flatnonzero(contacts), draws.generator("times")
-        )
+        ids, plan = _arrivals(scenario, population, np.flatnonzero(contacts), draws)
         result = Replication(
             scenario,
             replication,
             stream_prefix=f"period {period}/day {day}/",
+            team_prefix="",  # the same people work every day of the run
             arrivals=plan,
             references=_references(scenario, population, ids),
         ).run()
@@ -334,14 +447,21 @@ def _references(scenario: Scenario, population: Population, ids: np.ndarray) -> 
 
 
 def _arrivals(
-    scenario: Scenario, population: Population, ids: np.ndarray, rng: np.random.Generator
+    scenario: Scenario, population: Population, ids: np.ndarray, draws: RandomStreams
 ) -> tuple[np.ndarray, ArrivalPlan]:
-    """Arrival times for the contacting customers, from the time-of-day profile's shape."""
+    """Arrival times for the contacting customers, from the time-of-day profile's shape.
+
+    Customer ``i``'s time comes from value ``i`` of two streams (interval, place in
+    it), so it does not depend on who else calls that day (common random numbers
+    when two plans have kept different customers).
+    """
     arrivals = scenario.arrivals
     rates = np.asarray(arrivals.rate_per_hour, dtype=float)
     weights = rates / rates.sum() if rates.sum() > 0 else np.full(len(rates), 1 / len(rates))
-    interval = rng.choice(len(rates), size=len(ids), p=weights)
-    times = (interval + rng.random(len(ids))) * arrivals.interval_minutes
+    everyone = len(population)
+    interval = draws.generator("times").choice(len(rates), size=everyone, p=weights)[ids]
+    offset = draws.generator("times:offset").random(everyone)[ids]
+    times = (interval + offset) * arrivals.interval_minutes
     order = np.argsort(times, kind="stable")
     ids = ids[order]
     return ids, ArrivalPlan(
@@ -376,7 +496,7 @@ def _after_visits(
         population.loyalty[ids],
         belief - prior_a / (prior_a + prior_b),
     )
-    stays = draws.generator("returns").random(len(ids)) < p_return
+    stays = draws.generator("returns").random(len(population))[ids] < p_return
     churned = ids[~stays]
     population.active[churned] = False
     population.left[churned] = period

@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from typing import Any
 
 import numpy as np
 
 from peakend.config.schema import Scenario
-from peakend.engine.replication import choose
 from peakend.experience.moments import References
 from peakend.retention.returns import Loyalty, ReliabilityBelief
 
-__all__ = ["Population"]
+__all__ = ["FROM_THE_START", "Population"]
+
+FROM_THE_START = np.iinfo(np.int64).min // 2
+"""``joins`` of a customer who is a customer before the run starts (no first contact)."""
+
+
+def _pick(shares: list[float], uniforms: np.ndarray) -> np.ndarray:
+    """Category index of each uniform number, with the given shares."""
+    cumulative = np.cumsum(shares)
+    picks = np.searchsorted(cumulative / cumulative[-1], uniforms, side="right")
+    return np.minimum(picks, len(shares) - 1)
 
 
 @dataclass
@@ -19,8 +29,9 @@ class Population:
     """Identified customers, arrays by customer (a customer's id is its index).
 
     ``acquired`` is the period a customer joined, ``joins`` the day of the run
-    (``period * days_per_period + day``) of a newcomer's first contact (0 for the
-    initial customers, who are customers from the start); ``left`` is the period
+    (``period * days_per_period + day``) of a newcomer's first contact
+    (:data:`FROM_THE_START` for the customers there from the start, who make no
+    first contact); ``left`` is the period
     a customer left (-1 while active); ``belief`` is each customer's belief that
     a contact works (:class:`~peakend.retention.returns.ReliabilityBelief`).
     """
@@ -52,16 +63,19 @@ class Population:
     ) -> Population:
         """``size`` new customers joining in ``period``, with their segment's expectations.
 
-        ``joins`` is each one's day of first contact (default: day 0 of the run).
+        ``joins`` is each one's day of first contact (default: customers from the
+        start). Customer ``i``'s segment and channel come from the ``i``-th pair of
+        numbers of ``rng``, so they do not depend on how many join.
         """
-        segment = choose([s.share for s in scenario.segments.values()], rng, size)
-        channel = choose([c.share for c in scenario.channels.values()], rng, size)
+        pairs = rng.random((size, 2))
+        segment = _pick([s.share for s in scenario.segments.values()], pairs[:, 0])
+        channel = _pick([c.share for c in scenario.channels.values()], pairs[:, 1])
         references = References.of(scenario, channel, segment)
         return cls(
             segment=segment,
             channel=channel,
             acquired=np.full(size, period),
-            joins=np.zeros(size, dtype=np.int64) if joins is None else np.asarray(joins),
+            joins=np.full(size, FROM_THE_START) if joins is None else np.asarray(joins),
             expected_wait=references.expected_wait_minutes.astype(float),
             expected_quality=references.expected_quality.astype(float),
             active=np.ones(size, dtype=bool),
@@ -85,6 +99,30 @@ class Population:
                 mine.extend(theirs)
             else:
                 setattr(self, field.name, np.concatenate([mine, theirs]))
+
+    def settled(self) -> Population:
+        """The active customers, renumbered, as customers from the start of a run.
+
+        What they learnt stays (memories' traces in loyalty, beliefs, expectations);
+        their counts restart: no visits, no value, no period of joining or leaving.
+        """
+        keep = self.active
+        kept: dict[str, Any] = {}
+        for field in fields(self):
+            value = getattr(self, field.name)
+            if isinstance(value, ReliabilityBelief):
+                kept[field.name] = ReliabilityBelief(value.worked[keep], value.failed[keep])
+            else:
+                kept[field.name] = value[keep]
+        size = int(keep.sum())
+        kept.update(
+            acquired=np.zeros(size, dtype=np.int64),
+            joins=np.full(size, FROM_THE_START),
+            left=np.full(size, -1),
+            visits=np.zeros(size, dtype=np.int64),
+            value=np.zeros(size),
+        )
+        return Population(**kept)
 
     def joined_by(self, day: int) -> np.ndarray:
         """Customers who are customers on ``day`` of the run (active or not)."""
