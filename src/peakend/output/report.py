@@ -295,7 +295,9 @@ def _render(folder: Path, manifest: dict[str, Any], currency: str) -> str:
     title = str(manifest.get("name") or summary.get("scenario") or folder.name)
     sections = [
         _header(title, kind, manifest, summary, scenario),
-        _bottom_line(folder, manifest, summary, kind, scenario, currency),
+        _built(
+            _TABLES[kind](folder), _bottom_line, folder, manifest, summary, kind, scenario, currency
+        ),
         _section(
             "The scenario in words",
             _paragraphs([*_which_scenario(manifest, kind), *scenario_in_words(scenario)]),
