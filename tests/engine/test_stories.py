@@ -13,7 +13,7 @@ with ``==``.
 
 from __future__ import annotations
 
-from stories import INF, WARMTH, fixed, pool, told, world
+from stories import INF, WARMTH, fixed, named, pool, told, world
 
 from peakend.engine.facts import (
     AlternativeOffered,
@@ -28,11 +28,10 @@ from peakend.engine.facts import (
     HoldOffered,
     Outcome,
     Queued,
-    ServiceResult,
     Served,
+    ServiceResult,
     Transferred,
 )
-from stories import named
 
 W = WARMTH
 FIRST, RETRY, RECONTACT = ContactKind.FIRST, ContactKind.RETRY, ContactKind.RECONTACT
