@@ -13,6 +13,7 @@ with ``==``.
 
 from __future__ import annotations
 
+import pytest
 from stories import INF, WARMTH, fixed, named, pool, told, world
 
 from peakend.engine.facts import (
@@ -22,7 +23,9 @@ from peakend.engine.facts import (
     CallbackPromised,
     CalledBack,
     ContactKind,
+    Delighted,
     FailureNoticed,
+    Farewell,
     Finished,
     GaveUp,
     HoldOffered,
@@ -343,3 +346,90 @@ def test_no_virtual_hold_under_its_threshold():
         channel={"virtual_hold": {"enabled": True, "threshold_minutes": 15.0, "acceptance": 1.0}},
     )
     assert told(data)[1] == named([Queued(1, 1, 0, FIRST, 2.0, 32.0, True)])[0]
+
+
+def test_an_escalation_passes_a_seen_failure_to_the_senior_pool():
+    data = world(
+        [1.0],
+        {"desk": pool(4.0, first_contact_resolution=0.0), "seniors": pool(6.0)},
+        patience=3.0,
+        recovery={"policy": "escalation", "escalation_pool": "seniors"},
+    )
+    assert told(data) == named(
+        [
+            Queued(0, 0, 0, FIRST, 1.0, 4.0, True),
+            Served(0, 1.0, 5.0, 0, 0, W, FAILED_SEEN),
+            FailureNoticed(0, 0, 5.0, False, False),
+            Transferred(0, 0, 5.0, 0, 1),
+            Queued(1, 0, 1, ContactKind.ESCALATION, 5.0, 8.0, True),
+            Served(1, 5.0, 11.0, 1, 0, W, RESOLVED),
+        ]
+    )
+
+
+def test_the_runaround_ends_when_the_customer_has_made_max_contacts():
+    # Two desks that pass every contact to each other. The third contact is passed on
+    # too (the customer hears it), and with three contacts made the customer gives up.
+    data = world(
+        [1.0],
+        {
+            "front": pool(2.0, transfer_probability=1.0, transfer_to="back"),
+            "back": pool(3.0, transfer_probability=1.0, transfer_to="front"),
+        },
+        segment={"max_contacts": 3},
+    )
+    transfer = ContactKind.TRANSFER
+    passed = ServiceResult.TRANSFERRED
+    assert told(data) == named(
+        [
+            Queued(0, 0, 0, FIRST, 1.0, INF, True),
+            Served(0, 1.0, 3.0, 0, 0, W, passed),
+            Transferred(0, 0, 3.0, 0, 1),
+            Queued(1, 0, 1, transfer, 3.0, INF, True),
+            Served(1, 3.0, 6.0, 1, 0, W, passed),
+            Transferred(0, 1, 6.0, 1, 0),
+            Queued(2, 0, 0, transfer, 6.0, INF, True),
+            Served(2, 6.0, 8.0, 0, 0, W, passed),
+            Transferred(0, 2, 8.0, 0, 1),
+            Finished(0, 8.0, Outcome.UNRESOLVED),
+        ]
+    )
+
+
+def test_stages_are_visited_in_order_and_the_farewell_comes_at_the_last():
+    # Seat (2 minutes), then the kitchen (5): a STAGE contact; the farewell and the
+    # delight (the customer's draw 0.1 < 0.5) close the last stage only.
+    data = world(
+        [1.0],
+        {"seat": pool(2.0), "kitchen": pool(5.0)},
+        segment={"stages": ["kitchen"]},
+        service={"farewell": True, "farewell_minutes": 0.5, "delight_probability": 0.5},
+    )
+    assert told(data, {("delight", 1): [0.1]}) == named(
+        [
+            Queued(0, 0, 0, FIRST, 1.0, INF, True),
+            Served(0, 1.0, 3.0, 0, 0, W, RESOLVED),
+            Queued(1, 0, 1, ContactKind.STAGE, 3.0, INF, True),
+            Served(1, 3.0, 8.0, 1, 0, W, RESOLVED),
+            Farewell(0, 1, 8.0, 0.5, W),
+            Delighted(0, 1, 8.5),
+        ]
+    )
+
+
+def test_a_retry_that_would_come_after_the_day_is_not_made():
+    # Bob gives up at 5; his retry would come at 5 + 60, after the hour's end.
+    data = world(
+        [1.0, 2.0],
+        {"desk": pool(10.0)},
+        patience=3.0,
+        segment={"retry_probability": 1.0, "retry_delay": fixed(60.0)},
+    )
+    log = told(data)
+    assert log[2:4] == named([GaveUp(1, 5.0), Finished(1, 5.0, Outcome.ABANDONED)])
+    assert len(log) == 5
+
+
+def test_a_scripted_column_needs_one_draw_per_customer():
+    with pytest.raises(ValueError, match="need 2 values"):
+        told(world([1.0, 2.0], {"desk": pool(1.0)}), {("resolution", 0): [0.5]})
