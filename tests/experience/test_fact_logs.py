@@ -12,21 +12,24 @@ import math
 
 import numpy as np
 import pytest
-from by_hand import SEVERITY, experience, v
+from by_hand import EXPECTED_WAIT, PERCEPTION, SEVERITY, experience, v
 
 from peakend.config.schema import ExperienceConfig
 from peakend.engine.facts import (
     Apologised,
+    Balked,
     CallbackPromised,
     CalledBack,
     ContactKind,
     FailureNoticed,
     Farewell,
     Finished,
+    GaveUp,
     Outcome,
     Queued,
     Served,
     ServiceResult,
+    Transferred,
 )
 from peakend.experience.moments import urgency_points
 from peakend.experience.trace import EpisodeKind
@@ -35,12 +38,13 @@ INF = math.inf
 W = 0.5
 FIRST = ContactKind.FIRST
 DEFAULTS = ExperienceConfig()
-WAIT, SERVICE, FAILURE, RECOVERY, FAREWELL = (
+WAIT, SERVICE, FAILURE, RECOVERY, FAREWELL, TRANSFER = (
     EpisodeKind.WAIT,
     EpisodeKind.SERVICE,
     EpisodeKind.FAILURE,
     EpisodeKind.RECOVERY,
     EpisodeKind.FAREWELL,
+    EpisodeKind.TRANSFER,
 )
 
 ANSWERED = Queued(0, 0, 0, FIRST, 1.0, INF, True)
@@ -180,3 +184,38 @@ def test_a_wait_over_expectation_is_flat_discomfort_then_a_growing_loss():
         -DEFAULTS.wait_discomfort + v(-DEFAULTS.wait_loss_per_minute * excess)
     )
     assert sum(d for _, _, d, _ in waits) == pytest.approx(8.0)
+
+
+def test_an_escalation_is_a_transfer_moment_and_the_seniors_time_is_recovery():
+    facts = [
+        *FAILED,
+        Transferred(0, 0, 5.0, 0, 1),
+        Queued(1, 0, 1, ContactKind.ESCALATION, 5.0, INF, True),
+        Served(1, 5.0, 11.0, 1, 0, W, ServiceResult.RESOLVED),
+    ]
+    lived = experience(facts, [1.0])
+    assert kinds(lived) == [SERVICE, FAILURE, TRANSFER, SERVICE]
+    assert lived.pieces()[2] == pytest.approx((TRANSFER, 5.0, 0.0, v(-DEFAULTS.transfer_penalty)))
+    c = lived.customers
+    assert (c["transfers"][0], c["effort"][0]) == (1, 1)  # explained again: one more effort
+    assert c["recovery_minutes"].tolist() == [6.0]  # the seniors' service, paid roster time
+    assert c["recovery_cost"].tolist() == [0.0]
+    assert c["outcome"].tolist() == [Outcome.RESOLVED]
+
+
+def test_a_balk_is_one_moment_of_the_announced_wait_and_the_problem_left():
+    facts = [
+        Balked(0, 0, 1.0, 10.0),
+        Queued(0, 0, 0, FIRST, 1.0, 1.0, True),
+        GaveUp(0, 1.0),
+        Finished(0, 1.0, Outcome.ABANDONED),
+    ]
+    lived = experience(facts, [1.0])
+    over = PERCEPTION * 10.0 - EXPECTED_WAIT  # the told wait, felt, over expectation
+    value = -DEFAULTS.wait_discomfort + v(
+        -DEFAULTS.wait_loss_per_minute * over - DEFAULTS.balk_unresolved_share * SEVERITY
+    )
+    (moment,) = lived.pieces()
+    assert moment == pytest.approx((WAIT, 1.0, 0.0, value))
+    assert lived.remembered.tolist() == pytest.approx([value])
+    assert lived.customers["outcome"].tolist() == [Outcome.ABANDONED]

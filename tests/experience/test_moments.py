@@ -1,7 +1,8 @@
 """Moment utility from episodes, and the experience mechanics in the engine.
 
 The moments of single journeys (a farewell, an apology, a double deviation, a callback,
-a hidden defect) are tested from hand-written fact logs in ``test_fact_logs.py``."""
+a hidden defect, an escalation, a balk) are tested from hand-written fact logs in
+``test_fact_logs.py``."""
 
 from __future__ import annotations
 
@@ -128,21 +129,6 @@ def remembered(out):
     return np.nanmean(out.customers["remembered_utility"])
 
 
-def test_escalation_transfers_and_adds_effort():
-    data = busy_day_data(seed=5)
-    data["pools"]["seniors"] = {"staffing": [1, 1, 1, 1], "first_contact_resolution": 1.0}
-    data["recovery"] = {"policy": "escalation", "escalation_pool": "seniors"}
-    data["segments"]["a"]["entry_pool"] = "agents"
-    data["segments"]["b"]["entry_pool"] = "agents"
-    out = simulate(scenario_from_dict(data))
-    c = out.customers
-    moved = c["transfers"] > 0
-    assert moved.any()
-    assert np.all(c["effort"][moved] >= c["transfers"][moved])
-    assert (out.contacts["pool"] == 1).sum() >= moved.sum() - (c["outcome"][moved] == 2).sum()
-    assert (out.traces.kind == EpisodeKind.TRANSFER).sum() == c["transfers"].sum()
-
-
 def test_memory_model_is_chosen_in_the_config():
     peak_end = simulate(scenario())
     end = simulate(scenario(experience__memory={"model": "end", "window_minutes": 0.0}))
@@ -168,25 +154,6 @@ def test_experience_off_leaves_queueing_unchanged():
     for name in ("arrival_minutes", "wait_minutes", "outcome"):
         assert np.array_equal(on.customers[name], off.customers[name])
     assert not math.isnan(remembered(on))
-
-
-def test_escalated_service_is_recovery_agent_time():
-    data = busy_day_data(seed=5)
-    data["pools"]["seniors"] = {
-        "staffing": [2, 2, 2, 2],
-        "first_contact_resolution": 1.0,
-        "agent_cost_per_hour": 60.0,
-    }
-    data["recovery"] = {"policy": "escalation", "escalation_pool": "seniors"}
-    out = simulate(scenario_from_dict(data))
-    c = out.customers
-    served_by_seniors = np.unique(
-        out.contacts["customer"][(out.contacts["pool"] == 1) & out.contacts["answered"]]
-    )
-    assert len(served_by_seniors)
-    assert np.all(c["recovery_minutes"][served_by_seniors] > 0)
-    assert np.all(c["recovery_minutes"][c["transfers"] == 0] == 0)
-    assert np.all(c["recovery_cost"] == 0)
 
 
 def test_engine_traces_pass_the_public_constructors_checks():
