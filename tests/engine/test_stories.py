@@ -433,3 +433,22 @@ def test_a_retry_that_would_come_after_the_day_is_not_made():
 def test_a_scripted_column_needs_one_draw_per_customer():
     with pytest.raises(ValueError, match="need 2 values"):
         told(world([1.0, 2.0], {"desk": pool(1.0)}), {("resolution", 0): [0.5]})
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="engine finding: at time 0 the fast engine starts a journey before the rosters "
+    "come on shift, so a customer arriving at opening is told a wait with the agent about "
+    "to start, and may balk; the reference engine starts journeys as processes, after them",
+)
+def test_a_customer_arriving_at_opening_finds_the_agent_on_shift():
+    data = world(
+        [0.0], {"desk": pool(10.0)}, channel={"balking": {"enabled": True, "scale_minutes": 5.0}}
+    )
+    assert told(data, {("balk", 0): [0.5]}) == named(
+        [
+            Queued(0, 0, 0, FIRST, 0.0, INF, True),
+            Served(0, 0.0, 10.0, 0, 0, W, RESOLVED),
+        ]
+    )
