@@ -1,4 +1,8 @@
-"""Moment utility from episodes, and the experience mechanics in the engine."""
+"""Moment utility from episodes, and the experience mechanics in the engine.
+
+The moments of single journeys (a farewell, an apology, a double deviation, a callback,
+a hidden defect, an escalation, a balk) are tested from hand-written fact logs in
+``test_fact_logs.py``."""
 
 from __future__ import annotations
 
@@ -125,108 +129,6 @@ def remembered(out):
     return np.nanmean(out.customers["remembered_utility"])
 
 
-def test_farewell_finishes_strong():
-    plain = simulate(scenario())
-    warm = simulate(scenario(service__farewell=True))
-    end_plain = np.nanmean(plain.customers["end_utility"][plain.customers["outcome"] == 0])
-    end_warm = np.nanmean(warm.customers["end_utility"][warm.customers["outcome"] == 0])
-    assert end_warm > end_plain
-    # Farewell time is agent time of the paid roster: agent-minutes, no money paid out.
-    farewell_minutes = warm.customers["extras_minutes"].sum()
-    assert farewell_minutes > 0 == plain.customers["extras_minutes"].sum()
-    assert warm.customers["extras_cost"].sum() == 0 == plain.customers["extras_cost"].sum()
-
-
-def test_apology_is_remembered_and_costs_agent_time():
-    none = simulate(scenario())
-    sorry = simulate(scenario(recovery__policy="apology"))
-    assert remembered(sorry) > remembered(none)
-    assert sorry.customers["recovery_minutes"].sum() > 0
-    assert sorry.customers["recovery_cost"].sum() == 0  # no coupon: no money paid out
-    c = sorry.customers
-    assert c["recoveries"].sum() > 0
-    assert np.all(c["recoveries"] <= c["failures"])  # only failures the agent saw get one
-
-
-def test_double_deviation_hits_harder():
-    """A second failure after a recovery is a bigger shock and wipes the goodwill.
-
-    Re-framing is off here, so that the shocks show their size as it is."""
-    out = simulate(
-        scenario(
-            experience__recovery_reframing=0.0,
-            recovery__policy="apology",
-            pools__agents__first_contact_resolution=0.3,
-            segments__b__recontact_probability=1.0,
-        )
-    )
-    t = out.traces
-    failures = t.kind == EpisodeKind.FAILURE
-    seen_recovery = np.zeros(t.n, dtype=bool)
-    first, second = [], []
-    for i in np.flatnonzero(failures | (t.kind == EpisodeKind.RECOVERY)):
-        owner = t.owner[i]
-        if t.kind[i] == EpisodeKind.RECOVERY:
-            seen_recovery[owner] = True
-        else:
-            (second if seen_recovery[owner] else first).append(t.u_start[i])
-    assert first and second
-    severity = 4.0
-    assert max(first) == pytest.approx(v(-severity))
-    assert max(second) < v(-severity * 1.5)
-
-
-def test_escalation_transfers_and_adds_effort():
-    data = busy_day_data(seed=5)
-    data["pools"]["seniors"] = {"staffing": [1, 1, 1, 1], "first_contact_resolution": 1.0}
-    data["recovery"] = {"policy": "escalation", "escalation_pool": "seniors"}
-    data["segments"]["a"]["entry_pool"] = "agents"
-    data["segments"]["b"]["entry_pool"] = "agents"
-    out = simulate(scenario_from_dict(data))
-    c = out.customers
-    moved = c["transfers"] > 0
-    assert moved.any()
-    assert np.all(c["effort"][moved] >= c["transfers"][moved])
-    assert (out.contacts["pool"] == 1).sum() >= moved.sum() - (c["outcome"][moved] == 2).sum()
-    assert (out.traces.kind == EpisodeKind.TRANSFER).sum() == c["transfers"].sum()
-
-
-def test_callback_serves_the_customer_at_home():
-    out = simulate(
-        scenario(recovery__policy="callback", pools__agents__first_contact_resolution=0.5)
-    )
-    c = out.customers
-    # Customers still waiting for their callback when the last shift left are excluded.
-    called_back = (c["recoveries"] > 0) & (c["outcome"] != 3)
-    assert called_back.any()
-    # A callback is the company's effort, not the customer's: no repeat-contact effort.
-    assert np.all(c["effort"][called_back] <= c["retries"][called_back])
-    # The callback takes agent time (agent-minutes), and pays out no money.
-    assert c["recovery_minutes"][called_back].min() > 0
-    assert c["recovery_cost"].sum() == 0
-
-
-def test_failure_noticed_later_hits_later():
-    out = simulate(
-        scenario(
-            pools__agents__failure_noticed_later_probability=1.0,
-            pools__agents__first_contact_resolution=0.5,
-        )
-    )
-    t = out.traces
-    failure = np.flatnonzero(t.kind == EpisodeKind.FAILURE)
-    assert len(failure)
-    # Each shock comes after a gap (the recontact delay, fixed at 10 min for segment a).
-    last_service_end: dict[int, float] = {}
-    gaps = []
-    for i in range(t.n_pieces):  # pieces are in time order per customer
-        if t.kind[i] == EpisodeKind.SERVICE:
-            last_service_end[t.owner[i]] = t.start[i] + t.duration[i]
-        elif t.kind[i] == EpisodeKind.FAILURE:
-            gaps.append(t.start[i] - last_service_end[t.owner[i]])
-    assert min(gaps) > 0
-
-
 def test_memory_model_is_chosen_in_the_config():
     peak_end = simulate(scenario())
     end = simulate(scenario(experience__memory={"model": "end", "window_minutes": 0.0}))
@@ -252,25 +154,6 @@ def test_experience_off_leaves_queueing_unchanged():
     for name in ("arrival_minutes", "wait_minutes", "outcome"):
         assert np.array_equal(on.customers[name], off.customers[name])
     assert not math.isnan(remembered(on))
-
-
-def test_escalated_service_is_recovery_agent_time():
-    data = busy_day_data(seed=5)
-    data["pools"]["seniors"] = {
-        "staffing": [2, 2, 2, 2],
-        "first_contact_resolution": 1.0,
-        "agent_cost_per_hour": 60.0,
-    }
-    data["recovery"] = {"policy": "escalation", "escalation_pool": "seniors"}
-    out = simulate(scenario_from_dict(data))
-    c = out.customers
-    served_by_seniors = np.unique(
-        out.contacts["customer"][(out.contacts["pool"] == 1) & out.contacts["answered"]]
-    )
-    assert len(served_by_seniors)
-    assert np.all(c["recovery_minutes"][served_by_seniors] > 0)
-    assert np.all(c["recovery_minutes"][c["transfers"] == 0] == 0)
-    assert np.all(c["recovery_cost"] == 0)
 
 
 def test_engine_traces_pass_the_public_constructors_checks():

@@ -115,6 +115,23 @@ class CustomerDraws:
         self._groups = groups
         self._cache: dict[tuple[str, int], list[float]] = {}
 
+    def fix(self, decision: str, contact: int, values: Sequence[float]) -> None:
+        """Set column ``(decision, contact)`` to ``values``, one per customer (a testing seam).
+
+        The story tests (``tests/engine/stories.py``) script a customer's decisions
+        this way: "fails on the first contact, resolved on the second". A fixed
+        column is returned as given by :meth:`uniform`, :meth:`column` and
+        :meth:`by_group` (no group scale is applied), so fix a column before the
+        run first asks for it. Raises ValueError unless there is one value per
+        customer.
+        """
+        if len(values) != self._n:
+            raise ValueError(
+                f"{decision!r} at contact {contact}: need {self._n} values (one per customer), "
+                f"got {len(values)}"
+            )
+        self._cache[(decision, contact)] = [float(v) for v in values]
+
     def uniform(self, decision: str, contact: int) -> list[float]:
         """Uniform(0, 1) numbers of ``decision`` at contact ``contact``, one per customer."""
         column = self._cache.get((decision, contact))
