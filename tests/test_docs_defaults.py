@@ -9,7 +9,8 @@ schema's default (``Field(default)`` or ``default_factory``):
   / ``the first pool`` for a key whose default is to inherit or to have nothing;
 - any other Markdown table with a ``default`` column (the keys in its row; "A, else B"
   names the fallback B, whose default it is);
-- prose in ``docs/**/*.md`` and ``README.md``: ```key` (4)``, ```key` (1 point)``,
+- prose in ``docs/**/*.md`` (the scenario keys: ``docs/scenarios.md``) and ``README.md``:
+  ```key` (4)``, ```key` (1 point)``,
   ```key` (0.7 by default)``, ```key` ... (default 1)``, ```key = value` (the default)``;
 - a TOML block's line whose comment says ``(default X)``, and every key of a TOML table
   whose header comment says it lists the defaults (``defaults are ...``).
@@ -260,7 +261,7 @@ QUOTES = quotes()
 def test_the_pages_quote_many_defaults() -> None:
     """The forms above are the ones the pages use: a reader finds most defaults here."""
     pages = {where.split(":")[0] for where, _, _ in QUOTES}
-    assert {"docs/parameters.md", "docs/model/retention.md", "README.md"} <= pages
+    assert {"docs/parameters.md", "docs/model/retention.md", "docs/scenarios.md"} <= pages
     assert len({key for _, key, _ in QUOTES}) >= 100
 
 

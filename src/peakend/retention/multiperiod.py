@@ -615,7 +615,7 @@ def _run_money(periods: pd.DataFrame) -> dict[str, float]:
 
 
 def _summary(periods: pd.DataFrame, days: DayTotals, population: Population) -> dict[str, float]:
-    """Replication metrics of a multi-period run (see the README's retention section)."""
+    """Replication metrics of a multi-period run (docs/scenarios.md, the retention loop)."""
     visits = periods["visits"].sum()
     initial = population.acquired == 0
     first, last = periods["visits"].iloc[0], periods["visits"].iloc[-1]
