@@ -154,11 +154,14 @@ def run(
     from peakend.config.loading import scale_staffing as scaled
     from peakend.experiments.errors import ReplicationError, RunInterrupted
     from peakend.experiments.executors import ProgressBar
-    from peakend.experiments.runner import planned_workers, run_scenario
-    from peakend.output.files import run_identity
     from peakend.output.rundir import RunDirectory
 
     scenario = load_scenario(config, _overrides(seed, replications, sets))
+    # Imported once the scenario has loaded: a scenario or arrival file that is refused
+    # is refused without paying for the engine's and statistics' imports (about a second).
+    from peakend.experiments.runner import planned_workers, run_scenario
+    from peakend.output.files import run_identity
+
     if scale_staffing is not None:
         scenario = scaled(scenario, scale_staffing)
     # Before an executor starts or --out is touched: a run too big is refused at once.
