@@ -418,12 +418,14 @@ def run_scenario(
             if progress is not None:
                 progress.add(count)
             for outcome in (executor or SerialExecutor()).as_completed(work, range(count)):
-                if progress is not None:
-                    progress.advance()
                 if outcome.failure is not None:
                     failures.append(_failure(scenario, outcome.item, outcome.failure))
                 elif outcome.value is not None:
                     finished.append(outcome.value)
+                # After it is kept: a Ctrl-C that lands once the bar shows a replication
+                # finished always finds that replication in the result.
+                if progress is not None:
+                    progress.advance()
     except KeyboardInterrupt:
         raise RunInterrupted(result(interrupted=True)) from None
     done = result()
