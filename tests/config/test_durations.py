@@ -9,10 +9,10 @@ import pytest
 from pydantic import BaseModel
 
 from peakend import ConfigError, load_scenario
+from peakend.base.distributions import Distribution
 from peakend.config.durations import Minutes, MinutesDistribution, parse_minutes
 from peakend.config.loading import scenario_to_toml
 from peakend.config.schema import Scenario
-from peakend.engine.distributions import Distribution
 
 MINIMAL = """
 [arrivals]

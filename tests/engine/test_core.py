@@ -9,7 +9,7 @@ import pytest
 
 from peakend import load_scenario, scenario_from_dict
 from peakend.engine.facts import ContactKind, Outcome
-from peakend.engine.replication import Replication, simulate
+from peakend.simulation.replication import Replication, simulate
 
 from conftest import ROOT, busy_day_data
 
@@ -166,7 +166,7 @@ def test_callbacks_on_the_shipped_contact_centre_have_finite_waits():
 
 
 def test_a_twelve_week_callback_run_completes_every_replication():
-    from peakend.experiments.runner import run_scenario
+    from peakend.runs.runner import run_scenario
 
     scenario = load_scenario(
         ROOT / "configs" / "contact_centre_12_weeks.toml",

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
-from peakend.engine.distributions import Empirical, Exponential, Fixed, Gamma, Lognormal, Uniform
+from peakend.base.distributions import Empirical, Exponential, Fixed, Gamma, Lognormal, Uniform
 
 
 @pytest.mark.parametrize(

@@ -32,7 +32,7 @@ import tomli_w
 from click.testing import CliRunner
 
 from peakend.cli.main import main
-from peakend.output.rundir import LOCK_NAME
+from peakend.store.rundir import LOCK_NAME
 
 from conftest import busy_day_data
 
@@ -160,7 +160,7 @@ def fail_replication(at: int = 1, error: type[BaseException] = RuntimeError) -> 
     """Make replication ``at`` of every scenario raise (in this process: serial executor)."""
 
     def setup(work: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-        import peakend.experiments.runner as runner
+        import peakend.runs.runner as runner
 
         real = runner.simulate
 

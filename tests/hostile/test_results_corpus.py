@@ -4,7 +4,7 @@ reads, and stored results read back on resume.
 Every case runs the real command line in a child process, measured
 (:func:`refusals.measure`), in a fresh copy of a workspace that holds a finished
 run and a finished comparison, each folder's files listed in its manifest's
-ledger (see :mod:`peakend.output.ledger`), and requires
+ledger (see :mod:`peakend.store.ledger`), and requires
 
 - exit status 2, exactly one ``peakend: error:`` line naming what is wrong, no
   traceback, bounded time and peak memory, and no secret echoed

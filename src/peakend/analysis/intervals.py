@@ -65,7 +65,7 @@ from peakend.analysis.erlang import (
 from peakend.analysis.stats import estimate
 from peakend.config.clock import clock
 from peakend.config.schema import PoolConfig, Scenario
-from peakend.engine.replication import ReplicationOutput
+from peakend.simulation.replication import ReplicationOutput
 
 __all__ = [
     "COUNT_COLUMNS",

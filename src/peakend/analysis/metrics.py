@@ -52,7 +52,7 @@ import numpy as np
 
 from peakend.engine.facts import Outcome
 from peakend.engine.records import Table
-from peakend.engine.replication import ReplicationOutput
+from peakend.simulation.replication import ReplicationOutput
 
 if TYPE_CHECKING:
     from peakend.config.schema import Scenario

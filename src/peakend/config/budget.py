@@ -43,7 +43,7 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from peakend.config.errors import ConfigError
+from peakend.base.errors import ConfigError
 from peakend.config.schema import Scenario
 
 __all__ = [
@@ -179,7 +179,7 @@ def estimate_scenario(
         Replications running at once (worker processes); each holds one in memory.
     keep_records
         Whether every replication's record tables are kept until the end (as
-        :func:`peakend.experiments.runner.run_scenario` does).
+        :func:`peakend.runs.runner.run_scenario` does).
     """
     count = scenario.run.replications if replications is None else replications
     return _workload([scenario], count, workers, keep_records)

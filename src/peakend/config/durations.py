@@ -16,7 +16,7 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, StringConstraints
 
-from peakend.engine.distributions import Distribution
+from peakend.base.distributions import Distribution
 
 __all__ = [
     "DURATION_PATTERN",

@@ -27,11 +27,12 @@ from pydantic import (
     model_validator,
 )
 
+from peakend.base import plugins
+from peakend.base.distributions import Exponential, Fixed
+from peakend.base.errors import listing
+from peakend.base.names import MAX_NAME_LENGTH
 from peakend.config.clock import parse_clock
 from peakend.config.durations import Minutes, MinutesDistribution
-from peakend.config.errors import listing
-from peakend.config.names import MAX_NAME_LENGTH
-from peakend.engine.distributions import Exponential, Fixed
 
 __all__ = [
     "MAX_AGENTS_PER_INTERVAL",
@@ -78,7 +79,7 @@ MAX_DESCRIPTION_LENGTH = 10_000
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=MAX_NAME_LENGTH)]
 """A name of a segment, pool or channel: any characters, 1 to 128 of them (names are data:
-:mod:`peakend.config.names` shows them escaped wherever they are printed or drawn)."""
+:mod:`peakend.base.names` shows them escaped wherever they are printed or drawn)."""
 
 
 class _Model(BaseModel):
@@ -625,9 +626,9 @@ class ExperienceConfig(_Model):
     @field_validator("memory")
     @classmethod
     def _known_memory_model(cls, spec: dict[str, Any]) -> dict[str, Any]:
-        from peakend.experience.memory import memory_model_from_spec
-
-        memory_model_from_spec(spec)  # raises ValueError naming the model and parameter
+        # The memory models live above the schema (peakend.experience.memory), which
+        # hands its registry to peakend.base.plugins.
+        plugins.registry(plugins.MEMORY_MODELS).from_spec(spec)  # ValueError naming the problem
         return spec
 
 
@@ -669,17 +670,14 @@ class ReturnModelConfig(_Model):
     @field_validator("model")
     @classmethod
     def _known_model(cls, name: str) -> str:
-        from peakend.retention.returns import return_model_class
-
-        return_model_class(name)  # raises ValueError listing the registered models
+        # Return models live above the schema (peakend.retention.returns; peakend.base.plugins).
+        plugins.registry(plugins.RETURN_MODELS).get(name)  # ValueError listing the registered ones
         return name
 
     @model_validator(mode="after")
     def _buildable(self) -> ReturnModelConfig:
-        from peakend.retention.returns import return_model_from_config
-
         try:
-            return_model_from_config(self)
+            plugins.registry(plugins.RETURN_MODELS).from_spec(self.model_dump())
         except ValueError as error:
             # No absolute location: a return model sits under retention or a segment.
             raise ValueError(f"model {self.model!r}: {error}") from None

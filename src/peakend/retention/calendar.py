@@ -38,7 +38,7 @@ import numpy as np
 
 from peakend.analysis.metrics import experience_metrics, replication_metrics
 from peakend.config.schema import Scenario
-from peakend.engine.replication import ReplicationOutput
+from peakend.simulation.replication import ReplicationOutput
 
 __all__ = [
     "DayTotals",

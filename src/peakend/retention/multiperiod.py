@@ -75,7 +75,6 @@ import pandas as pd
 from peakend.config.schema import Scenario
 from peakend.engine.arrivals import ArrivalPlan
 from peakend.engine.facts import Delighted, Outcome
-from peakend.engine.replication import Replication, ReplicationOutput
 from peakend.engine.streams import RandomStreams
 from peakend.experience.moments import References
 from peakend.retention.calendar import (
@@ -93,6 +92,7 @@ from peakend.retention.returns import (
     return_probability,
     word_of_mouth,
 )
+from peakend.simulation.replication import Replication, ReplicationOutput
 
 __all__ = [
     "MultiPeriodOutput",

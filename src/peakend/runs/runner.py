@@ -7,9 +7,9 @@ metrics, per-customer and per-contact records, and the summary with 95 %
 confidence intervals (logit intervals for shares, see :mod:`peakend.analysis.stats`).
 
 A replication that raises does not stop the others; at the end
-:class:`~peakend.experiments.errors.ReplicationError` is raised with the
+:class:`~peakend.runs.errors.ReplicationError` is raised with the
 failures and the :class:`RunResult` of the replications that finished. Ctrl-C
-raises :class:`~peakend.experiments.errors.RunInterrupted`, a
+raises :class:`~peakend.runs.errors.RunInterrupted`, a
 ``KeyboardInterrupt`` that carries the finished ones, so a caller can keep them.
 """
 
@@ -37,16 +37,16 @@ from peakend.analysis.stats import MIN_REPLICATIONS_FOR_INTERVALS, Estimate, est
 from peakend.config.budget import check_budget, estimate_scenario
 from peakend.config.loading import config_hash
 from peakend.config.schema import Scenario
-from peakend.engine.replication import simulate
 from peakend.experience.trace import EpisodeKind, Traces
-from peakend.experiments.errors import FailureRecord, ReplicationError, RunInterrupted
-from peakend.experiments.executors import (
+from peakend.runs.errors import FailureRecord, ReplicationError, RunInterrupted
+from peakend.runs.executors import (
     Executor,
     ProgressBar,
     SerialExecutor,
     TaskError,
     available_cores,
 )
+from peakend.simulation.replication import simulate
 
 __all__ = [
     "ReplicationResult",
@@ -375,7 +375,7 @@ def run_scenario(
     On ``executor`` (default: serially in this process), or through ``mapper``, a
     ``map``-like callable over replication numbers. Results are the same whatever
     runs them, since each replication owns its random streams. ``progress`` (an
-    entered :class:`~peakend.experiments.executors.ProgressBar`) counts the
+    entered :class:`~peakend.runs.executors.ProgressBar`) counts the
     finished replications.
 
     Before anything runs, the run's peak memory is estimated from the scenario (all

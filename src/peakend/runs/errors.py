@@ -69,7 +69,7 @@ class FailureRecord:
 class ReplicationError(RuntimeError):
     """Replications raised. ``failures`` lists them; ``result`` holds the finished ones.
 
-    ``result`` is a :class:`~peakend.experiments.runner.RunResult` (one scenario) or an
+    ``result`` is a :class:`~peakend.runs.runner.RunResult` (one scenario) or an
     :class:`~peakend.experiments.results.ExperimentResult` (an experiment), or None
     when nothing finished.
     """

@@ -5,7 +5,7 @@ Layout of a run directory::
     manifest.json                       scenarios (keys, config hashes, seeds, overrides),
                                         peakend version, executor, timings of every session,
                                         and every file written (size, SHA-256: the ledger of
-                                        :mod:`peakend.output.ledger`)
+                                        :mod:`peakend.store.ledger`)
     scenarios/<key>.toml                the resolved scenario behind each key
     experiment.toml                     the experiment file as given (when there was one)
     resolved_base.toml                  the base scenario with every override applied
@@ -40,13 +40,13 @@ from typing import Any
 import pandas as pd
 
 from peakend._version import __version__
-from peakend.config.errors import ConfigError
+from peakend.base.errors import ConfigError
 from peakend.config.loading import scenario_to_dict, scenario_to_toml
 from peakend.config.schema import Scenario
-from peakend.experiments.errors import FailureRecord
-from peakend.output.files import atomic_write, write_json, write_table, write_text
-from peakend.output.ledger import check_manifest, read_inside
-from peakend.output.rundir import OutputError
+from peakend.runs.errors import FailureRecord
+from peakend.store.files import atomic_write, write_json, write_table, write_text
+from peakend.store.ledger import check_manifest, read_inside
+from peakend.store.rundir import OutputError
 
 __all__ = ["FailureRecord", "ReplicationRecord", "ResultStore", "scenario_key"]
 
@@ -74,7 +74,7 @@ class ReplicationRecord:
 
     @classmethod
     def from_result(cls, key: str, result: Any, keep_tables: bool = False) -> ReplicationRecord:
-        """From a :class:`~peakend.experiments.runner.ReplicationResult` (or alike).
+        """From a :class:`~peakend.runs.runner.ReplicationResult` (or alike).
 
         ``metrics`` is required; every DataFrame attribute (customers, contacts, and
         whatever tables a later version adds) is kept as a table when ``keep_tables``.

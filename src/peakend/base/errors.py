@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 
-from peakend.config.names import printable
+from peakend.base.names import printable
 
 __all__ = ["ConfigError", "closest", "did_you_mean", "listing"]
 
@@ -21,7 +21,7 @@ class ConfigError(ValueError):
     path; the message has one line per problem, so that the CLI can print it and
     exit with status 2. A problem is made one line here, whatever names it quotes:
     its control characters and line breaks are escaped
-    (:func:`peakend.config.names.printable`), so a name in a file cannot forge a line.
+    (:func:`peakend.base.names.printable`), so a name in a file cannot forge a line.
     """
 
     def __init__(self, *problems: object) -> None:

@@ -30,10 +30,10 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
 
-from peakend.config.errors import ConfigError
+from peakend.base.errors import ConfigError
+from peakend.base.names import printable
 from peakend.config.extras import require
-from peakend.config.names import printable
-from peakend.experiments.errors import Failure
+from peakend.runs.errors import Failure
 
 __all__ = [
     "EXECUTOR_KINDS",
@@ -224,7 +224,7 @@ class ProcessExecutor(Executor):
                 # Importing peakend (numpy, scipy, pandas) takes about a second. Preloaded
                 # in the fork server, it is paid once per session instead of once per
                 # worker of every pool. Takes effect only when the server starts.
-                context.set_forkserver_preload(["__main__", "peakend.experiments.runner"])
+                context.set_forkserver_preload(["__main__", "peakend.runs.runner"])
             self._pool = ProcessPoolExecutor(
                 max_workers=self._workers,
                 mp_context=context,

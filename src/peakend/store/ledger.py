@@ -9,7 +9,7 @@ with its size and SHA-256::
     "files": {"summary.json": {"bytes": 1893, "sha256": "9f2c..."}, ...}
 
 The ledger is written with the manifest, last and atomically, when the
-process that claimed the folder (:class:`~peakend.output.rundir.RunDirectory`)
+process that claimed the folder (:class:`~peakend.store.rundir.RunDirectory`)
 lets it go. While a folder is claimed, every file peakend writes in it is also
 appended to a journal, ``.peakend-files`` (one JSON line per file: path, size,
 SHA-256, recorded *before* the file is renamed into place), so that a process
@@ -51,7 +51,7 @@ from glob import escape as glob_escape
 from pathlib import Path, PurePosixPath
 from typing import Any, NoReturn
 
-from peakend.config.errors import ConfigError
+from peakend.base.errors import ConfigError
 
 __all__ = [
     "JOURNAL_NAME",
@@ -80,7 +80,7 @@ _MAX_NAMED = 3  # files named in one refusal
 class OutputError(ConfigError):
     """An output folder that cannot be used; ``overwritable`` when overwriting would fix it.
 
-    (Defined here, where the ownership checks raise it; ``peakend.output.rundir``
+    (Defined here, where the ownership checks raise it; ``peakend.store.rundir``
     re-exports it, its usual home.)
     """
 
@@ -334,9 +334,9 @@ def describe_problems(problems: list[str]) -> str:
 class Ledger:
     """The ledger of a folder claimed by this process: files written are recorded here.
 
-    Created by :class:`~peakend.output.rundir.RunDirectory` once the folder's
+    Created by :class:`~peakend.store.rundir.RunDirectory` once the folder's
     files are checked; :func:`active_ledger` finds it for a path, so that
-    :func:`peakend.output.files.atomic_write` records every file written inside.
+    :func:`peakend.store.files.atomic_write` records every file written inside.
     """
 
     def __init__(self, root: Path, entries: dict[str, Entry]) -> None:

@@ -14,7 +14,7 @@ A folder that is not a peakend run directory (files but no readable peakend
 manifest) is never overwritten. Nor is anything in a folder that peakend did
 not write: before a folder is resumed or replaced, every file in it must be
 listed in its manifest's ledger with the same size and SHA-256 (see
-:mod:`peakend.output.ledger`); a forged or copied manifest, a user's file added
+:mod:`peakend.store.ledger`); a forged or copied manifest, a user's file added
 beside a run's, a changed file, a symbolic link or a FIFO is refused, naming
 it, and nothing is removed. While a run uses its folder it holds a lock
 file (``.peakend.lock``, created with ``O_CREAT | O_EXCL``, holding the PID and
@@ -40,10 +40,10 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal, Self
 
-from peakend.config.errors import ConfigError
-from peakend.config.names import safe_name
-from peakend.output import ledger
-from peakend.output.ledger import OutputError
+from peakend.base.errors import ConfigError
+from peakend.base.names import safe_name
+from peakend.store import ledger
+from peakend.store.ledger import OutputError
 
 __all__ = [
     "LOCK_NAME",
@@ -118,7 +118,7 @@ def _read_manifest(folder: Path) -> dict[str, Any] | None:
     ------
     OutputError
         For a peakend manifest whose layout was changed (see
-        :func:`peakend.output.ledger.check_manifest`).
+        :func:`peakend.store.ledger.check_manifest`).
     """
     try:
         text = ledger.read_inside(folder, MANIFEST_NAME, _MANIFEST_LIMIT).decode("utf-8")

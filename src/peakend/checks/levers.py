@@ -38,13 +38,13 @@ from scipy import stats
 from peakend.config.loading import load_scenario
 from peakend.config.schema import Scenario
 from peakend.engine.facts import ContactKind
-from peakend.engine.replication import ReplicationOutput, simulate
 from peakend.retention.returns import (
     Loyalty,
     ReliabilityBelief,
     return_models_by_segment,
     return_probability,
 )
+from peakend.simulation.replication import ReplicationOutput, simulate
 
 __all__ = [
     "CLINIC_LEVERS",

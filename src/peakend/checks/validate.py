@@ -11,7 +11,7 @@ the seed is fixed, so the verdict is reproducible.
 It also runs the classic memory experiments (patients A and B, the cold-pressor
 choice, the colonoscopy trial, the service-recovery paradox) and reports each
 model result beside the published finding, and the levers suite
-(:mod:`peakend.analysis.levers`): every lever of the model pulled in the engine
+(:mod:`peakend.checks.levers`): every lever of the model pulled in the engine
 on the shipped contact centre, its direction checked with a paired interval.
 """
 
@@ -31,8 +31,8 @@ from peakend.analysis.erlang import (
 )
 from peakend.analysis.stats import estimate
 from peakend.config.loading import scenario_from_dict
-from peakend.engine.replication import simulate
-from peakend.experiments.runner import run_scenario
+from peakend.runs.runner import run_scenario
+from peakend.simulation.replication import simulate
 
 __all__ = [
     "CheckRow",
@@ -414,7 +414,7 @@ def run_validation(
 
 
 def _levers() -> list[Section]:
-    from peakend.analysis.levers import LEVEL, SUITES, run_levers
+    from peakend.checks.levers import LEVEL, SUITES, run_levers
 
     sections = []
     for config, levers in SUITES.items():

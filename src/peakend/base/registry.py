@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping
 from importlib import metadata
 from typing import Any, Generic, TypeVar
 
-from peakend.config.errors import listing
+from peakend.base.errors import listing
 
 __all__ = ["NAME_PATTERN", "Registry"]
 
@@ -128,6 +128,25 @@ class Registry(Generic[T]):
             raise ValueError(
                 f"invalid parameters for {self.kind} {name!r}: {_one_line(error)}"
             ) from error
+
+    def from_spec(self, spec: Mapping[str, Any] | str) -> T:
+        """An instance from a config mapping ``{"model": name, **params}`` (or a bare name).
+
+        Raises
+        ------
+        ValueError
+            For a spec that is not a mapping or a name, one without ``"model"``
+            (listing the registered names), and as :meth:`build`.
+        """
+        if not isinstance(spec, (str, Mapping)):
+            raise ValueError(f"a {self.kind} spec is a table with a 'model' name, got {spec!r}")
+        params = {"model": spec} if isinstance(spec, str) else dict(spec)
+        if "model" not in params:
+            raise ValueError(
+                f"a {self.kind} spec needs a 'model' name, got {spec!r}; "
+                f"registered models: {', '.join(self.available())}"
+            )
+        return self.build(params.pop("model"), params)
 
     # ------------------------------------------------------------------ internals
 
