@@ -1,8 +1,9 @@
 """What a run directory needs to be run again from itself: file names and the command.
 
-It lives with the command line because what it makes is a command line: the library
-writes it into the folders it fills (the resolved files' header comments, the
-report's provenance), so that a reader can paste it.
+What it makes is a command line, but it lives with the store: the library writes
+it into the folders it fills (the resolved files' header comments, the report's
+provenance), so that a reader can paste it, and every layer that fills a folder
+sits above the store.
 
 A run folder keeps ``resolved_config.toml``; a comparison or sweep folder keeps
 ``resolved_base.toml`` (the base with every override applied) and
