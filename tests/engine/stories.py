@@ -102,7 +102,7 @@ def tell(
     replication.recorder.report = report  # before the journeys' context is built
     context = replication.context()
     for (decision, contact), values in (draws or {}).items():
-        context.draws.fix(decision, contact, values)
+        context.decisions.draws.fix(decision, contact, values)
     replication.run()
     return log
 

@@ -228,7 +228,7 @@ def test_what_happened_never_depends_on_an_experience_setting():
 
 
 def _decision_draws(replication: Replication, contacts: int) -> dict[str, np.ndarray]:
-    context = replication.context()
+    context = replication.context().decisions
     n = len(replication.arrivals)
     draws: dict[str, np.ndarray] = {}
     for k in range(contacts):
@@ -239,7 +239,7 @@ def _decision_draws(replication: Replication, contacts: int) -> dict[str, np.nda
         draws[f"retry-delay#{k}"] = np.array([context.retry_delay(i, k) for i in customers])
         draws[f"recontact-delay#{k}"] = np.array([context.recontact_delay(i, k) for i in customers])
         draws[f"callback-delay#{k}"] = np.array([context.callback_delay(i, k) for i in customers])
-        for pool in context.pools:
+        for pool in replication.context().routes.pools:
             draws[f"work:{pool.name}#{k}"] = np.array([context.work(pool, i, k) for i in customers])
     return draws
 

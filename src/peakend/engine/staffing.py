@@ -38,7 +38,7 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Generator, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import simpy
@@ -51,7 +51,16 @@ from peakend.engine.streams import RandomStreams
 if TYPE_CHECKING:
     from peakend.config.schema import PoolConfig
 
-__all__ = ["Agent", "AgentStreams", "Pool", "PoolBase", "StorePool", "Ticket", "present_agents"]
+__all__ = [
+    "Agent",
+    "AgentStreams",
+    "Pool",
+    "PoolBase",
+    "QueueingPool",
+    "StorePool",
+    "Ticket",
+    "present_agents",
+]
 
 
 class Agent:
@@ -150,6 +159,34 @@ class AgentStreams:
 def present_agents(staffing: Sequence[int], absent: np.ndarray) -> np.ndarray:
     """Agents actually working in each interval, given each roster slot's absence."""
     return np.array([np.count_nonzero(~absent[:scheduled]) for scheduled in staffing], dtype=int)
+
+
+class QueueingPool(Protocol):
+    """What a journey may ask of a pool: the one protocol of the fast and the reference pools.
+
+    The journey's acts (:mod:`peakend.engine.acts`) are written against it; the
+    fast :class:`Pool` and :class:`~peakend.engine.chat.ChatPool` and the
+    reference pool (:mod:`peakend.engine.reference`) all satisfy it (mypy checks
+    it where the replication hands its pools to the journeys).
+    """
+
+    index: int
+    name: str
+    config: PoolConfig
+    stressed: bool
+    """Whether an agent's recent load cools its warmth (``stress.enabled``)."""
+    transfers: bool
+    """Whether an agent may pass a contact on (``transfer_probability > 0``)."""
+    concurrent: bool
+    """A chat pool: the journey asks it to :meth:`serve` (else it times the work itself)."""
+
+    def take_idle(self, exclusive: bool = False) -> Agent | None: ...
+    def queue_up(self, deadline: float, exact: bool, priority: int = 0) -> Event: ...
+    def has_idle(self) -> bool: ...
+    def expected_wait(self, priority: int = 0) -> float: ...
+    def serve(self, agent: Agent, contact: int, work: float) -> Event: ...
+    def warmth_of(self, agent: Agent, now: float) -> float: ...
+    def release(self, agent: Agent, now: float, contact: int = -1) -> None: ...
 
 
 class PoolBase:
