@@ -10,9 +10,9 @@ journeys (:mod:`peakend.engine.journey`) reading a
 :class:`~peakend.engine.context.JourneyContext` and reporting facts to a
 :class:`~peakend.engine.recorder.Recorder`, and, with the experience model on,
 the memory of it all (:mod:`peakend.experience`). ``engine="reference"`` runs
-the same journeys on plain :class:`simpy.Process` and a
-:class:`~peakend.engine.staffing.StorePool`: slower, only SimPy's public API,
-and required by the tests to give identical records.
+the same journeys on plain :class:`simpy.Process` and the
+:class:`~peakend.engine.reference.ReferencePool`: slower, only SimPy's public
+API, and required by the tests to give identical records.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from peakend.config.schema import Scenario
 from peakend.engine.acts.after import steps_of
 from peakend.engine.acts.routing import wire_overflow
 from peakend.engine.arrivals import ArrivalPlan, plan_arrivals
-from peakend.engine.chat import ChatPool, ChatStorePool
+from peakend.engine.chat import ChatPool
 from peakend.engine.context import (
     JourneyContext,
     announcements_of,
@@ -42,7 +42,8 @@ from peakend.engine.driver import process_starter, start_journey
 from peakend.engine.journey import journey
 from peakend.engine.recorder import Customers, FactLog, Recorder
 from peakend.engine.records import ContactTable, CustomerTable
-from peakend.engine.staffing import AgentStreams, Pool, PoolBase, StorePool
+from peakend.engine.reference import ChatReferencePool, ReferencePool
+from peakend.engine.staffing import AgentStreams, Pool, PoolBase
 from peakend.engine.streams import CustomerDraws, RandomStreams
 from peakend.experience.memory import memory_model_from_spec, summarize
 from peakend.experience.moments import References, experience_of
@@ -110,9 +111,10 @@ class Replication:
     def _build_pools(self) -> list[PoolBase]:
         fast = self.engine == "fast"
         window = (self.scenario.run.warmup_minutes, self.horizon)
+        # One reference implementation for phone and chat pools, over each kind's books.
         kinds: dict[bool, type[PoolBase]] = {
-            False: Pool if fast else StorePool,
-            True: ChatPool if fast else ChatStorePool,
+            False: Pool if fast else ReferencePool,
+            True: ChatPool if fast else ChatReferencePool,
         }
         return [
             kinds[cfg.concurrency is not None](
