@@ -13,8 +13,6 @@ delight, bad news, alternative) and :mod:`~peakend.engine.acts.recovery`
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 from stories import INF, WARMTH, Scene, fixed, named, pool, world
 
@@ -295,40 +293,44 @@ def test_escalation_at_the_senior_pool_falls_back_to_the_repeat_contact(engine):
 # -- the act's steps -----------------------------------------------------------------------
 
 
-def test_steps_of_keeps_only_the_steps_a_scenario_uses_in_their_order():
-    plain = scenario_from_dict(world([1.0], {"desk": pool(4.0)}))
-    assert after.steps_of(plain) == after.Steps((closing.bad_news,), ())
-    full = scenario_from_dict(
-        world(
-            [1.0],
-            {"desk": pool(4.0)},
-            recovery={"policy": "apology", "compensation": 5.0},
-            service={"farewell": True, "delight_probability": 0.1, "offer_alternative": True},
+def test_steps_of_keeps_only_the_steps_a_scenario_uses_by_result_in_their_order():
+    plain = after.steps_of(scenario_from_dict(world([1.0], {"desk": pool(4.0)})))
+    assert plain.on_the_line[FAILED_SEEN] == (closing.bad_news,)
+    assert plain.on_the_line[RESOLVED] == plain.on_the_line[FAILED_UNSEEN] == ()
+    full = after.steps_of(
+        scenario_from_dict(
+            world(
+                [1.0],
+                {"desk": pool(4.0)},
+                recovery={"policy": "apology", "compensation": 5.0},
+                service={"farewell": True, "delight_probability": 0.1, "offer_alternative": True},
+            )
         )
     )
-    assert after.steps_of(full).on_the_line == (
-        closing.farewell,
-        closing.delight,
+    assert full.on_the_line[RESOLVED] == (closing.farewell, closing.delight)
+    assert full.on_the_line[FAILED_SEEN] == (
         closing.bad_news,
         recovery.apology,
         recovery.coupon,
         closing.alternative,
     )
+    assert full.on_the_line[ServiceResult.TRANSFERRED] == ()
 
 
-def test_a_step_afterwards_runs_once_the_agent_has_let_go(engine):
-    # The extension point: a step in Steps.afterwards sees the agent free again and
-    # the customer still there, before the story goes on.
+def test_a_step_afterwards_runs_once_the_agent_has_let_go(engine, monkeypatch):
+    # The extension point: a lever lists its Step in AFTERWARDS; after the results it
+    # names, it sees the agent free again and the customer still there, before the
+    # story goes on (here to the kitchen, 2 minutes later than without the step).
     seen = []
 
     def note(ctx, contact, service):
         seen.append((ctx.world.env.now, service.pool.has_idle(), service.result))
         yield ctx.world.env.timeout(2.0)
 
+    step = Step("note", note, lambda scenario: True, frozenset({RESOLVED}))
+    monkeypatch.setattr(after, "AFTERWARDS", (step,))
     data = world([1.0], {"seat": pool(2.0), "kitchen": pool(5.0)}, segment={"stages": ["kitchen"]})
     scene = Scene(data, engine=engine)
-    steps = after.Steps(scene.ctx.steps.on_the_line, (note,))
-    scene.ctx = dataclasses.replace(scene.ctx, steps=steps)
     following = scene.play(one_contact, scene.contact(), at=1.0)
     assert seen == [(3.0, True, RESOLVED)]
     assert (following.kind, scene.ended_at) == (ContactKind.STAGE, 5.0)

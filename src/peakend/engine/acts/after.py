@@ -9,7 +9,7 @@ The act runs in four parts:
 2. the agent **lets go** (``release``): next customer, idle, or home;
 3. **afterwards** (:data:`AFTERWARDS`): steps in the customer's own time, after
    the agent has gone and before the story goes on; none is built in;
-4. **onward** (:func:`onward`): a resolved service goes to the next stage or
+4. **onward**: a resolved service goes to the next stage or
    ends the journey (:mod:`~peakend.engine.acts.routing`), a transfer queues the
    customer at the next pool, and a failure is met by the recovery policy
    (:mod:`~peakend.engine.acts.recovery`).
@@ -18,12 +18,12 @@ Extension points: a lever that acts after a service declares a
 :class:`~peakend.engine.acts.contact.Step` in its own module (its journey code
 and whether a scenario uses it) and is listed once here, in
 :data:`ON_THE_LINE` if it takes the agent's time, else in :data:`AFTERWARDS`
-(a message sent after a resolved contact, say). A step reads the contact and
-its :class:`~peakend.engine.acts.contact.Service` (``result``, ``warmth``,
-``number``), checks whether it applies, reports its facts and may yield SimPy
-events (a timeout for its minutes). :func:`steps_of` keeps, once per
-replication, the steps the scenario uses, so an unused lever costs nothing per
-contact.
+(a message sent after a resolved contact, say). The step names the service
+results after which it may act; it reads the contact and its
+:class:`~peakend.engine.acts.contact.Service` (``result``, ``warmth``,
+``number``), reports its facts and may yield SimPy events (a timeout for its
+minutes). :func:`steps_of` keeps, once per replication, the steps the scenario
+uses by service result, so a lever costs nothing on a contact it cannot act on.
 """
 
 from __future__ import annotations
@@ -38,9 +38,11 @@ from peakend.config.schema import Scenario
 from peakend.engine.acts import closing, recovery, routing
 from peakend.engine.acts.contact import Contact, Run, Service, Step
 from peakend.engine.context import JourneyContext
-from peakend.engine.facts import Finished, Outcome, ServiceResult
+from peakend.engine.facts import ServiceResult
 
-__all__ = ["AFTERWARDS", "ON_THE_LINE", "Steps", "after_service", "onward", "steps_of"]
+__all__ = ["AFTERWARDS", "ON_THE_LINE", "Steps", "after_service", "steps_of"]
+
+RESOLVED, TRANSFERRED = ServiceResult.RESOLVED, ServiceResult.TRANSFERRED
 
 ON_THE_LINE: tuple[Step, ...] = (
     closing.FAREWELL,
@@ -58,47 +60,42 @@ AFTERWARDS: tuple[Step, ...] = ()
 
 @dataclass(frozen=True, slots=True)
 class Steps:
-    """The after-service steps one scenario uses (:func:`steps_of`)."""
+    """The after-service steps one scenario uses (:func:`steps_of`), by service result:
+    ``on_the_line[result]`` and ``afterwards[result]`` are the steps that may act after
+    a service with that :class:`~peakend.engine.facts.ServiceResult`, in order."""
 
-    on_the_line: tuple[Run, ...]
-    afterwards: tuple[Run, ...]
+    on_the_line: tuple[tuple[Run, ...], ...]
+    afterwards: tuple[tuple[Run, ...], ...]
 
 
 def steps_of(scenario: Scenario) -> Steps:
     """The steps of :data:`ON_THE_LINE` and :data:`AFTERWARDS` that ``scenario`` uses."""
-    return Steps(
-        on_the_line=tuple(step.run for step in ON_THE_LINE if step.used(scenario)),
-        afterwards=tuple(step.run for step in AFTERWARDS if step.used(scenario)),
+    return Steps(_by_result(ON_THE_LINE, scenario), _by_result(AFTERWARDS, scenario))
+
+
+def _by_result(steps: tuple[Step, ...], scenario: Scenario) -> tuple[tuple[Run, ...], ...]:
+    used = [step for step in steps if step.used(scenario)]
+    return tuple(
+        tuple(step.run for step in used if result in step.results) for result in ServiceResult
     )
 
 
 def after_service(
     ctx: JourneyContext, contact: Contact, service: Service
 ) -> Generator[Event, Any, Contact | None]:
-    """The steps on the line, the agent lets go, the steps afterwards, and what comes next:
-    the next contact, or None (the journey is over)."""
+    """The steps on the line, the agent lets go, the steps afterwards, and what comes next
+    by the service's result: the next contact, or None (the journey is over; an
+    unresolved end is reported as ``Finished``, a resolved one is not)."""
     steps = ctx.steps
-    for run in steps.on_the_line:
+    result = service.result
+    for run in steps.on_the_line[result]:
         yield from run(ctx, contact, service)
     agent = service.agent
     agent.pool.release(agent, ctx.world.env.now, service.number)
-    for run in steps.afterwards:
+    for run in steps.afterwards[result]:
         yield from run(ctx, contact, service)
-    return (yield from onward(ctx, contact, service))
-
-
-def onward(
-    ctx: JourneyContext, contact: Contact, service: Service
-) -> Generator[Event, Any, Contact | None]:
-    """The next contact after ``service`` by its result, or None when the journey ends
-    (an unresolved end is reported here as ``Finished``; a resolved one is not)."""
-    result = service.result
-    if result == ServiceResult.RESOLVED:
+    if result == RESOLVED:
         return routing.next_stage(ctx, contact)
-    if result == ServiceResult.TRANSFERRED:
+    if result == TRANSFERRED:
         return routing.transfer(ctx, contact, service)
-    following = yield from recovery.after_failure(ctx, contact, service)
-    if following is None:
-        world = ctx.world
-        world.report(Finished(contact.customer, world.env.now, Outcome.UNRESOLVED))
-    return following
+    return (yield from recovery.after_failure(ctx, contact, service))

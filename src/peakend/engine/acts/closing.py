@@ -51,10 +51,11 @@ __all__ = [
 RESOLVED, FAILED_SEEN = ServiceResult.RESOLVED, ServiceResult.FAILED_SEEN
 
 
-def tell_bad_news_first(ctx: JourneyContext, contact: Contact, answer: Answer, result: int) -> bool:
-    """With ``bad_news = "first"``, a failure the agent sees is told when it answers:
-    reports it then and returns True (the :func:`bad_news` step then stays silent)."""
-    if result != FAILED_SEEN or ctx.policies.service.bad_news != "first":
+def tell_bad_news_first(ctx: JourneyContext, contact: Contact, answer: Answer) -> bool:
+    """With ``bad_news = "first"``, a failure the agent sees (the service act asks only
+    then) is told when the agent answers: reports it and returns True (the
+    :func:`bad_news` step then stays silent)."""
+    if ctx.policies.service.bad_news != "first":
         return False
     ctx.world.report(FailureNoticed(contact.customer, answer.number, answer.start, False, True))
     return True
@@ -64,7 +65,7 @@ def farewell(
     ctx: JourneyContext, contact: Contact, service: Service
 ) -> Generator[Event, Any, None]:
     """The farewell ritual after a resolved service at the last stage."""
-    if service.result != RESOLVED or not contact.last_stage:
+    if not contact.last_stage:
         return
     world = ctx.world
     minutes = ctx.policies.service.farewell_minutes
@@ -76,7 +77,7 @@ def farewell(
 
 def delight(ctx: JourneyContext, contact: Contact, service: Service) -> Generator[Event, Any, None]:
     """Now and then, after a resolved service at the last stage, an unexpected extra."""
-    if service.result != RESOLVED or not contact.last_stage:
+    if not contact.last_stage:
         return
     probability = ctx.policies.service.delight_probability
     if ctx.decisions.chance("delight", contact.customer, contact.attempt) < probability:
@@ -89,7 +90,7 @@ def bad_news(
     ctx: JourneyContext, contact: Contact, service: Service
 ) -> Generator[Event, Any, None]:
     """A failure the agent sees and has not told first: told at the end of the work."""
-    if service.result == FAILED_SEEN and not service.told_first:
+    if not service.told_first:
         ctx.world.report(
             FailureNoticed(contact.customer, service.number, ctx.world.env.now, False, False)
         )
@@ -101,8 +102,6 @@ def alternative(
     ctx: JourneyContext, contact: Contact, service: Service
 ) -> Generator[Event, Any, None]:
     """After a failure the agent sees: an alternative offered, taking the agent's time."""
-    if service.result != FAILED_SEEN:
-        return
     world = ctx.world
     minutes = ctx.policies.service.alternative_minutes
     start = world.env.now
@@ -112,8 +111,13 @@ def alternative(
     world.report(AlternativeOffered(contact.customer, service.number, start, minutes, warmth))
 
 
-FAREWELL = Step("farewell", farewell, lambda scenario: scenario.service.farewell)
-DELIGHT = Step("delight", delight, lambda scenario: scenario.service.delight_probability > 0)
-BAD_NEWS = Step("bad news", bad_news, lambda scenario: True)
+RESOLVED_ONLY, SEEN_ONLY = frozenset({RESOLVED}), frozenset({FAILED_SEEN})
+FAREWELL = Step("farewell", farewell, lambda scenario: scenario.service.farewell, RESOLVED_ONLY)
+DELIGHT = Step(
+    "delight", delight, lambda scenario: scenario.service.delight_probability > 0, RESOLVED_ONLY
+)
+BAD_NEWS = Step("bad news", bad_news, lambda scenario: True, SEEN_ONLY)
 """Every scenario tells a failure the agent sees (first or last)."""
-ALTERNATIVE = Step("alternative", alternative, lambda scenario: scenario.service.offer_alternative)
+ALTERNATIVE = Step(
+    "alternative", alternative, lambda scenario: scenario.service.offer_alternative, SEEN_ONLY
+)

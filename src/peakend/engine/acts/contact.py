@@ -11,6 +11,7 @@ NamedTuple of eleven fields is about four times cheaper to build (0.4 against
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -24,7 +25,18 @@ if TYPE_CHECKING:
     from peakend.config.schema import Scenario
     from peakend.engine.context import JourneyContext
 
-__all__ = ["Answer", "Contact", "Run", "Service", "Step", "first_contact", "follow_on"]
+__all__ = [
+    "Answer",
+    "Contact",
+    "Run",
+    "Service",
+    "Step",
+    "answer_of",
+    "contact_of",
+    "first_contact",
+    "follow_on",
+    "service_of",
+]
 
 
 class Contact(NamedTuple):
@@ -89,6 +101,15 @@ class Service(NamedTuple):
         return self.agent.pool
 
 
+contact_of: Callable[[tuple[Any, ...]], Contact] = functools.partial(tuple.__new__, Contact)  # type: ignore[assignment]
+"""``contact_of((customer, segment, ...))``: a :class:`Contact` from its fields in order,
+built in C (a NamedTuple's own constructor is a Python function; see
+:func:`peakend.engine.facts.fast`): the hot path builds one per contact."""
+answer_of: Callable[[tuple[Any, ...]], Answer] = functools.partial(tuple.__new__, Answer)  # type: ignore[assignment]
+"""``answer_of((number, agent, start))``: an :class:`Answer`, built in C."""
+service_of: Callable[[tuple[Any, ...]], Service] = functools.partial(tuple.__new__, Service)  # type: ignore[assignment]
+"""``service_of((number, agent, start, warmth, result, told_first))``: a :class:`Service`."""
+
 Run = Callable[["JourneyContext", Contact, Service], Generator[Event, Any, None]]
 """A step's journey code: a SimPy generator function of the context, the contact and its
 service; it reports its facts itself and yields the events it waits for."""
@@ -98,14 +119,17 @@ class Step(NamedTuple):
     """A step of the after-service act, declared by its lever module.
 
     ``run`` is the step; ``used`` says whether a scenario needs it at all (a
-    scenario without a farewell never runs the farewell step), so the steps a
-    replication runs are chosen once (:func:`peakend.engine.acts.after.steps_of`)
-    and an unused lever costs nothing per contact.
+    scenario without a farewell never runs the farewell step) and ``results``
+    after which service results (:class:`~peakend.engine.facts.ServiceResult`) it
+    may act, so the steps a replication runs after each result are chosen once
+    (:func:`peakend.engine.acts.after.steps_of`): a lever costs nothing on a
+    contact it cannot act on, and ``run`` is called only after those results.
     """
 
     name: str
     run: Run
     used: Callable[[Scenario], bool]
+    results: frozenset[int]
 
 
 def first_contact(
@@ -113,8 +137,8 @@ def first_contact(
 ) -> Contact:
     """A customer's first contact, at the entry pool of its route (drawn for it here)."""
     route = ctx.routes.route(ctx.decisions.draws, customer, segment, channel)
-    return Contact(
-        customer, segment, channel, route, 0, route[0], ContactKind.FIRST, 0, True, patience, work
+    return contact_of(
+        (customer, segment, channel, route, 0, route[0], ContactKind.FIRST, 0, True, patience, work)
     )
 
 
@@ -138,16 +162,18 @@ def follow_on(
     decisions = ctx.decisions
     patience = decisions.patience(customer, attempt) if felt else math.inf
     work = decisions.work(pool, customer, attempt)
-    return Contact(
-        customer,
-        contact.segment,
-        contact.channel,
-        contact.route,
-        contact.stage if stage is None else stage,
-        pool,
-        kind,
-        attempt,
-        felt,
-        patience,
-        work,
+    return contact_of(
+        (
+            customer,
+            contact.segment,
+            contact.channel,
+            contact.route,
+            contact.stage if stage is None else stage,
+            pool,
+            kind,
+            attempt,
+            felt,
+            patience,
+            work,
+        )
     )

@@ -42,6 +42,8 @@ from peakend.engine.facts import (
     Compensated,
     ContactKind,
     FailureNoticed,
+    Finished,
+    Outcome,
     ServiceResult,
 )
 
@@ -62,8 +64,6 @@ RECONTACT = ContactKind.RECONTACT
 
 def apology(ctx: JourneyContext, contact: Contact, service: Service) -> Generator[Event, Any, None]:
     """After a failure the agent sees: the apology, taking the agent's time."""
-    if service.result != FAILED_SEEN:
-        return
     world = ctx.world
     minutes = ctx.policies.recovery.apology_minutes
     start = world.env.now
@@ -74,39 +74,43 @@ def apology(ctx: JourneyContext, contact: Contact, service: Service) -> Generato
 
 def coupon(ctx: JourneyContext, contact: Contact, service: Service) -> Generator[Event, Any, None]:
     """After a failure the agent sees: a coupon worth ``compensation``."""
-    if service.result == FAILED_SEEN:
-        amount = ctx.policies.recovery.compensation
-        ctx.world.report(Compensated(contact.customer, service.number, ctx.world.env.now, amount))
+    amount = ctx.policies.recovery.compensation
+    ctx.world.report(Compensated(contact.customer, service.number, ctx.world.env.now, amount))
     return
     yield  # a generator function: the act runs every step with ``yield from``
 
 
+SEEN_ONLY = frozenset({FAILED_SEEN})
 APOLOGY = Step(
     "apology",
     apology,
     lambda scenario: scenario.recovery.apology or scenario.recovery.policy == "apology",
+    SEEN_ONLY,
 )
-COUPON = Step("coupon", coupon, lambda scenario: scenario.recovery.compensation > 0)
+COUPON = Step("coupon", coupon, lambda scenario: scenario.recovery.compensation > 0, SEEN_ONLY)
 
 
 def after_failure(
     ctx: JourneyContext, contact: Contact, service: Service
 ) -> Generator[Event, Any, Contact | None]:
     """Where an unresolved problem leads once the agent has let go: the next contact, or
-    None (the journey ends; the after-service act reports it unresolved)."""
-    rules = ctx.policies.segments[contact.segment]
-    if contact.attempt + 1 >= rules.max_contacts:
-        return None
-    if service.result == FAILED_UNSEEN:
-        return (yield from hidden_defect(ctx, contact, service))
-    policy = ctx.policies.recovery.policy
-    if policy == "callback":
-        return (yield from callback(ctx, contact, service))
-    if policy == "escalation":
-        escalated = routing.escalate(ctx, contact, service)
-        if escalated is not None:
-            return escalated
-    return (yield from repeat_contact(ctx, contact))
+    None when the journey ends there (reported as ``Finished`` unresolved)."""
+    following: Contact | None = None
+    if contact.attempt + 1 < ctx.policies.segments[contact.segment].max_contacts:
+        policy = ctx.policies.recovery.policy
+        if service.result == FAILED_UNSEEN:
+            following = yield from hidden_defect(ctx, contact, service)
+        elif policy == "callback":
+            following = yield from callback(ctx, contact, service)
+        else:
+            if policy == "escalation":
+                following = routing.escalate(ctx, contact, service)
+            if following is None:
+                following = yield from repeat_contact(ctx, contact)
+    if following is None:
+        world = ctx.world
+        world.report(Finished(contact.customer, world.env.now, Outcome.UNRESOLVED))
+    return following
 
 
 def hidden_defect(

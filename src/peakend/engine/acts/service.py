@@ -21,7 +21,7 @@ from typing import Any
 from simpy.events import Event
 
 from peakend.engine.acts import closing, routing
-from peakend.engine.acts.contact import Answer, Contact, Service
+from peakend.engine.acts.contact import Answer, Contact, Service, service_of
 from peakend.engine.context import JourneyContext
 from peakend.engine.facts import ServiceResult, served
 from peakend.engine.staffing import Agent, QueueingPool
@@ -45,15 +45,14 @@ def be_served(
     agent.contact = number  # the agent's own books: whom it is serving
     warmth = pool.warmth_of(agent, start) if pool.stressed else agent.warmth
     result = service_result(ctx, contact, pool, agent)
-    told_first = closing.tell_bad_news_first(ctx, contact, answer, result)
+    told_first = result == FAILED_SEEN and closing.tell_bad_news_first(ctx, contact, answer)
+    world = ctx.world
     if pool.concurrent:  # a chat pool shares the agent's speed among its chats
         yield pool.serve(agent, number, contact.work)
     else:
-        yield ctx.world.env.timeout(contact.work)
-    ctx.world.report(
-        served((number, start, ctx.world.env.now, pool.index, agent.index, warmth, result))
-    )
-    return Service(number, agent, start, warmth, result, told_first)
+        yield world.env.timeout(contact.work)
+    world.report(served((number, start, world.env.now, pool.index, agent.index, warmth, result)))
+    return service_of((number, agent, start, warmth, result, told_first))
 
 
 def service_result(ctx: JourneyContext, contact: Contact, pool: QueueingPool, agent: Agent) -> int:

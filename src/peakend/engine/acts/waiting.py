@@ -26,7 +26,7 @@ from typing import Any
 
 from simpy.events import Event
 
-from peakend.engine.acts.contact import Answer, Contact, follow_on
+from peakend.engine.acts.contact import Answer, Contact, answer_of, follow_on
 from peakend.engine.context import JourneyContext
 from peakend.engine.facts import (
     Balked,
@@ -69,7 +69,7 @@ def wait(ctx: JourneyContext, contact: Contact) -> Generator[Event, Any, Answer 
     report(queued((number, customer, pool.index, contact.kind, now, deadline, felt)))
     agent = pool.take_idle()
     if agent is not None:
-        return Answer(number, agent, now)
+        return answer_of((number, agent, now))
     rules = ctx.policies.segments[contact.segment]
     attempt = contact.attempt
     will_retry = (
@@ -79,7 +79,7 @@ def wait(ctx: JourneyContext, contact: Contact) -> Generator[Event, Any, Answer 
     )
     agent = yield pool.queue_up(deadline, will_retry, rules.priority)
     if agent is not None:
-        return Answer(number, agent, env.now)
+        return answer_of((number, agent, env.now))
     report(GaveUp(number, deadline))
     return (yield from give_up(ctx, contact, deadline, will_retry))
 
