@@ -164,8 +164,9 @@ class QueueingPool(Protocol):
 
     The journey's acts (:mod:`peakend.engine.acts`) are written against it; the
     fast :class:`Pool` and :class:`~peakend.engine.chat.ChatPool` and the
-    reference pool (:mod:`peakend.engine.reference`) all satisfy it (mypy checks
-    it where the replication hands its pools to the journeys).
+    reference pool (:mod:`peakend.engine.reference`) all satisfy it: mypy checks
+    it where the replication hands its pools (:class:`PoolBase` subclasses, whose
+    overrides mypy checks in turn) to the journeys.
     """
 
     index: int
