@@ -489,7 +489,13 @@ def scale_staffing(
         raise ValueError(f"unknown pool {unknown[0]!r}; allowed: {listing(scenario.pools)}")
     data = scenario_to_dict(scenario)
     for name in names:
-        data["pools"][name]["staffing"] = [round(n * factor) for n in scenario.pools[name].staffing]
+        pool = scenario.pools[name]
+        data["pools"][name]["staffing"] = [round(n * factor) for n in pool.staffing]
+        if pool.staffing_by_day:  # every roster of the pool, on every day
+            data["pools"][name]["staffing_by_day"] = {
+                day: [round(n * factor) for n in roster]
+                for day, roster in pool.staffing_by_day.items()
+            }
     return validate_model(Scenario, data, "<scaled staffing>")
 
 

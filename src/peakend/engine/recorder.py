@@ -48,6 +48,7 @@ from peakend.engine.facts import (
     ServiceResult,
     Transferred,
 )
+from peakend.engine.persons import Persons, file_by_person
 from peakend.engine.records import NO_SERVICE, ContactTable, CustomerTable, row_dtype
 
 __all__ = ["FactLog", "Recorder"]
@@ -74,6 +75,16 @@ class Customers:
     arrival: np.ndarray
     segment: np.ndarray
     channel: np.ndarray
+    persons: Persons | None = None
+    """Who each arrival is, in a replay with customer ids (None: each arrival is a customer
+    of its own); the recorder files the facts by person (:mod:`peakend.engine.persons`)."""
+
+    def by_person(self) -> Customers:
+        """One entry per person: the time, segment and channel of its first arrival."""
+        if self.persons is None:
+            return self
+        first = self.persons.first_arrival
+        return Customers(self.arrival[first], self.segment[first], self.channel[first])
 
 
 class Recorder:
@@ -110,8 +121,12 @@ class Recorder:
         }
         del lists  # free the tuples now (the run pauses the cyclic collector)
         _settle_open_contacts(arrays, horizon, drain, in_service)
+        segment = None
+        if customers.persons is not None:
+            segment = customers.segment[file_by_person(arrays, customers.persons)]
+            customers = customers.by_person()
         end = max(horizon, _latest(arrays)) if drain else horizon
-        contacts, contact_number = _contact_columns(arrays, customers, end)
+        contacts, contact_number = _contact_columns(arrays, customers, end, segment)
         log = FactLog(arrays, contact_number, end)
         table = ContactTable.from_columns(
             {"segment": labels["segment"], "pool": labels["pool"], "served_pool": labels["pool"]},
@@ -212,10 +227,15 @@ def _by_contact(m: int, facts: np.ndarray, field: str, fill: float) -> np.ndarra
 
 
 def _contact_columns(
-    log: dict[type, np.ndarray], customers: Customers, end: float
+    log: dict[type, np.ndarray],
+    customers: Customers,
+    end: float,
+    segment: np.ndarray | None = None,
 ) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """The contact table's columns (rows by customer and contact) and each contact's
-    number within its customer's journey (by contact number in the replication)."""
+    number within its customer's journey (by contact number in the replication).
+
+    ``segment``: each contact's segment (by contact number), if not its customer's."""
     queued = log[Queued]
     m = len(queued)
     answered_at = _by_contact(m, log[Served], "start", np.nan)
@@ -233,7 +253,7 @@ def _contact_columns(
     first_of_customer = np.searchsorted(customer[order], customer[order])
     columns = {
         "customer": customer,
-        "segment": customers.segment[customer],
+        "segment": customers.segment[customer] if segment is None else segment,
         "pool": queued["pool"],
         "contact": np.empty(m, dtype=np.int64),
         "kind": queued["kind"],
