@@ -315,7 +315,7 @@ def _customer_columns(
     # A journey whose last contact was resolved is over, resolved (it reports no
     # Finished: its last service says so); other endings are reported as Finished.
     outcome = np.full(n, Outcome.IN_SYSTEM, dtype=np.int64)
-    ended_resolved = (last >= 0) & contacts["resolved"][np.maximum(last, 0)]
+    ended_resolved = _pick(contacts["resolved"], last, False)
     outcome[ended_resolved] = Outcome.RESOLVED
     outcome[log[Finished]["customer"]] = log[Finished]["outcome"]
     last_served = _last_per_customer(np.where(served, who, -1), n)
@@ -339,17 +339,11 @@ def _customer_columns(
         "extras_cost": extras_cost,
         "extras_minutes": extras_minutes,
         "outcome": outcome,
-        "first_contact_resolved": np.where(
-            first_served >= 0, contacts["resolved"][np.maximum(first_served, 0)], False
-        ),
-        "pool": np.where(last >= 0, pool[np.maximum(last, 0)], -1),
-        "agent": np.where(has_service, contacts["agent"][np.maximum(last_served, 0)], -1),
-        "service_start_minutes": np.where(
-            has_service, contacts["service_start_minutes"][np.maximum(last_served, 0)], np.nan
-        ),
-        "service_end_minutes": np.where(
-            has_service, contacts["service_end_minutes"][np.maximum(last_served, 0)], np.nan
-        ),
+        "first_contact_resolved": _pick(contacts["resolved"], first_served, False),
+        "pool": _pick(pool, last, -1),
+        "agent": _pick(contacts["agent"], last_served, -1),
+        "service_start_minutes": _pick(contacts["service_start_minutes"], last_served, np.nan),
+        "service_end_minutes": _pick(contacts["service_end_minutes"], last_served, np.nan),
         **{
             name: nan
             for name in (
@@ -364,6 +358,14 @@ def _customer_columns(
             )
         },
     }
+
+
+def _pick(values: np.ndarray, rows: np.ndarray, fill: Any) -> np.ndarray:
+    """``values[rows]``, ``fill`` where a row is -1 (none; also when there are no values:
+    a run in which every customer ended in the IVR has no contact at all)."""
+    if not len(values):
+        return np.full(len(rows), fill, dtype=values.dtype)
+    return np.where(rows >= 0, values[np.maximum(rows, 0)], fill)
 
 
 def _purpose(kind: np.ndarray) -> np.ndarray:
