@@ -6,13 +6,14 @@ import copy
 
 import pytest
 
-from conftest import busy_day_data
 from peakend import scenario_from_dict
 from peakend.analysis.intervals import replication_intervals
 from peakend.analysis.metrics import staffing_metrics
 from peakend.config.loading import ConfigError, scale_staffing
 from peakend.engine.replication import Replication, simulate
 from peakend.retention.calendar import staff_cost
+
+from conftest import busy_day_data
 
 WEEKEND = {"sat": [1, 1, 1, 1], "sun": [0, 2, 2, 0], "2026-03-14": [9, 9, 9, 9]}
 
