@@ -107,3 +107,11 @@ def test_bad_rosters_are_one_line_errors_naming_the_key(data, key, message):
         scenario_from_dict(data, "s.toml")
     text = str(error.value)
     assert "\n" not in text and key in text and message in text
+
+
+def test_a_days_roster_is_changed_with_its_own_key():
+    overrides = ['pools.agents.staffing_by_day."2026-03-14"*=0.5', "pools.agents.staffing*=2"]
+    scenario = scenario_from_dict(_data(), "s.toml", overrides)
+    assert scenario.roster("agents", 12) == (4, 4, 4, 4)  # the date's, halved
+    assert scenario.roster("agents", 5) == (1, 1, 1, 1)  # Saturday's: untouched
+    assert scenario.roster("agents", 0) == (4, 10, 6, 2)  # staffing, doubled
