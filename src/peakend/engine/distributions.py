@@ -254,9 +254,23 @@ class Survival(_Base):
     survival: tuple[float, ...] = Field(
         min_length=1, max_length=MAX_SURVIVAL_POINTS, description="S at each of minutes"
     )
-    interpolation: Literal["step", "linear"] = "step"
-    tail: Literal["exponential", "never"] = "exponential"
-    tail_mean: float | None = Field(None, gt=0, allow_inf_nan=False)
+    interpolation: Literal["step", "linear"] = Field(
+        "step",
+        description="step: the Kaplan-Meier step function (draws take the listed minutes); "
+        "linear: S joined linearly between the points",
+    )
+    tail: Literal["exponential", "never"] = Field(
+        "exponential",
+        description="beyond the last point: exponential (the hazard of the last stretch, or "
+        "mean tail_mean) or never (those customers never give up: inf)",
+    )
+    tail_mean: float | None = Field(
+        None,
+        gt=0,
+        allow_inf_nan=False,
+        description="mean of the exponential tail beyond the last point, minutes; unset: "
+        "1 / the hazard of the last stretch",
+    )
 
     @field_validator("minutes")
     @classmethod
@@ -395,8 +409,16 @@ class Mixture(_Base):
     """
 
     distribution: Literal["mixture"] = "mixture"
-    weights: tuple[float, ...] = Field(min_length=2, max_length=MAX_MIXTURE_COMPONENTS)
-    components: tuple[_Component, ...] = Field(min_length=2, max_length=MAX_MIXTURE_COMPONENTS)
+    weights: tuple[float, ...] = Field(
+        min_length=2,
+        max_length=MAX_MIXTURE_COMPONENTS,
+        description="probability of each component, summing to 1",
+    )
+    components: tuple[_Component, ...] = Field(
+        min_length=2,
+        max_length=MAX_MIXTURE_COMPONENTS,
+        description="the distributions mixed (any but a mixture)",
+    )
 
     @field_validator("weights")
     @classmethod
