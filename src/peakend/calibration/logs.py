@@ -479,12 +479,13 @@ def _usable(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]:
     kept.loc[never & (kept["outcome"] == "abandoned"), "outcome"] = "ivr_only"
     kept.loc[never & served, "queue_entry"] = kept.loc[never & served, "service_start"]
     exit_time = np.where(served, kept["service_start"], kept["queue_exit"])
-    wait = np.maximum(exit_time - kept["queue_entry"].to_numpy(), 0.0)
+    # Differences of clock times carry float noise (26/60 two ways): round to a
+    # thousandth of a second, so equal waits are equal.
+    wait = np.round(np.maximum(exit_time - kept["queue_entry"].to_numpy(), 0.0) * 60, 3) / 60
     kept["wait"] = np.where(kept["outcome"] == "ivr_only", np.nan, wait)
     kept.loc[kept["outcome"] == "ivr_only", "queue_entry"] = np.nan
-    kept["service_minutes"] = np.where(
-        served, kept["service_end"] - kept["service_start"], np.nan
-    )
+    service = np.round((kept["service_end"] - kept["service_start"]).to_numpy() * 60, 3) / 60
+    kept["service_minutes"] = np.where(served, service, np.nan)
     kept.loc[~served, "service_start"] = np.nan
     kept.loc[~served, "agent"] = ""
     kept["date"] = pd.to_datetime(kept["date"]).dt.normalize()

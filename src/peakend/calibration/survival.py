@@ -31,6 +31,8 @@ class KaplanMeier:
     times: np.ndarray
     survival: np.ndarray
     standard_error: np.ndarray
+    at_risk: np.ndarray
+    """Contacts still waiting just before each event time."""
     events: int
     censored: int
     tail_rate: float
@@ -70,7 +72,7 @@ def kaplan_meier(events: np.ndarray, censored: np.ndarray) -> KaplanMeier:
         greenwood = np.cumsum(deaths / (at_risk * (at_risk - deaths)))
     standard_error = survival * np.sqrt(np.where(np.isfinite(greenwood), greenwood, np.nan))
     return KaplanMeier(
-        times, survival, standard_error, int(events.size), int(censored.size),
+        times, survival, standard_error, at_risk, int(events.size), int(censored.size),
         _tail_rate(events, censored),
     )
 
@@ -101,7 +103,18 @@ def km_quantiles(curve: KaplanMeier, count: int = 500) -> np.ndarray:
     return np.round(np.maximum(values, 0.0), 6)
 
 
+MIN_AT_RISK = 30
+"""Fewest contacts still waiting for an event time to count in :func:`km_distance`: in
+the far tail a handful of long waits make the curve jump to zero."""
+
+
 def km_distance(curve: KaplanMeier, survival_of: np.ndarray) -> float:
-    """Largest absolute gap between the Kaplan-Meier curve and a fitted survival
-    evaluated at the curve's event times (a Kolmogorov-type distance)."""
-    return float(np.max(np.abs(curve.survival - survival_of))) if curve.times.size else math.nan
+    """Largest gap between the Kaplan-Meier curve and a fitted survival, in Greenwood
+    standard errors, over the event times with at least :data:`MIN_AT_RISK` contacts
+    at risk. ``survival_of``: the fitted survival at the end of each event's time
+    step (an event logged at ``t`` happened in ``[t, t + resolution)``)."""
+    keep = curve.at_risk >= MIN_AT_RISK
+    if not keep.any():
+        return math.nan
+    gap = np.abs(curve.survival - survival_of) / np.maximum(curve.standard_error, 1e-9)
+    return float(np.max(gap[keep]))
