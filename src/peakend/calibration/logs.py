@@ -448,7 +448,11 @@ _REASONS = {
     "served_no_times": "served, but no service start or end time",
     "served_no_agent": "served, but no agent",
     "negative_service": "service ends before it starts",
+    "too_long": "a wait or service longer than 12 hours (times out of order)",
 }
+LONGEST_STAGE = 720.0
+"""Longest wait or service read as such (minutes): a clock time that runs backwards
+reads as the next day, and a 23-hour service is a typing error, not a call."""
 
 
 def _usable(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]:
@@ -471,6 +475,9 @@ def _usable(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]:
     drop(served & (frame["service_start"].isna() | frame["service_end"].isna()), "served_no_times")
     drop(served & (frame["agent"] == ""), "served_no_agent")
     drop(served & (frame["service_end"] < frame["service_start"]), "negative_service")
+    drop(served & (frame["service_end"] - frame["service_start"] > LONGEST_STAGE), "too_long")
+    drop(frame["queue_exit"] - frame["queue_entry"] > LONGEST_STAGE, "too_long")
+    drop(served & (frame["service_start"] - frame["queue_entry"] > LONGEST_STAGE), "too_long")
     drop(~never_queued & ~served & (outcome == "abandoned") & frame["queue_exit"].isna(),
          "no_queue_exit")
     kept = frame[(reasons == "").to_numpy()].copy()
