@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from peakend.calibration.logs import ContactLog
-from peakend.calibration.rosters import present_agents, spells
+from peakend.calibration.rosters import present_agents, spells, staffing_from_presence
 from peakend.config.errors import ConfigError
 from peakend.config.schema import Scenario
 
@@ -138,7 +138,7 @@ def day_scenario(
     for name, pool in data["pools"].items():
         mine = table[table["agent"].map(pool_of) == name]
         present = present_agents(mine, opens, intervals, interval)
-        pool["staffing"] = np.maximum(np.round(present), 0).astype(int).tolist()
+        pool["staffing"] = staffing_from_presence(present)
         for key in ("staffing_by_day", "breaks", "service_time_factor"):
             pool.pop(key, None)
         pool["absenteeism"] = 0.0

@@ -4,14 +4,17 @@ A log shows agents only while they serve. The *spell* estimator used here: an
 agent is present from the start of a service to the end of the last service of a
 spell, a spell being a run of services whose gaps (end of one to the start of the
 next) are at most ``break_minutes``; a longer gap is a break or the end of a shift.
-The agents present in an interval are the time-average of the number present
+Each spell is widened at both ends by the agent's mean idle gap between services
+that day (an agent waits about that long for a shift's first contact and after its
+last). The agents present in an interval are the time-average of the number present
 (the minutes of spells inside it over its length), rounded to whole agents where a
-staffing list needs integers.
+staffing list needs integers, and at least one where anyone was present.
 
-Its bias, by construction: an agent is present before the first service of a shift
-and after its last one, and through idle gaps longer than ``break_minutes``; the
-estimator counts none of this, so it *understates* presence, most when the load
-is light (long idle gaps). Agents seen serving in the interval (the naive count)
+Its bias, by construction: an agent idle longer than ``break_minutes`` between
+services, or longer than the mean gap before a shift's first service or after its
+last, is counted absent, so the estimator *understates* presence, most when the
+load is light (long idle gaps); edges widened by a mean gap may overstate by a few
+minutes where a shift starts or ends with a busy stretch. Agents seen serving in the interval (the naive count)
 overstate presence (an agent seen at 10:05 for one call counts for the whole
 half-hour); busy time over the interval's length understates it by the idle time.
 :func:`naive_counts` gives both for comparison; ``tests/calibration`` and the
@@ -34,6 +37,7 @@ import pandas as pd
 
 __all__ = [
     "Pool",
+    "staffing_from_presence",
     "assign_pools",
     "naive_counts",
     "present_agents",
@@ -43,7 +47,12 @@ __all__ = [
 
 def spells(served: pd.DataFrame, break_minutes: float) -> pd.DataFrame:
     """Presence spells ``(date, agent, start, end)`` (minutes since the date's midnight)
-    from served contacts (``service_start``, ``service_minutes``, ``agent``, ``date``)."""
+    from served contacts (``service_start``, ``service_minutes``, ``agent``, ``date``).
+
+    Each spell is widened at both ends by its agent's mean idle gap between services
+    inside spells that day (at most ``break_minutes``): an agent waits about that long
+    for the first contact of a shift, and after the last one before leaving. Without
+    it, the estimator misses those minutes at every shift's edge."""
     frame = served[["date", "agent", "service_start", "service_minutes"]].copy()
     frame["end"] = frame["service_start"] + frame["service_minutes"]
     frame = frame.sort_values(["date", "agent", "service_start"], kind="stable")
@@ -54,15 +63,26 @@ def spells(served: pd.DataFrame, break_minutes: float) -> pd.DataFrame:
     gap = frame["service_start"].to_numpy()[1:] - running_end[:-1]
     new_spell = np.concatenate(([True], ~same | (gap > break_minutes)))
     frame["spell"] = np.cumsum(new_spell)
+    idle = np.concatenate(([np.nan], np.where(new_spell[1:], np.nan, np.maximum(gap, 0.0))))
+    frame["idle"] = idle
+    edge = frame.groupby(["date", "agent"])["idle"].transform("mean").fillna(0.0)
+    frame["edge"] = np.minimum(edge, break_minutes)
     grouped = frame.groupby("spell")
     return pd.DataFrame(
         {
             "date": grouped["date"].first(),
             "agent": grouped["agent"].first(),
-            "start": grouped["service_start"].min(),
-            "end": grouped["end"].max(),
+            "start": grouped["service_start"].min() - grouped["edge"].first(),
+            "end": grouped["end"].max() + grouped["edge"].first(),
         }
     ).reset_index(drop=True)
+
+
+def staffing_from_presence(present: np.ndarray) -> list[int]:
+    """Whole agents from the time-average present: rounded, and at least one wherever
+    an agent was seen present at all (a contact served needs an agent)."""
+    rounded = np.round(present).astype(int)
+    return np.where(present > 0, np.maximum(rounded, 1), 0).tolist()
 
 
 def present_agents(

@@ -36,6 +36,7 @@ import numpy as np
 
 from peakend.calibration.calibrate import Calibration, TypeFit
 from peakend.calibration.fitting import Fit
+from peakend.calibration.rosters import staffing_from_presence
 from peakend.calibration.survival import KaplanMeier, km_distance
 from peakend.config.names import printable
 
@@ -273,7 +274,7 @@ def _wilson(successes: int, trials: int) -> tuple[float, float]:
 
 def _pool(c: Calibration, name: str) -> list[str]:
     roster = c.mean_roster(name)
-    staffing = np.maximum(np.round(roster), 0).astype(int)
+    staffing = staffing_from_presence(roster)
     fit = c.pool_service.get(name)
     members = [kind for kind, pool in c.entry_pool.items() if pool == name]
     lines = [
@@ -286,7 +287,7 @@ def _pool(c: Calibration, name: str) -> list[str]:
     ]
     if engine_has("pool", "staffing_by_day"):
         days = ", ".join(
-            f'"{day:%Y-%m-%d}" = {_list(np.round(r).astype(int), integer=True)}'
+            f'"{day:%Y-%m-%d}" = {_list(staffing_from_presence(r), integer=True)}'
             for day, r in c.rosters[name].items()
         )
         lines.append(f"staffing_by_day = {{ {days} }}")
