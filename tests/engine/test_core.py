@@ -94,6 +94,33 @@ REFERENCE_CASES = {
         service={"farewell": True},
         run__drain=False,
     ),
+    "issue 19 keys: service by segment and hour, roster by date, IVR, new patience": _variant(
+        run__start_date="2026-03-07",
+        pools__agents__staffing_by_day={"sat": [3, 4, 4, 2], "2026-03-07": [2, 6, 4, 1]},
+        pools__agents__service_time_by_segment={
+            "b": {"distribution": "weibull", "shape": 1.5, "scale": 3.0}
+        },
+        pools__agents__service_time_factor=[1.2, 1.0, 0.9, 1.1],
+        segments__a__ivr={
+            "minutes": {"distribution": "exponential", "mean": 0.5},
+            "leave_probability": 0.1,
+            "self_service_probability": 0.15,
+        },
+        segments__a__patience={
+            "distribution": "mixture",
+            "weights": [0.2, 0.8],
+            "components": [
+                {"distribution": "fixed", "value": 0.1},
+                {"distribution": "weibull", "shape": 0.7, "scale": 4.0},
+            ],
+        },
+        segments__b__patience={
+            "distribution": "survival",
+            "minutes": [0.2, 1.0, 3.0, 6.0],
+            "survival": [0.9, 0.7, 0.5, 0.4],
+            "interpolation": "linear",
+        },
+    ),
     "hidden defects, farewell, delight, coupons, drained": _variant(
         pools__agents__failure_noticed_later_probability=0.4,
         service={"farewell": True, "delight_probability": 0.3},

@@ -176,16 +176,18 @@ def replication_metrics(
 
 
 def staffing_metrics(scenario: Scenario) -> dict[str, float]:
-    """``agent_hours`` and ``staff_cost`` of one day's schedule (see the module docstring).
+    """``agent_hours`` and ``staff_cost`` of the simulated day's schedule (see the module
+    docstring): its roster (``staffing_by_day`` on the day of ``run.start_date``, else
+    ``staffing``).
 
     They follow from the schedule alone, so every replication of a scenario has the same.
     """
     hours = scenario.arrivals.interval_minutes / 60
-    pools = scenario.pools.values()
+    rostered = [(sum(scenario.roster(name)), pool) for name, pool in scenario.pools.items()]
     return {
-        "agent_hours": float(sum(sum(pool.staffing) * hours for pool in pools)),
+        "agent_hours": float(sum(agents * hours for agents, _ in rostered)),
         "staff_cost": float(
-            sum(sum(pool.staffing) * hours * pool.agent_cost_per_hour for pool in pools)
+            sum(agents * hours * pool.agent_cost_per_hour for agents, pool in rostered)
         ),
     }
 

@@ -393,7 +393,7 @@ def _run_bytes(scenario: Scenario, customers: float) -> float:
             customers * _RUN_BYTES_PER_CUSTOMER_NO_EXPERIENCE
             + contacts * _RUN_BYTES_PER_CONTACT_NO_EXPERIENCE
         )
-    agents = sum(max(pool.staffing) for pool in scenario.pools.values())
+    agents = sum(max(max(roster) for roster in pool.rosters()) for pool in scenario.pools.values())
     intervals = scenario.intervals * len(scenario.pools)
     return per + agents * _BYTES_PER_AGENT + intervals * _BYTES_PER_INTERVAL_AND_POOL
 

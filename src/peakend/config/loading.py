@@ -191,7 +191,7 @@ def _read_one(
     from peakend.engine.arrival_files import (
         rates_from_times,
         read_counts,
-        read_times,
+        read_replay,
         resolve_arrival_file,
     )
 
@@ -205,11 +205,17 @@ def _read_one(
     else:
         end = MAX_INTERVALS * interval
         reason = f"the end of the longest day ({MAX_INTERVALS:,} intervals)"
-    times, names = read_times(shown, real, end, segments, reason)
-    arrivals["times"] = times
-    if names is not None:
-        arrivals["times_segment"] = names
-    arrivals.setdefault("rate_per_hour", rates_from_times(times, interval))
+    replay = read_replay(shown, real, end, segments, reason)
+    arrivals["times"] = replay.times
+    for key, column in (
+        ("times_segment", replay.segment),
+        ("times_customer", replay.customer),
+        ("times_date", replay.date),
+    ):
+        if column is not None:
+            arrivals[key] = column
+    days = len(set(replay.date)) if replay.date is not None else 1
+    arrivals.setdefault("rate_per_hour", rates_from_times(replay.times, interval, days))
 
 
 def scenario_from_dict(
@@ -489,7 +495,13 @@ def scale_staffing(
         raise ValueError(f"unknown pool {unknown[0]!r}; allowed: {listing(scenario.pools)}")
     data = scenario_to_dict(scenario)
     for name in names:
-        data["pools"][name]["staffing"] = [round(n * factor) for n in scenario.pools[name].staffing]
+        pool = scenario.pools[name]
+        data["pools"][name]["staffing"] = [round(n * factor) for n in pool.staffing]
+        if pool.staffing_by_day:  # every roster of the pool, on every day
+            data["pools"][name]["staffing_by_day"] = {
+                day: [round(n * factor) for n in roster]
+                for day, roster in pool.staffing_by_day.items()
+            }
     return validate_model(Scenario, data, "<scaled staffing>")
 
 

@@ -28,6 +28,7 @@ from pydantic import (
 )
 
 from peakend.config.clock import parse_clock
+from peakend.config.days import check_date, check_day_key, roster_of_day
 from peakend.config.durations import Minutes, MinutesDistribution
 from peakend.config.errors import listing
 from peakend.config.names import MAX_NAME_LENGTH
@@ -42,6 +43,7 @@ __all__ = [
     "AttributeConfig",
     "ChannelConfig",
     "ExperienceConfig",
+    "IvrConfig",
     "RecoveryConfig",
     "RetentionConfig",
     "ReturnModelConfig",
@@ -116,10 +118,24 @@ class RunConfig(_Model):
         "show clock times",
     )
 
+    start_date: str | None = Field(
+        None,
+        description="calendar date 'YYYY-MM-DD' of day 0: the day a single-day run simulates, "
+        "the first day of period 0 of a multi-period run; it picks each day's roster from "
+        "pools.*.staffing_by_day and a replayed day from arrivals.times_date; unset: no calendar",
+    )
+
     @field_validator("opens_at")
     @classmethod
     def _clock_time(cls, text: str) -> str:
         parse_clock(text)
+        return text
+
+    @field_validator("start_date")
+    @classmethod
+    def _iso_date(cls, text: str | None) -> str | None:
+        if text is not None:
+            check_date(text)
         return text
 
 
@@ -141,6 +157,29 @@ class ArrivalsConfig(_Model):
     times_segment: tuple[str, ...] = Field(
         (), description="the segment of each replayed arrival; empty: drawn by the shares"
     )
+    times_customer: tuple[Name, ...] = Field(
+        (),
+        description="the customer id of each replayed arrival (a times file's customer "
+        "column): arrivals with the same id are one customer, a later one a redial (a retry "
+        "after an abandoned contact, else a repeat contact), with one memory of them all; "
+        "empty: every arrival is a customer of its own",
+    )
+    times_date: tuple[str, ...] = Field(
+        (),
+        description="the date 'YYYY-MM-DD' of each replayed arrival (a times file's date "
+        "column), a replay of several days: the run simulates the arrivals of run.start_date; "
+        "empty: the times are one day's",
+    )
+
+    @field_validator("times_date")
+    @classmethod
+    def _dates(cls, dates: tuple[str, ...]) -> tuple[str, ...]:
+        for text in dict.fromkeys(dates):  # each date once, in order
+            try:
+                check_date(text)
+            except ValueError as error:
+                raise ValueError(f"arrival {dates.index(text)}: {error}") from None
+        return dates
 
     @field_validator("rate_per_hour")
     @classmethod
@@ -186,6 +225,31 @@ Stage = Annotated[
         custom_error_message="a stage is a pool name or a table { pool, probability }",
     ),
 ]
+
+
+class IvrConfig(_Model):
+    """An IVR (self-service menus) that each contact a customer starts goes through first.
+
+    The customer spends ``minutes`` there, then leaves (``leave_probability``),
+    finishes in self-service (``self_service_probability``) or queues for an agent.
+    """
+
+    minutes: MinutesDistribution = Field(description="time spent in the IVR, whatever the ending")
+    leave_probability: float = Field(
+        0.0, ge=0, le=1, description="share who hang up in the IVR (abandoned, no retry)"
+    )
+    self_service_probability: float = Field(
+        0.0, ge=0, le=1, description="share who finish in self-service (resolved, no agent)"
+    )
+
+    @model_validator(mode="after")
+    def _shares(self) -> IvrConfig:
+        total = self.leave_probability + self.self_service_probability
+        if total > 1 + 1e-12:
+            raise ValueError(
+                f"leave_probability + self_service_probability must be at most 1, got {total:.6g}"
+            )
+        return self
 
 
 class SegmentConfig(_Model):
@@ -245,6 +309,13 @@ class SegmentConfig(_Model):
         le=100,
         description="queue priority, 0 first: a waiting customer of a lower number is answered "
         "before one of a higher number (non-preemptive: a service under way is never cut)",
+    )
+    ivr: IvrConfig | None = Field(
+        None,
+        description="an IVR / self-service stage before the queue, for every contact the "
+        "customer starts (first, retry, repeat contact; not callbacks, transfers or stages): "
+        "{ minutes = <distribution>, leave_probability, self_service_probability }; unset: "
+        "none",
     )
     stages: tuple[Stage, ...] = Field(
         (),
@@ -341,6 +412,27 @@ class PoolConfig(_Model):
         description="agents scheduled in each arrival interval",
     )
     service_time: MinutesDistribution = Field(default_factory=lambda: Exponential(mean_minutes=5.0))
+    service_time_by_segment: dict[Name, MinutesDistribution] = Field(
+        default_factory=dict,
+        max_length=MAX_NAMED_ENTRIES,
+        description="service time of the contacts of a segment (a contact type) at this pool, "
+        'e.g. { vip = { distribution = "lognormal", mean = 4, cv = 1.1 } }; segments not '
+        "listed draw from service_time",
+    )
+    service_time_factor: tuple[float, ...] = Field(
+        (),
+        max_length=MAX_INTERVALS,
+        description="multiplier of the service time in each interval (one per interval, > 0), "
+        "by the interval in which a service starts (after the horizon: the last one's); "
+        "empty: 1 all day",
+    )
+    staffing_by_day: dict[str, tuple[int, ...]] = Field(
+        default_factory=dict,
+        max_length=400,
+        description="rosters by weekday (mon ... sun) or date ('YYYY-MM-DD'), each one value "
+        "per interval like staffing; a date beats a weekday, a day with neither has staffing. "
+        "Needs run.start_date. staffing*= overrides scale staffing only",
+    )
     absenteeism: float = Field(
         0.0, ge=0, lt=1, description="probability that a rostered agent is absent all day"
     )
@@ -476,13 +568,43 @@ class PoolConfig(_Model):
     @field_validator("staffing")
     @classmethod
     def _staff_non_negative(cls, staffing: tuple[int, ...]) -> tuple[int, ...]:
-        for i, agents in enumerate(staffing):
-            if not 0 <= agents <= MAX_AGENTS_PER_INTERVAL:
-                raise ValueError(
-                    f"agents in interval {i} must be between 0 and {MAX_AGENTS_PER_INTERVAL:,}, "
-                    f"got {agents}"
-                )
+        _check_roster(staffing, "")
         return staffing
+
+    @field_validator("staffing_by_day")
+    @classmethod
+    def _days(cls, by_day: dict[str, tuple[int, ...]]) -> dict[str, tuple[int, ...]]:
+        for key, roster in by_day.items():
+            check_day_key(key)
+            if not roster or len(roster) > MAX_INTERVALS:
+                raise ValueError(
+                    f"{key}: expected 1 to {MAX_INTERVALS:,} values, got {len(roster)}"
+                )
+            _check_roster(roster, f"{key}: ")
+        return by_day
+
+    @field_validator("service_time_factor")
+    @classmethod
+    def _factors(cls, factors: tuple[float, ...]) -> tuple[float, ...]:
+        for i, factor in enumerate(factors):
+            if not (factor > 0 and math.isfinite(factor)):
+                raise ValueError(
+                    f"factor of interval {i} must be a finite number > 0, got {factor}"
+                )
+        return factors
+
+    def rosters(self) -> list[tuple[int, ...]]:
+        """``staffing`` and every roster of ``staffing_by_day``."""
+        return [self.staffing, *self.staffing_by_day.values()]
+
+
+def _check_roster(staffing: tuple[int, ...], where: str) -> None:
+    for i, agents in enumerate(staffing):
+        if not 0 <= agents <= MAX_AGENTS_PER_INTERVAL:
+            raise ValueError(
+                f"{where}agents in interval {i} must be between 0 and "
+                f"{MAX_AGENTS_PER_INTERVAL:,}, got {agents}"
+            )
 
 
 class RecoveryConfig(_Model):
@@ -939,6 +1061,7 @@ class Scenario(_Model):
                     f"expected {n} values (one per {self.arrivals.interval_minutes:g}-minute "
                     f"interval of arrivals.rate_per_hour), got {len(pool.staffing)}",
                 )
+            self._check_pool_by_day_and_segment(name, pool)
         total = sum(s.share for s in self.segments.values())
         if abs(total - 1.0) > 1e-6:
             raise _located(("segments",), f"segment shares must sum to 1, got {total:.6g}")
@@ -1013,17 +1136,78 @@ class Scenario(_Model):
                 '= "none" without an apology, coupon or alternative',
             )
 
+    def _check_pool_by_day_and_segment(self, name: str, pool: PoolConfig) -> None:
+        """``service_time_by_segment``, ``service_time_factor`` and ``staffing_by_day``."""
+        n = self.intervals
+        for segment in pool.service_time_by_segment:
+            if segment not in self.segments:
+                raise _located(
+                    ("pools", name, "service_time_by_segment", segment),
+                    f"unknown segment {segment!r}; allowed: {listing(self.segments)}",
+                )
+        if pool.service_time_factor and len(pool.service_time_factor) != n:
+            raise _located(
+                ("pools", name, "service_time_factor"),
+                f"expected {n} values (one per interval, as staffing), "
+                f"got {len(pool.service_time_factor)}",
+            )
+        if pool.staffing_by_day and self.run.start_date is None:
+            raise _located(
+                ("pools", name, "staffing_by_day"),
+                'needs run.start_date, the date of day 0 (e.g. run.start_date = "2026-03-02")',
+            )
+        for day, roster in pool.staffing_by_day.items():
+            if len(roster) != n:
+                raise _located(
+                    ("pools", name, "staffing_by_day", day),
+                    f"expected {n} values (one per interval, as staffing), got {len(roster)}",
+                )
+
+    def roster(self, pool: str, day: int = 0) -> tuple[int, ...]:
+        """Agents scheduled in each interval of day ``day`` of the run at ``pool``
+        (``staffing_by_day`` by the date, else ``staffing``; :mod:`peakend.config.days`)."""
+        config = self.pools[pool]
+        return roster_of_day(config.staffing, config.staffing_by_day, self.run.start_date, day)
+
+    def replayed_rows(self) -> range:
+        """The replayed arrivals of the simulated day: every one, or with ``times_date``
+        those of ``run.start_date`` (consecutive rows: the file is sorted by date)."""
+        arrivals = self.arrivals
+        dates = arrivals.times_date
+        if not dates:
+            return range(len(arrivals.times))
+        day = self.run.start_date
+        first = dates.index(day)  # type: ignore[arg-type]  # checked: a date of the replay
+        last = len(dates) - dates[::-1].index(day)  # type: ignore[arg-type]
+        return range(first, last)
+
     def _check_replay(self) -> None:
         arrivals = self.arrivals
-        if arrivals.times and arrivals.times[-1] >= self.horizon_minutes:
+        times = arrivals.times
+        late = next((i for i, t in enumerate(times) if t >= self.horizon_minutes), None)
+        if late is not None:
             raise _located(
                 ("arrivals", "times"),
-                f"the last arrival ({arrivals.times[-1]:g}) must come before the end of the "
+                f"the arrival {late} ({times[late]:g}) must come before the end of the "
                 f"day ({self.horizon_minutes:g} minutes)",
             )
-        times = arrivals.times
-        if any(later < earlier for earlier, later in zip(times, times[1:], strict=False)):
-            raise _located(("arrivals", "times"), "arrival times must not decrease")
+        for name in ("times_customer", "times_date"):
+            given = getattr(arrivals, name)
+            if given and len(given) != len(times):
+                raise _located(
+                    ("arrivals", name),
+                    f"expected one value per arrival ({len(times)}), got {len(given)}",
+                )
+        self._check_replay_days()
+        days = arrivals.times_date or ("",) * len(times)
+        for i in range(1, len(times)):
+            if days[i] < days[i - 1]:
+                raise _located(
+                    ("arrivals", "times_date"),
+                    f"arrival {i}: dates must not decrease (rows sorted by date, then time)",
+                )
+            if days[i] == days[i - 1] and times[i] < times[i - 1]:
+                raise _located(("arrivals", "times"), "arrival times must not decrease")
         if arrivals.times_segment:
             if len(arrivals.times_segment) != len(arrivals.times):
                 raise _located(
@@ -1038,6 +1222,27 @@ class Scenario(_Model):
                         f"unknown segment {name!r}; allowed: {listing(self.segments)}",
                     )
 
+    def _check_replay_days(self) -> None:
+        arrivals, retention = self.arrivals, self.retention
+        for name in ("times_customer", "times_date"):
+            if getattr(arrivals, name) and retention.periods > 1:
+                raise _located(
+                    ("arrivals", name),
+                    "a replay is a single-day run; the retention loop (retention.periods > 1) "
+                    "draws its own contacts: replay the days one by one (run.start_date)",
+                )
+        dates = arrivals.times_date
+        if not dates:
+            return
+        day = self.run.start_date
+        if day is None or day not in dates:
+            given = "not set" if day is None else f"{day!r} has no arrivals"
+            raise _located(
+                ("run", "start_date"),
+                f"picks the replayed day of arrivals.times_date ({given}); "
+                f"the replay holds {dates[0]} to {dates[-1]}",
+            )
+
     def _check_breaks_and_transfers(self, name: str, pool: PoolConfig) -> None:
         n = self.intervals
         if pool.breaks and len(pool.breaks) != n:
@@ -1045,12 +1250,15 @@ class Scenario(_Model):
                 ("pools", name, "breaks"),
                 f"expected {n} values (one per interval, as staffing), got {len(pool.breaks)}",
             )
-        for i, (on_break, staffed) in enumerate(zip(pool.breaks, pool.staffing, strict=False)):
-            if not 0 <= on_break <= staffed:
-                raise _located(
-                    ("pools", name, "breaks", str(i)),
-                    f"must be between 0 and the interval's staffing {staffed}, got {on_break}",
-                )
+        for roster in pool.rosters():
+            for i, (on_break, staffed) in enumerate(zip(pool.breaks, roster, strict=False)):
+                if not 0 <= on_break <= staffed:
+                    which = "" if roster is pool.staffing else " (of a roster of staffing_by_day)"
+                    raise _located(
+                        ("pools", name, "breaks", str(i)),
+                        f"must be between 0 and the interval's staffing {staffed}{which}, "
+                        f"got {on_break}",
+                    )
         self._check_pool(("pools", name, "transfer_to"), pool.transfer_to)
         self._check_pool(("pools", name, "overflow_to"), pool.overflow_to)
         if pool.overflow_to == name:

@@ -10,10 +10,14 @@ without them:
   with that forecast.
 - ``times_file``: a CSV with a header, the column ``minutes`` (arrival time in
   minutes since opening, >= 0, non-decreasing and before the end of the day)
-  and optionally ``segment`` (a segment name). It becomes ``arrivals.times``
-  (and ``arrivals.times_segment``): the customers arrive exactly then. Unless
-  the scenario gives ``rate_per_hour`` too, the profile is the timestamps
-  counted per interval (it sets the number of intervals and the load estimate).
+  and optionally ``segment`` (a segment name), ``customer`` (a customer id, 1
+  to 128 characters: arrivals of one id are one customer, a later one a redial)
+  and ``date`` (``YYYY-MM-DD``: a replay of several days, rows sorted by date and
+  by minutes within a date). It becomes ``arrivals.times`` (and
+  ``arrivals.times_segment``, ``times_customer``, ``times_date``): the customers
+  arrive exactly then. Unless the scenario gives ``rate_per_hour`` too, the
+  profile is the timestamps counted per interval, averaged over the dates (it
+  sets the number of intervals and the load estimate).
 
 An arrival file is untrusted data, read under fixed rules (``docs/parameters.md``
 documents them for users):
@@ -50,10 +54,13 @@ import os
 import re
 import stat
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from peakend.config.days import check_date
+from peakend.config.names import MAX_NAME_LENGTH
 from peakend.config.schema import MAX_INTERVALS
 
 __all__ = [
@@ -66,7 +73,9 @@ __all__ = [
     "allowed_folders",
     "rates_from_times",
     "read_counts",
+    "read_replay",
     "read_times",
+    "Replay",
     "resolve_arrival_file",
 ]
 
@@ -413,6 +422,17 @@ def read_counts(shown: Path, real: Path, interval_minutes: float) -> list[float]
     return (values * 60 / interval_minutes).tolist()
 
 
+@dataclass(frozen=True)
+class Replay:
+    """The columns of a times file: arrival times and, if the file has them, segment
+    names, customer ids and dates (None for a column the file does not have)."""
+
+    times: list[float]
+    segment: list[str] | None = None
+    customer: list[str] | None = None
+    date: list[str] | None = None
+
+
 def read_times(
     shown: Path,
     real: Path,
@@ -420,7 +440,21 @@ def read_times(
     segments: Sequence[str] | None = None,
     end_reason: str = "the end of the day",
 ) -> tuple[list[float], list[str] | None]:
-    """Arrival times (and segment names, if the file has them) of a timestamps file.
+    """Arrival times and segment names of a times file (:func:`read_replay`, its first
+    two columns)."""
+    replay = read_replay(shown, real, end_minutes, segments, end_reason)
+    return replay.times, replay.segment
+
+
+def read_replay(
+    shown: Path,
+    real: Path,
+    end_minutes: float,
+    segments: Sequence[str] | None = None,
+    end_reason: str = "the end of the day",
+) -> Replay:
+    """Arrival times (and segment names, customer ids and dates, if the file has them) of
+    a timestamps file.
 
     ``end_minutes``: every time must be below it (the day's end, or the longest day
     peakend simulates when the file sets the number of intervals; ``end_reason``
@@ -432,32 +466,100 @@ def read_times(
     ArrivalFileError
         Naming the file, line and column, for a file that breaks a rule of the
         module docstring, a time that is negative, not finite, at or after
-        ``end_minutes`` or earlier than the row before, or an unknown segment.
+        ``end_minutes`` or earlier than the row before (on the same date), an
+        unknown segment, an empty or too long customer id, or a date that is not
+        ``YYYY-MM-DD`` or earlier than the row before.
     """
     raw = _read_bytes(shown, real)
     _check_text(shown, raw, MAX_REPLAYED_ARRIVALS)
-    table = _Table(shown, raw, _TIMES_COLUMNS, ("segment",))
+    table = _Table(shown, raw, _TIMES_COLUMNS, ("segment", "customer", "date"))
     column = table.column("minutes", "minutes since opening")
-    segment = table.column("segment", "a segment name") if "segment" in table.index else None
+    optional = {
+        name: table.column(name, what) if name in table.index else None
+        for name, what in (("segment", "a segment name"), ("customer", "a customer id"))
+    }
+    dates = table.column("date", "a date") if "date" in table.index else None
     known = {name: name for name in segments} if segments is not None else None
     chunks: list[np.ndarray] = []
-    names: list[str] | None = [] if segment is not None else None
+    texts: dict[str, list[str]] = {name: [] for name, col in optional.items() if col}
+    day_texts: list[str] = []
+    interned: dict[str, str] = {}
     for first, cells in table.chunks():
         chunks.append(column.numbers(cells["minutes"], first))
-        if segment is not None and names is not None:
-            names.extend(_segments(segment, cells["segment"], first, known))
+        if optional["segment"] is not None:
+            texts["segment"].extend(_segments(optional["segment"], cells["segment"], first, known))
+        if optional["customer"] is not None:
+            texts["customer"].extend(
+                _customers(optional["customer"], cells["customer"], first, interned)
+            )
+        if dates is not None:
+            day_texts.extend(_dates(dates, cells["date"], first, interned))
     times = np.concatenate(chunks)
     if not times.size:
         raise ArrivalFileError(f"{shown}: no arrivals (a header only)")
     late = np.flatnonzero(times >= end_minutes)
     if late.size:
         raise column.error(int(late[0]), f"at or after {end_reason} ({end_minutes:g} minutes)")
-    earlier = np.flatnonzero(np.diff(times) < 0)
+    _check_order(table, column, dates, times, day_texts)
+    return Replay(
+        times.tolist(),
+        texts.get("segment"),
+        texts.get("customer"),
+        day_texts if dates is not None else None,
+    )
+
+
+def _check_order(
+    table: _Table, column: _Column, dates: _Column | None, times: np.ndarray, days: list[str]
+) -> None:
+    """Dates must not decrease, nor times within a date."""
+    new_day = np.zeros(len(times) - 1, dtype=bool)
+    if dates is not None:
+        day = np.array(days)
+        back = np.flatnonzero(day[1:] < day[:-1])
+        if back.size:
+            row = int(back[0]) + 1
+            raise dates.error(
+                row,
+                f"earlier than the date on line {table.line(row - 1)}; rows are sorted by date, "
+                "then by minutes",
+            )
+        new_day = day[1:] != day[:-1]
+    earlier = np.flatnonzero((np.diff(times) < 0) & ~new_day)
     if earlier.size:
         row = int(earlier[0]) + 1
         before = table.line(row - 1)
         raise column.error(row, f"earlier than the time on line {before}; times must not decrease")
-    return times.tolist(), names
+
+
+def _customers(
+    column: _Column, ids: list[str], first: int, interned: dict[str, str]
+) -> list[str]:
+    """A chunk of the customer column: ids of 1 to MAX_NAME_LENGTH characters."""
+    bad = next(
+        (row for row, name in enumerate(ids) if not 0 < len(name) <= MAX_NAME_LENGTH), None
+    )
+    if bad is not None:
+        problem = "empty" if not ids[bad] else f"longer than {MAX_NAME_LENGTH} characters"
+        raise column.error(first + bad, f"{problem}; expected a customer id")
+    return [interned.setdefault(name, name) for name in ids]
+
+
+def _dates(column: _Column, days: list[str], first: int, interned: dict[str, str]) -> list[str]:
+    """A chunk of the date column: ``YYYY-MM-DD`` dates (each distinct one checked once)."""
+    out = []
+    for row, text in enumerate(days):
+        known = interned.get("date:" + text)
+        if known is None:
+            try:
+                check_date(text)
+            except ValueError:
+                raise column.error(
+                    first + row, 'not a date; expected a date "YYYY-MM-DD"'
+                ) from None
+            known = interned["date:" + text] = text
+        out.append(known)
+    return out
 
 
 def _segments(
@@ -476,13 +578,14 @@ def _segments(
     return [known[name] for name in names]  # one string object a segment, not one a row
 
 
-def rates_from_times(times: list[float], interval_minutes: float) -> list[float]:
-    """The arrivals per hour of each interval, counted from the timestamps.
+def rates_from_times(times: list[float], interval_minutes: float, days: int = 1) -> list[float]:
+    """The arrivals per hour of each interval, counted from the timestamps, over ``days``
+    days (a replay of several days: the mean day).
 
-    ``times`` are as :func:`read_times` returns them (sorted, below the longest day).
+    ``times`` are as :func:`read_times` returns them (below the longest day).
     """
     # A time just below the end of the longest day can round up to its end.
     index = np.floor(np.asarray(times, dtype=np.float64) / interval_minutes).astype(np.int64)
-    intervals = min(int(index[-1]) + 1, MAX_INTERVALS)
+    intervals = min(int(index.max()) + 1, MAX_INTERVALS)  # times restart on each date
     counts = np.bincount(np.minimum(index, intervals - 1), minlength=intervals)
-    return (counts * 60 / interval_minutes).tolist()
+    return (counts * 60 / interval_minutes / days).tolist()

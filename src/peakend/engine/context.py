@@ -16,6 +16,7 @@ import simpy
 
 from peakend.config.schema import (
     BalkingConfig,
+    IvrConfig,
     RecoveryConfig,
     Scenario,
     ServicePolicyConfig,
@@ -35,6 +36,10 @@ class SegmentRules:
     recontact_probability: float
     max_contacts: int
     priority: int
+    ivr: IvrConfig | None = None
+    """The segment's IVR before the queue (None: none)."""
+    name: str = ""
+    """The segment's name (names the streams of its own draws)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +78,9 @@ class JourneyContext:
     """Per customer: its channel's patience factor."""
     closing: bool
     """Whether a resolved service ends with a farewell or a chance of delight."""
+    service_by_segment: Sequence[Sequence[tuple[str, Sampler] | None] | None] = ()
+    """Per pool: per segment, its own ``(segment name, sampler)`` of service time
+    (``service_time_by_segment``) or None; None for a pool without any (empty: none)."""
 
     def patience(self, customer: int, contact: int) -> float:
         """Patience of ``customer`` on its contact number ``contact`` (0 = first)."""
@@ -81,10 +89,18 @@ class JourneyContext:
         )[customer]
 
     def work(self, pool: PoolBase, customer: int, contact: int) -> float:
-        """Minutes of work of ``customer``'s contact ``contact`` at ``pool``."""
-        return self.draws.column(f"service:{pool.name}", contact, pool.config.service_time.sample)[
-            customer
-        ]
+        """Minutes of work of ``customer``'s contact ``contact`` at ``pool`` (before the
+        pool's ``service_time_factor``, which applies when the service starts)."""
+        return self.work_column(pool, contact)[customer]
+
+    def work_column(self, pool: PoolBase, contact: int) -> list[float]:
+        """Work of every customer's contact ``contact`` at ``pool``: the service time of the
+        customer's segment at the pool (``service_time_by_segment``), else the pool's."""
+        name, sampler = f"service:{pool.name}", pool.config.service_time.sample
+        overrides = self.service_by_segment[pool.index] if self.service_by_segment else None
+        if overrides is None:
+            return self.draws.column(name, contact, sampler)
+        return self.draws.with_group_overrides(name, contact, "segment", sampler, overrides)
 
     def retry_delay(self, customer: int, contact: int) -> float:
         return self.draws.by_group("retry-delay", contact, "segment", self.retry_delay_samplers)[
@@ -124,6 +140,8 @@ class JourneyContext:
 def segment_rules(scenario: Scenario) -> list[SegmentRules]:
     """The rules of each segment, in the scenario's segment order."""
     return [
-        SegmentRules(s.retry_probability, s.recontact_probability, s.max_contacts, s.priority)
-        for s in scenario.segments.values()
+        SegmentRules(
+            s.retry_probability, s.recontact_probability, s.max_contacts, s.priority, s.ivr, name
+        )
+        for name, s in scenario.segments.items()
     ]

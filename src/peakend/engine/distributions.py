@@ -270,8 +270,7 @@ class Survival(_Base):
                 raise ValueError(f"survival[{i}] must be a probability in [0, 1], got {value}")
             if i and value > survival[i - 1]:
                 raise ValueError(
-                    f"survival must not increase; survival[{i}] = {value} follows "
-                    f"{survival[i - 1]}"
+                    f"survival must not increase; survival[{i}] = {value} follows {survival[i - 1]}"
                 )
         return survival
 
@@ -431,15 +430,7 @@ class Mixture(_Base):
 
 
 Distribution = Annotated[
-    Exponential
-    | Lognormal
-    | Gamma
-    | Fixed
-    | Uniform
-    | Empirical
-    | Weibull
-    | Mixture
-    | Survival,
+    Exponential | Lognormal | Gamma | Fixed | Uniform | Empirical | Weibull | Mixture | Survival,
     Field(discriminator="distribution"),
 ]
 """Any of the distributions above, chosen in a config by its ``distribution`` key."""

@@ -38,6 +38,8 @@ __all__ = [
     "Finished",
     "GaveUp",
     "HoldOffered",
+    "InIvr",
+    "IvrEnding",
     "Outcome",
     "Queued",
     "ServiceResult",
@@ -57,6 +59,17 @@ class Outcome(IntEnum):
     ABANDONED = 2
     IN_SYSTEM = 3
     """Still waiting, in service or due to come back when the run ended."""
+
+
+class IvrEnding(IntEnum):
+    """How a stay in the IVR (self-service menus before the queue) ended."""
+
+    QUEUED = 0
+    """On to the queue for an agent."""
+    LEFT = 1
+    """Hung up in the IVR."""
+    SELF_SERVED = 2
+    """Finished in self-service, with no agent."""
 
 
 class ServiceResult(IntEnum):
@@ -241,6 +254,19 @@ class Delighted(NamedTuple):
     at: float
 
 
+class InIvr(NamedTuple):
+    """The customer spent ``minutes`` in the IVR from ``at``, before contact ``number``."""
+
+    customer: int
+    number: int
+    """The customer's contact (1, 2, ...) the IVR came before: the one that queues next,
+    if it does (the IVR has no contact of its own in the replication's numbering)."""
+    at: float
+    minutes: float
+    ending: int
+    """:class:`IvrEnding`."""
+
+
 class Finished(NamedTuple):
     """The journey is over, other than resolved.
 
@@ -271,6 +297,7 @@ FACT_TYPES: tuple[type[tuple[object, ...]], ...] = (
     Farewell,
     Delighted,
     Finished,
+    InIvr,
 )
 """Every kind of fact, in a fixed order (the recorder keeps one list per kind)."""
 

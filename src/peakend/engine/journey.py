@@ -40,6 +40,7 @@ from peakend.engine.facts import (
     queued,
     served,
 )
+from peakend.engine.ivr import ivr_stage
 from peakend.engine.staffing import Agent, PoolBase
 
 __all__ = ["journey"]
@@ -80,6 +81,9 @@ def journey(
     felt = True  # False while the customer waits at home for a callback
     k = 0  # this customer's contact number, 0 for the first
     while True:
+        if rules.ivr is not None and kind <= RECONTACT:  # a contact the customer starts
+            if (yield from ivr_stage(ctx, customer, k, rules.name, rules.ivr)):
+                return  # left, or served itself, in the IVR
         contact = ctx.next_contact()
         now = env.now
         if announced and felt and not pool.has_idle():
@@ -115,6 +119,8 @@ def journey(
                 patience, work = ctx.patience(customer, k), ctx.work(pool, customer, k)
                 continue
         # The service: answered, the work, its result, closing words or an apology.
+        if pool.service_factors:  # service_time_factor of the queue's pool, by the hour
+            work *= pool.service_factor(start)
         pool = agent.pool  # the overflow pool's agent may have taken the contact
         agent.contact = contact  # the agent's own books: whom it is serving
         warmth = pool.warmth_of(agent, start) if pool.stressed else agent.warmth

@@ -32,6 +32,7 @@ from peakend.engine.chat import ChatPool, ChatStorePool
 from peakend.engine.context import JourneyContext, segment_rules
 from peakend.engine.driver import process_starter, start_journey
 from peakend.engine.journey import journey
+from peakend.engine.persons import persons_of
 from peakend.engine.recorder import Customers, FactLog, Recorder
 from peakend.engine.records import ContactTable, CustomerTable
 from peakend.engine.staffing import AgentStreams, Pool, PoolBase, StorePool
@@ -74,17 +75,21 @@ class Replication:
         arrivals: ArrivalPlan | None = None,
         references: References | None = None,
         engine: Engine = "fast",
+        day: int = 0,
     ) -> None:
         """``arrivals`` and ``references`` replace the drawn arrivals and the segment/channel
         reference points (a multi-period run brings its own identified customers).
         ``team_prefix`` prefixes the streams of the agents' lasting traits (default:
         ``stream_prefix``); a multi-period run gives every day the same one, so the
-        same people work every day."""
+        same people work every day. ``day`` is the day of the run (0, 1, ...; a
+        multi-period run's ``period * days_per_period + day``): it picks each pool's
+        roster (``staffing_by_day``, :meth:`Scenario.roster`)."""
         if engine not in ("fast", "reference"):
             raise ValueError(f"engine must be 'fast' or 'reference', got {engine!r}")
         self.scenario = scenario
         self.replication = replication
         self.engine = engine
+        self.day = day
         self.streams = RandomStreams(scenario.run.seed, replication, stream_prefix)
         team = stream_prefix if team_prefix is None else team_prefix
         self.agent_streams = AgentStreams(
@@ -125,6 +130,7 @@ class Replication:
                 self.scenario.arrivals.interval_minutes,
                 self.agent_streams,
                 window,
+                self.scenario.roster(name, self.day),
             )
             for index, (name, cfg) in enumerate(self.scenario.pools.items())
         ]
@@ -142,10 +148,7 @@ class Replication:
         for pool in self.pools:
             mask = entry_index == pool.index
             if mask.any():
-                column = context.draws.column(
-                    f"service:{pool.name}", 0, pool.config.service_time.sample
-                )
-                work[mask] = np.asarray(column)[mask]
+                work[mask] = np.asarray(context.work_column(pool, 0))[mask]
         patience = np.asarray(
             context.draws.by_group(
                 "patience", 0, "segment", context.patience_samplers, context.patience_scale
@@ -232,6 +235,17 @@ class Replication:
             ),
             patience_scale=factors[self.channel],
             closing=sc.service.farewell or sc.service.delight_probability > 0,
+            service_by_segment=tuple(
+                tuple(
+                    (name, pool.service_time_by_segment[name].sample)
+                    if name in pool.service_time_by_segment
+                    else None
+                    for name in sc.segments
+                )
+                if pool.service_time_by_segment
+                else None
+                for pool in sc.pools.values()
+            ),
         )
         self._context = context
         return context
@@ -310,7 +324,7 @@ class Replication:
         busy = sum(pool.busy_minutes for pool in self.pools)
         idle = sum(pool.idle_minutes for pool in self.pools)
         log, contacts, customers = self.recorder.close(
-            Customers(plan.times, plan.segment, channel),
+            Customers(plan.times, plan.segment, channel, plan.persons),
             self.horizon,
             scenario.run.drain,
             scenario.service.delight_cost,
@@ -325,7 +339,8 @@ class Replication:
         if scenario.experience.enabled:
             references = self.given_references
             if references is None:
-                references = References.of(scenario, channel, plan.segment)
+                first = slice(None) if plan.persons is None else plan.persons.first_arrival
+                references = References.of(scenario, channel[first], plan.segment[first])
             customers, traces = remember(customers, contacts, log, scenario, references)
         return ReplicationOutput(
             replication=self.replication,
@@ -348,16 +363,33 @@ def choose(shares: list[float], rng: np.random.Generator, n: int) -> np.ndarray:
 
 
 def replayed_arrivals(scenario: Scenario, streams: RandomStreams) -> ArrivalPlan:
-    """The arrivals of a replay: exactly the given times; segments as given, else drawn."""
+    """The arrivals of a replay: exactly the given times (of ``run.start_date``'s day, in a
+    replay of several days); segments as given, else drawn.
+
+    With customer ids (``times_customer``) the arrivals of one id are one person
+    (:mod:`peakend.engine.persons`); a person's segment, when drawn, and channel are
+    drawn once, for its first arrival, and hold for all of its arrivals.
+    """
     arrivals = scenario.arrivals
-    times = np.asarray(arrivals.times, dtype=float)
+    rows = scenario.replayed_rows()
+    times = np.asarray(arrivals.times[rows.start : rows.stop], dtype=float)
+    persons = None
+    if arrivals.times_customer:
+        persons = persons_of(arrivals.times_customer[rows.start : rows.stop])
     if arrivals.times_segment:
-        names = list(scenario.segments)
-        segment = np.array([names.index(name) for name in arrivals.times_segment])
+        index = {name: i for i, name in enumerate(scenario.segments)}
+        segment = np.array([index[name] for name in arrivals.times_segment[rows.start : rows.stop]])
     else:
         shares = [s.share for s in scenario.segments.values()]
-        segment = choose(shares, streams.generator("segments"), len(times))
-    return ArrivalPlan(times=times, segment=segment)
+        drawn = choose(
+            shares, streams.generator("segments"), len(times) if persons is None else len(persons)
+        )
+        segment = drawn if persons is None else drawn[persons.of_arrival]
+    channel = None
+    if persons is not None:
+        shares = [c.share for c in scenario.channels.values()]
+        channel = choose(shares, streams.generator("channels"), len(persons))[persons.of_arrival]
+    return ArrivalPlan(times=times, segment=segment, channel=channel, persons=persons)
 
 
 def remember(

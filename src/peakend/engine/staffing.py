@@ -164,14 +164,20 @@ class PoolBase:
         interval_minutes: float,
         streams: AgentStreams,
         window: tuple[float, float],
+        staffing: tuple[int, ...] | None = None,
     ) -> None:
+        """``staffing``: the day's roster (default ``config.staffing``; a scenario's
+        ``staffing_by_day`` gives another one on some days)."""
         self.env = env
         self.index = index
         self.name = name
         self.config = config
+        self.staffing = config.staffing if staffing is None else staffing
         self.interval_minutes = interval_minutes
         self.window_start, self.window_end = window
-        roster = max(config.staffing)
+        self.service_factors = config.service_time_factor
+        """Multiplier of the work of a service by the interval it starts in (empty: none)."""
+        roster = max(self.staffing)
         self.absent = streams.absent(name, roster, config.absenteeism)
         self.agents = self._draw_agents(config, roster, streams)
         self.idle_minutes = 0.0
@@ -245,6 +251,11 @@ class PoolBase:
         customer, idle, or home."""
         raise NotImplementedError
 
+    def service_factor(self, now: float) -> float:
+        """``service_time_factor`` of the interval of ``now`` (after the last: the last's)."""
+        factors = self.service_factors
+        return factors[min(int(now // self.interval_minutes), len(factors) - 1)]
+
     def warmth_of(self, agent: Agent, now: float) -> float:
         """The warmth ``agent`` shows a customer it answers at ``now`` (see StressConfig)."""
         if not self.stressed:
@@ -268,7 +279,7 @@ class PoolBase:
         """SimPy process: apply the staffing of each interval at its start."""
         breaks = self.config.breaks or (0,) * intervals
         for i in range(intervals):
-            self._set_shifts(self.config.staffing[i], breaks[i])
+            self._set_shifts(self.staffing[i], breaks[i])
             if i < intervals - 1:
                 yield self.env.timeout(self.interval_minutes)
 

@@ -22,6 +22,12 @@ WAIT (a contact's time in queue, unless the customer waited at home)
     (f s - E))``, so the worst moment of a wait is its last. The loss curve is
     represented by ``wait_curve_pieces`` linear pieces, exact at their knots. A
     customer who gives up at once feels the discomfort for a moment.
+IVR (self-service menus before the queue, ``segments.*.ivr``)
+    Felt as a wait of its own, perceived and judged against the expected wait like
+    a queue's (an *assumption*: the customer has not reached anyone yet); a stay
+    that ends in self-service is followed by a neutral moment (``x = 0``: the
+    problem solved at the quality expected, an *assumption*); one that ends with
+    the customer hanging up is the wait alone, as an abandoned queue's.
 BALK (told the expected wait ``w``, the customer leaves at once)
     One moment that combines the two losses against what the customer expected:
     the wait they were told of, felt as its last moment would have been, and the
@@ -70,6 +76,8 @@ from peakend.engine.facts import (
     FailureNoticed,
     Farewell,
     HoldOffered,
+    InIvr,
+    IvrEnding,
     ServiceResult,
     Transferred,
 )
@@ -344,6 +352,7 @@ def episodes_of(
     transfers = log[Transferred]
     episodes = np.concatenate(
         [
+            *_ivr_episodes(log),  # before the queue's wait of the same contact and phase
             _wait_episodes(contacts, log, number),
             service,
             shocks,
@@ -506,6 +515,31 @@ def _episodes(
     episodes["duration"] = duration
     episodes["points"] = points
     return episodes
+
+
+def _ivr_episodes(log: FactLog) -> tuple[np.ndarray, np.ndarray]:
+    """Stays in the IVR, felt as waits, and the neutral moment that ends a self-service."""
+    stays = log[InIvr]
+    waits = _episodes(
+        stays["customer"],
+        stays["number"],
+        Phase.WAIT,
+        EpisodeKind.WAIT,
+        stays["at"],
+        stays["minutes"],
+        np.zeros(len(stays)),
+    )
+    served = stays[stays["ending"] == IvrEnding.SELF_SERVED]
+    self_service = _episodes(
+        served["customer"],
+        served["number"],
+        Phase.SERVICE,
+        EpisodeKind.SERVICE,
+        served["at"] + served["minutes"],
+        0.0,
+        np.zeros(len(served)),
+    )
+    return waits, self_service
 
 
 def _wait_episodes(contacts: ContactTable, log: FactLog, number: np.ndarray) -> np.ndarray:
