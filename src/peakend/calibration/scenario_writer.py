@@ -20,6 +20,11 @@ Choices, documented in ``docs/calibration/statistics.md``:
 - staffing: the mean over the log's days of the agents present (the spell
   estimator, :mod:`peakend.calibration.rosters`), rounded; where the engine holds
   rosters by day (``staffing_by_day``), each calendar day's own roster;
+- the IVR (where the engine holds it): each type's time before the queue
+  (lognormal) and the share of its calls that end there, read as self-service (an
+  assumption); the arrival rate is then of calls entering the IVR (fresh queue
+  arrivals over the share going on), and the retry probability is divided by that
+  share too, as every redial passes the IVR again;
 - redials: ``retry_probability`` and ``retry_delay``; repeat contacts: every
   unresolved customer calls again (``recontact_probability = 1``, an assumption) so
   that ``first_contact_resolution`` is one minus the repeat share;
@@ -157,11 +162,16 @@ def _list(values: list[float] | np.ndarray, integer: bool = False) -> str:
 def scenario_toml(calibration: Calibration, name: str = "calibrated", seed: int = 1) -> str:
     """The calibrated scenario as commented TOML (loads with :func:`peakend.load_scenario`)."""
     c = calibration
+    ivr = _ivr_shares(c)
+    fresh = c.arrivals.type_shares(fresh=True)
+    # Every contact passes the IVR before the queue: the stream entering the IVR is the
+    # fresh queue arrivals divided by the share that goes on to the queue.
+    entering = {kind: share / (1 - ivr.get(kind, 0.0)) for kind, share in fresh.items()}
+    total = sum(entering.values())
     lines = _header(c, name, seed)
-    lines += _arrivals(c)
-    shares = c.arrivals.type_shares(fresh=True)
+    lines += _arrivals(c, total)
     for kind in c.types.values():
-        lines += _segment(c, kind, shares.get(kind.name, 0.0))
+        lines += _segment(c, kind, entering.get(kind.name, 0.0) / total, ivr.get(kind.name, 0.0))
     for pool in c.pools:
         lines += _pool(c, pool.name)
     lines += [
@@ -197,9 +207,25 @@ def _header(c: Calibration, name: str, seed: int) -> list[str]:
     return lines
 
 
-def _arrivals(c: Calibration) -> list[str]:
+def _ivr_shares(c: Calibration) -> dict[str, float]:
+    """The share of each type's calls that end in the IVR, where the IVR is written."""
+    if not engine_has("segment", "ivr"):
+        return {}
+    return {
+        name: min(kind.ivr_share.value, 0.99)
+        for name, kind in c.types.items()
+        if kind.ivr_minutes is not None and math.isfinite(kind.ivr_share.value)
+    }
+
+
+def _arrivals(c: Calibration, ivr_factor: float) -> list[str]:
     a = c.arrivals
-    rates = a.profile(fresh=True) * 60 / c.settings.interval_minutes
+    rates = a.profile(fresh=True) * 60 / c.settings.interval_minutes * ivr_factor
+    what = (
+        "calls entering the IVR (fresh queue arrivals / the share going on to the queue)"
+        if ivr_factor > 1
+        else "fresh arrivals (redials left out)"
+    )
     dispersion = (
         f"dispersion {a.dispersion:.2f} against Poisson (1 = Poisson; p = {a.dispersion_p_value:.3g}),"
         f" day-to-day busyness cv {a.busyness_cv:.2f}"
@@ -210,12 +236,12 @@ def _arrivals(c: Calibration) -> list[str]:
         "",
         "[arrivals]",
         f"interval_minutes = {_number(c.settings.interval_minutes)}",
-        f"# mean fresh arrivals (redials left out) per hour over {a.days} days; {dispersion}",
+        f"# mean {what} per hour over {a.days} days; {dispersion}",
         f"rate_per_hour = {_list(rates)}",
     ]
 
 
-def _segment(c: Calibration, kind: TypeFit, share: float) -> list[str]:
+def _segment(c: Calibration, kind: TypeFit, share: float, ivr: float) -> list[str]:
     follow = kind.follow
     patience, why = patience_spec(kind, c.settings.resolution_minutes)
     lines = [
@@ -223,7 +249,7 @@ def _segment(c: Calibration, kind: TypeFit, share: float) -> list[str]:
         f"[segments.{_key(kind.name)}]",
         f"# {kind.queued:,} contacts reached the queue, {kind.abandoned:,} abandoned "
         f"({kind.abandonment.value:.1%}), {kind.ivr_only:,} ended in the IVR",
-        f"share = {_number(share, 6)}   # of fresh arrivals",
+        f"share = {_number(share, 6)}   # of fresh arrivals" + (" entering the IVR" if ivr else ""),
         f"# {why}" + (" (all types pooled: too few of this type)" if kind.patience_pooled else ""),
         f"patience = {patience}",
         f"entry_pool = {_key(c.entry_pool[kind.name])}",
@@ -235,7 +261,8 @@ def _segment(c: Calibration, kind: TypeFit, share: float) -> list[str]:
             f"# redials: {follow.redialled:,} of {follow.abandoned_seen:,} abandoned contacts "
             f"with a customer id called again within {c.settings.redial_window:g} min "
             f"(95 % CI {low:.3f}-{high:.3f})",
-            f"retry_probability = {_number(follow.redial_share)}",
+            f"retry_probability = {_number(min(follow.redial_share / (1 - ivr), 1.0))}"
+            + ("   # / the share passing the IVR: every redial passes it" if ivr else ""),
         ]
         if kind.redial_delay is not None:
             lines += [
@@ -253,14 +280,15 @@ def _segment(c: Calibration, kind: TypeFit, share: float) -> list[str]:
         ]
         if kind.repeat_delay is not None:
             lines.append(f"recontact_delay = {distribution_spec(kind.repeat_delay)}")
-    if engine_has("segment", "ivr") and kind.ivr_minutes is not None:
-        share_ivr = kind.ivr_share
-        low, high = share_ivr.ci()
+    if ivr and kind.ivr_minutes is not None:
+        low, high = kind.ivr_share.ci()
         lines += [
             f"# IVR: {_fit_comment(kind.ivr_minutes, 'time before the queue: ')}; "
-            f"{share_ivr.value:.1%} of calls end there (95 % CI {low:.3f}-{high:.3f})",
+            f"{kind.ivr_share.value:.1%} of calls end there (95 % CI {low:.3f}-{high:.3f}); "
+            "assumption: they were served there (a log cannot tell self-service from "
+            "giving up)",
             f"ivr = {{ minutes = {distribution_spec(kind.ivr_minutes)}, leave_probability = 0.0, "
-            f"self_service_probability = {_number(share_ivr.value)} }}",
+            f"self_service_probability = {_number(ivr)} }}",
         ]
     lines.append("expected_wait_minutes = 1.0   # assumption: no survey of expectations")
     return lines
