@@ -47,7 +47,7 @@ def main() -> None:
         print(f"calibrate (read, fit, scenario, report): {calibrated:6.1f} s   (target 30 s)")
         scenario = load_scenario(result.scenario)
         log = read_log(path, PRESETS["anonymous_bank"])
-        days = [pd.Timestamp(d) for d in log.days()[-args.held_out:]]
+        days = [pd.Timestamp(d) for d in log.days()[-args.held_out :]]
         started = time.perf_counter()
         backtest(scenario, log, days, replications=args.replications)
         elapsed = time.perf_counter() - started

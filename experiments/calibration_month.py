@@ -35,9 +35,7 @@ from peakend.config.loading import load_scenario
 def _side_by_side(peakend: pd.DataFrame, erlang: pd.DataFrame) -> str:
     left = peakend[peakend["type"] == "all"].set_index("measure")[["mae", "bias", "in_band"]]
     right = erlang.set_index("measure")[["mae", "bias", "in_band"]]
-    table = pd.concat(
-        [left.add_suffix(" peakend"), right.add_suffix(" Erlang A")], axis=1
-    )
+    table = pd.concat([left.add_suffix(" peakend"), right.add_suffix(" Erlang A")], axis=1)
     return table.to_string(float_format=lambda v: f"{v:.4f}")
 
 
@@ -79,12 +77,16 @@ def main() -> None:
         first = month.only_days([pd.Timestamp(d) for d in month.days()[:half]])
         threshold = scenario.run.service_level_threshold_minutes
         _, erlang = erlang_a_backtest(ErlangAFit(first), month, held, 30.0, threshold)
-    print(f"calibrated on days 1-{half}, backtested on days {half + 1}-{args.days} "
-          f"({len(tested.intervals[tested.intervals['type'] == 'all'])} half-hours), "
-          f"{args.replications} replications")
+    print(
+        f"calibrated on days 1-{half}, backtested on days {half + 1}-{args.days} "
+        f"({len(tested.intervals[tested.intervals['type'] == 'all'])} half-hours), "
+        f"{args.replications} replications"
+    )
     print(_side_by_side(tested.errors, erlang))
-    print(f"binomial noise floor of the half-hourly abandonment share: "
-          f"{noise_floor(tested.intervals):.4f}")
+    print(
+        f"binomial noise floor of the half-hourly abandonment share: "
+        f"{noise_floor(tested.intervals):.4f}"
+    )
     print(_roster_bias(result.calibration, first, truth))
 
 

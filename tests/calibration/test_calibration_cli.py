@@ -41,7 +41,11 @@ def test_calibrate_writes_a_scenario_that_runs(
     out, output = calibrated
     assert "scenario written to" in output, output
     assert {p.name for p in out.iterdir()} == {
-        "scenario.toml", "report.html", "fits.csv", "rosters.csv", "dropped.csv"
+        "scenario.toml",
+        "report.html",
+        "fits.csv",
+        "rosters.csv",
+        "dropped.csv",
     }
     text = (out / "scenario.toml").read_text(encoding="utf-8")
     assert "95 % CI" in text
@@ -53,8 +57,9 @@ def test_calibrate_writes_a_scenario_that_runs(
     assert tomllib.loads(text)["run"]["seed"] == 1
 
 
-def test_output_folder_rules(calibrated: tuple[Path, str], logs: tuple[Path, Path],
-                             tmp_path: Path) -> None:
+def test_output_folder_rules(
+    calibrated: tuple[Path, str], logs: tuple[Path, Path], tmp_path: Path
+) -> None:
     """A folder calibrate wrote may be written again; one with other files is refused
     in one line (exit 2) before the log is read."""
     out, _ = calibrated
@@ -72,10 +77,20 @@ def test_backtest_writes_the_interval_table(
 ) -> None:
     out, _ = calibrated
     folder = tmp_path / "bt"
-    result = CliRunner().invoke(main, [
-        "backtest", str(out / "scenario.toml"), str(logs[1]), "--days", "1999-03-04",
-        "--out", str(folder), "-r", "3",
-    ])
+    result = CliRunner().invoke(
+        main,
+        [
+            "backtest",
+            str(out / "scenario.toml"),
+            str(logs[1]),
+            "--days",
+            "1999-03-04",
+            "--out",
+            str(folder),
+            "-r",
+            "3",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "abandonment_rate" in result.output
     intervals = pd.read_csv(folder / "intervals.csv")
@@ -111,8 +126,15 @@ def test_days_outside_the_log_are_refused(
     calibrated: tuple[Path, str], logs: tuple[Path, Path]
 ) -> None:
     out, _ = calibrated
-    result = CliRunner().invoke(main, [
-        "backtest", str(out / "scenario.toml"), str(logs[1]), "--days", "2020-01-01",
-    ])
+    result = CliRunner().invoke(
+        main,
+        [
+            "backtest",
+            str(out / "scenario.toml"),
+            str(logs[1]),
+            "--days",
+            "2020-01-01",
+        ],
+    )
     assert result.exit_code == 2
     assert "no contact in '2020-01-01'" in result.output

@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (the log below is a table: one row a line, with its comment)
 """Reading a contact log: a hand-written Anonymous Bank log with every case, read with
 the expected counts, uses and drops; malformed files refused in one line."""
 
@@ -25,32 +26,32 @@ HEADER = (
 NO = "0:00:00,0:00:00,0,NO_SERVER"
 # Each row's comment says what it covers; the expectations below count them.
 ROWS = [
-    f"AA0101,1,101,2,PS,990104,7:10:00,7:10:20,20,7:10:20,7:11:20,60,AGENT,7:11:20,7:15:20,240,ANNA",  # served, 1 min
-    f"AA0101,2,102,1,PS,990104,7:12:00,7:12:10,10,7:12:10,7:12:10,0,AGENT,7:12:10,7:14:10,120,BEN",  # zero wait
-    f"AA0102,3,0,0,PS,990104,7:13:00,7:13:05,5,0:00:00,0:00:00,0,AGENT,7:13:05,7:16:05,180,CARL",  # straight to an agent, anonymous
+    "AA0101,1,101,2,PS,990104,7:10:00,7:10:20,20,7:10:20,7:11:20,60,AGENT,7:11:20,7:15:20,240,ANNA",  # served, 1 min
+    "AA0101,2,102,1,PS,990104,7:12:00,7:12:10,10,7:12:10,7:12:10,0,AGENT,7:12:10,7:14:10,120,BEN",  # zero wait
+    "AA0102,3,0,0,PS,990104,7:13:00,7:13:05,5,0:00:00,0:00:00,0,AGENT,7:13:05,7:16:05,180,CARL",  # straight to an agent, anonymous
     f"AA0102,4,103,1,PS,990104,7:20:00,7:20:15,15,7:20:15,7:22:15,120,HANG,{NO}",  # abandoned after 2 min
-    f"AA0103,5,103,1,PS,990104,7:30:00,7:30:10,10,7:30:10,7:31:10,60,AGENT,7:31:10,7:35:10,240,BEN",  # redial of 103
+    "AA0103,5,103,1,PS,990104,7:30:00,7:30:10,10,7:30:10,7:31:10,60,AGENT,7:31:10,7:35:10,240,BEN",  # redial of 103
     f"AA0103,6,104,1,NE,990104,7:40:00,7:40:30,30,7:40:30,7:40:30,0,HANG,{NO}",  # abandoned at once
     f"AA0104,7,105,1,PS,990104,7:41:00,7:42:00,60,0:00:00,0:00:00,0,HANG,{NO}",  # ended in the IVR
     f"AA0104,8,0,0,PS,990104,7:43:00,7:43:30,30,0:00:00,0:00:00,0,HANG,{NO}",  # ended in the IVR
     f"AA0105,9,0,0,PS,990104,7:44:00,7:44:01,1,0:00:00,0:00:00,0,PHANTOM,{NO}",  # dropped: phantom
-    f"AA0105,10,106,1,NE,990104,8:00:00,8:00:20,20,8:00:20,8:03:20,180,AGENT,8:03:20,8:09:20,360,CARL",
-    f"AA0106,11,101,2,PS,990104,9:00:00,9:00:10,10,9:00:10,9:00:40,30,AGENT,9:00:40,9:02:40,120,ANNA",  # repeat of 101
-    f"AA0106,12,107,1,PS,990104,9:10:00,9:10:10,10,9:10:10,9:11:10,60,AGENT,9:11:10,9:13:10,120,NO_SERVER",  # dropped: no agent
-    f"AA0107,13,108,1,IN,990104,9:20:00,9:20:30,30,9:20:30,9:21:00,30,AGENT,9:21:00,9:29:00,480,DANA",
+    "AA0105,10,106,1,NE,990104,8:00:00,8:00:20,20,8:00:20,8:03:20,180,AGENT,8:03:20,8:09:20,360,CARL",
+    "AA0106,11,101,2,PS,990104,9:00:00,9:00:10,10,9:00:10,9:00:40,30,AGENT,9:00:40,9:02:40,120,ANNA",  # repeat of 101
+    "AA0106,12,107,1,PS,990104,9:10:00,9:10:10,10,9:10:10,9:11:10,60,AGENT,9:11:10,9:13:10,120,NO_SERVER",  # dropped: no agent
+    "AA0107,13,108,1,IN,990104,9:20:00,9:20:30,30,9:20:30,9:21:00,30,AGENT,9:21:00,9:29:00,480,DANA",
     f"AA0107,14,109,1,IN,990104,9:30:00,9:30:30,30,9:30:30,9:35:30,300,HANG,{NO}",  # abandoned after 5 min
-    f"AA0108,15,110,1,PS,990104,23:59:30,23:59:40,10,23:59:40,0:00:50,70,AGENT,0:00:50,0:04:50,240,BEN",  # overnight
+    "AA0108,15,110,1,PS,990104,23:59:30,23:59:40,10,23:59:40,0:00:50,70,AGENT,0:00:50,0:04:50,240,BEN",  # overnight
     f"AA0108,16,111,1,PS,990104,10:00:00,10:00:10,10,10:00:10,10:00:15,5,HANG,{NO}",  # abandoned after 5 s
-    f"AA0101,17,112,1,TT,990104,10:05:00,10:05:00,0,10:05:00,10:06:00,60,AGENT,10:06:00,10:08:00,120,ANNA",  # a rare type
-    f"AA0101,18,103,1,PS,990105,8:00:00,8:00:10,10,8:00:10,8:01:10,60,AGENT,8:01:10,8:04:10,180,ANNA",  # 103 the next day: beyond the repeat window
+    "AA0101,17,112,1,TT,990104,10:05:00,10:05:00,0,10:05:00,10:06:00,60,AGENT,10:06:00,10:08:00,120,ANNA",  # a rare type
+    "AA0101,18,103,1,PS,990105,8:00:00,8:00:10,10,8:00:10,8:01:10,60,AGENT,8:01:10,8:04:10,180,ANNA",  # 103 the next day: beyond the repeat window
     f"AA0101,19,113,1,PS,990105,8:05:00,8:05:10,10,8:05:10,8:06:40,90,HANG,{NO}",
     f"AA0101,20,113,1,PS,990105,8:20:00,8:20:10,10,8:20:10,8:20:40,30,HANG,{NO}",  # redial, abandoned again
-    f"AA0101,21,113,1,PS,990105,8:30:00,8:30:10,10,8:30:10,8:30:20,10,AGENT,8:30:20,8:33:20,180,BEN",  # redial, served
-    f"AA0102,22,114,1,NE,990105,8:40:00,8:40:10,10,8:40:10,8:41:10,60,AGENT,8:41:10,8:41:10,0,CARL",  # service of 0 s
+    "AA0101,21,113,1,PS,990105,8:30:00,8:30:10,10,8:30:10,8:30:20,10,AGENT,8:30:20,8:33:20,180,BEN",  # redial, served
+    "AA0102,22,114,1,NE,990105,8:40:00,8:40:10,10,8:40:10,8:41:10,60,AGENT,8:41:10,8:41:10,0,CARL",  # service of 0 s
     f"AA0102,23,0,0,IN,990105,8:50:00,8:51:00,60,0:00:00,0:00:00,0,HANG,{NO}",  # ended in the IVR
-    f"AA0102,24,115,1,IN,990105,9:00:00,9:00:10,10,9:00:10,9:00:10,0,AGENT,9:00:10,9:05:10,300,DANA",
-    f"AA0103,25,116,1,PS,990105,9:10:00,9:10:10,10,9:10:10,9:12:10,120,AGENT,9:12:10,9:11:00,0,BEN",  # dropped: out of order
-    f"AA0103,26,117,1,PS,,9:15:00,9:15:10,10,9:15:10,9:16:10,60,AGENT,9:16:10,9:18:10,120,BEN",  # dropped: no date
+    "AA0102,24,115,1,IN,990105,9:00:00,9:00:10,10,9:00:10,9:00:10,0,AGENT,9:00:10,9:05:10,300,DANA",
+    "AA0103,25,116,1,PS,990105,9:10:00,9:10:10,10,9:10:10,9:12:10,120,AGENT,9:12:10,9:11:00,0,BEN",  # dropped: out of order
+    "AA0103,26,117,1,PS,,9:15:00,9:15:10,10,9:15:10,9:16:10,60,AGENT,9:16:10,9:18:10,120,BEN",  # dropped: no date
     f"AA0104,27,118,1,PS,990105,9:20:00,9:20:05,5,9:20:05,,0,HANG,{NO}",  # dropped: no queue exit
 ]
 
@@ -75,7 +76,9 @@ def test_hand_written_log_counts_uses_and_drops(hand_log: Path) -> None:
     assert log.rows_used == 22
     frame = log.frame
     assert frame["outcome"].value_counts().to_dict() == {
-        "served": 13, "abandoned": 6, "ivr_only": 3
+        "served": 13,
+        "abandoned": 6,
+        "ivr_only": 3,
     }
     by_call = frame.set_index("line")
     # Line numbers count the header: call k is on line k + 1.
@@ -122,7 +125,10 @@ def test_hand_written_log_calibrates(hand_log: Path) -> None:
 @pytest.mark.parametrize(
     ("row", "expected"),
     [
-        (ROWS[0].replace("7:11:20,60", "7:1x:20,60"), "line 2, column 11 ('q_exit'): not a time of day"),
+        (
+            ROWS[0].replace("7:11:20,60", "7:1x:20,60"),
+            "line 2, column 11 ('q_exit'): not a time of day",
+        ),
         (ROWS[0].replace(",990104,", ",99-01-04,"), "line 2, column 6 ('date'): not a date"),
         (ROWS[0].replace("AGENT", "SERVED"), "line 2, column 13 ('outcome'): an outcome"),
         (",".join(ROWS[0].split(",")[:12]), "line 2, column 13 ('outcome'): missing"),

@@ -25,12 +25,12 @@ import pytest
 from scipy import stats
 
 from peakend.calibration.backtest import backtest
-from peakend.calibration.calibrate import Proportion, calibrate
+from peakend.calibration.calibrate import calibrate
 from peakend.calibration.fitting import Fit
 from peakend.calibration.logformat import PRESETS
 from peakend.calibration.logs import read_log
-from peakend.calibration.synthetic import synthetic_log
 from peakend.calibration.scenario_writer import scenario_toml
+from peakend.calibration.synthetic import synthetic_log
 from peakend.config.loading import load_scenario
 
 pytestmark = pytest.mark.slow
@@ -58,8 +58,10 @@ def _checks(calibration: object, truth: object) -> list[tuple[str, float, float,
     checks = []
     for kind, (family, mean, cv) in t.service.items():  # type: ignore[attr-defined]
         fit: Fit = c.types[kind].service_fits[family]  # type: ignore[attr-defined]
-        checks += [(f"{kind} service mean", mean, fit.mean, fit.mean_se),
-                   (f"{kind} service cv", cv, fit.cv, fit.cv_se)]
+        checks += [
+            (f"{kind} service mean", mean, fit.mean, fit.mean_se),
+            (f"{kind} service cv", cv, fit.cv, fit.cv_se),
+        ]
     for kind, spec in t.patience.items():  # type: ignore[attr-defined]
         family = spec["distribution"]
         fit = c.types[kind].patience_fits[family]  # type: ignore[attr-defined]
@@ -69,8 +71,10 @@ def _checks(calibration: object, truth: object) -> list[tuple[str, float, float,
             cv = math.sqrt(math.gamma(1 + 2 / shape) / math.gamma(1 + 1 / shape) ** 2 - 1)
         else:
             mean, cv = spec["mean"], spec["cv"]
-        checks += [(f"{kind} patience mean", mean, fit.mean, fit.mean_se),
-                   (f"{kind} patience cv", cv, fit.cv, fit.cv_se)]
+        checks += [
+            (f"{kind} patience mean", mean, fit.mean, fit.mean_se),
+            (f"{kind} patience cv", cv, fit.cv, fit.cv_se),
+        ]
     retried = sum(k.follow.redialled for k in c.types.values())  # type: ignore[attr-defined]
     seen = sum(k.follow.abandoned_seen for k in c.types.values())  # type: ignore[attr-defined]
     p = retried / seen

@@ -100,9 +100,7 @@ def calibrate_log(
     write_text(out / "report.html", render_report(calibration))
     write_table(out / "fits.csv", fits_frame(calibration))
     write_table(out / "rosters.csv", rosters_frame(calibration))
-    dropped = pd.DataFrame(
-        sorted(contact_log.dropped.items()), columns=["reason", "rows"]
-    )
+    dropped = pd.DataFrame(sorted(contact_log.dropped.items()), columns=["reason", "rows"])
     write_table(out / "dropped.csv", dropped)
     return CalibrationResult(calibration, out / "scenario.toml", out / "report.html", out)
 
@@ -117,14 +115,24 @@ def fits_frame(calibration: Calibration) -> pd.DataFrame:
         ):
             best = min(fits.values(), key=lambda f: f.aic) if fits else None
             for fit in fits.values():
-                rows.append({
-                    "type": kind.name, "quantity": quantity, "family": fit.family,
-                    "best": fit is best, "pooled": pooled, "aic": fit.aic,
-                    "observed": fit.observed, "censored": fit.censored,
-                    "mean_minutes": fit.mean, "mean_low": fit.ci("mean")[0],
-                    "mean_high": fit.ci("mean")[1], "cv": fit.cv, "cv_low": fit.ci("cv")[0],
-                    "cv_high": fit.ci("cv")[1],
-                })
+                rows.append(
+                    {
+                        "type": kind.name,
+                        "quantity": quantity,
+                        "family": fit.family,
+                        "best": fit is best,
+                        "pooled": pooled,
+                        "aic": fit.aic,
+                        "observed": fit.observed,
+                        "censored": fit.censored,
+                        "mean_minutes": fit.mean,
+                        "mean_low": fit.ci("mean")[0],
+                        "mean_high": fit.ci("mean")[1],
+                        "cv": fit.cv,
+                        "cv_low": fit.ci("cv")[0],
+                        "cv_high": fit.ci("cv")[1],
+                    }
+                )
     return pd.DataFrame(rows)
 
 
@@ -134,6 +142,12 @@ def rosters_frame(calibration: Calibration) -> pd.DataFrame:
     for pool, days in calibration.rosters.items():
         for day, present in days.items():
             for interval, agents in enumerate(present):
-                rows.append({"pool": pool, "date": f"{day:%Y-%m-%d}", "interval": interval,
-                             "agents_present": round(float(agents), 4)})
+                rows.append(
+                    {
+                        "pool": pool,
+                        "date": f"{day:%Y-%m-%d}",
+                        "interval": interval,
+                        "agents_present": round(float(agents), 4),
+                    }
+                )
     return pd.DataFrame(rows)

@@ -86,7 +86,7 @@ def _dispersion(counts: pd.DataFrame) -> tuple[float, float, float]:
     all-type counts with at least two days and a positive mean."""
     per_day = counts.groupby(["date", "weekday", "interval"])["offered"].sum().reset_index()
     cells = per_day.groupby(["weekday", "interval"])["offered"]
-    mean, var, n = cells.transform("mean"), cells.transform("var"), cells.transform("size")
+    mean, n = cells.transform("mean"), cells.transform("size")
     usable = (n >= 2) & (mean > 0)
     if not usable.any():
         return math.nan, math.nan, math.nan

@@ -77,8 +77,9 @@ def pool_segments(scenario: Scenario) -> dict[str, set[str]]:
         served[home].add(segment)
         for rule in scenario.pools[home].overflow:
             served[rule.pool].add(segment)
-        if scenario.pools[home].overflow_to:
-            served[scenario.pools[home].overflow_to].add(segment)
+        overflow_to = scenario.pools[home].overflow_to
+        if overflow_to is not None:
+            served[overflow_to].add(segment)
     return served
 
 
@@ -97,8 +98,10 @@ def agent_pools(served: pd.DataFrame, scenario: Scenario) -> dict[str, str]:
         kinds = {str(k[1]): int(v) for k, v in per_type.items()}
 
         def score(pool: str, kinds: dict[str, int] = kinds) -> tuple[int, int]:
-            return (sum(kinds.get(s, 0) for s in own[pool]),
-                    sum(kinds.get(s, 0) for s in answered[pool]))
+            return (
+                sum(kinds.get(s, 0) for s in own[pool]),
+                sum(kinds.get(s, 0) for s in answered[pool]),
+            )
 
         result[str(agent)] = max(scenario.pools, key=score)
     return result
@@ -152,22 +155,28 @@ def interval_measures(
     """Measures per (interval, type) and over all types of contacts with columns
     ``queue_entry`` (minutes after midnight), ``type``, ``wait``, ``abandoned``,
     ``answered``."""
-    data = pd.DataFrame({
-        "interval": ((frame["queue_entry"].to_numpy() - opens) // interval).astype(int),
-        "type": frame["type"].astype(str).to_numpy(),
-        "wait": frame["wait"].to_numpy(dtype=float),
-        "abandoned": frame["abandoned"].to_numpy(dtype=float),
-        "within": (frame["answered"].to_numpy(dtype=bool)
-                   & (frame["wait"].to_numpy() <= threshold + 1e-9)).astype(float),
-    })
+    data = pd.DataFrame(
+        {
+            "interval": ((frame["queue_entry"].to_numpy() - opens) // interval).astype(int),
+            "type": frame["type"].astype(str).to_numpy(),
+            "wait": frame["wait"].to_numpy(dtype=float),
+            "abandoned": frame["abandoned"].to_numpy(dtype=float),
+            "within": (
+                frame["answered"].to_numpy(dtype=bool)
+                & (frame["wait"].to_numpy() <= threshold + 1e-9)
+            ).astype(float),
+        }
+    )
     both = pd.concat([data, data.assign(type=ALL_TYPES)], ignore_index=True)
     grouped = both.groupby(["interval", "type"])
-    return pd.DataFrame({
-        "offered": grouped.size(),
-        "abandonment_rate": grouped["abandoned"].mean(),
-        "mean_wait_minutes": grouped["wait"].mean(),
-        "service_level": grouped["within"].mean(),
-    })
+    return pd.DataFrame(
+        {
+            "offered": grouped.size(),
+            "abandonment_rate": grouped["abandoned"].mean(),
+            "mean_wait_minutes": grouped["wait"].mean(),
+            "service_level": grouped["within"].mean(),
+        }
+    )
 
 
 def _simulated(scenario: Scenario, opens: float, threshold: float) -> pd.DataFrame:
@@ -177,26 +186,33 @@ def _simulated(scenario: Scenario, opens: float, threshold: float) -> pd.DataFra
     frames = []
     for replication in range(scenario.run.replications):
         contacts = simulate(scenario, replication).contacts.to_frame()
-        frame = pd.DataFrame({
-            "queue_entry": contacts["arrival_minutes"].to_numpy() + opens,
-            "type": contacts["segment"].astype(str).to_numpy(),
-            "wait": contacts["wait_minutes"].to_numpy(),
-            "abandoned": contacts["abandoned"].to_numpy(),
-            "answered": contacts["answered"].to_numpy(),
-        })
-        frames.append(interval_measures(frame, opens, interval, threshold).assign(
-            replication=replication))
+        frame = pd.DataFrame(
+            {
+                "queue_entry": contacts["arrival_minutes"].to_numpy() + opens,
+                "type": contacts["segment"].astype(str).to_numpy(),
+                "wait": contacts["wait_minutes"].to_numpy(),
+                "abandoned": contacts["abandoned"].to_numpy(),
+                "answered": contacts["answered"].to_numpy(),
+            }
+        )
+        frames.append(
+            interval_measures(frame, opens, interval, threshold).assign(replication=replication)
+        )
     return pd.concat(frames)
 
 
-def _observed(day_rows: pd.DataFrame, opens: float, interval: float, threshold: float) -> pd.DataFrame:
-    frame = pd.DataFrame({
-        "queue_entry": day_rows["queue_entry"].to_numpy(),
-        "type": day_rows["type"].to_numpy(),
-        "wait": day_rows["wait"].to_numpy(),
-        "abandoned": (day_rows["outcome"] == "abandoned").to_numpy(),
-        "answered": (day_rows["outcome"] == "served").to_numpy(),
-    })
+def _observed(
+    day_rows: pd.DataFrame, opens: float, interval: float, threshold: float
+) -> pd.DataFrame:
+    frame = pd.DataFrame(
+        {
+            "queue_entry": day_rows["queue_entry"].to_numpy(),
+            "type": day_rows["type"].to_numpy(),
+            "wait": day_rows["wait"].to_numpy(),
+            "abandoned": (day_rows["outcome"] == "abandoned").to_numpy(),
+            "answered": (day_rows["outcome"] == "served").to_numpy(),
+        }
+    )
     return interval_measures(frame, opens, interval, threshold)
 
 
@@ -277,11 +293,16 @@ def error_table(intervals: pd.DataFrame) -> pd.DataFrame:
             o, s = observed[usable].to_numpy(float), simulated[usable].to_numpy(float)
             low = group.loc[usable, f"simulated_{measure}_low"].to_numpy(float)
             high = group.loc[usable, f"simulated_{measure}_high"].to_numpy(float)
-            rows.append({
-                "type": kind, "measure": measure, "intervals": int(usable.sum()),
-                "mae": float(np.mean(np.abs(s - o))) if o.size else math.nan,
-                "bias": float(np.mean(s - o)) if o.size else math.nan,
-                "in_band": float(np.mean((o >= low - 1e-12) & (o <= high + 1e-12)))
-                if o.size else math.nan,
-            })
+            rows.append(
+                {
+                    "type": kind,
+                    "measure": measure,
+                    "intervals": int(usable.sum()),
+                    "mae": float(np.mean(np.abs(s - o))) if o.size else math.nan,
+                    "bias": float(np.mean(s - o)) if o.size else math.nan,
+                    "in_band": float(np.mean((o >= low - 1e-12) & (o <= high + 1e-12)))
+                    if o.size
+                    else math.nan,
+                }
+            )
     return pd.DataFrame(rows)

@@ -75,8 +75,14 @@ def backtest_figure(intervals: pd.DataFrame, measure: str = "abandonment_rate") 
         1, 2, figsize=(12, 3.8), gridspec_kw={"width_ratios": [3, 1]}
     )
     x = np.arange(len(rows))
-    line.fill_between(x, rows[f"simulated_{measure}_low"], rows[f"simulated_{measure}_high"],
-                      color="tab:blue", alpha=0.25, label="simulated 95 % band")
+    line.fill_between(
+        x,
+        rows[f"simulated_{measure}_low"],
+        rows[f"simulated_{measure}_high"],
+        color="tab:blue",
+        alpha=0.25,
+        label="simulated 95 % band",
+    )
     line.plot(x, rows[f"simulated_{measure}"], color="tab:blue", label="simulated mean")
     line.plot(x, rows[f"observed_{measure}"], ".", color="black", ms=3, label="observed")
     starts = np.flatnonzero(rows["date"].ne(rows["date"].shift()))
@@ -105,7 +111,6 @@ def write_backtest(result: BacktestResult, out: Path) -> list[Path]:
     write_table(out / "intervals.csv", result.intervals)
     write_table(out / "errors.csv", result.errors)
     figure = backtest_figure(result.intervals)
-    atomic_write(out / "backtest.png",
-                 lambda tmp: figure.savefig(tmp, format="png", dpi=100))  # type: ignore[attr-defined]
+    atomic_write(out / "backtest.png", lambda tmp: figure.savefig(tmp, format="png", dpi=100))  # type: ignore[attr-defined]
     plt.close(figure)  # type: ignore[arg-type]
     return [out / name for name in BACKTEST_FILES]

@@ -167,8 +167,13 @@ def calibrate(log: ContactLog, settings: Settings | None = None) -> Calibration:
     marked = mark_follow_ups(queued, settings.redial_window, settings.repeat_window)
     pooled = _fit_type("all types", frame, marked, settings, None)
     types = {
-        str(name): _fit_type(str(name), frame[frame["type"] == name],
-                             marked[marked["type"] == name], settings, pooled)
+        str(name): _fit_type(
+            str(name),
+            frame[frame["type"] == name],
+            marked[marked["type"] == name],
+            settings,
+            pooled,
+        )
         for name in sorted(queued["type"].unique())
     }
     served = queued[queued["outcome"] == "served"]

@@ -68,42 +68,46 @@ def mark_follow_ups(
     frame = queued.copy()
     arrival = absolute_minutes(frame, "queue_entry")
     served = (frame["outcome"] == "served").to_numpy()
-    service_end = arrival + frame["wait"].to_numpy() + np.nan_to_num(
-        frame["service_minutes"].to_numpy()
+    service_end = (
+        arrival + frame["wait"].to_numpy() + np.nan_to_num(frame["service_minutes"].to_numpy())
     )
     frame["_arrival"] = arrival
     frame["_end"] = np.where(served, service_end, arrival + frame["wait"].to_numpy())
     frame = frame.sort_values(["customer", "_arrival"], kind="stable")
     known = (frame["customer"] != "").to_numpy()
-    same_next = np.append(frame["customer"].to_numpy()[1:] == frame["customer"].to_numpy()[:-1],
-                          False) & known
+    same_next = (
+        np.append(frame["customer"].to_numpy()[1:] == frame["customer"].to_numpy()[:-1], False)
+        & known
+    )
     next_arrival = np.append(frame["_arrival"].to_numpy()[1:], np.nan)
     gap = np.where(same_next, next_arrival - frame["_end"].to_numpy(), np.nan)
     frame["next_gap"] = gap
     previous_gap = np.insert(gap[:-1], 0, np.nan)
     previous_outcome = np.insert(frame["outcome"].to_numpy()[:-1], 0, "")
     same_previous = np.insert(same_next[:-1], 0, False)
-    frame["is_redial"] = same_previous & (previous_outcome == "abandoned") & (
-        previous_gap <= redial_window
+    frame["is_redial"] = (
+        same_previous & (previous_outcome == "abandoned") & (previous_gap <= redial_window)
     )
-    frame["is_repeat"] = same_previous & (previous_outcome == "served") & (
-        previous_gap <= repeat_window
+    frame["is_repeat"] = (
+        same_previous & (previous_outcome == "served") & (previous_gap <= repeat_window)
     )
     return frame.sort_index()
 
 
-def follow_ups(
-    marked: pd.DataFrame, redial_window: float, repeat_window: float
-) -> FollowUps:
+def follow_ups(marked: pd.DataFrame, redial_window: float, repeat_window: float) -> FollowUps:
     """The redials and repeats of the contacts in ``marked`` (from :func:`mark_follow_ups`)."""
     known = marked["customer"] != ""
     last_arrival_of_day = marked.groupby("date")["_arrival"].transform("max")
     log_end = float(marked["_arrival"].max()) if len(marked) else 0.0
-    abandoned = marked[known & (marked["outcome"] == "abandoned")
-                       & (marked["_end"] + redial_window <= last_arrival_of_day)]
+    abandoned = marked[
+        known
+        & (marked["outcome"] == "abandoned")
+        & (marked["_end"] + redial_window <= last_arrival_of_day)
+    ]
     redial = abandoned["next_gap"] <= redial_window
-    served = marked[known & (marked["outcome"] == "served")
-                    & (marked["_end"] + repeat_window <= log_end)]
+    served = marked[
+        known & (marked["outcome"] == "served") & (marked["_end"] + repeat_window <= log_end)
+    ]
     repeat = served["next_gap"] <= repeat_window
     return FollowUps(
         abandoned_seen=len(abandoned),

@@ -50,24 +50,29 @@ def erlang_a_backtest(
         opens = math.floor(day_rows["queue_entry"].min() / interval) * interval
         intervals = int((day_rows["queue_entry"].max() - opens) // interval) + 1
         observed = interval_measures(
-            day_rows.assign(abandoned=day_rows["outcome"] == "abandoned",
-                            answered=day_rows["outcome"] == "served"),
-            opens, interval, threshold,
+            day_rows.assign(
+                abandoned=day_rows["outcome"] == "abandoned",
+                answered=day_rows["outcome"] == "served",
+            ),
+            opens,
+            interval,
+            threshold,
         ).xs(ALL_TYPES, level="type")
-        seen, _ = naive_counts(day_rows[day_rows["outcome"] == "served"], opens, intervals,
-                               interval)
+        seen, _ = naive_counts(
+            day_rows[day_rows["outcome"] == "served"], opens, intervals, interval
+        )
         for index, row in observed.iterrows():
             n = int(row["offered"])
-            model = ErlangA(n / interval, fit.mean_service, max(int(seen[index]), 1),
-                            fit.mean_patience)
+            model = ErlangA(
+                n / interval, fit.mean_service, max(int(seen[index]), 1), fit.mean_patience
+            )
             predicted = {
                 "offered": float(n),
                 "abandonment_rate": model.prob_abandon,
                 "mean_wait_minutes": model.mean_wait_minutes,
                 "service_level": model.service_level(threshold),
             }
-            record = {"date": f"{day:%Y-%m-%d}", "interval": index, "type": ALL_TYPES,
-                      "offered": n}
+            record = {"date": f"{day:%Y-%m-%d}", "interval": index, "type": ALL_TYPES, "offered": n}
             for measure in MEASURES:
                 value = predicted[measure]
                 record[f"observed_{measure}"] = row[measure]

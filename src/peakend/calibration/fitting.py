@@ -68,9 +68,7 @@ class _Mixture:
         self.p, self.m1, self.m2 = p, m1, m2
 
     def logsf(self, x: FloatArray) -> FloatArray:
-        return np.logaddexp(
-            math.log(self.p) - x / self.m1, math.log1p(-self.p) - x / self.m2
-        )
+        return np.logaddexp(math.log(self.p) - x / self.m1, math.log1p(-self.p) - x / self.m2)
 
     def logpdf(self, x: FloatArray) -> FloatArray:
         return np.logaddexp(
@@ -154,7 +152,9 @@ FAMILIES: dict[str, Family] = {
         lambda x: np.array([_log_moments(x)[0], math.log(_log_moments(x)[1])]),
         lambda t: {"mu": float(t[0]), "sigma": math.exp(t[1])},
         lambda t, x: special.log_ndtr(-_lognormal_z(t, x)),
-        lambda t, x: -(_lognormal_z(t, x) ** 2) / 2 - np.log(x) - t[1] - 0.5 * math.log(2 * math.pi),
+        lambda t, x: (
+            -(_lognormal_z(t, x) ** 2) / 2 - np.log(x) - t[1] - 0.5 * math.log(2 * math.pi)
+        ),
     ),
     "gamma": Family(
         "gamma",

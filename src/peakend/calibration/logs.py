@@ -350,9 +350,7 @@ def _clean(path: Path, cells: _Cells, fmt: LogFormat) -> ContactLog:
     agent = _optional_text(cells, fmt, "agent", fmt.no_agent)
     customer = _optional_text(cells, fmt, "customer", fmt.no_customer)
     score = (
-        _scores(cells, column["score"])
-        if "score" in column
-        else np.full(len(cells.lines), np.nan)
+        _scores(cells, column["score"]) if "score" in column else np.full(len(cells.lines), np.nan)
     )
     queue_entry = np.where(never_queued, np.nan, queue_entry)
     frame = pd.DataFrame(
@@ -382,14 +380,17 @@ def _outcomes(cells: _Cells, fmt: LogFormat) -> np.ndarray:
     bad = np.flatnonzero(~known)
     if bad.size:
         raise cells.error(
-            column, int(bad[0]), f"an outcome the format does not know; allowed: "
-            f"{', '.join(fmt.outcomes)}"
+            column,
+            int(bad[0]),
+            f"an outcome the format does not know; allowed: {', '.join(fmt.outcomes)}",
         )
     mapping = fmt.outcomes
     return np.array([mapping[value] for value in values], dtype=object)
 
 
-def _optional_text(cells: _Cells, fmt: LogFormat, name: str, missing: tuple[str, ...]) -> np.ndarray:
+def _optional_text(
+    cells: _Cells, fmt: LogFormat, name: str, missing: tuple[str, ...]
+) -> np.ndarray:
     column = fmt.columns.get(name)
     if column is None:
         return np.full(len(cells.lines), "", dtype=object)
@@ -406,14 +407,17 @@ def _times(
     names = ("arrival", "queue_entry", "queue_exit", "service_start", "service_end")
     if fmt.times == "clock":
         date = _dates(cells, fmt.columns["date"], fmt.date_format)
-        raw = [_clock_minutes(cells, fmt.columns[name]) if name in fmt.columns else None
-               for name in names]
+        raw = [
+            _clock_minutes(cells, fmt.columns[name]) if name in fmt.columns else None
+            for name in names
+        ]
         stages = [np.full(len(cells.lines), np.nan) if r is None else r for r in raw]
         stages[1] = np.where(never_queued, np.nan, stages[1])
         stages[2] = np.where(never_queued, np.nan, stages[2])
         return (date, *_unwrap(stages))  # type: ignore[return-value]
-    stamps = [_timestamps(cells, fmt.columns[name]) if name in fmt.columns else None
-              for name in names]
+    stamps = [
+        _timestamps(cells, fmt.columns[name]) if name in fmt.columns else None for name in names
+    ]
     arrival = stamps[0]
     assert arrival is not None
     date = arrival.dt.normalize()
@@ -478,8 +482,10 @@ def _usable(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]:
     drop(served & (frame["service_end"] - frame["service_start"] > LONGEST_STAGE), "too_long")
     drop(frame["queue_exit"] - frame["queue_entry"] > LONGEST_STAGE, "too_long")
     drop(served & (frame["service_start"] - frame["queue_entry"] > LONGEST_STAGE), "too_long")
-    drop(~never_queued & ~served & (outcome == "abandoned") & frame["queue_exit"].isna(),
-         "no_queue_exit")
+    drop(
+        ~never_queued & ~served & (outcome == "abandoned") & frame["queue_exit"].isna(),
+        "no_queue_exit",
+    )
     kept = frame[(reasons == "").to_numpy()].copy()
     served = kept["outcome"] == "served"
     never = kept["queue_entry"].isna()
@@ -496,7 +502,19 @@ def _usable(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]:
     kept.loc[~served, "service_start"] = np.nan
     kept.loc[~served, "agent"] = ""
     kept["date"] = pd.to_datetime(kept["date"]).dt.normalize()
-    columns = ["line", "type", "customer", "date", "arrival", "queue_entry", "wait", "outcome",
-               "service_start", "service_minutes", "agent", "score"]
+    columns = [
+        "line",
+        "type",
+        "customer",
+        "date",
+        "arrival",
+        "queue_entry",
+        "wait",
+        "outcome",
+        "service_start",
+        "service_minutes",
+        "agent",
+        "score",
+    ]
     counts = reasons[reasons != ""].value_counts()
     return kept[columns].reset_index(drop=True), {str(k): int(v) for k, v in counts.items()}

@@ -25,21 +25,35 @@ from peakend.config.names import html_text, plot_text
 __all__ = ["ASSUMPTIONS", "render_report"]
 
 ASSUMPTIONS = (
-    ("experience (memory model, value function, wait discomfort)",
-     "no survey scores in the log: peakend's documented defaults, with their sources"),
-    ("retention (return model, word of mouth)",
-     "no per-customer return or churn data: peakend's defaults, an assumption"),
+    (
+        "experience (memory model, value function, wait discomfort)",
+        "no survey scores in the log: peakend's documented defaults, with their sources",
+    ),
+    (
+        "retention (return model, word of mouth)",
+        "no per-customer return or churn data: peakend's defaults, an assumption",
+    ),
     ("segments.*.expected_wait_minutes", "what callers expect: no data in a call log"),
     ("run.service_level_threshold_minutes", "the centre's target wait (20 s by default)"),
-    ("recontact_probability = 1",
-     "every unresolved customer calls again, so first-contact resolution is 1 - the repeat share"),
-    ("arrivals within an interval", "Poisson with the interval's mean (the day-to-day "
-     "busyness the report measures is not simulated)"),
-    ("shares of the types", "constant through the day (the engine draws each arrival's type "
-     "with the same shares)"),
+    (
+        "recontact_probability = 1",
+        "every unresolved customer calls again, so first-contact resolution is "
+        "1 - the repeat share",
+    ),
+    (
+        "arrivals within an interval",
+        "Poisson with the interval's mean (the day-to-day "
+        "busyness the report measures is not simulated)",
+    ),
+    (
+        "shares of the types",
+        "constant through the day (the engine draws each arrival's type with the same shares)",
+    ),
     ("absenteeism = 0", "the roster counts agents seen present, so no one is absent"),
-    ("priorities", "callers are answered first come, first served (a log's priority column "
-     "is not read)"),
+    (
+        "priorities",
+        "callers are answered first come, first served (a log's priority column is not read)",
+    ),
 )
 """What a calibrated scenario keeps as an assumption, and why."""
 
@@ -96,7 +110,7 @@ def render_report(calibration: Calibration) -> str:
     matplotlib.use("Agg")
     c = calibration
     parts = [
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">",
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">',
         "<title>Calibration: peakend calibration report</title>",
         f"<style>{_STYLE}</style></head><body>",
         "<h1>Calibration report</h1>",
@@ -116,8 +130,9 @@ def render_report(calibration: Calibration) -> str:
 
 def _rows_section(c: Calibration) -> str:
     dropped = sorted(c.log.dropped.items(), key=lambda item: -item[1])
-    notes = [note for kind in c.types.values() for note in
-             (f"{kind.name}: {n}" for n in kind.notes)]
+    notes = [
+        note for kind in c.types.values() for note in (f"{kind.name}: {n}" for n in kind.notes)
+    ]
     return _section(
         "Rows read, used and dropped",
         _table(("Dropped: reason", "Rows"), dropped or [("none", 0)])
@@ -130,28 +145,52 @@ def _types_section(c: Calibration) -> str:
     rows = []
     for kind in c.types.values():
         low, high = kind.abandonment.ci()
-        rows.append((
-            kind.name, f"{kind.queued:,}", f"{kind.abandonment.value:.1%} ({low:.1%} to {high:.1%})",
-            f"{kind.ivr_only:,}",
-            kind.service.family if kind.service else "-",
-            _ci_text(kind.service, "mean") if kind.service else "-",
-            f"{kind.service_ks:.3f}",
-            kind.patience.family if kind.patience else "-",
-            _ci_text(kind.patience, "mean") if kind.patience else "-",
-            f"{kind.follow.redial_share:.3f}" if kind.follow else "-",
-            f"{kind.follow.repeat_share:.3f}" if kind.follow else "-",
-        ))
-    return _section("Contact types (segments)", _table(
-        ("Type", "Queued", "Abandoned (95 % CI)", "Ended in IVR", "Service family",
-         "Mean service, min (95 % CI)", "KS distance", "Patience family (AIC)",
-         "Mean patience, min (95 % CI)", "Redial share", "Repeat share"), rows))
+        rows.append(
+            (
+                kind.name,
+                f"{kind.queued:,}",
+                f"{kind.abandonment.value:.1%} ({low:.1%} to {high:.1%})",
+                f"{kind.ivr_only:,}",
+                kind.service.family if kind.service else "-",
+                _ci_text(kind.service, "mean") if kind.service else "-",
+                f"{kind.service_ks:.3f}",
+                kind.patience.family if kind.patience else "-",
+                _ci_text(kind.patience, "mean") if kind.patience else "-",
+                f"{kind.follow.redial_share:.3f}" if kind.follow else "-",
+                f"{kind.follow.repeat_share:.3f}" if kind.follow else "-",
+            )
+        )
+    return _section(
+        "Contact types (segments)",
+        _table(
+            (
+                "Type",
+                "Queued",
+                "Abandoned (95 % CI)",
+                "Ended in IVR",
+                "Service family",
+                "Mean service, min (95 % CI)",
+                "KS distance",
+                "Patience family (AIC)",
+                "Mean patience, min (95 % CI)",
+                "Redial share",
+                "Repeat share",
+            ),
+            rows,
+        ),
+    )
 
 
 def _fits_table(fits: dict[str, Fit]) -> str:
     best = min(fits.values(), key=lambda f: f.aic)
     rows = [
-        (f.family + (" (best)" if f is best else ""), f"{f.aic:,.1f}", _ci_text(f, "mean"),
-         _ci_text(f, "cv"), ", ".join(f"{k} {v:.4g}" for k, v in f.parameters.items()))
+        (
+            f.family + (" (best)" if f is best else ""),
+            f"{f.aic:,.1f}",
+            _ci_text(f, "mean"),
+            _ci_text(f, "cv"),
+            ", ".join(f"{k} {v:.4g}" for k, v in f.parameters.items()),
+        )
         for f in fits.values()
     ]
     return _table(("Family", "AIC", "Mean, min (95 % CI)", "CV (95 % CI)", "Parameters"), rows)
@@ -167,13 +206,27 @@ def _type_section(c: Calibration, kind: TypeFit) -> str:
         content.append(_survival_plot(kind, c.settings.resolution_minutes))
     if kind.follow is not None:
         f = kind.follow
-        content.append(_table(
-            ("Follow-ups", "Seen", "Followed", "Share", "Mean delay, min"),
-            [("redial after abandoning", f.abandoned_seen, f.redialled, f"{f.redial_share:.3f}",
-              f"{np.mean(f.redial_delays):.2f}" if f.redial_delays.size else "-"),
-             ("repeat after service", f.served_seen, f.repeated, f"{f.repeat_share:.3f}",
-              f"{np.mean(f.repeat_delays):.1f}" if f.repeat_delays.size else "-")],
-        ))
+        content.append(
+            _table(
+                ("Follow-ups", "Seen", "Followed", "Share", "Mean delay, min"),
+                [
+                    (
+                        "redial after abandoning",
+                        f.abandoned_seen,
+                        f.redialled,
+                        f"{f.redial_share:.3f}",
+                        f"{np.mean(f.redial_delays):.2f}" if f.redial_delays.size else "-",
+                    ),
+                    (
+                        "repeat after service",
+                        f.served_seen,
+                        f.repeated,
+                        f"{f.repeat_share:.3f}",
+                        f"{np.mean(f.repeat_delays):.1f}" if f.repeat_delays.size else "-",
+                    ),
+                ],
+            )
+        )
     for note in kind.notes:
         content.append(f"<p>{_e(note)}</p>")
     return _section(f"Type {kind.name}", "".join(content))
@@ -181,8 +234,9 @@ def _type_section(c: Calibration, kind: TypeFit) -> str:
 
 def _quantiles(c: Calibration, kind: TypeFit) -> str:
     frame = c.log.frame
-    minutes = frame.loc[(frame["type"] == kind.name) & (frame["outcome"] == "served"),
-                        "service_minutes"].to_numpy(dtype=float)
+    minutes = frame.loc[
+        (frame["type"] == kind.name) & (frame["outcome"] == "served"), "service_minutes"
+    ].to_numpy(dtype=float)
     minutes = minutes[minutes > 0]
     levels = (0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99)
     observed = np.quantile(minutes, levels)
@@ -203,8 +257,11 @@ def _survival_plot(kind: TypeFit, resolution: float) -> str:
     grid = np.linspace(0, float(np.quantile(curve.times, 0.98)) + resolution, 200)
     for fit in kind.patience_fits.values():
         axes.plot(grid, fit.distribution.sf(grid + resolution), label=fit.family, alpha=0.8)
-    axes.set(xlabel="minutes waited", ylabel="P(patience > t)",
-             title=plot_text(f"Patience of {kind.name}", 60))
+    axes.set(
+        xlabel="minutes waited",
+        ylabel="P(patience > t)",
+        title=plot_text(f"Patience of {kind.name}", 60),
+    )
     axes.legend(fontsize=8)
     return _figure(figure, f"Patience of {kind.name}: Kaplan-Meier against the fits")
 
@@ -239,14 +296,23 @@ def _pools_section(c: Calibration) -> str:
     for pool in c.pools:
         fit = c.pool_service.get(pool.name)
         rules = ", ".join(f"{p} after {a:.2f} min" for p, a in c.overflow.get(pool.name, []))
-        rows.append((pool.name, ", ".join(pool.skills), len(pool.agents),
-                     _ci_text(fit, "mean") if fit else "-", rules or "-"))
+        rows.append(
+            (
+                pool.name,
+                ", ".join(pool.skills),
+                len(pool.agents),
+                _ci_text(fit, "mean") if fit else "-",
+                rules or "-",
+            )
+        )
     figure, axes = plt.subplots(figsize=(8, 3.2))
     hours = (c.opens + c.settings.interval_minutes * np.arange(c.intervals)) / 60
     for pool in c.pools:
         axes.plot(hours, c.mean_roster(pool.name), label=plot_text(pool.name, 40))
     axes.set(xlabel="hour of day", ylabel="agents present (mean over days)")
     axes.legend(fontsize=8)
-    return _section("Pools and agents present", _table(
-        ("Pool", "Skills", "Agents", "Mean service, min (95 % CI)", "Overflow"), rows
-    ) + _figure(figure, "Agents present (spell estimator), mean over the log's days"))
+    return _section(
+        "Pools and agents present",
+        _table(("Pool", "Skills", "Agents", "Mean service, min (95 % CI)", "Overflow"), rows)
+        + _figure(figure, "Agents present (spell estimator), mean over the log's days"),
+    )

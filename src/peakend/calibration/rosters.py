@@ -14,9 +14,10 @@ Its bias, by construction: an agent idle longer than ``break_minutes`` between
 services, or longer than the mean gap before a shift's first service or after its
 last, is counted absent, so the estimator *understates* presence, most when the
 load is light (long idle gaps); edges widened by a mean gap may overstate by a few
-minutes where a shift starts or ends with a busy stretch. Agents seen serving in the interval (the naive count)
-overstate presence (an agent seen at 10:05 for one call counts for the whole
-half-hour); busy time over the interval's length understates it by the idle time.
+minutes where a shift starts or ends with a busy stretch. Agents seen serving in
+the interval (the naive count) overstate presence (an agent seen at 10:05 for one
+call counts for the whole half-hour); busy time over the interval's length
+understates it by the idle time.
 :func:`naive_counts` gives both for comparison; ``tests/calibration`` and the
 experiment ``experiments/calibration_month.py`` measure all three on simulated logs
 whose roster is known.
@@ -108,9 +109,7 @@ def naive_counts(
     busy = overlap.sum(axis=0) / interval_minutes
     touching = (end >= edges[:-1]) & (start < edges[1:])
     agents = served["agent"].to_numpy()
-    seen = np.array(
-        [len(set(agents[touching[:, i]])) for i in range(intervals)], dtype=float
-    )
+    seen = np.array([len(set(agents[touching[:, i]])) for i in range(intervals)], dtype=float)
     return seen, busy
 
 
@@ -146,7 +145,7 @@ def assign_pools(served: pd.DataFrame, skill_share: float = 0.05) -> list[Pool]:
     for agent, kinds in sorted(skills.items()):
         groups.setdefault(kinds, []).append(agent)
     ordered = sorted(groups.items(), key=lambda item: (-len(item[1]), item[0]))
-    pools = []
+    pools: list[Pool] = []
     for rank, (kinds, agents) in enumerate(ordered, start=1):
         name = "agents_" + "_".join(_slug(kind) for kind in kinds)
         if len(name) > 40 or any(pool.name == name for pool in pools):

@@ -35,9 +35,11 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from pydantic import BaseModel
 
 from peakend.calibration.calibrate import Calibration, TypeFit
 from peakend.calibration.fitting import Fit
@@ -56,7 +58,11 @@ def engine_has(model: str, key: str) -> bool:
     ``segment``, ``run``): the writer uses a key only where the engine holds it."""
     from peakend.config import schema
 
-    models = {"pool": schema.PoolConfig, "segment": schema.SegmentConfig, "run": schema.RunConfig}
+    models: dict[str, type[BaseModel]] = {
+        "pool": schema.PoolConfig,
+        "segment": schema.SegmentConfig,
+        "run": schema.RunConfig,
+    }
     return key in models[model].model_fields
 
 
@@ -91,7 +97,7 @@ def distribution_spec(fit: Fit) -> str:
     if fit.family == "weibull":
         return (
             f'{{ distribution = "weibull", shape = {_number(p["shape"])}, '
-            f'scale = {_number(p["scale"])} }}'
+            f"scale = {_number(p['scale'])} }}"
         )
     short = round(p["weight_short"], 4)
     return (
@@ -153,7 +159,7 @@ def _clock(minutes: float) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
-def _list(values: list[float] | np.ndarray, integer: bool = False) -> str:
+def _list(values: Sequence[float] | np.ndarray, integer: bool = False) -> str:
     if integer:
         return "[" + ", ".join(str(int(v)) for v in values) + "]"
     return "[" + ", ".join(_number(float(v), 4) for v in values) + "]"
@@ -199,7 +205,8 @@ def _header(c: Calibration, name: str, seed: int) -> list[str]:
         "replications = 10",
         f"seed = {int(seed)}",
         f'opens_at = "{_clock(c.opens)}"   # the earliest queue arrival of the log',
-        f"service_level_threshold_minutes = {_number(c.settings.service_level_threshold_minutes, 6)}"
+        "service_level_threshold_minutes = "
+        f"{_number(c.settings.service_level_threshold_minutes, 6)}"
         "   # assumption: the centre's target wait",
     ]
     if engine_has("run", "start_date"):
@@ -227,8 +234,8 @@ def _arrivals(c: Calibration, ivr_factor: float) -> list[str]:
         else "fresh arrivals (redials left out)"
     )
     dispersion = (
-        f"dispersion {a.dispersion:.2f} against Poisson (1 = Poisson; p = {a.dispersion_p_value:.3g}),"
-        f" day-to-day busyness cv {a.busyness_cv:.2f}"
+        f"dispersion {a.dispersion:.2f} against Poisson (1 = Poisson; "
+        f"p = {a.dispersion_p_value:.3g}), day-to-day busyness cv {a.busyness_cv:.2f}"
         if math.isfinite(a.dispersion)
         else "dispersion not estimated (each weekday seen once)"
     )
@@ -335,7 +342,8 @@ def _pool(c: Calibration, name: str) -> list[str]:
     repeat = _repeat_share(c, members)
     if repeat is not None:
         lines.append(
-            f"first_contact_resolution = {_number(1 - repeat)}   # 1 - the repeat share of its types"
+            f"first_contact_resolution = {_number(1 - repeat)}"
+            "   # 1 - the repeat share of its types"
         )
     rules = c.overflow.get(name, [])
     if rules:
@@ -350,8 +358,9 @@ def _pool(c: Calibration, name: str) -> list[str]:
 
 
 def _repeat_share(c: Calibration, members: list[str]) -> float | None:
-    seen = sum(c.types[k].follow.served_seen for k in members if c.types[k].follow)  # type: ignore[union-attr]
-    repeated = sum(c.types[k].follow.repeated for k in members if c.types[k].follow)  # type: ignore[union-attr]
+    follows = [f for f in (c.types[k].follow for k in members) if f is not None]
+    seen = sum(f.served_seen for f in follows)
+    repeated = sum(f.repeated for f in follows)
     return repeated / seen if seen else None
 
 

@@ -72,7 +72,12 @@ def kaplan_meier(events: np.ndarray, censored: np.ndarray) -> KaplanMeier:
         greenwood = np.cumsum(deaths / (at_risk * (at_risk - deaths)))
     standard_error = survival * np.sqrt(np.where(np.isfinite(greenwood), greenwood, np.nan))
     return KaplanMeier(
-        times, survival, standard_error, at_risk, int(events.size), int(censored.size),
+        times,
+        survival,
+        standard_error,
+        at_risk,
+        int(events.size),
+        int(censored.size),
         _tail_rate(events, censored),
     )
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -29,9 +30,23 @@ from peakend.config.schema import Scenario
 __all__ = ["AB_COLUMNS", "Truth", "truth_scenario", "synthetic_log"]
 
 AB_COLUMNS = (
-    "vru+line", "call_id", "customer_id", "priority", "type", "date", "vru_entry",
-    "vru_exit", "vru_time", "q_start", "q_exit", "q_time", "outcome", "ser_start",
-    "ser_exit", "ser_time", "server",
+    "vru+line",
+    "call_id",
+    "customer_id",
+    "priority",
+    "type",
+    "date",
+    "vru_entry",
+    "vru_exit",
+    "vru_time",
+    "q_start",
+    "q_exit",
+    "q_time",
+    "outcome",
+    "ser_start",
+    "ser_exit",
+    "ser_time",
+    "server",
 )
 
 OPENS_AT = 7 * 60  # 07:00, as the Anonymous Bank on weekdays; the day ends at 24:00
@@ -40,16 +55,112 @@ WEEKDAY_LOAD = (1.0, 1.0, 1.05, 1.0, 0.9, 0.6, 0.8)  # Monday ... Sunday
 
 # Fresh arrivals per hour of the whole centre, 07:00-24:00 in half-hours.
 _RATE = (
-    20, 40, 70, 95, 105, 110, 110, 105, 95, 100, 110, 110, 105, 100, 95, 90, 85,
-    80, 75, 70, 65, 60, 60, 55, 55, 50, 45, 40, 35, 30, 25, 20, 15, 10,
+    20,
+    40,
+    70,
+    95,
+    105,
+    110,
+    110,
+    105,
+    95,
+    100,
+    110,
+    110,
+    105,
+    100,
+    95,
+    90,
+    85,
+    80,
+    75,
+    70,
+    65,
+    60,
+    60,
+    55,
+    55,
+    50,
+    45,
+    40,
+    35,
+    30,
+    25,
+    20,
+    15,
+    10,
 )
 _GENERAL = (
-    2, 3, 5, 7, 7, 7, 7, 7, 6, 6, 7, 7, 7, 6, 6, 6, 6,
-    5, 5, 5, 5, 4, 4, 4, 4, 4, 3, 3, 3, 3, 2, 2, 2, 2,
+    2,
+    3,
+    5,
+    7,
+    7,
+    7,
+    7,
+    7,
+    6,
+    6,
+    7,
+    7,
+    7,
+    6,
+    6,
+    6,
+    6,
+    5,
+    5,
+    5,
+    5,
+    4,
+    4,
+    4,
+    4,
+    4,
+    3,
+    3,
+    3,
+    3,
+    2,
+    2,
+    2,
+    2,
 )
 _INTERNET = (
-    1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
-    2, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1,
+    1,
+    1,
+    2,
+    2,
+    2,
+    2,
+    2,
+    2,
+    2,
+    2,
+    2,
+    2,
+    2,
+    2,
+    2,
+    2,
+    2,
+    2,
+    2,
+    1,
+    1,
+    1,
+    1,
+    1,
+    1,
+    1,
+    1,
+    1,
+    1,
+    1,
+    1,
+    1,
+    1,
 )
 
 
@@ -60,7 +171,7 @@ class Truth:
     shares: dict[str, float]
     service: dict[str, tuple[str, float, float]]
     """Per type: (family, mean, cv) of the service time."""
-    patience: dict[str, dict[str, float]]
+    patience: dict[str, dict[str, Any]]
     """Per type: the patience distribution's spec (as in a scenario)."""
     retry_probability: float
     retry_delay_mean: float
@@ -78,7 +189,7 @@ def truth_scenario(scale: float = 1.0) -> tuple[Scenario, Truth]:
 
     ``scale`` multiplies the arrival rates and the staffing (2.0: a centre twice as
     large)."""
-    patience = {
+    patience: dict[str, dict[str, Any]] = {
         "PS": {"distribution": "lognormal", "mean": 3.0, "cv": 1.3},
         "NE": {"distribution": "weibull", "shape": 0.7, "scale": 4.0},
         "IN": {"distribution": "lognormal", "mean": 5.0, "cv": 1.0},

@@ -20,25 +20,59 @@ _FORMAT_HELP = (
 
 @click.command()
 @click.argument("log", type=click.Path(path_type=Path))
-@click.option("--out", "-o", type=click.Path(path_type=Path), required=True,
-              help="Folder for scenario.toml, report.html and the fit tables (new or empty).")
-@click.option("--format", "log_format", default="anonymous_bank", show_default=True,
-              help=_FORMAT_HELP)
-@click.option("--interval-minutes", type=click.FloatRange(min=1, max=240), default=30.0,
-              show_default=True, help="Length of the scenario's intervals.")
-@click.option("--redial-window", type=click.FloatRange(min=1), default=120.0,
-              show_default=True, help="Minutes within which a contact after an abandonment "
-              "counts as a redial.")
-@click.option("--repeat-window", type=click.FloatRange(min=1), default=1440.0,
-              show_default=True, help="Minutes within which a contact after a service counts "
-              "as a repeat contact.")
-@click.option("--break-minutes", type=click.FloatRange(min=1), default=30.0, show_default=True,
-              help="An agent's gap between services longer than this ends a spell of presence.")
-@click.option("--threshold-seconds", type=click.FloatRange(min=1), default=20.0,
-              show_default=True, help="Service-level threshold written to the scenario.")
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Folder for scenario.toml, report.html and the fit tables (new or empty).",
+)
+@click.option(
+    "--format", "log_format", default="anonymous_bank", show_default=True, help=_FORMAT_HELP
+)
+@click.option(
+    "--interval-minutes",
+    type=click.FloatRange(min=1, max=240),
+    default=30.0,
+    show_default=True,
+    help="Length of the scenario's intervals.",
+)
+@click.option(
+    "--redial-window",
+    type=click.FloatRange(min=1),
+    default=120.0,
+    show_default=True,
+    help="Minutes within which a contact after an abandonment counts as a redial.",
+)
+@click.option(
+    "--repeat-window",
+    type=click.FloatRange(min=1),
+    default=1440.0,
+    show_default=True,
+    help="Minutes within which a contact after a service counts as a repeat contact.",
+)
+@click.option(
+    "--break-minutes",
+    type=click.FloatRange(min=1),
+    default=30.0,
+    show_default=True,
+    help="An agent's gap between services longer than this ends a spell of presence.",
+)
+@click.option(
+    "--threshold-seconds",
+    type=click.FloatRange(min=1),
+    default=20.0,
+    show_default=True,
+    help="Service-level threshold written to the scenario.",
+)
 @click.option("--name", default="calibrated", show_default=True, help="The scenario's name.")
-@click.option("--seed", type=click.IntRange(min=0), default=1, show_default=True,
-              help="The scenario's run.seed.")
+@click.option(
+    "--seed",
+    type=click.IntRange(min=0),
+    default=1,
+    show_default=True,
+    help="The scenario's run.seed.",
+)
 @friendly_errors
 def calibrate(
     log: Path,
@@ -87,16 +121,35 @@ def calibrate(
 @click.command()
 @click.argument("scenario", type=click.Path(path_type=Path))
 @click.argument("log", type=click.Path(path_type=Path))
-@click.option("--days", help="Days to replay: dates YYYY-MM-DD and ranges FROM..TO, "
-              "comma-separated (default: every day of LOG).")
-@click.option("--out", "-o", type=click.Path(path_type=Path),
-              help="Folder for intervals.csv, errors.csv and backtest.png (new or empty).")
-@click.option("--format", "log_format", default="anonymous_bank", show_default=True,
-              help=_FORMAT_HELP)
-@click.option("--replications", "-r", type=click.IntRange(min=2, max=1000), default=20,
-              show_default=True, help="Replications of each replayed day.")
-@click.option("--break-minutes", type=click.FloatRange(min=1), default=30.0, show_default=True,
-              help="An agent's gap between services longer than this ends a spell of presence.")
+@click.option(
+    "--days",
+    help="Days to replay: dates YYYY-MM-DD and ranges FROM..TO, "
+    "comma-separated (default: every day of LOG).",
+)
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(path_type=Path),
+    help="Folder for intervals.csv, errors.csv and backtest.png (new or empty).",
+)
+@click.option(
+    "--format", "log_format", default="anonymous_bank", show_default=True, help=_FORMAT_HELP
+)
+@click.option(
+    "--replications",
+    "-r",
+    type=click.IntRange(min=2, max=1000),
+    default=20,
+    show_default=True,
+    help="Replications of each replayed day.",
+)
+@click.option(
+    "--break-minutes",
+    type=click.FloatRange(min=1),
+    default=30.0,
+    show_default=True,
+    help="An agent's gap between services longer than this ends a spell of presence.",
+)
 @friendly_errors
 def backtest(
     scenario: Path,
