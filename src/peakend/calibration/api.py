@@ -1,4 +1,5 @@
-"""The Python API behind ``peakend calibrate``: :func:`calibrate_log`.
+"""The Python API behind ``peakend calibrate`` and ``peakend backtest``:
+:func:`calibrate_log` and :func:`backtest_log`.
 
 It writes into ``out``: ``scenario.toml`` (runs as it is), ``report.html`` (the
 calibration report), ``fits.csv`` (every fitted family of every type: family,
@@ -12,8 +13,10 @@ overwritten.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -24,7 +27,10 @@ from peakend.calibration.report import render_report
 from peakend.calibration.scenario_writer import scenario_toml
 from peakend.config.errors import ConfigError
 
-__all__ = ["CalibrationResult", "calibrate_log", "OUTPUT_FILES"]
+if TYPE_CHECKING:
+    from peakend.calibration.backtest import BacktestResult
+
+__all__ = ["OUTPUT_FILES", "CalibrationResult", "backtest_log", "calibrate_log"]
 
 OUTPUT_FILES = ("scenario.toml", "report.html", "fits.csv", "rosters.csv", "dropped.csv")
 _MARK = "# Calibrated by peakend"
@@ -151,3 +157,29 @@ def rosters_frame(calibration: Calibration) -> pd.DataFrame:
                     }
                 )
     return pd.DataFrame(rows)
+
+
+def backtest_log(
+    scenario: str | Path,
+    log: str | Path,
+    days: Sequence[str] | None = None,
+    log_format: LogFormat | str = "anonymous_bank",
+    replications: int = 20,
+    break_minutes: float = 30.0,
+) -> BacktestResult:
+    """Replay ``days`` (ISO dates; None: every day) of ``log`` through the calibrated
+    ``scenario`` file and compare per interval and type (:mod:`peakend.calibration.backtest`).
+
+    Raises
+    ------
+    ConfigError
+        For a scenario or log that cannot be read, or a day the log does not hold.
+    """
+    from peakend.calibration.backtest import backtest
+    from peakend.calibration.backtest_output import parse_days
+    from peakend.config.loading import load_scenario
+
+    fmt = load_format(log_format) if isinstance(log_format, (str, Path)) else log_format
+    contact_log = read_log(log, fmt)
+    chosen = parse_days(None if days is None else ",".join(days), contact_log.days())
+    return backtest(load_scenario(scenario), contact_log, chosen, replications, break_minutes)

@@ -174,10 +174,11 @@ def scenario_toml(calibration: Calibration, name: str = "calibrated", seed: int 
     # fresh queue arrivals divided by the share that goes on to the queue.
     entering = {kind: share / (1 - ivr.get(kind, 0.0)) for kind, share in fresh.items()}
     total = sum(entering.values())
+    shares = _shares_summing_to_one({kind: value / total for kind, value in entering.items()})
     lines = _header(c, name, seed)
     lines += _arrivals(c, total)
     for kind in c.types.values():
-        lines += _segment(c, kind, entering.get(kind.name, 0.0) / total, ivr.get(kind.name, 0.0))
+        lines += _segment(c, kind, shares.get(kind.name, 0.0), ivr.get(kind.name, 0.0))
     for pool in c.pools:
         lines += _pool(c, pool.name)
     lines += [
@@ -212,6 +213,15 @@ def _header(c: Calibration, name: str, seed: int) -> list[str]:
     if engine_has("run", "start_date"):
         lines.append(f'start_date = "{days[0]:%Y-%m-%d}"   # the log\'s first day')
     return lines
+
+
+def _shares_summing_to_one(shares: dict[str, float]) -> dict[str, float]:
+    """Shares rounded to 8 decimals, the largest taking the rounding residue, so that
+    they sum to 1 within the schema's tolerance."""
+    rounded = {kind: round(share, 8) for kind, share in shares.items()}
+    largest = max(rounded, key=lambda kind: rounded[kind])
+    rounded[largest] = round(1.0 - sum(v for k, v in rounded.items() if k != largest), 8)
+    return rounded
 
 
 def _ivr_shares(c: Calibration) -> dict[str, float]:
@@ -256,7 +266,7 @@ def _segment(c: Calibration, kind: TypeFit, share: float, ivr: float) -> list[st
         f"[segments.{_key(kind.name)}]",
         f"# {kind.queued:,} contacts reached the queue, {kind.abandoned:,} abandoned "
         f"({kind.abandonment.value:.1%}), {kind.ivr_only:,} ended in the IVR",
-        f"share = {_number(share, 6)}   # of fresh arrivals" + (" entering the IVR" if ivr else ""),
+        f"share = {share!r}   # of fresh arrivals" + (" entering the IVR" if ivr else ""),
         f"# {why}" + (" (all types pooled: too few of this type)" if kind.patience_pooled else ""),
         f"patience = {patience}",
         f"entry_pool = {_key(c.entry_pool[kind.name])}",
