@@ -9,11 +9,12 @@ import numpy as np
 import pytest
 from stories import fixed, pool, told, world
 
-from conftest import busy_day_data
 from peakend import scenario_from_dict
 from peakend.config.loading import ConfigError
 from peakend.engine.facts import ContactKind, InIvr, IvrEnding, Outcome
 from peakend.engine.replication import simulate
+
+from conftest import busy_day_data
 
 IVR = {"minutes": fixed(2.0), "leave_probability": 0.2, "self_service_probability": 0.3}
 """Two minutes of menus; a draw below 0.2 leaves, below 0.5 serves itself, else queues."""
@@ -118,9 +119,7 @@ def test_self_service_is_remembered_better_than_hanging_up():
     left = simulate(scenario_from_dict(_day(leave=1.0, self_service=0.0)))
     served = simulate(scenario_from_dict(_day(leave=0.0, self_service=1.0)))
     assert len(left.contacts) == len(served.contacts) == 0
-    assert np.all(
-        served.customers["remembered_utility"] > left.customers["remembered_utility"]
-    )
+    assert np.all(served.customers["remembered_utility"] > left.customers["remembered_utility"])
 
 
 def test_an_ivr_in_the_retention_loop_keeps_self_served_customers():
@@ -138,8 +137,10 @@ def test_an_ivr_in_the_retention_loop_keeps_self_served_customers():
 @pytest.mark.parametrize(
     ("ivr", "message"),
     [
-        ({"minutes": fixed(1.0), "leave_probability": 0.6, "self_service_probability": 0.5},
-         "at most 1"),
+        (
+            {"minutes": fixed(1.0), "leave_probability": 0.6, "self_service_probability": 0.5},
+            "at most 1",
+        ),
         ({"leave_probability": 0.1}, "minutes: required key is missing"),
         ({"minutes": fixed(1.0), "leave_probability": 1.5}, "less than or equal to 1"),
     ],

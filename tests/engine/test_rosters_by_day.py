@@ -6,13 +6,14 @@ import copy
 
 import pytest
 
-from conftest import busy_day_data
 from peakend import scenario_from_dict
 from peakend.analysis.intervals import replication_intervals
 from peakend.analysis.metrics import staffing_metrics
 from peakend.config.loading import ConfigError, scale_staffing
 from peakend.engine.replication import Replication, simulate
 from peakend.retention.calendar import staff_cost
+
+from conftest import busy_day_data
 
 WEEKEND = {"sat": [1, 1, 1, 1], "sun": [0, 2, 2, 0], "2026-03-14": [9, 9, 9, 9]}
 
@@ -106,3 +107,11 @@ def test_bad_rosters_are_one_line_errors_naming_the_key(data, key, message):
         scenario_from_dict(data, "s.toml")
     text = str(error.value)
     assert "\n" not in text and key in text and message in text
+
+
+def test_a_days_roster_is_changed_with_its_own_key():
+    overrides = ['pools.agents.staffing_by_day."2026-03-14"*=0.5', "pools.agents.staffing*=2"]
+    scenario = scenario_from_dict(_data(), "s.toml", overrides)
+    assert scenario.roster("agents", 12) == (4, 4, 4, 4)  # the date's, halved
+    assert scenario.roster("agents", 5) == (1, 1, 1, 1)  # Saturday's: untouched
+    assert scenario.roster("agents", 0) == (4, 10, 6, 2)  # staffing, doubled

@@ -8,10 +8,11 @@ import numpy as np
 import pytest
 from stories import fixed, pool, told, world
 
-from conftest import busy_day_data
 from peakend import scenario_from_dict
 from peakend.config.loading import ConfigError
 from peakend.engine.replication import Replication, simulate
+
+from conftest import busy_day_data
 
 
 def _two_segments(**pool_settings: object) -> dict:
@@ -91,3 +92,22 @@ def test_bad_keys_are_one_line_errors_naming_the_key(settings, message):
         scenario_from_dict(_two_segments(**settings), "s.toml")
     text = str(error.value)
     assert "\n" not in text and "pools.agents." in text and message in text
+
+
+def test_a_service_time_that_may_never_end_is_refused():
+    never = {"distribution": "survival", "minutes": [1.0], "survival": [0.5], "tail": "never"}
+    with pytest.raises(ConfigError, match="b: a service must end"):
+        scenario_from_dict(_two_segments(service_time_by_segment={"b": never}), "s.toml")
+
+
+def test_faster_service_for_one_segment_shortens_everyones_waits_paired():
+    # One pool shared by both segments: b's calls taking half as long frees agents for a.
+    base = _two_segments()
+    quick = _two_segments(
+        service_time_by_segment={"b": {"distribution": "gamma", "mean": 1.25, "cv": 0.8}}
+    )
+    for replication in range(3):
+        outs = [simulate(scenario_from_dict(data), replication) for data in (base, quick)]
+        waits = [out.contacts.to_frame() for out in outs]
+        mean_a = [frame.loc[frame["segment"] == "a", "wait_minutes"].mean() for frame in waits]
+        assert mean_a[1] < mean_a[0]

@@ -17,7 +17,7 @@ errors come from the inverse of the observed information (a central-difference
 Hessian of the negative log-likelihood at the optimum), and the standard error
 of a derived quantity (the mean, the coefficient of variation) from the delta
 method. The likelihood is the one of :class:`scipy.stats.CensoredData` with
-``right`` and ``interval`` censoring; ``tests/calibration/test_fitting.py``
+``right`` and ``interval`` censoring; ``tests/calibration/test_calibration_fitting.py``
 checks the point estimates against SciPy's own censored fit. Models are
 compared by AIC (Akaike 1974); with two parameters each, lognormal, gamma and
 Weibull are compared by likelihood alone.

@@ -242,6 +242,12 @@ class IvrConfig(_Model):
         0.0, ge=0, le=1, description="share who finish in self-service (resolved, no agent)"
     )
 
+    @field_validator("minutes")
+    @classmethod
+    def _ends(cls, minutes: Any) -> Any:
+        _check_finite_mean(minutes, "a stay in the IVR")
+        return minutes
+
     @model_validator(mode="after")
     def _shares(self) -> IvrConfig:
         total = self.leave_probability + self.self_service_probability
@@ -583,6 +589,13 @@ class PoolConfig(_Model):
             _check_roster(roster, f"{key}: ")
         return by_day
 
+    @field_validator("service_time_by_segment")
+    @classmethod
+    def _services_end(cls, by_segment: dict[str, Any]) -> dict[str, Any]:
+        for name, distribution in by_segment.items():
+            _check_finite_mean(distribution, f"{name}: a service")
+        return by_segment
+
     @field_validator("service_time_factor")
     @classmethod
     def _factors(cls, factors: tuple[float, ...]) -> tuple[float, ...]:
@@ -596,6 +609,15 @@ class PoolConfig(_Model):
     def rosters(self) -> list[tuple[int, ...]]:
         """``staffing`` and every roster of ``staffing_by_day``."""
         return [self.staffing, *self.staffing_by_day.values()]
+
+
+def _check_finite_mean(distribution: Any, what: str) -> None:
+    """Refuse a distribution of durations that may never end (an infinite mean)."""
+    if not math.isfinite(distribution.mean):
+        raise ValueError(
+            f"{what} must end: this {distribution.distribution} distribution has an infinite "
+            "mean (a tail that never ends, or a component of inf)"
+        )
 
 
 def _check_roster(staffing: tuple[int, ...], where: str) -> None:

@@ -532,13 +532,9 @@ def _check_order(
         raise column.error(row, f"earlier than the time on line {before}; times must not decrease")
 
 
-def _customers(
-    column: _Column, ids: list[str], first: int, interned: dict[str, str]
-) -> list[str]:
+def _customers(column: _Column, ids: list[str], first: int, interned: dict[str, str]) -> list[str]:
     """A chunk of the customer column: ids of 1 to MAX_NAME_LENGTH characters."""
-    bad = next(
-        (row for row, name in enumerate(ids) if not 0 < len(name) <= MAX_NAME_LENGTH), None
-    )
+    bad = next((row for row, name in enumerate(ids) if not 0 < len(name) <= MAX_NAME_LENGTH), None)
     if bad is not None:
         problem = "empty" if not ids[bad] else f"longer than {MAX_NAME_LENGTH} characters"
         raise column.error(first + bad, f"{problem}; expected a customer id")

@@ -320,7 +320,6 @@ def _customer_columns(
     outcome[log[Finished]["customer"]] = log[Finished]["outcome"]
     last_served = _last_per_customer(np.where(served, who, -1), n)
     first_served = _first_per_customer(np.where(served, who, -1), n)
-    has_service = last_served >= 0
     nan = np.full(n, np.nan)
     return {
         "customer": np.arange(n),
