@@ -213,15 +213,24 @@ class Weibull(_Base):
 
     @property
     def mean(self) -> float:
-        return self.scale * math.gamma(1 + 1 / self.shape)
+        return self.scale * _gamma(1 + 1 / self.shape)
 
     @property
     def variance(self) -> float:
-        second = self.scale**2 * math.gamma(1 + 2 / self.shape)
-        return second - self.mean**2
+        second = self.scale * self.scale * _gamma(1 + 2 / self.shape)  # x * x: inf, no error
+        mean = self.mean
+        return math.inf if math.isinf(second) else second - mean * mean
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         return self.scale * rng.weibull(self.shape, size)
+
+
+def _gamma(x: float) -> float:
+    """Gamma(x), inf where it overflows (a Weibull of a tiny shape has an enormous mean)."""
+    try:
+        return math.gamma(x)
+    except OverflowError:
+        return math.inf
 
 
 class Survival(_Base):
@@ -245,9 +254,23 @@ class Survival(_Base):
     survival: tuple[float, ...] = Field(
         min_length=1, max_length=MAX_SURVIVAL_POINTS, description="S at each of minutes"
     )
-    interpolation: Literal["step", "linear"] = "step"
-    tail: Literal["exponential", "never"] = "exponential"
-    tail_mean: float | None = Field(None, gt=0, allow_inf_nan=False)
+    interpolation: Literal["step", "linear"] = Field(
+        "step",
+        description="step: the Kaplan-Meier step function (draws take the listed minutes); "
+        "linear: S joined linearly between the points",
+    )
+    tail: Literal["exponential", "never"] = Field(
+        "exponential",
+        description="beyond the last point: exponential (the hazard of the last stretch, or "
+        "mean tail_mean) or never (those customers never give up: inf)",
+    )
+    tail_mean: float | None = Field(
+        None,
+        gt=0,
+        allow_inf_nan=False,
+        description="mean of the exponential tail beyond the last point, minutes; unset: "
+        "1 / the hazard of the last stretch",
+    )
 
     @field_validator("minutes")
     @classmethod
@@ -314,9 +337,14 @@ class Survival(_Base):
             return math.inf
         if self.tail_mean is not None:
             return self.tail_mean
-        return 1 / self._last_hazard()
+        with np.errstate(over="ignore", divide="ignore"):  # a tiny hazard: an endless tail
+            return float(1 / np.float64(self._last_hazard()))
 
     def _moments(self) -> tuple[float, float]:
+        with np.errstate(over="ignore", invalid="ignore"):  # enormous minutes: inf
+            return self._moments_of_points()
+
+    def _moments_of_points(self) -> tuple[float, float]:
         t, s = self._points()
         mass = s[:-1] - s[1:]
         a, b = t[:-1], t[1:]
@@ -356,10 +384,11 @@ class Survival(_Base):
             draws = t[j - 1] + (s[j - 1] - v) / drop * (t[j] - t[j - 1])
         if beyond.any():
             m = self.tail_mean_minutes
-            with np.errstate(divide="ignore"):
+            with np.errstate(divide="ignore", over="ignore"):
                 extra = m * np.log(s[-1] / v[beyond]) if math.isfinite(m) else math.inf
             draws = np.where(beyond, 0.0, draws)
-            draws[beyond] = t[-1] + extra
+            with np.errstate(over="ignore"):
+                draws[beyond] = t[-1] + extra
         return draws
 
 
@@ -380,8 +409,16 @@ class Mixture(_Base):
     """
 
     distribution: Literal["mixture"] = "mixture"
-    weights: tuple[float, ...] = Field(min_length=2, max_length=MAX_MIXTURE_COMPONENTS)
-    components: tuple[_Component, ...] = Field(min_length=2, max_length=MAX_MIXTURE_COMPONENTS)
+    weights: tuple[float, ...] = Field(
+        min_length=2,
+        max_length=MAX_MIXTURE_COMPONENTS,
+        description="probability of each component, summing to 1",
+    )
+    components: tuple[_Component, ...] = Field(
+        min_length=2,
+        max_length=MAX_MIXTURE_COMPONENTS,
+        description="the distributions mixed (any but a mixture)",
+    )
 
     @field_validator("weights")
     @classmethod

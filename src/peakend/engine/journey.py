@@ -1,6 +1,7 @@
 """Customer journeys as SimPy generator functions.
 
-A journey reads like the story it tells: the customer contacts a pool, waits
+A journey reads like the story it tells: the customer contacts a pool (through
+the segment's IVR first, if it has one, :mod:`peakend.engine.ivr`), waits
 (or gives up and perhaps tries again later), is served, and either has the
 problem resolved or not; an unresolved problem is met by the recovery policy
 (an apology, a coupon, a callback, an escalation, or nothing, in which case the

@@ -817,7 +817,7 @@ def scenario_in_words(scenario: Mapping[str, Any]) -> list[str]:
             text += f" at {cost:g} an hour ({hours * cost:,.0f} a day)"
         if pool.get("staffing_by_day"):
             days = len(pool["staffing_by_day"])
-            text += f" on days without their own roster ({days} have one, staffing_by_day)"
+            text += f" on days without a roster of their own ({days} in staffing_by_day)"
         if service is not None:
             text += f"; a service takes {float(service):g} minutes on average"
         fcr = pool.get("first_contact_resolution")
