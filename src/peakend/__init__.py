@@ -33,6 +33,7 @@ _plugins.declare(_plugins.RETURN_MODELS, "peakend.retention.returns")
 
 if TYPE_CHECKING:
     from peakend.analysis.erlang import ErlangA, ErlangC
+    from peakend.calibration.api import backtest_log, calibrate_log
     from peakend.config.loading import (
         ConfigError,
         load_scenario,
@@ -69,6 +70,8 @@ _SOURCES = {
     "TraceBuilder": "peakend.experience.trace",
     "Traces": "peakend.experience.trace",
     "available_memory_models": "peakend.experience.memory",
+    "backtest_log": "peakend.calibration.api",
+    "calibrate_log": "peakend.calibration.api",
     "compare": "peakend.experiments.api",
     "load_experiment": "peakend.experiments.api",
     "load_scenario": "peakend.config.loading",
@@ -99,6 +102,8 @@ __all__ = [
     "Traces",
     "__version__",
     "available_memory_models",
+    "backtest_log",
+    "calibrate_log",
     "compare",
     "load_experiment",
     "load_scenario",

@@ -36,6 +36,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("runs", ("runs",)),
     ("store", ("store",)),
     ("experiments", ("experiments",)),
+    ("calibration", ("calibration",)),
     ("classics", ("classics",)),
     ("checks", ("checks",)),
     ("presentation", ("output",)),
@@ -57,15 +58,17 @@ ALLOWED: dict[str, frozenset[str]] = {
     "runs": _BASE | {"analysis", "config", "experience", "retention", "simulation"},
     "store": _BASE | {"analysis", "config", "runs"},
     "experiments": _BASE | {"analysis", "config", "runs", "store"},
+    "calibration": _BASE | {"analysis", "config", "simulation", "store"},
     "classics": _BASE | {"analysis", "config", "experience"},
     "checks": _BASE
     | {"analysis", "classics", "config", "engine", "retention", "runs", "simulation"},
     "output": _BASE | {"analysis", "config", "runs", "store"},
-    "cli": _BASE | {"checks", "classics", "config", "experiments", "output", "runs", "store"},
+    "cli": _BASE
+    | {"calibration", "checks", "classics", "config", "experiments", "output", "runs", "store"},
     # The root re-exports the public API from any layer (lazily, see peakend/__init__.py).
     "peakend": frozenset(
-        {"_version", "analysis", "base", "config", "engine", "experience", "experiments"}
-        | {"retention", "runs", "simulation"}
+        {"_version", "analysis", "base", "calibration", "config", "engine", "experience"}
+        | {"experiments", "retention", "runs", "simulation"}
     ),
     "__main__": frozenset({"cli"}),
 }

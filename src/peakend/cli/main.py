@@ -21,6 +21,7 @@ import click
 
 from peakend._version import __version__
 from peakend.base.names import printable, rich_text
+from peakend.cli.calibration import backtest, calibrate
 from peakend.cli.errors import (
     EXIT_BAD_INPUT,
     EXIT_FAILED,
@@ -345,6 +346,8 @@ main.add_command(compare)
 main.add_command(sweep)
 main.add_command(report)
 main.add_command(dictionary)
+main.add_command(calibrate)
+main.add_command(backtest)
 
 if __name__ == "__main__":  # pragma: no cover
     main()
