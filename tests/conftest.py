@@ -12,6 +12,9 @@ from click.testing import CliRunner
 
 from peakend import Scenario, scenario_from_dict
 
+pytest_plugins = ["rundirs"]
+"""Session fixtures of finished run folders (tests/rundirs.py), shared by every test."""
+
 ROOT = Path(__file__).resolve().parent.parent
 CONFIGS = sorted((ROOT / "configs").glob("*.toml"))
 EXAMPLE_FOLDERS = ("configs", "experiments")
@@ -27,6 +30,36 @@ def example_workspace(folder: Path) -> Path:
     for name in EXAMPLE_FOLDERS:
         (folder / name).symlink_to(ROOT / name)
     return folder
+
+
+UNIT_FOLDERS = ("engine", "experience", "config", "analysis", "retention", "classics")
+"""Unit and story tests: they run first, so that a broken unit shows before the end-to-end
+tests that it breaks too."""
+END_TO_END_FOLDERS = ("hostile",)
+"""The corpora that run the real command line, many in child processes: they run last."""
+
+
+def _tier(item: pytest.Item) -> int:
+    """0 for unit and story tests, 1 for the rest, 2 for end-to-end corpora and the
+    repository-level checks (README, docs, the stored quickstart)."""
+    parts = Path(str(item.path)).relative_to(ROOT / "tests").parts
+    if len(parts) == 1 or parts[0] in END_TO_END_FOLDERS:
+        return 2
+    return 0 if parts[0] in UNIT_FOLDERS else 1
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Order the run: unit and story tests first, end-to-end tests last (a stable sort:
+    within a tier, the files' own order). Under xdist (``-n``), the tests marked ``slow``
+    go first instead, so that the longest start while the other worker takes the rest
+    and both finish together; every worker computes the same order, as xdist requires."""
+    in_xdist_worker = hasattr(config, "workerinput")
+    items.sort(
+        key=lambda item: (
+            not (in_xdist_worker and item.get_closest_marker("slow") is not None),
+            _tier(item),
+        )
+    )
 
 
 def mmc_data(
