@@ -143,6 +143,7 @@ def _assert_same_tables(a, b) -> None:
         assert np.array_equal(a[name], b[name], equal_nan=True), name
 
 
+@pytest.mark.slow  # the differential test: 30 pairs of simulated days, both engines
 @pytest.mark.parametrize("case", list(REFERENCE_CASES))
 @pytest.mark.parametrize("seed", [0, 7, 42])
 def test_fast_path_and_plain_simpy_reference_give_identical_records(case, seed):

@@ -7,12 +7,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from rundirs import (  # noqa: F401
-    compare_dir_fixture,
-    periods_dir_fixture,
-    run_dir_fixture,
-    sweep_dir_fixture,
-)
 
 from peakend.analysis.registry import METRICS
 from peakend.engine.records import ContactRecord, CustomerRecord

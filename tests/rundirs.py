@@ -1,7 +1,10 @@
 """Run, comparison and sweep directories written by the command line, made once per session.
 
-Import the fixtures into a test module: ``from rundirs import run_dir_fixture, ...``
-(the fixtures are named ``run_dir``, ``periods_dir``, ``compare_dir``, ``sweep_dir``).
+A plugin of the suite (``pytest_plugins`` in tests/conftest.py): any test may ask for the
+fixtures ``run_dir``, ``periods_dir``, ``compare_dir`` and ``sweep_dir``, and every test
+of a session (of an xdist worker) shares the one folder each. Do not import them into a
+test module: an imported fixture is built again for that module. Never change a folder:
+copy it first.
 """
 
 from __future__ import annotations
