@@ -238,8 +238,3 @@ def _check_shifts(base: Scenario, shifts: Mapping[str, ShiftSpec], source: str) 
                     f"{source}: shifts.{pool}.lengths: {length} intervals is longer than the "
                     f"day ({n})"
                 )
-        if spec.breaks and max(spec.breaks) >= min(spec.lengths):
-            raise ConfigError(
-                f"{source}: shifts.{pool}.breaks: a break at interval {max(spec.breaks)} after "
-                f"the start falls outside the shortest shift ({min(spec.lengths)} intervals)"
-            )

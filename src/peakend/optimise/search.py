@@ -14,7 +14,8 @@ other's (common random numbers, :mod:`peakend.optimise.evaluate`):
    constraint, the intervals that miss it first; it simulates them and moves to
    the best one **whose paired confidence interval says so**:
 
-   - while the plan misses a constraint, only additions are tried, and one is
+   - while the plan misses a constraint, additions are tried (and removals
+     too when it misses an upper bound, a budget), and one is
      accepted when the paired difference of the missed constraints' metrics
      (each in units of its bound) has a lower confidence bound above 0; the
      accepted one has the largest mean gain per unit of cost;
@@ -318,7 +319,11 @@ class _Search:
     def _screen(self, plan: Plan, judged: Assessment) -> list[_Move]:
         k = self.problem.search.candidates
         if not judged.feasible:
-            return self._adds(plan, k, self._missed_intervals(plan))
+            adds = self._adds(plan, k, self._missed_intervals(plan))
+            # A missed upper bound (a budget, an abandonment cap met by fewer agents
+            # only in odd cases) may need fewer agents: removals are tried too.
+            over = any(term.sense < 0 for term, _ in violated(self.evaluator, plan, self.n))
+            return [*adds, *self._removals(plan, k)] if over else adds
         removals = self._removals(plan, k)
         if self.problem.objective.metric in COST_METRICS and self.sense < 0:
             return removals
