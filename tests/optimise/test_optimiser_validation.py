@@ -1,0 +1,16 @@
+"""The optimiser's sections of ``peakend validate`` pass (the quick variant)."""
+
+from __future__ import annotations
+
+from peakend.optimise.validation import enumerated_day_rows, stationary_rows
+
+
+def test_stationary_rows_are_exact() -> None:
+    rows, passed = stationary_rows()
+    assert passed
+    assert rows[0][2] == 14  # the Erlang C example of MODEL.md: 14 agents for 80 % in 20 s
+
+
+def test_enumerated_day_quick() -> None:
+    rows, passed = enumerated_day_rows(quick=True, seed=2026)
+    assert passed, rows
