@@ -48,7 +48,9 @@ def _day(correlation: float, group: str | None = None, agents: int = 12) -> dict
         "name": "absence",
         "run": {"seed": 21, "service_level_threshold_minutes": 0.5},
         "arrivals": {"interval_minutes": 60, "rate_per_hour": [180.0, 180.0]},
-        "segments": {"all": {"share": 1.0, "patience": {"distribution": "exponential", "mean": 3.0}}},
+        "segments": {
+            "all": {"share": 1.0, "patience": {"distribution": "exponential", "mean": 3.0}}
+        },
         "pools": {"agents": pool, "backoffice": {**pool, "staffing": [10, 10]}},
         "channels": {"phone": {"share": 1.0, "entry_pool": "agents"}},
     }
@@ -86,8 +88,12 @@ def test_lever_bad_days_miss_the_service_level_more_often() -> None:
     # miss 80 %.
     plain, shocked = [], []
     for r in range(50):
-        plain.append(replicate(scenario_from_dict(_day(0.0, agents=14)), r).metrics["service_level"])
-        shocked.append(replicate(scenario_from_dict(_day(0.4, agents=14)), r).metrics["service_level"])
+        plain.append(
+            replicate(scenario_from_dict(_day(0.0, agents=14)), r).metrics["service_level"]
+        )
+        shocked.append(
+            replicate(scenario_from_dict(_day(0.4, agents=14)), r).metrics["service_level"]
+        )
     plain_a, shocked_a = np.array(plain), np.array(shocked)
     assert np.quantile(shocked_a, 0.1) < np.quantile(plain_a, 0.1)
     assert plain_a.mean() > 0.8

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import tomli_w
 from click.testing import CliRunner
-from conftest import tiny_day, write_problem
+from tiny_problems import tiny_day, write_problem
 
 from peakend.cli.main import main
 from peakend.config.errors import ConfigError
@@ -29,7 +29,10 @@ def test_a_good_file_loads(tmp_path: Path) -> None:
     problem = load_optimisation(write_problem(tmp_path, GOOD))
     assert problem.bounds["agents"].low == (1, 1)
     assert problem.today() == Plan.of({"agents": (3, 4)}, {})
-    assert problem.scenario(problem.today().moved("agents", 1, 2)).pools["agents"].staffing == (3, 6)
+    assert problem.scenario(problem.today().moved("agents", 1, 2)).pools["agents"].staffing == (
+        3,
+        6,
+    )
 
 
 @pytest.mark.parametrize(
@@ -45,7 +48,9 @@ def test_a_good_file_loads(tmp_path: Path) -> None:
         (_with(constraints={"retention_rate": {"min": 0.9}}), "constraints.retention_rate"),
         (_with(constraints={"service_level": {}}), "give min or max"),
         (
-            _with(decide={"pools": {"agents": {"max": 4}}, "choices": {"recovery.policy": ["hug"]}}),
+            _with(
+                decide={"pools": {"agents": {"max": 4}}, "choices": {"recovery.policy": ["hug"]}}
+            ),
             "recovery.policy",
         ),
         (_with(search={"replications": 10, "final_replications": 5}), "final_replications"),
@@ -92,16 +97,35 @@ def test_the_cli_writes_the_plan_and_its_files(tmp_path: Path) -> None:
         ),
     )
     out = tmp_path / "out"
-    result = CliRunner().invoke(main, ["optimise", str(path), "--out", str(out), "--executor", "serial"])
+    result = CliRunner().invoke(
+        main, ["optimise", str(path), "--out", str(out), "--executor", "serial"]
+    )
     assert result.exit_code == 0, result.output
-    for name in ("best.toml", "today.toml", "compare.toml", "frontier.csv", "evaluations.csv",
-                 "optimise.json", "roster_agents.csv", "compare.csv"):
+    for name in (
+        "best.toml",
+        "today.toml",
+        "compare.toml",
+        "frontier.csv",
+        "evaluations.csv",
+        "optimise.json",
+        "roster_agents.csv",
+        "compare.csv",
+    ):
         assert (out / name).is_file(), name
     rerun = CliRunner().invoke(main, ["run", str(out / "best.toml"), "-r", "2", "-q"])
     assert rerun.exit_code == 0, rerun.output
     compared = CliRunner().invoke(
         main,
-        ["compare", str(out / "compare.toml"), "-r", "2", "-q", "--executor", "serial",
-         "--out", str(tmp_path / "compare")],
+        [
+            "compare",
+            str(out / "compare.toml"),
+            "-r",
+            "2",
+            "-q",
+            "--executor",
+            "serial",
+            "--out",
+            str(tmp_path / "compare"),
+        ],
     )
     assert compared.exit_code == 0, compared.output

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import write_problem
+from tiny_problems import write_problem
 
 from peakend.analysis.stats import estimate
 from peakend.optimise import Plan, load_optimisation, optimise
@@ -77,8 +77,9 @@ def test_same_seed_same_plan_and_resume_reads_the_store(tmp_path: Path) -> None:
 
 
 def test_moves_are_accepted_only_when_the_paired_ci_says_so(tmp_path: Path) -> None:
-    problem = load_optimisation(_problem(tmp_path, max_evaluations=6, replications=4,
-                                         final_replications=4))
+    problem = load_optimisation(
+        _problem(tmp_path, max_evaluations=6, replications=4, final_replications=4)
+    )
     result = optimise(problem)
     searched = result.evaluations[result.evaluations["stage"] == "search"]
     accepted = searched[searched["accepted"]]

@@ -1,4 +1,4 @@
-"""(d) The MILP roster covers every interval's requirement at minimum cost (cases solved by hand)."""
+"""(d) The MILP roster covers every requirement at minimum cost (cases solved by hand)."""
 
 from __future__ import annotations
 

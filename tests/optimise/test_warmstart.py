@@ -35,7 +35,9 @@ def test_erlang_c_example_of_the_model_is_14_agents() -> None:
 
 @pytest.mark.parametrize("target", [0.5, 0.8, 0.9, 0.95])
 @pytest.mark.parametrize("rate", [0.5, 3.3, 12.0])
-def test_erlang_c_requirement_is_the_fewest_that_meet_the_target(rate: float, target: float) -> None:
+def test_erlang_c_requirement_is_the_fewest_that_meet_the_target(
+    rate: float, target: float
+) -> None:
     service, t = 3.0, 1 / 3
     c = interval_requirement(rate, service, t, target)
     assert _erlang_c_service_level(rate, service, c, t) >= target
@@ -44,7 +46,9 @@ def test_erlang_c_requirement_is_the_fewest_that_meet_the_target(rate: float, ta
 
 @pytest.mark.parametrize("patience", [0.5, 3.0, 20.0])
 @pytest.mark.parametrize("rate", [1.0, 5.0, 12.0])
-def test_erlang_a_requirement_is_the_fewest_that_meet_the_target(rate: float, patience: float) -> None:
+def test_erlang_a_requirement_is_the_fewest_that_meet_the_target(
+    rate: float, patience: float
+) -> None:
     service, t, target = 3.0, 1 / 3, 0.8
     c = interval_requirement(rate, service, t, target, patience)
     levels = [ErlangA(rate, service, k, patience).service_level(t) for k in range(1, c + 1)]

@@ -16,8 +16,10 @@ one.
 
 from __future__ import annotations
 
+import contextlib
 import math
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -77,10 +79,12 @@ def constraint_terms(problem: Optimisation) -> list[Term]:
     """The problem's constraints as :class:`Term` objects (two for a min-and-max bound)."""
     terms = []
     for name, bound in problem.constraints.items():
-        columns = (name,)
+        columns: tuple[str, ...] = (name,)
         if name in INTERVAL_METRICS:
             columns = tuple(
-                f"{name}:{pool}:{i}" for pool in problem.bounds for i in range(problem.base.intervals)
+                f"{name}:{pool}:{i}"
+                for pool in problem.bounds
+                for i in range(problem.base.intervals)
             )
         for part in _one_sided(bound):
             terms.append(Term(name, columns, part))
@@ -139,18 +143,12 @@ def _column_means(matrix: np.ndarray) -> np.ndarray:
         return np.nanmean(matrix, axis=0)
 
 
-class _quiet:
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
     """Silence numpy's warning for the mean of an all-NaN column (an interval nobody used)."""
-
-    def __enter__(self) -> None:
-        import warnings
-
-        self._catch = warnings.catch_warnings()
-        self._catch.__enter__()
+    with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-
-    def __exit__(self, *exc: object) -> None:
-        self._catch.__exit__(*exc)
+        yield
 
 
 def _worst_estimate(term: Term, matrix: np.ndarray, means: np.ndarray) -> Estimate:
@@ -163,9 +161,7 @@ def _worst_estimate(term: Term, matrix: np.ndarray, means: np.ndarray) -> Estima
     return estimate(column[~np.isnan(column)], share=share)
 
 
-def paired(
-    evaluator: Evaluator, candidate: Plan, incumbent: Plan, metric: str, n: int
-) -> Estimate:
+def paired(evaluator: Evaluator, candidate: Plan, incumbent: Plan, metric: str, n: int) -> Estimate:
     """Mean of ``metric(candidate) - metric(incumbent)`` over replications 0..n-1, with its
     t interval (common random numbers make the differences small)."""
     diff = evaluator.values(candidate, metric, n) - evaluator.values(incumbent, metric, n)
@@ -184,9 +180,7 @@ def focus_score(
     return total
 
 
-def violated(
-    evaluator: Evaluator, plan: Plan, n: int
-) -> list[tuple[Term, tuple[int, ...]]]:
+def violated(evaluator: Evaluator, plan: Plan, n: int) -> list[tuple[Term, tuple[int, ...]]]:
     """The constraints (and, for interval ones, the columns) ``plan`` misses in the mean."""
     found = []
     for term in constraint_terms(evaluator.problem):
@@ -210,7 +204,9 @@ def probability_best(
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(7_919,)))
     index = rng.integers(0, n, size=(resamples, n))
     metric, sense = problem.objective.metric, problem.objective.sense
-    scores = np.stack([_resampled(evaluator.values(p, metric, n)[:, None], index)[:, 0] for p in plans])
+    scores = np.stack(
+        [_resampled(evaluator.values(p, metric, n)[:, None], index)[:, 0] for p in plans]
+    )
     shortfall = np.zeros_like(scores)
     for term in constraint_terms(problem):
         for k, plan in enumerate(plans):
@@ -246,7 +242,7 @@ def miss_rates(
         if evaluator.problem.multi_period and worst_period in evaluator.metric_names(plan):
             columns = (worst_period,)
         matrix = np.column_stack([evaluator.values(plan, c, n) for c in columns])
-        misses = (term.shortfalls(matrix) > 0).any(axis=1)
+        misses = np.asarray(term.shortfalls(matrix) > 0).any(axis=1)
         row: dict[str, float | str] = {
             "constraint": _term_label(term),
             "judged_on": "worst period" if columns == (worst_period,) else "day",

@@ -17,7 +17,8 @@ scenario behind each key, ``scenarios/<key>.toml``):
 - ``frontier.csv`` and ``frontier.png``/``.svg``: every plan evaluated, on all of
   its replications: cost, service level and (multi-period) retention with CIs,
   and whether it is on the cost-retention or cost-service-level frontier;
-- ``roster_POOL.csv``: the shifts of each pool with ``[shifts.POOL]``;
+- ``roster_POOL.csv`` (the pool's name made file-safe): the shifts of each pool
+  with ``[shifts.POOL]``;
 - ``optimise.json``: the chosen plan, its probability of being the best of the
   finalists, the budget used, how often the plan misses each constraint (on
   bad absence days too) and the seed.
@@ -43,6 +44,7 @@ from peakend.experiments.runner import metric_names
 from peakend.experiments.store import ReplicationRecord, ResultStore
 from peakend.optimise.plans import Plan
 from peakend.optimise.search import OptimisationResult
+from peakend.output.rundir import safe_name
 
 __all__ = ["FrontierPlot", "comparison", "frontier_frame", "summary_dict", "write_outputs"]
 
@@ -71,8 +73,9 @@ def write_outputs(result: OptimisationResult, store: ResultStore) -> list[Path]:
     split = compared.profit_split_frame()
     if len(split):
         paths.append(store.write_table("profit_split.csv", split))
-    for pool, roster in result.rosters.items():
-        paths.append(store.write_table(f"roster_{pool}.csv", roster_frame(result, pool)))
+    for pool in result.rosters:
+        name = f"roster_{safe_name(pool)}.csv"
+        paths.append(store.write_table(name, roster_frame(result, pool)))
     paths.append(store.write_json("optimise.json", summary_dict(result)))
     display = FrontierPlot.from_frame(frontier, problem.name, _retention(frontier))
     fig = display.plot().figure
@@ -118,9 +121,7 @@ def comparison(result: OptimisationResult) -> ExperimentResult:
         key = evaluator.key(plan)
         overrides = () if label == "base" else plan.overrides()
         specs.append(ScenarioSpec(label, overrides, evaluator.scenario(plan), key))
-        records[key] = {
-            r: ReplicationRecord(key, r, evaluator.records[key][r]) for r in range(n)
-        }
+        records[key] = {r: ReplicationRecord(key, r, evaluator.records[key][r]) for r in range(n)}
     metrics = [*metric_names(problem.base), "total_cost"]
     experiment = Experiment.from_scenario(
         problem.base,
@@ -154,8 +155,15 @@ def frontier_frame(result: OptimisationResult) -> pd.DataFrame:
             "feasible": judged.feasible,
             "objective": judged.objective.mean,
         }
-        for metric in ("staff_cost", "total_cost", "service_level", "abandonment_rate",
-                       "retention_rate", "profit", "mean_remembered_utility"):
+        for metric in (
+            "staff_cost",
+            "total_cost",
+            "service_level",
+            "abandonment_rate",
+            "retention_rate",
+            "profit",
+            "mean_remembered_utility",
+        ):
             values = evaluator.values(plan, metric, n)
             if np.isnan(values).all():
                 continue
@@ -301,7 +309,9 @@ class FrontierPlot:
             fig = axes[0].figure
         for ax, metric in zip(axes, metrics, strict=False):
             self._panel(ax, metric)
-        fig.suptitle(f"{self.name}: cost against {' and '.join(m.replace('_', ' ') for m in metrics)}")
+        fig.suptitle(
+            f"{self.name}: cost against {' and '.join(m.replace('_', ' ') for m in metrics)}"
+        )
         self.figure = fig
         return self
 
@@ -310,15 +320,30 @@ class FrontierPlot:
         x = frame[COST_COLUMN]
         y = frame[metric]
         err = [y - frame[f"{metric}_ci_low"], frame[f"{metric}_ci_high"] - y]
-        ax.errorbar(x, y, yerr=np.nan_to_num(err), fmt="o", ms=3, color="#999999", alpha=0.6,
-                    label="evaluated plans (95% CI)")
+        ax.errorbar(
+            x,
+            y,
+            yerr=np.nan_to_num(err),
+            fmt="o",
+            ms=3,
+            color="#999999",
+            alpha=0.6,
+            label="evaluated plans (95% CI)",
+        )
         flag = "frontier_service_level" if metric == "service_level" else "frontier_retention"
         edge = frame[frame[flag]].sort_values(COST_COLUMN)
         ax.step(edge[COST_COLUMN], edge[metric], where="post", color="#1f78b4", label="frontier")
         for role, colour, marker in (("today", "#e31a1c", "s"), ("chosen", "#33a02c", "*")):
             rows = frame[frame["role"] == role]
-            ax.scatter(rows[COST_COLUMN], rows[metric], s=120, color=colour, marker=marker,
-                       zorder=5, label=f"{role}'s plan" if role == "today" else "chosen plan")
+            ax.scatter(
+                rows[COST_COLUMN],
+                rows[metric],
+                s=120,
+                color=colour,
+                marker=marker,
+                zorder=5,
+                label=f"{role}'s plan" if role == "today" else "chosen plan",
+            )
         ax.set_xlabel("staff cost (money per run)")
         ax.set_ylabel(metric.replace("_", " "))
         ax.legend(fontsize=8)

@@ -401,9 +401,7 @@ class _Search:
         """The smallest margin over the constraints, in units of each bound (ties)."""
         margins = [math.inf]
         for term in constraint_terms(self.problem):
-            cols = np.column_stack(
-                [self.evaluator.values(plan, c, self.n) for c in term.columns]
-            )
+            cols = np.column_stack([self.evaluator.values(plan, c, self.n) for c in term.columns])
             with np.errstate(invalid="ignore"):
                 means = np.nanmean(cols, axis=0) if not np.isnan(cols).all() else cols[0]
             finite = means[~np.isnan(means)]
@@ -413,7 +411,7 @@ class _Search:
 
     def _accept(
         self,
-        scored: list[tuple[_Move, Estimate | None]],
+        scored: Sequence[tuple[_Move, Estimate | None]],
         round_: int,
         value: Callable[[_Move, Estimate], Any],
     ) -> tuple[Plan, Assessment] | None:
@@ -454,7 +452,9 @@ def _roster(
     for pool, spec in problem.shifts.items():
         config = problem.base.pools[pool]
         per_interval = config.agent_cost_per_hour * problem.base.arrivals.interval_minutes / 60
-        types = shift_types(spec.starts, spec.lengths, spec.breaks, per_interval, spec.cost_per_shift)
+        types = shift_types(
+            spec.starts, spec.lengths, spec.breaks, per_interval, spec.cost_per_shift
+        )
         roster = roster_shifts(chosen.agents(pool), types)
         rosters[pool] = roster
         plan = plan.with_staffing(pool, roster.on_shift())

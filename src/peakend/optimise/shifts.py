@@ -124,8 +124,9 @@ def roster_shifts(
     cover = np.array([t.covers(len(need)) for t in types]).T  # intervals x types
     uncovered = [i for i in range(len(need)) if need[i] > 0 and not cover[i].any()]
     if uncovered:
+        first = uncovered[0]
         raise ValueError(
-            f"no allowed shift works interval {uncovered[0]}, which needs {int(need[uncovered[0]])} "
+            f"no allowed shift works interval {first}, which needs {int(need[first])} "
             "agents: allow a start or length that covers it"
         )
     costs = np.array([t.cost for t in types], dtype=float)
@@ -141,4 +142,6 @@ def roster_shifts(
     counts = np.round(result.x).astype(int)
     coverage = cover @ counts
     chosen = tuple((t, int(n)) for t, n in zip(types, counts, strict=True) if n > 0)
-    return Roster(chosen, tuple(int(c) for c in coverage), float(costs @ counts), tuple(int(r) for r in need))
+    return Roster(
+        chosen, tuple(int(c) for c in coverage), float(costs @ counts), tuple(int(r) for r in need)
+    )

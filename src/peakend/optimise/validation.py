@@ -72,8 +72,14 @@ def _level(rate: float, agents: int, patience: float) -> float:
 def stationary_rows() -> tuple[list[tuple[Any, ...]], bool]:
     """(a): per case, the warm start's agents and the service level at ``c - 1`` and ``c``."""
     rows, passed = [], True
-    cases = [(100 / 30, math.inf, 0.8), (100 / 30, 2.0, 0.8), (12.0, math.inf, 0.9),
-             (12.0, 3.0, 0.9), (0.8, math.inf, 0.95), (20.0, 1.0, 0.6)]
+    cases = [
+        (100 / 30, math.inf, 0.8),
+        (100 / 30, 2.0, 0.8),
+        (12.0, math.inf, 0.9),
+        (12.0, 3.0, 0.9),
+        (0.8, math.inf, 0.95),
+        (20.0, 1.0, 0.6),
+    ]
     for rate, patience, target in cases:
         agents = warm_start(_one_interval(rate, patience), {"agents": np.array([rate])}, target)
         c = agents["agents"][0]
@@ -82,8 +88,14 @@ def stationary_rows() -> tuple[list[tuple[Any, ...]], bool]:
         passed &= ok
         model = "Erlang C" if math.isinf(patience) else f"Erlang A (patience {patience:g} min)"
         rows.append(
-            (f"{rate * 60:g}/h, {SERVICE:g} min, {target:.0%} in 20 s", model, c,
-             f"{below:.4f}", f"{at:.4f}", "ok" if ok else "FAIL")
+            (
+                f"{rate * 60:g}/h, {SERVICE:g} min, {target:.0%} in 20 s",
+                model,
+                c,
+                f"{below:.4f}",
+                f"{at:.4f}",
+                "ok" if ok else "FAIL",
+            )
         )
     return rows, passed
 

@@ -29,7 +29,9 @@ def tiny_day(seed: int = 11, absence_correlation: float = 0.0) -> dict[str, Any]
     }
 
 
-def write_problem(folder: Path, problem: dict[str, Any], base: dict[str, Any] | None = None) -> Path:
+def write_problem(
+    folder: Path, problem: dict[str, Any], base: dict[str, Any] | None = None
+) -> Path:
     """Write ``base`` (default: :func:`tiny_day`) and the optimisation file; return its path."""
     (folder / "day.toml").write_text(tomli_w.dumps(base or tiny_day()))
     path = folder / "optimise.toml"
