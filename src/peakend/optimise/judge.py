@@ -242,7 +242,7 @@ def miss_rates(
         if evaluator.problem.multi_period and worst_period in evaluator.metric_names(plan):
             columns = (worst_period,)
         matrix = np.column_stack([evaluator.values(plan, c, n) for c in columns])
-        misses = np.asarray(term.shortfalls(matrix) > 0).any(axis=1)
+        misses: np.ndarray = np.asarray((term.shortfalls(matrix) > 0).any(axis=1))
         row: dict[str, float | str] = {
             "constraint": _term_label(term),
             "judged_on": "worst period" if columns == (worst_period,) else "day",
