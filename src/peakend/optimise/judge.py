@@ -39,6 +39,7 @@ __all__ = [
     "miss_rates",
     "paired",
     "probability_best",
+    "term_label",
 ]
 
 
@@ -125,11 +126,11 @@ def assess(evaluator: Evaluator, plan: Plan, n: int) -> Assessment:
         matrix = _matrix(evaluator, plan, term, n)
         means = _column_means(matrix)
         violation += float(term.shortfalls(means).sum())
-        constraints[_term_label(term)] = _worst_estimate(term, matrix, means)
+        constraints[term_label(term)] = _worst_estimate(term, matrix, means)
     return Assessment(plan, n, objective, constraints, violation == 0.0, violation)
 
 
-def _term_label(term: Term) -> str:
+def term_label(term: Term) -> str:
     return f"{term.name} {'>=' if term.sense > 0 else '<='} {term.target:g}"
 
 
@@ -244,7 +245,7 @@ def miss_rates(
         matrix = np.column_stack([evaluator.values(plan, c, n) for c in columns])
         misses: np.ndarray = np.asarray((term.shortfalls(matrix) > 0).any(axis=1))
         row: dict[str, float | str] = {
-            "constraint": _term_label(term),
+            "constraint": term_label(term),
             "judged_on": "worst period" if columns == (worst_period,) else "day",
             "replications": float(n),
             "miss_share": float(misses.mean()) if n else math.nan,

@@ -30,10 +30,15 @@ def pool_key(pool: str) -> str:
 
 
 def choice_override(key: str, value: Any) -> str:
-    """``key=value`` with ``value`` written as TOML (a string quoted, a boolean lower case)."""
-    plain = list(value) if isinstance(value, tuple) else value
-    text = tomli_w.dumps({"v": plain}).removeprefix("v = ").rstrip("\n")
-    return f"{key}={text}"
+    """``key=value`` with ``value`` written as one line of TOML (a string quoted, a boolean
+    lower case, a list inline)."""
+    return f"{key}={_inline(value)}"
+
+
+def _inline(value: Any) -> str:
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_inline(item) for item in value) + "]"
+    return tomli_w.dumps({"v": value}).removeprefix("v = ").rstrip("\n")
 
 
 @dataclass(frozen=True, order=True)

@@ -5,8 +5,12 @@ other's (common random numbers, :mod:`peakend.optimise.evaluate`):
 
 1. **Warm start** (``search.start = "erlang_a"``): per interval, the Erlang A
    agents for the service-level target (:mod:`peakend.optimise.warmstart`),
-   within the bounds; or today's plan (``"base"``). Each combination of the policy
-   choices is searched from its own start.
+   within the bounds; or today's plan (``"base"``). When the simulated start misses
+   a service-level constraint, its target is raised by the shortfall (at least
+   :data:`TARGET_STEP`) and the warm start computed again, until the simulation
+   says it meets the constraints (the stationary model's correction for a day
+   that is not stationary: busier days, absences, retries). Each combination of
+   the policy choices is searched from its own start.
 2. **Marginal analysis**, in rounds, on ``search.replications`` replications per
    plan. A round screens ``search.candidates`` moves of one agent in one
    interval, ranked by stationary Erlang A (the contacts answered within the
@@ -26,7 +30,10 @@ other's (common random numbers, :mod:`peakend.optimise.evaluate`):
      cost is exact, so its interval is a point); ties go to the plan with the
      most slack.
 
-   The search stops when no move is accepted or the budget
+   A round in which no move is accepted doubles the replications of the
+   incumbent and the candidates (up to ``search.final_replications``) and judges
+   again: a move too small to show on a few replications may show on more. The
+   search stops when no move is accepted on the most replications or the budget
    (``search.max_evaluations`` plans, ``search.max_minutes``) is spent.
 3. **Ranking and selection**: the ``search.finalists`` best plans seen (feasible
    ones by their objective, then the least infeasible) are run to
@@ -70,6 +77,7 @@ from peakend.optimise.judge import (
     miss_rates,
     paired,
     probability_best,
+    term_label,
     violated,
 )
 from peakend.optimise.plans import Plan
@@ -79,6 +87,11 @@ from peakend.optimise.shifts import Roster, roster_shifts, shift_types
 from peakend.optimise.warmstart import marginal_gains, pilot_rates, warm_start
 
 __all__ = ["OptimisationResult", "optimise"]
+
+MAX_TARGET = 0.995
+"""The highest service level the warm start is raised to."""
+TARGET_STEP = 0.02
+"""The least the warm start's target is raised by when the simulated plan falls short."""
 
 COST_METRICS = frozenset({"staff_cost", "total_cost", "agent_hours"})
 """Objectives that are a cost alone: a feasible plan only gets cheaper by removing agents."""
@@ -166,13 +179,12 @@ def optimise(
         today = problem.today()
         evaluator.ensure([today], n)
         search.log(today, "today", 0, "today's plan", n)
-        rates = pilot_rates(problem.base, n)
-        search.rates = rates
-        start = _start(problem, rates)
+        search.rates = pilot_rates(problem.base, n)
+        start = search.start_staffing(_target(problem))
         policies = problem.policies()
         for k, policy in enumerate(policies):
             share = max(1, (budget.max_evaluations - len(budget.evaluated)) // (len(policies) - k))
-            search.run(_start_plan(problem, start, policy), len(budget.evaluated) + share)
+            search.run(policy, len(budget.evaluated) + share)
         finalists = search.finalists(settings.finalists)
         final = settings.final_replications
         evaluator.ensure([*finalists, today], final)
@@ -212,21 +224,6 @@ def _target(problem: Optimisation) -> float:
         if bound is not None and bound.min is not None and 0 < bound.min < 1:
             return bound.min
     return problem.base.run.service_level_target
-
-
-def _start(problem: Optimisation, rates: dict[str, np.ndarray]) -> dict[str, tuple[int, ...]]:
-    """Agents per interval of each decided pool to start from, within the bounds."""
-    if problem.search.start == "base":
-        return {pool: problem.base.pools[pool].staffing for pool in problem.bounds}
-    wanted = {pool: rates[pool] for pool in problem.bounds}
-    erlang = warm_start(problem.base, wanted, _target(problem))
-    return {pool: bounds.clamp(erlang[pool]) for pool, bounds in problem.bounds.items()}
-
-
-def _start_plan(
-    problem: Optimisation, start: dict[str, tuple[int, ...]], policy: dict[str, Any]
-) -> Plan:
-    return Plan.of(start, policy)
 
 
 def _best(evaluator: Evaluator, plans: Sequence[Plan], n: int) -> Plan:
@@ -297,21 +294,67 @@ class _Search:
 
     # -- the search --------------------------------------------------------------
 
-    def run(self, start: Plan, evaluation_limit: int) -> None:
-        """Marginal analysis from ``start`` until no move is accepted or the budget is spent."""
-        self.evaluator.ensure([start], self.n)
-        incumbent = start
-        judged = self.log(start, "start", 0, "warm start", self.n)
+    def start_staffing(self, target: float) -> dict[str, tuple[int, ...]]:
+        """Agents per interval of each decided pool to start from, within the bounds."""
+        problem = self.problem
+        if problem.search.start == "base":
+            return {pool: problem.base.pools[pool].staffing for pool in problem.bounds}
+        wanted = {pool: self.rates[pool] for pool in problem.bounds}
+        erlang = warm_start(problem.base, wanted, target)
+        return {pool: bounds.clamp(erlang[pool]) for pool, bounds in problem.bounds.items()}
+
+    def start(self, policy: dict[str, Any]) -> tuple[Plan, Assessment]:
+        """The warm start of ``policy``, its target raised while the simulation says it misses
+        a service level (the stationary model's correction for a day that is not stationary)."""
+        target = _target(self.problem)
+        plan = Plan.of(self.start_staffing(target), policy)
+        self.evaluator.ensure([plan], self.n)
+        judged = self.log(plan, "start", 0, f"warm start for {target:.1%}", self.n)
+        while (
+            self.problem.search.start == "erlang_a"
+            and not judged.feasible
+            and target < MAX_TARGET
+            and not self.budget.spent()
+        ):
+            target = min(MAX_TARGET, target + max(TARGET_STEP, self._service_gap(judged)))
+            raised = Plan.of(self.start_staffing(target), policy)
+            if raised == plan:
+                continue
+            plan = raised
+            self.evaluator.ensure([plan], self.n)
+            judged = self.log(plan, "start", 0, f"warm start for {target:.1%}", self.n)
+        return plan, judged
+
+    def _service_gap(self, judged: Assessment) -> float:
+        """How far the plan's service levels fall short of their bounds (0 if they do not)."""
+        gap = 0.0
+        for term in constraint_terms(self.problem):
+            if term.name in ("service_level", "interval_service_level") and term.sense > 0:
+                found = judged.constraints[term_label(term)].mean
+                if not math.isnan(found):
+                    gap = max(gap, term.target - found)
+        return gap
+
+    def run(self, policy: dict[str, Any], evaluation_limit: int) -> None:
+        """Marginal analysis from the warm start of ``policy`` until no move is accepted or
+        the budget is spent; a round without an accepted move doubles the replications (up
+        to ``final_replications``) and judges again before the search gives up."""
+        incumbent, judged = self.start(policy)
         round_ = 0
         while not self.budget.spent() and len(self.budget.evaluated) < evaluation_limit:
             round_ += 1
             moves = self._screen(incumbent, judged)
             room = max(evaluation_limit - len(self.budget.evaluated), 1)
-            moves = moves[: max(room, 1)]
+            moves = moves[:room]
             if not moves:
                 return
             self.evaluator.ensure([m.plan for m in moves], self.n)
             picked = self._choose(incumbent, judged, moves, round_)
+            while picked is None and self.n < self.problem.search.final_replications:
+                self.n = min(2 * self.n, self.problem.search.final_replications)
+                self.evaluator.ensure([incumbent, *(m.plan for m in moves)], self.n)
+                judged = self.log(incumbent, "search", round_, "more replications", self.n)
+                picked = self._choose(incumbent, judged, moves, round_)
             if picked is None:
                 return
             incumbent, judged = picked
