@@ -14,7 +14,7 @@ from peakend.optimise.warmstart import interval_requirement, marginal_gains, war
 
 
 def _erlang_c_service_level(rate: float, service: float, agents: int, t: float) -> float:
-    """MODEL.md section 6, written out: Erlang B recursion, P_wait, SL(t)."""
+    """The Erlang C formulas written out: Erlang B recursion, P_wait, SL(t)."""
     load = rate * service
     if load >= agents:
         return 0.0
