@@ -6,9 +6,10 @@ The day is ``configs/contact_centre.toml`` (24 half-hour intervals, the agents a
 the seniors who take escalations, recovery by escalation so that both pools
 queue), with a day-level absence shock shared by both pools (5 % absent on an
 average day, correlation 0.1 between two agents' absences). Both pools' agents
-per interval are decided (48 decisions), the staff cost is minimised subject to 80 % answered within 20 seconds over the day and at
-least 60 % in every interval of both pools; the search uses 8 replications per
-plan, then 30 for each of 4 finalists. The target of issue 20 is under 10 minutes
+per interval are decided (48 decisions), the staff cost is minimised subject to
+80 % answered within 20 seconds over the day and at least 60 % in every interval
+of both pools; the search uses 8 replications per plan, then 30 for each of 4
+finalists. The target of issue 20 is under 10 minutes
 on 2 cores. Prints the wall-clock time and the CPU time of the run, the plans and
 replications, why the search stopped (its own rule, not the budget, for the
 timing to mean anything) and the chosen plan with its probability of being the
