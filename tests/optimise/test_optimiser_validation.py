@@ -8,7 +8,8 @@ from peakend.optimise.validation import enumerated_day_rows, stationary_rows
 def test_stationary_rows_are_exact() -> None:
     rows, passed = stationary_rows()
     assert passed
-    assert rows[0][2] == 14  # the Erlang C reference example (docs/validation.md): 14 agents for 80 % in 20 s
+    # The Erlang C reference example (docs/validation.md): 14 agents for 80 % in 20 s.
+    assert rows[0][2] == 14
 
 
 def test_enumerated_day_quick() -> None:

@@ -129,3 +129,17 @@ def test_the_cli_writes_the_plan_and_its_files(tmp_path: Path) -> None:
         ],
     )
     assert compared.exit_code == 0, compared.output
+
+
+def _broken(scenario: object, replication: int) -> object:
+    raise RuntimeError("the engine broke")
+
+
+def test_a_failed_replication_is_one_line_and_its_traceback_is_kept(tmp_path: Path) -> None:
+    from peakend.optimise.evaluate import EvaluationFailed
+    from peakend.optimise.run import run_optimisation
+
+    problem = load_optimisation(write_problem(tmp_path, GOOD))
+    with pytest.raises(EvaluationFailed, match="the engine broke"):
+        run_optimisation(problem, tmp_path / "out", replicate_fn=_broken)
+    assert list((tmp_path / "out" / "failures").rglob("*.json"))

@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from peakend.config.schema import Scenario
+from peakend.experiments.errors import FailureRecord
 from peakend.experiments.executors import Executor, ProgressBar, SerialExecutor
 from peakend.experiments.runner import ReplicationResult, replicate
 from peakend.experiments.session import Job, ReplicationTask
@@ -138,7 +139,8 @@ class Evaluator:
         Raises
         ------
         EvaluationFailed
-            When a replication raised (its traceback is in the store's ``failures``).
+            When a replication raised (its traceback is stored in
+            ``failures/<key>/<r>.json`` when there is a store).
         """
         jobs = [job for plan in dict.fromkeys(plans) for job in self._missing(plan, replications)]
         if not jobs:
@@ -150,6 +152,9 @@ class Evaluator:
             job = outcome.item
             if outcome.failure is not None or outcome.value is None:
                 failure = failure or (job, outcome.failure)
+                if outcome.failure is not None and self.store is not None:
+                    record = FailureRecord(job.key, job.key, job.replication, outcome.failure)
+                    self.store.save_failure(record)
             else:
                 self._keep(outcome.value)
             self.bar.advance()
