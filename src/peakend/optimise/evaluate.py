@@ -111,6 +111,9 @@ class Evaluator:
         self._scenarios: dict[Plan, tuple[str, Scenario]] = {}
         self.ran = self.read = 0
         self.seconds = 0.0
+        """Wall-clock seconds spent waiting for replications."""
+        self.replication_seconds = 0.0
+        """Seconds the replications run here took, summed over the workers."""
 
     def key(self, plan: Plan) -> str:
         """The store key of ``plan``'s scenario."""
@@ -186,6 +189,8 @@ class Evaluator:
             self.store.save(record)
         self.records.setdefault(record.key, {})[record.replication] = record.metrics
         self.ran += 1
+        if record.seconds == record.seconds:  # not NaN
+            self.replication_seconds += record.seconds
 
     def values(self, plan: Plan, metric: str, replications: int | None = None) -> np.ndarray:
         """``metric`` of replications ``0 .. n - 1`` of ``plan`` (n: all available)."""
