@@ -41,6 +41,7 @@ from peakend.cli.experiments import (
     print_warnings,
     sweep,
 )
+from peakend.cli.optimise import optimise
 from peakend.cli.reports import dictionary, report
 
 if TYPE_CHECKING:
@@ -348,6 +349,7 @@ main.add_command(report)
 main.add_command(dictionary)
 main.add_command(calibrate)
 main.add_command(backtest)
+main.add_command(optimise)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

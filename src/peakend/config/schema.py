@@ -443,6 +443,22 @@ class PoolConfig(_Model):
     absenteeism: float = Field(
         0.0, ge=0, lt=1, description="probability that a rostered agent is absent all day"
     )
+    absence_correlation: float = Field(
+        0.0,
+        ge=0,
+        lt=1,
+        description="day-level absence shock (a flu wave, a snow day): each day's absence rate "
+        "is drawn from a Beta with mean absenteeism and this intra-class correlation between "
+        "two agents' absences (the beta-binomial model of over-dispersed counts); 0: each agent "
+        "absent independently with probability absenteeism. An assumption to calibrate from "
+        "daily absence counts",
+    )
+    absence_group: str | None = Field(
+        None,
+        max_length=MAX_NAME_LENGTH,
+        description="pools with the same group (a site) share each day's absence shock (the "
+        "same quantile of their Beta); default: the pool's own shock",
+    )
     first_contact_resolution: float = Field(
         1.0, ge=0, le=1, description="probability that a service resolves the problem"
     )
