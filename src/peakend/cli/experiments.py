@@ -197,6 +197,12 @@ def _common_options(command: F) -> F:
             type=click.IntRange(min=1),
             help="Refuse sweeps with more scenarios than this (default 10,000).",
         ),
+        click.option(
+            "--allow-version-change",
+            is_flag=True,
+            help="Resume --out although it was written under another peakend, NumPy or "
+            "SimPy version (refused by default: its numbers may differ).",
+        ),
         click.option("--quiet", "-q", is_flag=True, help="No progress bar and no tables."),
     ]
     for decorator in reversed(decorators):
@@ -286,6 +292,7 @@ def _run_command(
                     progress=not quiet,
                     memory_budget_bytes=options["memory_budget"],
                     max_scenarios=options["max_scenarios"],
+                    allow_version_change=options["allow_version_change"],
                 )
             except ReplicationError as exc:
                 failed, result = exc, exc.result

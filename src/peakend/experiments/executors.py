@@ -12,6 +12,12 @@ over items:
   order), e.g. ``run_scenario(scenario, mapper=executor.map)``; a failed task
   raises :class:`TaskError` there.
 
+Any standard :class:`concurrent.futures.Executor` works too (a
+``ProcessPoolExecutor``, Dask's ``Client.get_executor()``, loky's
+``get_reusable_executor()``, Ray's): :func:`as_executor` wraps it in
+:class:`FuturesExecutor`, and every function of peakend that takes an executor
+calls it. The caller keeps ownership: peakend never shuts a standard executor down.
+
 Replications own their random streams, so a task's result does not depend on
 the executor, the number of workers or the order in which tasks finish.
 """
@@ -24,6 +30,7 @@ import os
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Executor as StandardExecutor
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures import as_completed as futures_as_completed
 from dataclasses import dataclass
@@ -41,11 +48,14 @@ __all__ = [
     "Executor",
     "ExecutorError",
     "Failure",
+    "FuturesExecutor",
     "ProcessExecutor",
     "ProgressBar",
     "SerialExecutor",
     "TaskError",
     "TaskOutcome",
+    "ExecutorLike",
+    "as_executor",
     "available_cores",
     "make_executor",
 ]
@@ -375,6 +385,73 @@ class DaskExecutor(Executor):
 
     def describe(self) -> dict[str, Any]:
         return {"kind": self.kind, "workers": self.workers, "address": self.address}
+
+
+class FuturesExecutor(Executor):
+    """Any standard :class:`concurrent.futures.Executor` (anything with ``submit``
+    returning futures) behind peakend's protocol.
+
+    The wrapped executor belongs to the caller: :meth:`close` leaves it running
+    (close it yourself, e.g. with ``with``). ``workers`` is read from its
+    ``_max_workers`` (the standard pools and loky have it), else 1: it only sizes the
+    memory estimate of a run.
+    """
+
+    kind = "futures"
+
+    def __init__(self, executor: Any) -> None:
+        if not callable(getattr(executor, "submit", None)):
+            raise TypeError(
+                f"not an executor: {type(executor).__name__} has no submit(); pass a "
+                "concurrent.futures.Executor or a peakend Executor"
+            )
+        self.executor = executor
+
+    @property
+    def workers(self) -> int:
+        workers = getattr(self.executor, "_max_workers", None)
+        return workers if isinstance(workers, int) and workers >= 1 else 1
+
+    def as_completed(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[TaskOutcome[T, R]]:
+        guarded = _Guarded(fn)
+        pending: dict[Any, tuple[int, T]] = {
+            self.executor.submit(guarded, item): (index, item) for index, item in enumerate(items)
+        }
+        try:
+            for future in futures_as_completed(list(pending)):
+                index, item = pending.pop(future)
+                yield _future_outcome(index, item, future)
+        finally:
+            for future in pending:
+                future.cancel()
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "workers": self.workers,
+            "class": f"{type(self.executor).__module__}.{type(self.executor).__qualname__}",
+        }
+
+
+ExecutorLike = Executor | StandardExecutor
+"""What peakend accepts as an executor: its own, or a standard one (see :func:`as_executor`)."""
+
+
+def as_executor(executor: Any) -> Executor:
+    """``executor`` as a peakend :class:`Executor`: one is returned as it is, a standard
+    ``concurrent.futures.Executor`` (or anything with ``submit``) is wrapped in
+    :class:`FuturesExecutor`; None gives a :class:`SerialExecutor`.
+
+    Raises
+    ------
+    TypeError
+        For an object that is neither (naming its type).
+    """
+    if executor is None:
+        return SerialExecutor()
+    if isinstance(executor, Executor):
+        return executor
+    return FuturesExecutor(executor)
 
 
 def _check_dask_address(address: str) -> str:

@@ -120,10 +120,13 @@ class SweepSpec(_Model):
 
     @model_validator(mode="after")
     def _x_is_a_factor(self) -> SweepSpec:
-        if self.x is not None and self.x not in self.factors:
+        from peakend.experiments.grid import factor_names
+
+        names = factor_names(list(self.factors))
+        if self.x is not None and self.x not in self.factors and self.x not in names.values():
             raise LocatedError(
                 ("sweep", "x"),
-                f"not a factor: {self.x!r}; allowed: {', '.join(self.factors)}",
+                f"not a factor: {self.x!r}; allowed: {', '.join([*self.factors, *names.values()])}",
             )
         return self
 
