@@ -39,6 +39,7 @@ from peakend.cli.experiments import (
     print_warnings,
     sweep,
 )
+from peakend.cli.export import export
 from peakend.cli.reports import dictionary, report
 from peakend.config.names import printable, rich_text
 
@@ -345,6 +346,7 @@ main.add_command(compare)
 main.add_command(sweep)
 main.add_command(report)
 main.add_command(dictionary)
+main.add_command(export)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

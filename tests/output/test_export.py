@@ -1,0 +1,127 @@
+"""``peakend export``: an Excel workbook and CSVs in a local dialect, guarded against formulas."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from peakend.cli.main import main
+from peakend.config.names import spreadsheet_text
+from peakend.experiments.api import load_experiment, run_experiment
+from peakend.output.export import export_folder, export_tables
+
+from conftest import ROOT, mmc
+
+openpyxl = pytest.importorskip("openpyxl", reason="the excel extra (peakend[excel])")
+
+# The quickstart's comparison (experiments/quickstart.toml: its variants, metrics and
+# multi-period profit split), cut to two one-day periods and two replications.
+SMALL = [
+    "retention.periods=2",
+    "retention.days_per_period=1",
+    "retention.day_load=[1.0]",
+    'retention.period_name="day"',
+]
+
+
+@pytest.fixture(scope="module")
+def quickstart_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("export") / "quickstart"
+    experiment = load_experiment(ROOT / "experiments" / "quickstart.toml", SMALL)
+    run_experiment(experiment, "compare", replications=2, out=out)
+    return out
+
+
+def test_the_quickstart_comparison_reads_back_from_xlsx_with_units(quickstart_run, tmp_path):
+    book = export_folder(quickstart_run, "xlsx", tmp_path / "quickstart.xlsx")
+    sheets = pd.read_excel(book, sheet_name=None)
+    assert {"compare", "cost_effectiveness", "data_dictionary"} <= set(sheets)
+    compare = sheets["compare"]
+    assert list(compare.columns[:4]) == ["variant", "metric", "unit", "mean (see unit)"]
+    assert "diff (see unit)" in compare.columns and "n (count)" in compare.columns
+    original = pd.read_csv(quickstart_run / "compare.csv")
+    assert compare["variant"].tolist() == original["variant"].tolist()
+    assert compare["mean (see unit)"].tolist() == pytest.approx(original["mean"].tolist())
+    units = dict(zip(compare["metric"], compare["unit"], strict=False))
+    assert units["service_level"] == "share (0-1)"
+    assert units["mean_wait_minutes"] == "minutes"
+    assert units["profit"] == "currency"
+    assert set(compare["variant"]) == {"base", "lunch_plus_3", "callback"}
+
+
+def test_a_semicolon_csv_with_decimal_commas_reads_back(quickstart_run, tmp_path):
+    folder = export_folder(quickstart_run, "csv", tmp_path / "csv", sep=";", decimal=",")
+    raw = (folder / "compare.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # a UTF-8 byte order mark, for Excel
+    text = raw.decode("utf-8-sig")
+    header = text.splitlines()[0].split(";")
+    assert header[:4] == ["variant", "metric", "unit", "mean (see unit)"]
+    back = pd.read_csv(io.StringIO(text), sep=";", decimal=",")
+    original = pd.read_csv(quickstart_run / "compare.csv")
+    assert back["mean (see unit)"].tolist() == original["mean"].tolist()  # exact: repr digits
+    first = next(csv.reader(io.StringIO(text.splitlines()[1]), delimiter=";"))
+    assert "," in first[3] and "." not in first[3]  # 0,8123..., not 0.8123...
+
+
+def test_the_command_line_exports_beside_the_folder(quickstart_run):
+    result = CliRunner().invoke(main, ["export", str(quickstart_run)])
+    assert result.exit_code == 0, result.output
+    assert (quickstart_run.parent / "quickstart.xlsx").is_file()
+    again = CliRunner().invoke(main, ["export", str(quickstart_run)])
+    assert again.exit_code == 2 and "exists" in again.output and "--overwrite" in again.output
+    replaced = CliRunner().invoke(main, ["export", str(quickstart_run), "--overwrite"])
+    assert replaced.exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("sep", "decimal"), [(",", ","), ("x", "."), (";", ";")], ids=["same", "sep", "decimal"]
+)
+def test_a_bad_dialect_is_refused(quickstart_run, tmp_path, sep, decimal):
+    with pytest.raises(ValueError, match="separator|decimal mark"):
+        export_folder(quickstart_run, "csv", tmp_path / "x", sep=sep, decimal=decimal)
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ('=HYPERLINK("http://x")', '\'=HYPERLINK("http://x")'),
+        ("+1", "'+1"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tx", "'\\tx"),
+        ("lunch_plus_3", "lunch_plus_3"),
+        ("a=b", "a=b"),
+    ],
+)
+def test_spreadsheet_text_guards_a_formula_start(text, shown):
+    assert spreadsheet_text(text) == shown
+
+
+def test_names_that_start_a_formula_are_text_in_both_exports(tmp_path):
+    experiment = load_experiment_from_scenario(tmp_path)
+    out = tmp_path / "run"
+    run_experiment(experiment, "compare", replications=2, out=out)
+    tables = export_tables(out)
+    assert "'-2+3" in set(tables["compare"]["variant"])
+    book = export_folder(out, "xlsx", tmp_path / "x.xlsx")
+    sheet = openpyxl.load_workbook(book)["compare"]
+    cells = [cell for row in sheet.iter_rows() for cell in row if cell.value == "'-2+3"]
+    assert cells and all(cell.data_type == "s" for cell in cells)
+    assert not [c for row in sheet.iter_rows() for c in row if c.data_type == "f"]
+    folder = export_folder(out, "csv", tmp_path / "csv")
+    rows = csv.DictReader(io.StringIO((folder / "compare.csv").read_text("utf-8-sig")))
+    assert {row["variant"] for row in rows} == {"base", "'-2+3"}  # numbers stay numbers
+
+
+def load_experiment_from_scenario(tmp_path: Path):
+    """An experiment whose variant's name starts a formula (a variant's name may hold
+    letters, digits and ``_ . + -``: ``-2+3`` is one; Excel would compute it)."""
+    from peakend.experiments.design import Experiment
+
+    scenario = mmc(arrival_rate=1.0, agents=2, horizon=60.0, warmup=0.0)
+    return Experiment.from_scenario(scenario, {"-2+3": ["pools.agents.staffing+=1"]})
