@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 import click
 
 from peakend.cli.errors import EXIT_FAILED, EXIT_INTERRUPTED, fail, friendly_errors
+from peakend.cli.json_output import echo_json, json_option
 from peakend.config.errors import ConfigError
 from peakend.config.names import printable, rich_text
 from peakend.experiments.executors import (
@@ -204,6 +205,7 @@ def _common_options(command: F) -> F:
             "SimPy version (refused by default: its numbers may differ).",
         ),
         click.option("--quiet", "-q", is_flag=True, help="No progress bar and no tables."),
+        json_option,
     ]
     for decorator in reversed(decorators):
         command = decorator(command)
@@ -274,7 +276,7 @@ def _run_command(
         experiment = _replace(experiment, keep_records=True)
     out = options["out"] or Path("results") / f"{safe_name(experiment.name)}-{kind}"
     quiet = options["quiet"]
-    console = _console(quiet)
+    console = _console(quiet or options["json_output"])
     failed: ReplicationError | None = None
     try:
         opened = open_executor(
@@ -315,6 +317,9 @@ def _run_command(
     plots = _write_plots_into(result, out)
     written = f"results written to {out}/, plots: {', '.join(p.name for p in plots)}"
     console.print(rich_text(written))
+    if options["json_output"]:
+        extra = {"out": str(out), "plots": [str(p) for p in plots], "ran": result.ran}
+        echo_json({**result.summary_dict(), **extra, "reused": result.skipped})
     if failed is not None:
         fail(
             f"{failed}; tracebacks in {out / 'errors.log'}; the summaries leave them out; "
@@ -330,10 +335,9 @@ def _replace(experiment: Any, **changes: Any) -> Any:
 
 
 def _console(quiet: bool) -> Any:
-    from rich.console import Console
+    from peakend.cli.console import make_console
 
-    # emoji=False: a name such as "a:smile:b" is printed as typed.
-    return Console(quiet=quiet, width=max(120, Console().width), emoji=False)
+    return make_console(quiet)
 
 
 # ------------------------------------------------------------------------- parsing

@@ -33,7 +33,7 @@ from peakend.output.dictionary import folder_dictionary, read_columns
 from peakend.output.ledger import active_ledger
 from peakend.output.rundir import RunDirectory, RunIdentity
 
-__all__ = ["atomic_write", "run_identity", "write_json", "write_run"]
+__all__ = ["atomic_write", "json_safe", "run_identity", "write_json", "write_run"]
 
 TABLE_FORMATS = ("parquet", "csv")
 
@@ -108,6 +108,12 @@ def _has_carriage_return(frame: pd.DataFrame) -> bool:
         if values.astype("string").str.contains("\r", regex=False).fillna(False).any():
             return True
     return False
+
+
+def json_safe(value: Any) -> Any:
+    """``value`` with NaN and infinities as None and numpy scalars as Python numbers
+    (what ``json.dumps`` takes; the JSON files and ``--json`` outputs)."""
+    return _json_safe(value)
 
 
 def _json_safe(value: Any) -> Any:
