@@ -18,7 +18,6 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -453,9 +452,10 @@ def run_scenario(
     pool = as_executor(executor)
     workers = local_workers(pool if mapper is None else getattr(mapper, "__self__", None))
     check_budget(estimate_scenario(scenario, count, workers=workers), memory_budget_bytes)
-    own_bar = isinstance(progress, bool)
-    with ProgressBar(bool(progress), scenario.name) if own_bar else nullcontext(progress) as bar:
-        return _run_replications(scenario, count, mapper, pool, bar, memory_budget_bytes)
+    if isinstance(progress, bool):
+        with ProgressBar(progress, scenario.name) as bar:
+            return _run_replications(scenario, count, mapper, pool, bar, memory_budget_bytes)
+    return _run_replications(scenario, count, mapper, pool, progress, memory_budget_bytes)
 
 
 def _run_replications(

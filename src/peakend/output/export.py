@@ -91,7 +91,7 @@ def export_tables(folder: str | Path, records: bool = False) -> dict[str, pd.Dat
     root = Path(folder)
     if not root.is_dir():
         raise ConfigError(f"{root}: not a folder")
-    tables = {}
+    tables: dict[str, pd.DataFrame] = {}
     for path in sorted(root.iterdir()):
         if not _is_table(path, records):
             continue
