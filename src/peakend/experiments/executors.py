@@ -25,6 +25,7 @@ the executor, the number of workers or the order in which tasks finish.
 from __future__ import annotations
 
 import logging
+import math
 import multiprocessing
 import os
 import time
@@ -49,6 +50,7 @@ __all__ = [
     "ExecutorError",
     "Failure",
     "FuturesExecutor",
+    "NotebookProgress",
     "ProcessExecutor",
     "ProgressBar",
     "SerialExecutor",
@@ -504,11 +506,14 @@ def make_executor(
 
 
 class ProgressBar:
-    """A progress bar with an ETA on stderr, over tasks completed.
+    """A progress bar with an ETA over tasks completed: on stderr in a terminal, as a
+    live HTML bar in a Jupyter notebook.
 
-    Shown only when ``enabled`` and stderr is a terminal, so scripts, pipes and
-    logs stay clean; otherwise every method is a no-op. The total can grow (more
-    replications added by a sequential stopping rule).
+    Shown only when ``enabled`` and stderr is a terminal or the code runs in a
+    Jupyter kernel, so scripts, pipes and logs stay clean; otherwise every method is
+    a no-op. The total can grow (more replications added by a sequential stopping
+    rule). In a notebook rich would need ipywidgets for a live bar; this one needs
+    only IPython's display, which every kernel has (:class:`NotebookProgress`).
     """
 
     def __init__(self, enabled: bool = True, description: str = "replications") -> None:
@@ -516,11 +521,14 @@ class ProgressBar:
         self.description = printable(description)
         self._progress: Any = None
         self._task: Any = None
+        self._notebook: NotebookProgress | None = None
         if enabled:
             from rich.console import Console
 
             console = Console(stderr=True)
-            if console.is_terminal:
+            if console.is_jupyter:
+                self._notebook = NotebookProgress(self.description)
+            elif console.is_terminal:
                 from rich.progress import (
                     BarColumn,
                     MofNCompleteColumn,
@@ -542,24 +550,83 @@ class ProgressBar:
 
     @property
     def shown(self) -> bool:
-        return self._progress is not None
+        return self._progress is not None or self._notebook is not None
 
     def __enter__(self) -> Self:
         if self._progress is not None:
             self._progress.start()
             self._task = self._progress.add_task(self.description, total=0)
+        if self._notebook is not None:
+            self._notebook.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         if self._progress is not None:
             self._progress.stop()
+        if self._notebook is not None:
+            self._notebook.show(final=True)
 
     def add(self, tasks: int) -> None:
         """Announce ``tasks`` more tasks."""
         if self._task is not None:
             total = self._progress.tasks[0].total or 0
             self._progress.update(self._task, total=total + tasks)
+        if self._notebook is not None:
+            self._notebook.total += tasks
+            self._notebook.show()
 
     def advance(self, tasks: int = 1) -> None:
         if self._task is not None:
             self._progress.advance(self._task, tasks)
+        if self._notebook is not None:
+            self._notebook.done += tasks
+            self._notebook.show()
+
+
+class NotebookProgress:
+    """A progress bar in a Jupyter cell: an HTML ``<progress>`` element updated in place.
+
+    Redrawn at most every :attr:`interval_seconds` (a fast run would otherwise
+    send thousands of display messages) and always at the end.
+    """
+
+    interval_seconds = 0.25
+
+    def __init__(self, description: str) -> None:
+        self.description = description
+        self.total = 0
+        self.done = 0
+        self._started = time.perf_counter()
+        self._shown_at = -math.inf
+        self._handle: Any = None
+
+    def start(self) -> None:
+        from IPython.display import HTML, display
+
+        self._started = time.perf_counter()
+        self._handle = display(HTML(self.html()), display_id=True)
+
+    def show(self, final: bool = False) -> None:
+        now = time.perf_counter()
+        if self._handle is None or (not final and now - self._shown_at < self.interval_seconds):
+            return
+        from IPython.display import HTML
+
+        self._shown_at = now
+        self._handle.update(HTML(self.html()))
+
+    def html(self) -> str:
+        """The bar, ``done/total``, the time elapsed and the estimated time left."""
+        import html
+
+        elapsed = time.perf_counter() - self._started
+        left = (
+            f", about {elapsed / self.done * (self.total - self.done):.0f} s left"
+            if 0 < self.done < self.total
+            else ""
+        )
+        return (
+            f'<progress value="{self.done}" max="{max(self.total, 1)}" style="width:40%">'
+            f"</progress> {html.escape(self.description)}: {self.done}/{self.total} "
+            f"replications, {elapsed:.1f} s{left}"
+        )

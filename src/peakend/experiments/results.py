@@ -109,6 +109,18 @@ class ExperimentResult:
     skipped: int
     seconds: float
 
+    def __repr__(self) -> str:
+        """One line: the experiment, its kind, scenarios, replications and seed."""
+        from peakend.output.notebook import experiment_result_text
+
+        return experiment_result_text(self)
+
+    def _repr_html_(self) -> str:
+        """Jupyter's view: the comparison or sweep table with CIs and the key plot."""
+        from peakend.output.notebook import experiment_result_html
+
+        return experiment_result_html(self)
+
     @property
     def metric_names(self) -> list[str]:
         """Every metric the replications produced, in their order."""

@@ -280,6 +280,18 @@ class RunResult:
         object.__setattr__(self, "summary", summary)
         object.__setattr__(self, "requested", self.requested or len(self.replications))
 
+    def __repr__(self) -> str:
+        """One line: the scenario, replications, seed, status and a few key estimates."""
+        from peakend.output.notebook import run_result_text
+
+        return run_result_text(self)
+
+    def _repr_html_(self) -> str:
+        """Jupyter's view: the summary with 95 % CIs, the warnings and the key plot."""
+        from peakend.output.notebook import run_result_html
+
+        return run_result_html(self)
+
     @property
     def status(self) -> str:
         """``finished``, ``failed`` (some replications raised) or ``interrupted``."""
