@@ -78,3 +78,20 @@ def test_notebook_runs(notebook: Path, tmp_path: Path):
     if notebook.stem == "03_tables_for_excel":
         assert (tmp_path / "results" / "lunch.xlsx").is_file()
         assert (tmp_path / "results" / "lunch-csv" / "compare.csv").is_file()
+
+
+def test_the_docs_show_run_result_html_as_it_is_made():
+    """docs/notebooks.md shows RunResult._repr_html_: its heading and table header are
+    what the code makes today (the rows are a real run's: contact_centre, 10 replications)."""
+    import re
+
+    from peakend import load_scenario, run_scenario
+
+    page = (ROOT / "docs" / "notebooks.md").read_text(encoding="utf-8")
+    scenario = load_scenario(ROOT / "configs" / "contact_centre.toml", ["run.replications=1"])
+    html = run_scenario(scenario)._repr_html_()
+    head = re.search(r"<thead>.*?</thead>", html, flags=re.S)
+    assert head is not None
+    assert head.group().replace("<tr>", "\n<tr>") in page
+    assert '<div class="peakend-result"><p><strong>contact_centre</strong>: 10 of 10' in page
+    assert "figures/intervals.png" in page

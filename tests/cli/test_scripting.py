@@ -97,3 +97,16 @@ def test_a_table_that_cannot_fit_is_printed_at_the_width_it_needs():
 
 def test_a_pipe_gets_the_pipe_width():
     assert make_console().width >= 120  # pytest's stdout is not a terminal
+
+
+def test_shell_completion_completes_commands_and_choices():
+    env = {"_PEAKEND_COMPLETE": "bash_complete", "COMP_WORDS": "peakend ex", "COMP_CWORD": "1"}
+    commands = CliRunner().invoke(main, [], prog_name="peakend", env=env)
+    assert commands.exit_code == 0 and "plain,export" in commands.output.split()
+    env = {**env, "COMP_WORDS": "peakend export DIR --to ", "COMP_CWORD": "4"}
+    choices = CliRunner().invoke(main, [], prog_name="peakend", env=env)
+    assert choices.output.split() == ["plain,xlsx", "plain,csv"]
+    script = CliRunner().invoke(
+        main, [], prog_name="peakend", env={"_PEAKEND_COMPLETE": "bash_source"}
+    )
+    assert "_peakend_completion()" in script.output
