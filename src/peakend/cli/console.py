@@ -11,6 +11,7 @@ terminal's width, whatever it is; written to a pipe or a file it uses
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from rich.console import Console
@@ -27,7 +28,8 @@ class FittingConsole(Console):
 
     def print(self, *objects: Any, **kwargs: Any) -> None:
         tables = [item for item in objects if isinstance(item, Table)]
-        needed = max((self.needed_width(table) for table in tables), default=0)
+        cut = [table for table in tables if self.cuts(table)]
+        needed = max((self.needed_width(table) for table in cut), default=0)
         if needed <= self.width:
             super().print(*objects, **kwargs)
             return
@@ -38,9 +40,20 @@ class FittingConsole(Console):
         finally:
             self.width = width
 
+    def cuts(self, table: Table) -> bool:
+        """Whether ``table`` printed at this width would lose characters (an ``…``).
+
+        Wrapping a text column keeps every character; cutting a cell drops some and adds
+        an ellipsis. So the table is drawn at this width and at its full width, and the
+        characters compared (leaving out spaces and the box's lines).
+        """
+        return _glyphs(self._drawn(table, self.width)) != _glyphs(
+            self._drawn(table, max(self.needed_width(table), self.width))
+        )
+
     def needed_width(self, table: Table) -> int:
-        """The narrowest width that shows every cell of ``table`` whole: a ``no_wrap``
-        column (numbers, names) at its widest cell, the others at their longest word."""
+        """A width that shows every cell of ``table`` whole: a ``no_wrap`` column (numbers,
+        names) at its widest cell, the others at their longest word."""
         options = self.options.update_width(100_000)
         try:  # rich's own column measure (private, pinned in constraints.txt)
             widths = [
@@ -51,6 +64,15 @@ class FittingConsole(Console):
         except AttributeError:  # another rich: rich's own fitting, which may cut cells
             return 0
         return extra + sum(m.maximum if no_wrap else m.minimum for m, no_wrap in widths)
+
+    def _drawn(self, table: Table, width: int) -> str:
+        lines = self.render_lines(table, self.options.update_width(width), pad=False)
+        return "\n".join("".join(segment.text for segment in line) for line in lines)
+
+
+def _glyphs(text: str) -> Counter[str]:
+    """The characters of ``text`` but spaces and box-drawing lines (U+2500 to U+257F)."""
+    return Counter(char for char in text if not char.isspace() and not "─" <= char <= "╿")
 
 
 def make_console(quiet: bool = False) -> FittingConsole:
