@@ -78,3 +78,13 @@ def test_run_scenario_takes_a_file_and_overrides(tmp_path):
     from_file = run_scenario(path, 2, overrides=["pools.agents.staffing=[4]"], seed=3)
     assert list(from_file.scenario.pools["agents"].staffing) == [4]
     assert from_file.scenario.run.seed == 3
+
+
+@pytest.mark.slow
+def test_dasks_client_executor_is_byte_identical_to_serial():
+    distributed = pytest.importorskip("distributed", reason="the dask extra (peakend[dask])")
+    serial = compare(small(), VARIANTS, replications=2)
+    cluster = distributed.LocalCluster(n_workers=1, processes=False, dashboard_address=None)
+    with cluster, distributed.Client(cluster) as client:
+        pooled = compare(small(), VARIANTS, replications=2, executor=client.get_executor())
+    assert pooled.to_csv() == serial.to_csv()
