@@ -18,7 +18,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -28,10 +28,14 @@ from peakend.config.loading import config_hash, scenario_to_toml
 from peakend.config.names import unique_file_names
 from peakend.config.schema import Scenario
 from peakend.experiments.errors import error_log
-from peakend.experiments.runner import RunResult
 from peakend.output.dictionary import folder_dictionary, read_columns
 from peakend.output.ledger import active_ledger
 from peakend.output.rundir import RunDirectory, RunIdentity
+
+if TYPE_CHECKING:
+    # For annotations only: the runner's results show themselves in notebooks through
+    # peakend.output.notebook, whose plots save through this module (no import cycle).
+    from peakend.experiments.runner import RunResult
 
 __all__ = ["atomic_write", "json_safe", "run_identity", "write_json", "write_run"]
 
