@@ -125,3 +125,37 @@ def load_experiment_from_scenario(tmp_path: Path):
 
     scenario = mmc(arrival_rate=1.0, agents=2, horizon=60.0, warmup=0.0)
     return Experiment.from_scenario(scenario, {"-2+3": ["pools.agents.staffing+=1"]})
+
+
+def test_a_single_run_exports_its_summary_with_units(tmp_path):
+    from peakend import run_scenario
+    from peakend.output.files import run_identity, write_run
+    from peakend.output.rundir import RunDirectory
+
+    result = run_scenario(scenario_from_mmc(), 3)
+    with RunDirectory(tmp_path / "run", run_identity(result.scenario)) as folder:
+        write_run(result, folder, "csv")
+    sheets = pd.read_excel(export_folder(tmp_path / "run", "xlsx"), sheet_name=None)
+    assert "customers" not in sheets and "replications" in sheets  # records left out
+    summary = sheets["summary"]
+    assert list(summary.columns) == [
+        "metric",
+        "unit",
+        "mean (see unit)",
+        "ci_low (see unit)",
+        "ci_high (see unit)",
+        "n (count)",
+    ]
+    row = summary[summary["metric"] == "mean_wait_minutes"].iloc[0]
+    assert row["unit"] == "minutes"
+    assert row["mean (see unit)"] == pytest.approx(result.summary["mean_wait_minutes"].mean)
+    with_records = export_folder(tmp_path / "run", "xlsx", tmp_path / "all.xlsx", records=True)
+    assert "customers" in pd.read_excel(with_records, sheet_name=None)
+
+
+def scenario_from_mmc():
+    from peakend import scenario_from_dict
+
+    from conftest import mmc_data
+
+    return scenario_from_dict(mmc_data(arrival_rate=1.0, agents=2, horizon=60.0, warmup=0.0))

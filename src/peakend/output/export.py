@@ -16,9 +16,11 @@ folder's tables again:
   in the workbook.
 
 Which tables: every table at the top of the folder (``*.csv``, ``*.parquet``),
-the data dictionary included; the per-customer, per-contact and trace records
-only with ``records=True`` (they can be millions of rows: Excel holds at most
-:data:`EXCEL_MAX_ROWS` per sheet, and a larger table is refused by name).
+the data dictionary included, and for a single run the summary of
+``summary.json`` as a ``summary`` table (metric, unit, mean, 95 % CI, n); the
+per-customer, per-contact and trace records only with ``records=True`` (they can
+be millions of rows: Excel holds at most :data:`EXCEL_MAX_ROWS` per sheet, and a
+larger table is refused by name).
 
 Every text cell goes through :func:`~peakend.config.names.spreadsheet_text`: a
 scenario, variant or level name that starts with ``=``, ``+``, ``-`` or ``@`` is
@@ -30,6 +32,7 @@ stay numbers.
 from __future__ import annotations
 
 import csv
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
@@ -42,6 +45,7 @@ from peakend.config.extras import require
 from peakend.config.names import spreadsheet_text
 from peakend.output.dictionary import describe_column
 from peakend.output.files import atomic_write
+from peakend.output.ledger import read_inside
 
 __all__ = [
     "CSV_DECIMALS",
@@ -92,6 +96,9 @@ def export_tables(folder: str | Path, records: bool = False) -> dict[str, pd.Dat
     if not root.is_dir():
         raise ConfigError(f"{root}: not a folder")
     tables: dict[str, pd.DataFrame] = {}
+    summary = _run_summary(root)
+    if summary is not None:
+        tables["summary"] = _for_spreadsheet("summary", summary)
     for path in sorted(root.iterdir()):
         if not _is_table(path, records):
             continue
@@ -100,6 +107,36 @@ def export_tables(folder: str | Path, records: bool = False) -> dict[str, pd.Dat
     if not tables:
         raise ConfigError(f"{root}: no tables to export (not a peakend run directory?)")
     return tables
+
+
+SUMMARY_LIMIT = 16 * 2**20
+"""Largest ``summary.json`` read, in bytes (peakend writes a few KB)."""
+
+
+def _run_summary(root: Path) -> pd.DataFrame | None:
+    """A single run's ``summary.json`` metrics as a table, or None (no file, not a run's).
+
+    The folder is data: the file is read only if it is a regular file inside it of at
+    most :data:`SUMMARY_LIMIT` bytes, and used only if laid out as peakend writes it.
+    """
+    if not (root / "summary.json").is_file():
+        return None
+    try:
+        data = json.loads(read_inside(root, "summary.json", SUMMARY_LIMIT))
+    except (ConfigError, UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        return None
+    metrics = data.get("metrics") if isinstance(data, dict) else None
+    if not isinstance(metrics, dict):
+        return None  # an experiment's summary: its tables are compare.csv and the others
+    rows = [
+        {"metric": str(name), **{key: value.get(key) for key in _SUMMARY_KEYS}}
+        for name, value in metrics.items()
+        if isinstance(value, dict)
+    ]
+    return pd.DataFrame(rows, columns=["metric", *_SUMMARY_KEYS])
+
+
+_SUMMARY_KEYS = ("mean", "ci_low", "ci_high", "n")
 
 
 def _is_table(path: Path, records: bool) -> bool:
@@ -132,6 +169,8 @@ def _for_spreadsheet(file: str, frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _has_metric_units(file: str, frame: pd.DataFrame) -> bool:
+    if file == "summary":
+        return True
     return any(
         (describe_column(file, str(c)) or {}).get("unit") == _METRIC_UNIT for c in frame.columns
     )
@@ -144,7 +183,7 @@ def _guarded(value: Any) -> Any:
 def _header(file: str, column: str) -> str:
     if column == "unit":
         return column
-    row = describe_column(file, column)
+    row = describe_column("sweep_summary.csv" if file == "summary" else file, column)
     unit = (row or {}).get("unit", "")
     unit = _RELATIVE_UNITS.get(unit, unit)
     name = spreadsheet_text(column)
