@@ -159,3 +159,20 @@ def scenario_from_mmc():
     from conftest import mmc_data
 
     return scenario_from_dict(mmc_data(arrival_rate=1.0, agents=2, horizon=60.0, warmup=0.0))
+
+
+def test_the_workbook_without_openpyxl_names_the_extra(quickstart_run, tmp_path, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "openpyxl", None)
+    result = CliRunner().invoke(main, ["export", str(quickstart_run), "-o", str(tmp_path / "x")])
+    assert result.exit_code == 2
+    assert "pip install 'peakend[excel]'" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "x").exists()
+
+
+def test_a_folder_that_is_not_a_run_is_refused_in_one_line(tmp_path):
+    missing = CliRunner().invoke(main, ["export", str(tmp_path / "nowhere")])
+    assert missing.exit_code == 2 and "not a folder" in missing.output
+    empty = CliRunner().invoke(main, ["export", str(tmp_path), "--to", "csv"])
+    assert empty.exit_code == 2 and "no tables to export" in empty.output
