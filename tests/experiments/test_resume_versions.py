@@ -47,7 +47,7 @@ def test_another_version_is_refused_and_names_the_change(tmp_path, monkeypatch, 
         compare(small(), VARIANTS, replications=2, out=out)
     written = software_versions()[key]
     assert f"{name} {written} (now 0.0.1)" in str(refused.value)
-    assert "--allow-version-change" in str(refused.value)
+    assert "allow_version_change=True" in str(refused.value)
     assert sorted(p.name for p in (out / "replications").rglob("*.parquet")) == before
 
 
@@ -77,6 +77,7 @@ def test_the_command_line_refuses_in_one_line_and_takes_the_flag(tmp_path, monke
     refused = CliRunner().invoke(main, args)
     assert refused.exit_code == 2
     assert "SimPy" in refused.output and "Traceback" not in refused.output
+    assert "--allow-version-change" in refused.output
     allowed = CliRunner().invoke(main, [*args, "--allow-version-change"])
     assert allowed.exit_code == 0, allowed.output
     assert "warning" in allowed.output and "SimPy" in allowed.output

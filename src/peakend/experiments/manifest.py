@@ -62,7 +62,7 @@ class VersionMismatchError(OutputError):
             path,
             f"was written under {', '.join(changes)}: the numbers may differ, so its stored "
             "replications are not mixed with new ones; resume anyway with "
-            "allow_version_change=True (--allow-version-change)",
+            "allow_version_change=True",
             overwritable=True,
         )
         self.changes = changes

@@ -270,7 +270,7 @@ def _check_target(target: Path, to: str, overwrite: bool) -> None:
     if not target.exists() and not target.is_symlink():
         return
     if not overwrite:
-        raise ConfigError(f"{target}: exists; pass overwrite=True (--overwrite) to replace it")
+        raise ConfigError(f"{target}: exists; pass overwrite=True to replace it")
     if target.is_symlink():
         raise ConfigError(f"{target}: is a symbolic link; not replaced")
     if to == "xlsx" and not target.is_file():
