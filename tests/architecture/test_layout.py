@@ -63,7 +63,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "classics": _BASE | {"analysis", "config", "experience"},
     "checks": _BASE
     | {"analysis", "classics", "config", "engine", "optimise", "retention", "runs", "simulation"},
-    "output": _BASE | {"analysis", "config", "runs", "store"},
+    "output": _BASE | {"analysis", "config", "experiments", "runs", "store"},
     "optimise": _BASE | {"analysis", "config", "engine", "experiments", "output", "runs", "store"},
     "cli": _BASE
     | {"calibration", "checks", "classics", "config", "experiments", "optimise", "output"}

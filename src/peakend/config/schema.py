@@ -1065,6 +1065,19 @@ class Scenario(_Model):
     retention: RetentionConfig = Field(default_factory=RetentionConfig)
     _warmup_base: Scenario | None = PrivateAttr(default=None)
 
+    def __repr__(self) -> str:
+        """One line: the day, arrivals, pools, segments, memory, horizon, seed
+        (:mod:`peakend.config.display`; ``peakend show`` prints every field)."""
+        from peakend.config.display import scenario_text
+
+        return scenario_text(self)
+
+    def _repr_html_(self) -> str:
+        """Jupyter's view: the same facts as a table."""
+        from peakend.config.display import scenario_html
+
+        return scenario_html(self)
+
     @property
     def warmup_base(self) -> Scenario:
         """The scenario whose plan a multi-period run's warm-up periods run under: an
