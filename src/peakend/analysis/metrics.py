@@ -180,13 +180,9 @@ def staffing_metrics(scenario: Scenario) -> dict[str, float]:
 
     They follow from the schedule alone, so every replication of a scenario has the same.
     """
-    hours = scenario.arrivals.interval_minutes / 60
-    pools = scenario.pools.values()
     return {
-        "agent_hours": float(sum(sum(pool.staffing) * hours for pool in pools)),
-        "staff_cost": float(
-            sum(sum(pool.staffing) * hours * pool.agent_cost_per_hour for pool in pools)
-        ),
+        "agent_hours": float(scenario.agent_hours()),
+        "staff_cost": float(scenario.staff_cost()),
     }
 
 

@@ -11,6 +11,7 @@ also be written with a unit, ``"20s"``, ``"4min"``, ``"1.5h"``
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
 import numpy as np
@@ -50,6 +51,8 @@ __all__ = [
     "RunConfig",
     "Scenario",
     "SegmentConfig",
+    "day_agent_hours",
+    "day_staff_cost",
 ]
 
 
@@ -79,6 +82,17 @@ MAX_DESCRIPTION_LENGTH = 10_000
 Name = Annotated[str, StringConstraints(min_length=1, max_length=MAX_NAME_LENGTH)]
 """A name of a segment, pool or channel: any characters, 1 to 128 of them (names are data:
 :mod:`peakend.config.names` shows them escaped wherever they are printed or drawn)."""
+
+
+def day_agent_hours(staffing: Sequence[int], interval_minutes: float) -> float:
+    """Agent-hours of a day's schedule: agents scheduled per interval times its length."""
+    return sum(staffing) * (interval_minutes / 60)
+
+
+def day_staff_cost(staffing: Sequence[int], interval_minutes: float, cost_per_hour: float) -> float:
+    """Staff cost of a day's schedule, the one place it is computed: its agent-hours
+    (:func:`day_agent_hours`) at ``cost_per_hour`` (money)."""
+    return day_agent_hours(staffing, interval_minutes) * cost_per_hour
 
 
 class _Model(BaseModel):
@@ -454,6 +468,15 @@ class PoolConfig(_Model):
             return np.full(skill.shape, base)
         logit = math.log(base / (1 - base)) + self.skill_effect * (skill - self.skill_reference)
         return 1.0 / (1.0 + np.exp(-logit))
+
+    def agent_hours(self, interval_minutes: float) -> float:
+        """Rostered agent-hours of one day: the agents scheduled in each interval of
+        ``interval_minutes`` (absent ones included: they are paid or replaced)."""
+        return day_agent_hours(self.staffing, interval_minutes)
+
+    def staff_cost(self, interval_minutes: float) -> float:
+        """Cost of one day's roster: :meth:`agent_hours` at ``agent_cost_per_hour``."""
+        return day_staff_cost(self.staffing, interval_minutes, self.agent_cost_per_hour)
 
     @property
     def chats(self) -> int:
@@ -918,6 +941,16 @@ class Scenario(_Model):
         copy = self.model_copy()
         copy._warmup_base = base
         return copy
+
+    def agent_hours(self) -> float:
+        """Rostered agent-hours of one day, every pool (:meth:`PoolConfig.agent_hours`)."""
+        interval = self.arrivals.interval_minutes
+        return sum(pool.agent_hours(interval) for pool in self.pools.values())
+
+    def staff_cost(self) -> float:
+        """Staff cost of one day, every pool (:meth:`PoolConfig.staff_cost`), money."""
+        interval = self.arrivals.interval_minutes
+        return sum(pool.staff_cost(interval) for pool in self.pools.values())
 
     @property
     def intervals(self) -> int:

@@ -58,6 +58,7 @@ from peakend.cli.rerun import (
 )
 from peakend.config.loading import ConfigError
 from peakend.config.names import html_text
+from peakend.config.schema import day_agent_hours, day_staff_cost
 from peakend.output import ledger
 
 __all__ = [
@@ -806,7 +807,7 @@ def scenario_in_words(scenario: Mapping[str, Any]) -> list[str]:
         staffing = list(pool.get("staffing") or [])
         if not staffing:
             continue
-        hours = sum(staffing) * interval / 60
+        hours = day_agent_hours(staffing, interval)
         cost = float(pool.get("agent_cost_per_hour") or 0)
         service = _get(pool, "service_time.mean")
         text = (
@@ -814,7 +815,7 @@ def scenario_in_words(scenario: Mapping[str, Any]) -> list[str]:
             f"a day"
         )
         if cost:
-            text += f" at {cost:g} an hour ({hours * cost:,.0f} a day)"
+            text += f" at {cost:g} an hour ({day_staff_cost(staffing, interval, cost):,.0f} a day)"
         if service is not None:
             text += f"; a service takes {float(service):g} minutes on average"
         fcr = pool.get("first_contact_resolution")

@@ -66,11 +66,9 @@ def contact_probabilities(scenario: Scenario) -> np.ndarray:
 
 
 def staff_cost(scenario: Scenario) -> float:
-    """Cost of one day's schedule: rostered agent-hours times each pool's cost per hour."""
-    hours = scenario.arrivals.interval_minutes / 60
-    return sum(
-        sum(pool.staffing) * hours * pool.agent_cost_per_hour for pool in scenario.pools.values()
-    )
+    """Cost of one day's schedule: rostered agent-hours times each pool's cost per hour
+    (:meth:`~peakend.config.schema.Scenario.staff_cost`)."""
+    return scenario.staff_cost()
 
 
 SUMMED = (
