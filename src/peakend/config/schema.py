@@ -549,6 +549,26 @@ class ServicePolicyConfig(_Model):
         False, description="an unresolved contact ends by offering an alternative (a partial gain)"
     )
     alternative_minutes: Minutes = Field(0.5, ge=0, allow_inf_nan=False)
+    follow_up: bool = Field(
+        False,
+        description="a message some time after a journey ends resolved (a thank-you that "
+        "recalls what was solved): felt on top of how the contact ended, by "
+        "experience.follow_up_gain (peakend.engine.follow_up)",
+    )
+    follow_up_delay_minutes: Minutes = Field(
+        60.0,
+        ge=0,
+        allow_inf_nan=False,
+        description="when the follow-up is sent after the contact ends (one due at or "
+        "after the horizon is not sent)",
+    )
+    follow_up_cost: float = Field(
+        0.05,
+        ge=0,
+        allow_inf_nan=False,
+        description="money paid out per follow-up message (extras_cost); 0.05, an "
+        "assumption: about the price of one bulk text message",
+    )
 
 
 class ExperienceConfig(_Model):
@@ -624,6 +644,13 @@ class ExperienceConfig(_Model):
         ge=0,
         allow_inf_nan=False,
         description="points of an alternative offered when the answer is no, times warmth",
+    )
+    follow_up_gain: float = Field(
+        0.5,
+        ge=0,
+        allow_inf_nan=False,
+        description="points a follow-up message adds on top of the moment the contact ended "
+        "on (an assumption)",
     )
     double_deviation_penalty: float = Field(
         0.5, ge=0, allow_inf_nan=False, description="extra share of severity for a second failure"

@@ -40,6 +40,7 @@ from peakend.engine.facts import (
     queued,
     served,
 )
+from peakend.engine.follow_up import follow_up
 from peakend.engine.staffing import Agent, PoolBase
 
 __all__ = ["journey"]
@@ -139,6 +140,7 @@ def journey(
         pool.release(agent, end, contact)
         if result == RESOLVED:
             if last_stage:
+                yield from follow_up(ctx, customer, contact)
                 return  # resolved: the last Served says so (see facts.Finished)
             stage += 1
             pool, kind, felt = stages[stage], ContactKind.STAGE, True
