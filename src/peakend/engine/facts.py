@@ -213,7 +213,15 @@ def _phases(kind: Kind) -> tuple[str, ...]:
 
 
 def fact_kinds() -> tuple[Kind, ...]:
-    """Every declared kind of fact, in the order declared."""
+    """Every declared kind of fact, in the order declared.
+
+    A kind is declared when its module is imported. Every kind a journey reports is
+    imported by :mod:`peakend.engine.journey` (a lever's step is called from the
+    journey), so that module is imported first: what a kind adds to a record or a
+    description is then never missing because of the order of imports.
+    """
+    import peakend.engine.journey  # noqa: F401  (declares the lever modules' kinds)
+
     return tuple(_KINDS.values())
 
 
@@ -455,7 +463,7 @@ class Finished(NamedTuple):
     """:class:`Outcome`."""
 
 
-FACT_TYPES: tuple[type[tuple[object, ...]], ...] = tuple(kind.type for kind in fact_kinds())
+FACT_TYPES: tuple[type[tuple[object, ...]], ...] = tuple(_KINDS)
 """The kinds of fact this module declares, in order (a lever module may declare more:
 :func:`fact_kinds` lists them all)."""
 
