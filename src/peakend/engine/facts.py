@@ -31,6 +31,8 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import NamedTuple, TypeVar
 
+from peakend.config.schema import ExperienceConfig
+
 __all__ = [
     "AlternativeOffered",
     "Apologised",
@@ -41,6 +43,7 @@ __all__ = [
     "ContactKind",
     "Delighted",
     "FACT_TYPES",
+    "TALLY_COLUMNS",
     "FailureNoticed",
     "Felt",
     "Kind",
@@ -188,21 +191,43 @@ _KINDS: dict[type, Kind] = {}
 K = TypeVar("K", bound=type[tuple[object, ...]])
 
 
+TALLY_COUNTS = ("transfers", "failures", "recoveries")
+TALLY_COLUMNS = (
+    *TALLY_COUNTS,
+    "recovery_cost",
+    "recovery_minutes",
+    "extras_cost",
+    "extras_minutes",
+)
+"""The customer columns a kind of fact may add to (:class:`Tally`); the counts are integers."""
+
+
 def fact(tally: Tally | None = None, felt: Felt | None = None) -> Callable[[K], K]:
     """Class decorator: declare a kind of fact (see :class:`Tally` and :class:`Felt`).
 
-    Raises ValueError if a kind of that name, or a phase name, is declared twice.
+    Raises ValueError, before anything is declared, if a kind of that name or a phase
+    name is declared already, if the tally names a column not in :data:`TALLY_COLUMNS`,
+    or if a simple utility rule's ``gain`` is not a setting of the ``experience`` section.
     """
+    tally = tally or Tally()
 
     def declare(kind: K) -> K:
-        if any(known.__name__ == kind.__name__ for known in _KINDS):
-            raise ValueError(f"a kind of fact named {kind.__name__} is declared already")
+        name = kind.__name__
+        if any(known.__name__ == name for known in _KINDS):
+            raise ValueError(f"a kind of fact named {name} is declared already")
+        unknown = sorted(set(tally.columns()) - set(TALLY_COLUMNS))
+        if unknown:
+            raise ValueError(
+                f"{name} adds to {unknown}: a kind of fact adds to {', '.join(TALLY_COLUMNS)}"
+            )
         if felt is not None:
-            taken = {name for known in _KINDS.values() for name in _phases(known)}
-            clash = taken & {name for name, _ in felt.places}
+            taken = {phase for known in _KINDS.values() for phase in _phases(known)}
+            clash = taken & {phase for phase, _ in felt.places}
             if clash:
-                raise ValueError(f"{kind.__name__}: phase {sorted(clash)} is declared already")
-        _KINDS[kind] = Kind(kind, tally or Tally(), felt)
+                raise ValueError(f"{name}: phase {sorted(clash)} is declared already")
+            if felt.gain and felt.gain not in ExperienceConfig.model_fields:
+                raise ValueError(f"{name}: gain {felt.gain!r} is no setting of [experience]")
+        _KINDS[kind] = Kind(kind, tally, felt)
         return kind
 
     return declare

@@ -33,10 +33,11 @@ from typing import Any
 import numpy as np
 
 from peakend.engine.facts import (
+    TALLY_COLUMNS,
+    TALLY_COUNTS,
     ContactKind,
     Finished,
     GaveUp,
-    Kind,
     Outcome,
     Queued,
     Served,
@@ -332,11 +333,6 @@ def _customer_columns(
     }
 
 
-TALLIED_COUNTS = ("transfers", "failures", "recoveries")
-TALLIED = (*TALLIED_COUNTS, "recovery_cost", "recovery_minutes", "extras_cost", "extras_minutes")
-"""The customer columns that kinds of fact add to (:class:`~peakend.engine.facts.Tally`)."""
-
-
 def _tally(log: FactLog, prices: Mapping[str, float], n: int) -> dict[str, np.ndarray]:
     """Each tallied customer column of ``n`` customers, summed over the declared kinds in
     declared order.
@@ -349,13 +345,12 @@ def _tally(log: FactLog, prices: Mapping[str, float], n: int) -> dict[str, np.nd
         return np.bincount(ids, weights=weights, minlength=n)[:n]
 
     columns = {
-        name: np.zeros(n, dtype=np.int64 if name in TALLIED_COUNTS else np.float64)
-        for name in TALLIED
+        name: np.zeros(n, dtype=np.int64 if name in TALLY_COUNTS else np.float64)
+        for name in TALLY_COLUMNS
     }
     remedied: dict[str, list[np.ndarray]] = {}
     for kind in fact_kinds():
         facts, tally = log[kind.type], kind.tally
-        _check_columns(kind)
         for name in tally.count:
             columns[name] = columns[name] + count(facts["customer"])
         for name in tally.count_contact:
@@ -376,15 +371,6 @@ def _tally(log: FactLog, prices: Mapping[str, float], n: int) -> dict[str, np.nd
             customer_of_contact[np.unique(np.concatenate(contact_lists))]
         )
     return columns
-
-
-def _check_columns(kind: Kind) -> None:
-    unknown = set(kind.tally.columns()) - set(TALLIED)
-    if unknown:
-        raise ValueError(
-            f"{kind.type.__name__} adds to {sorted(unknown)}: a kind of fact adds to "
-            f"{', '.join(TALLIED)}"
-        )
 
 
 def _purpose(kind: np.ndarray) -> np.ndarray:
