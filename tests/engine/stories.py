@@ -18,10 +18,11 @@ starts at 0, after the first arrivals of time 0 have already looked for an agent
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Generator, Mapping, Sequence
 from typing import Any
 
 from peakend import scenario_from_dict
+from peakend.engine.acts.contact import first_contact
 from peakend.engine.replication import Engine, Replication
 
 INF = math.inf
@@ -102,7 +103,7 @@ def tell(
     replication.recorder.report = report  # before the journeys' context is built
     context = replication.context()
     for (decision, contact), values in (draws or {}).items():
-        context.draws.fix(decision, contact, values)
+        context.decisions.draws.fix(decision, contact, values)
     replication.run()
     return log
 
@@ -131,3 +132,88 @@ def chronological(facts: Sequence[tuple[object, ...]]) -> list[tuple[str, tuple[
 def named(facts: Sequence[tuple[object, ...]]) -> list[tuple[str, tuple[object, ...]]]:
     """Facts with their kind: a NamedTuple compares equal to any tuple of its fields."""
     return [(type(fact).__name__, tuple(fact)) for fact in facts]
+
+
+class Scene:
+    """One act played on its own in a story's world: the act tests' stage.
+
+    The world is the story's (:func:`world`), built as a real replication whose
+    journeys are never started: the pools come on shift at time 0, and the test
+    plays one act (a generator function of :mod:`peakend.engine.acts`) from a
+    given time with :meth:`play`, which returns the act's value. Every fact the
+    act reports is in :attr:`log`, in the order reported. :meth:`occupy` keeps a
+    pool's agent busy for a while, so that a contact must wait.
+    """
+
+    def __init__(
+        self,
+        data: dict[str, Any],
+        draws: Mapping[tuple[str, int], Sequence[float]] | None = None,
+        engine: Engine = "fast",
+    ) -> None:
+        self.replication = replication = Replication(scenario_from_dict(data), engine=engine)
+        self.log: list[tuple[object, ...]] = []
+        replication.recorder.report = self.log.append  # before the context is built
+        self.ctx = replication.context()
+        for (decision, contact), values in (draws or {}).items():
+            self.ctx.decisions.draws.fix(decision, contact, values)
+        self.env = replication.env
+        self.ended_at = math.nan
+        self._occupied: list[int] = []
+        """When the act played last ended, minutes."""
+        for pool in replication.pools:
+            self.env.process(pool.schedule(replication.scenario.intervals))
+
+    def pool(self, name: str) -> Any:
+        return self.ctx.routes.by_name[name]
+
+    def contact(self, customer: int = 0, **fields: Any) -> Any:
+        """Customer ``customer``'s first contact (its own patience and work at the entry
+        pool), with ``fields`` of :class:`~peakend.engine.acts.contact.Contact` replaced."""
+        decisions = self.ctx.decisions
+        entry = self.ctx.routes.entry(0, 0)
+        first = first_contact(
+            self.ctx,
+            customer,
+            0,
+            0,
+            decisions.patience(customer, 0),
+            decisions.work(entry, customer, 0),
+        )
+        return first._replace(**fields)
+
+    def occupy(self, name: str, start: float, minutes: float) -> None:
+        """The agent of pool ``name`` takes someone else's contact (reporting nothing) at
+        ``start``, with ``minutes`` of work (on a chat pool, stretched like any chat)."""
+        pool = self.pool(name)
+        number = -2 - len(self._occupied)  # not a contact of the replication
+        self._occupied.append(number)
+
+        def busy() -> Generator[Any, Any, None]:
+            yield self.env.timeout(start)
+            agent = pool.take_idle() or (yield pool.queue_up(INF, False))
+            yield pool.serve(agent, number, minutes)
+            pool.release(agent, self.env.now, number)
+
+        self.env.process(busy())
+
+    def play(
+        self, act: Callable[..., Generator[Any, Any, Any]], *args: Any, at: float = 1.0
+    ) -> Any:
+        """Play ``act(ctx, *args)`` from time ``at`` to its end (and the world to its end);
+        returns the act's value."""
+        value: list[Any] = []
+
+        def scene() -> Generator[Any, Any, None]:
+            yield self.env.timeout(at)
+            value.append((yield from act(self.ctx, *args)))
+            self.ended_at = self.env.now
+
+        self.env.process(scene())
+        self.env.run()
+        assert value, "the act did not end"
+        return value[0]
+
+    def told(self) -> list[tuple[str, tuple[object, ...]]]:
+        """The act's facts in the order reported, with their kinds (:func:`named`)."""
+        return named(self.log)

@@ -132,7 +132,7 @@ def _work_brought(replication: Replication, out, pool: int = 1) -> dict[int, flo
     """Minutes of work (at full speed) of the contacts each agent of ``pool`` served,
     from the customers' own draws: one contact per customer, its entry pool's work."""
     c = out.contacts
-    draws = replication.context().draws
+    draws = replication.context().decisions.draws
     pools = list(replication.scenario.pools.values())
     names = list(replication.scenario.pools)
     work: dict[int, float] = {}
@@ -175,7 +175,7 @@ def _chats_work_and_time(slots: int, slowdown: float) -> tuple[np.ndarray, np.nd
     replication = Replication(scenario_from_dict(_chat_day(slots, slowdown)))
     c = replication.run().contacts
     chats = np.flatnonzero(c["answered"] & (c["served_pool"] == 1) & (c["pool"] == 1))
-    column = replication.context().draws.column(
+    column = replication.context().decisions.draws.column(
         "service:chat", 0, replication.scenario.pools["chat"].service_time.sample
     )
     work = np.array([column[int(c["customer"][row])] for row in chats])

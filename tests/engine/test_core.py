@@ -9,6 +9,7 @@ import pytest
 
 from peakend import load_scenario, scenario_from_dict
 from peakend.engine.facts import ContactKind, Outcome
+from peakend.engine.reference import ReferencePool
 from peakend.engine.replication import Replication, simulate
 
 from conftest import ROOT, busy_day_data
@@ -94,6 +95,12 @@ REFERENCE_CASES = {
         service={"farewell": True},
         run__drain=False,
     ),
+    "stress on the phone across shift changes, breaks and absenteeism": _variant(
+        pools__agents__stress={"enabled": True, "threshold": 0.3, "sensitivity": 0.8},
+        pools__agents__staffing=[3, 5, 2, 4],
+        pools__agents__breaks=[0, 1, 0, 1],
+        pools__agents__absenteeism=0.2,
+    ),
     "hidden defects, farewell, delight, coupons, drained": _variant(
         pools__agents__failure_noticed_later_probability=0.4,
         service={"farewell": True, "delight_probability": 0.3},
@@ -122,6 +129,16 @@ def test_fast_path_and_plain_simpy_reference_give_identical_records(case, seed):
     _assert_same_tables(fast.customers, reference.customers)
     assert fast.busy_minutes == pytest.approx(reference.busy_minutes, rel=1e-12)
     assert fast.available_minutes == pytest.approx(reference.available_minutes, rel=1e-12)
+
+
+def test_the_differential_test_sees_a_reference_pool_that_answers_in_another_order(monkeypatch):
+    # The reference is only worth its keep if it can disagree: one whose free agents
+    # answer newest-first instead of longest idle first must give other records.
+    scenario = scenario_from_dict(copy.deepcopy(REFERENCE_CASES["shift ends and absenteeism"]))
+    fast = simulate(scenario, 1, engine="fast")
+    monkeypatch.setattr(ReferencePool, "_rank", lambda self, agent: (-(agent.idle_since or 0), 0))
+    reference = simulate(scenario, 1, engine="reference")
+    assert not np.array_equal(fast.contacts["agent"], reference.contacts["agent"])
 
 
 def test_the_reference_cases_exercise_every_kind_of_contact():
@@ -228,7 +245,7 @@ def test_what_happened_never_depends_on_an_experience_setting():
 
 
 def _decision_draws(replication: Replication, contacts: int) -> dict[str, np.ndarray]:
-    context = replication.context()
+    context = replication.context().decisions
     n = len(replication.arrivals)
     draws: dict[str, np.ndarray] = {}
     for k in range(contacts):
@@ -239,7 +256,7 @@ def _decision_draws(replication: Replication, contacts: int) -> dict[str, np.nda
         draws[f"retry-delay#{k}"] = np.array([context.retry_delay(i, k) for i in customers])
         draws[f"recontact-delay#{k}"] = np.array([context.recontact_delay(i, k) for i in customers])
         draws[f"callback-delay#{k}"] = np.array([context.callback_delay(i, k) for i in customers])
-        for pool in context.pools:
+        for pool in replication.context().routes.pools:
             draws[f"work:{pool.name}#{k}"] = np.array([context.work(pool, i, k) for i in customers])
     return draws
 

@@ -359,7 +359,7 @@ def test_no_contact_is_served_twice_and_each_service_is_the_work_drawn_for_it():
     first = np.flatnonzero(c["answered"] & (c["contact"] == 1))
     crossed = first[c["served_pool"][first] != c["pool"][first]]
     assert len(crossed) > 5 and c["at_home"][first].any()
-    draws, pools = replication.context().draws, list(replication.scenario.pools.items())
+    draws, pools = replication.context().decisions.draws, list(replication.scenario.pools.items())
     for row in first:
         name, config = pools[c["pool"][row]]
         work = draws.column(f"service:{name}", 0, config.service_time.sample)[c["customer"][row]]

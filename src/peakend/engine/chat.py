@@ -32,28 +32,24 @@ Decisions (also in ``docs/model/journeys.md``):
 
 Two implementations share these books (:class:`ChatBooks`): :class:`ChatPool`,
 the fast one (the FCFS tickets of :class:`~peakend.engine.staffing.Pool` and a
-timer per chat, made stale when the agent's speed changes), and
-:class:`ChatStorePool`, the reference (idle agents in a
-:class:`simpy.FilterStore`, each chat's work a :class:`simpy.Process` that an
-interrupt tells about a change of speed: only SimPy's public API). The tests
-require both to give identical records.
+timer per chat, made stale when the agent's speed changes), and the reference
+pool of :mod:`peakend.engine.reference` (the same one as for phone pools: idle
+agents in a :class:`simpy.FilterStore`, each chat's work a
+:class:`simpy.Process` that an interrupt tells about a change of speed: only
+SimPy's public API). The tests require both to give identical records.
 """
 
 from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Generator
 from typing import Any
 
-import simpy
 from simpy.events import Event
-from simpy.resources.resource import SortedQueue
-from simpy.resources.store import FilterStoreGet, StoreGet
 
-from peakend.engine.staffing import Agent, Pool, PoolBase, StorePool, Ticket, _overlap
+from peakend.engine.staffing import Agent, Pool, PoolBase, Ticket, _overlap
 
-__all__ = ["ChatBooks", "ChatPool", "ChatStorePool", "chat_speed"]
+__all__ = ["ChatBooks", "ChatPool", "chat_speed"]
 
 
 def chat_speed(open_chats: int, slowdown: float) -> float:
@@ -128,6 +124,12 @@ class ChatBooks(PoolBase):
         agent.served += 1
         agent.sequence = next(self._sequence)
         self._speed_changed(agent, now)
+
+    def _has_room(self, agent: Agent) -> bool:
+        return agent.open < self.slots
+
+    def _became_idle(self, agent: Agent, now: float) -> None:
+        """Nothing to do: slot time is booked at every change (:meth:`_account`)."""
 
     def _rank(self, agent: Agent) -> tuple[int, int]:
         """Order of agents for a new chat: fewest open first, then who got there first."""
@@ -284,84 +286,3 @@ class ChatPool(ChatBooks, Pool):
                     return ticket
                 i += 1
         return None
-
-
-class ChatStorePool(ChatBooks, StorePool):
-    """The reference chat pool: agents with a free slot in a :class:`simpy.FilterStore`,
-    in the order of :meth:`ChatBooks._rank`; each chat's work a process, interrupted
-    when its agent's speed changes."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._init_chat()
-
-    def _make_store(self) -> simpy.Store:
-        return _ChatStore(self.env)
-
-    def _request(self, priority: int, exclusive: bool) -> StoreGet:
-        store: simpy.FilterStore = self.store  # type: ignore[assignment]  # see _make_store
-        if exclusive:
-            return _PriorityFilterGet(store, priority, lambda agent: agent.open == 0)
-        return _PriorityFilterGet(store, priority)
-
-    def _grant(self, agent: Agent, now: float, exclusive: bool) -> None:
-        self._occupy(agent, now, exclusive)
-        if agent.open < self.slots:
-            self._offer(agent)
-
-    def _decline(self, agent: Agent, now: float) -> None:
-        self._offer(agent)
-
-    def serve(self, agent: Agent, contact: int, work: float) -> Event:
-        agent.open_contacts[contact] = self.env.now
-        return self.env.process(self._work(agent, contact, work))
-
-    def _work(self, agent: Agent, contact: int, work: float) -> Generator[Event, Any, None]:
-        env = self.env
-        agent.working[contact] = env.active_process
-        left = work
-        while True:
-            rate = self._speed(agent)
-            since = env.now
-            try:
-                yield env.timeout(max(0.0, left) / rate)
-                break
-            except simpy.Interrupt:
-                left -= (env.now - since) * rate
-        del agent.working[contact]
-
-    def _speed_changed(self, agent: Agent, now: float) -> None:
-        active = self.env.active_process
-        for process in agent.working.values():
-            if process is not active:
-                process.interrupt()
-
-    def _make_available(self, agent: Agent, now: float) -> None:
-        self._offer(agent)
-
-    def _offer(self, agent: Agent) -> None:
-        """Put ``agent`` (again) among the agents with a free slot, so that waiting
-        requests see its new number of open chats."""
-        items = self.store.items
-        if agent in items:
-            items.remove(agent)
-        self.store.put(agent)
-        items.sort(key=self._rank)
-
-    def _withdraw_idle(self, agent: Agent) -> None:
-        if agent in self.store.items:
-            self.store.items.remove(agent)
-
-
-class _ChatStore(simpy.FilterStore):
-    """Agents with a free slot; requests served by priority (stable within one)."""
-
-    GetQueue = SortedQueue
-
-
-class _PriorityFilterGet(FilterStoreGet):
-    """A request for an agent that fits the contact, ordered by the customer's priority."""
-
-    def __init__(self, store: simpy.FilterStore, priority: int, *args: Any) -> None:
-        self.key = priority  # set first: joining the sorted queue reads it
-        super().__init__(store, *args)

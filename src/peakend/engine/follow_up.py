@@ -2,7 +2,9 @@
 
 A lever in one module: the kind of fact it reports (:class:`FollowedUp`, with what it
 adds to a customer's record and how it is felt, declared beside its fields), and its
-journey step (:func:`follow_up`). Its settings are ``service.follow_up``,
+journey step (:func:`follow_up`, declared as the after-service step :data:`FOLLOW_UP`,
+listed in :data:`peakend.engine.acts.after.AFTERWARDS`: it runs after the agent has let
+go, in the customer's own time). Its settings are ``service.follow_up``,
 ``service.follow_up_delay_minutes``, ``service.follow_up_cost`` and
 ``experience.follow_up_gain`` (:mod:`peakend.config.schema`); ``docs/adding-a-lever.md``
 walks through how it was added.
@@ -30,10 +32,11 @@ from typing import Any, NamedTuple
 
 from simpy.events import Event
 
+from peakend.engine.acts.contact import Contact, Service, Step
 from peakend.engine.context import JourneyContext
-from peakend.engine.facts import Felt, Tally, fact
+from peakend.engine.facts import Felt, ServiceResult, Tally, fact
 
-__all__ = ["FollowedUp", "follow_up"]
+__all__ = ["FOLLOW_UP", "FollowedUp", "follow_up"]
 
 
 @fact(
@@ -53,19 +56,30 @@ class FollowedUp(NamedTuple):
     at: float
 
 
-def follow_up(ctx: JourneyContext, customer: int, contact: int) -> Generator[Event, Any, None]:
-    """After a journey ends resolved with ``contact``: wait the delay, send the message.
+def follow_up(
+    ctx: JourneyContext, contact: Contact, service: Service
+) -> Generator[Event, Any, None]:
+    """After the last stage of a journey is resolved: wait the delay, send the message.
 
-    Does nothing when ``service.follow_up`` is off, or when the message would be due at
-    or after the horizon.
+    Does nothing after an earlier stage, or when the message would be due at or after
+    the horizon.
     """
-    service = ctx.service
-    if not service.follow_up:
+    if not contact.last_stage:
         return
-    env = ctx.env
-    at = env.now + service.follow_up_delay_minutes
-    if at >= ctx.horizon:
+    world = ctx.world
+    env = world.env
+    at = env.now + ctx.policies.service.follow_up_delay_minutes
+    if at >= world.horizon:
         return
     if at > env.now:
         yield env.timeout(at - env.now)
-    ctx.report(FollowedUp(customer, contact, env.now))
+    world.report(FollowedUp(contact.customer, service.number, env.now))
+
+
+FOLLOW_UP = Step(
+    "follow-up",
+    follow_up,
+    lambda scenario: scenario.service.follow_up,
+    frozenset({ServiceResult.RESOLVED}),
+)
+"""The step of the after-service act (in the customer's own time, after the agent)."""

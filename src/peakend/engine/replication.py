@@ -10,15 +10,14 @@ journeys (:mod:`peakend.engine.journey`) reading a
 :class:`~peakend.engine.context.JourneyContext` and reporting facts to a
 :class:`~peakend.engine.recorder.Recorder`, and, with the experience model on,
 the memory of it all (:mod:`peakend.experience`). ``engine="reference"`` runs
-the same journeys on plain :class:`simpy.Process` and a
-:class:`~peakend.engine.staffing.StorePool`: slower, only SimPy's public API,
-and required by the tests to give identical records.
+the same journeys on plain :class:`simpy.Process` and the
+:class:`~peakend.engine.reference.ReferencePool`: slower, only SimPy's public
+API, and required by the tests to give identical records.
 """
 
 from __future__ import annotations
 
 import gc
-import itertools
 from dataclasses import dataclass
 from typing import Literal
 
@@ -27,15 +26,25 @@ import simpy
 from simpy.events import Event
 
 from peakend.config.schema import Scenario
+from peakend.engine.acts.after import steps_of
+from peakend.engine.acts.routing import wire_overflow
 from peakend.engine.arrivals import ArrivalPlan, plan_arrivals
-from peakend.engine.chat import ChatPool, ChatStorePool
-from peakend.engine.context import JourneyContext, segment_rules
+from peakend.engine.chat import ChatPool
+from peakend.engine.context import (
+    JourneyContext,
+    announcements_of,
+    decisions_of,
+    policies_of,
+    routes_of,
+    world_of,
+)
 from peakend.engine.driver import process_starter, start_journey
 from peakend.engine.facts import price_keys
 from peakend.engine.journey import journey
 from peakend.engine.recorder import Customers, FactLog, Recorder
 from peakend.engine.records import ContactTable, CustomerTable
-from peakend.engine.staffing import AgentStreams, Pool, PoolBase, StorePool
+from peakend.engine.reference import ChatReferencePool, ReferencePool
+from peakend.engine.staffing import AgentStreams, Pool, PoolBase
 from peakend.engine.streams import CustomerDraws, RandomStreams
 from peakend.experience.memory import memory_model_from_spec, summarize
 from peakend.experience.moments import References, experience_of
@@ -96,26 +105,17 @@ class Replication:
         self.env = simpy.Environment()
         self.horizon = scenario.horizon_minutes
         self.pools = self._build_pools()
-        names = list(scenario.pools)
-        for pool in self.pools:
-            pool.overflow = [
-                (self.pools[names.index(name)], after) for name, after in pool.config.overflow_rules
-            ]
-        self.entry_pool = [
-            [
-                self.pools[list(scenario.pools).index(scenario.entry_pool(segment, channel))]
-                for segment in scenario.segments
-            ]
-            for channel in scenario.channels
-        ]
+        wire_overflow(scenario, self.pools)
+        self.routes = routes_of(scenario, self.pools)
         self.recorder = Recorder()
 
     def _build_pools(self) -> list[PoolBase]:
         fast = self.engine == "fast"
         window = (self.scenario.run.warmup_minutes, self.horizon)
+        # One reference implementation for phone and chat pools, over each kind's books.
         kinds: dict[bool, type[PoolBase]] = {
-            False: Pool if fast else StorePool,
-            True: ChatPool if fast else ChatStorePool,
+            False: Pool if fast else ReferencePool,
+            True: ChatPool if fast else ChatReferencePool,
         }
         return [
             kinds[cfg.concurrency is not None](
@@ -134,22 +134,26 @@ class Replication:
 
     def plan(self) -> tuple[ArrivalPlan, np.ndarray, np.ndarray, np.ndarray]:
         """Arrivals plus each customer's channel, first-contact patience and work content."""
-        context = self.context()
+        decisions = self.context().decisions
         plan = self.arrivals
-        n = len(plan)
-        entry = np.array([[pool.index for pool in row] for row in self.entry_pool])
+        entry = np.array(
+            [
+                [self.routes.entry(channel, segment).index for segment in range(len(row))]
+                for channel, row in enumerate(self.routes.stages)
+            ]
+        )
         entry_index = entry[self.channel, plan.segment]
-        work = np.zeros(n)
+        work = np.zeros(len(plan))
         for pool in self.pools:
             mask = entry_index == pool.index
             if mask.any():
-                column = context.draws.column(
+                column = decisions.draws.column(
                     f"service:{pool.name}", 0, pool.config.service_time.sample
                 )
                 work[mask] = np.asarray(column)[mask]
         patience = np.asarray(
-            context.draws.by_group(
-                "patience", 0, "segment", context.patience_samplers, context.patience_scale
+            decisions.draws.by_group(
+                "patience", 0, "segment", decisions.patience_samplers, decisions.patience_scale
             )
         )
         return plan, self.channel, patience, work
@@ -186,55 +190,21 @@ class Replication:
         return channel
 
     def context(self) -> JourneyContext:
-        """The journeys' view of this replication (built once)."""
+        """The journeys' view of this replication (built once, from its small parts)."""
         existing = getattr(self, "_context", None)
         if existing is not None:
             return existing
         sc = self.scenario
         plan = self.arrivals
-        segments = list(sc.segments.items())
-        channels = list(sc.channels.values())
-        factors = np.array([c.patience_factor for c in channels])
-        context = JourneyContext(
-            env=self.env,
-            horizon=self.horizon,
-            pools=tuple(self.pools),
-            entry_pools=tuple(tuple(row) for row in self.entry_pool),
-            stages=tuple(
-                tuple(
-                    (
-                        entry,
-                        *(self.pools[list(sc.pools).index(name)] for name, _ in seg.stage_rules),
-                    )
-                    for entry, seg in zip(row, sc.segments.values(), strict=True)
-                )
-                for row in self.entry_pool
-            ),
-            announces=tuple(c.virtual_hold.enabled or c.balking.enabled for c in channels),
-            holds=tuple(c.virtual_hold for c in channels),
-            balking=tuple(c.balking for c in channels),
-            stage_odds=tuple(
-                tuple(p for _, p in seg.stage_rules)
-                if any(p < 1 for _, p in seg.stage_rules)
-                else ()
-                for seg in sc.segments.values()
-            ),
-            pool_by_name={pool.name: pool for pool in self.pools},
-            segments=tuple(segment_rules(sc)),
-            recovery=sc.recovery,
-            service=sc.service,
-            draws=CustomerDraws(self.streams, len(plan), {"segment": plan.segment}),
-            report=self.recorder.report,
-            next_contact=itertools.count().__next__,
-            patience_samplers=tuple((name, cfg.patience.sample) for name, cfg in segments),
-            retry_delay_samplers=tuple((name, cfg.retry_delay.sample) for name, cfg in segments),
-            recontact_delay_samplers=tuple(
-                (name, cfg.recontact_delay.sample) for name, cfg in segments
-            ),
-            patience_scale=factors[self.channel],
-            closing=sc.service.farewell or sc.service.delight_probability > 0,
+        draws = CustomerDraws(self.streams, len(plan), {"segment": plan.segment})
+        context = self._context = JourneyContext(
+            world=world_of(self.env, self.horizon, self.recorder.report),
+            routes=self.routes,
+            decisions=decisions_of(sc, draws, self.channel),
+            announcements=announcements_of(sc),
+            policies=policies_of(sc),
+            steps=steps_of(sc),
         )
-        self._context = context
         return context
 
     def admit(

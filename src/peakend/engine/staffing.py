@@ -12,7 +12,7 @@ skill) has its own named stream whose ``k``-th number is agent ``k``'s
 roster and changes no one else. Warmth and skill are lasting traits; absence is
 drawn per day.
 
-Two pools share that roster logic and one interface (:class:`PoolBase`): a
+The pools share that roster logic and one interface (:class:`QueueingPool`): a
 journey asks ``take_idle()`` for an agent who is free now, else waits on the
 event ``queue_up(deadline, exact)`` (its value: the agent, or None when patience
 ran out), and hands the agent back with ``release(agent)``.
@@ -25,9 +25,10 @@ ran out), and hands the agent back with ``release(agent)``.
   who must act at the moment it gives up (it will retry) asks for an exact timer
   (``exact=True``). Each contact has its own ticket, so a timer can only ever
   end the contact it was set for.
-- :class:`StorePool`, the reference: idle agents in a :class:`simpy.Store`, a
-  wait as ``get | timeout``, only SimPy's public API. The tests require both to
-  give identical records on the same seeds.
+- :class:`~peakend.engine.reference.ReferencePool`, the reference: idle agents
+  in a :class:`simpy.FilterStore`, a wait as ``get | timeout``, only SimPy's
+  public API; one implementation for phone and chat pools. The tests require it
+  to give the same records as the fast pools on the same seeds.
 
 Pools never touch a customer: they hand out agents and keep their own books
 (busy and idle agent-minutes inside the statistics window).
@@ -38,20 +39,26 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Generator, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import simpy
 from simpy.events import Event
-from simpy.resources.resource import SortedQueue
-from simpy.resources.store import StoreGet
 
 from peakend.engine.streams import RandomStreams
 
 if TYPE_CHECKING:
     from peakend.config.schema import PoolConfig
 
-__all__ = ["Agent", "AgentStreams", "Pool", "PoolBase", "StorePool", "Ticket", "present_agents"]
+__all__ = [
+    "Agent",
+    "AgentStreams",
+    "Pool",
+    "PoolBase",
+    "QueueingPool",
+    "Ticket",
+    "present_agents",
+]
 
 
 class Agent:
@@ -150,6 +157,35 @@ class AgentStreams:
 def present_agents(staffing: Sequence[int], absent: np.ndarray) -> np.ndarray:
     """Agents actually working in each interval, given each roster slot's absence."""
     return np.array([np.count_nonzero(~absent[:scheduled]) for scheduled in staffing], dtype=int)
+
+
+class QueueingPool(Protocol):
+    """What a journey may ask of a pool: the one protocol of the fast and the reference pools.
+
+    The journey's acts (:mod:`peakend.engine.acts`) are written against it; the
+    fast :class:`Pool` and :class:`~peakend.engine.chat.ChatPool` and the
+    reference pool (:mod:`peakend.engine.reference`) all satisfy it: mypy checks
+    it where the replication hands its pools (:class:`PoolBase` subclasses, whose
+    overrides mypy checks in turn) to the journeys.
+    """
+
+    index: int
+    name: str
+    config: PoolConfig
+    stressed: bool
+    """Whether an agent's recent load cools its warmth (``stress.enabled``)."""
+    transfers: bool
+    """Whether an agent may pass a contact on (``transfer_probability > 0``)."""
+    concurrent: bool
+    """A chat pool: the journey asks it to :meth:`serve` (else it times the work itself)."""
+
+    def take_idle(self, exclusive: bool = False) -> Agent | None: ...
+    def queue_up(self, deadline: float, exact: bool, priority: int = 0) -> Event: ...
+    def has_idle(self) -> bool: ...
+    def expected_wait(self, priority: int = 0) -> float: ...
+    def serve(self, agent: Agent, contact: int, work: float) -> Event: ...
+    def warmth_of(self, agent: Agent, now: float) -> float: ...
+    def release(self, agent: Agent, now: float, contact: int = -1) -> None: ...
 
 
 class PoolBase:
@@ -261,6 +297,34 @@ class PoolBase:
         busy_decay = math.exp(-(now - since) / window)
         agent.load = agent.load * idle_decay * busy_decay + (1 - busy_decay)
         agent.load_at = now
+
+    # -- the books a queue discipline works with (a chat pool's override these) --
+
+    def _occupy(self, agent: Agent, now: float, exclusive: bool) -> None:
+        """``agent`` takes a contact at ``now`` (a phone agent serves one at a time)."""
+        self._start_busy(agent, now)
+
+    def _has_room(self, agent: Agent) -> bool:
+        """Whether ``agent``, busy now, could take one more contact: never on the phone."""
+        return False
+
+    def _vacate(self, agent: Agent, now: float, contact: int) -> None:
+        """``agent`` lets ``contact`` go at ``now``."""
+        self._end_busy(agent, now)
+
+    def _became_idle(self, agent: Agent, now: float) -> None:
+        """``agent`` waits for a contact from ``now``: its idle spell starts."""
+        agent.idle_since = now
+
+    def _rank(self, agent: Agent) -> tuple[int, int]:
+        """Order of free agents for the next contact, smallest first. On the phone every
+        agent ranks the same: a stable sort keeps the order they became free in, so
+        the longest idle answers first."""
+        return (0, 0)
+
+    def _speed(self, agent: Agent) -> float:
+        """Share of full speed at which ``agent`` works on each contact: all of it."""
+        return 1.0
 
     # -- shifts ---------------------------------------------------------------
 
@@ -497,116 +561,6 @@ class Pool(PoolBase):
                     continue
                 return ticket
         return None
-
-
-class StorePool(PoolBase):
-    """The reference pool: idle agents in a :class:`simpy.Store`, waits as ``get | timeout``.
-
-    Slower than :class:`Pool` (a store request and a condition per contact) and
-    written only with SimPy's public API; the tests require it to give the same
-    records as :class:`Pool`.
-    """
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.store: simpy.Store = self._make_store()
-
-    def _make_store(self) -> simpy.Store:
-        return _AgentStore(self.env)
-
-    def take_idle(self, exclusive: bool = False) -> Agent | None:
-        return None  # every contact asks the store
-
-    def has_idle(self) -> bool:
-        return bool(self.store.items)
-
-    def waiting_ahead(self, priority: int) -> int:
-        return sum(request.key <= priority for request in self.store.get_queue)
-
-    def queue_up(self, deadline: float, exact: bool, priority: int = 0) -> Event:
-        env = self.env
-        answer = Event(env)
-        requests: list[StoreGet] = []
-
-        def ask(pool: StorePool) -> None:
-            exclusive = pool.concurrent and not self.concurrent
-            request = pool._request(priority, exclusive)
-            requests.append(request)
-
-            def granted(event: Event) -> None:
-                agent: Agent = event.value  # type: ignore[assignment]  # the store holds agents
-                if answer.triggered:  # the other pool answered at the same instant
-                    pool._decline(agent, env.now)
-                    return
-                pool._grant(agent, env.now, exclusive)
-                for other in requests:
-                    if not other.triggered:
-                        other.cancel()
-                answer.succeed(agent)
-
-            request.callbacks.append(granted)
-
-        ask(self)
-        if deadline != float("inf"):
-
-            def expired(_event: Event) -> None:
-                if not answer.triggered and not any(r.triggered for r in requests):
-                    for request in requests:
-                        request.cancel()
-                    answer.succeed(None)
-
-            env.timeout(max(0.0, deadline - env.now)).callbacks.append(expired)
-        for other, after in self.overflow:
-            if env.now + after >= deadline:
-                continue
-
-            def overflow(_event: Event | None = None, to: PoolBase = other) -> None:
-                if not answer.triggered and not any(r.triggered for r in requests):
-                    ask(to)  # type: ignore[arg-type]  # the reference engine has StorePools
-
-            if after == 0:
-                overflow()
-            else:
-                env.timeout(after).callbacks.append(overflow)
-        return answer
-
-    def _request(self, priority: int, exclusive: bool) -> StoreGet:
-        """A request for an agent of this pool (``exclusive``: a whole one)."""
-        return _PriorityGet(self.store, priority)
-
-    def _grant(self, agent: Agent, now: float, exclusive: bool) -> None:
-        """The store gave ``agent`` to a waiting contact, which takes it."""
-        self._start_busy(agent, now)
-
-    def _decline(self, agent: Agent, now: float) -> None:
-        """The store gave ``agent`` to a contact another pool answered first."""
-        self._make_available(agent, now)
-
-    def release(self, agent: Agent, now: float, contact: int = -1) -> None:
-        self._end_busy(agent, now)
-        if agent.on_shift:
-            self._make_available(agent, now)
-
-    def _make_available(self, agent: Agent, now: float) -> None:
-        agent.idle_since = now
-        self.store.put(agent)
-
-    def _withdraw_idle(self, agent: Agent) -> None:
-        self.store.items.remove(agent)
-
-
-class _AgentStore(simpy.Store):
-    """A store of idle agents whose requests are served by priority (stable within one)."""
-
-    GetQueue = SortedQueue
-
-
-class _PriorityGet(StoreGet):
-    """A request for an agent, ordered by ``key`` (the customer's priority)."""
-
-    def __init__(self, store: simpy.Store, priority: int) -> None:
-        self.key = priority  # set first: joining the sorted queue reads it
-        super().__init__(store)
 
 
 def _overlap(start: float, end: float, window_start: float, window_end: float) -> float:
