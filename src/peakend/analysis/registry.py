@@ -240,7 +240,7 @@ METRICS: dict[str, MetricInfo] = {
             "Profit: money paid out",
             "currency",
             "higher",
-            "minus the recovery and extras paid out (coupons, delight extras)",
+            "minus the recovery and extras paid out (recovery_cost, extras_cost)",
         ),
         _m(
             "clv",

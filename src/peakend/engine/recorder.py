@@ -21,7 +21,7 @@ and escalated contacts) and to extras (farewells) is recorded as agent-minutes
 (``recovery_minutes``, ``extras_minutes``): the roster is paid anyway (staff
 cost), so that time is what the paid hours went to, never money a second time.
 ``recovery_cost`` and ``extras_cost`` are money paid out, at each kind's declared
-price (a coupon's amount, ``service.delight_cost`` per delight extras).
+price (a coupon's amount, ``service.delight_cost`` per delight extra).
 """
 
 from __future__ import annotations

@@ -43,13 +43,17 @@ TRANSFER
 RECOVERY (an apology over its minutes; a coupon; a callback)
     apology ``x = apology_gain``; coupon :func:`compensation_points`; callback
     :func:`urgency_points` of the time from the failure to the call.
-FAREWELL, DELIGHT
-    ``x = farewell_gain * warmth`` over the farewell's minutes; ``x = delight_gain``.
+FAREWELL, DELIGHT, FOLLOW-UP
+    On top of the moment they follow: ``x = farewell_gain * warmth`` over the
+    farewell's minutes; ``x = delight_gain``, less the share of extras the customer has
+    come to expect; ``x = follow_up_gain`` (:mod:`peakend.engine.follow_up`).
 
-Episodes of a customer are ordered by contact and, within a contact, by phase
-(wait, service, failure, apology, coupon, farewell, delight, then what happens
-between contacts: a failure found later, a callback, a transfer), which is also
-their order in time.
+Each kind of fact declares its rule and its place beside its fields
+(:class:`~peakend.engine.facts.Felt`); this module iterates over the declared kinds.
+Episodes of a customer are ordered by contact and, within a contact, by the declared
+place (wait, held call, bad news first, service, failure, apology, coupon, alternative,
+farewell, delight, follow-up, then what happens between contacts: a failure found
+later, a callback, a transfer), which is also their order in time.
 """
 
 from __future__ import annotations
