@@ -26,6 +26,7 @@ __all__ = [
     "format_difference",
     "format_value",
     "metric_info",
+    "record_columns",
 ]
 
 MetricFormat = Literal[
@@ -67,9 +68,7 @@ class MetricInfo:
         """What the metric is: :attr:`text`, or the description of :attr:`column`."""
         if not self.column:
             return self.text
-        from peakend.engine.records import CustomerRecord, column  # numpy: only when asked
-
-        return column(CustomerRecord, self.column)[1]
+        return dict((n, d) for n, _, d in record_columns("customers"))[self.column]
 
     @property
     def unit(self) -> str:
@@ -272,6 +271,20 @@ METRICS: dict[str, MetricInfo] = {
         ),
     )
 }
+
+
+def record_columns(table: Literal["contacts", "customers"]) -> tuple[tuple[str, str, str], ...]:
+    """``(name, unit, description)`` of each column of the contact or customer records, as
+    their row types declare them (:func:`peakend.engine.records.columns_of`).
+
+    The journey is imported first: it imports every lever module, so a description that
+    lists the kinds of fact adding to a column lists them all, whatever was imported
+    before.
+    """
+    import peakend.engine.journey  # noqa: F401  (declares every lever's kinds of fact)
+    from peakend.engine.records import ContactRecord, CustomerRecord, columns_of
+
+    return columns_of(ContactRecord if table == "contacts" else CustomerRecord)
 
 
 def metric_info(name: str) -> MetricInfo:

@@ -240,13 +240,11 @@ def _phases(kind: Kind) -> tuple[str, ...]:
 def fact_kinds() -> tuple[Kind, ...]:
     """Every declared kind of fact, in the order declared.
 
-    A kind is declared when its module is imported. Every kind a journey reports is
-    imported by :mod:`peakend.engine.journey` (a lever's step is called from the
-    journey), so that module is imported first: what a kind adds to a record or a
-    description is then never missing because of the order of imports.
+    A kind is declared when its module is imported. The journey imports every lever
+    module (``peakend.engine.acts.after`` lists their steps), so a replication knows
+    every kind it can report; a description that lists kinds imports the journey
+    first (:func:`peakend.analysis.registry.record_columns`).
     """
-    import peakend.engine.journey  # noqa: F401  (declares the lever modules' kinds)
-
     return tuple(_KINDS.values())
 
 

@@ -21,8 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from peakend.analysis.registry import METRICS, MetricInfo, metric_info
-from peakend.engine.records import ContactRecord, CustomerRecord, columns_of
+from peakend.analysis.registry import METRICS, MetricInfo, metric_info, record_columns
 
 __all__ = [
     "DICTIONARY_COLUMNS",
@@ -61,11 +60,11 @@ _CODES = {
     "pool": "agent pool (a [pools] name)",
 }
 
-_CONTACT_COLUMNS: tuple[tuple[str, str, str], ...] = columns_of(ContactRecord)
+_CONTACT_COLUMNS: tuple[tuple[str, str, str], ...] = record_columns("contacts")
 """The contact table's columns: their units and meanings sit on the row type's fields."""
 
 _CUSTOMER_COLUMNS: tuple[tuple[str, str, str], ...] = (
-    *columns_of(CustomerRecord),
+    *record_columns("customers"),
     (
         "reliability_belief",
         "0-1",
