@@ -22,7 +22,7 @@ import numpy as np
 import simpy
 
 from peakend import scenario_from_dict
-from peakend.experiments.runner import replicate
+from peakend.runs.runner import replicate
 
 ARRIVAL_RATE = 10.0  # per minute
 MEAN_SERVICE = 3.0  # minutes

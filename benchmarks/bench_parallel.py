@@ -26,8 +26,8 @@ import pandas as pd
 from peakend.config.loading import load_toml, scenario_from_dict
 from peakend.config.schema import Scenario
 from peakend.experiments.api import resolve_overrides
-from peakend.experiments.executors import DaskExecutor, Executor, ProcessExecutor, SerialExecutor
-from peakend.experiments.runner import RunResult, run_scenario
+from peakend.runs.executors import DaskExecutor, Executor, ProcessExecutor, SerialExecutor
+from peakend.runs.runner import RunResult, run_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from peakend import load_scenario
-from peakend.experiments.runner import replicate
+from peakend.runs.runner import replicate
 
 ROOT = Path(__file__).resolve().parent.parent
 

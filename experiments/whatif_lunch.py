@@ -18,8 +18,8 @@ import pandas as pd
 
 from peakend import load_scenario
 from peakend.experiments.api import compare
-from peakend.experiments.executors import ProcessExecutor
 from peakend.output.experiment_plots import ComparisonPlot, save_plot
+from peakend.runs.executors import ProcessExecutor
 
 ROOT = Path(__file__).resolve().parent.parent
 KEY_METRICS = ["service_level", "abandonment_rate", "mean_wait_minutes"]

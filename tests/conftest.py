@@ -2,15 +2,64 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
 import pytest
+import tomli_w
+from click.testing import CliRunner
 
 from peakend import Scenario, scenario_from_dict
 
+pytest_plugins = ["rundirs"]
+"""Session fixtures of finished run folders (tests/rundirs.py), shared by every test."""
+
 ROOT = Path(__file__).resolve().parent.parent
 CONFIGS = sorted((ROOT / "configs").glob("*.toml"))
+EXAMPLE_FOLDERS = ("configs", "experiments")
+"""The shipped inputs that documented commands and examples name by relative path."""
+
+
+def example_workspace(folder: Path) -> Path:
+    """``folder`` as a working directory for documented commands: the shipped ``configs/``
+    and ``experiments/`` linked in (read only), so that their relative paths resolve while
+    whatever they write (``results/`` and the like) lands in ``folder``, never in the
+    repository (the suite runs in parallel, and twice in a row)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in EXAMPLE_FOLDERS:
+        (folder / name).symlink_to(ROOT / name)
+    return folder
+
+
+UNIT_FOLDERS = ("engine", "experience", "config", "analysis", "retention", "classics")
+"""Unit and story tests: they run first, so that a broken unit shows before the end-to-end
+tests that it breaks too."""
+END_TO_END_FOLDERS = ("hostile",)
+"""The corpora that run the real command line, many in child processes: they run last."""
+
+
+def _tier(item: pytest.Item) -> int:
+    """0 for unit and story tests, 1 for the rest, 2 for end-to-end corpora and the
+    repository-level checks (README, docs, the stored quickstart)."""
+    parts = Path(str(item.path)).relative_to(ROOT / "tests").parts
+    if len(parts) == 1 or parts[0] in END_TO_END_FOLDERS:
+        return 2
+    return 0 if parts[0] in UNIT_FOLDERS else 1
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Order the run: unit and story tests first, end-to-end tests last (a stable sort:
+    within a tier, the files' own order). Under xdist (``-n``), the tests marked ``slow``
+    go first instead, so that the longest start while the other worker takes the rest
+    and both finish together; every worker computes the same order, as xdist requires."""
+    in_xdist_worker = hasattr(config, "workerinput")
+    items.sort(
+        key=lambda item: (
+            not (in_xdist_worker and item.get_closest_marker("slow") is not None),
+            _tier(item),
+        )
+    )
 
 
 def mmc_data(
@@ -82,3 +131,61 @@ def busy_day_data(seed: int = 3) -> dict[str, Any]:
 @pytest.fixture
 def busy_day() -> Scenario:
     return scenario_from_dict(busy_day_data())
+
+
+WHATIF = """
+name = "whatif"
+base = "base.toml"
+replications = 2
+metrics = ["service_level", "abandonment_rate"]
+
+[variants.more]
+set = ["pools.agents.staffing+=1"]
+"""
+
+GRID = """
+name = "grid"
+base = "base.toml"
+replications = 1
+
+[sweep.factors]
+"pools.agents.staffing*" = [0.5, 1.0]
+"""
+
+
+@pytest.fixture(scope="session")
+def finished_runs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A workspace of input files and three finished run folders, built once per session
+    and shared by the hostile corpora (tests/hostile/), which copy it before each case.
+
+    Inputs: ``base.toml`` (:func:`busy_day_data`, 2 replications), ``other.toml`` (seed
+    11), ``whatif.toml`` (a compare of one variant), ``grid.toml`` (a sweep of two levels),
+    ``notes.txt`` (not a config) and ``foreign/thesis.tex`` (a user's folder). Folders:
+    ``run_dir``, ``compare_dir`` (each with its ``report.html``) and ``sweep_dir``, written
+    by the real command line in process, serially. Never modify it: copy it.
+    """
+    from peakend.cli.main import main
+
+    root = tmp_path_factory.mktemp("finished_runs")
+    (root / "base.toml").write_text(tomli_w.dumps(busy_day_data(3)))
+    (root / "other.toml").write_text(tomli_w.dumps(busy_day_data(11)))
+    (root / "whatif.toml").write_text(WHATIF)
+    (root / "grid.toml").write_text(GRID)
+    (root / "notes.txt").write_text("not a config\n")
+    (root / "foreign").mkdir()
+    (root / "foreign" / "thesis.tex").write_text("\\documentclass{article}\n")
+    previous = Path.cwd()
+    os.chdir(root)
+    try:
+        for args in (
+            ("run", "base.toml", "--out", "run_dir", "--executor", "serial", "-q"),
+            ("compare", "whatif.toml", "--out", "compare_dir", "--executor", "serial", "-q"),
+            ("sweep", "grid.toml", "--out", "sweep_dir", "--executor", "serial", "-q"),
+            ("report", "run_dir"),
+            ("report", "compare_dir"),
+        ):
+            result = CliRunner().invoke(main, list(args))
+            assert result.exit_code == 0, result.output
+    finally:
+        os.chdir(previous)
+    return root

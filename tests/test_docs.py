@@ -1,9 +1,11 @@
 """The documentation site (docs/) cannot rot: its tutorials' Python runs, its commands exist.
 
-Each tutorial's ```python blocks run in order, as one script, in a fresh interpreter from
-the repository root (a tutorial registers memory models and picks a matplotlib backend:
-neither may leak into other tests). Every ``peakend`` command line in the pages must name
-a real subcommand and real options of the current command line. The site itself is built
+Each tutorial's ```python blocks run in order, as one script, in a fresh interpreter (a
+tutorial registers memory models and picks a matplotlib backend: neither may leak into
+other tests), in a temporary folder that links the shipped ``configs/`` and
+``experiments/``: what a tutorial writes (``results/...``) stays out of the repository.
+Every ``peakend`` command line in the pages must name a real subcommand and real options
+of the current command line. The site itself is built
 with ``mkdocs build --strict`` when MkDocs is installed (the ``docs`` extra).
 """
 
@@ -22,7 +24,7 @@ import pytest
 
 from peakend.cli.main import main as cli
 
-from conftest import ROOT
+from conftest import ROOT, example_workspace
 
 DOCS = ROOT / "docs"
 PAGES = sorted(DOCS.rglob("*.md"))
@@ -49,9 +51,10 @@ def test_tutorial_python_runs(page: Path, tmp_path: Path):
     script = "\n\n".join(blocks(page, "python"))
     path = tmp_path / f"{page.stem}.py"
     path.write_text(script)
+    work = example_workspace(tmp_path / "work")
     env = {**os.environ, "MPLBACKEND": "Agg"}
     done = subprocess.run(
-        [sys.executable, str(path)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+        [sys.executable, str(path)], cwd=work, env=env, capture_output=True, text=True, timeout=300
     )
     assert done.returncode == 0, f"{page.relative_to(ROOT)}:\n{done.stderr[-3000:]}"
 

@@ -28,7 +28,7 @@ import pytest
 
 from peakend.cli.main import main as cli
 
-from conftest import ROOT
+from conftest import ROOT, example_workspace
 
 README = ROOT / "README.md"
 SCRIPT = ROOT / "docs" / "quickstart_out.py"
@@ -80,9 +80,7 @@ COMMANDS = shell_commands()
 def test_python_block_runs(where: str, source: str, tmp_path, monkeypatch) -> None:
     # Run where the examples' paths resolve (configs/, experiments/) but outputs such as
     # results/ land in a fresh folder, so that the suite can run twice.
-    for folder in ("configs", "experiments"):
-        (tmp_path / folder).symlink_to(ROOT / folder)
-    monkeypatch.chdir(tmp_path)
+    monkeypatch.chdir(example_workspace(tmp_path))
     exec(compile(source, f"{where} python block", "exec"), {})
 
 
@@ -199,11 +197,11 @@ def test_some_commands_are_cheap_enough_to_run() -> None:
 
 
 @pytest.mark.parametrize("command", RUNNABLE)
-def test_a_cheap_readme_command_runs(command: str) -> None:
+def test_a_cheap_readme_command_runs(command: str, tmp_path) -> None:
     words = shlex.split(command)
     done = subprocess.run(
         [sys.executable, "-m", "peakend", *words[1:]],
-        cwd=ROOT,
+        cwd=example_workspace(tmp_path),
         capture_output=True,
         text=True,
         timeout=120,

@@ -23,9 +23,9 @@ from peakend.analysis.intervals import (
     replication_intervals,
     summarize_intervals,
 )
-from peakend.engine.replication import Replication
 from peakend.engine.staffing import present_agents
-from peakend.experiments.runner import replicate, run_scenario
+from peakend.runs.runner import replicate, run_scenario
+from peakend.simulation.replication import Replication
 
 from conftest import busy_day_data
 

@@ -2,7 +2,7 @@
 
 Each lever runs 20 paired replications (common random numbers: both arms see the
 same customers and draws) and each check uses a 99 % paired Student-t interval
-(peakend.analysis.levers.LEVEL), so a correct model fails a given check by chance
+(peakend.checks.levers.LEVEL), so a correct model fails a given check by chance
 with probability about 0.5 %; the seeds are fixed, so a pass is reproducible.
 """
 
@@ -12,14 +12,7 @@ import numpy as np
 import pytest
 
 from peakend import load_scenario, simulate
-from peakend.analysis.levers import (
-    LEVERS,
-    SUITES,
-    Check,
-    Lever,
-    failed_customers_memory,
-    run_levers,
-)
+from peakend.checks.levers import LEVERS, SUITES, Check, Lever, failed_customers_memory, run_levers
 from peakend.retention.returns import LogisticReturn
 
 from conftest import ROOT

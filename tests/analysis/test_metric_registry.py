@@ -14,7 +14,7 @@ from peakend.analysis.registry import (
     metric_info,
 )
 from peakend.config.loading import load_scenario
-from peakend.experiments.runner import metric_names
+from peakend.runs.runner import metric_names
 
 from conftest import ROOT
 

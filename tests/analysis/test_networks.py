@@ -10,7 +10,7 @@ from peakend.analysis.erlang import (
     priority_mean_waits,
     tandem_mean_sojourn,
 )
-from peakend.analysis.validate import chat_checks, priority_checks, tandem_checks
+from peakend.checks.validate import chat_checks, priority_checks, tandem_checks
 
 
 def test_cobham_waits_average_to_the_erlang_c_wait():

@@ -1,7 +1,7 @@
 """The engine against Erlang C and Erlang A, with tolerances from confidence intervals.
 
 Each check passes when the closed-form value lies in the simulation's 99.9 %
-Student-t interval over replications (see peakend.analysis.validate for why 99.9 %).
+Student-t interval over replications (see peakend.checks.validate for why 99.9 %).
 Seeds are fixed, so the outcome is reproducible.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from peakend.analysis.validate import QueueCase, queue_cases, run_queue_case
+from peakend.checks.validate import QueueCase, queue_cases, run_queue_case
 
 CASES = {case.name: case for case in queue_cases()}
 

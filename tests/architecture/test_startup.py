@@ -46,7 +46,7 @@ def test_the_help_and_a_bad_option_load_no_heavy_library() -> None:
 def test_a_public_name_loads_its_module_on_first_use() -> None:
     modules = _modules_after("import peakend\npeakend.PeakEnd")
     assert "peakend.experience.memory" in modules
-    assert "peakend.engine.replication" not in modules
+    assert "peakend.simulation.replication" not in modules
 
 
 @pytest.mark.parametrize("name", peakend.__all__)

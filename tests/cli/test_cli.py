@@ -104,6 +104,7 @@ def test_bad_input_does_not_touch_existing_results(tmp_path):
     assert (tmp_path / "summary.json").read_bytes() == before
 
 
+@pytest.mark.slow  # every quick check of `peakend validate`, end to end
 def test_validate_quick_passes():
     result = invoke("validate", "--quick")
     assert result.exit_code == 0, result.output

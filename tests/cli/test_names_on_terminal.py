@@ -11,9 +11,9 @@ import pytest
 import tomli_w
 from click.testing import CliRunner
 
+from peakend.base.names import printable
 from peakend.cli.main import main
-from peakend.config.names import printable
-from peakend.experiments.executors import ProgressBar
+from peakend.runs.executors import ProgressBar
 
 HOSTILE = "x[/]y [bold] \x1b[31mred\r\npeakend: error: forged $\\frac{a}{b$"
 

@@ -74,7 +74,7 @@ def test_the_same_scenario_again_resumes_into_its_folder(configs: Path) -> None:
 
 
 def _interrupt_at(monkeypatch: pytest.MonkeyPatch, at: int, error: BaseException) -> None:
-    import peakend.experiments.runner as runner
+    import peakend.runs.runner as runner
 
     real = runner.simulate
 
@@ -164,7 +164,7 @@ def test_usage_errors_are_one_line() -> None:
 # Holds the folder until the test closes the child's stdin: no sleep, no race.
 HOLD_THE_FOLDER = """
 import sys
-from peakend.output.rundir import RunDirectory, RunIdentity
+from peakend.store.rundir import RunDirectory, RunIdentity
 
 with RunDirectory(sys.argv[1], RunIdentity("run", "busy_day", "someone-else")):
     print("locked", flush=True)
@@ -200,7 +200,7 @@ def test_a_second_process_on_the_same_folder_is_refused(configs: Path) -> None:
 # run known to be under way with at least one replication done: an event, not a sleep.
 RUN_AND_SAY_WHEN_A_REPLICATION_FINISHES = """
 import sys
-from peakend.experiments.executors import ProgressBar
+from peakend.runs.executors import ProgressBar
 
 advance = ProgressBar.advance
 

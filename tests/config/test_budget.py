@@ -26,7 +26,7 @@ from peakend.config.budget import (
 )
 from peakend.experiments.api import compare, run, sweep
 from peakend.experiments.design import Experiment
-from peakend.experiments.runner import replicate, run_scenario
+from peakend.runs.runner import replicate, run_scenario
 
 from conftest import ROOT, busy_day_data, mmc, mmc_data
 
@@ -149,7 +149,7 @@ def test_api_refuses_before_simulating(
 def _never_simulate(monkeypatch: pytest.MonkeyPatch) -> None:
     """Make any simulation fail the test: a refusal must come before the first one
     (shown by what runs, not by a wall-clock bound that a busy machine could break)."""
-    import peakend.experiments.runner as runner
+    import peakend.runs.runner as runner
 
     def simulate(scenario: Any, replication: int) -> Any:
         raise AssertionError("a replication was simulated before the refusal")
@@ -278,7 +278,7 @@ def test_cli_memory_budget_and_workers_options(tmp_path) -> None:
     from click.testing import CliRunner
 
     from peakend.cli.main import main
-    from peakend.experiments.executors import available_cores
+    from peakend.runs.executors import available_cores
 
     runner = CliRunner()
     args = ["run", str(CONFIG), "-r", "2", "--executor", "serial"]

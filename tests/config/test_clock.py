@@ -7,8 +7,8 @@ import math
 import pytest
 
 from peakend import scenario_from_dict
+from peakend.base.errors import ConfigError
 from peakend.config.clock import clock, parse_clock
-from peakend.config.errors import ConfigError
 from peakend.config.loading import load_scenario
 
 from conftest import ROOT, busy_day_data

@@ -9,10 +9,10 @@ import pytest
 from pydantic import BaseModel
 
 from peakend import ConfigError, load_scenario
+from peakend.base.distributions import Distribution
 from peakend.config.durations import Minutes, MinutesDistribution, parse_minutes
 from peakend.config.loading import scenario_to_toml
 from peakend.config.schema import Scenario
-from peakend.engine.distributions import Distribution
 
 MINIMAL = """
 [arrivals]
@@ -159,3 +159,30 @@ def test_the_json_schema_lets_durations_be_strings_in_fields_and_distributions()
     assert duration in definitions["Uniform"]["properties"]["high"]["anyOf"]
     assert duration in definitions["Empirical"]["properties"]["values"]["items"]["anyOf"]
     assert "anyOf" not in definitions["Lognormal"]["properties"]["cv"]  # not a duration
+
+
+def test_the_new_distributions_take_durations_in_their_minutes(tmp_path: Path) -> None:
+    text = (
+        MINIMAL
+        + """
+[segments.customers]
+share = 1
+[segments.customers.patience]
+distribution = "mixture"
+weights = [0.3, 0.7]
+components = [
+    { distribution = "exponential", mean = "10s" },
+    { distribution = "survival", minutes = ["30s", "1min", 2], survival = [0.8, 0.5, 0.2], \
+tail_mean = "90s" },
+]
+[segments.customers.retry_delay]
+distribution = "weibull"
+shape = 0.8
+scale = "2h"
+"""
+    )
+    segment = load_scenario(write(tmp_path, text)).segments["customers"]
+    fast, curve = segment.patience.components  # type: ignore[union-attr]
+    assert fast.mean == pytest.approx(1 / 6)
+    assert curve.minutes == (0.5, 1.0, 2.0) and curve.tail_mean == 1.5
+    assert segment.retry_delay.scale == 120.0  # type: ignore[union-attr]

@@ -16,7 +16,7 @@ import pytest
 
 from peakend import ConfigError, load_scenario, scenario_from_dict, simulate
 from peakend.config.schema import DEFAULT_SKILL_EFFECT, PoolConfig
-from peakend.engine.replication import Replication
+from peakend.simulation.replication import Replication
 
 from conftest import ROOT, busy_day_data
 

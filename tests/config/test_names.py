@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from peakend.config.errors import ConfigError
-from peakend.config.names import (
+from peakend.base.errors import ConfigError
+from peakend.base.names import (
     MAX_FILE_NAME_LENGTH,
     html_text,
     plot_text,
@@ -290,7 +290,7 @@ def test_toml_text_loads_back_equal_and_prints_one_name_a_line(data) -> None:
 
     import tomli_w
 
-    from peakend.config.names import toml_text
+    from peakend.base.names import toml_text
 
     document = toml_text(tomli_w.dumps(data))
     assert tomllib.loads(document) == data

@@ -25,8 +25,8 @@ from peakend.config.parameters import (
 )
 from peakend.engine.facts import fact_kinds, tallied_by
 from peakend.engine.records import ContactRecord, CustomerRecord, columns_of
-from peakend.output.dictionary import describe_column
 from peakend.output.report import ASSUMPTIONS
+from peakend.store.dictionary import describe_column
 
 from conftest import ROOT
 

@@ -13,15 +13,15 @@ import pytest
 from click.testing import CliRunner
 
 from peakend import ConfigError, load_scenario, scenario_from_dict
+from peakend.base.registry import Registry
 from peakend.cli.main import main
-from peakend.config.registry import Registry
 from peakend.experience.memory import (
     BaseMemoryModel,
     available_memory_models,
     memory_model_from_spec,
 )
-from peakend.experiments.runner import replicate
 from peakend.retention.returns import BaseReturnModel, return_model_from_config
+from peakend.runs.runner import replicate
 
 from conftest import ROOT, busy_day_data
 

@@ -1,6 +1,6 @@
 """A scripted world for story tests: a few customers, one-agent pools, given draws.
 
-A story is the engine's real :class:`~peakend.engine.replication.Replication` on a
+A story is the engine's real :class:`~peakend.simulation.replication.Replication` on a
 scenario made exact: arrivals replayed at given times, every pool one agent of
 fixed warmth (``sd = 0``) and fixed service time, every duration ``fixed``, every
 probability 0 or 1 where that says enough. Where the story needs a decision to go
@@ -23,7 +23,7 @@ from typing import Any
 
 from peakend import scenario_from_dict
 from peakend.engine.acts.contact import first_contact
-from peakend.engine.replication import Engine, Replication
+from peakend.simulation.replication import Engine, Replication
 
 INF = math.inf
 WARMTH = 0.5

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from peakend import scenario_from_dict
-from peakend.experiments.runner import ReplicationResult, replicate
+from peakend.runs.runner import ReplicationResult, replicate
 
 from conftest import mmc_data
 

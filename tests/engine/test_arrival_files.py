@@ -174,7 +174,7 @@ def test_pseudo_files_pipes_and_folders_are_refused_without_reading(
 
 
 def test_size_line_and_row_limits_are_checked_before_parsing(tmp_path, monkeypatch) -> None:
-    from peakend.engine import arrival_files
+    from peakend.config import arrival_files
 
     config = _times_scenario(tmp_path, "t.csv")
     file = tmp_path / "scn" / "t.csv"
@@ -292,7 +292,7 @@ def test_a_duration_interval_reads_the_file(tmp_path) -> None:
 
 
 def test_rows_are_read_in_chunks_with_the_same_result_and_lines(tmp_path, monkeypatch) -> None:
-    from peakend.engine import arrival_files
+    from peakend.config import arrival_files
 
     text = "minutes,segment\n" + "".join(f"{i * 0.5},{'ab'[i % 2]}\n" for i in range(170))
     config = _write(tmp_path, 'times_file = "t.csv"', "t.csv", text)

@@ -17,9 +17,9 @@ import numpy as np
 import pytest
 
 from peakend import scenario_from_dict, simulate
-from peakend.config.errors import ConfigError
+from peakend.base.errors import ConfigError
 from peakend.engine.chat import chat_speed
-from peakend.engine.replication import Replication
+from peakend.simulation.replication import Replication
 
 from conftest import ROOT, busy_day_data
 

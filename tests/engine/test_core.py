@@ -10,7 +10,7 @@ import pytest
 from peakend import load_scenario, scenario_from_dict
 from peakend.engine.facts import ContactKind, Outcome
 from peakend.engine.reference import ReferencePool
-from peakend.engine.replication import Replication, simulate
+from peakend.simulation.replication import Replication, simulate
 
 from conftest import ROOT, busy_day_data
 
@@ -101,6 +101,33 @@ REFERENCE_CASES = {
         pools__agents__breaks=[0, 1, 0, 1],
         pools__agents__absenteeism=0.2,
     ),
+    "issue 19 keys: service by segment and hour, roster by date, IVR, new patience": _variant(
+        run__start_date="2026-03-07",
+        pools__agents__staffing_by_day={"sat": [3, 4, 4, 2], "2026-03-07": [2, 6, 4, 1]},
+        pools__agents__service_time_by_segment={
+            "b": {"distribution": "weibull", "shape": 1.5, "scale": 3.0}
+        },
+        pools__agents__service_time_factor=[1.2, 1.0, 0.9, 1.1],
+        segments__a__ivr={
+            "minutes": {"distribution": "exponential", "mean": 0.5},
+            "leave_probability": 0.1,
+            "self_service_probability": 0.15,
+        },
+        segments__a__patience={
+            "distribution": "mixture",
+            "weights": [0.2, 0.8],
+            "components": [
+                {"distribution": "fixed", "value": 0.1},
+                {"distribution": "weibull", "shape": 0.7, "scale": 4.0},
+            ],
+        },
+        segments__b__patience={
+            "distribution": "survival",
+            "minutes": [0.2, 1.0, 3.0, 6.0],
+            "survival": [0.9, 0.7, 0.5, 0.4],
+            "interpolation": "linear",
+        },
+    ),
     "hidden defects, farewell, delight, coupons, drained": _variant(
         pools__agents__failure_noticed_later_probability=0.4,
         service={"farewell": True, "delight_probability": 0.3},
@@ -116,6 +143,7 @@ def _assert_same_tables(a, b) -> None:
         assert np.array_equal(a[name], b[name], equal_nan=True), name
 
 
+@pytest.mark.slow  # the differential test: 30 pairs of simulated days, both engines
 @pytest.mark.parametrize("case", list(REFERENCE_CASES))
 @pytest.mark.parametrize("seed", [0, 7, 42])
 def test_fast_path_and_plain_simpy_reference_give_identical_records(case, seed):
@@ -183,7 +211,7 @@ def test_callbacks_on_the_shipped_contact_centre_have_finite_waits():
 
 
 def test_a_twelve_week_callback_run_completes_every_replication():
-    from peakend.experiments.runner import run_scenario
+    from peakend.runs.runner import run_scenario
 
     scenario = load_scenario(
         ROOT / "configs" / "contact_centre_12_weeks.toml",

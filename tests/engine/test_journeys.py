@@ -9,8 +9,8 @@ import pytest
 
 from peakend import scenario_from_dict, simulate
 from peakend.engine.facts import ContactKind, Outcome
-from peakend.engine.replication import Replication
 from peakend.experience.trace import EpisodeKind
+from peakend.simulation.replication import Replication
 
 from conftest import busy_day_data
 

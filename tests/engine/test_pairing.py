@@ -14,9 +14,9 @@ import pandas as pd
 import pytest
 
 from peakend import load_scenario, simulate
-from peakend.engine.distributions import Empirical, Exponential, Fixed, Gamma, Lognormal, Uniform
-from peakend.engine.replication import Replication
+from peakend.base.distributions import Empirical, Exponential, Fixed, Gamma, Lognormal, Uniform
 from peakend.engine.streams import RandomStreams
+from peakend.simulation.replication import Replication
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTACT_CENTRE = ROOT / "configs" / "contact_centre.toml"

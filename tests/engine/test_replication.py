@@ -8,8 +8,8 @@ from hypothesis import strategies as st
 
 from peakend import scenario_from_dict, simulate
 from peakend.engine.facts import Outcome
-from peakend.engine.replication import Replication
 from peakend.engine.staffing import present_agents
+from peakend.simulation.replication import Replication
 
 from conftest import busy_day_data
 

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from peakend import load_scenario
-from peakend.engine.replication import ReplicationOutput, simulate
+from peakend.simulation.replication import ReplicationOutput, simulate
 
 from conftest import CONFIGS
 

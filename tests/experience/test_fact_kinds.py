@@ -42,10 +42,12 @@ INF = math.inf
 def test_phases_are_the_ranks_of_the_declared_places():
     """The order of a contact's episodes as the model describes it
     (``docs/model/moment-utility.md``); the follow-up, declared in its own module at 9.5,
-    slots in after the delight without moving anything by hand."""
+    slots in after the delight without moving anything by hand; the IVR, before the wait,
+    ranks first."""
     codes = phase_codes()
     order = sorted(codes, key=codes.__getitem__)
     assert order == [
+        "ivr",
         "wait",
         "held_call",
         "bad_news_first",

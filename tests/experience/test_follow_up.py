@@ -22,7 +22,6 @@ from peakend import scenario_from_dict, simulate
 from peakend.engine.facts import ContactKind, Delighted, Queued, Served, ServiceResult
 from peakend.engine.follow_up import FollowedUp
 from peakend.engine.records import CustomerTable
-from peakend.engine.replication import ReplicationOutput
 from peakend.experience.trace import EpisodeKind
 from peakend.retention.returns import (
     Loyalty,
@@ -30,6 +29,7 @@ from peakend.retention.returns import (
     return_models_by_segment,
     return_probability,
 )
+from peakend.simulation.replication import ReplicationOutput
 
 from conftest import busy_day_data
 

@@ -10,9 +10,9 @@ from peakend import scenario_from_dict
 from peakend.analysis.stats import Estimate
 from peakend.experiments.api import load_experiment, run_experiment
 from peakend.experiments.results import _cost_row, _with_other_costs
-from peakend.experiments.runner import metric_names, replicate
-from peakend.experiments.store import ResultStore
 from peakend.retention.calendar import staff_cost
+from peakend.runs.runner import metric_names, replicate
+from peakend.store.replications import ResultStore
 
 from conftest import ROOT, busy_day_data
 

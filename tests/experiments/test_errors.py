@@ -14,16 +14,16 @@ from hypothesis import strategies as st
 
 from peakend import scenario_from_dict
 from peakend.experiments.api import compare, sweep
-from peakend.experiments.errors import ReplicationError, RunInterrupted
-from peakend.experiments.runner import metric_names, replicate, run_scenario
 from peakend.output.files import run_identity, write_run
-from peakend.output.rundir import LOCK_NAME, OutputError, RunDirectory, safe_name
+from peakend.runs.errors import ReplicationError, RunInterrupted
+from peakend.runs.runner import metric_names, replicate, run_scenario
+from peakend.store.rundir import LOCK_NAME, OutputError, RunDirectory, safe_name
 
 from conftest import ROOT, busy_day_data
 
 
 def _fail_at(monkeypatch: pytest.MonkeyPatch, at: int, error: BaseException) -> None:
-    import peakend.experiments.runner as runner
+    import peakend.runs.runner as runner
 
     real = runner.simulate
 

@@ -15,7 +15,7 @@ import pytest
 from peakend import scenario_from_dict
 from peakend.cli.experiments import make_mapper
 from peakend.config.loading import ConfigError
-from peakend.experiments.executors import (
+from peakend.runs.executors import (
     DaskExecutor,
     Failure,
     ProcessExecutor,
@@ -23,7 +23,7 @@ from peakend.experiments.executors import (
     TaskError,
     make_executor,
 )
-from peakend.experiments.runner import run_scenario
+from peakend.runs.runner import run_scenario
 
 from conftest import busy_day_data
 
@@ -93,7 +93,7 @@ def test_make_executor_choices_and_errors():
 
 
 def test_local_workers_are_capped_at_the_usable_cores():
-    from peakend.experiments.executors import available_cores
+    from peakend.runs.executors import available_cores
 
     cores = available_cores()
     assert make_executor("processes", workers=cores).workers == cores
@@ -113,7 +113,7 @@ def test_local_workers_are_capped_at_the_usable_cores():
 # blocks on its stdin until the test kills it.
 WORKER_PARENT = """
 import functools, multiprocessing, os, sys
-from peakend.experiments.executors import ProcessExecutor
+from peakend.runs.executors import ProcessExecutor
 
 def pid(barrier, _):
     barrier.wait()

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from peakend.cli.main import main
 from peakend.config.extras import EXTRAS, MissingExtraError, require
-from peakend.experiments.executors import DaskExecutor, make_executor
+from peakend.runs.executors import DaskExecutor, make_executor
 
 from conftest import ROOT
 

@@ -10,10 +10,10 @@ import pytest
 
 from peakend import scenario_from_dict
 from peakend.experiments.api import Experiment, run_experiment
-from peakend.experiments.errors import ReplicationError
-from peakend.experiments.runner import replicate
-from peakend.experiments.store import ReplicationRecord, ResultStore, scenario_key
-from peakend.output.rundir import OutputError
+from peakend.runs.errors import ReplicationError
+from peakend.runs.runner import replicate
+from peakend.store.replications import ReplicationRecord, ResultStore, scenario_key
+from peakend.store.rundir import OutputError
 
 from conftest import busy_day_data
 

@@ -28,13 +28,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import tomli_w
 from click.testing import CliRunner
 
 from peakend.cli.main import main
-from peakend.output.rundir import LOCK_NAME
+from peakend.store.rundir import LOCK_NAME
 
-from conftest import busy_day_data
+from conftest import GRID, WHATIF
 
 Setup = Callable[[Path, pytest.MonkeyPatch], None]
 
@@ -42,68 +41,17 @@ Setup = Callable[[Path, pytest.MonkeyPatch], None]
 # ------------------------------------------------------------------ the workspace
 
 
-def _scenario(seed: int = 3) -> dict[str, Any]:
-    data = busy_day_data(seed)
-    data["run"]["replications"] = 2
-    return data
-
-
-WHATIF = """
-name = "whatif"
-base = "base.toml"
-replications = 2
-metrics = ["service_level", "abandonment_rate"]
-
-[variants.more]
-set = ["pools.agents.staffing+=1"]
-"""
-
-GRID = """
-name = "grid"
-base = "base.toml"
-replications = 1
-
-[sweep.factors]
-"pools.agents.staffing*" = [0.5, 1.0]
-"""
-
-
 def _invoke(*args: str | Path) -> Any:
     return CliRunner().invoke(main, [str(a) for a in args])
 
 
-@pytest.fixture(scope="module")
-def prebuilt(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Input files and three finished runs (run, compare, sweep), built once."""
-    root = tmp_path_factory.mktemp("prebuilt")
-    (root / "base.toml").write_text(tomli_w.dumps(_scenario()))
-    (root / "other.toml").write_text(tomli_w.dumps(_scenario(seed=11)))
-    (root / "whatif.toml").write_text(WHATIF)
-    (root / "grid.toml").write_text(GRID)
-    (root / "notes.txt").write_text("not a config\n")
-    (root / "foreign").mkdir()
-    (root / "foreign" / "thesis.tex").write_text("\\documentclass{article}\n")
-    previous = Path.cwd()
-    os.chdir(root)
-    try:
-        for args in (
-            ("run", "base.toml", "--out", "run_dir"),
-            ("compare", "whatif.toml", "--out", "compare_dir"),
-            ("sweep", "grid.toml", "--out", "sweep_dir"),
-        ):
-            result = _invoke(*args, "--executor", "serial", "-q")
-            assert result.exit_code == 0, result.output
-    finally:
-        os.chdir(previous)
-    return root
-
-
 @pytest.fixture
-def workspace(prebuilt: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A fresh copy of the prebuilt workspace, nested so that ``../..`` stays inside
-    ``tmp_path`` (which every case snapshots), as the working directory."""
+def workspace(finished_runs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh copy of the session's finished runs (``finished_runs`` in tests/conftest.py:
+    input files and a finished run, compare and sweep), nested so that ``../..`` stays
+    inside ``tmp_path`` (which every case snapshots), as the working directory."""
     work = tmp_path / "outer" / "inner" / "work"
-    shutil.copytree(prebuilt, work)
+    shutil.copytree(finished_runs, work)
     monkeypatch.chdir(work)
     return work
 
@@ -160,7 +108,7 @@ def fail_replication(at: int = 1, error: type[BaseException] = RuntimeError) -> 
     """Make replication ``at`` of every scenario raise (in this process: serial executor)."""
 
     def setup(work: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-        import peakend.experiments.runner as runner
+        import peakend.runs.runner as runner
 
         real = runner.simulate
 

@@ -42,7 +42,7 @@ SECRET = "peakend-corpus-secret-5a7c1e"
 """In the environment of every case and inside the hostile files: never in the output."""
 
 VALID_TIMES = "minutes,segment\n0.5,a\n3.25,b\n70,a\n"
-ROWS_LIMIT = 1_000_000  # peakend.engine.arrival_files.MAX_REPLAYED_ARRIVALS
+ROWS_LIMIT = 1_000_000  # peakend.config.arrival_files.MAX_REPLAYED_ARRIVALS
 OUTSIDE = "{outside}"
 """Placeholder for the absolute path of the folder beside the scenario's."""
 
@@ -297,7 +297,7 @@ from peakend.cli.main import main
 try:
     main(["run", "s.toml", "--out", "o"])
 except SystemExit as exit:
-    heavy = sorted(m for m in ("scipy", "pandas", "peakend.experiments.runner") if m in sys.modules)
+    heavy = sorted(m for m in ("scipy", "pandas", "peakend.runs.runner") if m in sys.modules)
     print(exit.code, ",".join(heavy) or "-")
 """
 

@@ -1,6 +1,6 @@
 """A corpus of hostile names: a name can never crash a run or forge a line.
 
-Names are data (:mod:`peakend.config.names`): any character TOML can carry is
+Names are data (:mod:`peakend.base.names`): any character TOML can carry is
 accepted in a name, a description, a variant's description, a sweep level, and
 shown escaped wherever peakend prints, draws or writes it; only lengths (1 to
 128 characters) and variant names (file-name safe) are refused, at load, in one
@@ -47,7 +47,7 @@ from refusals import (
     snapshot,
 )
 
-from peakend.config.names import printable, safe_name
+from peakend.base.names import printable, safe_name
 from peakend.config.overrides import dotted_key
 from peakend.output.report import render_report
 

@@ -4,7 +4,7 @@ reads, and stored results read back on resume.
 Every case runs the real command line in a child process, measured
 (:func:`refusals.measure`), in a fresh copy of a workspace that holds a finished
 run and a finished comparison, each folder's files listed in its manifest's
-ledger (see :mod:`peakend.output.ledger`), and requires
+ledger (see :mod:`peakend.store.ledger`), and requires
 
 - exit status 2, exactly one ``peakend: error:`` line naming what is wrong, no
   traceback, bounded time and peak memory, and no secret echoed
@@ -32,15 +32,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
-import tomli_w
-from click.testing import CliRunner
 from refusals import assert_refused, assert_unchanged, measure, snapshot
-
-from peakend.cli.main import main
-
-from conftest import busy_day_data
 
 Setup = Callable[[Path], None]
 
@@ -48,44 +43,15 @@ SECRET = "peakend-corpus-secret-7f3a9c"
 """Written into a file outside the run folders and into the children's environment:
 no error line may echo it."""
 
-WHATIF = """
-name = "whatif"
-base = "base.toml"
-replications = 2
-metrics = ["service_level", "abandonment_rate"]
-
-[variants.more]
-set = ["pools.agents.staffing+=1"]
-"""
-
-
-@pytest.fixture(scope="module")
-def prebuilt(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Input files, a finished run and a finished comparison (each with its report)."""
-    root = tmp_path_factory.mktemp("results")
-    (root / "base.toml").write_text(tomli_w.dumps(busy_day_data(3)))
-    (root / "whatif.toml").write_text(WHATIF)
-    (root / "secret.txt").write_text(f"{SECRET}\n")
-    previous = Path.cwd()
-    os.chdir(root)
-    try:
-        for args in (
-            ("run", "base.toml", "--out", "run_dir", "--executor", "serial", "-q"),
-            ("compare", "whatif.toml", "--out", "compare_dir", "--executor", "serial", "-q"),
-            ("report", "run_dir"),
-            ("report", "compare_dir"),
-        ):
-            result = CliRunner().invoke(main, list(args))
-            assert result.exit_code == 0, result.output
-    finally:
-        os.chdir(previous)
-    return root
-
 
 @pytest.fixture
-def workspace(prebuilt: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def workspace(finished_runs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh copy of the session's finished runs (``finished_runs`` in tests/conftest.py:
+    input files, a finished run and comparison with their reports, a sweep) and a secret
+    beside them."""
     work = tmp_path / "work"
-    shutil.copytree(prebuilt, work, symlinks=True)
+    shutil.copytree(finished_runs, work, symlinks=True)
+    (work / "secret.txt").write_text(f"{SECRET}\n")
     monkeypatch.setenv("PEAKEND_CORPUS_SECRET", SECRET)  # the children inherit it
     return work
 
@@ -193,7 +159,8 @@ def store_of_zero_rows(rows: int, listed: bool) -> Setup:
     def setup(work: Path) -> None:
         path = _store_file(work)
         columns = list(pd.read_parquet(path).columns)
-        frame = pd.DataFrame({name: [0.0] * rows for name in columns})
+        zeros = np.zeros(rows)  # one column of zeros shared by all (built in milliseconds)
+        frame = pd.DataFrame({name: zeros for name in columns}, copy=False)
         frame.to_parquet(path, index=False)
         if listed:
             relist(work / "compare_dir", path.relative_to(work / "compare_dir").as_posix())

@@ -7,16 +7,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from rundirs import (  # noqa: F401
-    compare_dir_fixture,
-    periods_dir_fixture,
-    run_dir_fixture,
-    sweep_dir_fixture,
-)
 
 from peakend.analysis.registry import METRICS
 from peakend.engine.records import ContactRecord, CustomerRecord
-from peakend.output.dictionary import TABLE_FILES, data_dictionary, describe_column
+from peakend.store.dictionary import TABLE_FILES, data_dictionary, describe_column
 
 
 def test_every_record_field_is_documented() -> None:
@@ -90,7 +84,7 @@ def _two_services() -> tuple[pd.DataFrame, pd.DataFrame]:
     """Customers and contacts of a day in which many customers are served twice (every
     first failure the agent sees brings the customer back) and some get an alternative."""
     from peakend import scenario_from_dict
-    from peakend.experiments.runner import replicate
+    from peakend.runs.runner import replicate
 
     from conftest import mmc_data
 

@@ -12,9 +12,9 @@ import pytest
 
 from peakend import scenario_from_dict
 from peakend.config.loading import load_scenario
-from peakend.experiments.runner import run_scenario
 from peakend.output.files import write_run
 from peakend.output.plots import IntervalDisplay
+from peakend.runs.runner import run_scenario
 
 from conftest import ROOT, busy_day_data
 

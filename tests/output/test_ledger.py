@@ -15,9 +15,9 @@ import tomli_w
 from click.testing import CliRunner
 
 from peakend.cli.main import main
-from peakend.output import ledger
 from peakend.output.report import write_report
-from peakend.output.rundir import OutputError, RunDirectory, RunIdentity
+from peakend.store import ledger
+from peakend.store.rundir import OutputError, RunDirectory, RunIdentity
 
 from conftest import busy_day_data
 
@@ -125,7 +125,7 @@ KILLED_SESSION = """
 import os, signal, sys
 from pathlib import Path
 from peakend.experiments.api import load_experiment, run_experiment
-from peakend.experiments.runner import replicate
+from peakend.runs.runner import replicate
 
 calls = []
 
@@ -194,7 +194,7 @@ def test_no_write_goes_through_a_link_inside_a_claimed_folder(work: Path) -> Non
     identity = RunIdentity("run", "x", "k")
     with RunDirectory(work / "out", identity) as folder:
         (folder.path / "replications").symlink_to(outside)
-        from peakend.output.files import write_text
+        from peakend.store.files import write_text
 
         with pytest.raises(OutputError, match="replications is a link or a file"):
             write_text(folder.path / "replications" / "k" / "0.txt", "x")

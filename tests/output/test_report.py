@@ -13,12 +13,6 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from rundirs import (  # noqa: F401
-    compare_dir_fixture,
-    periods_dir_fixture,
-    run_dir_fixture,
-    sweep_dir_fixture,
-)
 
 from peakend.cli.main import main
 from peakend.output.report import ReportError, render_report, write_report

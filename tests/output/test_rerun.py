@@ -18,8 +18,8 @@ import tomli_w
 from click.testing import CliRunner
 
 from peakend.cli.main import main
-from peakend.output.ledger import OutputError
 from peakend.output.report import cost_per_unit_of_gain, render_report
+from peakend.store.ledger import OutputError
 
 from conftest import busy_day_data
 

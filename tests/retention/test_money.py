@@ -17,9 +17,9 @@ import pytest
 from peakend import scenario_from_dict
 from peakend.experiments.api import load_experiment, run_experiment
 from peakend.experiments.results import PROFIT_PARTS
-from peakend.experiments.runner import replicate
 from peakend.retention.multiperiod import run_periods
 from peakend.retention.returns import AnchoredReturn, LogisticReturn, word_of_mouth
+from peakend.runs.runner import replicate
 
 from conftest import ROOT
 
@@ -257,7 +257,7 @@ def test_word_of_mouth_is_silent_without_the_loop():
 
 
 def test_periods_csv_and_the_dictionary_describe_the_money_columns():
-    from peakend.output.dictionary import describe_column
+    from peakend.store.dictionary import describe_column
 
     out = run_periods(calendar(periods=2), 0)
     for column in ("relationship_revenue", "visit_revenue", "recovery_minutes", "extras_minutes"):

@@ -10,8 +10,8 @@ import pytest
 
 from peakend.config.loading import ConfigError, scenario_from_dict
 from peakend.experiments.api import Experiment, load_experiment
-from peakend.experiments.runner import drifting_base_warning, run_scenario
 from peakend.retention.multiperiod import run_periods
+from peakend.runs.runner import drifting_base_warning, run_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 

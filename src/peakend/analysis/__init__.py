@@ -1,1 +1,1 @@
-"""Analysis: queueing theory (Erlang), statistics, metrics and validation."""
+"""Analysis of simulation output: metrics, the metric registry, statistics, intervals, Erlang."""

@@ -65,7 +65,7 @@ from peakend.analysis.erlang import (
 from peakend.analysis.stats import estimate
 from peakend.config.clock import clock
 from peakend.config.schema import PoolConfig, Scenario
-from peakend.engine.replication import ReplicationOutput
+from peakend.simulation.replication import ReplicationOutput
 
 __all__ = [
     "COUNT_COLUMNS",
@@ -141,7 +141,7 @@ def _pool_intervals(
             "answered_wait_minutes": per_interval(np.where(answered, wait, 0.0)),
             "busy_minutes": busy,
             "available_minutes": present * length + after_shift,
-            "agents_scheduled": np.asarray(config.staffing, dtype=np.int64),
+            "agents_scheduled": np.asarray(scenario.roster(name), dtype=np.int64),
             "agents_present": present,
         }
     )
@@ -173,7 +173,7 @@ def _busy_minutes(
     first = np.minimum((start // length).astype(np.int64), count - 1)
     last = np.minimum(np.ceil(end / length).astype(np.int64) - 1, count - 1)
     spans = np.cumsum(last - first + 1)
-    staffing = np.asarray(config.staffing, dtype=np.int64)
+    staffing = np.asarray(scenario.roster(list(scenario.pools)[index]), dtype=np.int64)
     busy, after = np.zeros(count), np.zeros(count)
     done = 0
     while done < len(start):

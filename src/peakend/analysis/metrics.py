@@ -52,7 +52,7 @@ import numpy as np
 
 from peakend.engine.facts import Outcome
 from peakend.engine.records import Table
-from peakend.engine.replication import ReplicationOutput
+from peakend.simulation.replication import ReplicationOutput
 
 if TYPE_CHECKING:
     from peakend.config.schema import Scenario
@@ -176,7 +176,9 @@ def replication_metrics(
 
 
 def staffing_metrics(scenario: Scenario) -> dict[str, float]:
-    """``agent_hours`` and ``staff_cost`` of one day's schedule (see the module docstring).
+    """``agent_hours`` and ``staff_cost`` of the simulated day's schedule (see the module
+    docstring): its roster (``staffing_by_day`` on the day of ``run.start_date``, else
+    ``staffing``).
 
     They follow from the schedule alone, so every replication of a scenario has the same.
     """

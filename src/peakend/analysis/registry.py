@@ -1,7 +1,7 @@
 """The metric registry: what every reported metric is called, measured in and aims for.
 
 One :class:`MetricInfo` per metric name that a run, a comparison or a sweep
-reports (:func:`peakend.experiments.runner.metric_names`): its human label
+reports (:func:`peakend.runs.runner.metric_names`): its human label
 ("Service level"), its unit, how to format a value (percent, currency, count
 with thousands separators, points, minutes), which direction is better and an
 optional target. Tables, plots, reports and the data dictionary read labels

@@ -27,12 +27,12 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 
-from peakend.config.errors import ConfigError
+from peakend.base.errors import ConfigError
+from peakend.base.names import printable
 from peakend.config.extras import MissingExtraError
-from peakend.config.names import printable
-from peakend.experiments.errors import ReplicationError, RunInterrupted
-from peakend.experiments.executors import ExecutorError
-from peakend.output.rundir import OutputError
+from peakend.runs.errors import ReplicationError, RunInterrupted
+from peakend.runs.executors import ExecutorError
+from peakend.store.rundir import OutputError
 
 __all__ = [
     "EXIT_BAD_INPUT",
@@ -58,7 +58,7 @@ def fail(message: str | Sequence[str], status: int) -> NoReturn:
     """Print ``peakend: error: MESSAGE`` on stderr and exit with ``status``.
 
     A string is one line: names and paths in it are shown escaped
-    (:func:`~peakend.config.names.printable`: a newline in a name is ``\\n``), so
+    (:func:`~peakend.base.names.printable`: a newline in a name is ``\\n``), so
     nothing a user typed can forge a line. A sequence (the problems of a
     :class:`ConfigError`) is one line each.
     """

@@ -15,17 +15,11 @@ from typing import Any, TypeVar
 
 import click
 
+from peakend.base.errors import ConfigError
+from peakend.base.names import printable, rich_text
 from peakend.cli.errors import EXIT_FAILED, EXIT_INTERRUPTED, fail, friendly_errors
-from peakend.config.errors import ConfigError
-from peakend.config.names import printable, rich_text
-from peakend.experiments.executors import (
-    EXECUTOR_KINDS,
-    Executor,
-    ProgressBar,
-    TaskError,
-    make_executor,
-)
-from peakend.output.rundir import safe_name
+from peakend.runs.executors import EXECUTOR_KINDS, Executor, ProgressBar, TaskError, make_executor
+from peakend.store.rundir import safe_name
 
 __all__ = [
     "budget_options",
@@ -91,7 +85,7 @@ def print_warnings(console: Any, warnings: Sequence[str]) -> None:
 def executor_options(command: F) -> F:
     """Add ``--executor``, ``--workers`` and ``--dask`` (passed as ``executor``,
     ``workers`` and ``dask``); hand them to :func:`make_mapper` or
-    :func:`peakend.experiments.executors.make_executor`."""
+    :func:`peakend.runs.executors.make_executor`."""
     command = click.option(
         "--dask",
         metavar="local|tcp://HOST:PORT",
@@ -133,7 +127,7 @@ def make_mapper(
 
     For ``run_scenario(scenario, mapper=mapper)``: results come back in input
     order; with ``progress``, a bar with an ETA is shown on stderr when it is a
-    terminal. A task that raises raises :class:`~peakend.experiments.executors.TaskError`.
+    terminal. A task that raises raises :class:`~peakend.runs.executors.TaskError`.
     """
     opened = open_executor(executor, workers, dask, force_workers)
     with opened as pool, ProgressBar(progress) as bar:
@@ -256,7 +250,7 @@ def _run_command(
     factors: dict[str, list[Any]] | None = None,
 ) -> None:
     from peakend.experiments.api import load_experiment_or_scenario, run_experiment
-    from peakend.experiments.errors import ReplicationError
+    from peakend.runs.errors import ReplicationError
 
     overrides = list(options["sets"])
     if options["seed"] is not None:
@@ -487,7 +481,7 @@ def _print_sweep(console: Any, result: Any) -> None:
 def _write_plots_into(result: Any, out: Path) -> list[Path]:
     """The plots, written with the folder claimed again, so that they join its ledger."""
     from peakend.experiments.api import experiment_identity
-    from peakend.output.rundir import RunDirectory
+    from peakend.store.rundir import RunDirectory
 
     with RunDirectory(out, experiment_identity(result.experiment, result.kind)):
         return _write_plots(result, out)

@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from peakend._version import __version__
+from peakend.base.names import printable, rich_text
+from peakend.cli.calibration import backtest, calibrate
 from peakend.cli.errors import (
     EXIT_BAD_INPUT,
     EXIT_FAILED,
@@ -40,7 +42,6 @@ from peakend.cli.experiments import (
     sweep,
 )
 from peakend.cli.reports import dictionary, report
-from peakend.config.names import printable, rich_text
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -152,15 +153,15 @@ def run(
     from peakend.config.budget import check_budget, estimate_scenario
     from peakend.config.loading import load_scenario
     from peakend.config.loading import scale_staffing as scaled
-    from peakend.experiments.errors import ReplicationError, RunInterrupted
-    from peakend.experiments.executors import ProgressBar
-    from peakend.output.rundir import RunDirectory
+    from peakend.runs.errors import ReplicationError, RunInterrupted
+    from peakend.runs.executors import ProgressBar
+    from peakend.store.rundir import RunDirectory
 
     scenario = load_scenario(config, _overrides(seed, replications, sets))
     # Imported once the scenario has loaded: a scenario or arrival file that is refused
     # is refused without paying for the engine's and statistics' imports (about a second).
-    from peakend.experiments.runner import planned_workers, run_scenario
     from peakend.output.files import run_identity
+    from peakend.runs.runner import planned_workers, run_scenario
 
     if scale_staffing is not None:
         scenario = scaled(scenario, scale_staffing)
@@ -219,7 +220,7 @@ def _interrupted(console: Console, result: Any, folder: Any, table_format: str) 
 
 
 def _failed(console: Console, exc: Any, folder: Any, table_format: str) -> None:
-    from peakend.experiments.errors import error_log
+    from peakend.runs.errors import error_log
 
     result = exc.result
     if result is not None:
@@ -326,7 +327,7 @@ def validate(
 ) -> None:
     """Check the engine against Erlang C and Erlang A, and the memory models
     against the classic experiments; exit 1 if any check fails."""
-    from peakend.analysis.validate import run_validation
+    from peakend.checks.validate import run_validation
     from peakend.output.tables import rows_table
 
     console = _console(quiet)
@@ -345,6 +346,8 @@ main.add_command(compare)
 main.add_command(sweep)
 main.add_command(report)
 main.add_command(dictionary)
+main.add_command(calibrate)
+main.add_command(backtest)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -1,5 +1,5 @@
 """The ``peakend report`` and ``peakend dictionary`` commands: a thin layer over
-:mod:`peakend.output.report` and :mod:`peakend.output.dictionary`."""
+:mod:`peakend.output.report` and :mod:`peakend.store.dictionary`."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
+from peakend.base.names import printable
 from peakend.cli.errors import friendly_errors
-from peakend.config.names import printable
 
 __all__ = ["dictionary", "report"]
 
@@ -47,8 +47,8 @@ def dictionary(folder: Path | None, period_name: str) -> None:
     of every table peakend writes, or with FOLDER, the tables in that run directory."""
     import sys
 
-    from peakend.config.errors import ConfigError
-    from peakend.output.dictionary import data_dictionary, folder_dictionary, read_columns
+    from peakend.base.errors import ConfigError
+    from peakend.store.dictionary import data_dictionary, folder_dictionary, read_columns
 
     if folder is None:
         frame = data_dictionary(period_name)

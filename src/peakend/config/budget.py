@@ -21,7 +21,11 @@ kept per replication               140 B per customer + 70 B per contact (record
 a replay (``arrivals.times``)       250 B per replayed arrival in every process that
                                    holds the scenario (read from its file, validated,
                                    hashed and written out as the resolved config:
-                                   measured up to 180 B with a million arrivals)
+                                   measured up to 180 B with a million arrivals);
+                                   250 B more for each of ``times_customer`` and
+                                   ``times_date`` (72 B a column measured at load
+                                   and hash with 200,000 arrivals, scaled as the
+                                   times' own 68 B to 180 B)
 multi-period runs                  the day's peak, plus 200 B per identified customer
                                    and the record tables of every visit
 =================================  ====================================================
@@ -43,7 +47,7 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from peakend.config.errors import ConfigError
+from peakend.base.errors import ConfigError
 from peakend.config.schema import Scenario
 
 __all__ = [
@@ -82,6 +86,7 @@ _BYTES_PER_AGENT = 1_000
 _BYTES_PER_INTERVAL_AND_POOL = 1_000
 _BYTES_PER_POPULATION_MEMBER = 200
 _BYTES_PER_REPLAYED_ARRIVAL = 250
+_BYTES_PER_REPLAY_TEXT_COLUMN = 250  # times_customer, times_date
 # A multi-period run keeps its visits and contacts as data frames (with period, day,
 # person, belief and return probability), measured at about 221 and 96 B a row.
 _PERIOD_BYTES_PER_VISIT = 240
@@ -130,11 +135,20 @@ class Workload:
         )
 
 
+def _replay_bytes(scenario: Scenario) -> int:
+    """What a scenario's replayed arrivals cost every process that holds it."""
+    arrivals = scenario.arrivals
+    texts = bool(arrivals.times_customer) + bool(arrivals.times_date)
+    per_arrival = _BYTES_PER_REPLAYED_ARRIVAL + texts * _BYTES_PER_REPLAY_TEXT_COLUMN
+    return len(arrivals.times) * per_arrival
+
+
 def expected_customers(scenario: Scenario) -> float:
     """Expected first arrivals of one day: the integral of the arrival-rate profile,
-    or the number of replayed arrivals of a replay (``arrivals.times``)."""
+    or the number of replayed arrivals of a replay (``arrivals.times``; of the day
+    ``run.start_date`` in a replay of several days)."""
     if scenario.arrivals.times:
-        return float(len(scenario.arrivals.times))
+        return float(len(scenario.replayed_rows()))
     minutes = scenario.arrivals.interval_minutes
     return math.fsum(scenario.arrivals.rate_per_hour) * minutes / 60.0
 
@@ -179,7 +193,7 @@ def estimate_scenario(
         Replications running at once (worker processes); each holds one in memory.
     keep_records
         Whether every replication's record tables are kept until the end (as
-        :func:`peakend.experiments.runner.run_scenario` does).
+        :func:`peakend.runs.runner.run_scenario` does).
     """
     count = scenario.run.replications if replications is None else replications
     return _workload([scenario], count, workers, keep_records)
@@ -332,7 +346,7 @@ def _workload(
     in_flight = min(workers, replications * len(scenarios))
     processes = 1 + (in_flight if in_flight > 1 else 0)  # the caller and its workers
     # Every process holds the replayed arrivals of the scenarios it runs.
-    replays = [len(scenario.arrivals.times) * _BYTES_PER_REPLAYED_ARRIVAL for scenario in scenarios]
+    replays = [_replay_bytes(scenario) for scenario in scenarios]
     peak = (
         processes * _BASE_BYTES
         + sum(replays)
@@ -393,7 +407,7 @@ def _run_bytes(scenario: Scenario, customers: float) -> float:
             customers * _RUN_BYTES_PER_CUSTOMER_NO_EXPERIENCE
             + contacts * _RUN_BYTES_PER_CONTACT_NO_EXPERIENCE
         )
-    agents = sum(max(pool.staffing) for pool in scenario.pools.values())
+    agents = sum(max(max(roster) for roster in pool.rosters()) for pool in scenario.pools.values())
     intervals = scenario.intervals * len(scenario.pools)
     return per + agents * _BYTES_PER_AGENT + intervals * _BYTES_PER_INTERVAL_AND_POOL
 

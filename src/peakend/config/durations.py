@@ -16,7 +16,7 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, StringConstraints
 
-from peakend.engine.distributions import Distribution
+from peakend.base.distributions import Distribution
 
 __all__ = [
     "DURATION_PATTERN",
@@ -33,8 +33,9 @@ UNITS = {"s": 1 / 60, "min": 1.0, "h": 60.0}
 
 _DURATION = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*([a-z]+)\s*$")
 
-DURATION_PARAMETERS = ("mean", "value", "low", "high")
-"""The parameters of a distribution that are durations (all but ``cv`` and ``values``)."""
+DURATION_PARAMETERS = ("mean", "value", "low", "high", "scale", "tail_mean")
+"""The parameters of a distribution that are durations (all but ``cv``, ``shape``, ``weights``,
+``survival`` and the lists ``values`` and ``minutes``, whose items are durations too)."""
 
 
 def parse_minutes(value: Any) -> Any:
@@ -75,8 +76,11 @@ def _distribution_minutes(value: Any) -> Any:
     for key in DURATION_PARAMETERS:
         if key in converted:
             converted[key] = parse_minutes(converted[key])
-    if isinstance(converted.get("values"), (list, tuple)):
-        converted["values"] = [parse_minutes(item) for item in converted["values"]]
+    for key in ("values", "minutes"):
+        if isinstance(converted.get(key), (list, tuple)):
+            converted[key] = [parse_minutes(item) for item in converted[key]]
+    if isinstance(converted.get("components"), (list, tuple)):
+        converted["components"] = [_distribution_minutes(item) for item in converted["components"]]
     return converted
 
 

@@ -47,8 +47,9 @@ def _durations_in_distribution(properties: dict[str, Any]) -> None:
     for name in DURATION_PARAMETERS:
         if name in properties:
             properties[name] = {"anyOf": [properties[name], duration]}
-    if "values" in properties and "items" in properties["values"]:
-        properties["values"]["items"] = {"anyOf": [properties["values"]["items"], duration]}
+    for name in ("values", "minutes"):
+        if name in properties and "items" in properties[name]:
+            properties[name]["items"] = {"anyOf": [properties[name]["items"], duration]}
 
 
 def schema_text() -> str:

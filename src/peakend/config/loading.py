@@ -18,9 +18,9 @@ from typing import Any, TypeVar
 import tomli_w
 from pydantic import BaseModel, ValidationError
 
+from peakend.base.errors import ConfigError, did_you_mean, listing
+from peakend.base.names import printable, toml_text
 from peakend.config.durations import is_duration
-from peakend.config.errors import ConfigError, did_you_mean, listing
-from peakend.config.names import printable, toml_text
 from peakend.config.overrides import apply_overrides, parse_override, set_dotted
 from peakend.config.schema import LocatedError, Scenario
 
@@ -109,7 +109,7 @@ def load_scenario(
     ``key[a:b]+=x`` strings (see :mod:`peakend.config.overrides`), as ``peakend run --set``.
     ``data_dirs``: folders besides the scenario's own from which its arrival files
     may be read (default: those named in the ``PEAKEND_DATA_DIRS`` environment
-    variable; see :mod:`peakend.engine.arrival_files` for the rules).
+    variable; see :mod:`peakend.config.arrival_files` for the rules).
 
     Raises
     ------
@@ -129,18 +129,18 @@ def read_arrival_files(
 ) -> dict[str, Any]:
     """Put the contents of ``arrivals.counts_file`` / ``times_file`` (paths relative to
     the scenario file at ``path``) into the arrivals section (see
-    :mod:`peakend.engine.arrival_files`); ``data`` is returned as it is without them.
+    :mod:`peakend.config.arrival_files`); ``data`` is returned as it is without them.
 
     Raises
     ------
     ConfigError
         For a path that is not a string or breaks the path rule, or a file that
-        breaks a rule of :mod:`peakend.engine.arrival_files`.
+        breaks a rule of :mod:`peakend.config.arrival_files`.
     """
     arrivals = data.get("arrivals")
     if not isinstance(arrivals, dict) or not {"counts_file", "times_file"} & set(arrivals):
         return data
-    from peakend.engine.arrival_files import ArrivalFileError, allowed_folders
+    from peakend.config.arrival_files import ArrivalFileError, allowed_folders
 
     arrivals = dict(arrivals)
     interval = _interval_minutes(arrivals.get("interval_minutes", 30.0))
@@ -187,13 +187,13 @@ def _read_one(
     interval: float,
     segments: list[str] | None,
 ) -> None:
-    from peakend.config.schema import MAX_INTERVALS
-    from peakend.engine.arrival_files import (
+    from peakend.config.arrival_files import (
         rates_from_times,
         read_counts,
-        read_times,
+        read_replay,
         resolve_arrival_file,
     )
+    from peakend.config.schema import MAX_INTERVALS
 
     shown, real = resolve_arrival_file(path, key, value, folders)
     if key == "counts_file":
@@ -205,11 +205,17 @@ def _read_one(
     else:
         end = MAX_INTERVALS * interval
         reason = f"the end of the longest day ({MAX_INTERVALS:,} intervals)"
-    times, names = read_times(shown, real, end, segments, reason)
-    arrivals["times"] = times
-    if names is not None:
-        arrivals["times_segment"] = names
-    arrivals.setdefault("rate_per_hour", rates_from_times(times, interval))
+    replay = read_replay(shown, real, end, segments, reason)
+    arrivals["times"] = replay.times
+    for key, column in (
+        ("times_segment", replay.segment),
+        ("times_customer", replay.customer),
+        ("times_date", replay.date),
+    ):
+        if column is not None:
+            arrivals[key] = column
+    days = len(set(replay.date)) if replay.date is not None else 1
+    arrivals.setdefault("rate_per_hour", rates_from_times(replay.times, interval, days))
 
 
 def scenario_from_dict(
@@ -307,7 +313,7 @@ MAX_ERROR_LINES = 10
 def format_validation_error(exc: ValidationError, model: type[BaseModel], source: str) -> str:
     """One line per problem (at most :data:`MAX_ERROR_LINES`, then how many more):
     ``file: key.path: what is wrong; allowed: ...``. Names in a key path (a pool
-    called ``"a\nb"``) are shown escaped (:func:`~peakend.config.names.printable`), so
+    called ``"a\nb"``) are shown escaped (:func:`~peakend.base.names.printable`), so
     each problem stays one line."""
     errors = exc.errors()
     lines = []
@@ -333,8 +339,8 @@ def format_validation_error(exc: ValidationError, model: type[BaseModel], source
 def _clean_loc(loc: tuple[int | str, ...]) -> tuple[int | str, ...]:
     # pydantic inserts the tag of a discriminated union (e.g. 'lognormal') into the
     # location, and '[key]' after a mapping key it refuses; users never typed them.
+    from peakend.base.distributions import DISTRIBUTION_NAMES
     from peakend.config.schema import STAGE_TAGS
-    from peakend.engine.distributions import DISTRIBUTION_NAMES
 
     tags = (*DISTRIBUTION_NAMES, *STAGE_TAGS)
     cleaned = [part for i, part in enumerate(loc) if not (part in tags and 0 < i < len(loc) - 1)]
@@ -360,7 +366,7 @@ def _describe(
 ) -> str:
     kind = error["type"]
     if raw_loc and raw_loc[-1] == _KEY and kind in ("string_too_long", "string_too_short"):
-        from peakend.config.names import MAX_NAME_LENGTH
+        from peakend.base.names import MAX_NAME_LENGTH
 
         size = len(str(error.get("input", "")))
         return f"a name has 1 to {MAX_NAME_LENGTH} characters, this one {size}"
@@ -372,7 +378,7 @@ def _describe(
     if kind == "missing":
         return "required key is missing"
     if kind == "union_tag_invalid":
-        from peakend.engine.distributions import DISTRIBUTION_NAMES
+        from peakend.base.distributions import DISTRIBUTION_NAMES
 
         return f"unknown distribution; allowed: {', '.join(DISTRIBUTION_NAMES)}"
     if kind == "union_tag_not_found":
@@ -466,7 +472,7 @@ def scenario_to_toml(scenario: BaseModel, header: str = "") -> str:
     """Serialise a resolved scenario as TOML that loads back into an equal scenario.
 
     Names are written escaped where TOML would leave a control character, a line
-    separator or a bidirectional override raw (:func:`~peakend.config.names.toml_text`),
+    separator or a bidirectional override raw (:func:`~peakend.base.names.toml_text`),
     so that printing the text (``peakend show``) shows each name on its line.
     """
     comment = "".join(f"# {printable(line)}\n" for line in header.splitlines())
@@ -489,7 +495,13 @@ def scale_staffing(
         raise ValueError(f"unknown pool {unknown[0]!r}; allowed: {listing(scenario.pools)}")
     data = scenario_to_dict(scenario)
     for name in names:
-        data["pools"][name]["staffing"] = [round(n * factor) for n in scenario.pools[name].staffing]
+        pool = scenario.pools[name]
+        data["pools"][name]["staffing"] = [round(n * factor) for n in pool.staffing]
+        if pool.staffing_by_day:  # every roster of the pool, on every day
+            data["pools"][name]["staffing_by_day"] = {
+                day: [round(n * factor) for n in roster]
+                for day, roster in pool.staffing_by_day.items()
+            }
     return validate_model(Scenario, data, "<scaled staffing>")
 
 

@@ -17,7 +17,7 @@ of numbers; a result whose old value is an integer (agents) is rounded to the
 nearest integer, halves to even, as :func:`peakend.config.loading.scale_staffing` does.
 
 Every key must exist in the resolved data (all defaults filled in), so a typo is
-an error rather than a silent no-op. Errors are :class:`peakend.config.errors.ConfigError`
+an error rather than a silent no-op. Errors are :class:`peakend.base.errors.ConfigError`
 whose message names the source (a file, or a file and the table the override
 came from) and the key. Nothing here knows the scenario schema: the functions
 work on plain mappings and never modify their arguments.
@@ -33,7 +33,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from peakend.config.errors import ConfigError, did_you_mean, listing
+from peakend.base.errors import ConfigError, did_you_mean, listing
 
 __all__ = [
     "Override",

@@ -101,6 +101,8 @@ def shown_default(field: FieldInfo) -> str:
 def _value(value: Any) -> str:
     if value is None or value == ():
         return "none"
+    if value == {}:
+        return "`{}`"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):

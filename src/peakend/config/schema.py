@@ -28,11 +28,13 @@ from pydantic import (
     model_validator,
 )
 
+from peakend.base import plugins
+from peakend.base.distributions import Exponential, Fixed
+from peakend.base.errors import listing
+from peakend.base.names import MAX_NAME_LENGTH
 from peakend.config.clock import parse_clock
+from peakend.config.days import check_date, check_day_key, roster_of_day
 from peakend.config.durations import Minutes, MinutesDistribution
-from peakend.config.errors import listing
-from peakend.config.names import MAX_NAME_LENGTH
-from peakend.engine.distributions import Exponential, Fixed
 
 __all__ = [
     "MAX_AGENTS_PER_INTERVAL",
@@ -43,6 +45,7 @@ __all__ = [
     "AttributeConfig",
     "ChannelConfig",
     "ExperienceConfig",
+    "IvrConfig",
     "RecoveryConfig",
     "RetentionConfig",
     "ReturnModelConfig",
@@ -81,7 +84,7 @@ MAX_DESCRIPTION_LENGTH = 10_000
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=MAX_NAME_LENGTH)]
 """A name of a segment, pool or channel: any characters, 1 to 128 of them (names are data:
-:mod:`peakend.config.names` shows them escaped wherever they are printed or drawn)."""
+:mod:`peakend.base.names` shows them escaped wherever they are printed or drawn)."""
 
 
 def day_agent_hours(staffing: Sequence[int], interval_minutes: float) -> float:
@@ -152,10 +155,25 @@ class RunConfig(_Model):
         json_schema_extra={"source": "setting"},
     )
 
+    start_date: str | None = Field(
+        None,
+        description="calendar date 'YYYY-MM-DD' of day 0: the day a single-day run simulates, "
+        "the first day of period 0 of a multi-period run; it picks each day's roster from "
+        "pools.*.staffing_by_day and a replayed day from arrivals.times_date; unset: no calendar",
+        json_schema_extra={"source": "setting"},
+    )
+
     @field_validator("opens_at")
     @classmethod
     def _clock_time(cls, text: str) -> str:
         parse_clock(text)
+        return text
+
+    @field_validator("start_date")
+    @classmethod
+    def _iso_date(cls, text: str | None) -> str | None:
+        if text is not None:
+            check_date(text)
         return text
 
 
@@ -192,6 +210,31 @@ class ArrivalsConfig(_Model):
         ),
         json_schema_extra={"source": "setting (data)"},
     )
+    times_customer: tuple[Name, ...] = Field(
+        (),
+        description="the customer id of each replayed arrival (a times file's customer "
+        "column): arrivals with the same id are one customer, a later one a redial (a retry "
+        "after an abandoned contact, else a repeat contact), with one memory of them all; "
+        "empty: every arrival is a customer of its own",
+        json_schema_extra={"source": "setting (data)"},
+    )
+    times_date: tuple[str, ...] = Field(
+        (),
+        description="the date 'YYYY-MM-DD' of each replayed arrival (a times file's date "
+        "column), a replay of several days: the run simulates the arrivals of run.start_date; "
+        "empty: the times are one day's",
+        json_schema_extra={"source": "setting (data)"},
+    )
+
+    @field_validator("times_date")
+    @classmethod
+    def _dates(cls, dates: tuple[str, ...]) -> tuple[str, ...]:
+        for text in dict.fromkeys(dates):  # each date once, in order
+            try:
+                check_date(text)
+            except ValueError as error:
+                raise ValueError(f"arrival {dates.index(text)}: {error}") from None
+        return dates
 
     @field_validator("rate_per_hour")
     @classmethod
@@ -237,6 +280,37 @@ Stage = Annotated[
         custom_error_message="a stage is a pool name or a table { pool, probability }",
     ),
 ]
+
+
+class IvrConfig(_Model):
+    """An IVR (self-service menus) that each contact a customer starts goes through first.
+
+    The customer spends ``minutes`` there, then leaves (``leave_probability``),
+    finishes in self-service (``self_service_probability``) or queues for an agent.
+    """
+
+    minutes: MinutesDistribution = Field(description="time spent in the IVR, whatever the ending")
+    leave_probability: float = Field(
+        0.0, ge=0, le=1, description="share who hang up in the IVR (abandoned, no retry)"
+    )
+    self_service_probability: float = Field(
+        0.0, ge=0, le=1, description="share who finish in self-service (resolved, no agent)"
+    )
+
+    @field_validator("minutes")
+    @classmethod
+    def _ends(cls, minutes: Any) -> Any:
+        _check_finite_mean(minutes, "a stay in the IVR")
+        return minutes
+
+    @model_validator(mode="after")
+    def _shares(self) -> IvrConfig:
+        total = self.leave_probability + self.self_service_probability
+        if total > 1 + 1e-12:
+            raise ValueError(
+                f"leave_probability + self_service_probability must be at most 1, got {total:.6g}"
+            )
+        return self
 
 
 class SegmentConfig(_Model):
@@ -352,6 +426,17 @@ class SegmentConfig(_Model):
         description="queue priority, 0 first: a waiting customer of a lower number is answered "
         "before one of a higher number (non-preemptive: a service under way is never cut)",
         json_schema_extra={"source": "setting"},
+    )
+    ivr: IvrConfig | None = Field(
+        None,
+        description="an IVR / self-service stage before the queue, for every contact the "
+        "customer starts (first, retry, repeat contact; not callbacks, transfers or stages): "
+        "{ minutes = <distribution>, leave_probability, self_service_probability } (both 0 "
+        "by default, their sum at most 1): the customer hangs up (abandoned, no retry), serves "
+        "itself (resolved, no agent) or queues; the IVR's time is felt as a wait of its own "
+        "and a self-service ends on a neutral moment (assumptions, docs/model/moment-utility.md); "
+        "unset: none",
+        json_schema_extra={"source": "setting (measure it: the IVR's log)"},
     )
     stages: tuple[Stage, ...] = Field(
         (),
@@ -521,6 +606,30 @@ class PoolConfig(_Model):
         description="handling time",
         json_schema_extra={"source": "setting"},
     )
+    service_time_by_segment: dict[Name, MinutesDistribution] = Field(
+        default_factory=dict,
+        max_length=MAX_NAMED_ENTRIES,
+        description="service time of the contacts of a segment (a contact type) at this pool, "
+        'e.g. { vip = { distribution = "lognormal", mean = 4, cv = 1.1 } }; segments not '
+        "listed draw from service_time",
+        json_schema_extra={"source": "setting (measure it: handling times by type)"},
+    )
+    service_time_factor: tuple[float, ...] = Field(
+        (),
+        max_length=MAX_INTERVALS,
+        description="multiplier of the service time in each interval (one per interval, > 0), "
+        "by the interval in which a service starts (after the horizon: the last one's); "
+        "empty: 1 all day",
+        json_schema_extra={"source": "setting"},
+    )
+    staffing_by_day: dict[str, tuple[int, ...]] = Field(
+        default_factory=dict,
+        max_length=400,
+        description="rosters by weekday (mon ... sun) or date ('YYYY-MM-DD'), each one value "
+        "per interval like staffing; a date beats a weekday, a day with neither has staffing. "
+        "Needs run.start_date. staffing*= overrides scale staffing only",
+        json_schema_extra={"source": "setting"},
+    )
     absenteeism: float = Field(
         0.0,
         ge=0,
@@ -680,12 +789,14 @@ class PoolConfig(_Model):
         return 1.0 / (1.0 + np.exp(-logit))
 
     def agent_hours(self, interval_minutes: float) -> float:
-        """Rostered agent-hours of one day: the agents scheduled in each interval of
+        """Rostered agent-hours of a day with the default roster (``staffing``; a day of
+        ``staffing_by_day``: :meth:`Scenario.agent_hours`): the agents scheduled in each interval of
         ``interval_minutes`` (absent ones included: they are paid or replaced)."""
         return day_agent_hours(self.staffing, interval_minutes)
 
     def staff_cost(self, interval_minutes: float) -> float:
-        """Cost of one day's roster: :meth:`agent_hours` at ``agent_cost_per_hour``."""
+        """Cost of a day with the default roster: :meth:`agent_hours` at
+        ``agent_cost_per_hour`` (a day of ``staffing_by_day``: :meth:`Scenario.staff_cost`)."""
         return day_staff_cost(self.staffing, interval_minutes, self.agent_cost_per_hour)
 
     @property
@@ -709,13 +820,59 @@ class PoolConfig(_Model):
     @field_validator("staffing")
     @classmethod
     def _staff_non_negative(cls, staffing: tuple[int, ...]) -> tuple[int, ...]:
-        for i, agents in enumerate(staffing):
-            if not 0 <= agents <= MAX_AGENTS_PER_INTERVAL:
-                raise ValueError(
-                    f"agents in interval {i} must be between 0 and {MAX_AGENTS_PER_INTERVAL:,}, "
-                    f"got {agents}"
-                )
+        _check_roster(staffing, "")
         return staffing
+
+    @field_validator("staffing_by_day")
+    @classmethod
+    def _days(cls, by_day: dict[str, tuple[int, ...]]) -> dict[str, tuple[int, ...]]:
+        for key, roster in by_day.items():
+            check_day_key(key)
+            if not roster or len(roster) > MAX_INTERVALS:
+                raise ValueError(
+                    f"{key}: expected 1 to {MAX_INTERVALS:,} values, got {len(roster)}"
+                )
+            _check_roster(roster, f"{key}: ")
+        return by_day
+
+    @field_validator("service_time_by_segment")
+    @classmethod
+    def _services_end(cls, by_segment: dict[str, Any]) -> dict[str, Any]:
+        for name, distribution in by_segment.items():
+            _check_finite_mean(distribution, f"{name}: a service")
+        return by_segment
+
+    @field_validator("service_time_factor")
+    @classmethod
+    def _factors(cls, factors: tuple[float, ...]) -> tuple[float, ...]:
+        for i, factor in enumerate(factors):
+            if not (factor > 0 and math.isfinite(factor)):
+                raise ValueError(
+                    f"factor of interval {i} must be a finite number > 0, got {factor}"
+                )
+        return factors
+
+    def rosters(self) -> list[tuple[int, ...]]:
+        """``staffing`` and every roster of ``staffing_by_day``."""
+        return [self.staffing, *self.staffing_by_day.values()]
+
+
+def _check_finite_mean(distribution: Any, what: str) -> None:
+    """Refuse a distribution of durations that may never end (an infinite mean)."""
+    if not math.isfinite(distribution.mean):
+        raise ValueError(
+            f"{what} must end: this {distribution.distribution} distribution has an infinite "
+            "mean (a tail that never ends, or a component of inf)"
+        )
+
+
+def _check_roster(staffing: tuple[int, ...], where: str) -> None:
+    for i, agents in enumerate(staffing):
+        if not 0 <= agents <= MAX_AGENTS_PER_INTERVAL:
+            raise ValueError(
+                f"{where}agents in interval {i} must be between 0 and "
+                f"{MAX_AGENTS_PER_INTERVAL:,}, got {agents}"
+            )
 
 
 class RecoveryConfig(_Model):
@@ -1076,9 +1233,9 @@ class ExperienceConfig(_Model):
     @field_validator("memory")
     @classmethod
     def _known_memory_model(cls, spec: dict[str, Any]) -> dict[str, Any]:
-        from peakend.experience.memory import memory_model_from_spec
-
-        memory_model_from_spec(spec)  # raises ValueError naming the model and parameter
+        # The memory models live above the schema (peakend.experience.memory), which
+        # hands its registry to peakend.base.plugins.
+        plugins.registry(plugins.MEMORY_MODELS).from_spec(spec)  # ValueError naming the problem
         return spec
 
 
@@ -1158,17 +1315,14 @@ class ReturnModelConfig(_Model):
     @field_validator("model")
     @classmethod
     def _known_model(cls, name: str) -> str:
-        from peakend.retention.returns import return_model_class
-
-        return_model_class(name)  # raises ValueError listing the registered models
+        # Return models live above the schema (peakend.retention.returns; peakend.base.plugins).
+        plugins.registry(plugins.RETURN_MODELS).get(name)  # ValueError listing the registered ones
         return name
 
     @model_validator(mode="after")
     def _buildable(self) -> ReturnModelConfig:
-        from peakend.retention.returns import return_model_from_config
-
         try:
-            return_model_from_config(self)
+            plugins.registry(plugins.RETURN_MODELS).from_spec(self.model_dump())
         except ValueError as error:
             # No absolute location: a return model sits under retention or a segment.
             raise ValueError(f"model {self.model!r}: {error}") from None
@@ -1498,15 +1652,34 @@ class Scenario(_Model):
         copy._warmup_base = base
         return copy
 
-    def agent_hours(self) -> float:
-        """Rostered agent-hours of one day, every pool (:meth:`PoolConfig.agent_hours`)."""
+    def agent_hours(self, days: range = range(1)) -> float:
+        """Rostered agent-hours of ``days`` of the run (default day 0), every pool, each
+        day with its own roster (:meth:`roster`, :func:`day_agent_hours`)."""
         interval = self.arrivals.interval_minutes
-        return sum(pool.agent_hours(interval) for pool in self.pools.values())
+        if not self._rosters_by_day():
+            # The same roster every day: one day's hours times the days, as always.
+            return len(days) * sum(pool.agent_hours(interval) for pool in self.pools.values())
+        # Agents added up over days and pools first (integers: exact), then in hours.
+        return day_agent_hours(
+            [agents for day in days for name in self.pools for agents in self.roster(name, day)],
+            interval,
+        )
 
-    def staff_cost(self) -> float:
-        """Staff cost of one day, every pool (:meth:`PoolConfig.staff_cost`), money."""
+    def staff_cost(self, days: range = range(1)) -> float:
+        """Staff cost of ``days`` of the run (default day 0), every pool, money: each day's
+        roster at its pool's ``agent_cost_per_hour`` (:func:`day_staff_cost`)."""
         interval = self.arrivals.interval_minutes
-        return sum(pool.staff_cost(interval) for pool in self.pools.values())
+        if not self._rosters_by_day():
+            # The same roster every day: one day's cost times the days, as always.
+            return len(days) * sum(pool.staff_cost(interval) for pool in self.pools.values())
+        return sum(
+            day_staff_cost(self.roster(name, day), interval, pool.agent_cost_per_hour)
+            for day in days
+            for name, pool in self.pools.items()
+        )
+
+    def _rosters_by_day(self) -> bool:
+        return any(pool.staffing_by_day for pool in self.pools.values())
 
     @property
     def intervals(self) -> int:
@@ -1528,6 +1701,7 @@ class Scenario(_Model):
                     f"expected {n} values (one per {self.arrivals.interval_minutes:g}-minute "
                     f"interval of arrivals.rate_per_hour), got {len(pool.staffing)}",
                 )
+            self._check_pool_by_day_and_segment(name, pool)
         total = sum(s.share for s in self.segments.values())
         if abs(total - 1.0) > 1e-6:
             raise _located(("segments",), f"segment shares must sum to 1, got {total:.6g}")
@@ -1602,17 +1776,78 @@ class Scenario(_Model):
                 '= "none" without an apology, coupon or alternative',
             )
 
+    def _check_pool_by_day_and_segment(self, name: str, pool: PoolConfig) -> None:
+        """``service_time_by_segment``, ``service_time_factor`` and ``staffing_by_day``."""
+        n = self.intervals
+        for segment in pool.service_time_by_segment:
+            if segment not in self.segments:
+                raise _located(
+                    ("pools", name, "service_time_by_segment", segment),
+                    f"unknown segment {segment!r}; allowed: {listing(self.segments)}",
+                )
+        if pool.service_time_factor and len(pool.service_time_factor) != n:
+            raise _located(
+                ("pools", name, "service_time_factor"),
+                f"expected {n} values (one per interval, as staffing), "
+                f"got {len(pool.service_time_factor)}",
+            )
+        if pool.staffing_by_day and self.run.start_date is None:
+            raise _located(
+                ("pools", name, "staffing_by_day"),
+                'needs run.start_date, the date of day 0 (e.g. run.start_date = "2026-03-02")',
+            )
+        for day, roster in pool.staffing_by_day.items():
+            if len(roster) != n:
+                raise _located(
+                    ("pools", name, "staffing_by_day", day),
+                    f"expected {n} values (one per interval, as staffing), got {len(roster)}",
+                )
+
+    def roster(self, pool: str, day: int = 0) -> tuple[int, ...]:
+        """Agents scheduled in each interval of day ``day`` of the run at ``pool``
+        (``staffing_by_day`` by the date, else ``staffing``; :mod:`peakend.config.days`)."""
+        config = self.pools[pool]
+        return roster_of_day(config.staffing, config.staffing_by_day, self.run.start_date, day)
+
+    def replayed_rows(self) -> range:
+        """The replayed arrivals of the simulated day: every one, or with ``times_date``
+        those of ``run.start_date`` (consecutive rows: the file is sorted by date)."""
+        arrivals = self.arrivals
+        dates = arrivals.times_date
+        if not dates:
+            return range(len(arrivals.times))
+        day = self.run.start_date
+        first = dates.index(day)  # type: ignore[arg-type]  # checked: a date of the replay
+        last = len(dates) - dates[::-1].index(day)  # type: ignore[arg-type]
+        return range(first, last)
+
     def _check_replay(self) -> None:
         arrivals = self.arrivals
-        if arrivals.times and arrivals.times[-1] >= self.horizon_minutes:
+        times = arrivals.times
+        late = next((i for i, t in enumerate(times) if t >= self.horizon_minutes), None)
+        if late is not None:
             raise _located(
                 ("arrivals", "times"),
-                f"the last arrival ({arrivals.times[-1]:g}) must come before the end of the "
+                f"the arrival {late} ({times[late]:g}) must come before the end of the "
                 f"day ({self.horizon_minutes:g} minutes)",
             )
-        times = arrivals.times
-        if any(later < earlier for earlier, later in zip(times, times[1:], strict=False)):
-            raise _located(("arrivals", "times"), "arrival times must not decrease")
+        for name in ("times_customer", "times_date"):
+            given = getattr(arrivals, name)
+            if given and len(given) != len(times):
+                raise _located(
+                    ("arrivals", name),
+                    f"expected one value per arrival ({len(times)}), got {len(given)}",
+                )
+        self._check_replay_days()
+        days = arrivals.times_date or ("",) * len(times)
+        for i in range(1, len(times)):
+            if days[i] < days[i - 1]:
+                raise _located(
+                    ("arrivals", "times_date"),
+                    f"arrival {i}: dates must not decrease (rows sorted by date, then time)",
+                )
+            if days[i] == days[i - 1] and times[i] < times[i - 1]:
+                raise _located(("arrivals", "times"), "arrival times must not decrease")
         if arrivals.times_segment:
             if len(arrivals.times_segment) != len(arrivals.times):
                 raise _located(
@@ -1627,6 +1862,27 @@ class Scenario(_Model):
                         f"unknown segment {name!r}; allowed: {listing(self.segments)}",
                     )
 
+    def _check_replay_days(self) -> None:
+        arrivals, retention = self.arrivals, self.retention
+        for name in ("times_customer", "times_date"):
+            if getattr(arrivals, name) and retention.periods > 1:
+                raise _located(
+                    ("arrivals", name),
+                    "a replay is a single-day run; the retention loop (retention.periods > 1) "
+                    "draws its own contacts: replay the days one by one (run.start_date)",
+                )
+        dates = arrivals.times_date
+        if not dates:
+            return
+        day = self.run.start_date
+        if day is None or day not in dates:
+            given = "not set" if day is None else f"{day!r} has no arrivals"
+            raise _located(
+                ("run", "start_date"),
+                f"picks the replayed day of arrivals.times_date ({given}); "
+                f"the replay holds {dates[0]} to {dates[-1]}",
+            )
+
     def _check_breaks_and_transfers(self, name: str, pool: PoolConfig) -> None:
         n = self.intervals
         if pool.breaks and len(pool.breaks) != n:
@@ -1634,12 +1890,15 @@ class Scenario(_Model):
                 ("pools", name, "breaks"),
                 f"expected {n} values (one per interval, as staffing), got {len(pool.breaks)}",
             )
-        for i, (on_break, staffed) in enumerate(zip(pool.breaks, pool.staffing, strict=False)):
-            if not 0 <= on_break <= staffed:
-                raise _located(
-                    ("pools", name, "breaks", str(i)),
-                    f"must be between 0 and the interval's staffing {staffed}, got {on_break}",
-                )
+        for roster in pool.rosters():
+            for i, (on_break, staffed) in enumerate(zip(pool.breaks, roster, strict=False)):
+                if not 0 <= on_break <= staffed:
+                    which = "" if roster is pool.staffing else " (of a roster of staffing_by_day)"
+                    raise _located(
+                        ("pools", name, "breaks", str(i)),
+                        f"must be between 0 and the interval's staffing {staffed}{which}, "
+                        f"got {on_break}",
+                    )
         self._check_pool(("pools", name, "transfer_to"), pool.transfer_to)
         self._check_pool(("pools", name, "overflow_to"), pool.overflow_to)
         if pool.overflow_to == name:

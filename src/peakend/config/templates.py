@@ -13,7 +13,7 @@ from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
-from peakend.config.errors import ConfigError, did_you_mean, listing
+from peakend.base.errors import ConfigError, did_you_mean, listing
 
 __all__ = ["DEFAULT_TEMPLATE", "available_templates", "template_text", "write_template"]
 

@@ -11,8 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from peakend.engine.persons import Persons
 
 __all__ = ["ArrivalPlan", "poisson_arrival_times", "plan_arrivals"]
 
@@ -50,6 +54,9 @@ class ArrivalPlan:
     """Index of each customer's segment (into the scenario's segment order)."""
     channel: np.ndarray | None = None
     """Index of each customer's channel; None: drawn by the replication."""
+    persons: Persons | None = None
+    """Who each arrival is, when a replay's arrivals name their customers (several
+    arrivals of one person: redials); None: each arrival is a customer of its own."""
 
     def __len__(self) -> int:
         return len(self.times)

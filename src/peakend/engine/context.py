@@ -35,6 +35,7 @@ import simpy
 
 from peakend.config.schema import (
     BalkingConfig,
+    IvrConfig,
     RecoveryConfig,
     Scenario,
     ServicePolicyConfig,
@@ -71,6 +72,10 @@ class SegmentRules:
     recontact_probability: float
     max_contacts: int
     priority: int
+    ivr: IvrConfig | None = None
+    """The segment's IVR before the queue (None: none)."""
+    name: str = ""
+    """The segment's name (names the streams of its own draws)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +139,9 @@ class Decisions:
     callback_delay_sampler: Sampler
     patience_scale: np.ndarray
     """Per customer: its channel's patience factor."""
+    service_by_segment: Sequence[Sequence[tuple[str, Sampler] | None] | None] = ()
+    """Per pool: per segment, its own ``(segment name, sampler)`` of service time
+    (``service_time_by_segment``) or None; None for a pool without any (empty: none)."""
 
     def patience(self, customer: int, contact: int) -> float:
         """Patience of ``customer`` on its contact number ``contact``, minutes."""
@@ -142,10 +150,18 @@ class Decisions:
         )[customer]
 
     def work(self, pool: QueueingPool, customer: int, contact: int) -> float:
-        """Minutes of work of ``customer``'s contact ``contact`` at ``pool``."""
-        return self.draws.column(f"service:{pool.name}", contact, pool.config.service_time.sample)[
-            customer
-        ]
+        """Minutes of work of ``customer``'s contact ``contact`` at ``pool`` (before the
+        pool's ``service_time_factor``, which applies when the service starts)."""
+        return self.work_column(pool, contact)[customer]
+
+    def work_column(self, pool: QueueingPool, contact: int) -> list[float]:
+        """Work of every customer's contact ``contact`` at ``pool``: the service time of the
+        customer's segment at the pool (``service_time_by_segment``), else the pool's."""
+        name, sampler = f"service:{pool.name}", pool.config.service_time.sample
+        overrides = self.service_by_segment[pool.index] if self.service_by_segment else None
+        if overrides is None:
+            return self.draws.column(name, contact, sampler)
+        return self.draws.with_group_overrides(name, contact, "segment", sampler, overrides)
 
     def retry_delay(self, customer: int, contact: int) -> float:
         """Minutes from giving up on contact ``contact`` to the retry."""
@@ -243,6 +259,17 @@ def decisions_of(scenario: Scenario, draws: CustomerDraws, channel: np.ndarray) 
         ),
         callback_delay_sampler=scenario.recovery.callback_delay.sample,
         patience_scale=factors[channel],
+        service_by_segment=tuple(
+            tuple(
+                (name, pool.service_time_by_segment[name].sample)
+                if name in pool.service_time_by_segment
+                else None
+                for name in scenario.segments
+            )
+            if pool.service_time_by_segment
+            else None
+            for pool in scenario.pools.values()
+        ),
     )
 
 
@@ -264,6 +291,8 @@ def policies_of(scenario: Scenario) -> Policies:
 def segment_rules(scenario: Scenario) -> list[SegmentRules]:
     """The rules of each segment, in the scenario's segment order."""
     return [
-        SegmentRules(s.retry_probability, s.recontact_probability, s.max_contacts, s.priority)
-        for s in scenario.segments.values()
+        SegmentRules(
+            s.retry_probability, s.recontact_probability, s.max_contacts, s.priority, s.ivr, name
+        )
+        for name, s in scenario.segments.items()
     ]

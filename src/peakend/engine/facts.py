@@ -51,6 +51,8 @@ __all__ = [
     "Finished",
     "GaveUp",
     "HoldOffered",
+    "InIvr",
+    "IvrEnding",
     "Outcome",
     "Queued",
     "ServiceResult",
@@ -76,6 +78,17 @@ class Outcome(IntEnum):
     ABANDONED = 2
     IN_SYSTEM = 3
     """Still waiting, in service or due to come back when the run ended."""
+
+
+class IvrEnding(IntEnum):
+    """How a stay in the IVR (self-service menus before the queue) ended."""
+
+    QUEUED = 0
+    """On to the queue for an agent."""
+    LEFT = 1
+    """Hung up in the IVR."""
+    SELF_SERVED = 2
+    """Finished in self-service, with no agent."""
 
 
 class ServiceResult(IntEnum):
@@ -484,6 +497,28 @@ class Finished(NamedTuple):
     at: float
     outcome: int
     """:class:`Outcome`."""
+
+
+@fact(
+    felt=Felt(
+        # First in place order: its episodes (in the phases of the wait and the service
+        # of the contact that may follow) come before that contact's own.
+        (("ivr", -1.0),),
+        "wait",
+        rule="ivr",
+    )
+)
+class InIvr(NamedTuple):
+    """The customer spent ``minutes`` in the IVR from ``at``, before contact ``number``."""
+
+    customer: int
+    number: int
+    """The customer's contact (1, 2, ...) the IVR came before: the one that queues next,
+    if it does (the IVR has no contact of its own in the replication's numbering)."""
+    at: float
+    minutes: float
+    ending: int
+    """:class:`IvrEnding`."""
 
 
 FACT_TYPES: tuple[type[tuple[object, ...]], ...] = tuple(_KINDS)

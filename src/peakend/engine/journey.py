@@ -1,6 +1,7 @@
 """Customer journeys as SimPy generator functions: a short loop over acts.
 
-A journey reads like the story it tells: the customer contacts a pool and waits
+A journey reads like the story it tells: the customer contacts a pool (through
+the segment's IVR first, if it has one, :mod:`peakend.engine.ivr`) and waits
 (or gives up and perhaps tries again later), is served, and then, after the
 agent's last words, goes on to the next stage, is passed on, is met by the
 recovery policy, or is done. Each act is a generator function of its own
@@ -24,6 +25,7 @@ from peakend.engine.acts.contact import Answer, Contact, first_contact
 from peakend.engine.acts.service import be_served
 from peakend.engine.acts.waiting import wait
 from peakend.engine.context import JourneyContext
+from peakend.engine.ivr import through_ivr
 
 __all__ = ["Journey", "journey"]
 
@@ -40,6 +42,8 @@ def journey(
     """
     contact: Contact | None = first_contact(ctx, customer, segment, channel, patience, work)
     while contact is not None:
+        if (yield from through_ivr(ctx, contact)):  # left, or served itself, in the IVR
+            return
         answer = yield from wait(ctx, contact)  # act 1: an agent answers, or a retry, or gone
         if not isinstance(answer, Answer):
             contact = answer

@@ -44,6 +44,7 @@ from peakend.engine.facts import (
     ServiceResult,
     fact_kinds,
 )
+from peakend.engine.persons import Persons, file_by_person
 from peakend.engine.records import NO_SERVICE, ContactTable, CustomerTable, row_dtype
 
 __all__ = ["FactLog", "Recorder"]
@@ -70,6 +71,16 @@ class Customers:
     arrival: np.ndarray
     segment: np.ndarray
     channel: np.ndarray
+    persons: Persons | None = None
+    """Who each arrival is, in a replay with customer ids (None: each arrival is a customer
+    of its own); the recorder files the facts by person (:mod:`peakend.engine.persons`)."""
+
+    def by_person(self) -> Customers:
+        """One entry per person: the time, segment and channel of its first arrival."""
+        if self.persons is None:
+            return self
+        first = self.persons.first_arrival
+        return Customers(self.arrival[first], self.segment[first], self.channel[first])
 
 
 class Recorder:
@@ -108,8 +119,12 @@ class Recorder:
         }
         del lists  # free the tuples now (the run pauses the cyclic collector)
         _settle_open_contacts(arrays, horizon, drain, in_service)
+        segment = None
+        if customers.persons is not None:
+            segment = customers.segment[file_by_person(arrays, customers.persons)]
+            customers = customers.by_person()
         end = max(horizon, _latest(arrays)) if drain else horizon
-        contacts, contact_number = _contact_columns(arrays, customers, end)
+        contacts, contact_number = _contact_columns(arrays, customers, end, segment)
         log = FactLog(arrays, contact_number, end)
         table = ContactTable.from_columns(
             {"segment": labels["segment"], "pool": labels["pool"], "served_pool": labels["pool"]},
@@ -210,10 +225,15 @@ def _by_contact(m: int, facts: np.ndarray, field: str, fill: float) -> np.ndarra
 
 
 def _contact_columns(
-    log: dict[type, np.ndarray], customers: Customers, end: float
+    log: dict[type, np.ndarray],
+    customers: Customers,
+    end: float,
+    segment: np.ndarray | None = None,
 ) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """The contact table's columns (rows by customer and contact) and each contact's
-    number within its customer's journey (by contact number in the replication)."""
+    number within its customer's journey (by contact number in the replication).
+
+    ``segment``: each contact's segment (by contact number), if not its customer's."""
     queued = log[Queued]
     m = len(queued)
     answered_at = _by_contact(m, log[Served], "start", np.nan)
@@ -231,7 +251,7 @@ def _contact_columns(
     first_of_customer = np.searchsorted(customer[order], customer[order])
     columns = {
         "customer": customer,
-        "segment": customers.segment[customer],
+        "segment": customers.segment[customer] if segment is None else segment,
         "pool": queued["pool"],
         "contact": np.empty(m, dtype=np.int64),
         "kind": queued["kind"],
@@ -282,12 +302,11 @@ def _customer_columns(
     # A journey whose last contact was resolved is over, resolved (it reports no
     # Finished: its last service says so); other endings are reported as Finished.
     outcome = np.full(n, Outcome.IN_SYSTEM, dtype=np.int64)
-    ended_resolved = (last >= 0) & contacts["resolved"][np.maximum(last, 0)]
+    ended_resolved = _pick(contacts["resolved"], last, False)
     outcome[ended_resolved] = Outcome.RESOLVED
     outcome[log[Finished]["customer"]] = log[Finished]["outcome"]
     last_served = _last_per_customer(np.where(served, who, -1), n)
     first_served = _first_per_customer(np.where(served, who, -1), n)
-    has_service = last_served >= 0
     nan = np.full(n, np.nan)
     return {
         "customer": np.arange(n),
@@ -306,17 +325,11 @@ def _customer_columns(
         "extras_cost": tallied["extras_cost"],
         "extras_minutes": tallied["extras_minutes"],
         "outcome": outcome,
-        "first_contact_resolved": np.where(
-            first_served >= 0, contacts["resolved"][np.maximum(first_served, 0)], False
-        ),
-        "pool": np.where(last >= 0, pool[np.maximum(last, 0)], -1),
-        "agent": np.where(has_service, contacts["agent"][np.maximum(last_served, 0)], -1),
-        "service_start_minutes": np.where(
-            has_service, contacts["service_start_minutes"][np.maximum(last_served, 0)], np.nan
-        ),
-        "service_end_minutes": np.where(
-            has_service, contacts["service_end_minutes"][np.maximum(last_served, 0)], np.nan
-        ),
+        "first_contact_resolved": _pick(contacts["resolved"], first_served, False),
+        "pool": _pick(pool, last, -1),
+        "agent": _pick(contacts["agent"], last_served, -1),
+        "service_start_minutes": _pick(contacts["service_start_minutes"], last_served, np.nan),
+        "service_end_minutes": _pick(contacts["service_end_minutes"], last_served, np.nan),
         **{
             name: nan
             for name in (
@@ -371,6 +384,14 @@ def _tally(log: FactLog, prices: Mapping[str, float], n: int) -> dict[str, np.nd
             customer_of_contact[np.unique(np.concatenate(contact_lists))]
         )
     return columns
+
+
+def _pick(values: np.ndarray, rows: np.ndarray, fill: Any) -> np.ndarray:
+    """``values[rows]``, ``fill`` where a row is -1 (none; also when there are no values:
+    a run in which every customer ended in the IVR has no contact at all)."""
+    if not len(values):
+        return np.full(len(rows), fill, dtype=values.dtype)
+    return np.where(rows >= 0, values[np.maximum(rows, 0)], fill)
 
 
 def _purpose(kind: np.ndarray) -> np.ndarray:

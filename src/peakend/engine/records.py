@@ -3,7 +3,7 @@
 Each table's columns are defined once, by a row type (a ``NamedTuple``, as
 Ciw's ``DataRecord``): :class:`ContactRecord` and :class:`CustomerRecord`, each field
 with its unit and meaning beside it (a :class:`Column`), which the data dictionary
-(``peakend.output.dictionary``) and the metric registry read. A
+(``peakend.store.dictionary``) and the metric registry read. A
 :class:`Table` holds one numpy column per field of its row type, in that order
 and with the dtype the field's annotation gives, so the record and its columns
 cannot drift apart. Codes are :class:`~enum.IntEnum` values inside the package

@@ -178,7 +178,10 @@ class QueueingPool(Protocol):
     """Whether an agent may pass a contact on (``transfer_probability > 0``)."""
     concurrent: bool
     """A chat pool: the journey asks it to :meth:`serve` (else it times the work itself)."""
+    service_factors: tuple[float, ...]
+    """``service_time_factor``: the work's multiplier by the interval it starts in (empty: 1)."""
 
+    def service_factor(self, now: float) -> float: ...
     def take_idle(self, exclusive: bool = False) -> Agent | None: ...
     def queue_up(self, deadline: float, exact: bool, priority: int = 0) -> Event: ...
     def has_idle(self) -> bool: ...
@@ -200,14 +203,20 @@ class PoolBase:
         interval_minutes: float,
         streams: AgentStreams,
         window: tuple[float, float],
+        staffing: tuple[int, ...] | None = None,
     ) -> None:
+        """``staffing``: the day's roster (default ``config.staffing``; a scenario's
+        ``staffing_by_day`` gives another one on some days)."""
         self.env = env
         self.index = index
         self.name = name
         self.config = config
+        self.staffing = config.staffing if staffing is None else staffing
         self.interval_minutes = interval_minutes
         self.window_start, self.window_end = window
-        roster = max(config.staffing)
+        self.service_factors = config.service_time_factor
+        """Multiplier of the work of a service by the interval it starts in (empty: none)."""
+        roster = max(self.staffing)
         self.absent = streams.absent(name, roster, config.absenteeism)
         self.agents = self._draw_agents(config, roster, streams)
         self.idle_minutes = 0.0
@@ -281,6 +290,11 @@ class PoolBase:
         customer, idle, or home."""
         raise NotImplementedError
 
+    def service_factor(self, now: float) -> float:
+        """``service_time_factor`` of the interval of ``now`` (after the last: the last's)."""
+        factors = self.service_factors
+        return factors[min(int(now // self.interval_minutes), len(factors) - 1)]
+
     def warmth_of(self, agent: Agent, now: float) -> float:
         """The warmth ``agent`` shows a customer it answers at ``now`` (see StressConfig)."""
         if not self.stressed:
@@ -332,7 +346,7 @@ class PoolBase:
         """SimPy process: apply the staffing of each interval at its start."""
         breaks = self.config.breaks or (0,) * intervals
         for i in range(intervals):
-            self._set_shifts(self.config.staffing[i], breaks[i])
+            self._set_shifts(self.staffing[i], breaks[i])
             if i < intervals - 1:
                 yield self.env.timeout(self.interval_minutes)
 

@@ -166,6 +166,37 @@ class CustomerDraws:
             column = self._cache[key] = (values * scale if scale is not None else values).tolist()
         return column
 
+    def with_group_overrides(
+        self,
+        decision: str,
+        contact: int,
+        group: str,
+        sampler: Sampler,
+        overrides: Sequence[tuple[str, Sampler] | None],
+    ) -> list[float]:
+        """Like :meth:`column`, except for the groups given their own ``(name, sampler)``
+        in ``overrides`` (one entry per group; None: the common sampler).
+
+        Customers of a group without an override keep exactly :meth:`column`'s
+        numbers (the common stream), so adding an override for one group changes no
+        other group's draws; group ``g`` with an override draws from the stream
+        ``"{decision}:{name}"``.
+        """
+        key = (f"{decision}|by {group}", contact)
+        column = self._cache.get(key)
+        if column is None:
+            values = np.array(self.column(decision, contact, sampler), dtype=float)
+            membership = self._groups[group]
+            for g, override in enumerate(overrides):
+                mask = membership == g
+                if override is None or not mask.any():
+                    continue
+                name, own = override
+                rng = self._streams.generator(_stream_name(f"{decision}:{name}", contact))
+                values[mask] = own(rng, self._n)[mask]
+            column = self._cache[key] = values.tolist()
+        return column
+
     def by_group_array(
         self, decision: str, contact: int, group: str, samplers: Sequence[tuple[str, Sampler]]
     ) -> np.ndarray:

@@ -50,7 +50,8 @@ from typing import Any, Protocol, TypeVar, runtime_checkable
 import numpy as np
 import numpy.typing as npt
 
-from peakend.config.registry import Registry
+from peakend.base import plugins
+from peakend.base.registry import Registry
 from peakend.experience.trace import FloatArray, Traces
 
 __all__ = [
@@ -113,6 +114,8 @@ class BaseMemoryModel(ABC):
 
 _ModelClass = TypeVar("_ModelClass", bound=type)
 _REGISTRY = Registry[BaseMemoryModel]("memory model", BaseMemoryModel, "peakend.memory_models")
+# The schema checks configs' memory specs against this registry (peakend.base.plugins).
+plugins.provide(plugins.MEMORY_MODELS, _REGISTRY)
 
 
 def register_memory_model(
@@ -122,7 +125,7 @@ def register_memory_model(
 
     Installed packages can instead declare the class as an entry point in the
     group ``peakend.memory_models``; it is loaded the first time a config names
-    it (see :mod:`peakend.config.registry`).
+    it (see :mod:`peakend.base.registry`).
 
     Parameters
     ----------
@@ -164,15 +167,7 @@ def memory_model_from_spec(spec: Mapping[str, Any] | str) -> BaseMemoryModel:
         registered names), if a parameter is unknown (the message lists the
         allowed ones) or if the model rejects a parameter value.
     """
-    if not isinstance(spec, (str, Mapping)):
-        raise ValueError(f"a memory model spec is a table with a 'model' name, got {spec!r}")
-    params = {"model": spec} if isinstance(spec, str) else dict(spec)
-    if "model" not in params:
-        raise ValueError(
-            f"a memory model spec needs a 'model' name, got {spec!r}; "
-            f"registered models: {', '.join(available_memory_models())}"
-        )
-    return _REGISTRY.build(params.pop("model"), params)
+    return _REGISTRY.from_spec(spec)
 
 
 def memory_model_to_spec(model: object) -> dict[str, object]:

@@ -22,6 +22,12 @@ WAIT (a contact's time in queue, unless the customer waited at home)
     (f s - E))``, so the worst moment of a wait is its last. The loss curve is
     represented by ``wait_curve_pieces`` linear pieces, exact at their knots. A
     customer who gives up at once feels the discomfort for a moment.
+IVR (self-service menus before the queue, ``segments.*.ivr``)
+    Felt as a wait of its own, perceived and judged against the expected wait like
+    a queue's (an *assumption*: the customer has not reached anyone yet); a stay
+    that ends in self-service is followed by a neutral moment (``x = 0``: the
+    problem solved at the quality expected, an *assumption*); one that ends with
+    the customer hanging up is the wait alone, as an abandoned queue's.
 BALK (told the expected wait ``w``, the customer leaves at once)
     One moment that combines the two losses against what the customer expected:
     the wait they were told of, felt as its last moment would have been, and the
@@ -68,6 +74,8 @@ from peakend.engine.facts import (
     Balked,
     FailureNoticed,
     HoldOffered,
+    InIvr,
+    IvrEnding,
     Kind,
     ServiceResult,
     fact_kinds,
@@ -507,6 +515,35 @@ def _episodes(
     return episodes
 
 
+def _ivr_episodes(run: _Pass) -> np.ndarray:
+    """Stays in the IVR, felt as waits, and the neutral moment that ends a self-service.
+
+    They take the phases of the contact they come before (its wait's, its service's):
+    the IVR's kind is declared first in place order (``ivr``), so its episodes come
+    first among those of the same contact and phase, before the queue's wait."""
+    stays = run.log[InIvr]
+    waits = _episodes(
+        stays["customer"],
+        stays["number"],
+        run.phases["wait"],
+        EpisodeKind.WAIT,
+        stays["at"],
+        stays["minutes"],
+        np.zeros(len(stays)),
+    )
+    served = stays[stays["ending"] == IvrEnding.SELF_SERVED]
+    self_service = _episodes(
+        served["customer"],
+        served["number"],
+        run.phases["service"],
+        EpisodeKind.SERVICE,
+        served["at"] + served["minutes"],
+        0.0,
+        np.zeros(len(served)),
+    )
+    return np.concatenate([waits, self_service])
+
+
 def _wait_episodes(run: _Pass) -> np.ndarray:
     """Waits on the line; one given up at once is still felt for a moment, and a balk
     carries the wait the customer was told of (its ``points``, minutes)."""
@@ -529,6 +566,7 @@ def _wait_episodes(run: _Pass) -> np.ndarray:
 
 
 _EPISODE_RULES: dict[str, Callable[[_Pass], np.ndarray]] = {
+    "ivr": _ivr_episodes,
     "wait": _wait_episodes,
     "held_call": _held_calls,
 }

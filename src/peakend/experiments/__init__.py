@@ -1,1 +1,1 @@
-"""Experiments: runs with replications, comparisons, sweeps, executors and the results store."""
+"""Experiments: comparisons and sweeps of scenarios, their design, sessions and results."""

@@ -35,7 +35,7 @@ factor's levels are a list of values or a table ``{ label = value, ... }`` of
 named values. A pool whose name holds a dot, a bracket, ``=`` or a quote is
 named by a quoted key part, as in TOML: ``'pools."front.desk".staffing*'``.
 
-Names are data (:mod:`peakend.config.names`): the experiment's ``name``, a
+Names are data (:mod:`peakend.base.names`): the experiment's ``name``, a
 variant's ``description`` and a level's name may hold any characters (names up to
 128), shown escaped wherever they are printed, drawn or written; a variant's
 own name becomes part of file names and uses letters, digits and ``_ . + -``.
@@ -81,8 +81,6 @@ from peakend.experiments.design import (
     load_experiment,
     load_experiment_or_scenario,
 )
-from peakend.experiments.errors import ReplicationError
-from peakend.experiments.executors import Executor, ProgressBar, SerialExecutor
 from peakend.experiments.grid import (
     FIXED_KEYS,
     check_fixed_keys,
@@ -92,7 +90,6 @@ from peakend.experiments.grid import (
 )
 from peakend.experiments.manifest import RunManifest
 from peakend.experiments.results import CONFIDENCE_LEVEL, PLOT_METRIC_PREFERENCE, ExperimentResult
-from peakend.experiments.runner import local_workers, metric_names, replicate, run_scenario
 from peakend.experiments.schema import (
     BASE_LABEL,
     ExperimentFile,
@@ -102,8 +99,11 @@ from peakend.experiments.schema import (
     check_variant_names,
 )
 from peakend.experiments.session import Job, ReplicationTask, Session
-from peakend.experiments.store import ResultStore, scenario_key
-from peakend.output.rundir import RunDirectory, RunIdentity
+from peakend.runs.errors import ReplicationError
+from peakend.runs.executors import Executor, ProgressBar, SerialExecutor
+from peakend.runs.runner import local_workers, metric_names, replicate, run_scenario
+from peakend.store.replications import ResultStore, scenario_key
+from peakend.store.rundir import RunDirectory, RunIdentity
 
 __all__ = [
     "BASE_LABEL",
@@ -173,14 +173,14 @@ def run_experiment(
         the aggregated tables are written at the end (``compare.csv`` or
         ``sweep_tidy.parquet`` and ``sweep_summary.csv``, and ``summary.json``).
         It must be new, or hold a run of the same experiment (same kind, name and
-        base scenario: a resume); see :mod:`peakend.output.rundir`.
+        base scenario: a resume); see :mod:`peakend.store.rundir`.
     overwrite
         Replace a run directory that holds another peakend run (its files are
         removed first).
     progress
         Show a progress bar on stderr (when it is a terminal).
     replicate_fn
-        ``replicate_fn(scenario, r)`` replaces :func:`peakend.experiments.runner.replicate`
+        ``replicate_fn(scenario, r)`` replaces :func:`peakend.runs.runner.replicate`
         (for tests; it must be picklable).
     memory_budget_bytes
         Refuse the run when its estimated peak memory is above this (default 4 GiB).
@@ -477,7 +477,7 @@ def run(
     overrides
         Overrides of the scenario, as for :func:`peakend.config.loading.load_scenario`.
     memory_budget_bytes
-        As for :func:`peakend.experiments.runner.run_scenario`.
+        As for :func:`peakend.runs.runner.run_scenario`.
 
     Returns
     -------
@@ -487,7 +487,7 @@ def run(
     Raises
     ------
     ReplicationError
-        When replications raised (see :func:`peakend.experiments.runner.run_scenario`).
+        When replications raised (see :func:`peakend.runs.runner.run_scenario`).
     """
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario, overrides)

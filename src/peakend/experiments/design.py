@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from peakend.cli.rerun import RESOLVED_BASE, rerun_command
 from peakend.config.budget import BudgetError, check_grid_size
 from peakend.config.loading import (
     ConfigError,
@@ -41,7 +40,8 @@ from peakend.experiments.schema import (
     ReplicationPlan,
     check_variant_names,
 )
-from peakend.experiments.store import scenario_key
+from peakend.store.replications import scenario_key
+from peakend.store.rerun import RESOLVED_BASE, rerun_command
 
 __all__ = [
     "Experiment",
@@ -65,7 +65,7 @@ class ScenarioSpec:
     """Plain ``key=value`` overrides of the base (arithmetic already applied)."""
     scenario: Scenario
     key: str
-    """:func:`peakend.experiments.store.scenario_key`: what the scenario's results depend on."""
+    """:func:`peakend.store.replications.scenario_key`: what the scenario's results depend on."""
     levels: dict[str, Any] = field(default_factory=dict)
     """Factor levels of a sweep point (the factor columns of the sweep's tables)."""
     requested: tuple[str, ...] = ()

@@ -14,14 +14,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from peakend._version import __version__, software_versions
-from peakend.cli.rerun import RESOLVED_BASE, RESOLVED_EXPERIMENT
 from peakend.config.loading import config_hash, scenario_to_toml
 from peakend.experiments.design import Experiment, ScenarioSpec, resolved_experiment_toml
 from peakend.experiments.results import CONFIDENCE_LEVEL
 from peakend.experiments.schema import ReplicationPlan
 from peakend.experiments.session import Session
-from peakend.experiments.store import ResultStore
-from peakend.output.rundir import RunIdentity
+from peakend.store.replications import ResultStore
+from peakend.store.rerun import RESOLVED_BASE, RESOLVED_EXPERIMENT
+from peakend.store.rundir import RunIdentity
 
 __all__ = ["RunManifest"]
 
@@ -98,7 +98,7 @@ def _write_resolved(
     plan: ReplicationPlan,
 ) -> None:
     """The folder's own resolved base and experiment: what its "run it again" command
-    (:func:`~peakend.cli.rerun.rerun_command`) runs, from a copy anywhere."""
+    (:func:`~peakend.store.rerun.rerun_command`) runs, from a copy anywhere."""
     header = f"Resolved base of experiment {experiment.name!r}, written by peakend {__version__}."
     store.write_text(RESOLVED_BASE, scenario_to_toml(experiment.base, header))
     about = (

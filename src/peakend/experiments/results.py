@@ -42,11 +42,11 @@ from peakend.analysis.metrics import SHARE_METRICS
 from peakend.analysis.stats import Estimate, estimate, paired_difference
 from peakend.config.loading import ConfigError
 from peakend.experiments.design import Experiment, ScenarioSpec
-from peakend.experiments.errors import FailureRecord, error_log
-from peakend.experiments.runner import drifting_base_warning, few_replications_warning
 from peakend.experiments.schema import BASE_LABEL
-from peakend.experiments.store import ReplicationRecord, ResultStore
-from peakend.output.dictionary import folder_dictionary, read_columns
+from peakend.runs.errors import FailureRecord, error_log
+from peakend.runs.runner import drifting_base_warning, few_replications_warning
+from peakend.store.dictionary import folder_dictionary, read_columns
+from peakend.store.replications import ReplicationRecord, ResultStore
 
 __all__ = [
     "CONFIDENCE_LEVEL",

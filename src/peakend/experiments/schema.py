@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from peakend.config.names import MAX_NAME_LENGTH
+from peakend.base.names import MAX_NAME_LENGTH
 from peakend.config.schema import MAX_DESCRIPTION_LENGTH, MAX_SEED, LocatedError
 
 __all__ = [

@@ -21,12 +21,12 @@ from peakend.analysis.stats import estimate
 from peakend.config.loading import ConfigError
 from peakend.config.schema import Scenario
 from peakend.experiments.design import ScenarioSpec
-from peakend.experiments.errors import Failure, FailureRecord
-from peakend.experiments.executors import Executor, ProgressBar
 from peakend.experiments.results import CONFIDENCE_LEVEL
-from peakend.experiments.runner import replicate
 from peakend.experiments.schema import ReplicationPlan
-from peakend.experiments.store import ReplicationRecord, ResultStore
+from peakend.runs.errors import Failure, FailureRecord
+from peakend.runs.executors import Executor, ProgressBar
+from peakend.runs.runner import replicate
+from peakend.store.replications import ReplicationRecord, ResultStore
 
 __all__ = ["Job", "ReplicationTask", "Session"]
 

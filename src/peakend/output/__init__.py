@@ -1,1 +1,1 @@
-"""Output: run directories, tables and plots."""
+"""Output for people: the HTML report, plots, tables and a run's folder of results."""

@@ -11,7 +11,7 @@ Labels, units, tick formats and target lines come from the metric registry
 and variants are labelled by their descriptions. The library never calls
 ``plt.show()``; :func:`save_plot` writes PNG and SVG. Experiment and variant
 names, descriptions, factors and levels are drawn as typed
-(:func:`~peakend.config.names.plot_text`: never mathtext, controls escaped).
+(:func:`~peakend.base.names.plot_text`: never mathtext, controls escaped).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from peakend.analysis.registry import metric_info
-from peakend.config.names import PLOT_NAME_LENGTH, plot_text
+from peakend.base.names import PLOT_NAME_LENGTH, plot_text
 from peakend.output.plots import figure_axes, metric_formatter, n_note, save_figure
 
 if TYPE_CHECKING:
@@ -325,6 +325,6 @@ def _errors(mean: pd.Series, low: pd.Series, high: pd.Series) -> np.ndarray:
 def save_plot(display: Any, path: str | Path) -> list[Path]:
     """Write a drawn display's figure to ``path`` (PNG) and beside it as SVG, atomically;
     close it (frees memory). Returns both paths."""
-    from peakend.output.files import atomic_write
+    from peakend.store.files import atomic_write
 
     return save_figure(display.figure_, path, atomic_write)

@@ -1,125 +1,34 @@
 """Writing a run directory: results, the resolved config and provenance.
 
-Every file is written to a temporary name in the same directory and then
-renamed into place, so a crash or a Ctrl-C never leaves a half-written file and
-never destroys the previous version of a file. :func:`write_run` writes only
-into a folder it may use (:mod:`peakend.output.rundir`: new, or holding a run
+Every file is written atomically (:mod:`peakend.store.files`). :func:`write_run` writes only
+into a folder it may use (:mod:`peakend.store.rundir`: new, or holding a run
 of the same scenario, or replaced on request) and removes the old run's files
 before writing the new ones, so a folder never holds a mix of two runs.
 """
 
 from __future__ import annotations
 
-import csv
 import dataclasses
-import json
-import os
-import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from peakend._version import __version__, software_versions
-from peakend.cli.rerun import RESOLVED_CONFIG, rerun_command
+from peakend.base.names import unique_file_names
 from peakend.config.loading import config_hash, scenario_to_toml
-from peakend.config.names import unique_file_names
 from peakend.config.schema import Scenario
-from peakend.experiments.errors import error_log
-from peakend.experiments.runner import RunResult
-from peakend.output.dictionary import folder_dictionary, read_columns
-from peakend.output.ledger import active_ledger
-from peakend.output.rundir import RunDirectory, RunIdentity
+from peakend.runs.errors import error_log
+from peakend.runs.runner import RunResult
+from peakend.store.dictionary import folder_dictionary, read_columns
+from peakend.store.files import atomic_write, write_json, write_table, write_text
+from peakend.store.rerun import RESOLVED_CONFIG, rerun_command
+from peakend.store.rundir import RunDirectory, RunIdentity
 
-__all__ = ["atomic_write", "run_identity", "write_json", "write_run"]
+__all__ = ["run_identity", "write_run"]
 
 TABLE_FORMATS = ("parquet", "csv")
-
-
-def atomic_write(path: Path, write: Callable[[Path], object]) -> None:
-    """Call ``write(tmp)`` on a temporary file next to ``path``, then rename it to ``path``.
-
-    Inside a folder claimed by a :class:`~peakend.output.rundir.RunDirectory`, the
-    file is recorded in the folder's ledger (:mod:`peakend.output.ledger`) before
-    it is renamed into place, and ``path`` may not be reached through a symbolic
-    link or replace a file peakend did not write there (an ``OutputError``).
-    """
-    owner = active_ledger(path)
-    if owner is not None:
-        owner.check_target(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(handle)
-    tmp = Path(tmp_name)
-    try:
-        if owner is not None:
-            owner.note_temporary(tmp)
-        write(tmp)
-        os.chmod(tmp, 0o666 & ~_umask())
-        if owner is not None:
-            owner.record(path, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def write_text(path: Path, text: str) -> None:
-    """Atomically write a text file."""
-    atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
-
-
-def write_json(path: Path, data: Any) -> None:
-    """Atomically write pretty, key-sorted JSON (NaN/inf become null)."""
-    write_text(path, json.dumps(_json_safe(data), indent=2, sort_keys=True) + "\n")
-
-
-def write_table(path: Path, frame: pd.DataFrame) -> None:
-    """Atomically write a DataFrame as Parquet (``.parquet``) or CSV (``.csv``).
-
-    A CSV whose text (a name, a label) holds a carriage return quotes every text
-    field: the csv module quotes only fields with the line terminator (``\n``) in
-    them, and a reader would end the row at the bare ``\r``.
-    """
-    if path.suffix == ".parquet":
-        atomic_write(path, lambda tmp: frame.to_parquet(tmp, index=False))
-    else:
-        quoting = csv.QUOTE_NONNUMERIC if _has_carriage_return(frame) else csv.QUOTE_MINIMAL
-        atomic_write(path, lambda tmp: frame.to_csv(tmp, index=False, quoting=quoting))
-
-
-def _has_carriage_return(frame: pd.DataFrame) -> bool:
-    if any("\r" in str(column) for column in frame.columns):
-        return True
-    for column in frame.columns:
-        values = frame[column]
-        if isinstance(values.dtype, pd.CategoricalDtype):
-            values = pd.Series(values.cat.categories)
-        elif pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
-            continue
-        if values.astype("string").str.contains("\r", regex=False).fillna(False).any():
-            return True
-    return False
-
-
-def _json_safe(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
-    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
-        return None
-    if hasattr(value, "item"):  # numpy scalars
-        return _json_safe(value.item())
-    return value
 
 
 def provenance(result: RunResult) -> dict[str, Any]:
@@ -158,7 +67,7 @@ def write_run(
 ) -> Path:
     """Write ``summary.json``, records, per-replication metrics, config, manifest and plots.
 
-    ``out`` is a folder (claimed for the write: see :mod:`peakend.output.rundir`) or a
+    ``out`` is a folder (claimed for the write: see :mod:`peakend.store.rundir`) or a
     :class:`RunDirectory` already entered (claimed before the simulation, as the
     command line does). The folder's old run is removed first; failed
     replications' tracebacks go to ``errors.log``.

@@ -9,7 +9,7 @@ scenario and its n. The library never calls ``plt.show()``;
 :func:`save_figure` writes PNG and SVG.
 
 Names (the scenario's, a pool's, the period's) are drawn as they are typed,
-through :func:`~peakend.config.names.plot_text`: a ``$`` is a dollar sign, never
+through :func:`~peakend.base.names.plot_text`: a ``$`` is a dollar sign, never
 mathtext, and control characters are shown escaped. Characters the font lacks
 (emoji, most scripts outside Latin, Greek and Cyrillic) are drawn as empty boxes,
 without a warning.
@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from peakend.analysis.registry import format_value, metric_info
-from peakend.config.names import PLOT_NAME_LENGTH, plot_text
+from peakend.base.names import PLOT_NAME_LENGTH, plot_text
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -89,7 +89,7 @@ def save_figure(
 ) -> list[Path]:
     """Save ``fig`` as PNG at ``path`` and as SVG beside it (same stem), then close it.
 
-    ``write(target, save)`` writes one file (e.g. :func:`peakend.output.files.atomic_write`:
+    ``write(target, save)`` writes one file (e.g. :func:`peakend.store.files.atomic_write`:
     to a temporary name, then renamed); by default the files are written in place.
     The SVG carries no date, so equal figures give equal files. Returns both paths.
     """

@@ -12,7 +12,7 @@ figures; for a sweep, its best point), then the scenario in words, the results
 the metric's better direction), what each gain costs, the plots inline (base64
 PNG), the assumptions with their sources, and the provenance: versions, the seed
 and the command that runs the folder's own resolved config again
-(:func:`peakend.cli.rerun.rerun_command`). The page needs nothing else: no
+(:func:`peakend.store.rerun.rerun_command`). The page needs nothing else: no
 network, no script, no file beside it, so it can be mailed or archived.
 :func:`write_report` writes it atomically (``report.html`` in the folder by
 default).
@@ -20,7 +20,7 @@ default).
 Labels and formats come from the metric registry (:mod:`peakend.analysis.registry`).
 
 What the report reads, it reads as untrusted data (the rules of
-:func:`peakend.output.ledger.read_inside`): only regular files inside the
+:func:`peakend.store.ledger.read_inside`): only regular files inside the
 folder, never through a symbolic link, never a FIFO or a device, each at most
 :data:`READ_LIMITS` bytes, and, when the manifest lists the files peakend
 wrote, only listed files whose size and SHA-256 match. The manifest and the
@@ -49,18 +49,18 @@ import pandas as pd
 
 from peakend.analysis.registry import METRICS, format_difference, format_value, metric_info
 from peakend.analysis.stats import Estimate, paired_difference
-from peakend.cli.rerun import (
+from peakend.base.names import html_text
+from peakend.config.loading import ConfigError
+from peakend.config.parameters import parameter
+from peakend.config.schema import day_agent_hours, day_staff_cost
+from peakend.store import ledger
+from peakend.store.rerun import (
     RERUN_FOLDER,
     RESOLVED_BASE,
     RESOLVED_CONFIG,
     RESOLVED_EXPERIMENT,
     rerun_command,
 )
-from peakend.config.loading import ConfigError
-from peakend.config.names import html_text
-from peakend.config.parameters import parameter
-from peakend.config.schema import day_agent_hours, day_staff_cost
-from peakend.output import ledger
 
 __all__ = [
     "ASSUMPTIONS",
@@ -314,8 +314,8 @@ def write_report(folder: str | Path, out: str | Path | None = None, currency: st
         For an ``out`` that would overwrite a file of the run, or a file that is
         not a peakend report.
     """
-    from peakend.output.files import write_text
-    from peakend.output.rundir import OutputError, add_to_run
+    from peakend.store.files import write_text
+    from peakend.store.rundir import OutputError, add_to_run
 
     root = Path(folder)
     path = Path(out) if out is not None else root / REPORT_NAME
@@ -519,7 +519,7 @@ def _run_bottom_line(summary: Mapping[str, Any], scenario: Mapping[str, Any], cu
 def _stored_metrics(folder: Path, key: str, count: int) -> dict[int, dict[str, float]]:
     """``replication -> metrics`` of the first ``count`` replications stored for ``key``
     (those the folder's tables summarise; failed ones are missing)."""
-    from peakend.experiments.store import ResultStore
+    from peakend.store.replications import ResultStore
 
     store = ResultStore(folder)
     done = sorted(r for r in store.completed(key) if r < count)
@@ -791,6 +791,9 @@ def scenario_in_words(scenario: Mapping[str, Any]) -> list[str]:
         )
         if cost:
             text += f" at {cost:g} an hour ({day_staff_cost(staffing, interval, cost):,.0f} a day)"
+        if pool.get("staffing_by_day"):
+            days = len(pool["staffing_by_day"])
+            text += f" on days without a roster of their own ({days} in staffing_by_day)"
         if service is not None:
             text += f"; a service takes {float(service):g} minutes on average"
         fcr = pool.get("first_contact_resolution")

@@ -6,7 +6,7 @@ money with its currency symbol and thousands separators, differences of shares
 in percentage points. The metric's name stays beside its label, because options
 such as ``--metric`` take the name.
 
-Titles, captions and cells are plain text (:func:`~peakend.config.names.rich_text`),
+Titles, captions and cells are plain text (:func:`~peakend.base.names.rich_text`),
 never Rich markup: a scenario called ``x[/]y`` or ``\x1b[31m`` is shown as typed,
 escaped where it holds control characters.
 """
@@ -26,7 +26,7 @@ from peakend.analysis.registry import (
     format_value,
     metric_info,
 )
-from peakend.config.names import rich_text
+from peakend.base.names import rich_text
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -5,8 +5,9 @@ carries the arrival profile's load times ``retention.day_load[d]`` (default 1.0
 every day): each active customer contacts that day with probability
 ``expected arrivals of the profile * day_load[d] / population`` (calibrated on
 the initial population, so later days carry the load of whoever is still a
-customer). The staffing schedule is the same every day, so staff cost is one
-day's schedule times the days of the period.
+customer). Each day has its roster (``staffing``, or ``staffing_by_day`` by the
+day's date from ``run.start_date``), so a period's staff cost is the sum of its
+days' rosters at each pool's cost per hour.
 
 The period table sums the days' counts and money and averages the days' rates,
 each weighted by its own denominator, so that a period's rate is the rate over
@@ -38,7 +39,7 @@ import numpy as np
 
 from peakend.analysis.metrics import experience_metrics, replication_metrics
 from peakend.config.schema import Scenario
-from peakend.engine.replication import ReplicationOutput
+from peakend.simulation.replication import ReplicationOutput
 
 __all__ = [
     "DayTotals",
@@ -65,10 +66,11 @@ def contact_probabilities(scenario: Scenario) -> np.ndarray:
     return np.minimum(1.0, _expected_arrivals(scenario) * loads / scenario.retention.population)
 
 
-def staff_cost(scenario: Scenario) -> float:
-    """Cost of one day's schedule: rostered agent-hours times each pool's cost per hour
+def staff_cost(scenario: Scenario, days: range = range(1)) -> float:
+    """Cost of the schedules of ``days`` (days of the run, default day 0): rostered
+    agent-hours times each pool's cost per hour, each day with its own roster
     (:meth:`~peakend.config.schema.Scenario.staff_cost`)."""
-    return scenario.staff_cost()
+    return scenario.staff_cost(days)
 
 
 SUMMED = (

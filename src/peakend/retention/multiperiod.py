@@ -75,7 +75,6 @@ import pandas as pd
 from peakend.config.schema import Scenario
 from peakend.engine.arrivals import ArrivalPlan
 from peakend.engine.facts import Delighted, Outcome
-from peakend.engine.replication import Replication, ReplicationOutput
 from peakend.engine.streams import RandomStreams
 from peakend.experience.moments import References
 from peakend.retention.calendar import (
@@ -93,6 +92,7 @@ from peakend.retention.returns import (
     return_probability,
     word_of_mouth,
 )
+from peakend.simulation.replication import Replication, ReplicationOutput
 
 __all__ = [
     "MultiPeriodOutput",
@@ -172,7 +172,6 @@ def run_periods(
     start = warm_up(base if base is not None else scenario.warmup_base, replication)
     population = start.population
     returns = return_models_by_segment(scenario)
-    staff_per_period = staff_cost(scenario) * config.days_per_period
     rows: list[dict[str, Any]] = []
     visits: list[pd.DataFrame] = []
     contact_frames: list[pd.DataFrame] = []
@@ -207,7 +206,7 @@ def run_periods(
                 "deterred": deterred,
                 "churned": days.churned + quiet,
                 "active_end": int(population.active.sum()),
-                **_money(margin, days.revenue, staff_per_period, sums),
+                **_money(margin, days.revenue, _period_staff_cost(scenario, period), sums),
                 "mean_reliability_belief": _mean(visited, "reliability_belief"),
                 "mean_return_probability": _mean(visited, "return_probability"),
                 "retention_rate": days.stayed / days.visits if days.visits else math.nan,
@@ -227,6 +226,12 @@ def run_periods(
         population=population,
         metrics=_summary(periods, run_totals, population),
     )
+
+
+def _period_staff_cost(scenario: Scenario, period: int) -> float:
+    """Staff cost of the days of ``period``, each day's roster (``staffing_by_day``)."""
+    days = scenario.retention.days_per_period
+    return staff_cost(scenario, range(period * days, (period + 1) * days))
 
 
 def _relationship_revenue(scenario: Scenario, population: Population, period: int) -> float:
@@ -416,6 +421,7 @@ def _run_days(
             team_prefix="",  # the same people work every day of the run
             arrivals=plan,
             references=_references(scenario, population, ids),
+            day=today,
         ).run()
         decided = _after_visits(scenario, population, ids, result, period, returns, draws)
         out.totals.add(*day_metrics(scenario, result))

@@ -44,13 +44,14 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 import numpy as np
 
-from peakend.config.registry import Registry
+from peakend.base import plugins
+from peakend.base.registry import Registry
 
-if TYPE_CHECKING:  # the schema imports this module to check return model names
+if TYPE_CHECKING:
     from peakend.config.schema import RetentionConfig, ReturnModelConfig, Scenario
 
 __all__ = [
@@ -163,6 +164,8 @@ class LogisticReturn(BaseReturnModel):
 
 
 _RETURN_MODELS = Registry[BaseReturnModel]("return model", BaseReturnModel, "peakend.return_models")
+# The schema checks configs' return models against this registry (peakend.base.plugins).
+plugins.provide(plugins.RETURN_MODELS, _RETURN_MODELS)
 _ModelClass = TypeVar("_ModelClass", bound=type)
 
 
@@ -172,7 +175,7 @@ def register_return_model(
     """Class decorator: make a return model available to configs under ``name``.
 
     Installed packages can instead declare it as an entry point in the group
-    ``peakend.return_models`` (see :mod:`peakend.config.registry`).
+    ``peakend.return_models`` (see :mod:`peakend.base.registry`).
 
     Raises
     ------
@@ -208,8 +211,7 @@ def return_model_from_config(config: ReturnModelConfig) -> BaseReturnModel:
     ValueError
         For an unknown model, or a parameter the model does not declare or rejects.
     """
-    params: dict[str, Any] = config.model_dump()
-    return _RETURN_MODELS.build(params.pop("model"), params)
+    return _RETURN_MODELS.from_spec(config.model_dump())
 
 
 register_return_model("logistic")(LogisticReturn)

@@ -47,10 +47,13 @@ def be_served(
     result = service_result(ctx, contact, pool, agent)
     told_first = result == FAILED_SEEN and closing.tell_bad_news_first(ctx, contact, answer)
     world = ctx.world
+    work = contact.work
+    if contact.pool.service_factors:  # service_time_factor of the queue's pool, by the hour
+        work *= contact.pool.service_factor(start)
     if pool.concurrent:  # a chat pool shares the agent's speed among its chats
-        yield pool.serve(agent, number, contact.work)
+        yield pool.serve(agent, number, work)
     else:
-        yield world.env.timeout(contact.work)
+        yield world.env.timeout(work)
     world.report(served((number, start, world.env.now, pool.index, agent.index, warmth, result)))
     return service_of((number, agent, start, warmth, result, told_first))
 

@@ -1,0 +1,1 @@
+"""Checks of the model: queueing validation against Erlang, the levers suite."""

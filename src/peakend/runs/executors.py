@@ -1,0 +1,488 @@
+"""Executors: run many independent tasks serially, on local processes or on Dask.
+
+Every executor is a context manager with the same two ways of running a function
+over items:
+
+- :meth:`Executor.as_completed` yields a :class:`TaskOutcome` per item as soon as it
+  finishes (for progress bars and for storing results as they arrive, so that an
+  interrupted run loses nothing that had finished). A task that raises does not
+  stop the others: its outcome carries a :class:`Failure` record (error type,
+  message and the worker's traceback text) instead of a value.
+- :meth:`Executor.map` is a drop-in for the built-in ``map`` (results in input
+  order), e.g. ``run_scenario(scenario, mapper=executor.map)``; a failed task
+  raises :class:`TaskError` there.
+
+Replications own their random streams, so a task's result does not depend on
+the executor, the number of workers or the order in which tasks finish.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import as_completed as futures_as_completed
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, Generic, Self, TypeVar
+
+from peakend.base.errors import ConfigError
+from peakend.base.names import printable
+from peakend.config.extras import require
+from peakend.runs.errors import Failure
+
+__all__ = [
+    "EXECUTOR_KINDS",
+    "DaskExecutor",
+    "Executor",
+    "ExecutorError",
+    "Failure",
+    "ProcessExecutor",
+    "ProgressBar",
+    "SerialExecutor",
+    "TaskError",
+    "TaskOutcome",
+    "available_cores",
+    "make_executor",
+]
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+EXECUTOR_KINDS = ("serial", "processes")
+
+
+def available_cores() -> int:
+    """Cores this process may run on (respects CPU affinity, e.g. in containers)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
+
+
+class ExecutorError(ConfigError):
+    """An executor that cannot be made or reached.
+
+    ``parameter`` names the argument at fault (``kind``, ``workers``, ``address``),
+    ``value`` is what it was given and ``problem`` what is wrong with it.
+    """
+
+    def __init__(self, parameter: str, value: Any, problem: str) -> None:
+        label = {"address": "Dask address", "kind": "executor"}.get(parameter, parameter)
+        super().__init__(f"{label} {value!r}: {problem}")
+        self.parameter, self.value, self.problem = parameter, value, problem
+
+
+class TaskError(RuntimeError):
+    """Raised by :meth:`Executor.map` when a task failed; carries the :class:`Failure`."""
+
+    def __init__(self, item: Any, failure: Failure) -> None:
+        super().__init__(f"task {item!r} failed: {failure}\n\n{failure.traceback}")
+        self.item = item
+        self.failure = failure
+
+
+@dataclass(frozen=True)
+class TaskOutcome(Generic[T, R]):
+    """The result of one task: ``value`` when it succeeded, ``failure`` when it raised."""
+
+    index: int
+    item: T
+    value: R | None = None
+    failure: Failure | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.failure is None
+
+
+@dataclass(frozen=True)
+class _Guarded:
+    """Runs ``fn(item)`` in the worker and turns an exception into a :class:`Failure`.
+
+    Catching in the worker keeps the traceback text, which would otherwise be lost
+    or mangled on the way back from another process or machine.
+    """
+
+    fn: Callable[[Any], Any]
+
+    def __call__(self, item: Any) -> Any:
+        try:
+            return self.fn(item)
+        except Exception as exc:
+            return Failure.from_exception(exc)
+
+
+def _outcome(index: int, item: Any, value: Any) -> TaskOutcome[Any, Any]:
+    if isinstance(value, Failure):
+        return TaskOutcome(index, item, failure=value)
+    return TaskOutcome(index, item, value=value)
+
+
+class Executor(ABC):
+    """Common protocol: a context manager with ``as_completed`` and ``map``."""
+
+    kind: str = "executor"
+
+    @property
+    @abstractmethod
+    def workers(self) -> int:
+        """How many tasks may run at the same time."""
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def start(self) -> None:  # noqa: B027 (an optional hook: not every executor has workers)
+        """Acquire workers (called by ``__enter__``)."""
+
+    def close(self) -> None:  # noqa: B027
+        """Release workers (called by ``__exit__``); pending tasks are cancelled."""
+
+    @abstractmethod
+    def as_completed(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[TaskOutcome[T, R]]:
+        """Run ``fn`` on every item; yield each :class:`TaskOutcome` as it finishes.
+
+        ``fn`` and the items must be picklable for the parallel executors (a
+        module-level function or a dataclass instance with ``__call__``, not a
+        lambda). Closing the iterator early cancels the tasks not yet started.
+        """
+
+    def map(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
+        """Like the built-in ``map``: results in input order; a failure raises TaskError."""
+        finished: dict[int, R] = {}
+        following = 0
+        for outcome in self.as_completed(fn, items):
+            if outcome.failure is not None:
+                raise TaskError(outcome.item, outcome.failure)
+            finished[outcome.index] = outcome.value  # type: ignore[assignment]
+            while following in finished:
+                yield finished.pop(following)
+                following += 1
+
+    def describe(self) -> dict[str, Any]:
+        """What ran the tasks, for manifests."""
+        return {"kind": self.kind, "workers": self.workers}
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{k}={v!r}" for k, v in self.describe().items() if k != "kind")
+        return f"{type(self).__name__}({fields})"
+
+
+class SerialExecutor(Executor):
+    """Runs tasks one after the other in this process (no pickling)."""
+
+    kind = "serial"
+
+    @property
+    def workers(self) -> int:
+        return 1
+
+    def as_completed(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[TaskOutcome[T, R]]:
+        guarded = _Guarded(fn)
+        for index, item in enumerate(items):
+            yield _outcome(index, item, guarded(item))
+
+
+class ProcessExecutor(Executor):
+    """A pool of local worker processes (``concurrent.futures``).
+
+    Workers are started with the 'forkserver' method where the platform has it
+    (cheap, and safe in a process with threads), otherwise 'spawn'; the choice is
+    passed to the pool, never set globally.
+    """
+
+    kind = "processes"
+
+    def __init__(self, workers: int | None = None, start_method: str | None = None) -> None:
+        if workers is not None and workers < 1:
+            raise ValueError(f"workers must be >= 1, got {workers}")
+        self._workers = workers or available_cores()
+        methods = multiprocessing.get_all_start_methods()
+        self.start_method = start_method or ("forkserver" if "forkserver" in methods else "spawn")
+        self._pool: ProcessPoolExecutor | None = None
+
+    @property
+    def workers(self) -> int:
+        return self._workers
+
+    def start(self) -> None:
+        if self._pool is None:
+            context = multiprocessing.get_context(self.start_method)
+            if self.start_method == "forkserver":
+                # Importing peakend (numpy, scipy, pandas) takes about a second. Preloaded
+                # in the fork server, it is paid once per session instead of once per
+                # worker of every pool. Takes effect only when the server starts.
+                context.set_forkserver_preload(["__main__", "peakend.runs.runner"])
+            self._pool = ProcessPoolExecutor(
+                max_workers=self._workers,
+                mp_context=context,
+                initializer=_exit_with_parent,
+                initargs=(os.getpid(),),
+            )
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def as_completed(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[TaskOutcome[T, R]]:
+        self.start()
+        assert self._pool is not None
+        guarded = _Guarded(fn)
+        pending: dict[Future[Any], tuple[int, T]] = {
+            self._pool.submit(guarded, item): (index, item) for index, item in enumerate(items)
+        }
+        try:
+            for future in futures_as_completed(list(pending)):
+                index, item = pending.pop(future)
+                yield _future_outcome(index, item, future)
+        finally:
+            for future in pending:
+                future.cancel()
+
+    def describe(self) -> dict[str, Any]:
+        return {"kind": self.kind, "workers": self.workers, "start_method": self.start_method}
+
+
+def _exit_with_parent(parent: int, interval_seconds: float = 1.0) -> None:
+    """In a worker: exit when the process that started the pool is gone.
+
+    A pool's workers wait for work forever if their parent is killed (SIGTERM from
+    a batch system's time limit, SIGKILL): nothing tells them. A daemon thread
+    checks once a second that the parent still exists.
+
+    A worker also ignores SIGINT: a Ctrl-C at the terminal reaches the whole
+    process group, and it is the parent's to handle (it cancels what has not
+    started and keeps what finished); a worker interrupted in the middle of a task
+    could leave the pool unable to shut down.
+    """
+    import signal
+    import threading
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def watch() -> None:
+        while True:
+            time.sleep(interval_seconds)
+            try:
+                os.kill(parent, 0)
+            except (ProcessLookupError, PermissionError):  # gone, or the PID was reused
+                os._exit(1)
+
+    threading.Thread(target=watch, name="peakend-parent-watch", daemon=True).start()
+
+
+def _future_outcome(index: int, item: Any, future: Any) -> TaskOutcome[Any, Any]:
+    # An exception here did not come from the task itself (which is guarded) but
+    # from around it: a worker that died, an argument that cannot be pickled.
+    try:
+        value = future.result()
+    except Exception as exc:
+        return TaskOutcome(index, item, failure=Failure.from_exception(exc))
+    return _outcome(index, item, value)
+
+
+class DaskExecutor(Executor):
+    """Tasks on a Dask distributed cluster.
+
+    ``address='local'`` starts a :class:`distributed.LocalCluster` of worker
+    processes (one single-threaded worker per core by default, no dashboard) and
+    shuts it down on exit; ``'tcp://HOST:PORT'`` connects to a running scheduler
+    (whose workers need peakend installed) and leaves it running. Dask is the
+    optional extra ``peakend[dask]``: without it, making one raises
+    :class:`~peakend.config.extras.MissingExtraError` (an ``ImportError``).
+    """
+
+    kind = "dask"
+
+    def __init__(self, address: str = "local", workers: int | None = None) -> None:
+        if workers is not None and workers < 1:
+            raise ValueError(f"workers must be >= 1, got {workers}")
+        self.address = _check_dask_address(address)
+        require("distributed", "the Dask executor", "dask", parameter="address")
+        self._requested = workers
+        self._client: Any = None
+        self._cluster: Any = None
+
+    @property
+    def workers(self) -> int:
+        if self._client is not None:
+            return max(1, len(self._client.scheduler_info().get("workers", {})))
+        return self._requested or available_cores()
+
+    def start(self) -> None:
+        if self._client is not None:
+            return
+        from distributed import Client, LocalCluster
+
+        if self.address == "local":
+            self._cluster = LocalCluster(
+                n_workers=self._requested or available_cores(),
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+                silence_logs=logging.ERROR,
+            )
+            self._client = Client(self._cluster)
+            return
+        try:
+            self._client = Client(self.address, timeout="10s")
+        except (OSError, TimeoutError) as exc:
+            raise ExecutorError(
+                "address", self.address, f"cannot reach the scheduler: {exc}"
+            ) from None
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+        if self._cluster is not None:
+            self._cluster.close()
+            self._cluster = None
+
+    def as_completed(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[TaskOutcome[T, R]]:
+        from distributed import as_completed as dask_as_completed
+
+        self.start()
+        items = list(items)
+        if not items:
+            return
+        futures = self._client.map(_Guarded(fn), items, pure=False)
+        index_of = {future.key: index for index, future in enumerate(futures)}
+        finished: set[Any] = set()
+        try:
+            for future in dask_as_completed(futures):
+                index = index_of[future.key]
+                finished.add(future.key)
+                yield _future_outcome(index, items[index], future)
+                future.release()
+        finally:
+            unfinished = [f for f in futures if f.key not in finished]
+            if unfinished:
+                self._client.cancel(unfinished)
+
+    def describe(self) -> dict[str, Any]:
+        return {"kind": self.kind, "workers": self.workers, "address": self.address}
+
+
+def _check_dask_address(address: str) -> str:
+    if address == "local" or "://" in address:
+        return address
+    raise ExecutorError(
+        "address", address, "expected 'local' or a scheduler address tcp://HOST:PORT"
+    )
+
+
+def make_executor(
+    kind: str = "processes",
+    workers: int | None = None,
+    dask_address: str | None = None,
+    *,
+    force_workers: bool = False,
+) -> Executor:
+    """The executor for command-line style options; ``dask_address`` wins over ``kind``.
+
+    Local workers (processes, or a local Dask cluster) are capped at the usable cores
+    (:func:`available_cores`): more would not run faster, and each holds a replication
+    in memory. ``force_workers`` lifts the cap.
+
+    Raises
+    ------
+    ExecutorError
+        (a :class:`~peakend.config.loading.ConfigError`) for an unknown kind, a bad
+        Dask address, fewer than one worker or more local workers than usable cores;
+        its ``parameter`` names the argument.
+    MissingExtraError
+        For a Dask address when the extra ``peakend[dask]`` is not installed.
+    """
+    if workers is not None and workers < 1:
+        raise ExecutorError("workers", workers, "must be at least 1")
+    local = dask_address == "local" or (dask_address is None and kind != "serial")
+    if local and workers is not None and workers > available_cores() and not force_workers:
+        raise ExecutorError(
+            "workers",
+            workers,
+            f"more than the {available_cores()} usable cores (each worker holds a replication "
+            "in memory); force_workers allows it",
+        )
+    if dask_address is not None:
+        return DaskExecutor(dask_address, workers)
+    if kind == "serial":
+        return SerialExecutor()
+    if kind == "processes":
+        return ProcessExecutor(workers)
+    raise ExecutorError("kind", kind, f"unknown; allowed: {', '.join(EXECUTOR_KINDS)}")
+
+
+class ProgressBar:
+    """A progress bar with an ETA on stderr, over tasks completed.
+
+    Shown only when ``enabled`` and stderr is a terminal, so scripts, pipes and
+    logs stay clean; otherwise every method is a no-op. The total can grow (more
+    replications added by a sequential stopping rule).
+    """
+
+    def __init__(self, enabled: bool = True, description: str = "replications") -> None:
+        # The description is often a scenario's name: shown as text, never as markup.
+        self.description = printable(description)
+        self._progress: Any = None
+        self._task: Any = None
+        if enabled:
+            from rich.console import Console
+
+            console = Console(stderr=True)
+            if console.is_terminal:
+                from rich.progress import (
+                    BarColumn,
+                    MofNCompleteColumn,
+                    Progress,
+                    TextColumn,
+                    TimeElapsedColumn,
+                    TimeRemainingColumn,
+                )
+
+                self._progress = Progress(
+                    TextColumn("{task.description}", markup=False),
+                    BarColumn(),
+                    MofNCompleteColumn(),
+                    TimeElapsedColumn(),
+                    TextColumn("ETA"),
+                    TimeRemainingColumn(),
+                    console=console,
+                )
+
+    @property
+    def shown(self) -> bool:
+        return self._progress is not None
+
+    def __enter__(self) -> Self:
+        if self._progress is not None:
+            self._progress.start()
+            self._task = self._progress.add_task(self.description, total=0)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+
+    def add(self, tasks: int) -> None:
+        """Announce ``tasks`` more tasks."""
+        if self._task is not None:
+            total = self._progress.tasks[0].total or 0
+            self._progress.update(self._task, total=total + tasks)
+
+    def advance(self, tasks: int = 1) -> None:
+        if self._task is not None:
+            self._progress.advance(self._task, tasks)

@@ -1,0 +1,481 @@
+"""Running a scenario over many replications and summarising it.
+
+:func:`run_scenario` is what ``peakend run`` does, as a Python call: it runs the
+replications (serially, or through any ``map``-like executor), computes each
+replication's metrics and returns a :class:`RunResult` with per-replication
+metrics, per-customer and per-contact records, and the summary with 95 %
+confidence intervals (logit intervals for shares, see :mod:`peakend.analysis.stats`).
+
+A replication that raises does not stop the others; at the end
+:class:`~peakend.runs.errors.ReplicationError` is raised with the
+failures and the :class:`RunResult` of the replications that finished. Ctrl-C
+raises :class:`~peakend.runs.errors.RunInterrupted`, a
+``KeyboardInterrupt`` that carries the finished ones, so a caller can keep them.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from peakend.analysis.intervals import replication_intervals, summarize_intervals
+from peakend.analysis.metrics import (
+    EXPERIENCE_METRICS,
+    QUEUE_METRICS,
+    SHARE_METRICS,
+    experience_metrics,
+    replication_metrics,
+    staffing_metrics,
+)
+from peakend.analysis.stats import MIN_REPLICATIONS_FOR_INTERVALS, Estimate, estimate
+from peakend.config.budget import check_budget, estimate_scenario
+from peakend.config.loading import config_hash
+from peakend.config.schema import Scenario
+from peakend.experience.trace import EpisodeKind, Traces
+from peakend.runs.errors import FailureRecord, ReplicationError, RunInterrupted
+from peakend.runs.executors import (
+    Executor,
+    ProgressBar,
+    SerialExecutor,
+    TaskError,
+    available_cores,
+)
+from peakend.simulation.replication import simulate
+
+__all__ = [
+    "ReplicationResult",
+    "RunResult",
+    "few_replications_warning",
+    "local_workers",
+    "metric_names",
+    "planned_workers",
+    "replicate",
+    "run_scenario",
+]
+
+# The metrics of a multi-period run besides the day metrics averaged over periods
+# (peakend.retention.multiperiod); money and agent-minutes are summed there.
+_PERIOD_METRICS = (
+    "customers",
+    "visits",
+    "retention_rate",
+    "churn_rate",
+    "profit",
+    "revenue",
+    "relationship_revenue",
+    "visit_revenue",
+    "staff_cost",
+    "recovery_cost",
+    "extras_cost",
+    "recovery_minutes",
+    "extras_minutes",
+    "clv",
+    "active_customers_end",
+    "load_change",
+    "initial_cohort_active_end",
+)
+
+
+def metric_names(scenario: Scenario) -> list[str]:
+    """The metrics a replication of ``scenario`` reports, known before running it."""
+    if scenario.retention.periods > 1:
+        return list(dict.fromkeys([*_PERIOD_METRICS, *QUEUE_METRICS, *EXPERIENCE_METRICS]))
+    if scenario.experience.enabled:
+        return [*QUEUE_METRICS, *EXPERIENCE_METRICS]
+    return list(QUEUE_METRICS)
+
+
+DRIFT_WARNING_SHARE = 0.10
+"""A base whose load changes by more than this share from its first period to its last is
+drifting: far beyond the noise of a period's visits (about 1 % at 10,000), and enough to move
+a busy plan's service level by several points."""
+
+
+def drifting_base_warning(load_changes: Sequence[float], label: str = "the run") -> str | None:
+    """The warning for a multi-period base whose load drifts (mean ``load_change``), or None."""
+    finite = [value for value in load_changes if math.isfinite(value)]
+    if not finite:
+        return None
+    change = sum(finite) / len(finite) - 1
+    if abs(change) <= DRIFT_WARNING_SHARE:
+        return None
+    return (
+        f"{label}: the load changes by {change:+.0%} from the first period to the last under "
+        "an unchanged plan (newcomers and churn do not balance), so differences mix the drift "
+        'with the lever; set retention.acquisition_per_period = "steady" and '
+        "retention.warmup_periods >= 1 for a steady base"
+    )
+
+
+def few_replications_warning(replications: int) -> str | None:
+    """The warning shown with intervals from fewer than three replications, or None."""
+    if replications >= MIN_REPLICATIONS_FOR_INTERVALS:
+        return None
+    if replications <= 1:
+        return (
+            f"only {replications} replication: no confidence intervals; "
+            f"run at least {MIN_REPLICATIONS_FOR_INTERVALS}"
+        )
+    return (
+        f"only {replications} replications: the 95% intervals rest on one degree of freedom "
+        f"and are very wide; run at least {MIN_REPLICATIONS_FOR_INTERVALS} (10 or more for "
+        "stable intervals)"
+    )
+
+
+Mapper = Callable[
+    [Callable[[int], "ReplicationResult"], Iterable[int]], Iterator["ReplicationResult"]
+]
+
+
+@dataclass(frozen=True)
+class ReplicationResult:
+    """Metrics and flat records of one replication (picklable, executor-friendly)."""
+
+    replication: int
+    metrics: dict[str, float]
+    customers: pd.DataFrame
+    contacts: pd.DataFrame
+    seconds: float
+    traces: pd.DataFrame | None = None
+    """Trace pieces of a sample of customers (experience model on, single period)."""
+    periods: pd.DataFrame | None = None
+    """One row per period of a multi-period run."""
+    cohorts: pd.DataFrame | None = None
+    """Share of each acquisition cohort still active after each period."""
+    intervals: pd.DataFrame | None = None
+    """Counts and agent-minutes per interval and pool (single-day runs,
+    :func:`peakend.analysis.intervals.replication_intervals`)."""
+
+
+def replicate(
+    scenario: Scenario, replication: int, *, memory_budget_bytes: float | None = None
+) -> ReplicationResult:
+    """Simulate one replication (one day, or all periods) and compute its metrics.
+
+    Raises
+    ------
+    BudgetError
+        (a ``ConfigError``) before simulating, when the replication's estimated peak
+        memory exceeds ``memory_budget_bytes`` (default
+        :data:`peakend.config.budget.DEFAULT_MEMORY_BUDGET_BYTES`).
+    """
+    check_budget(estimate_scenario(scenario, 1, keep_records=False), memory_budget_bytes)
+    if scenario.retention.periods > 1:
+        return _replicate_periods(scenario, replication)
+    started = time.perf_counter()
+    output = simulate(scenario, replication)
+    window = (scenario.run.warmup_minutes, scenario.horizon_minutes)
+    metrics = replication_metrics(output, *window, scenario.run.service_level_threshold_minutes)
+    metrics.update(staffing_metrics(scenario))
+    traces = None
+    if output.traces is not None:
+        metrics.update(
+            experience_metrics(output, *window, scenario.experience.bad_memory_threshold)
+        )
+        traces = trace_sample(output.traces, scenario.experience.trace_sample, replication)
+    customers = _records(output.customers.to_frame(), scenario, replication)
+    contacts = _records(output.contacts.to_frame(), scenario, replication)
+    return ReplicationResult(
+        replication,
+        metrics,
+        customers,
+        contacts,
+        time.perf_counter() - started,
+        traces,
+        intervals=replication_intervals(output, scenario, replication),
+    )
+
+
+def _replicate_periods(scenario: Scenario, replication: int) -> ReplicationResult:
+    from peakend.retention.multiperiod import run_periods
+
+    started = time.perf_counter()
+    out = run_periods(scenario, replication)
+    periods = out.periods
+    periods.insert(0, "replication", replication)
+    cohorts = out.cohorts
+    cohorts.insert(0, "replication", replication)
+    return ReplicationResult(
+        replication,
+        {**out.metrics, **_period_staffing(scenario, periods)},
+        _records(out.visits, scenario, replication),
+        _records(out.contacts, scenario, replication),
+        time.perf_counter() - started,
+        None,
+        periods,
+        cohorts,
+    )
+
+
+def _period_staffing(scenario: Scenario, periods: pd.DataFrame) -> dict[str, float]:
+    """``agent_hours`` and ``staff_cost`` of every simulated day of a multi-period run."""
+    days = scenario.retention.periods * scenario.retention.days_per_period
+    agent_hours = scenario.agent_hours(range(days))
+    return {"agent_hours": float(agent_hours), "staff_cost": float(periods["staff_cost"].sum())}
+
+
+def _records(frame: pd.DataFrame, scenario: Scenario, replication: int) -> pd.DataFrame:
+    """A record table (codes already labelled) with its replication in front."""
+    frame.insert(0, "replication", replication)
+    return frame
+
+
+def trace_sample(traces: Traces, size: int, replication: int) -> pd.DataFrame:
+    """Pieces of ``size`` customers spread evenly over the day (for plots), as a table."""
+    if size == 0 or traces.n == 0:
+        chosen = np.empty(0, dtype=np.int64)
+    else:
+        chosen = np.unique(np.linspace(0, traces.n - 1, min(size, traces.n)).astype(np.int64))
+    keep = np.isin(traces.owner, chosen)
+    return pd.DataFrame(
+        {
+            "replication": replication,
+            "customer": traces.owner[keep],
+            "kind": pd.Categorical.from_codes(
+                traces.kind[keep], [kind.name.lower() for kind in EpisodeKind]
+            ),
+            "start_minutes": traces.start[keep],
+            "duration_minutes": traces.duration[keep],
+            "u_start": traces.u_start[keep],
+            "u_end": traces.u_end[keep],
+        }
+    )
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """All finished replications of one scenario.
+
+    ``requested`` replications were asked for (0: as many as finished); the ones
+    that raised are in ``failures``; ``interrupted`` when Ctrl-C stopped the run.
+    """
+
+    scenario: Scenario
+    replications: list[ReplicationResult]
+    seconds: float
+    requested: int = 0
+    failures: tuple[FailureRecord, ...] = ()
+    interrupted: bool = False
+    summary: dict[str, Estimate] = field(init=False)
+
+    def __post_init__(self) -> None:
+        names = list(self.replications[0].metrics) if self.replications else []
+        summary = {
+            name: estimate(
+                [rep.metrics[name] for rep in self.replications], share=name in SHARE_METRICS
+            )
+            for name in names
+        }
+        object.__setattr__(self, "summary", summary)
+        object.__setattr__(self, "requested", self.requested or len(self.replications))
+
+    @property
+    def status(self) -> str:
+        """``finished``, ``failed`` (some replications raised) or ``interrupted``."""
+        if self.interrupted:
+            return "interrupted"
+        return "failed" if self.failures else "finished"
+
+    @property
+    def warnings(self) -> list[str]:
+        """What a reader of the summary must know: too few replications, missing ones."""
+        notes = []
+        few = few_replications_warning(len(self.replications))
+        if few is not None:
+            notes.append(few)
+        drift = drifting_base_warning(
+            [rep.metrics.get("load_change", math.nan) for rep in self.replications]
+        )
+        if drift is not None:
+            notes.append(drift)
+        missing = self.requested - len(self.replications)
+        if missing > 0:
+            why = "interrupted" if self.interrupted else f"{len(self.failures)} failed"
+            notes.append(
+                f"{len(self.replications)} of {self.requested} replications finished ({why}); "
+                "the summary covers the finished ones"
+            )
+        return notes
+
+    def metrics_frame(self) -> pd.DataFrame:
+        """One row per replication, one column per metric."""
+        return pd.DataFrame(
+            [{"replication": rep.replication, **rep.metrics} for rep in self.replications]
+        )
+
+    def customers_frame(self) -> pd.DataFrame:
+        """One row per customer per replication."""
+        return _stack([rep.customers for rep in self.replications])
+
+    def periods_frame(self) -> pd.DataFrame | None:
+        """One row per period per replication (multi-period runs), or None."""
+        frames = [rep.periods for rep in self.replications if rep.periods is not None]
+        return pd.concat(frames, ignore_index=True) if frames else None
+
+    def cohorts_frame(self) -> pd.DataFrame | None:
+        """Cohort retention curves per replication (multi-period runs), or None."""
+        frames = [rep.cohorts for rep in self.replications if rep.cohorts is not None]
+        return pd.concat(frames, ignore_index=True) if frames else None
+
+    def traces_frame(self) -> pd.DataFrame | None:
+        """Trace pieces of the sampled customers of every replication, or None."""
+        frames = [rep.traces for rep in self.replications if rep.traces is not None]
+        return pd.concat(frames, ignore_index=True) if frames else None
+
+    def contacts_frame(self) -> pd.DataFrame:
+        """One row per contact per replication."""
+        return _stack([rep.contacts for rep in self.replications])
+
+    def intervals_frame(self) -> pd.DataFrame | None:
+        """Per interval and pool, means over replications with CIs for the shares
+        (``intervals.csv``; :func:`peakend.analysis.intervals.summarize_intervals`),
+        or None for a multi-period run or no finished replications."""
+        frames = [rep.intervals for rep in self.replications if rep.intervals is not None]
+        return summarize_intervals(frames, self.scenario) if frames else None
+
+    def summary_dict(self) -> dict[str, Any]:
+        """The ``summary.json`` content: every metric as mean and 95 % CI, and warnings."""
+        return {
+            "scenario": self.scenario.name,
+            "replications": len(self.replications),
+            "replications_requested": self.requested,
+            "status": self.status,
+            "seed": self.scenario.run.seed,
+            "confidence_level": 0.95,
+            "intervals": "logit interval for shares, Student-t otherwise",
+            "warnings": self.warnings,
+            "metrics": {name: est.as_dict() for name, est in self.summary.items()},
+        }
+
+
+def _stack(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def run_scenario(
+    scenario: Scenario,
+    replications: int | None = None,
+    mapper: Mapper | None = None,
+    *,
+    executor: Executor | None = None,
+    progress: ProgressBar | None = None,
+    memory_budget_bytes: float | None = None,
+) -> RunResult:
+    """Run ``replications`` replications (default: the scenario's) of ``scenario``.
+
+    On ``executor`` (default: serially in this process), or through ``mapper``, a
+    ``map``-like callable over replication numbers. Results are the same whatever
+    runs them, since each replication owns its random streams. ``progress`` (an
+    entered :class:`~peakend.runs.executors.ProgressBar`) counts the
+    finished replications.
+
+    Before anything runs, the run's peak memory is estimated from the scenario (all
+    replications' records are kept, and each of the executor's workers holds one
+    replication while it runs; see :mod:`peakend.config.budget`).
+
+    Raises
+    ------
+    BudgetError
+        (a ``ConfigError``) before any simulation, when the estimate exceeds
+        ``memory_budget_bytes`` (default: 4 GiB); the message gives the estimate.
+    ReplicationError
+        When replications raised (the others still ran); its ``result`` is the
+        :class:`RunResult` of the finished ones, its ``failures`` the tracebacks.
+    RunInterrupted
+        On Ctrl-C (a ``KeyboardInterrupt``); its ``result`` holds the finished ones.
+    ValueError
+        For fewer than one replication.
+    """
+    count = scenario.run.replications if replications is None else replications
+    if count < 1:
+        raise ValueError(f"replications must be >= 1, got {count}")
+    workers = local_workers(executor if mapper is None else getattr(mapper, "__self__", None))
+    check_budget(estimate_scenario(scenario, count, workers=workers), memory_budget_bytes)
+    started = time.perf_counter()
+    work = _Replicate(scenario, memory_budget_bytes)
+    finished: list[ReplicationResult] = []
+    failures: list[FailureRecord] = []
+
+    def result(interrupted: bool = False) -> RunResult:
+        finished.sort(key=lambda rep: rep.replication)
+        failures.sort(key=lambda failure: failure.replication)
+        elapsed = time.perf_counter() - started
+        return RunResult(scenario, finished, elapsed, count, tuple(failures), interrupted)
+
+    try:
+        if mapper is not None:
+            _collect_mapped(mapper, work, count, finished, failures)
+        else:
+            if progress is not None:
+                progress.add(count)
+            for outcome in (executor or SerialExecutor()).as_completed(work, range(count)):
+                if outcome.failure is not None:
+                    failures.append(_failure(scenario, outcome.item, outcome.failure))
+                elif outcome.value is not None:
+                    finished.append(outcome.value)
+                # After it is kept: a Ctrl-C that lands once the bar shows a replication
+                # finished always finds that replication in the result.
+                if progress is not None:
+                    progress.advance()
+    except KeyboardInterrupt:
+        raise RunInterrupted(result(interrupted=True)) from None
+    done = result()
+    if failures:
+        raise ReplicationError(done.failures, count, done)
+    return done
+
+
+def _collect_mapped(
+    mapper: Mapper,
+    work: _Replicate,
+    count: int,
+    finished: list[ReplicationResult],
+    failures: list[FailureRecord],
+) -> None:
+    try:
+        finished.extend(mapper(work, range(count)))
+    except TaskError as exc:  # a mapper stops at its first failure
+        failures.append(_failure(work.scenario, exc.item, exc.failure))
+
+
+def _failure(scenario: Scenario, replication: int, failure: Any) -> FailureRecord:
+    return FailureRecord(config_hash(scenario), scenario.name, int(replication), failure)
+
+
+@dataclass(frozen=True)
+class _Replicate:
+    """A picklable ``replication -> ReplicationResult`` callable for executors."""
+
+    scenario: Scenario
+    memory_budget_bytes: float | None = None
+
+    def __call__(self, replication: int) -> ReplicationResult:
+        return replicate(self.scenario, replication, memory_budget_bytes=self.memory_budget_bytes)
+
+
+def planned_workers(kind: str, workers: int | None = None, dask_address: str | None = None) -> int:
+    """:func:`local_workers` of the executor that ``make_executor(kind, workers,
+    dask_address)`` would make, without making it."""
+    remote = dask_address is not None and dask_address != "local"
+    serial = dask_address is None and kind == "serial"
+    return 1 if remote or serial else workers or available_cores()
+
+
+def local_workers(executor: object) -> int:
+    """Replications an executor runs at once on this machine (its memory adds up here).
+
+    A remote Dask cluster's workers use their own machines' memory: they count as one.
+    """
+    if executor is None:
+        return 1
+    if getattr(executor, "kind", "") == "dask" and getattr(executor, "address", "") != "local":
+        return 1
+    workers = getattr(executor, "workers", 1)
+    return workers if isinstance(workers, int) and workers >= 1 else 1

@@ -1,0 +1,397 @@
+"""One replication of a scenario: build the SimPy world, run it, collect records.
+
+:func:`simulate` is a pure function of (scenario, replication number): it owns
+its random streams, so replications can run in any order, in any process, and
+give the same numbers byte for byte.
+
+A replication wires the parts together: pools (:mod:`peakend.engine.staffing`),
+the customers' draws (:class:`~peakend.engine.streams.CustomerDraws`), the
+journeys (:mod:`peakend.engine.journey`) reading a
+:class:`~peakend.engine.context.JourneyContext` and reporting facts to a
+:class:`~peakend.engine.recorder.Recorder`, and, with the experience model on,
+the memory of it all (:mod:`peakend.experience`). ``engine="reference"`` runs
+the same journeys on plain :class:`simpy.Process` and the
+:class:`~peakend.engine.reference.ReferencePool`: slower, only SimPy's public
+API, and required by the tests to give identical records.
+"""
+
+from __future__ import annotations
+
+import gc
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import simpy
+from simpy.events import Event
+
+from peakend.config.schema import Scenario
+from peakend.engine.acts.after import steps_of
+from peakend.engine.acts.routing import wire_overflow
+from peakend.engine.arrivals import ArrivalPlan, plan_arrivals
+from peakend.engine.chat import ChatPool
+from peakend.engine.context import (
+    JourneyContext,
+    announcements_of,
+    decisions_of,
+    policies_of,
+    routes_of,
+    world_of,
+)
+from peakend.engine.driver import process_starter, start_journey
+from peakend.engine.facts import price_keys
+from peakend.engine.journey import journey
+from peakend.engine.persons import persons_of
+from peakend.engine.recorder import Customers, FactLog, Recorder
+from peakend.engine.records import ContactTable, CustomerTable
+from peakend.engine.reference import ChatReferencePool, ReferencePool
+from peakend.engine.staffing import AgentStreams, Pool, PoolBase
+from peakend.engine.streams import CustomerDraws, RandomStreams
+from peakend.experience.memory import memory_model_from_spec, summarize
+from peakend.experience.moments import References, experience_of
+from peakend.experience.trace import Traces
+
+__all__ = ["Engine", "Replication", "ReplicationOutput", "simulate"]
+
+Engine = Literal["fast", "reference"]
+
+
+@dataclass(frozen=True)
+class ReplicationOutput:
+    """What one replication produced: flat per-contact and per-customer tables."""
+
+    replication: int
+    contacts: ContactTable
+    customers: CustomerTable
+    traces: Traces | None
+    """Moment-utility traces of all customers (None with the experience model off)."""
+    facts: FactLog
+    busy_minutes: float
+    available_minutes: float
+    capacity_log: dict[str, list[tuple[float, int]]]
+    end_time: float
+
+
+class Replication:
+    """The SimPy world of one replication (environment, pools, draws, recorder)."""
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        replication: int = 0,
+        *,
+        stream_prefix: str = "",
+        team_prefix: str | None = None,
+        arrivals: ArrivalPlan | None = None,
+        references: References | None = None,
+        engine: Engine = "fast",
+        day: int = 0,
+    ) -> None:
+        """``arrivals`` and ``references`` replace the drawn arrivals and the segment/channel
+        reference points (a multi-period run brings its own identified customers).
+        ``team_prefix`` prefixes the streams of the agents' lasting traits (default:
+        ``stream_prefix``); a multi-period run gives every day the same one, so the
+        same people work every day. ``day`` is the day of the run (0, 1, ...; a
+        multi-period run's ``period * days_per_period + day``): it picks each pool's
+        roster (``staffing_by_day``, :meth:`Scenario.roster`)."""
+        if engine not in ("fast", "reference"):
+            raise ValueError(f"engine must be 'fast' or 'reference', got {engine!r}")
+        self.scenario = scenario
+        self.replication = replication
+        self.engine = engine
+        self.day = day
+        self.streams = RandomStreams(scenario.run.seed, replication, stream_prefix)
+        team = stream_prefix if team_prefix is None else team_prefix
+        self.agent_streams = AgentStreams(
+            RandomStreams(scenario.run.seed, replication, team), self.streams
+        )
+        self.given_arrivals = arrivals
+        self.given_references = references
+        self.env = simpy.Environment()
+        self.horizon = scenario.horizon_minutes
+        self.pools = self._build_pools()
+        wire_overflow(scenario, self.pools)
+        self.routes = routes_of(scenario, self.pools)
+        self.recorder = Recorder()
+
+    def _build_pools(self) -> list[PoolBase]:
+        fast = self.engine == "fast"
+        window = (self.scenario.run.warmup_minutes, self.horizon)
+        # One reference implementation for phone and chat pools, over each kind's books.
+        kinds: dict[bool, type[PoolBase]] = {
+            False: Pool if fast else ReferencePool,
+            True: ChatPool if fast else ChatReferencePool,
+        }
+        return [
+            kinds[cfg.concurrency is not None](
+                self.env,
+                index,
+                name,
+                cfg,
+                self.scenario.arrivals.interval_minutes,
+                self.agent_streams,
+                window,
+                self.scenario.roster(name, self.day),
+            )
+            for index, (name, cfg) in enumerate(self.scenario.pools.items())
+        ]
+
+    # -- customers ------------------------------------------------------------
+
+    def plan(self) -> tuple[ArrivalPlan, np.ndarray, np.ndarray, np.ndarray]:
+        """Arrivals plus each customer's channel, first-contact patience and work content."""
+        decisions = self.context().decisions
+        plan = self.arrivals
+        entry = np.array(
+            [
+                [self.routes.entry(channel, segment).index for segment in range(len(row))]
+                for channel, row in enumerate(self.routes.stages)
+            ]
+        )
+        entry_index = entry[self.channel, plan.segment]
+        work = np.zeros(len(plan))
+        for pool in self.pools:
+            mask = entry_index == pool.index
+            if mask.any():
+                work[mask] = np.asarray(decisions.work_column(pool, 0))[mask]
+        patience = np.asarray(
+            decisions.draws.by_group(
+                "patience", 0, "segment", decisions.patience_samplers, decisions.patience_scale
+            )
+        )
+        return plan, self.channel, patience, work
+
+    @property
+    def arrivals(self) -> ArrivalPlan:
+        plan = getattr(self, "_arrivals", None)
+        if plan is None:
+            sc = self.scenario
+            if self.given_arrivals is not None:
+                plan = self.given_arrivals
+            elif sc.arrivals.times:
+                plan = replayed_arrivals(sc, self.streams)
+            else:
+                plan = plan_arrivals(
+                    sc.arrivals.rate_per_hour,
+                    sc.arrivals.interval_minutes,
+                    [seg.share for seg in sc.segments.values()],
+                    self.streams.generator("arrivals"),
+                    self.streams.generator("segments"),
+                )
+            self._arrivals = plan
+        return plan
+
+    @property
+    def channel(self) -> np.ndarray:
+        plan = self.arrivals
+        if plan.channel is not None:
+            return plan.channel
+        channel = getattr(self, "_channel", None)
+        if channel is None:
+            shares = [c.share for c in self.scenario.channels.values()]
+            channel = self._channel = choose(shares, self.streams.generator("channels"), len(plan))
+        return channel
+
+    def context(self) -> JourneyContext:
+        """The journeys' view of this replication (built once, from its small parts)."""
+        existing = getattr(self, "_context", None)
+        if existing is not None:
+            return existing
+        sc = self.scenario
+        plan = self.arrivals
+        draws = CustomerDraws(self.streams, len(plan), {"segment": plan.segment})
+        context = self._context = JourneyContext(
+            world=world_of(self.env, self.horizon, self.recorder.report),
+            routes=self.routes,
+            decisions=decisions_of(sc, draws, self.channel),
+            announcements=announcements_of(sc),
+            policies=policies_of(sc),
+            steps=steps_of(sc),
+        )
+        return context
+
+    def admit(
+        self, plan: ArrivalPlan, channel: np.ndarray, patience: np.ndarray, work: np.ndarray
+    ) -> None:
+        """Schedule the arrivals: each arrival's event starts its journey and books the next.
+
+        Chaining keeps one pending arrival event at a time, so the event heap stays
+        small, and costs one event per customer.
+        """
+        env = self.env
+        context = self.context()
+        start = start_journey if self.engine == "fast" else process_starter(env)
+        arrivals = iter(
+            enumerate(
+                zip(
+                    plan.times.tolist(),
+                    plan.segment.tolist(),
+                    channel.tolist(),
+                    patience.tolist(),
+                    work.tolist(),
+                    strict=True,
+                )
+            )
+        )
+        pending = next(arrivals, None)
+
+        def arrive(_event: Event | None = None) -> None:
+            nonlocal pending
+            now = env.now
+            while pending is not None:
+                i, (t, seg, chan, p, w) = pending
+                if t > now:
+                    env.timeout(t - now).callbacks.append(arrive)
+                    return
+                start(journey(context, i, seg, chan, p, w))
+                pending = next(arrivals, None)
+
+        arrive()
+
+    # -- running --------------------------------------------------------------
+
+    def run(self) -> ReplicationOutput:
+        """Run the replication to the horizon (and drain, if configured).
+
+        Python's cyclic garbage collector is paused while the replication runs: the
+        run allocates hundreds of thousands of small fact tuples that live until
+        its end, and the collector would scan them again and again (about a third of
+        the run time) without ever finding garbage among them. The previous state is
+        restored afterwards, also on error.
+        """
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            return self._run()
+        finally:
+            if collecting:
+                gc.enable()
+
+    def _run(self) -> ReplicationOutput:
+        plan, channel, patience, work = self.plan()
+        env = self.env
+        scenario = self.scenario
+        for pool in self.pools:
+            env.process(pool.schedule(scenario.intervals))
+        self.admit(plan, channel, patience, work)
+        if scenario.run.drain:
+            env.run()
+        else:
+            env.run(until=self.horizon)
+        in_service = [row for pool in self.pools for row in pool.in_service()]
+        for pool in self.pools:
+            pool.close(max(env.now, self.horizon))
+        busy = sum(pool.busy_minutes for pool in self.pools)
+        idle = sum(pool.idle_minutes for pool in self.pools)
+        log, contacts, customers = self.recorder.close(
+            Customers(plan.times, plan.segment, channel, plan.persons),
+            self.horizon,
+            scenario.run.drain,
+            prices(scenario),
+            {
+                "segment": list(scenario.segments),
+                "channel": list(scenario.channels),
+                "pool": list(scenario.pools),
+            },
+            in_service,
+        )
+        traces = None
+        if scenario.experience.enabled:
+            references = self.given_references
+            if references is None:
+                first = slice(None) if plan.persons is None else plan.persons.first_arrival
+                references = References.of(scenario, channel[first], plan.segment[first])
+            customers, traces = remember(customers, contacts, log, scenario, references)
+        return ReplicationOutput(
+            replication=self.replication,
+            contacts=contacts,
+            customers=customers,
+            traces=traces,
+            facts=log,
+            busy_minutes=busy,
+            available_minutes=busy + idle,
+            capacity_log={pool.name: pool.capacity_log for pool in self.pools},
+            end_time=log.end,
+        )
+
+
+def choose(shares: list[float], rng: np.random.Generator, n: int) -> np.ndarray:
+    """Category index of ``n`` draws with the given shares."""
+    cumulative = np.cumsum(shares)
+    picks = np.searchsorted(cumulative / cumulative[-1], rng.random(n), side="right")
+    return np.minimum(picks, len(shares) - 1)
+
+
+def replayed_arrivals(scenario: Scenario, streams: RandomStreams) -> ArrivalPlan:
+    """The arrivals of a replay: exactly the given times (of ``run.start_date``'s day, in a
+    replay of several days); segments as given, else drawn.
+
+    With customer ids (``times_customer``) the arrivals of one id are one person
+    (:mod:`peakend.engine.persons`); a person's segment, when drawn, and channel are
+    drawn once, for its first arrival, and hold for all of its arrivals.
+    """
+    arrivals = scenario.arrivals
+    rows = scenario.replayed_rows()
+    times = np.asarray(arrivals.times[rows.start : rows.stop], dtype=float)
+    persons = None
+    if arrivals.times_customer:
+        persons = persons_of(arrivals.times_customer[rows.start : rows.stop])
+    if arrivals.times_segment:
+        index = {name: i for i, name in enumerate(scenario.segments)}
+        segment = np.array([index[name] for name in arrivals.times_segment[rows.start : rows.stop]])
+    else:
+        shares = [s.share for s in scenario.segments.values()]
+        drawn = choose(
+            shares, streams.generator("segments"), len(times) if persons is None else len(persons)
+        )
+        segment = drawn if persons is None else drawn[persons.of_arrival]
+    channel = None
+    if persons is not None:
+        shares = [c.share for c in scenario.channels.values()]
+        channel = choose(shares, streams.generator("channels"), len(persons))[persons.of_arrival]
+    return ArrivalPlan(times=times, segment=segment, channel=channel, persons=persons)
+
+
+def remember(
+    customers: CustomerTable,
+    contacts: ContactTable,
+    log: FactLog,
+    scenario: Scenario,
+    references: References,
+) -> tuple[CustomerTable, Traces]:
+    """Each customer's experience of the journey, and the memory of it, added to the table."""
+    config = scenario.experience
+    experience = experience_of(contacts, log, references, config)
+    traces = experience.traces
+    summary = summarize(traces)
+    remembered = memory_model_from_spec(config.memory).remember(traces)
+    table = customers.with_columns(
+        remembered_utility=np.asarray(remembered, dtype=float),
+        experienced_utility=summary["mean"],
+        worst_utility=summary["worst"],
+        best_utility=summary["best"],
+        end_utility=summary["end"],
+        total_utility=summary["total"],
+        experienced_minutes=summary["duration"],
+        service_quality=experience.service_quality,
+    )
+    return table, traces
+
+
+def prices(scenario: Scenario) -> dict[str, float]:
+    """The money of each scenario key that prices a kind of fact
+    (:func:`~peakend.engine.facts.price_keys`), read from ``scenario``."""
+    found = {}
+    for key in price_keys():
+        value: object = scenario
+        for part in key.split("."):
+            value = getattr(value, part)
+        found[key] = float(value)  # type: ignore[arg-type]
+    return found
+
+
+def simulate(
+    scenario: Scenario, replication: int = 0, engine: Engine = "fast"
+) -> ReplicationOutput:
+    """Run replication ``replication`` of ``scenario`` and return its records."""
+    return Replication(scenario, replication, engine=engine).run()
