@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from peakend._version import __version__
 from peakend.base import plugins as _plugins
+from peakend.base import views as _views
 
 # The schema (peakend.config.schema) checks memory and return models through these slots;
 # the modules that define the models are above it and provide their registries when
@@ -30,6 +31,8 @@ from peakend.base import plugins as _plugins
 # check imports the provider, so a registration is never missed (tests/config/test_plugins.py).
 _plugins.declare(_plugins.MEMORY_MODELS, "peakend.experience.memory")
 _plugins.declare(_plugins.RETURN_MODELS, "peakend.retention.returns")
+# Results show themselves (repr, Jupyter) with the presentation layer's views.
+_views.declare("peakend.output.notebook")
 
 if TYPE_CHECKING:
     from peakend.analysis.erlang import ErlangA, ErlangC

@@ -38,8 +38,9 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("experiments", ("experiments",)),
     ("calibration", ("calibration",)),
     ("classics", ("classics",)),
-    ("checks", ("checks",)),
     ("presentation", ("output",)),
+    ("optimise", ("optimise",)),
+    ("checks", ("checks",)),
     ("command line", ("cli",)),
     ("entry points", ("peakend", "__main__")),
 )
@@ -61,10 +62,12 @@ ALLOWED: dict[str, frozenset[str]] = {
     "calibration": _BASE | {"analysis", "config", "simulation", "store"},
     "classics": _BASE | {"analysis", "config", "experience"},
     "checks": _BASE
-    | {"analysis", "classics", "config", "engine", "retention", "runs", "simulation"},
-    "output": _BASE | {"analysis", "config", "runs", "store"},
+    | {"analysis", "classics", "config", "engine", "optimise", "retention", "runs", "simulation"},
+    "output": _BASE | {"analysis", "config", "experiments", "runs", "store"},
+    "optimise": _BASE | {"analysis", "config", "engine", "experiments", "output", "runs", "store"},
     "cli": _BASE
-    | {"calibration", "checks", "classics", "config", "experiments", "output", "runs", "store"},
+    | {"calibration", "checks", "classics", "config", "experiments", "optimise", "output"}
+    | {"runs", "store"},
     # The root re-exports the public API from any layer (lazily, see peakend/__init__.py).
     "peakend": frozenset(
         {"_version", "analysis", "base", "calibration", "config", "engine", "experience"}

@@ -34,9 +34,10 @@ def test_constraints_pin_every_dependency_of_the_core_dask_and_test_installs() -
     pins = _pins()
     extras = PROJECT["optional-dependencies"]
     wanted = [*PROJECT["dependencies"], *extras["dask"], *extras["test"]]
+    wanted += [*extras["excel"], *extras["notebooks"]]  # both part of the test install
     missing = sorted({_name(r) for r in wanted} - {"peakend"} - set(pins))
     assert missing == []
-    assert {"numpy", "simpy", "distributed", "pyarrow"} <= set(pins)
+    assert {"numpy", "simpy", "distributed", "pyarrow", "openpyxl", "nbclient"} <= set(pins)
 
 
 def test_ci_installs_with_the_constraints() -> None:

@@ -101,7 +101,7 @@ def test_sweep_writes_tidy_and_aggregated_tables_and_plots(files):
     assert result.exit_code == 0, result.output
     tidy = pd.read_parquet(out / "sweep_tidy.parquet")
     assert len(tidy) == 6 * 2
-    assert {"scenario", "pools.agents.staffing*", "segments.a.retry_probability"} <= set(tidy)
+    assert {"scenario", "staffing_scale", "retry_probability"} <= set(tidy)
     summary = pd.read_csv(out / "sweep_summary.csv")
     assert {"metric", "mean", "ci_low", "ci_high", "n"} <= set(summary)
     assert len(summary[summary["metric"] == "mean_wait_minutes"]) == 6
@@ -116,7 +116,7 @@ def test_sweep_of_a_scenario_with_factor_options(files):
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     summary = pd.read_csv(out / "sweep_summary.csv")
-    assert sorted(set(summary["pools.agents.staffing*"])) == [0.5, 1.0, 2.0]
+    assert sorted(set(summary["staffing_scale"])) == [0.5, 1.0, 2.0]
 
 
 def test_serial_processes_and_dask_local_give_identical_numbers(files):

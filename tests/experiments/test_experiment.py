@@ -102,8 +102,8 @@ def test_expand_is_pure_and_factorial():
     assert data == data_before and factors == factors_before
     assert len(points) == 3 * 2
     labels = [label for label, _ in points]
-    assert labels[0] == "staffing*=0.5, retry_probability=0.2"
-    assert labels[1] == "staffing*=0.5, retry_probability=0.4"  # the first factor is slowest
+    assert labels[0] == "staffing_scale=0.5, retry_probability=0.2"
+    assert labels[1] == "staffing_scale=0.5, retry_probability=0.4"  # the first factor is slowest
     assert len(set(labels)) == 6
     assert points[0][1] == (
         "pools.agents.staffing=[1, 2, 2, 0]",
@@ -111,7 +111,7 @@ def test_expand_is_pure_and_factorial():
     )
     assert expand(data, factors) == points  # deterministic
     levels = factor_levels(factors)
-    assert levels[5] == {"pools.agents.staffing*": 2.0, "segments.a.retry_probability": 0.4}
+    assert levels[5] == {"staffing_scale": 2.0, "retry_probability": 0.4}  # readable names
 
 
 def test_named_levels_and_list_values():
@@ -119,8 +119,8 @@ def test_named_levels_and_list_values():
     points = expand(busy_day_data(), factors)
     assert [label for label, _ in points] == ["staffing=thin", "staffing=thick"]
     assert factor_levels(factors) == [
-        {"pools.agents.staffing": "thin"},
-        {"pools.agents.staffing": "thick"},
+        {"staffing": "thin"},
+        {"staffing": "thick"},
     ]
 
 
@@ -298,14 +298,15 @@ def test_sweep_returns_tidy_and_aggregated_tables():
     base = scenario_from_dict(busy_day_data())
     tidy, summary = sweep(base, FACTORS, replications=2)
     assert len(tidy) == 6 * 2
-    assert {"scenario", "pools.agents.staffing*", "replication", "service_level"} <= set(tidy)
-    metrics = [c for c in tidy.columns if c not in ("scenario", "replication", *FACTORS)]
+    assert {"scenario", "staffing_scale", "replication", "service_level"} <= set(tidy)
+    factors = ("staffing_scale", "retry_probability")
+    metrics = [c for c in tidy.columns if c not in ("scenario", "replication", *factors)]
     assert len(summary) == 6 * len(metrics)
     row = summary[(summary["metric"] == "mean_wait_minutes")].iloc[0]
     values = tidy.loc[tidy["scenario"] == row["scenario"], "mean_wait_minutes"]
     assert row["mean"] == pytest.approx(values.mean())
     assert row["ci_low"] <= row["mean"] <= row["ci_high"] and row["n"] == 2
-    waits = summary[summary["metric"] == "mean_wait_minutes"].groupby("pools.agents.staffing*")
+    waits = summary[summary["metric"] == "mean_wait_minutes"].groupby("staffing_scale")
     means = waits["mean"].mean()
     assert means[0.5] > means[1.0] > means[2.0]
 
@@ -373,3 +374,36 @@ def test_top_level_run_returns_one_row_per_replication():
     frame = peakend.run(config, replications=2)
     assert len(frame) == 2
     assert "service_level" in frame.columns
+
+
+def test_factor_names_are_readable_unique_and_never_a_table_column():
+    from peakend.experiments.grid import factor_names
+
+    assert factor_names(["pools.agents.staffing*", "segments.a.retry_probability"]) == {
+        "pools.agents.staffing*": "staffing_scale",
+        "segments.a.retry_probability": "retry_probability",
+    }
+    # two factors that would look alike take the part before their last
+    lunch = factor_names(["pools.a.staffing[8:12]+", "pools.b.staffing[8:12]+"])
+    assert lunch == {
+        "pools.a.staffing[8:12]+": "a_staffing_8_12_added",
+        "pools.b.staffing[8:12]+": "b_staffing_8_12_added",
+    }
+    # a name that is a column of the sweep's tables is lengthened, or kept as written
+    assert factor_names(["segments.a.n"]) == {"segments.a.n": "a_n"}
+    assert factor_names(["n"]) == {"n": "factor n"}
+    assert factor_names(["a.retry_probability"], reserved=["retry_probability"]) == {
+        "a.retry_probability": "a_retry_probability"
+    }
+
+
+def test_the_sweep_x_may_name_a_factor_by_its_key_or_its_column(tmp_path):
+    from peakend.experiments.schema import ExperimentFile
+
+    for x in ("pools.agents.staffing*", "staffing_scale"):
+        data = {"base": "b.toml", "sweep": {"x": x, "factors": dict(FACTORS)}}
+        assert ExperimentFile.model_validate(data).sweep.x == x
+    with pytest.raises(Exception, match="not a factor: 'staffing'"):
+        ExperimentFile.model_validate(
+            {"base": "b.toml", "sweep": {"x": "staffing", "factors": dict(FACTORS)}}
+        )

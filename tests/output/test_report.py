@@ -148,6 +148,6 @@ def test_the_browser_check_sees_a_broken_image_and_a_script_error(tmp_path) -> N
 
 def test_a_sweep_report_says_what_it_varies_and_shows_the_plotted_metrics_first(sweep_dir) -> None:
     page = render_report(sweep_dir)
-    assert "the sweep varies pools.agents.staffing* = 0.7, 0.85, 1.0, 1.15, 1.3" in page
+    assert "the sweep varies staffing_scale = 0.7, 0.85, 1.0, 1.15, 1.3" in page
     first_details = page.index("<details><summary>the other")
     assert page.index("<h3>Retention</h3>") < first_details < page.index("<h3>Customers</h3>")

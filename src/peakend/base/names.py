@@ -21,6 +21,10 @@ made for it.
 - :func:`plot_text`: for matplotlib, which reads text between two ``$`` as
   mathtext (``$\\frac{a}{b$`` would crash drawing).
 - :func:`html_text`: for the HTML report (text and attribute values).
+- :func:`spreadsheet_text`: for a cell of an exported CSV or Excel file: a text
+  that starts with ``=``, ``+``, ``-``, ``@`` (or a tab or carriage return) gets a
+  leading ``'``, so a spreadsheet shows it as text and never runs it as a formula
+  (CSV/formula injection, OWASP).
 - :func:`safe_name`: a file-name component (no path separators, no ``..``, no
   NUL, no reserved device name, at most 120 characters).
 
@@ -47,6 +51,7 @@ __all__ = [
     "printable",
     "rich_text",
     "safe_name",
+    "spreadsheet_text",
     "toml_text",
     "unique_file_names",
 ]
@@ -133,6 +138,21 @@ def html_text(text: object) -> str:
 
 # Device names that Windows reserves whatever the extension ("con.png" included).
 _RESERVED = re.compile(r"^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\.|$)", re.IGNORECASE)
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""First characters that make a spreadsheet read a cell as a formula (OWASP's list)."""
+
+
+def spreadsheet_text(text: str) -> str:
+    """``printable(text)``, with a leading ``'`` when it starts like a formula.
+
+    Excel, LibreOffice and Google Sheets run a cell that starts with one of
+    :data:`FORMULA_STARTS` as a formula (``=HYPERLINK(...)``, ``@SUM(...)``); the
+    apostrophe makes it text and is the documented way to show such a value.
+    """
+    shown = printable(text)
+    return f"'{shown}" if text.startswith(FORMULA_STARTS) else shown
 
 
 def safe_name(name: str) -> str:

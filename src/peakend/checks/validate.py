@@ -10,7 +10,9 @@ the seed is fixed, so the verdict is reproducible.
 
 It also runs the classic memory experiments (patients A and B, the cold-pressor
 choice, the colonoscopy trial, the service-recovery paradox) and reports each
-model result beside the published finding, and the levers suite
+model result beside the published finding, the optimiser's checks
+(:mod:`peakend.optimise.validation`: exact Erlang staffing of one interval, and
+its plan against every plan of a small day), and the levers suite
 (:mod:`peakend.checks.levers`): every lever of the model pulled in the engine
 on the shipped contact centre, its direction checked with a paired interval.
 """
@@ -408,9 +410,33 @@ def run_validation(
                 all(row.passed for row in network_rows),
             ),
             *_classics(seed),
+            *_optimiser(quick, seed),
             *_levers(),
         ]
     )
+
+
+def _optimiser(quick: bool, seed: int) -> list[Section]:
+    """The optimiser's checks (:mod:`peakend.optimise.validation`)."""
+    from peakend.optimise.validation import enumerated_day_rows, stationary_rows
+
+    exact, exact_ok = stationary_rows()
+    day, day_ok = enumerated_day_rows(quick, seed)
+    return [
+        Section(
+            "Optimiser: one stationary interval staffed exactly (Erlang C, Erlang A)",
+            ("case", "model", "agents", "SL with one fewer", "SL", "check"),
+            exact,
+            exact_ok,
+        ),
+        Section(
+            "Optimiser: its plan against every plan enumerated (the best's 95% CI, paired "
+            f"replications, seed {seed})",
+            ("day", "optimiser", "its SL", "enumerated best", "best's SL [CI]", "P(best)", "check"),
+            day,
+            day_ok,
+        ),
+    ]
 
 
 def _levers() -> list[Section]:

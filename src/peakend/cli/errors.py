@@ -87,8 +87,9 @@ def save_traceback(text: str, folder: Path | None = None, name: str = "errors.lo
 
 def _output_message(exc: OutputError) -> str:
     if exc.overwritable:
-        return f"{exc.path}: {exc.problem}; choose another --out, or pass --overwrite to replace it"
-    return str(exc)
+        problem = _options(exc.problem)
+        return f"{exc.path}: {problem}; choose another --out, or pass --overwrite to replace it"
+    return _options(str(exc))
 
 
 def _os_message(exc: OSError) -> str:
@@ -99,6 +100,10 @@ def _os_message(exc: OSError) -> str:
 # Library parameters named in messages, and the options that set them.
 _PARAMETER_OPTIONS = {
     "force_workers": "--force-workers",
+    "allow_version_change=True": "--allow-version-change",
+    "overwrite=True": "--overwrite",
+    "(to='csv')": "(--to csv)",
+    "sep=';' with decimal=','": "--sep ';' with --decimal ','",
     "(memory_budget_bytes)": "(--memory-budget)",
     "(max_scenarios)": "(--max-scenarios)",
 }

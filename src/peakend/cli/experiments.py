@@ -18,6 +18,7 @@ import click
 from peakend.base.errors import ConfigError
 from peakend.base.names import printable, rich_text
 from peakend.cli.errors import EXIT_FAILED, EXIT_INTERRUPTED, fail, friendly_errors
+from peakend.cli.json_output import echo_json, json_option
 from peakend.runs.executors import EXECUTOR_KINDS, Executor, ProgressBar, TaskError, make_executor
 from peakend.store.rundir import safe_name
 
@@ -191,7 +192,14 @@ def _common_options(command: F) -> F:
             type=click.IntRange(min=1),
             help="Refuse sweeps with more scenarios than this (default 10,000).",
         ),
+        click.option(
+            "--allow-version-change",
+            is_flag=True,
+            help="Resume --out although it was written under another peakend, NumPy or "
+            "SimPy version (refused by default: its numbers may differ).",
+        ),
         click.option("--quiet", "-q", is_flag=True, help="No progress bar and no tables."),
+        json_option,
     ]
     for decorator in reversed(decorators):
         command = decorator(command)
@@ -262,7 +270,7 @@ def _run_command(
         experiment = _replace(experiment, keep_records=True)
     out = options["out"] or Path("results") / f"{safe_name(experiment.name)}-{kind}"
     quiet = options["quiet"]
-    console = _console(quiet)
+    console = _console(quiet or options["json_output"])
     failed: ReplicationError | None = None
     try:
         opened = open_executor(
@@ -280,6 +288,7 @@ def _run_command(
                     progress=not quiet,
                     memory_budget_bytes=options["memory_budget"],
                     max_scenarios=options["max_scenarios"],
+                    allow_version_change=options["allow_version_change"],
                 )
             except ReplicationError as exc:
                 failed, result = exc, exc.result
@@ -302,6 +311,9 @@ def _run_command(
     plots = _write_plots_into(result, out)
     written = f"results written to {out}/, plots: {', '.join(p.name for p in plots)}"
     console.print(rich_text(written))
+    if options["json_output"]:
+        extra = {"out": str(out), "plots": [str(p) for p in plots], "ran": result.ran}
+        echo_json({**result.summary_dict(), **extra, "reused": result.skipped})
     if failed is not None:
         fail(
             f"{failed}; tracebacks in {out / 'errors.log'}; the summaries leave them out; "
@@ -317,10 +329,9 @@ def _replace(experiment: Any, **changes: Any) -> Any:
 
 
 def _console(quiet: bool) -> Any:
-    from rich.console import Console
+    from peakend.cli.console import make_console
 
-    # emoji=False: a name such as "a:smile:b" is printed as typed.
-    return Console(quiet=quiet, width=max(120, Console().width), emoji=False)
+    return make_console(quiet)
 
 
 # ------------------------------------------------------------------------- parsing

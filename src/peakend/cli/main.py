@@ -41,6 +41,9 @@ from peakend.cli.experiments import (
     print_warnings,
     sweep,
 )
+from peakend.cli.export import export
+from peakend.cli.json_output import echo_json, json_option
+from peakend.cli.optimise import optimise
 from peakend.cli.reports import dictionary, report
 
 if TYPE_CHECKING:
@@ -55,10 +58,9 @@ EXIT_VALIDATION_FAILED = EXIT_FAILED
 
 
 def _console(quiet: bool = False) -> Console:
-    from rich.console import Console
+    from peakend.cli.console import make_console
 
-    # emoji=False: a name such as "a:smile:b" is printed as typed.
-    return Console(quiet=quiet, width=max(100, Console().width), emoji=False)
+    return make_console(quiet)
 
 
 def _overrides(seed: int | None, replications: int | None, sets: Sequence[str]) -> list[str]:
@@ -126,6 +128,7 @@ def _one_line_warning(
     help="Multiply every pool's staffing by this factor (rounded), e.g. 0.5 or 1.2.",
 )
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
+@json_option
 @executor_options
 @budget_options
 @friendly_errors
@@ -139,6 +142,7 @@ def run(
     table_format: str,
     scale_staffing: float | None,
     quiet: bool,
+    json_output: bool,
     executor: str,
     workers: int | None,
     force_workers: bool,
@@ -149,6 +153,7 @@ def run(
 
     --out must be a new folder or hold a run of the same scenario; --overwrite
     replaces another run. Ctrl-C writes the replications finished so far.
+    --json prints summary.json's content (and "out") instead of the table.
     """
     from peakend.config.budget import check_budget, estimate_scenario
     from peakend.config.loading import load_scenario
@@ -168,7 +173,7 @@ def run(
     # Before an executor starts or --out is touched: a run too big is refused at once.
     in_flight = planned_workers(executor, workers, dask)
     check_budget(estimate_scenario(scenario, workers=in_flight), memory_budget, str(config))
-    console = _console(quiet)
+    console = _console(quiet or json_output)
     with ExitStack() as stack:
         pool = stack.enter_context(open_executor(executor, workers, dask, force_workers))
         folder = None
@@ -187,6 +192,9 @@ def run(
         if folder is not None:
             _write(result, folder, table_format)
             console.print(rich_text(f"results written to {folder.path}/"))
+    if json_output:
+        where = str(folder.path) if folder is not None else None
+        echo_json({**result.summary_dict(), "seconds": result.seconds, "out": where})
 
 
 def _print_summary(console: Console, result: Any) -> None:
@@ -314,12 +322,14 @@ def classic(experiment: str, seed: int | None) -> None:
 @click.option("--quick", is_flag=True, help="Fewer, shorter replications (a smoke check).")
 @click.option("--seed", type=click.IntRange(min=0), default=2026, show_default=True)
 @click.option("--quiet", "-q", is_flag=True, help="Print only the verdict.")
+@json_option
 @executor_options
 @friendly_errors
 def validate(
     quick: bool,
     seed: int,
     quiet: bool,
+    json_output: bool,
     executor: str,
     workers: int | None,
     force_workers: bool,
@@ -333,13 +343,33 @@ def validate(
     console = _console(quiet)
     with make_mapper(executor, workers, dask, False, force_workers) as mapper:
         report = run_validation(quick=quick, seed=seed, mapper=mapper)
-    for section in report.sections:
-        console.print(rows_table(section.title, section.header, section.rows))
     passed = report.passed
-    verdict = "all checks passed" if passed else "SOME CHECKS FAILED"
-    click.echo(f"peakend validate: {verdict}")
+    if json_output:
+        echo_json(_validation_json(report, seed, quick))
+    else:
+        for section in report.sections:
+            console.print(rows_table(section.title, section.header, section.rows))
+        verdict = "all checks passed" if passed else "SOME CHECKS FAILED"
+        click.echo(f"peakend validate: {verdict}")
     if not passed:
         sys.exit(EXIT_VALIDATION_FAILED)
+
+
+def _validation_json(report: Any, seed: int, quick: bool) -> dict[str, Any]:
+    """The validation report as data: each section's rows as records keyed by its header."""
+    return {
+        "passed": report.passed,
+        "seed": seed,
+        "quick": quick,
+        "sections": [
+            {
+                "title": section.title,
+                "passed": section.passed,
+                "rows": [dict(zip(section.header, row, strict=False)) for row in section.rows],
+            }
+            for section in report.sections
+        ],
+    }
 
 
 main.add_command(compare)
@@ -348,6 +378,8 @@ main.add_command(report)
 main.add_command(dictionary)
 main.add_command(calibrate)
 main.add_command(backtest)
+main.add_command(optimise)
+main.add_command(export)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

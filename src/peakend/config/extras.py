@@ -13,7 +13,11 @@ from types import ModuleType
 
 __all__ = ["EXTRAS", "MissingExtraError", "require"]
 
-EXTRAS = {"dask": "Dask executors (local clusters and remote schedulers)"}
+EXTRAS = {
+    "dask": "Dask executors (local clusters and remote schedulers)",
+    "excel": "Excel workbooks from peakend export --to xlsx (openpyxl)",
+    "notebooks": "running the tutorial notebooks outside Jupyter (nbclient, ipykernel)",
+}
 """Each optional extra of the ``peakend`` distribution and what it adds."""
 
 

@@ -637,6 +637,27 @@ class PoolConfig(_Model):
         description="probability that a rostered agent is absent all day",
         json_schema_extra={"source": "setting"},
     )
+    absence_correlation: float = Field(
+        0.0,
+        ge=0,
+        lt=1,
+        description="day-level absence shock (a flu wave, a snow day): each day's absence rate "
+        "is drawn from a Beta with mean absenteeism and this intra-class correlation between "
+        "two agents' absences (the beta-binomial model of over-dispersed counts); 0: each agent "
+        "absent independently with probability absenteeism. An assumption to calibrate from "
+        "daily absence counts",
+        json_schema_extra={
+            "source": "assumption (the form: the beta-binomial model of over-dispersed counts, "
+            "Skellam 1948; calibrate it from daily absence counts)"
+        },
+    )
+    absence_group: str | None = Field(
+        None,
+        max_length=MAX_NAME_LENGTH,
+        description="pools with the same group (a site) share each day's absence shock (the "
+        "same quantile of their Beta); default: the pool's own shock",
+        json_schema_extra={"source": "setting"},
+    )
     first_contact_resolution: float = Field(
         1.0,
         ge=0,
@@ -1639,6 +1660,19 @@ class Scenario(_Model):
     experience: ExperienceConfig = Field(default_factory=ExperienceConfig)
     retention: RetentionConfig = Field(default_factory=RetentionConfig)
     _warmup_base: Scenario | None = PrivateAttr(default=None)
+
+    def __repr__(self) -> str:
+        """One line: the day, arrivals, pools, segments, memory, horizon, seed
+        (:mod:`peakend.config.display`; ``peakend show`` prints every field)."""
+        from peakend.config.display import scenario_text
+
+        return scenario_text(self)
+
+    def _repr_html_(self) -> str:
+        """Jupyter's view: the same facts as a table."""
+        from peakend.config.display import scenario_html
+
+        return scenario_html(self)
 
     @property
     def warmup_base(self) -> Scenario:

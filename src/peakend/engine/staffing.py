@@ -2,7 +2,8 @@
 
 A pool has a roster of agent slots. Slot ``k`` works in interval ``i`` when
 ``k < staffing[i]`` and the agent is not absent that day (each rostered agent is
-absent all day with probability ``absenteeism``). At every interval boundary the
+absent all day with probability ``absenteeism``, or with the day's rate of a
+day-level absence shock, :func:`day_absence_rate`). At every interval boundary the
 pool puts agents on or off shift; an agent whose shift ends while serving
 finishes the current customer first.
 
@@ -57,6 +58,7 @@ __all__ = [
     "PoolBase",
     "QueueingPool",
     "Ticket",
+    "day_absence_rate",
     "present_agents",
 ]
 
@@ -144,14 +146,47 @@ class AgentStreams:
         self.team = team
         self.day = day
 
-    def absent(self, pool: str, roster: int, absenteeism: float) -> np.ndarray:
-        """Whether each of the first ``roster`` agents of ``pool`` is absent today."""
-        return self.day.generator(f"agents:{pool}:absence").random(roster) < absenteeism
+    def absent(
+        self,
+        pool: str,
+        roster: int,
+        absenteeism: float,
+        correlation: float = 0.0,
+        group: str | None = None,
+    ) -> np.ndarray:
+        """Whether each of the first ``roster`` agents of ``pool`` is absent today.
+
+        With ``correlation`` > 0 the day's absence rate is first drawn by
+        :func:`day_absence_rate` from the stream of ``group`` (default: the pool),
+        so pools of one group share the day's shock; with 0 no shock is drawn and
+        the draws are those of independent absence.
+        """
+        rate = absenteeism
+        if correlation > 0 and absenteeism > 0:
+            shock = self.day.generator(f"absence-shock:{group or pool}").random()
+            rate = day_absence_rate(shock, absenteeism, correlation)
+        return self.day.generator(f"agents:{pool}:absence").random(roster) < rate
 
     def trait(self, pool: str, trait: str, mean: float, sd: float, roster: int) -> np.ndarray:
         """``trait`` (warmth, skill) of the first ``roster`` agents: normal, clipped to [0, 1]."""
         rng = self.team.generator(f"agents:{pool}:{trait}")
         return np.clip(rng.normal(mean, sd, roster), 0, 1)
+
+
+def day_absence_rate(quantile: float, mean: float, correlation: float) -> float:
+    """The day's absence rate: the ``quantile`` of a Beta with this mean and correlation.
+
+    Agents absent independently given a Beta(a, b) day rate have beta-binomial
+    counts, and the correlation between two agents' absences on one day (the
+    intra-class correlation) is ``1 / (a + b + 1)``; so ``a + b = 1 / correlation
+    - 1`` and ``a = mean (a + b)``. The mean absence stays ``mean``; the variance
+    of the day's count of ``n`` agents grows by ``1 + (n - 1) correlation``. Pools
+    of one group use the same quantile: the same bad day, each at its own mean.
+    """
+    from scipy.special import betaincinv
+
+    size = 1.0 / correlation - 1.0
+    return float(betaincinv(mean * size, (1.0 - mean) * size, quantile))
 
 
 def present_agents(staffing: Sequence[int], absent: np.ndarray) -> np.ndarray:
@@ -217,7 +252,9 @@ class PoolBase:
         self.service_factors = config.service_time_factor
         """Multiplier of the work of a service by the interval it starts in (empty: none)."""
         roster = max(self.staffing)
-        self.absent = streams.absent(name, roster, config.absenteeism)
+        self.absent = streams.absent(
+            name, roster, config.absenteeism, config.absence_correlation, config.absence_group
+        )
         self.agents = self._draw_agents(config, roster, streams)
         self.idle_minutes = 0.0
         self.capacity_log: list[tuple[float, int]] = []

@@ -68,9 +68,6 @@ import pandas as pd
 from peakend.config.budget import BudgetError, check_budget, estimate_experiment
 from peakend.config.loading import (
     ConfigError,
-    load_scenario,
-    scenario_from_dict,
-    scenario_to_dict,
 )
 from peakend.config.schema import Scenario
 from peakend.experiments.design import (
@@ -88,7 +85,7 @@ from peakend.experiments.grid import (
     factor_levels,
     resolve_overrides,
 )
-from peakend.experiments.manifest import RunManifest
+from peakend.experiments.manifest import RunManifest, check_versions
 from peakend.experiments.results import CONFIDENCE_LEVEL, PLOT_METRIC_PREFERENCE, ExperimentResult
 from peakend.experiments.schema import (
     BASE_LABEL,
@@ -100,8 +97,15 @@ from peakend.experiments.schema import (
 )
 from peakend.experiments.session import Job, ReplicationTask, Session
 from peakend.runs.errors import ReplicationError
-from peakend.runs.executors import Executor, ProgressBar, SerialExecutor
-from peakend.runs.runner import local_workers, metric_names, replicate, run_scenario
+from peakend.runs.executors import ExecutorLike, ProgressBar, as_executor
+from peakend.runs.runner import (
+    local_workers,
+    metric_names,
+    replicate,
+    resolve_scenario,
+    run_scenario,
+    with_seed,
+)
 from peakend.store.replications import ResultStore, scenario_key
 from peakend.store.rundir import RunDirectory, RunIdentity
 
@@ -142,13 +146,15 @@ def run_experiment(
     kind: Kind = "compare",
     *,
     replications: int | None = None,
-    executor: Executor | None = None,
+    seed: int | None = None,
+    executor: ExecutorLike | None = None,
     out: str | Path | None = None,
     overwrite: bool = False,
     progress: bool = False,
     replicate_fn: Any = replicate,
     memory_budget_bytes: float | None = None,
     max_scenarios: int | None = None,
+    allow_version_change: bool = False,
 ) -> ExperimentResult:
     """Run every scenario of ``experiment`` (its variants, or its sweep grid).
 
@@ -164,16 +170,21 @@ def run_experiment(
         ``"compare"`` (the base and each variant) or ``"sweep"`` (the factorial grid).
     replications
         Replaces the experiment's plan by a fixed number per scenario.
+    seed
+        Replaces the root seed (``run.seed``) of the base, and so of every scenario.
     executor
-        Runs the replications (default: serially in this process); pass one opened
-        with ``with`` and close it yourself.
+        Runs the replications (default: serially in this process): a peakend
+        executor or any standard ``concurrent.futures.Executor`` (Dask's
+        ``Client.get_executor()``, loky, Ray); pass one opened with ``with`` and
+        close it yourself.
     out
         A run directory: every replication is stored there as it finishes,
         finished ones found there are not run again, failed ones are retried, and
         the aggregated tables are written at the end (``compare.csv`` or
         ``sweep_tidy.parquet`` and ``sweep_summary.csv``, and ``summary.json``).
         It must be new, or hold a run of the same experiment (same kind, name and
-        base scenario: a resume); see :mod:`peakend.store.rundir`.
+        base scenario: a resume) written under the same peakend, NumPy and SimPy
+        versions; see :mod:`peakend.store.rundir`.
     overwrite
         Replace a run directory that holds another peakend run (its files are
         removed first).
@@ -188,6 +199,11 @@ def run_experiment(
         Refuse an experiment with more scenarios (sweep points, or variants and the
         base) than this (default 10,000; above 1,000 a
         :class:`~peakend.config.budget.LargeGridWarning` is issued).
+    allow_version_change
+        Resume a run directory written under another peakend, NumPy or SimPy version
+        (with a :class:`~peakend.experiments.manifest.VersionChangeWarning`); by
+        default it is refused, since its stored numbers may differ from this
+        installation's.
 
     Returns
     -------
@@ -203,13 +219,20 @@ def run_experiment(
         ``max_scenarios``, before anything runs.
     OutputError
         (a ``ConfigError``) for a run directory that may not be used, is locked by
-        another process, or holds a stored replication that cannot be read.
+        another process, holds a stored replication that cannot be read, or was
+        written under other versions
+        (:class:`~peakend.experiments.manifest.VersionMismatchError`).
     ReplicationError
         When replications raised; the others ran, and its ``result`` is the
         :class:`ExperimentResult` without them (also written to ``out``).
+    ValueError
+        For a bad ``seed`` (an integer from 0 to ``2**63 - 1``).
     """
     if max_scenarios is not None:
         experiment = dataclasses.replace(experiment, max_scenarios=max_scenarios)
+    if seed is not None:
+        experiment = dataclasses.replace(experiment, base=with_seed(experiment.base, seed))
+    executor = as_executor(executor)
     specs = experiment.specs(kind)
     check_metrics(experiment, specs)
     _check_budget(experiment, specs, replications, executor, out, memory_budget_bytes)
@@ -220,6 +243,9 @@ def run_experiment(
     with RunDirectory(out, experiment_identity(experiment, kind), overwrite) as folder:
         if folder.status == "overwrite":
             folder.clear()
+        elif folder.status == "resume":
+            previous = ResultStore(folder.path).read_manifest()
+            check_versions(folder.path, previous, allow_version_change)
         return _run(experiment, kind, specs, replications, executor, folder, progress, replicate_fn)
 
 
@@ -227,7 +253,7 @@ def _check_budget(
     experiment: Experiment,
     specs: Sequence[ScenarioSpec],
     replications: int | None,
-    executor: Executor | None,
+    executor: ExecutorLike | None,
     out: str | Path | None,
     memory_budget_bytes: float | None,
 ) -> None:
@@ -283,7 +309,7 @@ def _run(
     kind: Kind,
     specs: list[ScenarioSpec],
     replications: int | None,
-    executor: Executor | None,
+    executor: ExecutorLike | None,
     folder: RunDirectory | None,
     progress: bool,
     replicate_fn: Any,
@@ -293,7 +319,7 @@ def _run(
     store = ResultStore(folder.path) if folder is not None else None
     task = ReplicationTask(experiment.keep_records and store is not None, replicate_fn)
     with ProgressBar(progress, f"{experiment.name}: {kind}") as bar:
-        session = Session(specs, store, executor or SerialExecutor(), task, bar)
+        session = Session(specs, store, as_executor(executor), task, bar)
         session.read_stored()  # a damaged store is refused before anything is written
         manifest = None
         if store is not None and folder is not None:
@@ -356,12 +382,14 @@ def compare(
     variants: Mapping[str, Sequence[str]] | None = None,
     *,
     replications: int | None = None,
-    executor: Executor | None = None,
+    seed: int | None = None,
+    executor: ExecutorLike | None = None,
     out: str | Path | None = None,
     metrics: Sequence[str] | None = None,
     overwrite: bool = False,
     progress: bool = False,
     memory_budget_bytes: float | None = None,
+    allow_version_change: bool = False,
 ) -> pd.DataFrame:
     """Compare variants with a base scenario.
 
@@ -373,7 +401,8 @@ def compare(
         Variant names to override lists (added to an experiment's own).
     metrics
         Metrics to report (default: the experiment's, or all).
-    replications, executor, out, overwrite, progress, memory_budget_bytes
+    replications, seed, executor, out, overwrite, progress, memory_budget_bytes
+    allow_version_change
         As for :func:`run_experiment`.
 
     Returns
@@ -393,11 +422,13 @@ def compare(
         experiment,
         "compare",
         replications=replications,
+        seed=seed,
         executor=executor,
         out=out,
         overwrite=overwrite,
         progress=progress,
         memory_budget_bytes=memory_budget_bytes,
+        allow_version_change=allow_version_change,
     )
     return result.compare_frame()
 
@@ -407,13 +438,15 @@ def sweep(
     factors: Mapping[str, Any] | None = None,
     *,
     replications: int | None = None,
-    executor: Executor | None = None,
+    seed: int | None = None,
+    executor: ExecutorLike | None = None,
     out: str | Path | None = None,
     metrics: Sequence[str] | None = None,
     overwrite: bool = False,
     progress: bool = False,
     memory_budget_bytes: float | None = None,
     max_scenarios: int | None = None,
+    allow_version_change: bool = False,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Run a factorial sweep over a base scenario.
 
@@ -425,7 +458,8 @@ def sweep(
         Dotted keys to levels (see :func:`expand`); replace an experiment's own.
     metrics
         Metrics to report (default: the experiment's, or all).
-    replications, executor, out, overwrite, progress, memory_budget_bytes, max_scenarios
+    replications, seed, executor, out, overwrite, progress, memory_budget_bytes
+    max_scenarios, allow_version_change
         As for :func:`run_experiment`.
 
     Returns
@@ -446,12 +480,14 @@ def sweep(
         experiment,
         "sweep",
         replications=replications,
+        seed=seed,
         executor=executor,
         out=out,
         overwrite=overwrite,
         progress=progress,
         memory_budget_bytes=memory_budget_bytes,
         max_scenarios=max_scenarios,
+        allow_version_change=allow_version_change,
     )
     return result.tidy_frame(), result.summary_frame()
 
@@ -460,11 +496,18 @@ def run(
     scenario: Scenario | str | Path,
     *,
     replications: int | None = None,
-    executor: Executor | None = None,
+    seed: int | None = None,
+    executor: ExecutorLike | None = None,
     overrides: Iterable[str] = (),
+    progress: bool = False,
     memory_budget_bytes: float | None = None,
 ) -> pd.DataFrame:
-    """Run one scenario.
+    """Run one scenario; a thin alias of :func:`peakend.runs.runner.run_scenario`
+    that returns ``run_scenario(...).metrics_frame()``.
+
+    :func:`~peakend.runs.runner.run_scenario` is the documented entry point (it
+    returns the :class:`~peakend.runs.runner.RunResult`, with its summary,
+    records and notebook display); this one is for a quick table of metrics.
 
     Parameters
     ----------
@@ -472,10 +515,15 @@ def run(
         A scenario, or a scenario file.
     replications
         Replications (default: the scenario's ``run.replications``).
+    seed
+        Replaces ``run.seed``.
     executor
-        Runs the replications (default: serially in this process).
+        Runs the replications (default: serially in this process); a peakend executor
+        or any standard ``concurrent.futures.Executor``.
     overrides
         Overrides of the scenario, as for :func:`peakend.config.loading.load_scenario`.
+    progress
+        Show a progress bar (in a terminal or a Jupyter notebook).
     memory_budget_bytes
         As for :func:`peakend.runs.runner.run_scenario`.
 
@@ -489,11 +537,11 @@ def run(
     ReplicationError
         When replications raised (see :func:`peakend.runs.runner.run_scenario`).
     """
-    if not isinstance(scenario, Scenario):
-        scenario = load_scenario(scenario, overrides)
-    elif overrides:
-        scenario = scenario_from_dict(scenario_to_dict(scenario), scenario.name, overrides)
     result = run_scenario(
-        scenario, replications, executor=executor, memory_budget_bytes=memory_budget_bytes
+        resolve_scenario(scenario, overrides, seed),
+        replications,
+        executor=executor,
+        progress=progress,
+        memory_budget_bytes=memory_budget_bytes,
     )
     return result.metrics_frame()

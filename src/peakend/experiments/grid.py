@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -23,6 +24,7 @@ __all__ = [
     "check_fixed_keys",
     "expand",
     "factor_levels",
+    "factor_names",
     "grid_size",
     "resolve_overrides",
 ]
@@ -73,15 +75,78 @@ def check_fixed_keys(overrides: Iterable[str], source: str) -> None:
 
 
 def factor_levels(factors: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """The factorial grid: one ``{factor: level}`` per point, in :func:`expand`'s order.
+    """The factorial grid: one ``{factor name: level}`` per point, in :func:`expand`'s order.
 
     A level is the factor's value when it is a number, a boolean or a string, and
     its label otherwise (the name of a named level, or the value's TOML text);
-    these are the factor columns of a sweep's tables.
+    these are the factor columns of a sweep's tables, named by :func:`factor_names`.
     """
     grid = _grid(factors)
+    names = factor_names(list(factors))
     by_value = {key: _plain_levels(levels) for key, levels in factors.items()}
-    return [{key: value if by_value[key] else name for key, name, value in point} for point in grid]
+    return [
+        {names[key]: value if by_value[key] else name for key, name, value in point}
+        for point in grid
+    ]
+
+
+RESERVED_COLUMNS = frozenset(
+    {"scenario", "replication", "seconds", "metric", "mean", "ci_low", "ci_high", "half_width", "n"}
+)
+"""Columns of a sweep's tables that a factor may not be named after."""
+
+_OPERATOR_WORDS = {"*": "scale", "+": "added"}
+
+
+def factor_names(keys: Sequence[str], reserved: Iterable[str] = ()) -> dict[str, str]:
+    """A readable column name for each sweep factor key, unique among them.
+
+    The last part of the key, then what the key does to it: ``pools.agents.staffing*``
+    (scales the plan) is ``staffing_scale``, ``pools.agents.staffing[8:12]+`` (adds to
+    part of it) is ``staffing_8_12_added``, ``segments.regular.retry_probability`` is
+    ``retry_probability``. When two factors would share a name, or a name is one of
+    :data:`RESERVED_COLUMNS` or ``reserved`` (the metrics), the parts before it are
+    added (``agents_staffing_scale``) until the names differ; keys that still clash
+    keep their own text. A pure function of the keys: the same keys always get the
+    same names, in every table and file of a sweep.
+    """
+    taken = RESERVED_COLUMNS | set(reserved)
+    parts = {key: _name_parts(key) for key in keys}
+    depth = dict.fromkeys(keys, 1)
+    while True:
+        names = {key: _joined(*parts[key], depth[key]) for key in keys}
+        counts = Counter(names.values())
+        clashing = [key for key in keys if counts[names[key]] > 1 or names[key] in taken]
+        growing = [key for key in clashing if depth[key] < len(parts[key][0])]
+        if not growing:
+            for key in clashing:  # nothing left to add: the key as written
+                names[key] = key if key not in taken else f"factor {key}"
+            return names
+        for key in growing:
+            depth[key] += 1
+
+
+def _name_parts(key: str) -> tuple[tuple[str, ...], list[str]]:
+    """A factor key's path, and the words for its index and operator."""
+    bare = key.strip()
+    operator = bare[-1] if bare[-1:] in _OPERATOR_WORDS else ""
+    bare = bare.rstrip("*+").rstrip()
+    tail = []
+    indexed = re.search(r"\[([^\]\[]*)\]$", bare)
+    if indexed:
+        tail += [piece for piece in re.split(r"[^0-9A-Za-z-]+", indexed.group(1)) if piece]
+        bare = bare[: indexed.start()]
+    if operator:
+        tail.append(_OPERATOR_WORDS[operator])
+    try:
+        path = parse(f"{bare}=0").path
+    except ConfigError:  # reported with its source when the factor is applied
+        path = (bare,)
+    return tuple(str(part) for part in path), tail
+
+
+def _joined(path: tuple[str, ...], tail: list[str], depth: int) -> str:
+    return "_".join([*path[-depth:], *tail])
 
 
 def _plain_levels(levels: Any) -> bool:
@@ -110,7 +175,7 @@ def expand(
         For a factor without levels, an override that does not apply to
         ``base_data``, or a factor on ``run.seed`` or ``run.replications``.
     """
-    short = _short_names(list(factors))
+    short = factor_names(list(factors))
     points = []
     for point in _grid(factors):
         label = ", ".join(f"{short[key]}={name}" for key, name, _ in point)
@@ -150,21 +215,3 @@ def _level_name(index: int, value: Any) -> str:
         return value
     text = toml_value(value)
     return text if len(text) <= 24 else f"#{index}"
-
-
-def _short_names(keys: Sequence[str]) -> dict[str, str]:
-    """``pools.agents.staffing*`` -> ``staffing*``, unless two factors would look alike."""
-    short = {}
-    for key in keys:
-        # The last part of the path (a quoted name may hold dots), and the index and
-        # operator after it as written: "staffing[8:12]+".
-        try:
-            path = parse(f"{key}=0").path
-        except ConfigError:  # reported with its source when the factor is applied
-            path = (key,)
-        suffix = key.rstrip()[len(key.rstrip().rstrip("*+").rstrip()) :]
-        indexed = re.search(r"\[[^\]\[]*\]\s*$", key.rstrip().rstrip("*+"))
-        short[key] = path[-1] + (indexed.group().strip() if indexed else "") + suffix
-    if len(set(short.values())) < len(keys):
-        return {key: key for key in keys}
-    return short

@@ -2,15 +2,26 @@
 
 ``manifest.json`` lists every scenario (label, key, config hash, seed,
 overrides, factor levels), the peakend, Python, NumPy and SimPy versions, and
-one entry per session (status, start, seconds, executor, replications run,
-reused and failed), so that a resumed run keeps the history of the interrupted
-ones.
+one entry per session (status, start, seconds, executor, versions,
+replications run, reused and failed), so that a resumed run keeps the history
+of the interrupted ones.
+
+A run directory written under another peakend, NumPy or SimPy version is not
+resumed silently (:func:`check_versions`): NumPy's generators and SimPy's event
+order decide every draw, so the stored replications may not be the ones this
+installation would compute, and a summary mixing both would be reproducible by
+neither. It is refused unless the caller allows it (``allow_version_change``,
+``--allow-version-change``), and then a :class:`VersionChangeWarning` says what
+changed. (A new peakend version also changes every scenario key, so its stored
+replications are not reused anyway; the folder would hold two runs.)
 """
 
 from __future__ import annotations
 
 import time
+import warnings
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from peakend._version import __version__, software_versions
@@ -21,9 +32,75 @@ from peakend.experiments.schema import ReplicationPlan
 from peakend.experiments.session import Session
 from peakend.store.replications import ResultStore
 from peakend.store.rerun import RESOLVED_BASE, RESOLVED_EXPERIMENT
-from peakend.store.rundir import RunIdentity
+from peakend.store.rundir import OutputError, RunIdentity
 
-__all__ = ["RunManifest"]
+__all__ = [
+    "VERSION_KEYS",
+    "RunManifest",
+    "VersionChangeWarning",
+    "VersionMismatchError",
+    "check_versions",
+    "version_changes",
+]
+
+VERSION_KEYS = {"peakend_version": "peakend", "numpy": "NumPy", "simpy": "SimPy"}
+"""The manifest's version fields that a result depends on, and their names in messages."""
+
+
+class VersionChangeWarning(UserWarning):
+    """A run directory written under other versions is resumed (allowed by the caller)."""
+
+
+class VersionMismatchError(OutputError):
+    """A run directory written under other peakend, NumPy or SimPy versions, not resumed.
+
+    ``changes`` lists them, e.g. ``["NumPy 1.26.4 (now 2.4.6)"]``.
+    """
+
+    def __init__(self, path: str | Path, changes: list[str]) -> None:
+        super().__init__(
+            path,
+            f"was written under {', '.join(changes)}: the numbers may differ, so its stored "
+            "replications are not mixed with new ones; resume anyway with "
+            "allow_version_change=True",
+            overwritable=True,
+        )
+        self.changes = changes
+
+
+def version_changes(previous: dict[str, Any]) -> list[str]:
+    """The versions a manifest records that differ from this installation's.
+
+    A manifest without a version field (not written by peakend) counts as no change.
+    """
+    current = software_versions()
+    return [
+        f"{name} {previous[key]} (now {current[key]})"
+        for key, name in VERSION_KEYS.items()
+        if isinstance(previous.get(key), str) and previous[key] != current[key]
+    ]
+
+
+def check_versions(path: str | Path, previous: dict[str, Any], allow: bool = False) -> None:
+    """Refuse to resume a run directory whose manifest records other versions.
+
+    Raises
+    ------
+    VersionMismatchError
+        (an ``OutputError``, so a ``ConfigError``) naming the folder and each change,
+        unless ``allow``; then a :class:`VersionChangeWarning` is issued instead.
+    """
+    changes = version_changes(previous)
+    if not changes:
+        return
+    if not allow:
+        raise VersionMismatchError(path, changes)
+    warnings.warn(
+        f"{path}: resuming a run written under {', '.join(changes)}: its stored replications "
+        "may differ from what this installation computes",
+        VersionChangeWarning,
+        stacklevel=3,
+    )
 
 
 @dataclass
@@ -84,6 +161,7 @@ class RunManifest:
             "seconds": round(time.perf_counter() - self.clock, 3),
             "replication_seconds": round(session.replication_seconds, 3),
             "executor": session.executor.describe(),
+            "versions": {key: software_versions()[key] for key in VERSION_KEYS},
             "ran": session.ran,
             "skipped": session.skipped,
             "failed": len(session.failures),

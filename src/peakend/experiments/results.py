@@ -40,6 +40,7 @@ import pandas as pd
 
 from peakend.analysis.metrics import SHARE_METRICS
 from peakend.analysis.stats import Estimate, estimate, paired_difference
+from peakend.base import views
 from peakend.config.loading import ConfigError
 from peakend.experiments.design import Experiment, ScenarioSpec
 from peakend.experiments.schema import BASE_LABEL
@@ -108,6 +109,14 @@ class ExperimentResult:
     ran: int
     skipped: int
     seconds: float
+
+    def __repr__(self) -> str:
+        """One line: the experiment, its kind, scenarios, replications and seed."""
+        return views.show("experiment_result_text", self)
+
+    def _repr_html_(self) -> str:
+        """Jupyter's view: the comparison or sweep table with CIs and the key plot."""
+        return views.show("experiment_result_html", self)
 
     @property
     def metric_names(self) -> list[str]:

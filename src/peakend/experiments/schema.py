@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from peakend.base.names import MAX_NAME_LENGTH
 from peakend.config.schema import MAX_DESCRIPTION_LENGTH, MAX_SEED, LocatedError
+from peakend.experiments.grid import factor_names
 
 __all__ = [
     "BASE_LABEL",
@@ -120,10 +121,11 @@ class SweepSpec(_Model):
 
     @model_validator(mode="after")
     def _x_is_a_factor(self) -> SweepSpec:
-        if self.x is not None and self.x not in self.factors:
+        names = factor_names(list(self.factors))
+        if self.x is not None and self.x not in self.factors and self.x not in names.values():
             raise LocatedError(
                 ("sweep", "x"),
-                f"not a factor: {self.x!r}; allowed: {', '.join(self.factors)}",
+                f"not a factor: {self.x!r}; allowed: {', '.join([*self.factors, *names.values()])}",
             )
         return self
 

@@ -157,7 +157,7 @@ class SweepPlot:
     def from_result(cls, result: Any, metric: str, x: str | None = None) -> SweepPlot:
         """From an :class:`~peakend.experiments.api.ExperimentResult` of a sweep."""
         return cls.from_summary(
-            result.summary_frame(), metric, x or result.experiment.x, result.experiment.name
+            result.summary_frame(), metric, _factor_column(result, x), result.experiment.name
         )
 
     def plot(self, ax: Axes | None = None) -> SweepPlot:
@@ -297,12 +297,21 @@ class ComparisonPlot:
         ax.grid(axis="y", alpha=0.3)
 
 
+def _factor_column(result: Any, x: str | None) -> str | None:
+    """The column of factor ``x`` (its key or its column name; default the experiment's x)."""
+    from peakend.experiments.grid import factor_names
+
+    x = x or result.experiment.x
+    return factor_names(list(result.experiment.factors)).get(x, x) if x else None
+
+
 def _axis_label(factor: str) -> str:
-    # "pools.agents.staffing*" scales the base value: say so on the axis.
-    if factor.endswith("*"):
-        return f"{_key_words(factor[:-1])} (× today's plan)"
-    if factor.endswith("+"):
-        return f"{_key_words(factor[:-1])} (+ today's plan)"
+    # "staffing_scale" (pools.agents.staffing*) scales the base value: say so on the axis.
+    # Run directories of earlier versions name the column by its key.
+    if factor.endswith(("*", "_scale")):
+        return f"{_key_words(factor.removesuffix('*').removesuffix('_scale'))} (× today's plan)"
+    if factor.endswith(("+", "_added")):
+        return f"{_key_words(factor.removesuffix('+').removesuffix('_added'))} (+ today's plan)"
     return _key_words(factor)
 
 

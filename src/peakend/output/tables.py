@@ -89,11 +89,13 @@ def estimate_table(
         title_justify="left",
         caption=rich_text(caption) if caption else None,
     )
+    # Labels wrap; the name (which --metric takes) and the numbers are never wrapped or
+    # cut (the CLI's console widens a table that cannot fit: peakend.cli.console).
     table.add_column("metric")
-    table.add_column("name", style="dim")
-    table.add_column("mean", justify="right")
-    table.add_column("95% CI", justify="right")
-    table.add_column("n", justify="right")
+    table.add_column("name", style="dim", no_wrap=True)
+    table.add_column("mean", justify="right", no_wrap=True)
+    table.add_column("95% CI", justify="right", no_wrap=True)
+    table.add_column("n", justify="right", no_wrap=True)
     for name, est in estimates.items():
         interval = (
             "–"
@@ -208,7 +210,7 @@ def sweep_table(summary: pd.DataFrame, metric: str, currency: str = "€") -> Ta
     table = Table(title=rich_text(f"{metric_info(metric).label} ({metric})"), title_justify="left")
     table.add_column("scenario")
     table.add_column("mean [95% CI]", justify="right", no_wrap=True)
-    table.add_column("n", justify="right")
+    table.add_column("n", justify="right", no_wrap=True)
     for row in summary[summary["metric"] == metric].to_dict("records"):
         estimate = format_estimate(metric, row["mean"], row["ci_low"], row["ci_high"], currency)
         table.add_row(rich_text(str(row["scenario"])), estimate, str(row["n"]))
@@ -219,7 +221,8 @@ def rows_table(title: str, header: Sequence[str], rows: Iterable[Sequence[Any]])
     """A plain table from rows; floats are formatted compactly."""
     table = Table(title=rich_text(title), title_justify="left")
     for i, name in enumerate(header):
-        table.add_column(rich_text(name), justify="left" if i == 0 else "right")
+        # the first column names the row (it may wrap); the others hold numbers (never cut)
+        table.add_column(rich_text(name), justify="left" if i == 0 else "right", no_wrap=i > 0)
     for row in rows:
         table.add_row(
             *(rich_text(format_number(v) if isinstance(v, float) else str(v)) for v in row)

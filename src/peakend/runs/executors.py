@@ -12,6 +12,12 @@ over items:
   order), e.g. ``run_scenario(scenario, mapper=executor.map)``; a failed task
   raises :class:`TaskError` there.
 
+Any standard :class:`concurrent.futures.Executor` works too (a
+``ProcessPoolExecutor``, Dask's ``Client.get_executor()``, loky's
+``get_reusable_executor()``, Ray's): :func:`as_executor` wraps it in
+:class:`FuturesExecutor`, and every function of peakend that takes an executor
+calls it. The caller keeps ownership: peakend never shuts a standard executor down.
+
 Replications own their random streams, so a task's result does not depend on
 the executor, the number of workers or the order in which tasks finish.
 """
@@ -19,11 +25,13 @@ the executor, the number of workers or the order in which tasks finish.
 from __future__ import annotations
 
 import logging
+import math
 import multiprocessing
 import os
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Executor as StandardExecutor
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures import as_completed as futures_as_completed
 from dataclasses import dataclass
@@ -41,11 +49,15 @@ __all__ = [
     "Executor",
     "ExecutorError",
     "Failure",
+    "FuturesExecutor",
+    "NotebookProgress",
     "ProcessExecutor",
     "ProgressBar",
     "SerialExecutor",
     "TaskError",
     "TaskOutcome",
+    "ExecutorLike",
+    "as_executor",
     "available_cores",
     "make_executor",
 ]
@@ -377,6 +389,73 @@ class DaskExecutor(Executor):
         return {"kind": self.kind, "workers": self.workers, "address": self.address}
 
 
+class FuturesExecutor(Executor):
+    """Any standard :class:`concurrent.futures.Executor` (anything with ``submit``
+    returning futures) behind peakend's protocol.
+
+    The wrapped executor belongs to the caller: :meth:`close` leaves it running
+    (close it yourself, e.g. with ``with``). ``workers`` is read from its
+    ``_max_workers`` (the standard pools and loky have it), else 1: it only sizes the
+    memory estimate of a run.
+    """
+
+    kind = "futures"
+
+    def __init__(self, executor: Any) -> None:
+        if not callable(getattr(executor, "submit", None)):
+            raise TypeError(
+                f"not an executor: {type(executor).__name__} has no submit(); pass a "
+                "concurrent.futures.Executor or a peakend Executor"
+            )
+        self.executor = executor
+
+    @property
+    def workers(self) -> int:
+        workers = getattr(self.executor, "_max_workers", None)
+        return workers if isinstance(workers, int) and workers >= 1 else 1
+
+    def as_completed(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[TaskOutcome[T, R]]:
+        guarded = _Guarded(fn)
+        pending: dict[Any, tuple[int, T]] = {
+            self.executor.submit(guarded, item): (index, item) for index, item in enumerate(items)
+        }
+        try:
+            for future in futures_as_completed(list(pending)):
+                index, item = pending.pop(future)
+                yield _future_outcome(index, item, future)
+        finally:
+            for future in pending:
+                future.cancel()
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "workers": self.workers,
+            "class": f"{type(self.executor).__module__}.{type(self.executor).__qualname__}",
+        }
+
+
+ExecutorLike = Executor | StandardExecutor
+"""What peakend accepts as an executor: its own, or a standard one (see :func:`as_executor`)."""
+
+
+def as_executor(executor: Any) -> Executor:
+    """``executor`` as a peakend :class:`Executor`: one is returned as it is, a standard
+    ``concurrent.futures.Executor`` (or anything with ``submit``) is wrapped in
+    :class:`FuturesExecutor`; None gives a :class:`SerialExecutor`.
+
+    Raises
+    ------
+    TypeError
+        For an object that is neither (naming its type).
+    """
+    if executor is None:
+        return SerialExecutor()
+    if isinstance(executor, Executor):
+        return executor
+    return FuturesExecutor(executor)
+
+
 def _check_dask_address(address: str) -> str:
     if address == "local" or "://" in address:
         return address
@@ -427,11 +506,14 @@ def make_executor(
 
 
 class ProgressBar:
-    """A progress bar with an ETA on stderr, over tasks completed.
+    """A progress bar with an ETA over tasks completed: on stderr in a terminal, as a
+    live HTML bar in a Jupyter notebook.
 
-    Shown only when ``enabled`` and stderr is a terminal, so scripts, pipes and
-    logs stay clean; otherwise every method is a no-op. The total can grow (more
-    replications added by a sequential stopping rule).
+    Shown only when ``enabled`` and stderr is a terminal or the code runs in a
+    Jupyter kernel, so scripts, pipes and logs stay clean; otherwise every method is
+    a no-op. The total can grow (more replications added by a sequential stopping
+    rule). In a notebook rich would need ipywidgets for a live bar; this one needs
+    only IPython's display, which every kernel has (:class:`NotebookProgress`).
     """
 
     def __init__(self, enabled: bool = True, description: str = "replications") -> None:
@@ -439,11 +521,14 @@ class ProgressBar:
         self.description = printable(description)
         self._progress: Any = None
         self._task: Any = None
+        self._notebook: NotebookProgress | None = None
         if enabled:
             from rich.console import Console
 
             console = Console(stderr=True)
-            if console.is_terminal:
+            if console.is_jupyter:
+                self._notebook = NotebookProgress(self.description)
+            elif console.is_terminal:
                 from rich.progress import (
                     BarColumn,
                     MofNCompleteColumn,
@@ -465,24 +550,83 @@ class ProgressBar:
 
     @property
     def shown(self) -> bool:
-        return self._progress is not None
+        return self._progress is not None or self._notebook is not None
 
     def __enter__(self) -> Self:
         if self._progress is not None:
             self._progress.start()
             self._task = self._progress.add_task(self.description, total=0)
+        if self._notebook is not None:
+            self._notebook.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         if self._progress is not None:
             self._progress.stop()
+        if self._notebook is not None:
+            self._notebook.show(final=True)
 
     def add(self, tasks: int) -> None:
         """Announce ``tasks`` more tasks."""
         if self._task is not None:
             total = self._progress.tasks[0].total or 0
             self._progress.update(self._task, total=total + tasks)
+        if self._notebook is not None:
+            self._notebook.total += tasks
+            self._notebook.show()
 
     def advance(self, tasks: int = 1) -> None:
         if self._task is not None:
             self._progress.advance(self._task, tasks)
+        if self._notebook is not None:
+            self._notebook.done += tasks
+            self._notebook.show()
+
+
+class NotebookProgress:
+    """A progress bar in a Jupyter cell: an HTML ``<progress>`` element updated in place.
+
+    Redrawn at most every :attr:`interval_seconds` (a fast run would otherwise
+    send thousands of display messages) and always at the end.
+    """
+
+    interval_seconds = 0.25
+
+    def __init__(self, description: str) -> None:
+        self.description = description
+        self.total = 0
+        self.done = 0
+        self._started = time.perf_counter()
+        self._shown_at = -math.inf
+        self._handle: Any = None
+
+    def start(self) -> None:
+        from IPython.display import HTML, display
+
+        self._started = time.perf_counter()
+        self._handle = display(HTML(self.html()), display_id=True)
+
+    def show(self, final: bool = False) -> None:
+        now = time.perf_counter()
+        if self._handle is None or (not final and now - self._shown_at < self.interval_seconds):
+            return
+        from IPython.display import HTML
+
+        self._shown_at = now
+        self._handle.update(HTML(self.html()))
+
+    def html(self) -> str:
+        """The bar, ``done/total``, the time elapsed and the estimated time left."""
+        import html
+
+        elapsed = time.perf_counter() - self._started
+        left = (
+            f", about {elapsed / self.done * (self.total - self.done):.0f} s left"
+            if 0 < self.done < self.total
+            else ""
+        )
+        return (
+            f'<progress value="{self.done}" max="{max(self.total, 1)}" style="width:40%">'
+            f"</progress> {html.escape(self.description)}: {self.done}/{self.total} "
+            f"replications, {elapsed:.1f} s{left}"
+        )

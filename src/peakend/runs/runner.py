@@ -19,6 +19,7 @@ import math
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -34,16 +35,17 @@ from peakend.analysis.metrics import (
     staffing_metrics,
 )
 from peakend.analysis.stats import MIN_REPLICATIONS_FOR_INTERVALS, Estimate, estimate
+from peakend.base import views
 from peakend.config.budget import check_budget, estimate_scenario
-from peakend.config.loading import config_hash
-from peakend.config.schema import Scenario
+from peakend.config.loading import config_hash, load_scenario, scenario_from_dict, scenario_to_dict
+from peakend.config.schema import MAX_SEED, Scenario
 from peakend.experience.trace import EpisodeKind, Traces
 from peakend.runs.errors import FailureRecord, ReplicationError, RunInterrupted
 from peakend.runs.executors import (
-    Executor,
+    ExecutorLike,
     ProgressBar,
-    SerialExecutor,
     TaskError,
+    as_executor,
     available_cores,
 )
 from peakend.simulation.replication import simulate
@@ -57,6 +59,7 @@ __all__ = [
     "planned_workers",
     "replicate",
     "run_scenario",
+    "with_seed",
 ]
 
 # The metrics of a multi-period run besides the day metrics averaged over periods
@@ -276,6 +279,14 @@ class RunResult:
         object.__setattr__(self, "summary", summary)
         object.__setattr__(self, "requested", self.requested or len(self.replications))
 
+    def __repr__(self) -> str:
+        """One line: the scenario, replications, seed, status and a few key estimates."""
+        return views.show("run_result_text", self)
+
+    def _repr_html_(self) -> str:
+        """Jupyter's view: the summary with 95 % CIs, the warnings and the key plot."""
+        return views.show("run_result_html", self)
+
     @property
     def status(self) -> str:
         """``finished``, ``failed`` (some replications raised) or ``interrupted``."""
@@ -359,22 +370,68 @@ def _stack(frames: list[pd.DataFrame]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
+def with_seed(scenario: Scenario, seed: int | None) -> Scenario:
+    """``scenario`` with ``run.seed`` set to ``seed`` (the same scenario for None).
+
+    Raises
+    ------
+    ValueError
+        For a seed that is not an integer from 0 to ``2**63 - 1``.
+    """
+    if seed is None or seed == scenario.run.seed:
+        return scenario
+    integer = isinstance(seed, int | np.integer) and not isinstance(seed, bool)
+    if not integer or not 0 <= seed <= MAX_SEED:
+        raise ValueError(f"seed must be an integer from 0 to {MAX_SEED}, got {seed!r}")
+    return scenario.model_copy(update={"run": scenario.run.model_copy(update={"seed": int(seed)})})
+
+
+def resolve_scenario(
+    scenario: Scenario | str | Path, overrides: Iterable[str] = (), seed: int | None = None
+) -> Scenario:
+    """A scenario, or a scenario file loaded, with ``overrides`` and ``seed`` applied.
+
+    Raises
+    ------
+    ConfigError
+        For a file that cannot be loaded or an override that does not apply.
+    ValueError
+        For a bad ``seed`` (see :func:`with_seed`).
+    """
+    overrides = list(overrides)
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario, overrides)
+    elif overrides:
+        scenario = scenario_from_dict(scenario_to_dict(scenario), scenario.name, overrides)
+    return with_seed(scenario, seed)
+
+
 def run_scenario(
-    scenario: Scenario,
+    scenario: Scenario | str | Path,
     replications: int | None = None,
     mapper: Mapper | None = None,
     *,
-    executor: Executor | None = None,
-    progress: ProgressBar | None = None,
+    seed: int | None = None,
+    overrides: Iterable[str] = (),
+    executor: ExecutorLike | None = None,
+    progress: ProgressBar | bool | None = None,
     memory_budget_bytes: float | None = None,
 ) -> RunResult:
     """Run ``replications`` replications (default: the scenario's) of ``scenario``.
 
-    On ``executor`` (default: serially in this process), or through ``mapper``, a
+    This is the one entry point for "run this scenario" (``peakend run`` calls it);
+    :func:`peakend.run` is a thin alias that returns ``run_scenario(...).metrics_frame()``.
+
+    ``scenario`` is a :class:`Scenario` or a scenario file; ``overrides`` are applied
+    to it as by ``peakend run --set`` and ``seed`` replaces ``run.seed`` (as
+    ``--seed``). It runs on ``executor`` (default: serially in this process): a
+    peakend executor or any standard ``concurrent.futures.Executor`` (see
+    :func:`~peakend.runs.executors.as_executor`), or through ``mapper``, a
     ``map``-like callable over replication numbers. Results are the same whatever
-    runs them, since each replication owns its random streams. ``progress`` (an
-    entered :class:`~peakend.runs.executors.ProgressBar`) counts the
-    finished replications.
+    runs them, since each replication owns its random streams. ``progress`` is an
+    entered :class:`~peakend.runs.executors.ProgressBar` that counts the
+    finished replications, or True for a bar of this run's own (in a terminal or a
+    Jupyter notebook).
 
     Before anything runs, the run's peak memory is estimated from the scenario (all
     replications' records are kept, and each of the executor's workers holds one
@@ -382,6 +439,8 @@ def run_scenario(
 
     Raises
     ------
+    ConfigError
+        For a scenario file that cannot be loaded or an override that does not apply.
     BudgetError
         (a ``ConfigError``) before any simulation, when the estimate exceeds
         ``memory_budget_bytes`` (default: 4 GiB); the message gives the estimate.
@@ -391,13 +450,29 @@ def run_scenario(
     RunInterrupted
         On Ctrl-C (a ``KeyboardInterrupt``); its ``result`` holds the finished ones.
     ValueError
-        For fewer than one replication.
+        For fewer than one replication, or a bad seed.
     """
+    scenario = resolve_scenario(scenario, overrides, seed)
     count = scenario.run.replications if replications is None else replications
     if count < 1:
         raise ValueError(f"replications must be >= 1, got {count}")
-    workers = local_workers(executor if mapper is None else getattr(mapper, "__self__", None))
+    pool = as_executor(executor)
+    workers = local_workers(pool if mapper is None else getattr(mapper, "__self__", None))
     check_budget(estimate_scenario(scenario, count, workers=workers), memory_budget_bytes)
+    if isinstance(progress, bool):
+        with ProgressBar(progress, scenario.name) as bar:
+            return _run_replications(scenario, count, mapper, pool, bar, memory_budget_bytes)
+    return _run_replications(scenario, count, mapper, pool, progress, memory_budget_bytes)
+
+
+def _run_replications(
+    scenario: Scenario,
+    count: int,
+    mapper: Mapper | None,
+    pool: Any,
+    progress: ProgressBar | None,
+    memory_budget_bytes: float | None,
+) -> RunResult:
     started = time.perf_counter()
     work = _Replicate(scenario, memory_budget_bytes)
     finished: list[ReplicationResult] = []
@@ -415,7 +490,7 @@ def run_scenario(
         else:
             if progress is not None:
                 progress.add(count)
-            for outcome in (executor or SerialExecutor()).as_completed(work, range(count)):
+            for outcome in pool.as_completed(work, range(count)):
                 if outcome.failure is not None:
                     failures.append(_failure(scenario, outcome.item, outcome.failure))
                 elif outcome.value is not None:

@@ -21,7 +21,7 @@ import pandas as pd
 
 from peakend.store.ledger import active_ledger
 
-__all__ = ["atomic_write", "write_json", "write_table", "write_text"]
+__all__ = ["atomic_write", "json_safe", "write_json", "write_table", "write_text"]
 
 
 def atomic_write(path: Path, write: Callable[[Path], object]) -> None:
@@ -94,6 +94,12 @@ def _has_carriage_return(frame: pd.DataFrame) -> bool:
         if values.astype("string").str.contains("\r", regex=False).fillna(False).any():
             return True
     return False
+
+
+def json_safe(value: Any) -> Any:
+    """``value`` with NaN and infinities as None and numpy scalars as Python numbers
+    (what ``json.dumps`` takes; the JSON files and ``--json`` outputs)."""
+    return _json_safe(value)
 
 
 def _json_safe(value: Any) -> Any:
