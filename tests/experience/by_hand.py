@@ -77,7 +77,7 @@ def experience(
         Customers(np.asarray(arrivals, dtype=float), zeros, zeros),
         horizon,
         False,
-        0.0,
+        {},
         {"segment": ["all"], "channel": ["phone"], "pool": ["desk", "back"]},
     )
     references = References(

@@ -51,7 +51,7 @@ def test_the_report_is_one_self_contained_page(kind, request) -> None:
     assert len(images) == len(_pngs(folder)) > 0
     for heading in ("The scenario in words", "Assumptions and their sources", "Plots"):
         assert heading in page
-    assert "Tversky and Kahneman (1992)" in page
+    assert "Tversky &amp; Kahneman 1992" in page  # the source on the schema field
     assert "n = 2 replications" in page
     assert "only 2 replications" in page  # the summary's warning is shown
 

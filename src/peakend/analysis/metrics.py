@@ -34,13 +34,13 @@ With the experience model on, over customers with an experience trace:
 - ``mean_worst_utility``, ``mean_end_utility``: the mean worst and final moments.
 - ``mean_effort``: extra contacts (retries, repeat contacts) plus transfers per
   customer.
-- ``recovery_cost``: money paid out for recovery in the window per replication:
-  coupons. Agent time is not money here: the roster is paid in ``staff_cost``.
-- ``recovery_minutes``: agent-minutes the roster gave to recovery: apologies,
-  offered alternatives, callback and escalated services.
-- ``extras_cost``: money paid out for extras: delight extras at
-  ``service.delight_cost`` each.
-- ``extras_minutes``: agent-minutes the roster gave to farewells.
+- ``recovery_cost``, ``recovery_minutes``, ``extras_cost``, ``extras_minutes``: the
+  customer columns of the same names summed over the window per replication: money
+  paid out (coupons; delight extras, follow-up messages) and agent-minutes the roster
+  gave (apologies, offered alternatives, callback and escalated services; farewells).
+  Agent time is not money here: the roster is paid in ``staff_cost``. Which kinds of
+  fact add to each column is declared with the kinds (``peakend.engine.facts.Tally``)
+  and said in the column's description (``peakend.engine.records``).
 """
 
 from __future__ import annotations
@@ -182,13 +182,9 @@ def staffing_metrics(scenario: Scenario) -> dict[str, float]:
 
     They follow from the schedule alone, so every replication of a scenario has the same.
     """
-    hours = scenario.arrivals.interval_minutes / 60
-    rostered = [(sum(scenario.roster(name)), pool) for name, pool in scenario.pools.items()]
     return {
-        "agent_hours": float(sum(agents * hours for agents, _ in rostered)),
-        "staff_cost": float(
-            sum(agents * hours * pool.agent_cost_per_hour for agents, pool in rostered)
-        ),
+        "agent_hours": float(scenario.agent_hours()),
+        "staff_cost": float(scenario.staff_cost()),
     }
 
 

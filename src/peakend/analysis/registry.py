@@ -26,6 +26,7 @@ __all__ = [
     "format_difference",
     "format_value",
     "metric_info",
+    "record_columns",
 ]
 
 MetricFormat = Literal[
@@ -53,9 +54,21 @@ class MetricInfo:
     label: str
     format: MetricFormat
     better: Better
-    description: str
+    text: str
+    """What the metric is, in words (see :attr:`description`)."""
     target: float | None = None
     """A goal a plot marks with a line (service level 0.8), in the metric's own units."""
+    column: str = ""
+    """The customer column the metric sums (``recovery_cost``): its description is that
+    column's, which sits on the row type (:class:`peakend.engine.records.CustomerRecord`)
+    and names the kinds of fact that add to it."""
+
+    @property
+    def description(self) -> str:
+        """What the metric is: :attr:`text`, or the description of :attr:`column`."""
+        if not self.column:
+            return self.text
+        return dict((n, d) for n, _, d in record_columns("customers"))[self.column]
 
     @property
     def unit(self) -> str:
@@ -76,6 +89,11 @@ def _m(
     target: float | None = None,
 ) -> MetricInfo:
     return MetricInfo(name, label, fmt, better, description, target)
+
+
+def _summed(name: str, label: str, fmt: MetricFormat, better: Better) -> MetricInfo:
+    """A metric that sums customer column ``name`` over the customers of the window."""
+    return MetricInfo(name, label, fmt, better, "", column=name)
 
 
 METRICS: dict[str, MetricInfo] = {
@@ -148,35 +166,10 @@ METRICS: dict[str, MetricInfo] = {
             "lower",
             "extra contacts plus transfers per customer",
         ),
-        _m(
-            "recovery_cost",
-            "Recovery paid out",
-            "currency",
-            "lower",
-            "money paid out for recovery: coupons (agent time is in recovery_minutes)",
-        ),
-        _m(
-            "recovery_minutes",
-            "Recovery agent time",
-            "minutes",
-            "none",
-            "agent-minutes of apologies, offered alternatives, callbacks and escalated "
-            "services (time of the paid roster, not money)",
-        ),
-        _m(
-            "extras_cost",
-            "Extras paid out",
-            "currency",
-            "lower",
-            "money paid out for delight extras (farewell time is in extras_minutes)",
-        ),
-        _m(
-            "extras_minutes",
-            "Farewell agent time",
-            "minutes",
-            "none",
-            "agent-minutes of farewells (time of the paid roster, not money)",
-        ),
+        _summed("recovery_cost", "Recovery paid out", "currency", "lower"),
+        _summed("recovery_minutes", "Recovery agent time", "minutes", "none"),
+        _summed("extras_cost", "Extras paid out", "currency", "lower"),
+        _summed("extras_minutes", "Farewell agent time", "minutes", "none"),
         # costs of the staffing plan
         _m("staff_cost", "Staff cost", "currency", "lower", "agent-hours times cost per hour"),
         _m("agent_hours", "Agent-hours", "hours", "none", "rostered agent time of the day"),
@@ -246,7 +239,7 @@ METRICS: dict[str, MetricInfo] = {
             "Profit: money paid out",
             "currency",
             "higher",
-            "minus the recovery and extras paid out (coupons, delight extras)",
+            "minus the recovery and extras paid out (recovery_cost, extras_cost)",
         ),
         _m(
             "clv",
@@ -278,6 +271,20 @@ METRICS: dict[str, MetricInfo] = {
         ),
     )
 }
+
+
+def record_columns(table: Literal["contacts", "customers"]) -> tuple[tuple[str, str, str], ...]:
+    """``(name, unit, description)`` of each column of the contact or customer records, as
+    their row types declare them (:func:`peakend.engine.records.columns_of`).
+
+    The journey is imported first: it imports every lever module, so a description that
+    lists the kinds of fact adding to a column lists them all, whatever was imported
+    before.
+    """
+    import peakend.engine.journey  # noqa: F401  (declares every lever's kinds of fact)
+    from peakend.engine.records import ContactRecord, CustomerRecord, columns_of
+
+    return columns_of(ContactRecord if table == "contacts" else CustomerRecord)
 
 
 def metric_info(name: str) -> MetricInfo:

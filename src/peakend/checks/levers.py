@@ -266,11 +266,7 @@ def return_in(first: int, last: int) -> Metric:
 
 
 def staff_cost(scenario: Scenario, _: ReplicationOutput, __: ReplicationOutput) -> float:
-    hours = scenario.arrivals.interval_minutes / 60
-    return sum(
-        sum(scenario.roster(name)) * hours * p.agent_cost_per_hour
-        for name, p in scenario.pools.items()
-    )
+    return scenario.staff_cost()
 
 
 def _failed_in_both(out: ReplicationOutput, other: ReplicationOutput) -> np.ndarray:

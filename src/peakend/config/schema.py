@@ -11,6 +11,7 @@ also be written with a unit, ``"20s"``, ``"4min"``, ``"1.5h"``
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
 import numpy as np
@@ -53,6 +54,8 @@ __all__ = [
     "RunConfig",
     "Scenario",
     "SegmentConfig",
+    "day_agent_hours",
+    "day_staff_cost",
 ]
 
 
@@ -84,6 +87,17 @@ Name = Annotated[str, StringConstraints(min_length=1, max_length=MAX_NAME_LENGTH
 :mod:`peakend.base.names` shows them escaped wherever they are printed or drawn)."""
 
 
+def day_agent_hours(staffing: Sequence[int], interval_minutes: float) -> float:
+    """Agent-hours of a day's schedule: agents scheduled per interval times its length."""
+    return sum(staffing) * (interval_minutes / 60)
+
+
+def day_staff_cost(staffing: Sequence[int], interval_minutes: float, cost_per_hour: float) -> float:
+    """Staff cost of a day's schedule, the one place it is computed: its agent-hours
+    (:func:`day_agent_hours`) at ``cost_per_hour`` (money)."""
+    return day_agent_hours(staffing, interval_minutes) * cost_per_hour
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -91,20 +105,40 @@ class _Model(BaseModel):
 class RunConfig(_Model):
     """How one scenario is run: horizon handling, replications, seed, statistics window."""
 
-    replications: int = Field(10, ge=1, le=100_000, description="independent replications")
+    replications: int = Field(
+        10,
+        ge=1,
+        le=100_000,
+        description="independent replications; intervals are over these",
+        json_schema_extra={"source": "setting"},
+    )
     seed: int = Field(
-        0, ge=0, le=MAX_SEED, description="root seed of the numpy SeedSequence, 0 to 2**63 - 1"
+        0,
+        ge=0,
+        le=MAX_SEED,
+        description="root seed of the numpy SeedSequence, 0 to 2**63 - 1",
+        json_schema_extra={"source": "setting"},
     )
     warmup_minutes: Minutes = Field(
-        0.0, ge=0, description="customers arriving before this are not counted"
+        0.0,
+        ge=0,
+        description="customers arriving before this are not counted",
+        json_schema_extra={"source": "setting"},
     )
     drain: bool = Field(
         True,
         description="after the last interval, keep the last shift on until the queue is empty "
         "(no new arrivals, retries or repeat contacts); false cuts the run at the horizon",
+        json_schema_extra={"source": "setting"},
     )
     service_level_threshold_minutes: Minutes = Field(
-        1 / 3, gt=0, description="answered within this wait counts towards the service level"
+        1 / 3,
+        gt=0,
+        description="answered within this wait counts towards the service level",
+        json_schema_extra={
+            "source": "setting (the industry's common 80/20 target)",
+            "shown": "1/3 (20 s)",
+        },
     )
     service_level_target: float = Field(
         0.8,
@@ -112,11 +146,13 @@ class RunConfig(_Model):
         lt=1,
         description="share to answer within the threshold: the Erlang C and Erlang A agents "
         "required per interval (intervals.csv) are sized for it",
+        json_schema_extra={"source": "setting"},
     )
     opens_at: str = Field(
         "00:00",
         description="clock time 'HH:MM' at which the day (minute 0) starts; tables and plots "
         "show clock times",
+        json_schema_extra={"source": "setting"},
     )
 
     start_date: str | None = Field(
@@ -124,6 +160,7 @@ class RunConfig(_Model):
         description="calendar date 'YYYY-MM-DD' of day 0: the day a single-day run simulates, "
         "the first day of period 0 of a multi-period run; it picks each day's roster from "
         "pools.*.staffing_by_day and a replayed day from arrivals.times_date; unset: no calendar",
+        json_schema_extra={"source": "setting"},
     )
 
     @field_validator("opens_at")
@@ -143,20 +180,35 @@ class RunConfig(_Model):
 class ArrivalsConfig(_Model):
     """Poisson arrivals with a piecewise-constant time-of-day rate profile."""
 
-    interval_minutes: Minutes = Field(30.0, gt=0, allow_inf_nan=False)
+    interval_minutes: Minutes = Field(
+        30.0,
+        gt=0,
+        allow_inf_nan=False,
+        description="length of an arrival and staffing interval",
+        json_schema_extra={"source": "setting"},
+    )
     rate_per_hour: tuple[float, ...] = Field(
         min_length=1,
         max_length=MAX_INTERVALS,
         description="arrival rate in each interval, customers per hour",
+        json_schema_extra={"source": "setting"},
     )
 
     times: tuple[float, ...] = Field(
         (),
-        description="replayed arrival times, minutes since opening (from arrivals.times_file): "
-        "the customers arrive exactly then instead of by the Poisson profile",
+        description=(
+            "replayed arrival times, minutes since opening (read from "
+            "`arrivals.times_file`, a CSV with a `minutes` column); the customers "
+            "arrive exactly then"
+        ),
+        json_schema_extra={"source": "setting (data)"},
     )
     times_segment: tuple[str, ...] = Field(
-        (), description="the segment of each replayed arrival; empty: drawn by the shares"
+        (),
+        description=(
+            "the segment of each replayed arrival (a `segment` column); else drawn by the shares"
+        ),
+        json_schema_extra={"source": "setting (data)"},
     )
     times_customer: tuple[Name, ...] = Field(
         (),
@@ -164,12 +216,14 @@ class ArrivalsConfig(_Model):
         "column): arrivals with the same id are one customer, a later one a redial (a retry "
         "after an abandoned contact, else a repeat contact), with one memory of them all; "
         "empty: every arrival is a customer of its own",
+        json_schema_extra={"source": "setting (data)"},
     )
     times_date: tuple[str, ...] = Field(
         (),
         description="the date 'YYYY-MM-DD' of each replayed arrival (a times file's date "
         "column), a replay of several days: the run simulates the arrivals of run.start_date; "
         "empty: the times are one day's",
+        json_schema_extra={"source": "setting (data)"},
     )
 
     @field_validator("times_date")
@@ -262,18 +316,39 @@ class IvrConfig(_Model):
 class SegmentConfig(_Model):
     """A customer segment: its share of arrivals and how its customers behave."""
 
-    share: float = Field(gt=0, le=1, description="share of arrivals; shares must sum to 1")
+    share: float = Field(
+        gt=0,
+        le=1,
+        description="share of arrivals; shares must sum to 1",
+        json_schema_extra={
+            "source": "setting",
+            "shown": "required (one segment `customers` with share 1 by default)",
+        },
+    )
     patience: MinutesDistribution = Field(
         default_factory=lambda: Fixed(value=math.inf),
         description="time a customer is willing to wait in a queue before abandoning",
+        json_schema_extra={"source": "setting (measure it: abandonment data)"},
     )
-    expected_wait_minutes: Minutes = Field(1.0, ge=0, allow_inf_nan=False)
+    expected_wait_minutes: Minutes = Field(
+        1.0,
+        ge=0,
+        allow_inf_nan=False,
+        description="the reference point of a wait",
+        json_schema_extra={"source": "assumption"},
+    )
     value_per_visit: float = Field(
         0.0,
         ge=0,
         allow_inf_nan=False,
         description="money earned per served visit (a purchase: a restaurant bill, a clinic "
         "fee), multi-period runs; 0: a contact earns nothing by itself (a service line)",
+        json_schema_extra={
+            "source": (
+                "setting (shipped: restaurant 90 a party, an assumption; clinic 30, the "
+                "French GP consultation fee; see [economics](model/economics.md))"
+            )
+        },
     )
     value_per_period: float = Field(
         0.0,
@@ -281,34 +356,68 @@ class SegmentConfig(_Model):
         allow_inf_nan=False,
         description="money earned per customer still active at the end of each period (a "
         "relationship margin: a bank account, a subscription), multi-period runs",
+        json_schema_extra={
+            "source": (
+                "setting (shipped bank and two-skill centre: 2.50 a week regular, 10 "
+                "premium, an assumption; see [economics](model/economics.md))"
+            )
+        },
     )
-    retry_probability: float = Field(0.0, ge=0, le=1)
-    retry_delay: MinutesDistribution = Field(default_factory=lambda: Exponential(mean_minutes=10.0))
+    retry_probability: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="after giving up, try again",
+        json_schema_extra={"source": "setting"},
+    )
+    retry_delay: MinutesDistribution = Field(
+        default_factory=lambda: Exponential(mean_minutes=10.0),
+        description="when",
+        json_schema_extra={"source": "setting"},
+    )
     recontact_probability: float = Field(
-        0.0, ge=0, le=1, description="an unresolved customer contacts again with this probability"
+        0.0,
+        ge=0,
+        le=1,
+        description=("an unresolved customer contacts again (also after finding a hidden defect)"),
+        json_schema_extra={"source": "setting"},
     )
     recontact_delay: MinutesDistribution = Field(
-        default_factory=lambda: Exponential(mean_minutes=60.0)
+        default_factory=lambda: Exponential(mean_minutes=60.0),
+        description="when",
+        json_schema_extra={"source": "setting"},
     )
     max_contacts: int = Field(
-        5, ge=1, le=100, description="contacts (first, retries, repeats) a customer makes at most"
+        5,
+        ge=1,
+        le=100,
+        description="contacts (first, retries, repeats) a customer makes at most",
+        json_schema_extra={"source": "setting"},
     )
     entry_pool: str | None = Field(
-        None, description="pool that takes this segment's contacts; default: the first pool"
+        None,
+        description="pool that takes this segment's contacts; default: the first pool",
+        json_schema_extra={"source": "setting", "shown": "the first pool"},
     )
     expected_quality: float = Field(
         0.6,
         ge=0,
         le=1,
         description="service quality (0-1) the customer expects: the reference point",
+        json_schema_extra={"source": "assumption"},
     )
     failure_severity: float = Field(
-        4.0, ge=0, allow_inf_nan=False, description="size of an unresolved problem, utility points"
+        4.0,
+        ge=0,
+        allow_inf_nan=False,
+        description="size of an unresolved problem, utility points",
+        json_schema_extra={"source": "assumption"},
     )
     returns: ReturnModelConfig | None = Field(
         None,
         description="this segment's return model, replacing retention.returns for its customers; "
         "a complete model: keys not given take the schema defaults, not retention.returns's",
+        json_schema_extra={"source": "setting", "shown": "none (use `retention.returns`)"},
     )
     priority: int = Field(
         0,
@@ -316,13 +425,18 @@ class SegmentConfig(_Model):
         le=100,
         description="queue priority, 0 first: a waiting customer of a lower number is answered "
         "before one of a higher number (non-preemptive: a service under way is never cut)",
+        json_schema_extra={"source": "setting"},
     )
     ivr: IvrConfig | None = Field(
         None,
         description="an IVR / self-service stage before the queue, for every contact the "
         "customer starts (first, retry, repeat contact; not callbacks, transfers or stages): "
-        "{ minutes = <distribution>, leave_probability, self_service_probability }; unset: "
-        "none",
+        "{ minutes = <distribution>, leave_probability, self_service_probability } (both 0 "
+        "by default, their sum at most 1): the customer hangs up (abandoned, no retry), serves "
+        "itself (resolved, no agent) or queues; the IVR's time is felt as a wait of its own "
+        "and a self-service ends on a neutral moment (assumptions, docs/model/moment-utility.md); "
+        "unset: none",
+        json_schema_extra={"source": "setting (measure it: the IVR's log)"},
     )
     stages: tuple[Stage, ...] = Field(
         (),
@@ -331,6 +445,7 @@ class SegmentConfig(_Model):
         "own queue and service (a restaurant: seat, order, food, bill); empty: one contact. "
         "A stage is a pool name, or { pool, probability } for a stage only some customers "
         "visit (the others go on to the next)",
+        json_schema_extra={"source": "setting"},
     )
 
     @property
@@ -345,40 +460,87 @@ class SegmentConfig(_Model):
 class VirtualHoldConfig(_Model):
     """Virtual hold: a callback that keeps the customer's place in the queue."""
 
-    enabled: bool = False
+    enabled: bool = Field(
+        False,
+        description=(
+            "told an expected wait above the threshold, callers may take a callback "
+            "that keeps their place"
+        ),
+        json_schema_extra={"source": "setting"},
+    )
     threshold_minutes: Minutes = Field(
-        5.0, ge=0, allow_inf_nan=False, description="offered when the expected wait is above this"
+        5.0,
+        ge=0,
+        allow_inf_nan=False,
+        description="expected wait above which the callback is offered",
+        json_schema_extra={"source": "setting"},
     )
     acceptance: float = Field(
-        0.6, ge=0, le=1, description="share of customers offered a callback who take it"
+        0.6,
+        ge=0,
+        le=1,
+        description="share of customers offered a callback who take it",
+        json_schema_extra={"source": "assumption (measure it)"},
     )
 
 
 class BalkingConfig(_Model):
     """Announced waits that make some customers leave at once."""
 
-    enabled: bool = False
+    enabled: bool = Field(
+        False,
+        description="told the expected wait, some customers leave at once",
+        json_schema_extra={"source": "setting"},
+    )
     scale_minutes: Minutes = Field(
         10.0,
         gt=0,
         allow_inf_nan=False,
         description="a customer told of an expected wait w leaves at once with probability "
         "1 - exp(-w / scale_minutes)",
+        json_schema_extra={"source": "assumption"},
     )
 
 
 class ChannelConfig(_Model):
     """A contact channel (phone, chat, e-mail, social) with its own expectations."""
 
-    share: float = Field(gt=0, le=1, description="share of contacts; shares must sum to 1")
+    share: float = Field(
+        gt=0,
+        le=1,
+        description="share of contacts; shares must sum to 1",
+        json_schema_extra={
+            "source": "setting",
+            "shown": "required (one channel `phone` with share 1 by default)",
+        },
+    )
     expected_wait_minutes: Minutes | None = Field(
-        None, ge=0, allow_inf_nan=False, description="overrides the segment's expected wait"
+        None,
+        ge=0,
+        allow_inf_nan=False,
+        description=(
+            "expected wait on this channel (on social media many customers expect an "
+            "answer within 30–60 minutes, on the phone within a few)"
+        ),
+        json_schema_extra={"source": "setting", "shown": "the segment's"},
     )
-    entry_pool: str | None = Field(None, description="pool that answers this channel")
+    entry_pool: str | None = Field(
+        None,
+        description="pool that answers this channel",
+        json_schema_extra={"source": "setting", "shown": "the segment's"},
+    )
     announces_wait: bool = Field(
-        False, description="position / expected-wait messages: the wait feels occupied"
+        False,
+        description="position or expected-wait messages: the wait feels occupied",
+        json_schema_extra={"source": "setting"},
     )
-    patience_factor: float = Field(1.0, gt=0, allow_inf_nan=False)
+    patience_factor: float = Field(
+        1.0,
+        gt=0,
+        allow_inf_nan=False,
+        description="patience on this channel, times the segment's",
+        json_schema_extra={"source": "setting"},
+    )
     virtual_hold: VirtualHoldConfig = Field(default_factory=VirtualHoldConfig)
     balking: BalkingConfig = Field(default_factory=BalkingConfig)
 
@@ -391,13 +553,33 @@ class StressConfig(_Model):
     ``warmth * (1 - sensitivity * (occupancy - threshold) / (1 - threshold))``.
     """
 
-    enabled: bool = False
-    threshold: float = Field(0.75, ge=0, lt=1, description="occupancy up to which warmth holds")
+    enabled: bool = Field(
+        False,
+        description="agents grow colder under sustained load",
+        json_schema_extra={
+            "source": "direction published (emotional labour and burnout); off by default"
+        },
+    )
+    threshold: float = Field(
+        0.75,
+        ge=0,
+        lt=1,
+        description="recent occupancy up to which warmth holds",
+        json_schema_extra={"source": "assumption"},
+    )
     sensitivity: float = Field(
-        0.5, ge=0, le=1, description="share of warmth lost at full occupancy"
+        0.5,
+        ge=0,
+        le=1,
+        description="share of warmth lost at full occupancy",
+        json_schema_extra={"source": "assumption"},
     )
     window_minutes: Minutes = Field(
-        60.0, gt=0, allow_inf_nan=False, description="memory of the recent load"
+        60.0,
+        gt=0,
+        allow_inf_nan=False,
+        description="memory of the recent load",
+        json_schema_extra={"source": "assumption"},
     )
 
 
@@ -417,14 +599,20 @@ class PoolConfig(_Model):
         min_length=1,
         max_length=MAX_INTERVALS,
         description="agents scheduled in each arrival interval",
+        json_schema_extra={"source": "setting"},
     )
-    service_time: MinutesDistribution = Field(default_factory=lambda: Exponential(mean_minutes=5.0))
+    service_time: MinutesDistribution = Field(
+        default_factory=lambda: Exponential(mean_minutes=5.0),
+        description="handling time",
+        json_schema_extra={"source": "setting"},
+    )
     service_time_by_segment: dict[Name, MinutesDistribution] = Field(
         default_factory=dict,
         max_length=MAX_NAMED_ENTRIES,
         description="service time of the contacts of a segment (a contact type) at this pool, "
         'e.g. { vip = { distribution = "lognormal", mean = 4, cv = 1.1 } }; segments not '
         "listed draw from service_time",
+        json_schema_extra={"source": "setting (measure it: handling times by type)"},
     )
     service_time_factor: tuple[float, ...] = Field(
         (),
@@ -432,6 +620,7 @@ class PoolConfig(_Model):
         description="multiplier of the service time in each interval (one per interval, > 0), "
         "by the interval in which a service starts (after the horizon: the last one's); "
         "empty: 1 all day",
+        json_schema_extra={"source": "setting"},
     )
     staffing_by_day: dict[str, tuple[int, ...]] = Field(
         default_factory=dict,
@@ -439,9 +628,14 @@ class PoolConfig(_Model):
         description="rosters by weekday (mon ... sun) or date ('YYYY-MM-DD'), each one value "
         "per interval like staffing; a date beats a weekday, a day with neither has staffing. "
         "Needs run.start_date. staffing*= overrides scale staffing only",
+        json_schema_extra={"source": "setting"},
     )
     absenteeism: float = Field(
-        0.0, ge=0, lt=1, description="probability that a rostered agent is absent all day"
+        0.0,
+        ge=0,
+        lt=1,
+        description="probability that a rostered agent is absent all day",
+        json_schema_extra={"source": "setting"},
     )
     absence_correlation: float = Field(
         0.0,
@@ -452,15 +646,24 @@ class PoolConfig(_Model):
         "two agents' absences (the beta-binomial model of over-dispersed counts); 0: each agent "
         "absent independently with probability absenteeism. An assumption to calibrate from "
         "daily absence counts",
+        json_schema_extra={
+            "source": "assumption (the form: the beta-binomial model of over-dispersed counts, "
+            "Skellam 1948; calibrate it from daily absence counts)"
+        },
     )
     absence_group: str | None = Field(
         None,
         max_length=MAX_NAME_LENGTH,
         description="pools with the same group (a site) share each day's absence shock (the "
         "same quantile of their Beta); default: the pool's own shock",
+        json_schema_extra={"source": "setting"},
     )
     first_contact_resolution: float = Field(
-        1.0, ge=0, le=1, description="probability that a service resolves the problem"
+        1.0,
+        ge=0,
+        le=1,
+        description="resolution probability of an agent of reference skill",
+        json_schema_extra={"source": "setting (measure it)"},
     )
     skill_effect: float = Field(
         DEFAULT_SKILL_EFFECT,
@@ -471,6 +674,7 @@ class PoolConfig(_Model):
         "skill_reference (a Rasch-type logistic: training the team, a higher skill.mean, "
         f"raises resolution; 0: skill does nothing); default {DEFAULT_SKILL_EFFECT}, an "
         "assumption: at a resolution of 0.8, 0.1 more skill resolves about 4 points more",
+        json_schema_extra={"source": "assumption (the form: Rasch 1960)"},
     )
     skill_reference: float = Field(
         0.7,
@@ -478,22 +682,39 @@ class PoolConfig(_Model):
         le=1,
         description="the skill at which an agent resolves with first_contact_resolution: a "
         "fixed point of the skill scale, not the pool's own mean",
+        json_schema_extra={"source": "assumption"},
     )
-    warmth: AttributeConfig = Field(default_factory=AttributeConfig)
-    skill: AttributeConfig = Field(default_factory=AttributeConfig)
+    warmth: AttributeConfig = Field(
+        default_factory=AttributeConfig,
+        description="agents' warmth, normal clipped to [0, 1]",
+        json_schema_extra={"source": "assumption"},
+    )
+    skill: AttributeConfig = Field(
+        default_factory=AttributeConfig,
+        description="agents' skill, normal clipped to [0, 1]",
+        json_schema_extra={"source": "assumption"},
+    )
     failure_noticed_later_probability: float = Field(
         0.0,
         ge=0,
         le=1,
         description="an unresolved problem is noticed only later (the wrong ticket found at the "
         "gate): the service feels fine and the shock comes when the customer finds out",
+        json_schema_extra={"source": "setting"},
     )
-    agent_cost_per_hour: float = Field(30.0, ge=0, allow_inf_nan=False)
+    agent_cost_per_hour: float = Field(
+        30.0,
+        ge=0,
+        allow_inf_nan=False,
+        description="cost of a rostered agent-hour",
+        json_schema_extra={"source": "setting"},
+    )
     stress: StressConfig = Field(default_factory=lambda: StressConfig())
     breaks: tuple[int, ...] = Field(
         (),
         description="agents on a break, lunch or meeting in each interval (intraday shrinkage, "
         "taken from those present); empty: none",
+        json_schema_extra={"source": "setting"},
     )
     transfer_probability: float = Field(
         0.0,
@@ -501,15 +722,24 @@ class PoolConfig(_Model):
         le=1,
         description="a contact the agent passes on to transfer_to after hearing the problem "
         "(the runaround): queued again, explained again",
+        json_schema_extra={"source": "setting (measure it)"},
     )
-    transfer_to: str | None = Field(None, description="pool that takes transferred contacts")
+    transfer_to: str | None = Field(
+        None,
+        description="the pool that takes transferred contacts",
+        json_schema_extra={"source": "setting"},
+    )
     overflow_to: str | None = Field(
         None,
         description="a second pool whose agents also take this pool's contacts once they have "
         "waited overflow_after_minutes (multi-skill routing: chat agents who take calls)",
+        json_schema_extra={"source": "setting"},
     )
     overflow_after_minutes: Minutes = Field(
-        math.inf, ge=0, description="wait before a contact overflows (0: at once; inf: never)"
+        math.inf,
+        ge=0,
+        description="wait before a contact overflows (0: at once; inf: never)",
+        json_schema_extra={"source": "setting", "shown": "inf (never)"},
     )
     overflow: tuple[OverflowRule, ...] = Field(
         (),
@@ -517,6 +747,7 @@ class PoolConfig(_Model):
         description="routing in order: after each rule's wait, its pool's agents may also take "
         "this pool's contacts (e.g. the chat team after 0.5 minutes, the back office after "
         "3); the first to answer serves. The one-pool shorthand is overflow_to",
+        json_schema_extra={"source": "setting"},
     )
     concurrency: int | None = Field(
         None,
@@ -525,6 +756,7 @@ class PoolConfig(_Model):
         description="a chat pool: each agent handles up to this many contacts at once "
         "(unset: one contact at a time, as on the phone; 1: a chat pool that behaves exactly "
         "like the phone)",
+        json_schema_extra={"source": "setting", "shown": "none (one contact at a time)"},
     )
     concurrency_slowdown: float | None = Field(
         None,
@@ -534,6 +766,13 @@ class PoolConfig(_Model):
         description="with concurrency: every chat an agent has open slows each of its chats "
         "by this share (n open chats each progress at 1 / (1 + slowdown (n - 1)) of full "
         f"speed); unset: {DEFAULT_CHAT_SLOWDOWN}, an assumption, not a published value",
+        json_schema_extra={
+            "source": (
+                "assumption (the direction is the finding of chat-centre studies, e.g. "
+                "Tezcan & Zhang 2014; measure your own handle times at 1, 2 and 3 chats)"
+            ),
+            "shown": "0.25 (chat pools only)",
+        },
     )
 
     @model_validator(mode="after")
@@ -569,6 +808,17 @@ class PoolConfig(_Model):
             return np.full(skill.shape, base)
         logit = math.log(base / (1 - base)) + self.skill_effect * (skill - self.skill_reference)
         return 1.0 / (1.0 + np.exp(-logit))
+
+    def agent_hours(self, interval_minutes: float) -> float:
+        """Rostered agent-hours of a day with the default roster (``staffing``; a day of
+        ``staffing_by_day``: :meth:`Scenario.agent_hours`): the agents scheduled in each interval of
+        ``interval_minutes`` (absent ones included: they are paid or replaced)."""
+        return day_agent_hours(self.staffing, interval_minutes)
+
+    def staff_cost(self, interval_minutes: float) -> float:
+        """Cost of a day with the default roster: :meth:`agent_hours` at
+        ``agent_cost_per_hour`` (a day of ``staffing_by_day``: :meth:`Scenario.staff_cost`)."""
+        return day_staff_cost(self.staffing, interval_minutes, self.agent_cost_per_hour)
 
     @property
     def chats(self) -> int:
@@ -654,92 +904,268 @@ class RecoveryConfig(_Model):
         description="none: the customer contacts again later; apology: the agent apologises, "
         "the customer contacts again; compensation: a coupon, then contacts again; callback: "
         "the company calls back after a delay; escalation: transfer to a senior pool",
+        json_schema_extra={"source": "setting"},
     )
-    apology: bool = Field(False, description="apologise in addition to the policy's remedy")
-    apology_minutes: Minutes = Field(0.5, ge=0, allow_inf_nan=False)
-    compensation: float = Field(0.0, ge=0, allow_inf_nan=False, description="coupon value, money")
+    apology: bool = Field(
+        False,
+        description="apologise in addition to the policy's remedy",
+        json_schema_extra={"source": "setting"},
+    )
+    apology_minutes: Minutes = Field(
+        0.5,
+        ge=0,
+        allow_inf_nan=False,
+        description="agent time of an apology",
+        json_schema_extra={"source": "setting"},
+    )
+    compensation: float = Field(
+        0.0,
+        ge=0,
+        allow_inf_nan=False,
+        description="coupon value: money paid out (`recovery_cost`)",
+        json_schema_extra={"source": "setting"},
+    )
     callback_delay: MinutesDistribution = Field(
-        default_factory=lambda: Exponential(mean_minutes=15.0)
+        default_factory=lambda: Exponential(mean_minutes=15.0),
+        description="time from the failure to the callback",
+        json_schema_extra={"source": "setting"},
     )
     callback_promise_minutes: Minutes = Field(
         math.inf,
         gt=0,
         description="the callback the customer is promised, minutes after the failure; a call "
         "later than promised is a loss against the promise (inf, the default: no promise)",
+        json_schema_extra={"source": "setting", "shown": "infinite (no promise)"},
     )
-    callback_pool: str | None = Field(None, description="default: the pool that failed")
-    escalation_pool: str | None = None
+    callback_pool: str | None = Field(
+        None,
+        description="default: the pool that failed",
+        json_schema_extra={"source": "setting", "shown": "the pool that failed"},
+    )
+    escalation_pool: str | None = Field(
+        None, description="the senior pool of `escalation`", json_schema_extra={"source": "setting"}
+    )
 
 
 class ServicePolicyConfig(_Model):
     """Closing rituals and small extras at the end of a service."""
 
-    farewell: bool = Field(False, description="a warm goodbye / 'anything else I can do?'")
-    farewell_minutes: Minutes = Field(0.5, ge=0, allow_inf_nan=False)
-    delight_probability: float = Field(0.0, ge=0, le=1)
-    delight_cost: float = Field(0.0, ge=0, allow_inf_nan=False, description="money per delight")
+    farewell: bool = Field(
+        False,
+        description="a warm goodbye / 'anything else I can do?'",
+        json_schema_extra={"source": "setting"},
+    )
+    farewell_minutes: Minutes = Field(
+        0.5,
+        ge=0,
+        allow_inf_nan=False,
+        description="its agent time",
+        json_schema_extra={"source": "setting"},
+    )
+    delight_probability: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="an unexpected extra after a resolved service",
+        json_schema_extra={"source": "setting"},
+    )
+    delight_cost: float = Field(
+        0.0,
+        ge=0,
+        allow_inf_nan=False,
+        description="money paid out per delight (`extras_cost`)",
+        json_schema_extra={"source": "setting"},
+    )
     bad_news: Literal["first", "last"] = Field(
         "last",
-        description="a contact that brings bad news (a defect the agent sees) tells it before "
-        "the rest of the service (first) or at its end (last)",
+        description=(
+            "a seen defect told before (`first`) or after the rest of the service; "
+            "`first` is refused where a remedy (apology, coupon, alternative, "
+            "callback, escalation) follows the defect, since the contact then ends "
+            "on the remedy in either order"
+        ),
+        json_schema_extra={
+            "source": "setting (`first` is preferred: Legg & Sweeny 2014; Chase & Dasu 2001)"
+        },
     )
     offer_alternative: bool = Field(
-        False, description="an unresolved contact ends by offering an alternative (a partial gain)"
+        False,
+        description="an unresolved contact ends by offering an alternative (a partial gain)",
+        json_schema_extra={"source": "setting"},
     )
-    alternative_minutes: Minutes = Field(0.5, ge=0, allow_inf_nan=False)
+    alternative_minutes: Minutes = Field(
+        0.5,
+        ge=0,
+        allow_inf_nan=False,
+        description="its agent time",
+        json_schema_extra={"source": "setting"},
+    )
+    follow_up: bool = Field(
+        False,
+        description="a message some time after a journey ends resolved (a thank-you that "
+        "recalls what was solved): felt on top of how the contact ended, by "
+        "experience.follow_up_gain (peakend.engine.follow_up)",
+        json_schema_extra={"source": "setting"},
+    )
+    follow_up_delay_minutes: Minutes = Field(
+        60.0,
+        ge=0,
+        allow_inf_nan=False,
+        description="when the follow-up is sent after the contact ends (one due at or "
+        "after the horizon is not sent)",
+        json_schema_extra={"source": "setting"},
+    )
+    follow_up_cost: float = Field(
+        0.05,
+        ge=0,
+        allow_inf_nan=False,
+        description="money paid out per follow-up message (extras_cost); 0.05, an "
+        "assumption: about the price of one bulk text message",
+        json_schema_extra={
+            "source": "assumption (about the price of one bulk text message; set your own)"
+        },
+    )
 
 
 class ExperienceConfig(_Model):
     """Moment utility of each episode and the memory model (utility in points)."""
 
-    enabled: bool = True
-    alpha: float = Field(0.88, gt=0, le=1, description="value-function curvature for gains")
-    beta: float = Field(0.88, gt=0, le=1, description="value-function curvature for losses")
-    loss_aversion: float = Field(2.25, gt=0, allow_inf_nan=False, description="lambda")
+    enabled: bool = Field(
+        True,
+        description="compute moment utility and memories",
+        json_schema_extra={"source": "setting"},
+    )
+    alpha: float = Field(
+        0.88,
+        gt=0,
+        le=1,
+        description="value-function curvature for gains and losses",
+        json_schema_extra={"source": "published (Tversky & Kahneman 1992)"},
+    )
+    beta: float = Field(
+        0.88,
+        gt=0,
+        le=1,
+        description="value-function curvature for gains and losses",
+        json_schema_extra={"source": "published (Tversky & Kahneman 1992)"},
+    )
+    loss_aversion: float = Field(
+        2.25,
+        gt=0,
+        allow_inf_nan=False,
+        description="λ, losses weigh more than gains",
+        json_schema_extra={
+            "source": ("published (Tversky & Kahneman 1992); later meta-analyses 1.7–2.0: sweep it")
+        },
+    )
     wait_discomfort: float = Field(
-        0.5, ge=0, allow_inf_nan=False, description="mild displeasure of waiting within expectation"
+        0.5,
+        ge=0,
+        allow_inf_nan=False,
+        description="mild displeasure of waiting within expectation",
+        json_schema_extra={"source": "assumption"},
     )
     wait_loss_per_minute: float = Field(
-        0.5, ge=0, allow_inf_nan=False, description="loss per perceived minute beyond expectation"
+        0.5,
+        ge=0,
+        allow_inf_nan=False,
+        description="loss per perceived minute beyond expectation",
+        json_schema_extra={
+            "source": "assumption (non-linearity from the value function: Larson 1987)"
+        },
     )
     idle_wait_factor: float = Field(
-        1.33, gt=0, allow_inf_nan=False, description="unoccupied waits feel longer (Larson 1987)"
+        1.33,
+        gt=0,
+        allow_inf_nan=False,
+        description="unoccupied waits feel longer (Larson 1987)",
+        json_schema_extra={
+            "source": "published (Larson 1987: idle waits overestimated by roughly a third)"
+        },
     )
     announced_wait_factor: float = Field(
-        0.9, gt=0, allow_inf_nan=False, description="explained waits feel shorter (Maister 1985)"
+        0.9,
+        gt=0,
+        allow_inf_nan=False,
+        description="explained waits feel shorter (Maister 1985)",
+        json_schema_extra={"source": "direction published (Maister 1985)"},
     )
     wait_curve_pieces: int = Field(
-        4, ge=1, le=64, description="linear pieces of a wait's loss curve"
+        4,
+        ge=1,
+        le=64,
+        description="linear pieces of a wait's loss curve",
+        json_schema_extra={"source": "numerical setting"},
     )
     service_scale: float = Field(
-        5.0, ge=0, allow_inf_nan=False, description="points per unit of quality above expectation"
+        5.0,
+        ge=0,
+        allow_inf_nan=False,
+        description="points per unit of quality above or below expectation",
+        json_schema_extra={"source": "assumption"},
     )
     weakest_link_weight: float = Field(
-        0.5, ge=0, le=1, description="weight of the worst of result/warmth/timeliness in quality"
+        0.5,
+        ge=0,
+        le=1,
+        description="weight of the worst of result/warmth/timeliness in quality",
+        json_schema_extra={"source": "assumption (neither compensates fully for the others)"},
     )
-    transfer_penalty: float = Field(1.0, ge=0, allow_inf_nan=False)
+    transfer_penalty: float = Field(
+        1.0,
+        ge=0,
+        allow_inf_nan=False,
+        description="points of a transfer",
+        json_schema_extra={"source": "assumption"},
+    )
     apology_gain: float = Field(
         1.5,
         ge=0,
         allow_inf_nan=False,
         description="points of an apology from a perfectly warm agent (interactional justice: "
         "scaled by the warmth of the agent who apologises)",
+        json_schema_extra={
+            "source": "assumption (interactional justice: Tax, Brown & Chandrashekaran 1998)"
+        },
     )
     points_per_currency: float = Field(
-        0.2, ge=0, allow_inf_nan=False, description="utility points per unit of compensation"
+        0.2,
+        ge=0,
+        allow_inf_nan=False,
+        description="utility points per unit of compensation",
+        json_schema_extra={"source": "assumption"},
     )
     overcompensation_slope: float = Field(
-        0.1, ge=0, le=1, description="value of compensation beyond the loss, per point"
+        0.1,
+        ge=0,
+        le=1,
+        description="value of compensation beyond the loss, per point",
+        json_schema_extra={
+            "source": (
+                "direction published (flattens beyond the loss: Smith, Bolton & Wagner 1999)"
+            )
+        },
     )
     callback_urgency_gain: float = Field(
-        1.5, ge=0, allow_inf_nan=False, description="procedural justice: points of an instant call"
+        1.5,
+        ge=0,
+        allow_inf_nan=False,
+        description="procedural justice: points of an instant call",
+        json_schema_extra={"source": "assumption (procedural justice)"},
     )
-    callback_urgency_minutes: Minutes = Field(30.0, gt=0, allow_inf_nan=False)
+    callback_urgency_minutes: Minutes = Field(
+        30.0,
+        gt=0,
+        allow_inf_nan=False,
+        description="time scale of a callback's lost goodwill",
+        json_schema_extra={"source": "assumption"},
+    )
     broken_promise_per_minute: float = Field(
         0.1,
         ge=0,
         allow_inf_nan=False,
         description="loss per minute a callback comes later than promised",
+        json_schema_extra={"source": "assumption (the promise as reference point)"},
     )
     recovery_reframing: float = Field(
         1.0,
@@ -747,24 +1173,48 @@ class ExperienceConfig(_Model):
         le=1,
         description="how far a recovery that fits the loss softens the remembered failure "
         "(0: the recovery is just another episode; an assumption)",
+        json_schema_extra={"source": "assumption"},
     )
     farewell_gain: float = Field(
         1.0,
         ge=0,
         allow_inf_nan=False,
         description="points a farewell adds on top of the moment it follows, times warmth",
+        json_schema_extra={"source": "assumption"},
     )
     delight_gain: float = Field(
-        2.0, ge=0, allow_inf_nan=False, description="points of an unexpected extra, on top"
+        2.0,
+        ge=0,
+        allow_inf_nan=False,
+        description="points of an unexpected extra, on top",
+        json_schema_extra={"source": "assumption"},
     )
     alternative_gain: float = Field(
         1.5,
         ge=0,
         allow_inf_nan=False,
         description="points of an alternative offered when the answer is no, times warmth",
+        json_schema_extra={"source": "assumption"},
+    )
+    follow_up_gain: float = Field(
+        0.5,
+        ge=0,
+        allow_inf_nan=False,
+        description="points a follow-up message adds on top of the moment the contact ended "
+        "on (an assumption)",
+        json_schema_extra={
+            "source": (
+                "assumption (the direction, a better remembered end, follows from the "
+                "end-weighting of memory: Kahneman et al. 1993)"
+            )
+        },
     )
     double_deviation_penalty: float = Field(
-        0.5, ge=0, allow_inf_nan=False, description="extra share of severity for a second failure"
+        0.5,
+        ge=0,
+        allow_inf_nan=False,
+        description="extra share of severity for a failure after a recovery",
+        json_schema_extra={"source": "direction published (Maxham & Netemeyer 2002)"},
     )
     balk_unresolved_share: float = Field(
         0.5,
@@ -773,14 +1223,32 @@ class ExperienceConfig(_Model):
         description="a customer who leaves on hearing the expected wait feels this share of "
         "the segment's failure_severity (the problem left unresolved) with the announced "
         "wait's excess, in one moment (an assumption; 0: the announced wait only)",
+        json_schema_extra={"source": "assumption"},
     )
     memory: dict[str, Any] = Field(
         default_factory=lambda: {"model": "peak_end"},
-        description='memory model spec, e.g. { model = "end", window_minutes = 3 }',
+        description="how a journey is remembered: the memory model and its parameters, e.g. "
+        '{ model = "end", window_minutes = 3 }; the default, peak-end, remembers a journey by '
+        "its most intense moment and its end, not by its length",
+        json_schema_extra={
+            "source": "published rule (the peak-end rule: Kahneman, Fredrickson, Schreiber & "
+            "Redelmeier 1993; Redelmeier & Kahneman 1996; Kahneman 2011; see `peakend classic "
+            "all`); weights 0.5 and 0.5",
+            "shown": '`{ model = "peak_end" }`',
+        },
     )
-    bad_memory_threshold: float = Field(-2.0, allow_inf_nan=False)
+    bad_memory_threshold: float = Field(
+        -2.0,
+        allow_inf_nan=False,
+        description="below it a memory is bad (at risk, tells many)",
+        json_schema_extra={"source": "assumption"},
+    )
     trace_sample: int = Field(
-        25, ge=0, le=10_000, description="customers per replication whose traces are written"
+        25,
+        ge=0,
+        le=10_000,
+        description="customers per replication whose traces are written",
+        json_schema_extra={"source": "setting"},
     )
 
     @field_validator("memory")
@@ -809,14 +1277,46 @@ class ReturnModelConfig(_Model):
         description="a registered return model (built in, peakend.register_return_model, or an "
         "installed package's entry point in group peakend.return_models); never an import "
         "path. It is built with the parameters below",
+        json_schema_extra={"source": "setting"},
     )
-    baseline_utility: float = Field(0.0, allow_inf_nan=False)
-    baseline_retention: float = Field(0.85, gt=0, lt=1)
-    utility_slope: float = Field(0.35, ge=0, allow_inf_nan=False, description="logit per point")
+    baseline_utility: float = Field(
+        0.0,
+        allow_inf_nan=False,
+        description="the anchor's remembered utility",
+        json_schema_extra={"source": "assumption"},
+    )
+    baseline_retention: float = Field(
+        0.85,
+        gt=0,
+        lt=1,
+        description="return probability at the anchor",
+        json_schema_extra={"source": "assumption (switching surveys give only bounds)"},
+    )
+    utility_slope: float = Field(
+        0.35,
+        ge=0,
+        allow_inf_nan=False,
+        description="logit per point of remembered utility",
+        json_schema_extra={"source": "assumption"},
+    )
     effort_slope: float = Field(
-        0.4, ge=0, allow_inf_nan=False, description="logit per extra contact"
+        0.4,
+        ge=0,
+        allow_inf_nan=False,
+        description="logit lost per extra contact or transfer",
+        json_schema_extra={
+            "source": (
+                "assumption (direction: customer-effort research, Dixon, Freeman & Toman 2010)"
+            )
+        },
     )
-    loyalty_bonus: float = Field(0.5, ge=0, allow_inf_nan=False)
+    loyalty_bonus: float = Field(
+        0.5,
+        ge=0,
+        allow_inf_nan=False,
+        description="logit gained by loyal customers and advocates",
+        json_schema_extra={"source": "assumption (direction: Jones & Sasser 1995)"},
+    )
     reliability_slope: float = Field(
         5.0,
         ge=0,
@@ -825,6 +1325,12 @@ class ReturnModelConfig(_Model):
         "assumption: with the default prior, one failure in a two-contact visit costs about "
         "as much (-0.34) as one point of remembered utility brings (+0.35), so a recovery "
         "paradox in satisfaction does not carry over to return",
+        json_schema_extra={
+            "source": (
+                "assumption, chosen so that one failure in a two-contact visit costs "
+                "about what one point of memory brings (de Matos et al. 2007)"
+            )
+        },
     )
 
     @field_validator("model")
@@ -854,15 +1360,26 @@ class RetentionConfig(_Model):
     population (demand feedback).
     """
 
-    periods: int = Field(1, ge=1, le=520)
+    periods: int = Field(
+        1,
+        ge=1,
+        le=520,
+        description="periods; more than 1 turns the loop on",
+        json_schema_extra={"source": "setting"},
+    )
     days_per_period: int = Field(
-        1, ge=1, le=366, description="simulated days in a period, e.g. 7 for weeks"
+        1,
+        ge=1,
+        le=366,
+        description="simulated days in a period, e.g. 7 for weeks",
+        json_schema_extra={"source": "setting"},
     )
     day_load: tuple[float, ...] | None = Field(
         None,
         max_length=366,
         description="load factor of each day of a period (one per day, >= 0): day d carries "
         "the arrival profile's load times day_load[d]; default 1.0 every day",
+        json_schema_extra={"source": "setting", "shown": "1.0 every day"},
     )
     period_name: str = Field(
         "period",
@@ -870,25 +1387,36 @@ class RetentionConfig(_Model):
         max_length=64,
         description="label for tables and plots, e.g. 'week'; a calendar unit (day, week, "
         "fortnight) must match days_per_period",
+        json_schema_extra={"source": "setting"},
     )
     reliability_prior: tuple[float, float] = Field(
         (8.0, 2.0),
         description="Beta(a, b) prior of a new customer's belief that a contact works (a: "
         "pseudo-contacts that worked, b: that failed); an assumption: mean 0.8, a typical "
         "first-contact resolution, worth ten contacts",
+        json_schema_extra={"source": "assumption (a typical first-contact resolution)"},
     )
     population: int = Field(
-        5000, ge=1, le=10_000_000, description="identified customers at the start"
+        5000,
+        ge=1,
+        le=10_000_000,
+        description="identified customers at the start",
+        json_schema_extra={"source": "setting"},
     )
     returns: ReturnModelConfig = Field(default_factory=ReturnModelConfig)
     background_churn: float = Field(
-        0.0, ge=0, lt=1, description="per period, customers who leave without a visit"
+        0.0,
+        ge=0,
+        lt=1,
+        description="per period, customers who leave without a visit",
+        json_schema_extra={"source": "setting"},
     )
     acquisition_per_period: float | Literal["steady"] = Field(
         0.0,
         description='new customers per period (Poisson mean, 0 to 10,000,000), or "steady": '
         "as many as today's plan loses, net of referrals, measured in the last warm-up period "
         "(needs warmup_periods >= 1), so that the base stays at its population and load",
+        json_schema_extra={"source": "setting"},
     )
     warmup_periods: int = Field(
         0,
@@ -898,6 +1426,7 @@ class RetentionConfig(_Model):
         "left out of every table and metric: customers' memories, beliefs and expectations "
         "and the balance of newcomers and churn settle to today's plan; every variant of an "
         "experiment starts from the same warm-up",
+        json_schema_extra={"source": "setting"},
     )
     extras_adaptation_rate: float = Field(
         0.5,
@@ -906,18 +1435,37 @@ class RetentionConfig(_Model):
         description="hedonic adaptation: after each visit the expectation of an extra moves "
         "this share towards whether there was one, and a delight is felt less by that much "
         "(an assumption)",
+        json_schema_extra={
+            "source": (
+                "direction published (an extra that becomes expected stops being a "
+                "gain); value an assumption"
+            )
+        },
     )
     expectation_learning_rate: float = Field(
-        0.3, ge=0, le=1, description="reference points move this share towards what was experienced"
+        0.3,
+        ge=0,
+        le=1,
+        description="reference points move this share towards what was experienced",
+        json_schema_extra={"source": "assumption"},
     )
     good_memory_threshold: float = Field(
         1.0,
         allow_inf_nan=False,
         description="remembered utility at or above which a visit was good",
+        json_schema_extra={"source": "assumption"},
     )
-    loyal_after: int = Field(3, ge=1, description="consecutive good visits to become loyal")
+    loyal_after: int = Field(
+        3,
+        ge=1,
+        description="consecutive good visits to become loyal",
+        json_schema_extra={"source": "assumption"},
+    )
     advocate_after: int = Field(
-        5, ge=1, description="consecutive good visits to become an advocate"
+        5,
+        ge=1,
+        description="consecutive good visits to become an advocate",
+        json_schema_extra={"source": "assumption"},
     )
     satisfied_tell_mean: float = Field(
         4.0,
@@ -927,6 +1475,13 @@ class RetentionConfig(_Model):
         "retold in service-management texts: satisfied customers tell fewer people than "
         "dissatisfied ones, about 4 to 5; lifetime self-reports, so a bound to calibrate, not "
         "a per-visit rate (an assumption)",
+        json_schema_extra={
+            "source": (
+                "survey folklore (satisfied customers tell fewer people than "
+                "dissatisfied ones, retold as 4–5): a bound, not a measured rate; an "
+                "assumption to calibrate"
+            )
+        },
     )
     advocate_tell_mean: float = Field(
         8.0,
@@ -934,6 +1489,12 @@ class RetentionConfig(_Model):
         allow_inf_nan=False,
         description="people an advocate tells: an assumption between the satisfied and the "
         "dissatisfied figure (loyal customers who recommend actively)",
+        json_schema_extra={
+            "source": (
+                "assumption (between the satisfied and the dissatisfied figure: loyal "
+                "customers who recommend actively)"
+            )
+        },
     )
     dissatisfied_tell_mean: float = Field(
         9.0,
@@ -941,15 +1502,33 @@ class RetentionConfig(_Model):
         allow_inf_nan=False,
         description="people a dissatisfied customer tells; survey folklore: 9 to 10 people, "
         "13 % tell 20 or more (the same lifetime self-reports: a bound)",
+        json_schema_extra={
+            "source": (
+                "survey folklore (9–10 people, 13 % telling 20 or more): a bound, not a "
+                "measured rate"
+            )
+        },
     )
     referral_conversion: float = Field(
-        0.05, ge=0, le=1, description="share of people told good things who become customers"
+        0.05,
+        ge=0,
+        le=1,
+        description="share of people told good things who become customers",
+        json_schema_extra={"source": "assumption"},
     )
     deterrence_rate: float = Field(
-        0.02, ge=0, le=1, description="share of people told bad things who are lost as prospects"
+        0.02,
+        ge=0,
+        le=1,
+        description="share of people told bad things who are lost as prospects",
+        json_schema_extra={"source": "assumption"},
     )
     discount_rate: float = Field(
-        0.002, ge=0, lt=1, description="per period, for customer lifetime value"
+        0.002,
+        ge=0,
+        lt=1,
+        description="per period, for customer lifetime value",
+        json_schema_extra={"source": "setting"},
     )
     experience_feedback: bool = Field(
         True,
@@ -957,6 +1536,12 @@ class RetentionConfig(_Model):
         "their segment's return model at its anchor (baseline utility, no extra effort, not "
         "loyal, the prior belief), whatever they remember, and word of mouth brings and loses "
         "no one; under common random numbers every plan then keeps the same customers",
+        json_schema_extra={
+            "source": (
+                "setting (a diagnostic switch, see "
+                "[economics](model/economics.md#switching-the-memory-return-loop-off))"
+            )
+        },
     )
 
     @field_validator("acquisition_per_period")
@@ -1044,8 +1629,19 @@ _CALENDAR_UNITS = {
 class Scenario(_Model):
     """A complete, validated description of one service system."""
 
-    name: str = Field("scenario", min_length=1, max_length=MAX_NAME_LENGTH)
-    description: str = Field("", max_length=MAX_DESCRIPTION_LENGTH)
+    name: str = Field(
+        "scenario",
+        min_length=1,
+        max_length=MAX_NAME_LENGTH,
+        description="labels of the scenario",
+        json_schema_extra={"source": "setting"},
+    )
+    description: str = Field(
+        "",
+        max_length=MAX_DESCRIPTION_LENGTH,
+        description="labels of the scenario",
+        json_schema_extra={"source": "setting", "shown": "empty"},
+    )
     run: RunConfig = Field(default_factory=RunConfig)
     arrivals: ArrivalsConfig
     segments: dict[Name, SegmentConfig] = Field(
@@ -1089,6 +1685,35 @@ class Scenario(_Model):
         copy = self.model_copy()
         copy._warmup_base = base
         return copy
+
+    def agent_hours(self, days: range = range(1)) -> float:
+        """Rostered agent-hours of ``days`` of the run (default day 0), every pool, each
+        day with its own roster (:meth:`roster`, :func:`day_agent_hours`)."""
+        interval = self.arrivals.interval_minutes
+        if not self._rosters_by_day():
+            # The same roster every day: one day's hours times the days, as always.
+            return len(days) * sum(pool.agent_hours(interval) for pool in self.pools.values())
+        # Agents added up over days and pools first (integers: exact), then in hours.
+        return day_agent_hours(
+            [agents for day in days for name in self.pools for agents in self.roster(name, day)],
+            interval,
+        )
+
+    def staff_cost(self, days: range = range(1)) -> float:
+        """Staff cost of ``days`` of the run (default day 0), every pool, money: each day's
+        roster at its pool's ``agent_cost_per_hour`` (:func:`day_staff_cost`)."""
+        interval = self.arrivals.interval_minutes
+        if not self._rosters_by_day():
+            # The same roster every day: one day's cost times the days, as always.
+            return len(days) * sum(pool.staff_cost(interval) for pool in self.pools.values())
+        return sum(
+            day_staff_cost(self.roster(name, day), interval, pool.agent_cost_per_hour)
+            for day in days
+            for name, pool in self.pools.items()
+        )
+
+    def _rosters_by_day(self) -> bool:
+        return any(pool.staffing_by_day for pool in self.pools.values())
 
     @property
     def intervals(self) -> int:

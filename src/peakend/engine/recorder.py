@@ -14,39 +14,35 @@ builds the records, vectorised:
   end is recorded or remembered.
 
 Counts, costs and times come from the facts alone, never from an experience
-setting. Agent time given to recovery (apologies, offered alternatives, callback
-and escalated services) and to extras (farewells) is recorded as agent-minutes
+setting, and the recorder names no kind of fact to make them: each kind declares
+what it adds to a customer's record (:class:`~peakend.engine.facts.Tally`). Agent
+time given to recovery (apologies, offered alternatives, and the services of callback
+and escalated contacts) and to extras (farewells) is recorded as agent-minutes
 (``recovery_minutes``, ``extras_minutes``): the roster is paid anyway (staff
 cost), so that time is what the paid hours went to, never money a second time.
-``recovery_cost`` and ``extras_cost`` are money paid out: coupons, and the cost
-of delight extras (``service.delight_cost``).
+``recovery_cost`` and ``extras_cost`` are money paid out, at each kind's declared
+price (a coupon's amount, ``service.delight_cost`` per delight extra).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from peakend.engine.facts import (
-    FACT_TYPES,
-    AlternativeOffered,
-    Apologised,
-    CalledBack,
-    Compensated,
+    TALLY_COLUMNS,
+    TALLY_COUNTS,
     ContactKind,
-    Delighted,
-    FailureNoticed,
-    Farewell,
     Finished,
     GaveUp,
     Outcome,
     Queued,
     Served,
     ServiceResult,
-    Transferred,
+    fact_kinds,
 )
 from peakend.engine.persons import Persons, file_by_person
 from peakend.engine.records import NO_SERVICE, ContactTable, CustomerTable, row_dtype
@@ -100,7 +96,7 @@ class Recorder:
         customers: Customers,
         horizon: float,
         drain: bool,
-        delight_cost: float,
+        prices: Mapping[str, float],
         labels: dict[str, list[str]],
         in_service: Sequence[tuple[int, float, int, int, float]] = (),
     ) -> tuple[FactLog, ContactTable, CustomerTable]:
@@ -110,8 +106,10 @@ class Recorder:
         ``(contact, since, pool, agent, warmth)``. A run without drain ends at the
         horizon. A drained run ends at the horizon or with the last thing that
         happened, if later (the customers still waiting then had no agent coming).
+        ``prices`` holds the money of each scenario key that prices a fact
+        (:func:`~peakend.engine.facts.price_keys`); a key it lacks is priced 0.
         """
-        lists: dict[type, list[Any]] = {kind: [] for kind in FACT_TYPES}
+        lists: dict[type, list[Any]] = {kind.type: [] for kind in fact_kinds()}
         for fact in self.facts:
             lists[fact.__class__].append(fact)
         self.facts.clear()
@@ -132,7 +130,7 @@ class Recorder:
             {"segment": labels["segment"], "pool": labels["pool"], "served_pool": labels["pool"]},
             **contacts,
         )
-        people = _customer_columns(log, customers, contacts, delight_cost)
+        people = _customer_columns(log, customers, contacts, prices)
         return (
             log,
             table,
@@ -278,7 +276,7 @@ def _customer_columns(
     log: FactLog,
     customers: Customers,
     contacts: dict[str, np.ndarray],
-    delight_cost: float,
+    prices: Mapping[str, float],
 ) -> dict[str, np.ndarray]:
     n = len(customers.arrival)
 
@@ -288,29 +286,18 @@ def _customer_columns(
     who, kind, pool = contacts["customer"], contacts["kind"], contacts["pool"]
     retries = count(who[kind == ContactKind.RETRY])
     recontacts = count(who[kind == ContactKind.RECONTACT])
-    transfers = count(log[Transferred]["customer"])
-    alternatives = log[AlternativeOffered]
-    remedied = np.unique(
-        np.concatenate(
-            [log[Apologised]["contact"], log[Compensated]["contact"], alternatives["contact"]]
-        )
-    )
+    tallied = _tally(log, prices, n)
     served = contacts["answered"]
     worked = np.where(
         served, contacts["service_end_minutes"] - contacts["service_start_minutes"], 0.0
     )
     purpose = _purpose(kind)
     recovery_contact = (purpose == ContactKind.CALLBACK) | (purpose == ContactKind.ESCALATION)
-    apologies = log[Apologised]
-    # Agent time (already paid in staff cost) in agent-minutes; money paid out apart.
-    recovery_minutes = (
-        count(apologies["customer"], apologies["minutes"])
-        + count(alternatives["customer"], alternatives["minutes"])
-        + count(who[recovery_contact], worked[recovery_contact])
+    # The services of callback and escalated contacts are recovery too (agent-minutes).
+    recovery_minutes = tallied["recovery_minutes"] + count(
+        who[recovery_contact], worked[recovery_contact]
     )
-    recovery_cost = count(log[Compensated]["customer"], log[Compensated]["amount"])
-    extras_minutes = count(log[Farewell]["customer"], log[Farewell]["minutes"])
-    extras_cost = delight_cost * count(log[Delighted]["customer"])
+    transfers = tallied["transfers"]
     last = _last_per_customer(who, n)
     # A journey whose last contact was resolved is over, resolved (it reports no
     # Finished: its last service says so); other endings are reported as Finished.
@@ -331,12 +318,12 @@ def _customer_columns(
         "retries": retries,
         "effort": retries + recontacts + transfers,
         "transfers": transfers,
-        "failures": count(log[FailureNoticed]["customer"]),
-        "recoveries": count(log[Queued]["customer"][remedied]) + count(log[CalledBack]["customer"]),
-        "recovery_cost": recovery_cost,
+        "failures": tallied["failures"],
+        "recoveries": tallied["recoveries"],
+        "recovery_cost": tallied["recovery_cost"],
         "recovery_minutes": recovery_minutes,
-        "extras_cost": extras_cost,
-        "extras_minutes": extras_minutes,
+        "extras_cost": tallied["extras_cost"],
+        "extras_minutes": tallied["extras_minutes"],
         "outcome": outcome,
         "first_contact_resolved": _pick(contacts["resolved"], first_served, False),
         "pool": _pick(pool, last, -1),
@@ -357,6 +344,46 @@ def _customer_columns(
             )
         },
     }
+
+
+def _tally(log: FactLog, prices: Mapping[str, float], n: int) -> dict[str, np.ndarray]:
+    """Each tallied customer column of ``n`` customers, summed over the declared kinds in
+    declared order.
+
+    A price given by a scenario key is one amount per fact: it multiplies the count (a
+    sum of equal amounts would differ from it in floating point).
+    """
+
+    def count(ids: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+        return np.bincount(ids, weights=weights, minlength=n)[:n]
+
+    columns = {
+        name: np.zeros(n, dtype=np.int64 if name in TALLY_COUNTS else np.float64)
+        for name in TALLY_COLUMNS
+    }
+    remedied: dict[str, list[np.ndarray]] = {}
+    for kind in fact_kinds():
+        facts, tally = log[kind.type], kind.tally
+        for name in tally.count:
+            columns[name] = columns[name] + count(facts["customer"])
+        for name in tally.count_contact:
+            remedied.setdefault(name, []).append(facts["contact"])
+        if tally.minutes:
+            columns[tally.minutes] = columns[tally.minutes] + count(
+                facts["customer"], facts["minutes"]
+            )
+        if tally.money:
+            if tally.price in (facts.dtype.names or ()):
+                paid = count(facts["customer"], facts[tally.price])
+            else:
+                paid = prices.get(tally.price, 0.0) * count(facts["customer"])
+            columns[tally.money] = columns[tally.money] + paid
+    customer_of_contact = log[Queued]["customer"]
+    for name, contact_lists in remedied.items():
+        columns[name] = columns[name] + count(
+            customer_of_contact[np.unique(np.concatenate(contact_lists))]
+        )
+    return columns
 
 
 def _pick(values: np.ndarray, rows: np.ndarray, fill: Any) -> np.ndarray:

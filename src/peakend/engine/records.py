@@ -1,7 +1,9 @@
 """Flat result records: one row per contact and one row per customer.
 
 Each table's columns are defined once, by a row type (a ``NamedTuple``, as
-Ciw's ``DataRecord``): :class:`ContactRecord` and :class:`CustomerRecord`. A
+Ciw's ``DataRecord``): :class:`ContactRecord` and :class:`CustomerRecord`, each field
+with its unit and meaning beside it (a :class:`Column`), which the data dictionary
+(``peakend.store.dictionary``) and the metric registry read. A
 :class:`Table` holds one numpy column per field of its row type, in that order
 and with the dtype the field's annotation gives, so the record and its columns
 cannot drift apart. Codes are :class:`~enum.IntEnum` values inside the package
@@ -17,100 +19,196 @@ import typing
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
-from typing import Any, ClassVar, NamedTuple, TypeVar
+from typing import Annotated, Any, ClassVar, NamedTuple, TypeVar
 
 import numpy as np
 import pandas as pd
 
-from peakend.engine.facts import ContactKind, Outcome, ServiceResult
+from peakend.engine.facts import ContactKind, Outcome, ServiceResult, tallied_by
 
 __all__ = [
+    "Column",
     "ContactRecord",
     "ContactTable",
     "CustomerRecord",
     "CustomerTable",
     "Table",
+    "column",
+    "columns_of",
     "row_dtype",
+    "tallied_phrase",
 ]
 
 T = TypeVar("T", bound="Table")
 
 
+@dataclass(frozen=True)
+class Column:
+    """A column's unit and meaning, beside its field of a row type (``Annotated``).
+
+    The description may name ``{tallied}``: the kinds of fact that add to the column
+    (:class:`~peakend.engine.facts.Tally`), listed when the column is described
+    (:func:`columns_of`), so a lever that adds to the column is named without an edit here.
+    """
+
+    unit: str
+    description: str
+
+
+_SEGMENT = "customer segment (a [segments] name of the scenario)"
+
+
 class ContactRecord(NamedTuple):
     """One contact: a first call, a retry, a repeat contact, a callback, an escalation."""
 
-    customer: int
-    segment: int
-    pool: int
-    contact: int
-    """1 for the customer's first contact, 2 for the next, ..."""
-    kind: ContactKind
-    arrival_minutes: float
-    """When the contact joined the queue."""
-    wait_minutes: float
-    """Time in queue: until answered, until giving up, or until the run ended."""
-    abandoned: bool
-    answered: bool
-    at_home: bool
-    """The customer waited at home (a callback), not on the line."""
-    service_start_minutes: float
-    service_end_minutes: float
-    """End of the service's work (closing words and apologies come after it)."""
-    agent: int
-    """Index of the agent in its pool's roster (-1: not answered)."""
-    served_pool: int
-    """Pool of that agent: the queue's, or its overflow pool (-1: not answered)."""
-    agent_warmth: float
-    service_result: ServiceResult
-    resolved: bool
+    customer: Annotated[int, Column("", "customer number within the day, in arrival order")]
+    segment: Annotated[int, Column("label", _SEGMENT)]
+    pool: Annotated[int, Column("label", "pool whose queue the contact joined")]
+    contact: Annotated[int, Column("", "1 for the customer's first contact, 2 for the next, ...")]
+    kind: Annotated[
+        ContactKind,
+        Column("label", "first, retry, recontact, callback, escalation, stage or transfer"),
+    ]
+    arrival_minutes: Annotated[
+        float, Column("minutes", "when the contact joined the queue, since opening")
+    ]
+    wait_minutes: Annotated[
+        float,
+        Column("minutes", "time in queue: until answered, until giving up, or until the run ended"),
+    ]
+    abandoned: Annotated[bool, Column("true/false", "the customer gave up waiting")]
+    answered: Annotated[bool, Column("true/false", "an agent answered")]
+    at_home: Annotated[
+        bool,
+        Column(
+            "true/false",
+            "the customer waited at home (a callback or a virtual hold), not on the line",
+        ),
+    ]
+    service_start_minutes: Annotated[
+        float, Column("minutes", "when service began (empty: not answered)")
+    ]
+    service_end_minutes: Annotated[
+        float,
+        Column("minutes", "end of the service's work (closing words and apologies come after it)"),
+    ]
+    agent: Annotated[int, Column("", "agent's index in its pool's roster (-1: not answered)")]
+    served_pool: Annotated[
+        int,
+        Column("label", "pool of the agent who answered: the queue's, or its overflow pool"),
+    ]
+    agent_warmth: Annotated[float, Column("0-1", "warmth of the agent who answered")]
+    service_result: Annotated[
+        ServiceResult,
+        Column("label", "resolved, failed_seen, failed_unseen, cut or transferred (empty: none)"),
+    ]
+    resolved: Annotated[bool, Column("true/false", "the contact resolved the problem")]
 
 
 class CustomerRecord(NamedTuple):
     """One customer's journey; the utility columns are NaN with the experience model off."""
 
-    customer: int
-    segment: int
-    channel: int
-    arrival_minutes: float
-    wait_minutes: float
-    """Total time in queues over all contacts."""
-    contacts: int
-    retries: int
-    effort: int
-    """Retries plus repeat contacts plus transfers."""
-    transfers: int
-    failures: int
-    recoveries: int
-    """Failures met with a remedy: an apology, a coupon or an offered alternative, or a
-    callback."""
-    recovery_cost: float
-    """Money paid out for recovery: coupons (agent time is in ``recovery_minutes``)."""
-    recovery_minutes: float
-    """Agent-minutes of recovery: apologies, offered alternatives, callback and escalated
-    services (time of the paid roster, not money)."""
-    extras_cost: float
-    """Money paid out for extras: delight extras at ``service.delight_cost``."""
-    extras_minutes: float
-    """Agent-minutes of extras: farewells (time of the paid roster, not money)."""
-    outcome: Outcome
-    first_contact_resolved: bool
-    pool: int
-    """Pool of the last contact."""
-    agent: int
-    """Agent of the last answered contact (-1: never answered)."""
-    service_start_minutes: float
-    """Start of the last answered service (NaN: never answered); the same service as
-    ``agent`` and ``service_end_minutes``."""
-    service_end_minutes: float
-    """End of the last answered service's work."""
-    remembered_utility: float
-    experienced_utility: float
-    worst_utility: float
-    best_utility: float
-    end_utility: float
-    total_utility: float
-    experienced_minutes: float
-    service_quality: float
+    customer: Annotated[int, Column("", "customer number within the day, in arrival order")]
+    segment: Annotated[int, Column("label", _SEGMENT)]
+    channel: Annotated[int, Column("label", "channel of the first contact (a [channels] name)")]
+    arrival_minutes: Annotated[float, Column("minutes", "first contact's arrival, since opening")]
+    wait_minutes: Annotated[float, Column("minutes", "total time in queues over all contacts")]
+    contacts: Annotated[int, Column("count", "contacts the customer made")]
+    retries: Annotated[int, Column("count", "contacts again after abandoning")]
+    effort: Annotated[int, Column("count", "retries plus repeat contacts plus transfers")]
+    transfers: Annotated[int, Column("count", "transfers to another pool")]
+    failures: Annotated[int, Column("count", "services that did not resolve the problem")]
+    recoveries: Annotated[int, Column("count", "failures met with a remedy: {tallied}")]
+    recovery_cost: Annotated[
+        float,
+        Column(
+            "currency",
+            "money paid out for recovery: {tallied} (agent time is in recovery_minutes)",
+        ),
+    ]
+    recovery_minutes: Annotated[
+        float,
+        Column(
+            "agent-minutes",
+            "agent time of {tallied}, and of callback and escalated services (paid in staff "
+            "cost, not money again)",
+        ),
+    ]
+    extras_cost: Annotated[
+        float,
+        Column(
+            "currency",
+            "money paid out for extras: {tallied} (agent time is in extras_minutes)",
+        ),
+    ]
+    extras_minutes: Annotated[
+        float, Column("agent-minutes", "agent time of {tallied} (paid in staff cost)")
+    ]
+    outcome: Annotated[
+        Outcome,
+        Column("label", "resolved, unresolved, abandoned or in_system (when the run ended)"),
+    ]
+    first_contact_resolved: Annotated[
+        bool, Column("true/false", "the first answered contact resolved the problem")
+    ]
+    pool: Annotated[int, Column("label", "pool of the last contact")]
+    agent: Annotated[int, Column("", "agent of the last answered contact (-1: never answered)")]
+    service_start_minutes: Annotated[
+        float,
+        Column(
+            "minutes",
+            "start of the last answered service (empty: never answered); the service of agent",
+        ),
+    ]
+    service_end_minutes: Annotated[
+        float, Column("minutes", "end of the last answered service's work")
+    ]
+    remembered_utility: Annotated[
+        float, Column("utility points", "the journey as remembered (memory model)")
+    ]
+    experienced_utility: Annotated[
+        float, Column("utility points", "duration-weighted mean moment utility")
+    ]
+    worst_utility: Annotated[float, Column("utility points", "worst moment")]
+    best_utility: Annotated[float, Column("utility points", "best moment")]
+    end_utility: Annotated[float, Column("utility points", "final moment")]
+    total_utility: Annotated[
+        float,
+        Column("utility points × minutes", "integral of moment utility over the journey"),
+    ]
+    experienced_minutes: Annotated[float, Column("minutes", "length of the experience trace")]
+    service_quality: Annotated[float, Column("0-1", "perceived service quality of the journey")]
+
+
+def columns_of(row: type) -> tuple[tuple[str, str, str], ...]:
+    """``(name, unit, description)`` of each field of a row type, from its
+    :class:`Column`; ``{tallied}`` lists the kinds of fact that add to the column."""
+    hints = typing.get_type_hints(row, include_extras=True)
+    found = []
+    for name in _fields(row):
+        column = next(m for m in hints[name].__metadata__ if isinstance(m, Column))
+        text = column.description
+        if "{tallied}" in text:
+            text = text.replace("{tallied}", tallied_phrase(name))
+        found.append((name, column.unit, text))
+    return tuple(found)
+
+
+def column(row: type, name: str) -> tuple[str, str]:
+    """``(unit, description)`` of one column of a row type (:func:`columns_of`)."""
+    for field_name, unit, description in columns_of(row):
+        if field_name == name:
+            return unit, description
+    raise KeyError(name)
+
+
+def tallied_phrase(name: str) -> str:
+    """The kinds of fact that add to customer column ``name``, in words: ``apologies,
+    coupons and callbacks``."""
+    words = [kind.tally.what for kind in tallied_by(name) if kind.tally.what]
+    if len(words) < 2:
+        return "".join(words) or "nothing yet"
+    return ", ".join(words[:-1]) + " and " + words[-1]
 
 
 _DTYPES = {int: np.dtype(np.int64), float: np.dtype(np.float64), bool: np.dtype(np.bool_)}

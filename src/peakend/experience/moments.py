@@ -49,37 +49,36 @@ TRANSFER
 RECOVERY (an apology over its minutes; a coupon; a callback)
     apology ``x = apology_gain``; coupon :func:`compensation_points`; callback
     :func:`urgency_points` of the time from the failure to the call.
-FAREWELL, DELIGHT
-    ``x = farewell_gain * warmth`` over the farewell's minutes; ``x = delight_gain``.
+FAREWELL, DELIGHT, FOLLOW-UP
+    On top of the moment they follow: ``x = farewell_gain * warmth`` over the
+    farewell's minutes; ``x = delight_gain``, less the share of extras the customer has
+    come to expect; ``x = follow_up_gain`` (:mod:`peakend.engine.follow_up`).
 
-Episodes of a customer are ordered by contact and, within a contact, by phase
-(wait, service, failure, apology, coupon, farewell, delight, then what happens
-between contacts: a failure found later, a callback, a transfer), which is also
-their order in time.
+Each kind of fact declares its rule and its place beside its fields
+(:class:`~peakend.engine.facts.Felt`); this module iterates over the declared kinds.
+Episodes of a customer are ordered by contact and, within a contact, by the declared
+place (wait, held call, bad news first, service, failure, apology, coupon, alternative,
+farewell, delight, follow-up, then what happens between contacts: a failure found
+later, a callback, a transfer), which is also their order in time.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from enum import IntEnum
 
 import numpy as np
 
 from peakend.config.schema import ExperienceConfig, Scenario
 from peakend.engine.facts import (
-    AlternativeOffered,
-    Apologised,
     Balked,
-    CalledBack,
-    Compensated,
-    Delighted,
     FailureNoticed,
-    Farewell,
     HoldOffered,
     InIvr,
     IvrEnding,
+    Kind,
     ServiceResult,
-    Transferred,
+    fact_kinds,
 )
 from peakend.engine.recorder import FactLog
 from peakend.engine.records import ContactTable
@@ -89,34 +88,24 @@ from peakend.experience.trace import EpisodeKind, Traces, running_sums
 __all__ = [
     "EPISODE_DTYPE",
     "Experience",
-    "Phase",
     "References",
     "compensation_points",
     "episodes_of",
     "episodes_to_traces",
     "experience_of",
+    "phase_codes",
     "service_points",
     "service_quality",
     "urgency_points",
 ]
 
 
-class Phase(IntEnum):
-    """Order of the episodes of one contact (see the module docstring)."""
-
-    WAIT = 0
-    HELD_CALL = 1
-    BAD_NEWS_FIRST = 2
-    SERVICE = 3
-    FAILURE = 4
-    APOLOGY = 5
-    COUPON = 6
-    ALTERNATIVE = 7
-    FAREWELL = 8
-    DELIGHT = 9
-    FOUND_OUT = 10
-    CALLBACK = 11
-    TRANSFER = 12
+def phase_codes() -> dict[str, int]:
+    """Each phase's code: its rank among the places the kinds of fact declare
+    (:class:`~peakend.engine.facts.Felt`), so that a kind added between two others
+    renumbers nothing by hand. Episodes of one contact sort by this code."""
+    places = [place for kind in fact_kinds() if kind.felt for place in kind.felt.places]
+    return {name: code for code, (name, _) in enumerate(sorted(places, key=lambda p: p[1]))}
 
 
 EPISODE_DTYPE = np.dtype(
@@ -270,118 +259,175 @@ def experience_of(
     return Experience(episodes_to_traces(episodes, references, config), mean_quality)
 
 
+@dataclass(frozen=True)
+class _Pass:
+    """What every utility rule may read: the records, the facts, the reference points,
+    the settings, each contact's number within its journey and the phase codes."""
+
+    contacts: ContactTable
+    log: FactLog
+    references: References
+    config: ExperienceConfig
+    phases: dict[str, int]
+
+    @property
+    def number(self) -> np.ndarray:
+        return self.log.contact_number
+
+
 def episodes_of(
     contacts: ContactTable, log: FactLog, references: References, config: ExperienceConfig
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Every episode (``EPISODE_DTYPE``), and the quality of each answered contact."""
-    service, quality = _service_episodes(contacts, references, config)
-    number = log.contact_number
-    severity = references.failure_severity
+    """Every episode (``EPISODE_DTYPE``), and the quality of each answered contact.
 
-    def of(kind: type, phase: int, trace_kind: int, points: np.ndarray) -> np.ndarray:
-        facts = log[kind]
-        duration = facts["minutes"] if "minutes" in (facts.dtype.names or ()) else 0.0
-        return _episodes(
-            facts["customer"],
-            number[facts["contact"]],
-            phase,
-            trace_kind,
-            facts["at"],
-            duration,
-            points,
-        )
-
-    apologies, coupons, callbacks = log[Apologised], log[Compensated], log[CalledBack]
-    alternatives = log[AlternativeOffered]
-    late = np.maximum(callbacks["at"] - callbacks["due"], 0.0)
-    recoveries = [
-        of(
-            Apologised,
-            Phase.APOLOGY,
-            EpisodeKind.RECOVERY,
-            config.apology_gain * apologies["warmth"],
-        ),
-        of(
-            Compensated,
-            Phase.COUPON,
-            EpisodeKind.RECOVERY,
-            compensation_points(
-                coupons["amount"],
-                severity[coupons["customer"]],
-                config.points_per_currency,
-                config.overcompensation_slope,
-            ),
-        ),
-        of(
-            AlternativeOffered,
-            Phase.ALTERNATIVE,
-            EpisodeKind.RECOVERY,
-            config.alternative_gain * alternatives["warmth"],
-        ),
-        # Procedural justice: speed counts, and a call later than promised is a loss.
-        of(
-            CalledBack,
-            Phase.CALLBACK,
-            EpisodeKind.RECOVERY,
-            urgency_points(
-                callbacks["at"] - callbacks["promised_at"],
-                config.callback_urgency_gain,
-                config.callback_urgency_minutes,
+    The kinds of fact are iterated as declared (:class:`~peakend.engine.facts.Felt`):
+    first the kinds felt on their own (a named rule or ``±gain * times``), then the
+    kinds felt on top of the moment they follow, in place order, then the failures,
+    whose size depends on the recoveries before them.
+    """
+    run = _Pass(contacts, log, references, config, phase_codes())
+    felt = sorted(
+        (kind for kind in fact_kinds() if kind.felt is not None),
+        key=lambda kind: kind.felt.places[0][1],  # type: ignore[union-attr]
+    )
+    made: dict[type, np.ndarray] = {}
+    quality = np.zeros(0)
+    for kind in felt:
+        rule = kind.felt.rule  # type: ignore[union-attr]
+        if rule == "service":
+            made[kind.type], quality = _service_episodes(contacts, references, config, run.phases)
+        elif rule in _EPISODE_RULES:
+            made[kind.type] = _EPISODE_RULES[rule](run)
+        elif not (kind.felt.on_top or rule == "failure"):  # type: ignore[union-attr]
+            made[kind.type] = _felt(kind, run, _points(kind, run))
+    lifted = [made[kind.type] for kind in felt if kind.felt.rule == "service"]  # type: ignore[union-attr]
+    for kind in felt:
+        if kind.felt.on_top:  # type: ignore[union-attr]
+            made[kind.type] = _on_top(kind, run, lifted)
+            lifted.append(made[kind.type])
+    recoveries = [made[kind.type] for kind in felt if kind.felt.recovery]  # type: ignore[union-attr]
+    for kind in felt:
+        if kind.felt.rule == "failure":  # type: ignore[union-attr]
+            made[kind.type] = _failure_shocks(
+                _failures(run), recoveries, references.failure_severity, config, run.phases
             )
-            - config.broken_promise_per_minute * late,
-        ),
-    ]
-    failures = log[FailureNoticed]
+    episodes = np.concatenate([made[kind.type] for kind in felt])
+    order = np.argsort(_episode_key(episodes, len(run.phases)), kind="stable")
+    return episodes[order], quality
+
+
+def _felt(kind: Kind, run: _Pass, points: np.ndarray) -> np.ndarray:
+    """The episodes of a kind of fact: at each fact's time, over its ``minutes`` if it has
+    them, in the kind's (first) phase."""
+    facts = run.log[kind.type]
+    duration = facts["minutes"] if "minutes" in (facts.dtype.names or ()) else 0.0
+    felt = kind.felt
+    assert felt is not None
+    return _episodes(
+        facts["customer"],
+        run.number[facts["contact"]],
+        run.phases[felt.places[0][0]],
+        EpisodeKind[felt.trace.upper()],
+        facts["at"],
+        duration,
+        points,
+    )
+
+
+def _points(kind: Kind, run: _Pass) -> np.ndarray:
+    """Points of each fact of a kind: its named rule, or ``±gain * times``."""
+    felt = kind.felt
+    assert felt is not None
+    facts = run.log[kind.type]
+    if felt.rule:
+        return _POINT_RULES[felt.rule](facts, run)
+    gain = float(getattr(run.config, felt.gain))
+    scale = facts[felt.times] if felt.times else np.ones(len(facts))
+    if felt.adapted:
+        scale = scale * np.clip(1 - run.references.extras_expected()[facts["customer"]], 0, 1)
+    return (-gain if felt.loss else gain) * scale
+
+
+def _on_top(kind: Kind, run: _Pass, lifted: list[np.ndarray]) -> np.ndarray:
+    """Episodes felt on top of the moment they follow: the latest of ``lifted`` (the
+    service, then earlier on-top episodes, in place order) the contact has, else 0.
+
+    Gains are never negative, so none can end a contact lower than its service.
+    """
+    facts = run.log[kind.type]
+    customer, contact = facts["customer"], run.number[facts["contact"]]
+    before = np.zeros(len(facts))
+    for episodes in lifted:
+        before = np.where(
+            _has_contact(episodes, customer, contact),
+            _points_of_contact(episodes, customer, contact),
+            before,
+        )
+    return _felt(kind, run, before + _points(kind, run))
+
+
+def _compensation(coupons: np.ndarray, run: _Pass) -> np.ndarray:
+    config = run.config
+    return compensation_points(
+        coupons["amount"],
+        run.references.failure_severity[coupons["customer"]],
+        config.points_per_currency,
+        config.overcompensation_slope,
+    )
+
+
+def _callback(callbacks: np.ndarray, run: _Pass) -> np.ndarray:
+    """Procedural justice: speed counts, and a call later than promised is a loss."""
+    config = run.config
+    late = np.maximum(callbacks["at"] - callbacks["due"], 0.0)
+    return (
+        urgency_points(
+            callbacks["at"] - callbacks["promised_at"],
+            config.callback_urgency_gain,
+            config.callback_urgency_minutes,
+        )
+        - config.broken_promise_per_minute * late
+    )
+
+
+def _failures(run: _Pass) -> np.ndarray:
+    """Failure shocks of zero points yet (sized by :func:`_failure_shocks`): at once, told
+    first (bad news first), or found out later."""
+    failures = run.log[FailureNoticed]
+    phases = run.phases
     phase = np.where(
         failures["later"],
-        Phase.FOUND_OUT,
-        np.where(failures["first"], Phase.BAD_NEWS_FIRST, Phase.FAILURE),
+        phases["found_out"],
+        np.where(failures["first"], phases["bad_news_first"], phases["failure"]),
     )
-    shocks = _episodes(
+    return _episodes(
         failures["customer"],
-        number[failures["contact"]],
+        run.number[failures["contact"]],
         phase,
         EpisodeKind.FAILURE,
         failures["at"],
         0.0,
         np.zeros(len(failures)),
     )
-    shocks = _failure_shocks(shocks, recoveries, severity, config)
-    extras = _end_of_contact(service, log, number, references, config)
-    extras.append(_held_calls(contacts, log, number, config))
-    transfers = log[Transferred]
-    episodes = np.concatenate(
-        [
-            *_ivr_episodes(log),  # before the queue's wait of the same contact and phase
-            _wait_episodes(contacts, log, number),
-            service,
-            shocks,
-            *recoveries,
-            *extras,
-            of(
-                Transferred,
-                Phase.TRANSFER,
-                EpisodeKind.TRANSFER,
-                np.full(len(transfers), -config.transfer_penalty),
-            ),
-        ]
-    )
-    order = np.argsort(_episode_key(episodes), kind="stable")
-    return episodes[order], quality
 
 
-def _episode_key(episodes: np.ndarray) -> np.ndarray:
+_POINT_RULES: dict[str, Callable[[np.ndarray, _Pass], np.ndarray]] = {
+    "compensation": _compensation,
+    "callback": _callback,
+}
+"""Named rules that give each fact's points (:attr:`peakend.engine.facts.Felt.rule`)."""
+
+
+def _episode_key(episodes: np.ndarray, phases: int) -> np.ndarray:
     """One integer ordering episodes by customer, contact and phase (a single-key sort is
     about twice as fast as a three-key lexsort)."""
-    return _contact_key(episodes) * len(Phase) + episodes["phase"]
+    return _contact_key(episodes) * phases + episodes["phase"]
 
 
 _CONTACTS_PER_CUSTOMER = 1024  # above the schema's max_contacts: keys stay unique
 
 
-def _held_calls(
-    contacts: ContactTable, log: FactLog, number: np.ndarray, config: ExperienceConfig
-) -> np.ndarray:
+def _held_calls(run: _Pass) -> np.ndarray:
     """A virtual hold's promise: a call later than promised is a loss against it.
 
     The customer waits at home (no waiting pain); if the agent calls after the
@@ -391,7 +437,8 @@ def _held_calls(
     the end (or the loss of the minutes it is already late), so that no one ends a
     run without a memory.
     """
-    holds = log[HoldOffered]
+    contacts, config, number = run.contacts, run.config, run.number
+    holds = run.log[HoldOffered]
     contact_number = number[holds["contact"]]
     rows = np.searchsorted(
         contacts["customer"] * _CONTACTS_PER_CUSTOMER + contacts["contact"],
@@ -408,7 +455,7 @@ def _held_calls(
     return _episodes(
         holds["customer"][broken],
         contact_number[broken],
-        Phase.HELD_CALL,
+        run.phases["held_call"],
         EpisodeKind.OTHER,
         came[broken],
         0.0,
@@ -448,55 +495,6 @@ def _points_of_contact(
     )
 
 
-def _end_of_contact(
-    service: np.ndarray,
-    log: FactLog,
-    number: np.ndarray,
-    references: References,
-    config: ExperienceConfig,
-) -> list[np.ndarray]:
-    """The farewell and the delight: gains *on top of* the moment they follow.
-
-    A farewell lifts the service moment it follows by ``farewell_gain *
-    warmth``; a delight lifts the moment before it (the farewell, else the
-    service) by ``delight_gain``, less the share of extras the customer has come
-    to expect (hedonic adaptation). Gains are never negative, so neither can end
-    a contact lower than its service.
-    """
-    farewells, delights = log[Farewell], log[Delighted]
-    farewell_contact = number[farewells["contact"]]
-    lifted = _points_of_contact(service, farewells["customer"], farewell_contact) + (
-        config.farewell_gain * farewells["warmth"]
-    )
-    farewell = _episodes(
-        farewells["customer"],
-        farewell_contact,
-        Phase.FAREWELL,
-        EpisodeKind.FAREWELL,
-        farewells["at"],
-        farewells["minutes"],
-        lifted,
-    )
-    delight_contact = number[delights["contact"]]
-    # A delight follows the farewell if there was one, else the service.
-    before = np.where(
-        _has_contact(farewell, delights["customer"], delight_contact),
-        _points_of_contact(farewell, delights["customer"], delight_contact),
-        _points_of_contact(service, delights["customer"], delight_contact),
-    )
-    expected = references.extras_expected()[delights["customer"]]
-    delight = _episodes(
-        delights["customer"],
-        delight_contact,
-        Phase.DELIGHT,
-        EpisodeKind.DELIGHT,
-        delights["at"],
-        0.0,
-        before + config.delight_gain * np.clip(1 - expected, 0, 1),
-    )
-    return [farewell, delight]
-
-
 def _episodes(
     customer: np.ndarray,
     contact: np.ndarray,
@@ -517,13 +515,17 @@ def _episodes(
     return episodes
 
 
-def _ivr_episodes(log: FactLog) -> tuple[np.ndarray, np.ndarray]:
-    """Stays in the IVR, felt as waits, and the neutral moment that ends a self-service."""
-    stays = log[InIvr]
+def _ivr_episodes(run: _Pass) -> np.ndarray:
+    """Stays in the IVR, felt as waits, and the neutral moment that ends a self-service.
+
+    They take the phases of the contact they come before (its wait's, its service's):
+    the IVR's kind is declared first in place order (``ivr``), so its episodes come
+    first among those of the same contact and phase, before the queue's wait."""
+    stays = run.log[InIvr]
     waits = _episodes(
         stays["customer"],
         stays["number"],
-        Phase.WAIT,
+        run.phases["wait"],
         EpisodeKind.WAIT,
         stays["at"],
         stays["minutes"],
@@ -533,24 +535,25 @@ def _ivr_episodes(log: FactLog) -> tuple[np.ndarray, np.ndarray]:
     self_service = _episodes(
         served["customer"],
         served["number"],
-        Phase.SERVICE,
+        run.phases["service"],
         EpisodeKind.SERVICE,
         served["at"] + served["minutes"],
         0.0,
         np.zeros(len(served)),
     )
-    return waits, self_service
+    return np.concatenate([waits, self_service])
 
 
-def _wait_episodes(contacts: ContactTable, log: FactLog, number: np.ndarray) -> np.ndarray:
+def _wait_episodes(run: _Pass) -> np.ndarray:
     """Waits on the line; one given up at once is still felt for a moment, and a balk
     carries the wait the customer was told of (its ``points``, minutes)."""
+    contacts, log, number = run.contacts, run.log, run.number
     wait = contacts["wait_minutes"]
     felt = ~contacts["at_home"] & ((wait > 0) | contacts["abandoned"])
     waits = _episodes(
         contacts["customer"][felt],
         contacts["contact"][felt],
-        Phase.WAIT,
+        run.phases["wait"],
         EpisodeKind.WAIT,
         contacts["arrival_minutes"][felt],
         wait[felt],
@@ -562,8 +565,21 @@ def _wait_episodes(contacts: ContactTable, log: FactLog, number: np.ndarray) -> 
     return waits
 
 
+_EPISODE_RULES: dict[str, Callable[[_Pass], np.ndarray]] = {
+    "ivr": _ivr_episodes,
+    "wait": _wait_episodes,
+    "held_call": _held_calls,
+}
+"""Named rules that make a kind's episodes from the records (``service`` and
+``failure`` are run apart: the service also gives the quality, and a failure's size
+depends on the recoveries)."""
+
+
 def _service_episodes(
-    contacts: ContactTable, references: References, config: ExperienceConfig
+    contacts: ContactTable,
+    references: References,
+    config: ExperienceConfig,
+    phases: dict[str, int],
 ) -> tuple[np.ndarray, np.ndarray]:
     served = contacts["answered"]
     customer = contacts["customer"][served]
@@ -584,7 +600,7 @@ def _service_episodes(
     episodes = _episodes(
         customer,
         contacts["contact"][served],
-        Phase.SERVICE,
+        phases["service"],
         EpisodeKind.SERVICE,
         start,
         contacts["service_end_minutes"][served] - start,
@@ -618,6 +634,7 @@ def _failure_shocks(
     recoveries: list[np.ndarray],
     severity: np.ndarray,
     config: ExperienceConfig,
+    phases: dict[str, int],
 ) -> np.ndarray:
     """Failure shocks: sized by severity, made worse by a double deviation, softened by a
     recovery that fits the loss.
@@ -634,7 +651,7 @@ def _failure_shocks(
     rows = np.concatenate([shocks, gains])
     is_shock = np.zeros(len(rows), dtype=bool)
     is_shock[: len(shocks)] = True
-    order = np.argsort(_episode_key(rows), kind="stable")
+    order = np.argsort(_episode_key(rows, len(phases)), kind="stable")
     rows, is_shock = rows[order], is_shock[order]
     customer = rows["customer"]
     gain = np.where(is_shock, 0.0, rows["points"])
@@ -655,7 +672,7 @@ def _failure_shocks(
     _, contact_of_row = np.unique(_contact_key(rows), return_inverse=True)
     remedy = np.bincount(contact_of_row, weights=np.maximum(gain, 0.0))[contact_of_row]
     fit = np.minimum(1.0, remedy[shock_rows] / np.maximum(size, 1e-12))
-    fit = np.where(rows["phase"][shock_rows] == Phase.FOUND_OUT, 0.0, fit)
+    fit = np.where(rows["phase"][shock_rows] == phases["found_out"], 0.0, fit)
     shocks_out = rows[shock_rows].copy()
     shocks_out["points"] = -size * (1 - config.recovery_reframing * fit)
     return shocks_out

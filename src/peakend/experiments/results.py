@@ -78,7 +78,7 @@ GAIN_METRICS = {
 metric's own scale to it (shares are counted in percentage points)."""
 
 OTHER_COST_METRICS = ("recovery_cost", "extras_cost")
-"""Money paid out besides the staff schedule (coupons, delight extras); agent time is not
+"""Money paid out besides the staff schedule (coupons, extras); agent time is not
 money here (``recovery_minutes``, ``extras_minutes``)."""
 
 PROFIT_PARTS: dict[str, tuple[float, tuple[str, ...]]] = {

@@ -51,6 +51,8 @@ from peakend.analysis.registry import METRICS, format_difference, format_value, 
 from peakend.analysis.stats import Estimate, paired_difference
 from peakend.base.names import html_text
 from peakend.config.loading import ConfigError
+from peakend.config.parameters import parameter
+from peakend.config.schema import day_agent_hours, day_staff_cost
 from peakend.store import ledger
 from peakend.store.rerun import (
     RERUN_FOLDER,
@@ -86,37 +88,23 @@ class Assumption:
     source: str
 
 
+def _from_schema(key: str) -> Assumption:
+    """A key's assumption as its schema field describes it (``peakend.config.parameters``)."""
+    row = parameter(key)
+    return Assumption(key, row.description, row.source)
+
+
 ASSUMPTIONS: tuple[Assumption, ...] = (
-    Assumption(
-        "experience.memory",
-        "a journey is remembered by its worst moment and its end, not by its length",
-        "the peak-end rule: Kahneman, Fredrickson, Schreiber and Redelmeier (1993), "
-        "Redelmeier and Kahneman (1996); see `peakend classic all`",
-    ),
-    Assumption(
-        "experience.loss_aversion",
-        "a shortfall against expectation weighs this many times an equal gain",
-        "Tversky and Kahneman (1992), median estimate 2.25",
-    ),
-    Assumption(
-        "experience.alpha",
-        "curvature of the value function for gains (beta: for losses)",
-        "Tversky and Kahneman (1992), median estimate 0.88",
-    ),
-    Assumption(
-        "experience.idle_wait_factor",
-        "an unoccupied wait feels longer than it is",
-        "Larson (1987); Maister (1985)",
-    ),
-    Assumption(
-        "experience.announced_wait_factor",
-        "an explained wait feels shorter",
-        "Maister (1985)",
-    ),
-    Assumption(
-        "run.service_level_threshold_minutes",
-        "the service-level threshold (a target share answered within it)",
-        "contact-centre convention, e.g. 80 % in 20 seconds",
+    *(
+        _from_schema(key)
+        for key in (
+            "experience.memory",
+            "experience.loss_aversion",
+            "experience.alpha",
+            "experience.idle_wait_factor",
+            "experience.announced_wait_factor",
+            "run.service_level_threshold_minutes",
+        )
     ),
     Assumption(
         "retention.returns",
@@ -124,31 +112,15 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
         "loyalty and the belief that the company works, anchored at a baseline retention",
         "an assumption of this model, to be calibrated with the company's own data",
     ),
-    Assumption(
-        "retention.reliability_prior",
-        "a new customer's belief that a contact works (Beta prior)",
-        "an assumption: mean 0.8, a typical first-contact resolution",
-    ),
-    Assumption(
-        "retention.satisfied_tell_mean",
-        "people a satisfied customer tells",
-        "survey folklore (about 4 to 5; lifetime self-reports): a bound, an assumption",
-    ),
-    Assumption(
-        "retention.advocate_tell_mean",
-        "people an advocate tells",
-        "an assumption between the satisfied and the dissatisfied figure",
-    ),
-    Assumption(
-        "retention.dissatisfied_tell_mean",
-        "people a dissatisfied customer tells",
-        "survey folklore (9 to 10 people, 13 % telling 20 or more; lifetime self-reports): "
-        "a bound, an assumption",
-    ),
-    Assumption(
-        "retention.day_load",
-        "load of each day of the period against the daily profile",
-        "illustrative, an assumption",
+    *(
+        _from_schema(key)
+        for key in (
+            "retention.reliability_prior",
+            "retention.satisfied_tell_mean",
+            "retention.advocate_tell_mean",
+            "retention.dissatisfied_tell_mean",
+            "retention.day_load",
+        )
     ),
     Assumption(
         "pools",
@@ -156,6 +128,10 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
         "checked against the closed forms by `peakend validate`",
     ),
 )
+"""The parameters the report lists with their sources: a key's description and source
+are its schema field's (one text, also in ``docs/parameters.md``); the return model as a
+whole and the queueing model have no one field."""
+
 
 _STYLE = """
 body { font-family: system-ui, -apple-system, 'Segoe UI', sans-serif; margin: 2rem auto;
@@ -806,7 +782,7 @@ def scenario_in_words(scenario: Mapping[str, Any]) -> list[str]:
         staffing = list(pool.get("staffing") or [])
         if not staffing:
             continue
-        hours = sum(staffing) * interval / 60
+        hours = day_agent_hours(staffing, interval)
         cost = float(pool.get("agent_cost_per_hour") or 0)
         service = _get(pool, "service_time.mean")
         text = (
@@ -814,7 +790,7 @@ def scenario_in_words(scenario: Mapping[str, Any]) -> list[str]:
             f"a day"
         )
         if cost:
-            text += f" at {cost:g} an hour ({hours * cost:,.0f} a day)"
+            text += f" at {cost:g} an hour ({day_staff_cost(staffing, interval, cost):,.0f} a day)"
         if pool.get("staffing_by_day"):
             days = len(pool["staffing_by_day"])
             text += f" on days without a roster of their own ({days} in staffing_by_day)"

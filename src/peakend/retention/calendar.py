@@ -68,19 +68,9 @@ def contact_probabilities(scenario: Scenario) -> np.ndarray:
 
 def staff_cost(scenario: Scenario, days: range = range(1)) -> float:
     """Cost of the schedules of ``days`` (days of the run, default day 0): rostered
-    agent-hours times each pool's cost per hour, each day with its own roster."""
-    hours = scenario.arrivals.interval_minutes / 60
-    if not any(pool.staffing_by_day for pool in scenario.pools.values()):
-        # The same roster every day (added up as one day times the days, as always).
-        return len(days) * sum(
-            sum(pool.staffing) * hours * pool.agent_cost_per_hour
-            for pool in scenario.pools.values()
-        )
-    return sum(
-        sum(scenario.roster(name, day)) * hours * pool.agent_cost_per_hour
-        for day in days
-        for name, pool in scenario.pools.items()
-    )
+    agent-hours times each pool's cost per hour, each day with its own roster
+    (:meth:`~peakend.config.schema.Scenario.staff_cost`)."""
+    return scenario.staff_cost(days)
 
 
 SUMMED = (

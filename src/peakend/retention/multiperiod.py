@@ -39,7 +39,7 @@ revenue, each segment's own:
 A contact earns nothing by itself. Costs are the staff cost (one day's schedule
 at the pools' cost per hour, times the days: it pays every agent-minute,
 recovery and farewells included) and the money paid out, ``recovery_cost``
-(coupons) and ``extras_cost`` (delight extras). The agent time of recovery and
+(coupons) and ``extras_cost`` (delight extras, follow-up messages). The agent time of recovery and
 farewells is reported as agent-minutes (``recovery_minutes``,
 ``extras_minutes``), never charged again. By definition
 

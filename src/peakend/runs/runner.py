@@ -220,13 +220,7 @@ def _replicate_periods(scenario: Scenario, replication: int) -> ReplicationResul
 def _period_staffing(scenario: Scenario, periods: pd.DataFrame) -> dict[str, float]:
     """``agent_hours`` and ``staff_cost`` of every simulated day of a multi-period run."""
     days = scenario.retention.periods * scenario.retention.days_per_period
-    if any(pool.staffing_by_day for pool in scenario.pools.values()):
-        hours = scenario.arrivals.interval_minutes / 60
-        agent_hours = hours * sum(
-            sum(scenario.roster(name, day)) for day in range(days) for name in scenario.pools
-        )
-    else:
-        agent_hours = staffing_metrics(scenario)["agent_hours"] * days
+    agent_hours = scenario.agent_hours(range(days))
     return {"agent_hours": float(agent_hours), "staff_cost": float(periods["staff_cost"].sum())}
 
 

@@ -39,6 +39,7 @@ from peakend.engine.context import (
     world_of,
 )
 from peakend.engine.driver import process_starter, start_journey
+from peakend.engine.facts import price_keys
 from peakend.engine.journey import journey
 from peakend.engine.persons import persons_of
 from peakend.engine.recorder import Customers, FactLog, Recorder
@@ -286,7 +287,7 @@ class Replication:
             Customers(plan.times, plan.segment, channel, plan.persons),
             self.horizon,
             scenario.run.drain,
-            scenario.service.delight_cost,
+            prices(scenario),
             {
                 "segment": list(scenario.segments),
                 "channel": list(scenario.channels),
@@ -375,6 +376,18 @@ def remember(
         service_quality=experience.service_quality,
     )
     return table, traces
+
+
+def prices(scenario: Scenario) -> dict[str, float]:
+    """The money of each scenario key that prices a kind of fact
+    (:func:`~peakend.engine.facts.price_keys`), read from ``scenario``."""
+    found = {}
+    for key in price_keys():
+        value: object = scenario
+        for part in key.split("."):
+            value = getattr(value, part)
+        found[key] = float(value)  # type: ignore[arg-type]
+    return found
 
 
 def simulate(

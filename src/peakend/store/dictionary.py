@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from peakend.analysis.registry import METRICS, MetricInfo, metric_info
+from peakend.analysis.registry import METRICS, MetricInfo, metric_info, record_columns
 
 __all__ = [
     "DICTIONARY_COLUMNS",
@@ -60,82 +60,11 @@ _CODES = {
     "pool": "agent pool (a [pools] name)",
 }
 
-_CONTACT_COLUMNS: tuple[tuple[str, str, str], ...] = (
-    ("customer", "", "customer number within the day, in arrival order"),
-    ("segment", "label", _CODES["segment"]),
-    ("pool", "label", "pool whose queue the contact joined"),
-    ("contact", "", "1 for the customer's first contact, 2 for the next, ..."),
-    ("kind", "label", "first, retry, recontact, callback, escalation, stage or transfer"),
-    ("arrival_minutes", "minutes", "when the contact joined the queue, since opening"),
-    (
-        "wait_minutes",
-        "minutes",
-        "time in queue: until answered, until giving up, or until the run ended",
-    ),
-    ("abandoned", "true/false", "the customer gave up waiting"),
-    ("answered", "true/false", "an agent answered"),
-    (
-        "at_home",
-        "true/false",
-        "the customer waited at home (a callback or a virtual hold), not on the line",
-    ),
-    ("service_start_minutes", "minutes", "when service began (empty: not answered)"),
-    ("service_end_minutes", "minutes", "end of the service's work, before closing words"),
-    ("agent", "", "agent's index in its pool's roster (-1: not answered)"),
-    ("served_pool", "label", "pool of the agent who answered: the queue's, or its overflow pool"),
-    ("agent_warmth", "0-1", "warmth of the agent who answered"),
-    (
-        "service_result",
-        "label",
-        "resolved, failed_seen, failed_unseen, cut or transferred (empty: none)",
-    ),
-    ("resolved", "true/false", "the contact resolved the problem"),
-)
+_CONTACT_COLUMNS: tuple[tuple[str, str, str], ...] = record_columns("contacts")
+"""The contact table's columns: their units and meanings sit on the row type's fields."""
 
 _CUSTOMER_COLUMNS: tuple[tuple[str, str, str], ...] = (
-    ("customer", "", "customer number within the day, in arrival order"),
-    ("segment", "label", _CODES["segment"]),
-    ("channel", "label", _CODES["channel"]),
-    ("arrival_minutes", "minutes", "first contact's arrival, since opening"),
-    ("wait_minutes", "minutes", "total time in queues over all contacts"),
-    ("contacts", "count", "contacts the customer made"),
-    ("retries", "count", "contacts again after abandoning"),
-    ("effort", "count", "retries plus repeat contacts plus transfers"),
-    ("transfers", "count", "transfers to another pool"),
-    ("failures", "count", "services that did not resolve the problem"),
-    (
-        "recoveries",
-        "count",
-        "failures met with a remedy: an apology, a coupon or an offered alternative "
-        "(service.offer_alternative), or a callback",
-    ),
-    ("recovery_cost", "currency", "money paid out for recovery: coupons"),
-    (
-        "recovery_minutes",
-        "agent-minutes",
-        "agent time of apologies, offered alternatives, callback and escalated services "
-        "(paid in staff cost, not money again)",
-    ),
-    ("extras_cost", "currency", "money paid out for delight extras"),
-    ("extras_minutes", "agent-minutes", "agent time of farewells (paid in staff cost)"),
-    ("outcome", "label", "resolved, unresolved, abandoned or in_system (when the run ended)"),
-    ("first_contact_resolved", "true/false", "the first answered contact resolved the problem"),
-    ("pool", "label", "pool of the last contact"),
-    ("agent", "", "agent of the last answered contact (-1: never answered)"),
-    (
-        "service_start_minutes",
-        "minutes",
-        "start of the last answered service (empty: never answered); the service of agent",
-    ),
-    ("service_end_minutes", "minutes", "end of the last answered service's work"),
-    ("remembered_utility", "utility points", "the journey as remembered (memory model)"),
-    ("experienced_utility", "utility points", "duration-weighted mean moment utility"),
-    ("worst_utility", "utility points", "worst moment"),
-    ("best_utility", "utility points", "best moment"),
-    ("end_utility", "utility points", "final moment"),
-    ("total_utility", "utility points × minutes", "integral of moment utility over the journey"),
-    ("experienced_minutes", "minutes", "length of the experience trace"),
-    ("service_quality", "0-1", "perceived service quality of the journey"),
+    *record_columns("customers"),
     (
         "reliability_belief",
         "0-1",
@@ -143,6 +72,7 @@ _CUSTOMER_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ),
     ("return_probability", "0-1", "multi-period runs: probability of coming back"),
 )
+"""The customer table's columns: the row type's, and two that multi-period runs add."""
 
 _TRACE_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("customer", "", "customer number within the day"),

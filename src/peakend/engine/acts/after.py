@@ -8,7 +8,8 @@ The act runs in four parts:
    alternative after a failure the agent sees. Their minutes hold the agent;
 2. the agent **lets go** (``release``): next customer, idle, or home;
 3. **afterwards** (:data:`AFTERWARDS`): steps in the customer's own time, after
-   the agent has gone and before the story goes on; none is built in;
+   the agent has gone and before the story goes on: the follow-up message
+   (:mod:`peakend.engine.follow_up`);
 4. **onward**: a resolved service goes to the next stage or
    ends the journey (:mod:`~peakend.engine.acts.routing`), a transfer queues the
    customer at the next pool, and a failure is met by the recovery policy
@@ -35,6 +36,7 @@ from typing import Any
 from simpy.events import Event
 
 from peakend.config.schema import Scenario
+from peakend.engine import follow_up
 from peakend.engine.acts import closing, recovery, routing
 from peakend.engine.acts.contact import Contact, Run, Service, Step
 from peakend.engine.context import JourneyContext
@@ -54,7 +56,7 @@ ON_THE_LINE: tuple[Step, ...] = (
 )
 """The steps while the agent is on the line after the work, in the order they happen."""
 
-AFTERWARDS: tuple[Step, ...] = ()
+AFTERWARDS: tuple[Step, ...] = (follow_up.FOLLOW_UP,)
 """The steps after the agent has let go, before the story goes on, in order."""
 
 
