@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from peakend.base.errors import ConfigError
+from peakend.base.reading import read_limited
 from peakend.calibration.logformat import LogFormat
 
 __all__ = [
@@ -105,32 +106,7 @@ def _read_bytes(path: Path) -> bytes:
     real = Path(os.path.realpath(path))
     if any(real == base or base in real.parents for base in _PSEUDO_FILE_SYSTEMS):
         raise LogError(f"{path}: a system pseudo-file (under /proc, /sys or /dev); expected a log")
-    try:
-        before = os.stat(real)
-        _check_kind(path, before.st_mode)
-        _check_size(path, before.st_size)
-        flags = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
-        descriptor = os.open(real, flags)
-        try:
-            opened = os.fstat(descriptor)
-            _check_kind(path, opened.st_mode)
-            if (opened.st_dev, opened.st_ino) != (before.st_dev, before.st_ino):
-                raise LogError(f"{path}: the file changed while it was opened")
-            chunks, size = [], 0
-            while size <= MAX_LOG_BYTES:
-                chunk = os.read(descriptor, min(2**22, MAX_LOG_BYTES + 1 - size))
-                if not chunk:
-                    break
-                chunks.append(chunk)
-                size += len(chunk)
-        finally:
-            os.close(descriptor)
-    except FileNotFoundError:
-        raise LogError(f"{path}: cannot read: file not found") from None
-    except OSError as error:
-        raise LogError(f"{path}: cannot read: {error.strerror or 'error'}") from None
-    _check_size(path, size)
-    return b"".join(chunks)
+    return read_limited(path, real, MAX_LOG_BYTES, LogError, _check_kind, _check_size)
 
 
 def _check_kind(path: Path, mode: int) -> None:

@@ -60,6 +60,7 @@ from pathlib import Path
 import numpy as np
 
 from peakend.base.names import MAX_NAME_LENGTH
+from peakend.base.reading import read_limited
 from peakend.config.days import check_date
 from peakend.config.schema import MAX_INTERVALS
 
@@ -157,32 +158,7 @@ def resolve_arrival_file(
 
 def _read_bytes(shown: Path, real: Path) -> bytes:
     """The bytes of a regular file of at most :data:`MAX_FILE_BYTES`, read without blocking."""
-    try:
-        before = os.stat(real)
-        _check_kind(shown, before.st_mode)
-        _check_size(shown, before.st_size)
-        flags = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC | os.O_NOFOLLOW
-        descriptor = os.open(real, flags)
-        try:
-            opened = os.fstat(descriptor)
-            _check_kind(shown, opened.st_mode)
-            if (opened.st_dev, opened.st_ino) != (before.st_dev, before.st_ino):
-                raise ArrivalFileError(f"{shown}: the file changed while it was opened")
-            chunks, size = [], 0
-            while size <= MAX_FILE_BYTES:
-                chunk = os.read(descriptor, min(2**20, MAX_FILE_BYTES + 1 - size))
-                if not chunk:
-                    break
-                chunks.append(chunk)
-                size += len(chunk)
-        finally:
-            os.close(descriptor)
-    except FileNotFoundError:
-        raise ArrivalFileError(f"{shown}: cannot read: file not found") from None
-    except OSError as error:
-        raise ArrivalFileError(f"{shown}: cannot read: {error.strerror or 'error'}") from None
-    _check_size(shown, size)
-    return b"".join(chunks)
+    return read_limited(shown, real, MAX_FILE_BYTES, ArrivalFileError, _check_kind, _check_size)
 
 
 def _check_kind(shown: Path, mode: int) -> None:
