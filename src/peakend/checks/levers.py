@@ -48,6 +48,8 @@ from peakend.simulation.replication import ReplicationOutput, simulate
 
 __all__ = [
     "CLINIC_LEVERS",
+    "CONTACT_CENTRE_LEVERS",
+    "EVERYWHERE_LEVERS",
     "Check",
     "JOURNEY_LEVERS",
     "LEVERS",
@@ -267,6 +269,13 @@ def return_in(first: int, last: int) -> Metric:
 
 def staff_cost(scenario: Scenario, _: ReplicationOutput, __: ReplicationOutput) -> float:
     return scenario.staff_cost()
+
+
+def failed_anywhere_memory(_: Scenario, out: ReplicationOutput, other: ReplicationOutput) -> float:
+    """Mean remembered utility of the customers who had a failure at any contact or stage,
+    in both arms (a staged journey fails at its kitchen or its doctor, not its first stage)."""
+    both = (out.customers["failures"] > 0) & (other.customers["failures"] > 0)
+    return _mean(out.customers["remembered_utility"][both])
 
 
 def _failed_in_both(out: ReplicationOutput, other: ReplicationOutput) -> np.ndarray:
@@ -626,23 +635,62 @@ LEVERS: tuple[Lever, ...] = (
 )
 
 
-JOURNEY_LEVERS: tuple[Lever, ...] = (
-    Lever(
-        "premium answered first",
-        "premium customers ahead of regular ones in the queue, against one queue for both",
-        (),
-        (
-            Check(
-                "mean wait of premium customers", "down", contact_mean("wait", segment="premium")
-            ),
-            Check(
-                "mean wait of regular customers",
-                "not down",
-                contact_mean("wait", segment="regular"),
-            ),
+def _on_any_scenario(lever: Lever) -> Lever:
+    """A lever of the contact centre in a form every shipped scenario can pull: a recovery
+    lever looks at the customers who had a failure anywhere in their journey, and a
+    callback's delay is set whole (a scenario that never set it has no ``.mean`` to
+    change)."""
+    recovery = {"apology", "a coupon up to the loss", "a faster callback", "a broken promise"}
+    if lever.name not in recovery:
+        return lever
+    checks = tuple(
+        dataclasses.replace(check, measure=failed_anywhere_memory) for check in lever.checks
+    )
+    found = dataclasses.replace(lever, checks=checks)
+    if lever.name == "a faster callback":
+        delay = 'recovery.callback_delay={{ distribution = "exponential", mean = {} }}'
+        found = dataclasses.replace(found, change=(delay.format(5),), baseline=(delay.format(40),))
+    return found
+
+
+_EVERYWHERE = (
+    "farewell at no agent time",
+    "delight",
+    "apology",
+    "a coupon up to the loss",
+    "a faster callback",
+    "a broken promise",
+)
+"""Levers of the contact centre whose keys (``service.*``, ``recovery.*``) every shipped
+scenario has: each suite pulls them too (:func:`_on_any_scenario`)."""
+
+EVERYWHERE_LEVERS: tuple[Lever, ...] = tuple(
+    _on_any_scenario(lever) for lever in LEVERS if lever.name in _EVERYWHERE
+)
+"""The contact centre's farewell, delight and recovery levers, pulled on every other
+shipped scenario (recovery judged on the customers who had a failure anywhere)."""
+
+_PREMIUM_FIRST = Lever(
+    "premium answered first",
+    "premium customers ahead of regular ones in the queue, against one queue for both",
+    (),
+    (
+        Check("mean wait of premium customers", "down", contact_mean("wait", segment="premium")),
+        Check(
+            "mean wait of regular customers",
+            "not down",
+            contact_mean("wait", segment="regular"),
         ),
-        baseline=("segments.premium.priority=1",),
     ),
+    baseline=("segments.premium.priority=1",),
+)
+
+CONTACT_CENTRE_LEVERS: tuple[Lever, ...] = (*LEVERS, _PREMIUM_FIRST)
+""":data:`LEVERS`, and premium priority (the contact centre ranks its premium customers
+first too)."""
+
+JOURNEY_LEVERS: tuple[Lever, ...] = (
+    _PREMIUM_FIRST,
     Lever(
         "calls overflow to the chat team",
         "a chat agent with no chat open takes a call that has waited half a minute, against never",
@@ -809,12 +857,20 @@ CLINIC_LEVERS: tuple[Lever, ...] = (
 """Levers of priorities, breaks and transfers, on ``configs/clinic.toml``."""
 
 SUITES: dict[str, tuple[Lever, ...]] = {
-    "contact_centre.toml": LEVERS,
-    "two_skill_centre.toml": JOURNEY_LEVERS,
-    "restaurant.toml": RESTAURANT_LEVERS,
-    "clinic.toml": CLINIC_LEVERS,
+    "contact_centre.toml": CONTACT_CENTRE_LEVERS,
+    "two_skill_centre.toml": (
+        *JOURNEY_LEVERS,
+        *EVERYWHERE_LEVERS,
+        *(lever for lever in LEVERS if lever.name in ("announced waits", "retries")),
+        _balking(("phone", "chat"), 10.0),
+    ),
+    "restaurant.toml": (*RESTAURANT_LEVERS, *EVERYWHERE_LEVERS),
+    "clinic.toml": (*CLINIC_LEVERS, *EVERYWHERE_LEVERS),
 }
-"""The levers suite: shipped config (in ``configs/``) and the levers pulled on it."""
+"""The levers suite: shipped config (in ``configs/``) and the levers pulled on it. Every
+lever runs on every shipped scenario whose keys it uses (``tests/analysis/test_levers.py``
+checks it); the two-skill centre, a contact centre too, also pulls announced waits,
+retries and balking on both channels."""
 
 
 def _arms(path: Path, lever: Lever, extra: Sequence[str]) -> tuple[Scenario, Scenario]:
