@@ -644,7 +644,12 @@ def _on_any_scenario(lever: Lever) -> Lever:
     if lever.name not in recovery:
         return lever
     checks = tuple(
-        dataclasses.replace(check, measure=failed_anywhere_memory) for check in lever.checks
+        dataclasses.replace(
+            check,
+            metric=check.metric.replace("had a failure", "had a failure anywhere"),
+            measure=failed_anywhere_memory,
+        )
+        for check in lever.checks
     )
     found = dataclasses.replace(lever, checks=checks)
     if lever.name == "a faster callback":
