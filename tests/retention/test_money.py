@@ -285,6 +285,17 @@ def test_peakend_compare_prints_writes_and_reports_the_split(tmp_path):
     page = render_report(tmp_path)
     assert "Where each profit difference comes from" in page
     assert "customers kept" in page and "money paid out" in page
+    # The money the profit rests on is listed with its source (named an assumption).
+    sources = page[page.index("Assumptions and their sources") : page.index("Data dictionary")]
+    for key in (
+        "segments.regular.value_per_period",
+        "segments.premium.value_per_period",
+        "pools.agents.agent_cost_per_hour",
+        "pools.seniors.agent_cost_per_hour",
+    ):
+        row = sources[sources.index(f"<code>{key}</code>") :].split("</tr>")[0]
+        assert "assumption" in row, key
+    assert "value_per_visit" not in sources  # the bank earns nothing per call: not listed
     printed = CliRunner().invoke(main, args[:-1], catch_exceptions=False)  # not quiet
     assert "where each profit difference comes from" in printed.output
     assert "customers kept" in printed.output

@@ -707,7 +707,10 @@ class PoolConfig(_Model):
         ge=0,
         allow_inf_nan=False,
         description="cost of a rostered agent-hour",
-        json_schema_extra={"source": "setting"},
+        json_schema_extra={
+            "source": "setting (shipped: each pool's hourly pay and on-costs, an assumption; "
+            "see [economics](model/economics.md))"
+        },
     )
     stress: StressConfig = Field(default_factory=lambda: StressConfig())
     breaks: tuple[int, ...] = Field(

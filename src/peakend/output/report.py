@@ -1164,10 +1164,44 @@ def _caption(stem: str) -> str:
     return _CAPTIONS.get(stem, stem.replace("_", " "))
 
 
+def _money(scenario: Mapping[str, Any]) -> list[tuple[Assumption, Any]]:
+    """The money a profit rests on, where the scenario sets it above 0: each segment's value
+    per visit and per period, each pool's hourly cost, coupons and extras, each with its
+    schema field's description and source (the shipped amounts are named assumptions or
+    cite their source there)."""
+    found: list[tuple[Assumption, Any]] = []
+    for table, fields in MONEY_FIELDS.items():
+        entries = scenario.get(table)
+        for name, entry in entries.items() if isinstance(entries, Mapping) else ():
+            for field in fields:
+                value = entry.get(field) if isinstance(entry, Mapping) else None
+                if _positive(value):
+                    row = _from_schema(f"{table}.NAME.{field}")
+                    found.append(
+                        (Assumption(f"{table}.{name}.{field}", row.what, row.source), value)
+                    )
+    for key in ("recovery.compensation", "service.delight_cost"):
+        value = _get(scenario, key)
+        if _positive(value):
+            found.append((_from_schema(key), value))
+    return found
+
+
+MONEY_FIELDS = {
+    "segments": ("value_per_visit", "value_per_period"),
+    "pools": ("agent_cost_per_hour",),
+}
+"""Money keys of the named tables that :func:`_money` lists in the report."""
+
+
+def _positive(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
+
+
 def _assumptions(scenario: Mapping[str, Any]) -> str:
     rows = []
-    for item in ASSUMPTIONS:
-        value = _get(scenario, item.key)
+    listed = [(item, _get(scenario, item.key)) for item in ASSUMPTIONS]
+    for item, value in [*listed, *_money(scenario)]:
         if value is None:
             continue
         shown = "" if isinstance(value, Mapping) and item.key == "pools" else _short(value)
