@@ -6,10 +6,12 @@ Import into a test module: ``from batched import measure_batch``.
 The child runs each command through ``peakend.cli.main.main`` in turn, with its own
 working directory, environment additions and captured stdout and stderr, and reports
 per command its exit status, its wall time and the child's peak resident memory so far
-(``RUSAGE_SELF``, a high-water mark: a command's figure bounds it and every command
-before it). A command that does not exit within the batch's time limit fails the test
-(the whole child is killed). The result is a :class:`refusals.Measured` per command,
-checked with :func:`refusals.assert_refused` as a case in a child of its own.
+(``VmHWM`` of ``/proc/self/status``, a high-water mark: a command's figure bounds it and
+every command before it. Not ``RUSAGE_SELF``: on Linux it keeps the peak of the process
+that started the child, the test runner, from before ``exec``). A command that does not
+exit within the batch's time limit fails the test (the whole child is killed). The result
+is a :class:`refusals.Measured` per command, checked with :func:`refusals.assert_refused`
+as a case in a child of its own.
 """
 
 from __future__ import annotations
@@ -49,6 +51,9 @@ for case in cases:
         else:
             os.environ[name] = value
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    if os.path.exists("/proc/self/status"):  # Linux: this program's own high-water mark
+        with open("/proc/self/status") as lines:
+            peak = next(int(x.split()[1]) * 1024 for x in lines if x.startswith("VmHWM:"))
     print(json.dumps({"status": status, "seconds": seconds, "peak": peak,
                       "stdout": out.getvalue(), "stderr": err.getvalue()}), flush=True)
 """
