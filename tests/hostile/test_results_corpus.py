@@ -521,6 +521,10 @@ def test_a_hostile_results_folder_is_refused_in_one_line_and_harms_nothing(
         case.setup(workspace)
     before = snapshot(workspace.parent)
     measured = measure(list(case.args), cwd=workspace)
+    print(
+        f"{case.id}: exit {measured.status}, {measured.seconds:.1f} s, "
+        f"{measured.peak_bytes / 2**20:.0f} MB"
+    )  # shown with -s
     assert_refused(measured, case.message, secret=SECRET)
     after = snapshot(workspace.parent)
     assert_unchanged(before, after)
