@@ -28,6 +28,7 @@ mark, an allowed outside folder) must still run.
 from __future__ import annotations
 
 import os
+import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,6 +62,8 @@ class Case:
     links: dict[str, str] = field(default_factory=dict)
     """Symbolic links in ``scn``: name -> target (``{outside}`` is replaced)."""
     fifos: tuple[str, ...] = ()
+    sockets: tuple[str, ...] = ()
+    """Unix sockets in ``scn`` (bound, then closed: the file stays a socket)."""
     sparse: dict[str, int] = field(default_factory=dict)
     """Files in ``scn`` of this size, all holes (created at once, never read)."""
     folders: tuple[str, ...] = ()
@@ -193,6 +196,9 @@ def _workspace(root: Path, case: Case) -> tuple[Path, Path]:
         (folder / name).symlink_to(target.replace(OUTSIDE, str(outside)))
     for name in case.fifos:
         os.mkfifo(folder / name)
+    for name in case.sockets:
+        with socket.socket(socket.AF_UNIX) as bound:
+            bound.bind(str(folder / name))
     for name, size in case.sparse.items():
         with (folder / name).open("wb") as handle:
             handle.truncate(size)
@@ -232,6 +238,124 @@ def test_the_corpus_covers_every_kind() -> None:
     ids = {case.id for case in CASES}
     assert {"dev-zero", "fifo", "proc-self-environ", "etc-passwd"} <= ids
     assert len(ids) == len(CASES)
+
+
+# ------------------------------------------------ more of each kind, batched in one child
+# Cases beyond the issue's own, refused in a child that runs them one after another
+# (``batched.measure_batch``): what each tests is the reader, not the child's isolation.
+# Same checks as above; the peak memory is the child's high-water mark after the case.
+
+OWN_CASES = [
+    # kinds of file
+    Case("symlink-loop", ("a.csv", "Too many levels of symbolic links"), path="a.csv",
+         links={"a.csv": "b.csv", "b.csv": "a.csv"}),
+    Case("symlink-to-itself", ("self.csv", "Too many levels of symbolic links"),
+         path="self.csv", links={"self.csv": "self.csv"}),
+    Case("dangling-symlink", ("gone.csv", "file not found"), path="gone.csv",
+         links={"gone.csv": "nowhere.csv"}),
+    Case("unix-socket", ("sock.csv", "is a socket, not a regular file"), path="sock.csv",
+         sockets=("sock.csv",)),
+    Case("dev-stdin", ("'/dev/stdin'", "pseudo-file"), path="/dev/stdin"),
+    Case("dotdot-into-proc", ("pseudo-file",), path="../" * 12 + "proc/self/environ"),
+    Case("sparse-one-byte-over", ("big.csv", "larger than the limit of 32 MiB"), path="big.csv",
+         sparse={"big.csv": 32 * 2**20 + 1}),
+    # an allowed folder of system files: read, refused, never echoed
+    Case("etc-passwd-allowed-folder", ("/etc/passwd", "line 1: no column 'interval'"),
+         key="counts_file", path="/etc/passwd", env={"PEAKEND_DATA_DIRS": "/etc"}),
+    Case("etc-hostname-allowed-folder", ("/etc/hostname", "line 1: no column 'minutes'"),
+         path="/etc/hostname", env={"PEAKEND_DATA_DIRS": "/etc"}),
+    # rows and the budget, at the issue's sizes
+    Case("replayed-1.5m-timestamps", ("times.csv", "1,500,001 lines", "1,000,000 rows"),
+         times="minutes\n" + "1\n" * 1_500_000),
+    Case("counted-2m-rows", ("counts.csv", "2,000,001 lines", "100,000 rows"),
+         key="counts_file", path="counts.csv",
+         files={"counts.csv": "interval,count\n" + "0,1\n" * 2_000_000}),
+    Case("counts-over-the-budget", ("s.toml: too big to run", "~5e+08 customers"),
+         key="counts_file", path="counts.csv",
+         files={"counts.csv": "interval,count\n0,1\n1,5e8\n2,1\n3,1\n"}),
+    # encodings, line ends and forged lines inside a file
+    Case("cr-only-line-ends", ("times.csv", "line 1", "not valid CSV"),
+         times=b"minutes\r1\r2\r"),
+    Case("escapes-and-a-forged-line-in-a-cell", ("times.csv", "line 2", "not valid CSV"),
+         times=b"minutes,segment\n1,a\x1b[2J\rpeakend: error: forged\n"),
+    Case("latin-1-segment", ("times.csv", "line 2, column 3", "not UTF-8"),
+         times=b"minutes,segment\n1,\xe9t\xe9\n"),
+    # names of files: shown escaped, never raw
+    Case("bidi-named-pipe", ("\\u202epipe.csv", "named pipe"), path="\u202epipe.csv",
+         fifos=("\u202epipe.csv",)),
+    Case("c1-control-in-the-path", ("\\x9bnone.csv", "file not found"), path="\x9bnone.csv"),
+]  # fmt: skip
+
+
+def test_more_hostile_input_files_are_refused_in_one_line_measured_in_one_child(
+    tmp_path: Path,
+) -> None:
+    from batched import Command, measure_batch
+
+    commands, before = [], {}
+    for case in OWN_CASES:
+        root = tmp_path / case.id
+        root.mkdir()
+        _workspace(root, case)
+        before[case.id] = snapshot(root)
+        env = {
+            name: value.replace(OUTSIDE, str(root / "outside")) for name, value in case.env.items()
+        }
+        env["PEAKEND_CORPUS_SECRET"] = SECRET
+        args = ("run", "scn/s.toml", "--out", "out", "-q", *case.args)
+        commands.append(Command(args, root, env))
+    for case, measured in zip(OWN_CASES, measure_batch(commands), strict=True):
+        print(
+            f"{case.id}: exit {measured.status}, {measured.seconds:.2f} s, "
+            f"peak so far {measured.peak_bytes / 2**20:.0f} MB"
+        )  # shown with -s
+        assert_refused(measured, case.message[0], secret=SECRET)
+        for piece in case.message[1:]:
+            assert piece in measured.error_lines[0], (case.id, measured.error_lines[0])
+        assert "root:x:0" not in measured.stderr + measured.stdout, case.id
+        assert "\x1b" not in measured.stderr and "\u202e" not in measured.stderr, case.id
+        root = tmp_path / case.id
+        assert not (root / "out").exists(), case.id
+        assert_unchanged(before[case.id], snapshot(root))
+
+
+def test_the_own_cases_cover_more_of_every_kind() -> None:
+    ids = {case.id for case in OWN_CASES}
+    assert len(ids) == len(OWN_CASES) >= 15
+    assert not ids & {case.id for case in CASES}
+
+
+def test_a_file_that_grows_while_it_is_read_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The file is checked (kind, size) and opened; then it grows past the limit before
+    # it is read (appended to right after the check of the open descriptor). Reading
+    # stops one byte past the limit and refuses, for arrival files and result folders.
+    from peakend.base.reading import read_limited
+    from peakend.config.arrival_files import ArrivalFileError
+    from peakend.store import ledger
+
+    real_fstat = os.fstat
+    path = tmp_path / "times.csv"
+
+    def fstat_then_grow(descriptor: int) -> os.stat_result:
+        found = real_fstat(descriptor)
+        with path.open("ab") as handle:
+            handle.write(b"1\n" * 64)
+        return found
+
+    path.write_text("minutes\n1\n")
+    monkeypatch.setattr(os, "fstat", fstat_then_grow)
+
+    def refuse(shown: Path, size: int) -> None:
+        if size > 32:
+            raise ArrivalFileError(f"{shown}: grew to {size} bytes")
+
+    with pytest.raises(ArrivalFileError, match="grew to 33 bytes"):  # the limit and one more
+        read_limited(path, path, 32, ArrivalFileError, lambda shown, mode: None, refuse)
+    path.write_text("minutes\n1\n")
+    with pytest.raises(ledger.OutputError, match="grew above the 32 bytes"):
+        ledger.read_inside(tmp_path, "times.csv", 32)
 
 
 # ------------------------------------------------ valid files still run

@@ -62,6 +62,7 @@ KINDS: dict[str, tuple[str, ...]] = {
         "trailing backslash \\",
         ":smile: an emoji code",
         "[/bold] closes nothing",
+        "{0}{name!r} %s %(x)s %% {} format fields",
     ),
     "mathtext": (
         "$\\frac{a}{b$",
@@ -107,6 +108,8 @@ KINDS: dict[str, tuple[str, ...]] = {
         "עברית name",
         "z\u0334\u0321a\u0335lgo",
         "\ufeffbom and \u00ad soft hyphen",
+        "zero\u200bwidth\u200c\u200djoiners\u2060",
+        "\u2067isolate\u2069 \u200fmark\u200e \u061carabic mark",
     ),
     "long": (
         "a" * 128,
@@ -152,8 +155,15 @@ class Case:
 
     @property
     def names(self) -> list[tuple[str, str]]:
-        strings = itertools.cycle(KINDS[self.kind])
-        return [(place, next(strings)) for place in PLACES[self.command]]
+        # Each command starts where the one before it stopped, so that the three cases
+        # of a kind use every string of it (16 places, at most 8 strings a kind).
+        strings = KINDS[self.kind]
+        order = list(PLACES)  # run, compare, sweep
+        start = sum(len(PLACES[command]) for command in order[: order.index(self.command)])
+        return [
+            (place, strings[(start + i) % len(strings)])
+            for i, place in enumerate(PLACES[self.command])
+        ]
 
 
 CASES = [Case(kind, command) for kind in KINDS for command in PLACES]
@@ -313,6 +323,15 @@ def test_every_case_spreads_distinct_strings() -> None:
         levels = _all(case.names, "level") + _all(case.names, "string level")
         assert len(set(levels)) == len(levels), case.id
     assert len(CASES) == len(KINDS) * 3
+
+
+def test_every_string_of_every_kind_is_used() -> None:
+    for kind, strings in KINDS.items():
+        used = {text for case in CASES if case.kind == kind for _, text in case.names}
+        assert set(strings) <= used, (kind, set(strings) - used)
+    run_names = {case.kind: case.names[0] for case in CASES if case.command == "run"}
+    assert run_names["mathtext"] == ("name", "$\\frac{a}{b$")  # the issue's own names
+    assert run_names["path"] == ("name", "x[/]y")
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])

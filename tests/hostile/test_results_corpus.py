@@ -521,6 +521,10 @@ def test_a_hostile_results_folder_is_refused_in_one_line_and_harms_nothing(
         case.setup(workspace)
     before = snapshot(workspace.parent)
     measured = measure(list(case.args), cwd=workspace)
+    print(
+        f"{case.id}: exit {measured.status}, {measured.seconds:.1f} s, "
+        f"{measured.peak_bytes / 2**20:.0f} MB"
+    )  # shown with -s
     assert_refused(measured, case.message, secret=SECRET)
     after = snapshot(workspace.parent)
     assert_unchanged(before, after)
@@ -531,3 +535,142 @@ def test_the_corpus_covers_every_kind() -> None:
     assert len(CASES) >= 40
     kinds = {case.args[0] for case in CASES}
     assert kinds == {"run", "compare", "sweep", "report"}
+
+
+# ---------------------------------------------- more of each kind, batched in one child
+# Cases beyond the issue's own, refused in a child that runs them one after another
+# (``batched.measure_batch``): what each tests is how a folder is read, not the child's
+# isolation. Same checks as above (the peak memory is the child's high-water mark).
+
+
+def table_of_rows(relative: str, rows: int) -> Setup:
+    """A table of the folder replaced by its header and ``rows`` copies of its first row,
+    and the ledger edited to vouch for it."""
+
+    def setup(work: Path) -> None:
+        path = work / relative
+        header, first = path.read_text().splitlines()[:2]
+        path.write_text(header + "\n" + (first + "\n") * rows)
+        folder, _, name = relative.partition("/")
+        relist(work / folder, name)
+
+    return setup
+
+
+def many_plots(count: int, size: int) -> Setup:
+    """``count`` PNG plots of ``size`` bytes each (holes) in the run folder, all listed."""
+
+    def setup(work: Path) -> None:
+        for i in range(count):
+            sparse(f"run_dir/extra_{i}.png", size, listed=True)(work)
+
+    return setup
+
+
+def _loop(relative: str) -> Setup:
+    def setup(work: Path) -> None:
+        path = work / relative
+        if path.exists():
+            path.unlink()
+        path.symlink_to(path.name)
+
+    return setup
+
+
+def _summary_bytes(content: bytes) -> Setup:
+    def setup(work: Path) -> None:
+        (work / "run_dir" / "summary.json").write_bytes(content)
+        relist(work / "run_dir", "summary.json")
+
+    return setup
+
+
+def _summary_a_folder(work: Path) -> None:
+    (work / "run_dir" / "summary.json").unlink()
+    (work / "run_dir" / "summary.json").mkdir()
+
+
+def _ledger_size(value: object) -> Callable[[dict], None]:
+    return lambda manifest: manifest["files"]["summary.json"].__setitem__("bytes", value)
+
+
+REPORT = ("report", "run_dir", "--out", "elsewhere.html")
+
+OWN_CASES = [
+    # tables and plots listed in an edited ledger: bounded by what the manifest says
+    Case("report-compare-table-of-100k-rows-ledger-edited-too",
+         ("report", "compare_dir", "--out", "elsewhere.html"),
+         "rows that 2 scenarios of the manifest",
+         table_of_rows("compare_dir/compare.csv", 100_000)),
+    Case("report-sweep-table-of-100k-rows-ledger-edited-too",
+         ("report", "sweep_dir", "--out", "elsewhere.html"),
+         "rows that 2 scenarios of the manifest",
+         table_of_rows("sweep_dir/sweep_summary.csv", 100_000)),
+    Case("report-plots-over-32-mib-all-listed", REPORT, "above the 33,554,432 one report embeds",
+         many_plots(3, 12 * 2**20)),
+    # files of the wrong kind, shape or encoding
+    Case("report-summary-deeply-nested-listed", REPORT, "summary.json: cannot read it",
+         _summary_bytes(b"[" * 100_000 + b"]" * 100_000)),
+    Case("report-summary-not-utf8-listed", REPORT, "summary.json: cannot read it",
+         _summary_bytes(b'{"metrics": "\xff\xfe"}')),
+    Case("report-summary-a-folder", REPORT, "summary.json: not a regular file", _summary_a_folder),
+    Case("report-manifest-status-nan", REPORT, "key 'status' is not text",
+         rewrite("run_dir/manifest.json", '{"peakend_version": "0.1.0", "status": NaN}',
+                 listed=False)),
+    Case("overwrite-ledger-size-negative", (*RUN_OTHER_SEED, "--out", "run_dir", "--overwrite"),
+         "entry 'summary.json' is not a file record peakend writes",
+         manifest_edit("run_dir", _ledger_size(-1))),
+    Case("report-ledger-size-a-float", REPORT,
+         "entry 'summary.json' is not a file record peakend writes",
+         manifest_edit("run_dir", _ledger_size(1e300))),
+    Case("resume-manifest-deeply-nested", COMPARE, "not a peakend run directory",
+         rewrite("compare_dir/manifest.json", "[" * 100_000 + "]" * 100_000, listed=False)),
+    # symbolic link loops, a file where a folder goes, pseudo-files
+    Case("report-manifest-a-symlink-loop", REPORT, "manifest.json: cannot be read",
+         _loop("run_dir/manifest.json")),
+    Case("resume-manifest-a-symlink-loop", COMPARE, "not a peakend run directory",
+         _loop("compare_dir/manifest.json")),
+    Case("report-folder-a-symlink-loop", ("report", "loop", "--out", "elsewhere.html"),
+         "loop: not a folder", _loop("loop")),
+    Case("run-out-a-symlink-loop", (*RUN, "--out", "loop"), "loop", _loop("loop")),
+    Case("report-folder-a-file", ("report", "notes.txt", "--out", "elsewhere.html"),
+         "notes.txt: not a folder"),
+    Case("report-folder-proc-self", ("report", "/proc/self", "--out", "elsewhere.html"),
+         "/proc/self: no manifest.json"),
+    Case("report-out-dev-null", ("report", "run_dir", "--out", "/dev/null"),
+         "exists and is not a peakend report"),
+    Case("report-out-a-fifo", ("report", "run_dir", "--out", "pipe.html"),
+         "exists and is not a peakend report", fifo("pipe.html")),
+]  # fmt: skip
+
+
+def test_more_hostile_results_folders_are_refused_measured_in_one_child(
+    finished_runs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from batched import Command, measure_batch
+
+    commands, before = [], {}
+    for case in OWN_CASES:
+        work = tmp_path / case.id / "work"
+        shutil.copytree(finished_runs, work, symlinks=True)
+        (work / "secret.txt").write_text(f"{SECRET}\n")
+        if case.setup is not None:
+            case.setup(work)
+        before[case.id] = snapshot(work.parent)
+        commands.append(Command(case.args, work, {"PEAKEND_CORPUS_SECRET": SECRET}))
+    for case, measured in zip(OWN_CASES, measure_batch(commands), strict=True):
+        print(
+            f"{case.id}: exit {measured.status}, {measured.seconds:.2f} s, "
+            f"peak so far {measured.peak_bytes / 2**20:.0f} MB"
+        )  # shown with -s
+        assert_refused(measured, case.message, secret=SECRET)
+        after = snapshot(tmp_path / case.id)
+        assert_unchanged(before[case.id], after)
+        assert sorted(set(after) - set(before[case.id])) == [], case.id
+
+
+def test_the_own_cases_add_to_every_kind() -> None:
+    ids = {case.id for case in OWN_CASES}
+    assert len(ids) == len(OWN_CASES) >= 15
+    assert not ids & {case.id for case in CASES}
+    assert {case.args[0] for case in OWN_CASES} == {"run", "compare", "report"}

@@ -272,3 +272,34 @@ def test_leftovers_are_never_removed_through_a_link(tmp_path: Path) -> None:
     )
     ledger.remove_temporaries(folder, {"replications/0.parquet": ledger.Entry(1, "0" * 64)})
     assert victim.read_text() == "someone else's"
+
+
+def test_two_runs_racing_for_one_folder_are_serialised_and_match_an_uninterrupted_run(
+    work: Path,
+) -> None:
+    # Two real processes started together on one --out: whichever claims the folder
+    # first runs; the other is refused in one line while the folder is in use, or, if
+    # it comes after, finds the run finished. A retry then resumes (or finds it done),
+    # and the folder holds exactly what an uninterrupted run writes. No sleep: the
+    # outcome holds for any interleaving.
+    command = [sys.executable, "-m", "peakend.cli.main", "run", "base.toml", "--out", "raced"]
+    racers = [
+        subprocess.Popen([*command, *SERIAL], cwd=work, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
+        for _ in range(2)
+    ]  # fmt: skip
+    for racer in racers:
+        _, stderr = racer.communicate(timeout=300)
+        assert racer.returncode in (0, 2), stderr
+        if racer.returncode == 2:
+            assert stderr.count("\n") == 1 and "in use by another peakend process" in stderr
+    assert 0 in [racer.returncode for racer in racers]
+    assert _invoke("run", "base.toml", "--out", "raced", *SERIAL).exit_code == 0
+    assert _invoke("run", "base.toml", "--out", "whole", *SERIAL).exit_code == 0
+
+    raced, whole = _files(work / "raced"), _files(work / "whole")
+    assert set(raced) == set(whole)
+    assert set(_listed(work / "raced")) == set(raced) - {"manifest.json"}
+    for name in sorted(raced):  # timings in the manifest; random clip ids in the SVGs
+        if name != "manifest.json" and not name.endswith(".svg"):
+            assert raced[name] == whole[name], name

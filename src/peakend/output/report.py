@@ -23,8 +23,11 @@ What the report reads, it reads as untrusted data (the rules of
 :func:`peakend.store.ledger.read_inside`): only regular files inside the
 folder, never through a symbolic link, never a FIFO or a device, each at most
 :data:`READ_LIMITS` bytes, and, when the manifest lists the files peakend
-wrote, only listed files whose size and SHA-256 match. The manifest and the
-summary must have the layout peakend writes. Anything else is one
+wrote, only listed files whose size and SHA-256 match; at most
+:data:`PLOTS_LIMIT` bytes of plots in all, and in a table at most the rows that
+the manifest's scenarios can give (a tampered table listed in a ledger edited
+with it is refused after parsing that many rows, never all of them). The
+manifest and the summary must have the layout peakend writes. Anything else is one
 :class:`ReportError` (or ``OutputError``) naming the file. The report is
 written only where it overwrites nothing but an earlier report (see
 :func:`write_report`).
@@ -50,6 +53,7 @@ import pandas as pd
 from peakend.analysis.registry import METRICS, format_difference, format_value, metric_info
 from peakend.analysis.stats import Estimate, paired_difference
 from peakend.base.names import html_text
+from peakend.config.budget import MAX_GRID_SCENARIOS
 from peakend.config.loading import ConfigError
 from peakend.config.parameters import parameter
 from peakend.config.schema import day_agent_hours, day_staff_cost
@@ -162,6 +166,10 @@ READ_LIMITS = {".png": 16 * 2**20, "": 64 * 2**20}
 """Largest file the report reads, in bytes: a PNG plot 16 MiB, any other file 64 MiB
 (the summary of a 10,000-point sweep is well under it). A larger file is refused."""
 
+PLOTS_LIMIT = 32 * 2**20
+"""Most bytes of PNG plots one report embeds, all together (32 MiB): a sweep's few dozen
+plots take a few MB. A folder holding more is refused before any is read."""
+
 # The folder being rendered and its ledger (None: a folder written before peakend
 # kept one), so that every read below follows the same rules without new parameters.
 _READING: contextvars.ContextVar[tuple[Path, dict[str, ledger.Entry] | None]] = (
@@ -194,16 +202,52 @@ def _read_toml(path: Path) -> dict[str, Any]:
         return {}
 
 
-def _read_csv(path: Path, columns: Sequence[str], **options: Any) -> pd.DataFrame:
-    """A table the run wrote, with at least ``columns``."""
+def _read_csv(
+    path: Path, columns: Sequence[str], max_rows: tuple[int, str], **options: Any
+) -> pd.DataFrame:
+    """A table the run wrote, with at least ``columns`` and at most ``max_rows[0]`` rows.
+
+    ``max_rows`` is the most rows the folder can hold in this table and why (the
+    manifest's scenarios times the metrics peakend knows, see :func:`_table_rows`):
+    only that many rows (and one more, to tell) are parsed, so a table of millions
+    of rows, listed in a ledger edited with it, is refused in one line before it
+    costs memory, as the results store refuses a replication of millions of rows.
+    """
+    limit, why = max_rows
     try:
-        frame = pd.read_csv(io.BytesIO(_read_file(path)), **options)
+        frame = pd.read_csv(io.BytesIO(_read_file(path)), nrows=limit + 1, **options)
     except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
         raise ReportError(f"{path}: not a table peakend writes ({type(exc).__name__})") from None
+    if len(frame) > limit:
+        raise ReportError(
+            f"{path}: more than the {limit:,} rows {why}; the file was changed, "
+            "or it is not peakend's"
+        )
     missing = [column for column in columns if column not in frame.columns]
     if missing:
         raise ReportError(f"{path}: not a table peakend writes (no column {missing[0]!r})")
     return frame
+
+
+DICTIONARY_ROWS = 10_000
+"""Most rows of a ``data_dictionary.csv`` the report reads: one per column of the
+folder's tables (a run's has about a hundred)."""
+
+
+def _table_rows(manifest: Mapping[str, Any]) -> tuple[int, str]:
+    """The most rows a comparison's or a sweep's table may have, and why: a row per
+    scenario and metric, for the scenarios the manifest lists (or, for a folder whose
+    manifest lists none, as many as an experiment may have without raising its cap),
+    and every metric the registry knows and the parts of profit."""
+    per_scenario = len(METRICS) + len(_SPLIT_PARTS)
+    scenarios = len(_specs(manifest))
+    if scenarios:
+        return scenarios * per_scenario, (
+            f"that {scenarios:,} scenarios of the manifest and {per_scenario} metrics give"
+        )
+    return MAX_GRID_SCENARIOS * per_scenario, (
+        f"that {MAX_GRID_SCENARIOS:,} scenarios and {per_scenario} metrics give"
+    )
 
 
 def _check_summary(path: Path, summary: Mapping[str, Any]) -> None:
@@ -473,7 +517,7 @@ def _bottom_line(
     elif kind == "compare":
         content = _compare_bottom_line(folder, manifest, summary, scenario, currency)
     else:
-        content = _sweep_bottom_line(folder, currency)
+        content = _sweep_bottom_line(folder, manifest, currency)
     return _section("Bottom line", content)
 
 
@@ -683,13 +727,15 @@ def _headline(
     return sentence
 
 
-def _sweep_bottom_line(folder: Path, currency: str) -> str:
+def _sweep_bottom_line(folder: Path, manifest: Mapping[str, Any], currency: str) -> str:
     from peakend.output.experiment_plots import factor_columns
 
     path = folder / "sweep_summary.csv"
     if not os.path.lexists(path):
         return ""
-    frame = _read_csv(path, ["metric", "scenario", "mean", "ci_low", "ci_high"])
+    frame = _read_csv(
+        path, ["metric", "scenario", "mean", "ci_low", "ci_high"], _table_rows(manifest)
+    )
     present = set(frame["metric"]) if "metric" in frame else set()
     metric = next((m for m in _SWEEP_JUDGED_BY if m in present), None)
     if metric is None:
@@ -919,7 +965,9 @@ def _compare_sections(
     path = folder / "compare.csv"
     if not os.path.lexists(path):
         raise ReportError(f"{folder}: a comparison without compare.csv")
-    frame = _read_csv(path, ["variant", "metric", "mean", "ci_low", "ci_high", "diff"])
+    frame = _read_csv(
+        path, ["variant", "metric", "mean", "ci_low", "ci_high", "diff"], _table_rows(manifest)
+    )
     descriptions = _descriptions(folder)
     variants = list(dict.fromkeys(frame["variant"]))
     listing = "".join(
@@ -961,7 +1009,8 @@ def _compare_sections(
     sections.append(_profit_split_section(frame, currency))
     costs = folder / "cost_effectiveness.csv"
     if os.path.lexists(costs):
-        sections.append(_costs_section(_read_csv(costs, ["variant"]), currency))
+        costs_frame = _read_csv(costs, ["variant"], _table_rows(manifest))
+        sections.append(_costs_section(costs_frame, currency))
     return sections
 
 
@@ -1087,7 +1136,9 @@ def _sweep_sections(
     path = folder / "sweep_summary.csv"
     if not os.path.lexists(path):
         raise ReportError(f"{folder}: a sweep without sweep_summary.csv")
-    frame = _read_csv(path, ["scenario", "metric", "mean", "ci_low", "ci_high"])
+    frame = _read_csv(
+        path, ["scenario", "metric", "mean", "ci_low", "ci_high"], _table_rows(manifest)
+    )
     factors = factor_columns(frame)
     story = {name: i for i, name in enumerate(METRICS)}
     metrics = sorted(dict.fromkeys(frame["metric"]), key=lambda m: story.get(m, len(story)))
@@ -1130,6 +1181,14 @@ def _plots(folder: Path) -> str:
         key=lambda p: (story.get(p.stem.partition("_")[2], len(story)), p.name),
     )
     images = sorted(folder.glob("*.png")) + plots
+    total = sum(os.lstat(path).st_size for path in images)
+    if total > PLOTS_LIMIT:
+        # Each plot is at most READ_LIMITS[".png"]; many of them, listed in a ledger
+        # edited with them, would still fill memory (and the page) before any is refused.
+        raise ReportError(
+            f"{folder}: its {len(images)} PNG plots hold {total:,} bytes, above the "
+            f"{PLOTS_LIMIT:,} one report embeds; the folder was changed, or it is not peakend's"
+        )
     figures = []
     for path in images:
         data = base64.b64encode(_read_file(path)).decode("ascii")
@@ -1239,7 +1298,8 @@ def _dictionary(folder: Path) -> str:
     if not os.path.lexists(path):
         return ""
     columns = ["file", "column", "unit", "description"]
-    frame = _read_csv(path, columns, keep_default_na=False)
+    limit = (DICTIONARY_ROWS, "a data dictionary has (one a column of the folder's tables)")
+    frame = _read_csv(path, columns, limit, keep_default_na=False)
     rows = [
         [
             f"<code>{_e(r['file'])}</code>",
