@@ -50,3 +50,18 @@ def test_mm1_sanity():
     assert by_metric["prob_wait"].analytic == pytest.approx(0.8)
     assert by_metric["mean_wait_minutes"].analytic == pytest.approx(4.0)
     assert all(row.passed for row in rows), rows
+
+
+def test_quick_leaves_the_levers_suite_to_the_full_run(monkeypatch):
+    """``validate --quick`` is a smoke check in seconds; the full run adds the levers suite
+    (each part stubbed here: the parts are tested on their own)."""
+    from peakend.checks import validate
+
+    section = validate.Section("levers", ("lever",), [("more agents",)], True)
+    for name in ("priority_checks", "tandem_checks", "chat_checks", "_classics"):
+        monkeypatch.setattr(validate, name, lambda *args: [])
+    monkeypatch.setattr(validate, "queue_cases", lambda: [])
+    monkeypatch.setattr(validate, "_optimiser", lambda quick, seed: [])
+    monkeypatch.setattr(validate, "_levers", lambda: [section])
+    assert section not in validate.run_validation(quick=True).sections
+    assert section in validate.run_validation(quick=False).sections

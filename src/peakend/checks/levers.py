@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -885,6 +886,25 @@ def _arms(path: Path, lever: Lever, extra: Sequence[str]) -> tuple[Scenario, Sce
     return without, with_lever
 
 
+@dataclass
+class _SharedArms:
+    """The outputs of one replication's arms, each simulated once and kept only until
+    the last lever that uses it has read it."""
+
+    replication: int
+    uses: Counter[str]
+    outputs: dict[str, ReplicationOutput] = field(default_factory=dict)
+
+    def output(self, key: str, scenario: Scenario) -> ReplicationOutput:
+        if key not in self.outputs:
+            self.outputs[key] = simulate(scenario, self.replication)
+        found = self.outputs[key]
+        self.uses[key] -= 1
+        if self.uses[key] == 0:
+            del self.outputs[key]  # no later lever needs it: free its memory now
+        return found
+
+
 def run_levers(
     config: str | Path,
     replications: int = 8,
@@ -892,6 +912,12 @@ def run_levers(
     overrides: Sequence[str] = (),
 ) -> LeverReport:
     """Pull every lever on ``config`` with ``replications`` paired replications each.
+
+    Levers often share an arm (most compare with the scenario as shipped), and a
+    replication of a scenario is the same whatever asks for it (same scenario and
+    replication, same output), so each distinct arm is simulated once per replication
+    and its output shared by the levers that use it, then dropped: the rows are those
+    of pulling each lever on its own.
 
     Raises
     ------
@@ -901,19 +927,24 @@ def run_levers(
     if replications < 2:
         raise ValueError(f"replications must be >= 2, got {replications}")
     path = Path(config)
-    results: list[CheckResult] = []
-    for lever in levers:
-        without, with_lever = _arms(path, lever, overrides)
-        values: dict[str, tuple[list[float], list[float]]] = {
-            check.metric: ([], []) for check in lever.checks
-        }
-        for replication in range(replications):
-            a, b = simulate(without, replication), simulate(with_lever, replication)
+    arms = [_arms(path, lever, overrides) for lever in levers]
+    keys = [(without.model_dump_json(), pulled.model_dump_json()) for without, pulled in arms]
+    values: list[dict[str, tuple[list[float], list[float]]]] = [
+        {check.metric: ([], []) for check in lever.checks} for lever in levers
+    ]
+    for replication in range(replications):
+        shared = _SharedArms(replication, Counter(key for pair in keys for key in pair))
+        for lever, (without, with_lever), (key_a, key_b), lever_values in zip(
+            levers, arms, keys, values, strict=True
+        ):
+            a, b = shared.output(key_a, without), shared.output(key_b, with_lever)
             for check in lever.checks:
-                values[check.metric][0].append(check.measure(without, a, b))
-                values[check.metric][1].append(check.measure(with_lever, b, a))
+                lever_values[check.metric][0].append(check.measure(without, a, b))
+                lever_values[check.metric][1].append(check.measure(with_lever, b, a))
+    results: list[CheckResult] = []
+    for lever, lever_values in zip(levers, values, strict=True):
         for check in lever.checks:
-            base, pulled = (np.asarray(v, dtype=float) for v in values[check.metric])
+            base, pulled = (np.asarray(v, dtype=float) for v in lever_values[check.metric])
             results.append(_paired(lever.name, check, base, pulled))
     return LeverReport(results)
 

@@ -14,7 +14,8 @@ model result beside the published finding, the optimiser's checks
 (:mod:`peakend.optimise.validation`: exact Erlang staffing of one interval, and
 its plan against every plan of a small day), and the levers suite
 (:mod:`peakend.checks.levers`): every lever of the model pulled in the engine
-on the shipped contact centre, its direction checked with a paired interval.
+on the shipped scenarios, its direction checked with a paired interval (left out of
+``--quick``, which checks the engine in seconds).
 """
 
 from __future__ import annotations
@@ -378,7 +379,13 @@ def run_validation(
     seed: int = 2026,
     mapper: Callable[..., Any] | None = None,
 ) -> ValidationReport:
-    """Run all queueing, network, memory and lever checks and report them."""
+    """Run all queueing, network, memory, optimiser and lever checks and report them.
+
+    ``quick`` is a smoke check of the engine in seconds: fewer and shorter replications
+    of the queueing checks, the optimiser's small day with fewer replications, and no
+    levers suite (about three quarters of the full run's work on its own; the test suite
+    runs it, ``tests/analysis/test_levers.py``, and the full run reports it).
+    """
     replications, horizon = (6, 1500.0) if quick else (12, 6000.0)
     rows: list[CheckRow] = []
     for case in queue_cases():
@@ -411,7 +418,7 @@ def run_validation(
             ),
             *_classics(seed),
             *_optimiser(quick, seed),
-            *_levers(),
+            *([] if quick else _levers()),
         ]
     )
 
