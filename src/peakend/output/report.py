@@ -1,4 +1,4 @@
-"""One self-contained HTML report of a run, a comparison or a sweep directory.
+"""One self-contained HTML report of a run, a comparison, a sweep or an optimisation directory.
 
 :func:`render_report` reads what ``peakend run/compare/sweep --out`` wrote
 (``manifest.json``, ``summary.json``, ``compare.csv``, ``cost_effectiveness.csv``,
@@ -15,7 +15,9 @@ and the command that runs the folder's own resolved config again
 (:func:`peakend.store.rerun.rerun_command`). The page needs nothing else: no
 network, no script, no file beside it, so it can be mailed or archived.
 :func:`write_report` writes it atomically (``report.html`` in the folder by
-default).
+default). An optimisation folder (``peakend optimise --out``) gets its own page,
+the chosen plan against today's, built by :mod:`peakend.output.optimise_report`
+from this module's parts and under the same reading rules.
 
 Labels and formats come from the metric registry (:mod:`peakend.analysis.registry`).
 
@@ -59,6 +61,8 @@ from peakend.store.rerun import (
     RESOLVED_BASE,
     RESOLVED_CONFIG,
     RESOLVED_EXPERIMENT,
+    RESOLVED_OPTIMISATION,
+    TODAY_SCENARIO,
     rerun_command,
 )
 
@@ -75,7 +79,7 @@ REPORT_NAME = "report.html"
 
 
 class ReportError(ConfigError):
-    """A folder that is not a finished peakend run, comparison or sweep directory."""
+    """A folder that is not a finished peakend run, comparison, sweep or optimisation."""
 
 
 @dataclass(frozen=True)
@@ -265,21 +269,38 @@ def _render(folder: Path, manifest: dict[str, Any], currency: str) -> str:
     _check_summary(folder / "summary.json", summary)
     kind = str(manifest.get("kind") or ("run" if "scenario" in summary else ""))
     builders = {"run": _run_sections, "compare": _compare_sections, "sweep": _sweep_sections}
-    if kind not in builders:
-        raise ReportError(f"{folder}: manifest kind {kind!r} is not a run, compare or sweep")
+    if kind not in builders and kind != "optimise":
+        raise ReportError(
+            f"{folder}: manifest kind {kind!r} is not a run, compare, sweep or optimise"
+        )
     scenario = _base_scenario(folder, manifest, kind)
     title = str(manifest.get("name") or summary.get("scenario") or folder.name)
+    if kind == "optimise":
+        # The page's own module builds on this one's parts (imported here, not above).
+        from peakend.output import optimise_report
+
+        tables = _TABLES[kind](folder)
+        manifest = {**manifest, "description": optimise_report.description(folder)}
+        bottom = _section(
+            "Bottom line", _built(tables, optimise_report.bottom_line, folder, scenario, currency)
+        )
+        body = _built(tables, optimise_report.sections, folder, scenario, currency)
+        plots = ""  # the frontier plot is shown with the plans it draws
+    else:
+        bottom = _built(
+            _TABLES[kind](folder), _bottom_line, folder, manifest, summary, kind, scenario, currency
+        )
+        body = _built(_TABLES[kind](folder), builders[kind], folder, manifest, summary, currency)
+        plots = _plots(folder)
     sections = [
         _header(title, kind, manifest, summary, scenario),
-        _built(
-            _TABLES[kind](folder), _bottom_line, folder, manifest, summary, kind, scenario, currency
-        ),
+        bottom,
         _section(
             "The scenario in words",
             _paragraphs([*_which_scenario(manifest, kind), *scenario_in_words(scenario)]),
         ),
-        *_built(_TABLES[kind](folder), builders[kind], folder, manifest, summary, currency),
-        _plots(folder),
+        *body,
+        plots,
         _assumptions(scenario),
         _dictionary(folder),
         _provenance(folder, manifest, summary, kind),
@@ -296,6 +317,7 @@ _TABLES = {
     "run": lambda folder: str(folder / "summary.json"),
     "compare": lambda folder: f"{folder / 'compare.csv'} or {folder / 'cost_effectiveness.csv'}",
     "sweep": lambda folder: str(folder / "sweep_summary.csv"),
+    "optimise": lambda folder: f"{folder / 'optimise.json'} or a table beside it",
 }
 
 
@@ -368,10 +390,14 @@ def _header(
     summary: Mapping[str, Any],
     scenario: Mapping[str, Any],
 ) -> str:
-    what = {"run": "Run", "compare": "Comparison", "sweep": "Sweep"}[kind]
+    what = {"run": "Run", "compare": "Comparison", "sweep": "Sweep", "optimise": "Optimisation"}[
+        kind
+    ]
     description = manifest.get("description") or scenario.get("description") or ""
+    if kind == "optimise":  # the optimisation's own (set by _render), not today's scenario's
+        description = manifest.get("description") or ""
     replications = summary.get("replications", manifest.get("replications", "?"))
-    per = "" if kind == "run" else " per scenario"
+    per = {"run": "", "optimise": " per finalist, paired"}.get(kind, " per scenario")
     seed = _seed(manifest, summary)
     meta = (
         f"{what} · n = {replications} replications{per} · seed {seed}"
@@ -420,8 +446,8 @@ def _specs(manifest: Mapping[str, Any]) -> list[Mapping[str, Any]]:
 
 def _base_scenario(folder: Path, manifest: Mapping[str, Any], kind: str) -> dict[str, Any]:
     """The resolved scenario of a run, or of an experiment's base (first) scenario."""
-    path = folder / RESOLVED_CONFIG
-    if kind != "run":
+    path = folder / (TODAY_SCENARIO if kind == "optimise" else RESOLVED_CONFIG)
+    if kind not in ("run", "optimise"):
         found = [folder / "scenarios" / f"{spec['key']}.toml" for spec in _specs(manifest)]
         path = next((p for p in found if os.path.lexists(p)), folder / "scenarios" / "-")
     if not os.path.lexists(path):
@@ -566,6 +592,17 @@ def _compare_bottom_line(
         return ""
     span = _span(scenario)
     lead = _headline(diffs, judged, span, currency)
+    return f"<p><b>{_e(lead)}</b></p>" + _differences_table(diffs, count, span, currency)
+
+
+def _differences_table(
+    diffs: Mapping[str, Mapping[str, Estimate]],
+    count: int,
+    span: str,
+    currency: str,
+    base: str = "the base",
+) -> str:
+    """Each variant's paired differences from ``base`` (the bottom line's table), judged."""
     columns = [
         (m, label)
         for m, label in (
@@ -591,18 +628,14 @@ def _compare_bottom_line(
             cells.append(f'<span class="{css}">{_e(_with_ci(shown, est, currency))}</span>')
         rows.append(cells)
     note = (
-        f"Each figure is the variant's difference from the base {span} (variant − base), "
+        f"Each figure is the variant's difference from {base} {span} (variant − base), "
         f"paired replication by replication over {count} replications (common random "
         "numbers), with its 95 % confidence interval; green is better, red worse, grey not "
         "clear (the interval includes zero). Customers kept are those active at the end; "
         "staff cost is the roster's pay; recovery and extras cost is the recovery_cost and "
         "extras_cost metrics together (see the data dictionary)."
     )
-    return (
-        f"<p><b>{_e(lead)}</b></p>"
-        + _table(["variant", *(label for _m, label in columns)], rows)
-        + f"<p>{_e(note)}</p>"
-    )
+    return _table(["variant", *(label for _m, label in columns)], rows) + f"<p>{_e(note)}</p>"
 
 
 _SHOWN_AS = {"paid_out": "recovery_cost", "agent_minutes": "recovery_minutes"}
@@ -725,6 +758,8 @@ def _sweep_bottom_line(folder: Path, currency: str) -> str:
 def _which_scenario(manifest: Mapping[str, Any], kind: str) -> list[str]:
     """Which scenario the words describe, for an experiment."""
     specs = _specs(manifest)
+    if kind == "optimise":
+        return [f"Today's plan ({TODAY_SCENARIO}), the base every plan changes:"]
     if kind == "compare" and specs:
         return ["The base scenario (each variant changes it as listed below):"]
     if kind == "sweep" and specs:
@@ -974,42 +1009,114 @@ _SPLIT_PARTS = {
 }
 """The rows of the profit split in compare.csv, in the order the report shows them."""
 
+_COST_PARTS = {
+    "staff_cost": "staff cost",
+    "recovery_cost": "recovery paid out",
+    "extras_cost": "extras paid out",
+    "total_cost": "= all costs",
+}
+"""The rows of an optimisation's cost split (single-day bases, which have no profit)."""
+
+_PROFIT_SPLIT_NOTE = (
+    "Customers kept: the relationship margin (<code>value_per_period</code>) of the "
+    "extra customers still active at each period's end, referrals included; visits "
+    "served: <code>value_per_visit</code> of the extra served visits; staff cost: minus "
+    "the extra roster cost (which pays all agent time, recovery and farewells included); "
+    "money paid out: minus the extra coupons and delight extras. Profit is the sum of "
+    "these parts in every replication, so the paired differences add up replication by "
+    "replication and their means add up to the profit difference."
+)
+
+_SPLIT_ROUNDING_NOTE = (
+    " The parts are rounded so that they add up to the total as shown (the largest "
+    "remainders are rounded up; each part is then within one unit of its own rounding). "
+    "Each 95 % interval is the Student-t interval of that part's own paired differences; "
+    "intervals do not add up."
+)
+
 
 def _profit_split_section(frame: pd.DataFrame, currency: str) -> str:
     """Each variant's profit difference split into its parts (compare.csv's profit rows)."""
-    if not set(_SPLIT_PARTS) <= set(frame["metric"]):
+    table = _split_table(frame, _SPLIT_PARTS, currency)
+    if not table:
         return ""
+    note = f"<p>{_PROFIT_SPLIT_NOTE}{_e(_SPLIT_ROUNDING_NOTE)}</p>"
+    return _section("Where each profit difference comes from", table + note)
+
+
+def _split_table(frame: pd.DataFrame, parts: Mapping[str, str], currency: str) -> str:
+    """Each variant's difference of the last of ``parts`` (the total) split into the others,
+    from compare.csv's rows; empty when the table lacks a part.
+
+    Raises
+    ------
+    ValueError
+        When a variant's parts do not add up to its total (a changed table; the
+        report refuses it in one line, see :func:`_built`).
+    """
+    if not set(parts) <= set(frame["metric"]):
+        return ""
+    *pieces, total = parts
     rows, classes = [], []
-    parts = frame[frame["metric"].isin(list(_SPLIT_PARTS)) & ~frame["diff"].isna()]
-    for variant in dict.fromkeys(parts["variant"]):
-        mine = parts[parts["variant"] == variant].set_index("metric")
-        for i, (metric, words) in enumerate(_SPLIT_PARTS.items()):
+    found = frame[frame["metric"].isin(list(parts)) & ~frame["diff"].isna()]
+    for variant in dict.fromkeys(found["variant"]):
+        mine = found[found["variant"] == variant].drop_duplicates("metric").set_index("metric")
+        if not set(parts) <= set(mine.index):
+            continue
+        values = [float(mine.loc[m, "diff"]) for m in pieces]
+        shown = _shown_split(values, float(mine.loc[total, "diff"]))
+        for i, (metric, words) in enumerate(parts.items()):
             row = mine.loc[metric]
-            diff = _e(format_difference("profit", float(row["diff"]), currency))
+            diff = _e(_money_difference(shown[i], currency))
             rows.append(
                 [
                     _e(variant) if i == 0 else "",
                     f'<span class="text">{_e(words)}</span>',
-                    f"<b>{diff}</b>" if metric == "profit" else diff,
+                    f"<b>{diff}</b>" if metric == total else diff,
                     _e(
                         _interval("profit", row["diff_ci_low"], row["diff_ci_high"], currency, True)
                     ),
                 ]
             )
             classes.append("first" if i == 0 else "")
-    note = (
-        "<p>Customers kept: the relationship margin (<code>value_per_period</code>) of the "
-        "extra customers still active at each period's end, referrals included; visits "
-        "served: <code>value_per_visit</code> of the extra served visits; staff cost: minus "
-        "the extra roster cost (which pays all agent time, recovery and farewells included); "
-        "money paid out: minus the extra coupons and delight extras. Profit is the sum of "
-        "these parts in every replication, so the paired differences add up replication by "
-        "replication and their means add up to the profit difference (rounded here). Each "
-        "95 % interval is the Student-t interval of that part's own paired differences; "
-        "intervals do not add up.</p>"
-    )
-    header = ["variant", "part", "difference from base", "95% CI"]
-    return _section("Where each profit difference comes from", _table(header, rows, classes) + note)
+    if not rows:
+        return ""
+    return _table(["variant", "part", "difference", "95% CI"], rows, classes)
+
+
+def _shown_split(parts: Sequence[float], total: float) -> list[tuple[int, int]]:
+    """``parts`` and ``total`` as ``(units, decimals)``, rounded so the parts add up to the
+    total exactly: whole money when any is 100 or more, else cents (as :func:`format_value`
+    shows money); the total rounded, each part floored and the largest remainders rounded up.
+
+    Raises
+    ------
+    ValueError
+        When the parts do not add up to the total (beyond floating-point rounding).
+    """
+    scale = max([abs(total), *map(abs, parts)], default=0.0)
+    if any(math.isnan(v) for v in [*parts, total]) or abs(sum(parts) - total) > 1e-6 * max(
+        1.0, scale
+    ):
+        raise ValueError("the parts of a split do not add up to its total")
+    decimals = 0 if scale >= 100 else 2
+    unit = 10.0**-decimals
+    target = round(total / unit)
+    floors = [math.floor(v / unit) for v in parts]
+    remainders = sorted(range(len(parts)), key=lambda i: (-(parts[i] / unit - floors[i]), i))
+    missing = target - sum(floors)
+    if not 0 <= missing <= len(parts):
+        raise ValueError("the parts of a split do not add up to its total")
+    for i in remainders[:missing]:
+        floors[i] += 1
+    return [(units, decimals) for units in [*floors, target]]
+
+
+def _money_difference(shown: tuple[int, int], currency: str) -> str:
+    """``+€1,315``, ``−€0.45``, ``±€0`` from ``(units, decimals)``."""
+    units, decimals = shown
+    sign = "+" if units > 0 else "−" if units < 0 else "±"
+    return f"{sign}{currency}{abs(units) / 10**decimals:,.{decimals}f}"
 
 
 def _costs_section(frame: pd.DataFrame, currency: str) -> str:
@@ -1130,16 +1237,18 @@ def _plots(folder: Path) -> str:
         key=lambda p: (story.get(p.stem.partition("_")[2], len(story)), p.name),
     )
     images = sorted(folder.glob("*.png")) + plots
-    figures = []
-    for path in images:
-        data = base64.b64encode(_read_file(path)).decode("ascii")
-        caption = _caption(path.stem)
-        figures.append(
-            f'<figure><img src="data:image/png;base64,{data}" alt="{_e(caption)}">'
-            f"<figcaption>{_e(caption)} (<code>{_e(path.relative_to(folder))}</code>; "
-            "an SVG lies beside it)</figcaption></figure>"
-        )
-    return _section("Plots", "\n".join(figures))
+    return _section("Plots", "\n".join(_figure(folder, path) for path in images))
+
+
+def _figure(folder: Path, path: Path) -> str:
+    """The PNG plot ``path`` of the folder inline (base64), with its caption."""
+    data = base64.b64encode(_read_file(path)).decode("ascii")
+    caption = _caption(path.stem)
+    return (
+        f'<figure><img src="data:image/png;base64,{data}" alt="{_e(caption)}">'
+        f"<figcaption>{_e(caption)} (<code>{_e(path.relative_to(folder))}</code>; "
+        "an SVG lies beside it)</figcaption></figure>"
+    )
 
 
 _CAPTIONS = {
@@ -1148,6 +1257,11 @@ _CAPTIONS = {
     "retention_curve": "Initial customers still active after each period",
     "profit": "Profit per period",
     "visits": "Visits per period (the load that comes back)",
+    "frontier": (
+        "Staff cost against service level (and retention): every plan evaluated with its "
+        "95 % CI, the frontier (no other plan costs less and does at least as well), "
+        "today's plan and the chosen one"
+    ),
 }
 
 
@@ -1237,8 +1351,11 @@ def _provenance(
         if manifest.get(key)
     )
     seed = _seed(manifest, summary)
+    # Not the report itself: the page renders the same before and after it is written.
     files = ", ".join(
-        f"<code>{_e(p.name)}</code>" for p in sorted(folder.iterdir()) if not p.name.startswith(".")
+        f"<code>{_e(p.name)}</code>"
+        for p in sorted(folder.iterdir())
+        if not p.name.startswith(".") and p.name != REPORT_NAME
     )
     return _section(
         "Provenance",
@@ -1249,6 +1366,8 @@ def _provenance(
 
 def _run_it_again(folder: Path, manifest: Mapping[str, Any], kind: str, seed: Any) -> str:
     """The command that reruns the folder's own resolved config, when the folder has it."""
+    if kind == "optimise":
+        return _run_optimisation_again(folder, manifest, seed)
     needed = [RESOLVED_CONFIG] if kind == "run" else [RESOLVED_EXPERIMENT, RESOLVED_BASE]
     missing = [name for name in needed if not (folder / name).is_file()]
     if missing:
@@ -1269,4 +1388,25 @@ def _run_it_again(folder: Path, manifest: Mapping[str, Any], kind: str, seed: An
         f"into <code>{RERUN_FOLDER}/</code>, whose <code>summary.json</code> equals this "
         "folder's byte for byte (the executor and the number of workers do not change the "
         "numbers).</p>"
+    )
+
+
+def _run_optimisation_again(folder: Path, manifest: Mapping[str, Any], seed: Any) -> str:
+    """The command that runs an optimisation folder's own resolved optimisation again."""
+    missing = [n for n in (RESOLVED_OPTIMISATION, TODAY_SCENARIO) if not (folder / n).is_file()]
+    if missing:
+        return (
+            f"<p>This folder has no <code>{_e(missing[0])}</code> (written by an older "
+            "peakend): run the original optimisation file again with seed "
+            f"{_e(seed)} to reproduce it.</p>"
+        )
+    return (
+        f'<p>Run it again: in this folder, or a copy of it anywhere, <code class="rerun">'
+        f"{_e(rerun_command('optimise'))}</code> runs <code>{RESOLVED_OPTIMISATION}</code> "
+        f"(the optimisation as it ran, every setting resolved, its base "
+        f"<code>{TODAY_SCENARIO}</code>, seed {_e(seed)}) into <code>{RERUN_FOLDER}/</code>, "
+        "whose <code>optimise.json</code> and <code>best.toml</code> equal this folder's "
+        "byte for byte: every decision of the search depends only on the replications, "
+        "never on the executor or the number of workers. (A search stopped by its time "
+        "budget, <code>max_minutes</code>, depends on the machine's speed too.)</p>"
     )
