@@ -91,13 +91,15 @@ def write_outputs(result: OptimisationResult, store: ResultStore) -> list[Path]:
     frontier = frontier_frame(result)
     paths.append(store.write_table("frontier.csv", frontier))
     compared = comparison(result)
-    compared.write(store)
-    paths.append(store.root / "compare.csv")
     split = compared.profit_split_frame()
     if len(split):
         paths.append(store.write_table("profit_split.csv", split))
     for pool in result.rosters:
         paths.append(store.write_table(roster_file(pool), roster_frame(result, pool)))
+    # After every other table: its data dictionary lists the tables the folder holds, the
+    # same in a fresh run and in a resumed one.
+    compared.write(store)
+    paths.append(store.root / "compare.csv")
     paths.append(store.write_json("optimise.json", summary_dict(result)))
     display = FrontierPlot.from_frame(frontier, problem.name, _retention(frontier))
     fig = display.plot().figure
