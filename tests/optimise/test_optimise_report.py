@@ -33,7 +33,7 @@ from rundirs import OPTIMISE_NAME
 
 from peakend.cli.main import main
 from peakend.output import optimise_report
-from peakend.output.report import _COST_PARTS, _shown_split, _split_table
+from peakend.output.report_parts import _COST_PARTS, _shown_split, _split_table
 
 PROFIT_SPLIT = "Where the profit difference comes from"
 

@@ -7,7 +7,9 @@ sections and the report's own parts: the header, the scenario in words (today's
 plan, ``today.toml``), the assumptions with their sources, the data dictionary
 and the provenance with the command that runs the optimisation again.
 
-The sections, in the order a planner reads them:
+It builds on :mod:`peakend.output.report_parts` (reading, sections, tables, escaping,
+figures, paired differences, splits), as the report of a comparison does. The sections,
+in the order a planner reads them:
 
 - **Bottom line**: the chosen plan, whether it meets the constraints, what it
   changes against today's plan (cost, service level, retention, profit; paired
@@ -48,7 +50,7 @@ import pandas as pd
 
 from peakend.analysis.registry import format_value, metric_info
 from peakend.analysis.stats import Estimate
-from peakend.output.report import (
+from peakend.output.report_parts import (
     _COST_PARTS,
     _KEY,
     _PROFIT_SPLIT_NOTE,
