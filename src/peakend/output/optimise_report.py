@@ -364,13 +364,13 @@ def _constraints_section(data: Mapping[str, Any], currency: str) -> str:
         cells = [
             f"<code>{_e(label)}</code>",
             _e(_estimate_text(metric, before, currency)),
-            _e("misses" if _misses(label, before) else "meets"),
+            _met(label, before),
             _e(_estimate_text(metric, est, currency)),
-            _e("misses" if _misses(label, est) else "meets"),
+            _met(label, est),
         ]
         mine, theirs = misses["chosen"].get(label, {}), misses["today"].get(label, {})
         cells += [
-            _e(str(mine.get("judged_on", "–"))),
+            _words(mine.get("judged_on", "–")),
             _e(_share(theirs.get("miss_share"))),
             _e(_share(mine.get("miss_share"))),
         ]
@@ -410,6 +410,12 @@ def _constraints_section(data: Mapping[str, Any], currency: str) -> str:
             "told apart."
         )
     return _section("The constraints", _table(header, rows) + f"<p>{note}</p>")
+
+
+def _met(label: str, est: Mapping[str, Any]) -> str:
+    if _misses(label, est):
+        return '<span class="worse">misses</span>'
+    return '<span class="better">meets</span>'
 
 
 def _by_constraint(misses: Sequence[Any]) -> dict[str, Mapping[str, Any]]:
@@ -545,9 +551,9 @@ def _plans_section(
     present = [(m, words) for m, words in _PLAN_COLUMNS if m in frontier]
     rows, classes = [], []
     for row in frontier.to_dict("records"):
-        cells = [_e(row["plan"]), _e(row["role"]), _e(_text(row.get("policy")))]
+        cells = [_e(row["plan"]), _words(row["role"]), _words(_text(row.get("policy")))]
         cells.append(_e(str(int(row["replications"]))))
-        for metric, _words in present:
+        for metric, _label in present:
             est = {k: row.get(f"{metric}{k}") for k in ("", "_ci_low", "_ci_high")}
             cells.append(
                 _e(
@@ -584,6 +590,11 @@ def _plans_section(
     return _section("The plans evaluated", figure + note + table + _evaluations(folder, currency))
 
 
+def _words(value: Any) -> str:
+    """A cell of words (left-aligned), escaped."""
+    return f'<span class="text">{_e(value)}</span>'
+
+
 def _text(value: Any) -> str:
     return "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
 
@@ -609,7 +620,7 @@ def _evaluations(folder: Path, currency: str) -> str:
                 _e(row["stage"]),
                 _e(row["round"]),
                 _e(row["plan"]),
-                _e(row.get("policy", "")),
+                _words(row.get("policy", "")),
                 f'<span class="text">{_e(row["move"])}</span>',
                 _e(row["replications"]),
                 _e(_short(row["objective"])),

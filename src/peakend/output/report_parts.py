@@ -363,8 +363,9 @@ def _split_table(frame: pd.DataFrame, parts: Mapping[str, str], currency: str) -
 
 def _shown_split(parts: Sequence[float], total: float) -> list[tuple[int, int]]:
     """``parts`` and ``total`` as ``(units, decimals)``, rounded so the parts add up to the
-    total exactly: whole money when any is 100 or more, else cents (as :func:`format_value`
-    shows money); the total rounded, each part floored and the largest remainders rounded up.
+    total exactly: in cents when the total is under 100 (as
+    :func:`~peakend.analysis.registry.format_difference` shows it), else in whole money; the
+    total rounded, each part floored and the largest remainders rounded up.
 
     Raises
     ------
@@ -376,7 +377,9 @@ def _shown_split(parts: Sequence[float], total: float) -> list[tuple[int, int]]:
         1.0, scale
     ):
         raise ValueError("the parts of a split do not add up to its total")
-    decimals = 0 if scale >= 100 else 2
+    # Cents where the total shows cents (0 < |total| < 100, as format_difference shows it),
+    # so that the total here reads as it does in the bottom line.
+    decimals = 2 if 0 < abs(total) < 100 else 0
     unit = 10.0**-decimals
     target = round(total / unit)
     floors = [math.floor(v / unit) for v in parts]
