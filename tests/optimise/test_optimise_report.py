@@ -336,6 +336,25 @@ def test_the_report_never_overwrites_the_folders_own_files(
     assert _snapshot(folder) == before
 
 
+def test_a_folder_of_an_older_peakend_still_renders(optimise_dir: Path, tmp_path: Path) -> None:
+    """Before the page, optimise.json had no decide, rosters or today's staffing, and the
+    folder no resolved_optimisation.toml: the page shows what there is and says so."""
+    folder = _copy(optimise_dir, tmp_path / "out")
+
+    def older(data: dict) -> None:
+        for key in ("decide", "rosters", "description"):
+            del data[key]
+        del data["today"]["staffing"], data["today"]["policy"], data["chosen"]["before_shifts"]
+
+    _edit_json(folder, "optimise.json", older)
+    (folder / "resolved_optimisation.toml").unlink()
+    result = CliRunner().invoke(main, ["report", str(folder), "--out", str(tmp_path / "r.html")])
+    assert result.exit_code == 0, result.output
+    page = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "<h2>Bottom line</h2>" in page and PROFIT_SPLIT in page
+    assert "has no <code>resolved_optimisation.toml</code>" in page
+
+
 # ------------------------------------------------------------------------- the parts
 
 

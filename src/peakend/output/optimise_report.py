@@ -112,15 +112,19 @@ def _summary(folder: Path) -> dict[str, Any]:
         ("replications", dict),
         ("objective", dict),
         ("constraints", dict),
-        ("decide", dict),
-        ("rosters", dict),
     )
     for key, kind in layout:
         if not isinstance(data.get(key), kind):
             raise ReportError(f"{path}: key {key!r} is not laid out as peakend writes it")
+    # Keys an older peakend did not write: what the page shows without them is less.
+    data.setdefault("decide", {"pools": list(data["chosen"].get("staffing") or {})})
+    data.setdefault("rosters", {})
+    for key in ("decide", "rosters"):
+        if not isinstance(data[key], dict):
+            raise ReportError(f"{path}: key {key!r} is not laid out as peakend writes it")
     for side in ("chosen", "today"):
         for key in ("staffing", "constraints", "policy", "objective"):
-            if not isinstance(data[side].get(key), dict):
+            if not isinstance(data[side].setdefault(key, {}), dict):
                 raise ReportError(
                     f"{path}: key '{side}.{key}' is not laid out as peakend writes it"
                 )
