@@ -26,8 +26,8 @@ What the report reads, it reads as untrusted data (the rules of
 :func:`peakend.store.ledger.read_inside`): only regular files inside the
 folder, never through a symbolic link, never a FIFO or a device, each at most
 :data:`~peakend.output.report_parts.READ_LIMITS` bytes, and, when the manifest
-lists the files peakend wrote, only listed files whose size and SHA-256 match. The manifest and the
-summary must have the layout peakend writes. Anything else is one
+lists the files peakend wrote, only listed files whose size and SHA-256 match.
+The manifest and the summary must have the layout peakend writes. Anything else is one
 :class:`ReportError` (or ``OutputError``) naming the file. The report is
 written only where it overwrites nothing but an earlier report (see
 :func:`write_report`).
