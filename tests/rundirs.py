@@ -1,7 +1,9 @@
-"""Run, comparison and sweep directories written by the command line, made once per session.
+"""Run, comparison, sweep and optimisation directories written by the command line, made once
+per session.
 
 A plugin of the suite (``pytest_plugins`` in tests/conftest.py): any test may ask for the
-fixtures ``run_dir``, ``periods_dir``, ``compare_dir`` and ``sweep_dir``, and every test
+fixtures ``run_dir``, ``periods_dir``, ``compare_dir``, ``sweep_dir`` and ``optimise_dir``,
+and every test
 of a session (of an xdist worker) shares the one folder each. Do not import them into a
 test module: an imported fixture is built again for that module. Never change a folder:
 copy it first.
@@ -10,8 +12,10 @@ copy it first.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
+import tomli_w
 from click.testing import CliRunner
 
 from peakend.cli.main import main
@@ -78,4 +82,70 @@ def sweep_dir_fixture(tmp_path_factory: pytest.TempPathFactory) -> Path:
     invoke(
         "sweep", experiment, "-r", "2", "--executor", "serial", "--out", out, "-q", *_sets(SHORT)
     )
+    return out
+
+
+OPTIMISE_NAME = "tiny <b>roster</b> & co"
+"""The optimisation's name: markup in it must show as typed on the report page."""
+
+
+def optimise_problem() -> tuple[dict[str, Any], dict[str, Any]]:
+    """``(base, optimisation)`` of the smallest optimisation that writes every part of the
+    report: two half-hour intervals over two one-day periods (so profit and its split), a
+    recovery policy to choose, and shifts of two intervals (so a roster that over-covers
+    the plan, which then differs from the plan the search chose)."""
+    base = {
+        "name": "tiny_day",
+        "run": {"seed": 11, "replications": 5, "service_level_threshold_minutes": 0.5},
+        "arrivals": {"interval_minutes": 30, "rate_per_hour": [50.0, 90.0]},
+        "segments": {
+            "all": {
+                "share": 1.0,
+                "patience": {"distribution": "exponential", "mean": 2.0},
+                "value_per_period": 2.5,
+                "value_per_visit": 1.25,
+            }
+        },
+        "pools": {
+            "agents": {
+                "staffing": [3, 4],
+                "absenteeism": 0.1,
+                "service_time": {"distribution": "exponential", "mean": 3.0},
+                "agent_cost_per_hour": 30.0,
+            }
+        },
+        "recovery": {"compensation": 3.75},
+        "retention": {"periods": 2, "days_per_period": 1},
+    }
+    problem = {
+        "name": OPTIMISE_NAME,
+        "description": "the <script>cheapest</script> plan",
+        "base": "day.toml",
+        "decide": {
+            "pools": {"agents": {"min": 1, "max": 6}},
+            "choices": {"recovery.policy": ["apology", "compensation"]},
+        },
+        "objective": {"minimise": "total_cost"},
+        "constraints": {"service_level": {"min": 0.7}, "retention_rate": {"min": 0.5}},
+        "search": {
+            "replications": 3,
+            "final_replications": 4,
+            "max_evaluations": 4,
+            "finalists": 2,
+            "candidates": 2,
+        },
+        "shifts": {"agents": {"starts": [0], "lengths": [2]}},
+    }
+    return base, problem
+
+
+@pytest.fixture(scope="session", name="optimise_dir")
+def optimise_dir_fixture(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A finished ``peakend optimise --out`` folder (with its report.html)."""
+    work = tmp_path_factory.mktemp("optimise")
+    base, problem = optimise_problem()
+    (work / "day.toml").write_text(tomli_w.dumps(base))
+    (work / "optimise.toml").write_text(tomli_w.dumps(problem))
+    out = work / "out"
+    invoke("optimise", work / "optimise.toml", "--executor", "serial", "--out", out, "-q")
     return out

@@ -40,7 +40,9 @@ def _check_folder(folder: Path) -> pd.DataFrame:
     return dictionary
 
 
-@pytest.mark.parametrize("kind", ["run_dir", "periods_dir", "compare_dir", "sweep_dir"])
+@pytest.mark.parametrize(
+    "kind", ["run_dir", "periods_dir", "compare_dir", "sweep_dir", "optimise_dir"]
+)
 def test_every_written_column_is_in_the_folder_dictionary(kind, request) -> None:
     folder = request.getfixturevalue(kind)
     dictionary = _check_folder(folder)

@@ -3,37 +3,17 @@ checked in headless Chromium (every image loads, no script error)."""
 
 from __future__ import annotations
 
-import html
-import json
-import os
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
+from browser import check_in_browser as _check_in_browser
 from click.testing import CliRunner
 
 from peakend.cli.main import main
 from peakend.output.report import ReportError, render_report, write_report
 
 KINDS = ["run_dir", "periods_dir", "compare_dir", "sweep_dir"]
-BROWSERS = ("chromium", "chromium-browser", "google-chrome")
-
-# Injected into a copy of the report: record script errors from the start, and after
-# the load event write what the images and errors were into the DOM for --dump-dom.
-_CATCH = (
-    "<script>window.__errors = []; window.addEventListener('error', "
-    "e => window.__errors.push(String(e.message || 'resource failed: ' + e.target.src)), true);"
-    "</script>"
-)
-_CHECK = (
-    "<script>window.addEventListener('load', () => { const images = [...document.images];"
-    "const out = document.createElement('pre'); out.id = 'peakend-check';"
-    "out.textContent = JSON.stringify({images: images.length, broken: images.filter("
-    "i => !(i.complete && i.naturalWidth > 0)).map(i => i.alt), errors: window.__errors});"
-    "document.body.appendChild(out); });</script>"
-)
 
 
 def _pngs(folder: Path) -> list[Path]:
@@ -92,40 +72,6 @@ def test_a_folder_that_is_not_a_run_is_refused(tmp_path) -> None:
     result = CliRunner().invoke(main, ["report", str(tmp_path / "missing")])
     assert result.exit_code == 2
     assert "not a folder" in result.output
-
-
-def _browser() -> str:
-    for name in BROWSERS:
-        found = shutil.which(name)
-        if found:
-            return found
-    reason = f"no headless browser ({', '.join(BROWSERS)}) on PATH; .ci/run installs chromium"
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"CI: {reason}")
-    pytest.skip(reason)
-
-
-def _check_in_browser(page: str, tmp_path: Path) -> dict:
-    page = page.replace("<head>", "<head>" + _CATCH, 1).replace("</body>", _CHECK + "</body>")
-    path = tmp_path / "checked.html"
-    path.write_text(page, encoding="utf-8")
-    command = [
-        _browser(),
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-extensions",
-        "--disable-background-networking",
-        f"--user-data-dir={tmp_path / 'profile'}",
-        "--virtual-time-budget=10000",
-        "--dump-dom",
-        path.as_uri(),
-    ]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=60)
-    found = re.search(r'<pre id="peakend-check">(.*?)</pre>', done.stdout, flags=re.S)
-    assert found, f"no check result in the DOM (exit {done.returncode}): {done.stderr[-2000:]}"
-    return json.loads(html.unescape(found.group(1)))
 
 
 def test_the_report_renders_in_headless_chromium(compare_dir, tmp_path) -> None:

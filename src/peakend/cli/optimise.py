@@ -45,7 +45,8 @@ def optimise(file: Path, **options: Any) -> None:
     FILE is an optimisation file: a base scenario, [decide] (agents per interval
     within bounds, policy choices), [objective], [constraints] and [search]
     (docs/optimise.md). Writes best.toml, frontier.csv, evaluations.csv, the
-    frontier plot and the comparison with today's plan into --out.
+    frontier plot, the comparison with today's plan and its report page
+    (report.html) into --out.
     """
     from peakend.optimise.evaluate import EvaluationFailed
     from peakend.optimise.problem import load_optimisation

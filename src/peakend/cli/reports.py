@@ -24,9 +24,10 @@ __all__ = ["dictionary", "report"]
 @click.option("--currency", default="€", show_default=True, help="Symbol of the money columns.")
 @friendly_errors
 def report(folder: Path, out: Path | None, currency: str) -> None:
-    """Write one self-contained HTML report of the run, comparison or sweep in FOLDER:
-    the scenario in words, results with 95 % CIs, differences from the base, plots,
-    assumptions and their sources, n and warnings."""
+    """Write one self-contained HTML report of the run, comparison, sweep or optimisation
+    in FOLDER: the scenario in words, results with 95 % CIs, differences from the base
+    (an optimisation: the chosen plan against today's), plots, assumptions and their
+    sources, n and warnings."""
     from peakend.output.report import write_report
 
     path = write_report(folder, out, currency)

@@ -19,9 +19,21 @@ scenario behind each key, ``scenarios/<key>.toml``):
   and whether it is on the cost-retention or cost-service-level frontier;
 - ``roster_POOL.csv`` (the pool's name made file-safe): the shifts of each pool
   with ``[shifts.POOL]``;
-- ``optimise.json``: the chosen plan, its probability of being the best of the
-  finalists, the budget used, how often the plan misses each constraint (on
-  bad absence days too) and the seed.
+- ``optimise.json``: the chosen plan (and, with shifts, the plan before it
+  became shifts), its probability of being the best of the finalists, the
+  budget used, how often the plan and today's miss each constraint (on bad
+  absence days too) and the seed. It holds only what the optimisation file and
+  the seed decide, so that running it again gives the same bytes; what one
+  session took (seconds, replications run or read back) is in ``manifest.json``'s
+  ``sessions``;
+- ``resolved_optimisation.toml``: the optimisation as it ran, every setting
+  resolved, its base ``today.toml`` beside it, so that
+  ``peakend optimise resolved_optimisation.toml --out rerun`` runs it again from
+  the folder, or a copy of it anywhere
+  (:func:`peakend.store.rerun.rerun_command`).
+
+``report.html`` (:mod:`peakend.output.optimise_report`) is written after these,
+by :func:`peakend.optimise.run.run_optimisation`, from the folder's files only.
 """
 
 from __future__ import annotations
@@ -41,12 +53,22 @@ from peakend.config.loading import scenario_to_toml
 from peakend.experiments.design import Experiment, ScenarioSpec
 from peakend.experiments.results import ExperimentResult
 from peakend.optimise.plans import Plan
+from peakend.optimise.problem import Optimisation
 from peakend.optimise.search import OptimisationResult
 from peakend.runs.runner import metric_names
 from peakend.store.replications import ReplicationRecord, ResultStore
+from peakend.store.rerun import RESOLVED_OPTIMISATION, TODAY_SCENARIO, rerun_command
 from peakend.store.rundir import safe_name
 
-__all__ = ["FrontierPlot", "comparison", "frontier_frame", "summary_dict", "write_outputs"]
+__all__ = [
+    "FrontierPlot",
+    "comparison",
+    "frontier_frame",
+    "resolved_toml",
+    "roster_file",
+    "summary_dict",
+    "write_outputs",
+]
 
 COST_COLUMN = "staff_cost"
 
@@ -61,21 +83,23 @@ def write_outputs(result: OptimisationResult, store: ResultStore) -> list[Path]:
     best = result.evaluator.scenario(result.handed_back)
     paths = [
         store.write_text("best.toml", scenario_to_toml(best, header)),
-        store.write_text("today.toml", scenario_to_toml(problem.base, "Today's plan: the base.")),
+        store.write_text(TODAY_SCENARIO, scenario_to_toml(problem.base, "Today's plan: the base.")),
+        store.write_text(RESOLVED_OPTIMISATION, resolved_toml(problem)),
         store.write_text("compare.toml", compare_toml(result)),
         store.write_table("evaluations.csv", result.evaluations),
     ]
     frontier = frontier_frame(result)
     paths.append(store.write_table("frontier.csv", frontier))
     compared = comparison(result)
-    compared.write(store)
-    paths.append(store.root / "compare.csv")
     split = compared.profit_split_frame()
     if len(split):
         paths.append(store.write_table("profit_split.csv", split))
     for pool in result.rosters:
-        name = f"roster_{safe_name(pool)}.csv"
-        paths.append(store.write_table(name, roster_frame(result, pool)))
+        paths.append(store.write_table(roster_file(pool), roster_frame(result, pool)))
+    # After every other table: its data dictionary lists the tables the folder holds, the
+    # same in a fresh run and in a resumed one.
+    compared.write(store)
+    paths.append(store.root / "compare.csv")
     paths.append(store.write_json("optimise.json", summary_dict(result)))
     display = FrontierPlot.from_frame(frontier, problem.name, _retention(frontier))
     fig = display.plot().figure
@@ -84,6 +108,56 @@ def write_outputs(result: OptimisationResult, store: ResultStore) -> list[Path]:
 
     paths.extend(save_figure(fig, store.root / "frontier.png", atomic_write))
     return paths
+
+
+def roster_file(pool: str) -> str:
+    """The name of ``pool``'s roster table in the run directory (the name made file-safe)."""
+    return f"roster_{safe_name(pool)}.csv"
+
+
+def resolved_toml(problem: Optimisation) -> str:
+    """The optimisation as it ran, every setting resolved, its base ``today.toml``.
+
+    Loaded again (beside ``today.toml``, which holds the base with its ``set``
+    overrides and seed applied), it is the same problem: the same plans, the same
+    scenarios, the same seeds.
+    """
+    import tomli_w
+
+    pools = {}
+    for pool, bounds in problem.bounds.items():
+        entry: dict[str, Any] = {"min": list(bounds.low), "max": list(bounds.high)}
+        if bounds.movable != tuple(range(len(bounds.low))):
+            entry["intervals"] = list(bounds.movable)
+        pools[pool] = entry
+    data: dict[str, Any] = {
+        "name": problem.name,
+        "description": problem.description,
+        "base": TODAY_SCENARIO,
+        "decide": {"pools": pools},
+        "objective": problem.objective.model_dump(exclude_none=True),
+        "constraints": {
+            name: bound.model_dump(exclude_none=True) for name, bound in problem.constraints.items()
+        },
+        "search": problem.search.model_dump(),
+    }
+    if problem.choices:
+        data["decide"]["choices"] = {key: list(levels) for key, levels in problem.choices.items()}
+    if problem.shifts:
+        data["shifts"] = {
+            pool: {
+                key: list(value) if isinstance(value, tuple) else value
+                for key, value in spec.model_dump(exclude_none=True).items()
+            }
+            for pool, spec in problem.shifts.items()
+        }
+    lines = [
+        f"# The optimisation {problem.name!r} as it ran (peakend {__version__}), every setting",
+        f"# resolved; its base is {TODAY_SCENARIO} beside it. Run it again, in this folder or a",
+        "# copy of it anywhere (the same plan, the same optimise.json):",
+        f"#   {rerun_command('optimise')}",
+    ]
+    return "\n".join(lines) + "\n" + tomli_w.dumps(data)
 
 
 def _retention(frontier: pd.DataFrame) -> bool:
@@ -231,10 +305,15 @@ def summary_dict(result: OptimisationResult) -> dict[str, Any]:
     problem = result.problem
     chosen = result.assessment(result.handed_back)
     today = result.assessment(result.today)
-    return {
+    data: dict[str, Any] = {
         "name": problem.name,
+        "description": problem.description,
         "peakend": __version__,
         "seed": problem.base.run.seed,
+        "decide": {
+            "pools": list(problem.bounds),
+            "choices": {key: list(levels) for key, levels in problem.choices.items()},
+        },
         "objective": {
             "metric": problem.objective.metric,
             "sense": "maximise" if problem.objective.sense > 0 else "minimise",
@@ -244,7 +323,7 @@ def summary_dict(result: OptimisationResult) -> dict[str, Any]:
         },
         "chosen": {
             "plan": result.handed_back.label,
-            "staffing": {pool: list(a) for pool, a in result.handed_back.staffing},
+            "staffing": _staffing(result.handed_back),
             "policy": dict(result.handed_back.choices),
             "objective": chosen.objective.as_dict(),
             "constraints": {k: v.as_dict() for k, v in chosen.constraints.items()},
@@ -254,6 +333,8 @@ def summary_dict(result: OptimisationResult) -> dict[str, Any]:
         },
         "today": {
             "plan": result.today.label,
+            "staffing": _staffing(result.today),
+            "policy": dict(result.today.choices),
             "objective": today.objective.as_dict(),
             "constraints": {k: v.as_dict() for k, v in today.constraints.items()},
             "feasible": today.feasible,
@@ -269,15 +350,28 @@ def summary_dict(result: OptimisationResult) -> dict[str, Any]:
             "selection": result.replications,
         },
         "plans_evaluated": len(_plans(result)),
-        "replications_run": result.evaluator.ran,
-        "replications_read_from_store": result.evaluator.read,
+        "replications_used": sum(result.evaluator.count(plan) for plan in _plans(result).values()),
         "stopped": result.stopped,
-        "seconds": result.seconds,
         "rosters": {
-            pool: {"cost": roster.cost, "over_coverage_agent_intervals": roster.over_coverage}
+            pool: {
+                "cost": roster.cost,
+                "over_coverage_agent_intervals": roster.over_coverage,
+                "on_break": list(roster.on_break()),
+                "file": roster_file(pool),
+            }
             for pool, roster in result.rosters.items()
         },
     }
+    if result.handed_back != result.chosen:
+        data["chosen"]["before_shifts"] = {
+            "plan": result.chosen.label,
+            "staffing": _staffing(result.chosen),
+        }
+    return data
+
+
+def _staffing(plan: Plan) -> dict[str, list[int]]:
+    return {pool: list(agents) for pool, agents in plan.staffing}
 
 
 class FrontierPlot:

@@ -1,4 +1,5 @@
-"""``peakend optimise FILE --out DIR`` as one call: the run directory, the search, the files.
+"""``peakend optimise FILE --out DIR`` as one call: the run directory, the search, the files,
+the report page.
 
 The run directory is claimed as every peakend run's is
 (:class:`~peakend.store.rundir.RunDirectory`: new, or a resume of the same
@@ -23,6 +24,7 @@ from peakend.optimise.evaluate import optimise_replicate
 from peakend.optimise.outputs import write_outputs
 from peakend.optimise.problem import Optimisation
 from peakend.optimise.search import OptimisationResult, optimise
+from peakend.output.report import REPORT_NAME, render_report
 from peakend.runs.executors import Executor
 from peakend.store.replications import ResultStore, scenario_key
 from peakend.store.rundir import RunDirectory, RunIdentity
@@ -46,7 +48,8 @@ def run_optimisation(
     replicate_fn: Any = optimise_replicate,
 ) -> OptimisationResult:
     """Optimise ``problem``; with ``out``, store every replication there and write the files
-    of :mod:`peakend.optimise.outputs`.
+    of :mod:`peakend.optimise.outputs` and the report page (``report.html``, the chosen plan
+    against today's; :mod:`peakend.output.optimise_report`).
 
     Raises
     ------
@@ -79,6 +82,9 @@ def run_optimisation(
         )
         manifest["status"] = "finished"
         store.write_manifest(manifest)
+        # Last, from the folder's files only (what `peakend report DIR` renders again),
+        # while the folder is still claimed, so that the ledger lists the page too.
+        store.write_text(REPORT_NAME, render_report(folder.path))
     return result
 
 

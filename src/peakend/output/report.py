@@ -1,4 +1,4 @@
-"""One self-contained HTML report of a run, a comparison or a sweep directory.
+"""One self-contained HTML report of a run, a comparison, a sweep or an optimisation directory.
 
 :func:`render_report` reads what ``peakend run/compare/sweep --out`` wrote
 (``manifest.json``, ``summary.json``, ``compare.csv``, ``cost_effectiveness.csv``,
@@ -15,18 +15,22 @@ and the command that runs the folder's own resolved config again
 (:func:`peakend.store.rerun.rerun_command`). The page needs nothing else: no
 network, no script, no file beside it, so it can be mailed or archived.
 :func:`write_report` writes it atomically (``report.html`` in the folder by
-default).
+default). An optimisation folder (``peakend optimise --out``) gets its own page,
+the chosen plan against today's, built by :mod:`peakend.output.optimise_report`
+from the same parts (:mod:`peakend.output.report_parts`: reading, sections, tables,
+escaping, figures, paired differences, splits) and under the same reading rules.
 
 Labels and formats come from the metric registry (:mod:`peakend.analysis.registry`).
 
 What the report reads, it reads as untrusted data (the rules of
 :func:`peakend.store.ledger.read_inside`): only regular files inside the
 folder, never through a symbolic link, never a FIFO or a device, each at most
-:data:`READ_LIMITS` bytes, and, when the manifest lists the files peakend
-wrote, only listed files whose size and SHA-256 match; at most
-:data:`PLOTS_LIMIT` bytes of plots in all, and in a table at most the rows that
-the manifest's scenarios can give (a tampered table listed in a ledger edited
-with it is refused after parsing that many rows, never all of them). The
+:data:`~peakend.output.report_parts.READ_LIMITS` bytes, and, when the
+manifest lists the files peakend wrote, only listed files whose size and SHA-256
+match; at most :data:`~peakend.output.report_parts.PLOTS_LIMIT` bytes of plots in
+all, and in a table at most the rows that the manifest's scenarios can give (a
+tampered table listed in a ledger edited with it is refused after parsing that
+many rows, never all of them). The
 manifest and the summary must have the layout peakend writes. Anything else is one
 :class:`ReportError` (or ``OutputError``) naming the file. The report is
 written only where it overwrites nothing but an earlier report (see
@@ -35,15 +39,10 @@ written only where it overwrites nothing but an earlier report (see
 
 from __future__ import annotations
 
-import base64
-import contextvars
-import io
-import json
 import math
 import os
-import re
 import tomllib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -51,18 +50,47 @@ from typing import Any
 import pandas as pd
 
 from peakend.analysis.registry import METRICS, format_difference, format_value, metric_info
-from peakend.analysis.stats import Estimate, paired_difference
-from peakend.base.names import html_text
+from peakend.analysis.stats import Estimate
 from peakend.config.budget import MAX_GRID_SCENARIOS
 from peakend.config.loading import ConfigError
 from peakend.config.parameters import parameter
 from peakend.config.schema import day_agent_hours, day_staff_cost
+from peakend.output import optimise_report
+from peakend.output.report_parts import (
+    _KEY,
+    _PROFIT_SPLIT_NOTE,
+    _READING,
+    _SPLIT_PARTS,
+    _SPLIT_ROUNDING_NOTE,
+    PLOTS_LIMIT,
+    ReportError,
+    _clock,
+    _differences,
+    _differences_table,
+    _e,
+    _figure,
+    _get,
+    _interval,
+    _nan,
+    _read_csv,
+    _read_file,
+    _read_json,
+    _section,
+    _span,
+    _split_table,
+    _stored_metrics,
+    _table,
+    _verdict,
+    _with_ci,
+)
 from peakend.store import ledger
 from peakend.store.rerun import (
     RERUN_FOLDER,
     RESOLVED_BASE,
     RESOLVED_CONFIG,
     RESOLVED_EXPERIMENT,
+    RESOLVED_OPTIMISATION,
+    TODAY_SCENARIO,
     rerun_command,
 )
 
@@ -76,10 +104,6 @@ __all__ = [
 ]
 
 REPORT_NAME = "report.html"
-
-
-class ReportError(ConfigError):
-    """A folder that is not a finished peakend run, comparison or sweep directory."""
 
 
 @dataclass(frozen=True)
@@ -157,76 +181,11 @@ details { margin: 0.8rem 0; }
 """
 
 
-def _e(value: object) -> str:
-    # Every string on the page goes through here: names shown as typed, never as markup.
-    return html_text(value)
-
-
-READ_LIMITS = {".png": 16 * 2**20, "": 64 * 2**20}
-"""Largest file the report reads, in bytes: a PNG plot 16 MiB, any other file 64 MiB
-(the summary of a 10,000-point sweep is well under it). A larger file is refused."""
-
-PLOTS_LIMIT = 32 * 2**20
-"""Most bytes of PNG plots one report embeds, all together (32 MiB): a sweep's few dozen
-plots take a few MB. A folder holding more is refused before any is read."""
-
-# The folder being rendered and its ledger (None: a folder written before peakend
-# kept one), so that every read below follows the same rules without new parameters.
-_READING: contextvars.ContextVar[tuple[Path, dict[str, ledger.Entry] | None]] = (
-    contextvars.ContextVar("_READING")
-)
-
-
-def _read_file(path: Path) -> bytes:
-    """The bytes of ``path``, a file of the folder being rendered, under the reading rules."""
-    folder, entries = _READING.get()
-    relative = Path(os.path.relpath(path, folder)).as_posix()
-    limit = READ_LIMITS.get(path.suffix, READ_LIMITS[""])
-    return ledger.read_inside(folder, relative, limit, entries)
-
-
-def _read_json(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(_read_file(path).decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        raise ReportError(f"{path}: cannot read it ({type(exc).__name__})") from None
-    if not isinstance(data, dict):
-        raise ReportError(f"{path}: not a JSON object")
-    return data
-
-
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
         return tomllib.loads(_read_file(path).decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
         return {}
-
-
-def _read_csv(
-    path: Path, columns: Sequence[str], max_rows: tuple[int, str], **options: Any
-) -> pd.DataFrame:
-    """A table the run wrote, with at least ``columns`` and at most ``max_rows[0]`` rows.
-
-    ``max_rows`` is the most rows the folder can hold in this table and why (the
-    manifest's scenarios times the metrics peakend knows, see :func:`_table_rows`):
-    only that many rows (and one more, to tell) are parsed, so a table of millions
-    of rows, listed in a ledger edited with it, is refused in one line before it
-    costs memory, as the results store refuses a replication of millions of rows.
-    """
-    limit, why = max_rows
-    try:
-        frame = pd.read_csv(io.BytesIO(_read_file(path)), nrows=limit + 1, **options)
-    except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
-        raise ReportError(f"{path}: not a table peakend writes ({type(exc).__name__})") from None
-    if len(frame) > limit:
-        raise ReportError(
-            f"{path}: more than the {limit:,} rows {why}; the file was changed, "
-            "or it is not peakend's"
-        )
-    missing = [column for column in columns if column not in frame.columns]
-    if missing:
-        raise ReportError(f"{path}: not a table peakend writes (no column {missing[0]!r})")
-    return frame
 
 
 DICTIONARY_ROWS = 10_000
@@ -309,21 +268,35 @@ def _render(folder: Path, manifest: dict[str, Any], currency: str) -> str:
     _check_summary(folder / "summary.json", summary)
     kind = str(manifest.get("kind") or ("run" if "scenario" in summary else ""))
     builders = {"run": _run_sections, "compare": _compare_sections, "sweep": _sweep_sections}
-    if kind not in builders:
-        raise ReportError(f"{folder}: manifest kind {kind!r} is not a run, compare or sweep")
+    if kind not in builders and kind != "optimise":
+        raise ReportError(
+            f"{folder}: manifest kind {kind!r} is not a run, compare, sweep or optimise"
+        )
     scenario = _base_scenario(folder, manifest, kind)
     title = str(manifest.get("name") or summary.get("scenario") or folder.name)
+    if kind == "optimise":
+        tables = _TABLES[kind](folder)
+        manifest = {**manifest, "description": optimise_report.description(folder)}
+        bottom = _section(
+            "Bottom line", _built(tables, optimise_report.bottom_line, folder, scenario, currency)
+        )
+        body = _built(tables, optimise_report.sections, folder, scenario, currency)
+        plots = ""  # the frontier plot is shown with the plans it draws
+    else:
+        bottom = _built(
+            _TABLES[kind](folder), _bottom_line, folder, manifest, summary, kind, scenario, currency
+        )
+        body = _built(_TABLES[kind](folder), builders[kind], folder, manifest, summary, currency)
+        plots = _plots(folder)
     sections = [
         _header(title, kind, manifest, summary, scenario),
-        _built(
-            _TABLES[kind](folder), _bottom_line, folder, manifest, summary, kind, scenario, currency
-        ),
+        bottom,
         _section(
             "The scenario in words",
             _paragraphs([*_which_scenario(manifest, kind), *scenario_in_words(scenario)]),
         ),
-        *_built(_TABLES[kind](folder), builders[kind], folder, manifest, summary, currency),
-        _plots(folder),
+        *body,
+        plots,
         _assumptions(scenario),
         _dictionary(folder),
         _provenance(folder, manifest, summary, kind),
@@ -340,6 +313,7 @@ _TABLES = {
     "run": lambda folder: str(folder / "summary.json"),
     "compare": lambda folder: f"{folder / 'compare.csv'} or {folder / 'cost_effectiveness.csv'}",
     "sweep": lambda folder: str(folder / "sweep_summary.csv"),
+    "optimise": lambda folder: f"{folder / 'optimise.json'} or a table beside it",
 }
 
 
@@ -397,10 +371,6 @@ def _is_report(path: Path) -> bool:
 # ------------------------------------------------------------------------- header
 
 
-def _section(title: str, content: str) -> str:
-    return f"<section>\n<h2>{_e(title)}</h2>\n{content}\n</section>" if content else ""
-
-
 def _paragraphs(lines: Iterable[str]) -> str:
     return "\n".join(f"<p>{_e(line)}</p>" for line in lines)
 
@@ -412,10 +382,14 @@ def _header(
     summary: Mapping[str, Any],
     scenario: Mapping[str, Any],
 ) -> str:
-    what = {"run": "Run", "compare": "Comparison", "sweep": "Sweep"}[kind]
+    what = {"run": "Run", "compare": "Comparison", "sweep": "Sweep", "optimise": "Optimisation"}[
+        kind
+    ]
     description = manifest.get("description") or scenario.get("description") or ""
+    if kind == "optimise":  # the optimisation's own (set by _render), not today's scenario's
+        description = manifest.get("description") or ""
     replications = summary.get("replications", manifest.get("replications", "?"))
-    per = "" if kind == "run" else " per scenario"
+    per = {"run": "", "optimise": " per finalist, paired"}.get(kind, " per scenario")
     seed = _seed(manifest, summary)
     meta = (
         f"{what} · n = {replications} replications{per} · seed {seed}"
@@ -443,9 +417,6 @@ def _seed(manifest: Mapping[str, Any], summary: Mapping[str, Any]) -> Any:
     return specs[0].get("seed", "?") if specs else "?"
 
 
-_KEY = re.compile(r"[0-9a-f]{16}")
-
-
 def _specs(manifest: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     """The manifest's scenarios whose store key is a key peakend writes (16 hex digits).
 
@@ -464,8 +435,8 @@ def _specs(manifest: Mapping[str, Any]) -> list[Mapping[str, Any]]:
 
 def _base_scenario(folder: Path, manifest: Mapping[str, Any], kind: str) -> dict[str, Any]:
     """The resolved scenario of a run, or of an experiment's base (first) scenario."""
-    path = folder / RESOLVED_CONFIG
-    if kind != "run":
+    path = folder / (TODAY_SCENARIO if kind == "optimise" else RESOLVED_CONFIG)
+    if kind not in ("run", "optimise"):
         found = [folder / "scenarios" / f"{spec['key']}.toml" for spec in _specs(manifest)]
         path = next((p for p in found if os.path.lexists(p)), folder / "scenarios" / "-")
     if not os.path.lexists(path):
@@ -495,12 +466,6 @@ _JUDGED_BY = ("profit", "mean_remembered_utility", "service_level")
 
 _SWEEP_JUDGED_BY = ("profit", "retention_rate", "mean_remembered_utility", "service_level")
 
-_PAID_OUT = ("recovery_cost", "extras_cost")
-"""Money spent besides the roster, summed per replication."""
-
-_AGENT_MINUTES = ("recovery_minutes", "extras_minutes")
-"""Agent time given to recovery and extras, where the records report it, summed."""
-
 
 def _bottom_line(
     folder: Path,
@@ -519,23 +484,6 @@ def _bottom_line(
     else:
         content = _sweep_bottom_line(folder, manifest, currency)
     return _section("Bottom line", content)
-
-
-def _span(scenario: Mapping[str, Any]) -> str:
-    """What a total (profit, costs) covers: the run's periods, or its simulated day."""
-    periods = int(_get(scenario, "retention.periods") or 1)
-    if periods > 1:
-        name = _get(scenario, "retention.period_name") or "period"
-        return f"over the run's {periods} {name}s"
-    return "over the simulated day"
-
-
-def _with_ci(metric: str, est: Estimate, currency: str) -> str:
-    """``+€5,376`` or ``+€76 [+€25, +€127]``: the interval only where it has width."""
-    text = format_difference(metric, est.mean, currency)
-    if _nan(est.ci_low) or est.ci_low == est.ci_high:
-        return text
-    return f"{text} {_interval(metric, est.ci_low, est.ci_high, currency, True)}"
 
 
 def _run_bottom_line(summary: Mapping[str, Any], scenario: Mapping[str, Any], currency: str) -> str:
@@ -558,33 +506,6 @@ def _run_bottom_line(summary: Mapping[str, Any], scenario: Mapping[str, Any], cu
         f"{summary.get('replications', '?')} replications and its 95 % confidence interval."
     )
     return f"<p>{_e(lead)}</p>" + _table(["", "mean", "95% CI"], rows)
-
-
-def _stored_metrics(folder: Path, key: str, count: int) -> dict[int, dict[str, float]]:
-    """``replication -> metrics`` of the first ``count`` replications stored for ``key``
-    (those the folder's tables summarise; failed ones are missing)."""
-    from peakend.store.replications import ResultStore
-
-    store = ResultStore(folder)
-    done = sorted(r for r in store.completed(key) if r < count)
-    return {r: store.load(key, r).metrics for r in done}
-
-
-def _paired(
-    variant: Mapping[int, Mapping[str, float]],
-    base: Mapping[int, Mapping[str, float]],
-    metrics: Sequence[str],
-) -> Estimate | None:
-    """The paired difference of ``sum(metrics)`` (variant − base) over the replications
-    both have; None when a metric is missing."""
-    common = sorted(set(variant) & set(base))
-    if not common or any(m not in base[common[0]] for m in metrics):
-        return None
-
-    def total(values: Mapping[int, Mapping[str, float]], r: int) -> float:
-        return sum(values[r][m] for m in metrics)
-
-    return paired_difference([total(variant, r) for r in common], [total(base, r) for r in common])
 
 
 def _compare_bottom_line(
@@ -610,72 +531,7 @@ def _compare_bottom_line(
         return ""
     span = _span(scenario)
     lead = _headline(diffs, judged, span, currency)
-    columns = [
-        (m, label)
-        for m, label in (
-            ("active_customers_end", "customers kept (active at the end)"),
-            ("retention_rate", "retention"),
-            ("mean_remembered_utility", "remembered utility"),
-            ("service_level", "service level"),
-            ("profit", "profit"),
-            ("staff_cost", "staff cost"),
-            ("paid_out", "recovery and extras cost"),
-            ("agent_hours", "agent-hours"),
-            ("agent_minutes", "recovery and extras agent-minutes"),
-        )
-        if all(m in d for d in diffs.values())
-    ]
-    rows = []
-    for variant, found in diffs.items():
-        cells = [_e(variant)]
-        for metric, _label in columns:
-            est = found[metric]
-            shown = _SHOWN_AS.get(metric, metric)
-            css, _words = _verdict(shown, {"significant": est.excludes_zero(), "diff": est.mean})
-            cells.append(f'<span class="{css}">{_e(_with_ci(shown, est, currency))}</span>')
-        rows.append(cells)
-    note = (
-        f"Each figure is the variant's difference from the base {span} (variant − base), "
-        f"paired replication by replication over {count} replications (common random "
-        "numbers), with its 95 % confidence interval; green is better, red worse, grey not "
-        "clear (the interval includes zero). Customers kept are those active at the end; "
-        "staff cost is the roster's pay; recovery and extras cost is the recovery_cost and "
-        "extras_cost metrics together (see the data dictionary)."
-    )
-    return (
-        f"<p><b>{_e(lead)}</b></p>"
-        + _table(["variant", *(label for _m, label in columns)], rows)
-        + f"<p>{_e(note)}</p>"
-    )
-
-
-_SHOWN_AS = {"paid_out": "recovery_cost", "agent_minutes": "recovery_minutes"}
-"""The metric whose format and better direction a summed column takes."""
-
-
-def _differences(
-    variant: Mapping[int, Mapping[str, float]], base: Mapping[int, Mapping[str, float]]
-) -> dict[str, Estimate]:
-    """The bottom line's paired differences of one variant (the metrics the run has)."""
-    wanted: dict[str, Sequence[str]] = {
-        name: (name,)
-        for name in (
-            "profit",
-            "active_customers_end",
-            "retention_rate",
-            "mean_remembered_utility",
-            "service_level",
-            "staff_cost",
-            "agent_hours",
-        )
-    }
-    first = next(iter(base.values()))
-    for name, parts in (("paid_out", _PAID_OUT), ("agent_minutes", _AGENT_MINUTES)):
-        present = tuple(m for m in parts if m in first)
-        if present:
-            wanted[name] = present
-    found = {name: _paired(variant, base, metrics) for name, metrics in wanted.items()}
-    return {name: est for name, est in found.items() if est is not None}
+    return f"<p><b>{_e(lead)}</b></p>" + _differences_table(diffs, count, span, currency)
 
 
 def _headline(
@@ -771,6 +627,8 @@ def _sweep_bottom_line(folder: Path, manifest: Mapping[str, Any], currency: str)
 def _which_scenario(manifest: Mapping[str, Any], kind: str) -> list[str]:
     """Which scenario the words describe, for an experiment."""
     specs = _specs(manifest)
+    if kind == "optimise":
+        return [f"Today's plan ({TODAY_SCENARIO}), the base every plan changes:"]
     if kind == "compare" and specs:
         return ["The base scenario (each variant changes it as listed below):"]
     if kind == "sweep" and specs:
@@ -786,21 +644,6 @@ def _which_scenario(manifest: Mapping[str, Any], kind: str) -> list[str]:
             f"varies {varied or 'its factors'}."
         ]
     return []
-
-
-def _get(data: Mapping[str, Any], key: str) -> Any:
-    value: Any = data
-    for part in key.split("."):
-        if not isinstance(value, Mapping) or part not in value:
-            return None
-        value = value[part]
-    return value
-
-
-def _clock(minutes: float, opens_at: str) -> str:
-    hours, _, mins = opens_at.partition(":")
-    total = int(hours or 0) * 60 + int(mins or 0) + round(minutes)
-    return f"{total // 60 % 24:02d}:{total % 60:02d}"
 
 
 def scenario_in_words(scenario: Mapping[str, Any]) -> list[str]:
@@ -882,41 +725,6 @@ def scenario_in_words(scenario: Mapping[str, Any]) -> list[str]:
 # ----------------------------------------------------------------------- results
 
 
-def _table(
-    header: Sequence[str], rows: Iterable[Sequence[str]], classes: Sequence[str] = ()
-) -> str:
-    head = "".join(f"<th>{_e(h)}</th>" for h in header)
-    body = []
-    for i, row in enumerate(rows):
-        css = f' class="{classes[i]}"' if i < len(classes) and classes[i] else ""
-        body.append(f"<tr{css}>" + "".join(_cell(cell) for cell in row) + "</tr>")
-    return (
-        f'<div class="wide"><table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n'
-        + "\n".join(body)
-        + "\n</tbody></table></div>"
-    )
-
-
-def _cell(content: str) -> str:
-    # Words read left-aligned, numbers right-aligned.
-    left = content.startswith('<span class="text">')
-    return f'<td class="text">{content}</td>' if left else f"<td>{content}</td>"
-
-
-def _interval(metric: str, low: Any, high: Any, currency: str, difference: bool = False) -> str:
-    if low is None or high is None or _nan(low) or _nan(high):
-        return "–"
-    fmt = format_difference if difference else format_value
-    return f"[{fmt(metric, float(low), currency)}, {fmt(metric, float(high), currency)}]"
-
-
-def _nan(value: Any) -> bool:
-    try:
-        return math.isnan(float(value))
-    except (TypeError, ValueError):
-        return True
-
-
 def _run_sections(
     folder: Path, manifest: Mapping[str, Any], summary: Mapping[str, Any], currency: str
 ) -> list[str]:
@@ -937,18 +745,6 @@ def _run_sections(
     table = _table(["metric", "mean", "95% CI", "n", "what it is"], rows)
     note = f"<p>{_e(summary.get('intervals', ''))}.</p>" if summary.get("intervals") else ""
     return [_section("Results", table + note)]
-
-
-def _verdict(metric: str, row: Mapping[str, Any]) -> tuple[str, str]:
-    """(css class, words) for a variant's difference from the base."""
-    if not bool(row.get("significant")):
-        return "unclear", "no clear difference"
-    better = metric_info(metric).better
-    diff = float(row["diff"])
-    if better == "none":
-        return "unclear", "higher" if diff > 0 else "lower"
-    good = (diff > 0) == (better == "higher")
-    return ("better", "better") if good else ("worse", "worse")
 
 
 def _descriptions(folder: Path) -> dict[str, str]:
@@ -1014,51 +810,13 @@ def _compare_sections(
     return sections
 
 
-_SPLIT_PARTS = {
-    "profit_customers_kept": "customers kept",
-    "profit_visits_served": "visits served",
-    "profit_staff_cost": "staff cost",
-    "profit_paid_out": "money paid out",
-    "profit": "= profit",
-}
-"""The rows of the profit split in compare.csv, in the order the report shows them."""
-
-
 def _profit_split_section(frame: pd.DataFrame, currency: str) -> str:
     """Each variant's profit difference split into its parts (compare.csv's profit rows)."""
-    if not set(_SPLIT_PARTS) <= set(frame["metric"]):
+    table = _split_table(frame, _SPLIT_PARTS, currency)
+    if not table:
         return ""
-    rows, classes = [], []
-    parts = frame[frame["metric"].isin(list(_SPLIT_PARTS)) & ~frame["diff"].isna()]
-    for variant in dict.fromkeys(parts["variant"]):
-        mine = parts[parts["variant"] == variant].set_index("metric")
-        for i, (metric, words) in enumerate(_SPLIT_PARTS.items()):
-            row = mine.loc[metric]
-            diff = _e(format_difference("profit", float(row["diff"]), currency))
-            rows.append(
-                [
-                    _e(variant) if i == 0 else "",
-                    f'<span class="text">{_e(words)}</span>',
-                    f"<b>{diff}</b>" if metric == "profit" else diff,
-                    _e(
-                        _interval("profit", row["diff_ci_low"], row["diff_ci_high"], currency, True)
-                    ),
-                ]
-            )
-            classes.append("first" if i == 0 else "")
-    note = (
-        "<p>Customers kept: the relationship margin (<code>value_per_period</code>) of the "
-        "extra customers still active at each period's end, referrals included; visits "
-        "served: <code>value_per_visit</code> of the extra served visits; staff cost: minus "
-        "the extra roster cost (which pays all agent time, recovery and farewells included); "
-        "money paid out: minus the extra coupons and delight extras. Profit is the sum of "
-        "these parts in every replication, so the paired differences add up replication by "
-        "replication and their means add up to the profit difference (rounded here). Each "
-        "95 % interval is the Student-t interval of that part's own paired differences; "
-        "intervals do not add up.</p>"
-    )
-    header = ["variant", "part", "difference from base", "95% CI"]
-    return _section("Where each profit difference comes from", _table(header, rows, classes) + note)
+    note = f"<p>{_PROFIT_SPLIT_NOTE}{_e(_SPLIT_ROUNDING_NOTE)}</p>"
+    return _section("Where each profit difference comes from", table + note)
 
 
 def _costs_section(frame: pd.DataFrame, currency: str) -> str:
@@ -1189,38 +947,7 @@ def _plots(folder: Path) -> str:
             f"{folder}: its {len(images)} PNG plots hold {total:,} bytes, above the "
             f"{PLOTS_LIMIT:,} one report embeds; the folder was changed, or it is not peakend's"
         )
-    figures = []
-    for path in images:
-        data = base64.b64encode(_read_file(path)).decode("ascii")
-        caption = _caption(path.stem)
-        figures.append(
-            f'<figure><img src="data:image/png;base64,{data}" alt="{_e(caption)}">'
-            f"<figcaption>{_e(caption)} (<code>{_e(path.relative_to(folder))}</code>; "
-            "an SVG lies beside it)</figcaption></figure>"
-        )
-    return _section("Plots", "\n".join(figures))
-
-
-_CAPTIONS = {
-    "trace": "One sampled customer's journey, moment by moment: worst moment and end marked",
-    "remembered_vs_experienced": "What customers remember against what they lived through",
-    "retention_curve": "Initial customers still active after each period",
-    "profit": "Profit per period",
-    "visits": "Visits per period (the load that comes back)",
-}
-
-
-def _caption(stem: str) -> str:
-    """A plot's caption from its file name (``compare_profit``: "Profit: ...")."""
-    for prefix, text in (
-        ("compare_", "each variant and its paired difference from the base"),
-        ("sweep_", "against the swept factor, 95 % CI band"),
-    ):
-        if stem.startswith(prefix):
-            return f"{metric_info(stem.removeprefix(prefix)).label}: {text}"
-    if stem.startswith("intervals_"):
-        return f"Service level and staffing by interval, pool {stem.removeprefix('intervals_')}"
-    return _CAPTIONS.get(stem, stem.replace("_", " "))
+    return _section("Plots", "\n".join(_figure(folder, path) for path in images))
 
 
 def _money(scenario: Mapping[str, Any]) -> list[tuple[Assumption, Any]]:
@@ -1331,8 +1058,11 @@ def _provenance(
         if manifest.get(key)
     )
     seed = _seed(manifest, summary)
+    # Not the report itself: the page renders the same before and after it is written.
     files = ", ".join(
-        f"<code>{_e(p.name)}</code>" for p in sorted(folder.iterdir()) if not p.name.startswith(".")
+        f"<code>{_e(p.name)}</code>"
+        for p in sorted(folder.iterdir())
+        if not p.name.startswith(".") and p.name != REPORT_NAME
     )
     return _section(
         "Provenance",
@@ -1343,6 +1073,8 @@ def _provenance(
 
 def _run_it_again(folder: Path, manifest: Mapping[str, Any], kind: str, seed: Any) -> str:
     """The command that reruns the folder's own resolved config, when the folder has it."""
+    if kind == "optimise":
+        return _run_optimisation_again(folder, manifest, seed)
     needed = [RESOLVED_CONFIG] if kind == "run" else [RESOLVED_EXPERIMENT, RESOLVED_BASE]
     missing = [name for name in needed if not (folder / name).is_file()]
     if missing:
@@ -1363,4 +1095,25 @@ def _run_it_again(folder: Path, manifest: Mapping[str, Any], kind: str, seed: An
         f"into <code>{RERUN_FOLDER}/</code>, whose <code>summary.json</code> equals this "
         "folder's byte for byte (the executor and the number of workers do not change the "
         "numbers).</p>"
+    )
+
+
+def _run_optimisation_again(folder: Path, manifest: Mapping[str, Any], seed: Any) -> str:
+    """The command that runs an optimisation folder's own resolved optimisation again."""
+    missing = [n for n in (RESOLVED_OPTIMISATION, TODAY_SCENARIO) if not (folder / n).is_file()]
+    if missing:
+        return (
+            f"<p>This folder has no <code>{_e(missing[0])}</code> (written by an older "
+            "peakend): run the original optimisation file again with seed "
+            f"{_e(seed)} to reproduce it.</p>"
+        )
+    return (
+        f'<p>Run it again: in this folder, or a copy of it anywhere, <code class="rerun">'
+        f"{_e(rerun_command('optimise'))}</code> runs <code>{RESOLVED_OPTIMISATION}</code> "
+        f"(the optimisation as it ran, every setting resolved, its base "
+        f"<code>{TODAY_SCENARIO}</code>, seed {_e(seed)}) into <code>{RERUN_FOLDER}/</code>, "
+        "whose <code>optimise.json</code> and <code>best.toml</code> equal this folder's "
+        "byte for byte: every decision of the search depends only on the replications, "
+        "never on the executor or the number of workers. (A search stopped by its time "
+        "budget, <code>max_minutes</code>, depends on the machine's speed too.)</p>"
     )

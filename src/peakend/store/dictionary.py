@@ -3,7 +3,9 @@
 :func:`data_dictionary` lists the columns of the files a run, a comparison or a
 sweep writes (``customers``, ``contacts``, ``traces``, ``replications.csv``,
 ``periods.csv``, ``cohorts.csv``, ``intervals.csv``, ``compare.csv``,
-``cost_effectiveness.csv``, ``sweep_summary.csv``, ``sweep_tidy.parquet``);
+``cost_effectiveness.csv``, ``sweep_summary.csv``, ``sweep_tidy.parquet``) and
+an optimisation adds (``frontier.csv``, ``evaluations.csv``, ``profit_split.csv``,
+``roster_POOL.csv``);
 :func:`folder_dictionary` describes the tables actually present in a run
 directory, column by column, and is what ``data_dictionary.csv`` holds. Metric
 columns take their label, unit and meaning from :mod:`peakend.analysis.registry`;
@@ -16,6 +18,7 @@ in [0, 1].
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -206,6 +209,62 @@ _SWEEP_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("<factor>", "the factor's", "one column per swept key: its level in this scenario"),
 )
 
+_OPTIMISE_FRONTIER_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("plan", "", "the plan's name: plan- and 8 hex digits of its overrides"),
+    ("policy", "", "the plan's levels of the policy choices (key=value; ...)"),
+    ("replications", "count", "replications of the plan, all used here"),
+    ("role", "", "today, chosen, chosen_before_shifts, finalist or evaluated"),
+    ("feasible", "true/false", "every constraint met in the mean"),
+    ("objective", "the metric's", "mean of the objective's metric"),
+    ("staffing", "", "agents per interval of each decided pool"),
+    ("key", "", "store key of the plan's scenario (replications/KEY/, scenarios/KEY.toml)"),
+    ("frontier_service_level", "true/false", "no other plan costs less and serves as well"),
+    ("frontier_retention", "true/false", "no other plan costs less and keeps as many"),
+)
+"""The fixed columns of an optimisation's ``frontier.csv``; each metric adds its mean and
+95 % CI bounds (``METRIC``, ``METRIC_ci_low``, ``METRIC_ci_high``)."""
+
+_OPTIMISE_EVALUATION_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("stage", "", "today, start, search, select or roster"),
+    ("round", "count", "round of the marginal analysis (0 outside the search)"),
+    ("plan", "", "the plan's name: plan- and 8 hex digits of its overrides"),
+    ("policy", "", "the plan's levels of the policy choices (key=value; ...)"),
+    ("move", "", "what the evaluation tried (pool[interval]+1, a warm start, a finalist)"),
+    ("replications", "count", "replications judged"),
+    ("objective", "the metric's", "mean of the objective's metric"),
+    ("objective_ci_low", "the metric's", "lower bound of its 95 % CI"),
+    ("objective_ci_high", "the metric's", "upper bound of its 95 % CI"),
+    ("feasible", "true/false", "every constraint met in the mean"),
+    ("shortfall", "bound units", "total shortfall from the constraints (0: feasible)"),
+    ("gain", "the gain's", "paired gain of the move (per unit of its cost while infeasible)"),
+    ("gain_ci_low", "the gain's", "lower bound of its 95 % CI"),
+    ("gain_ci_high", "the gain's", "upper bound of its 95 % CI"),
+    ("accepted", "true/false", "the move was taken (its paired CI said so)"),
+    ("staffing", "", "agents per interval of each decided pool"),
+)
+"""The fixed columns of an optimisation's ``evaluations.csv``; each constraint adds one
+(``METRIC >= BOUND``: the plan's mean, the worst interval's for an interval constraint)."""
+
+_OPTIMISE_SPLIT_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("variant", "", "optimised (the plan handed back) or chosen_before_shifts"),
+    ("part", "", "customers_kept, visits_served, staff_cost, paid_out, or total"),
+    ("metric", "", "the part's row in compare.csv (profit_customers_kept, ..., profit)"),
+    ("diff", "currency", "plan − today's, paired; the parts' diff add up to the total's"),
+    ("diff_ci_low", "currency", "lower bound of its 95 % CI (Student t)"),
+    ("diff_ci_high", "currency", "upper bound of its 95 % CI"),
+    ("significant", "true/false", "the CI excludes 0"),
+    ("n", "count", "replications paired"),
+)
+
+_ROSTER_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("start_interval", "interval", "the shift's first interval (from 0)"),
+    ("length_intervals", "intervals", "the shift's length"),
+    ("breaks", "intervals", "break intervals, counted from the shift's start"),
+    ("description", "", "the shift in words"),
+    ("agents", "count", "agents on this shift"),
+    ("cost_per_shift", "currency", "what one agent's shift costs"),
+)
+
 TABLE_FILES: dict[str, tuple[tuple[str, str, str], ...]] = {
     "customers": (_REPLICATION, *_MULTI_PERIOD, *_CUSTOMER_COLUMNS),
     "contacts": (_REPLICATION, *_MULTI_PERIOD, *_CONTACT_COLUMNS),
@@ -218,6 +277,10 @@ TABLE_FILES: dict[str, tuple[tuple[str, str, str], ...]] = {
     "cost_effectiveness.csv": _COST_COLUMNS,
     "sweep_summary.csv": (*_SWEEP_COLUMNS, *_ESTIMATE_COLUMNS),
     "sweep_tidy.parquet": (*_SWEEP_COLUMNS, _REPLICATION),
+    "frontier.csv": _OPTIMISE_FRONTIER_COLUMNS,
+    "evaluations.csv": _OPTIMISE_EVALUATION_COLUMNS,
+    "profit_split.csv": _OPTIMISE_SPLIT_COLUMNS,
+    "roster_POOL.csv": _ROSTER_COLUMNS,
 }
 """The documented columns of each file (``customers`` and the others: Parquet or CSV).
 
@@ -245,7 +308,56 @@ def describe_column(file: str, column: str, period_name: str = "period") -> dict
             return {"file": file, "column": column, "unit": unit, "description": description}
     if _stem(file) in _METRIC_FILES and column in METRICS:
         return _metric_row(file, column)
+    return _optimiser_column(file, column)
+
+
+_BOUND_COLUMN = re.compile(r"^(?P<metric>\S+) (>=|<=) \S+$")
+_ESTIMATE_SUFFIXES = {
+    "": "mean over the plan's replications",
+    "_ci_low": "lower bound of its 95 % CI",
+    "_ci_high": "upper bound of its 95 % CI",
+}
+
+
+def _optimiser_column(file: str, column: str) -> dict[str, str] | None:
+    """The per-metric columns of ``frontier.csv`` and the per-constraint ones of
+    ``evaluations.csv`` (their names come from the metrics and the constraints)."""
+    if file == "evaluations.csv" and (found := _BOUND_COLUMN.match(column)):
+        info = metric_info(found["metric"])
+        return {
+            "file": file,
+            "column": column,
+            "unit": _UNITS[info.format],
+            "description": f"the constraint's metric, {info.label.lower()}: the plan's mean "
+            "(the worst interval's for an interval constraint)",
+        }
+    if file == "frontier.csv":
+        for suffix, words in sorted(_ESTIMATE_SUFFIXES.items(), key=lambda kv: -len(kv[0])):
+            metric = column.removesuffix(suffix) if suffix else column
+            if (not suffix or column.endswith(suffix)) and metric in _FRONTIER_METRICS:
+                info = metric_info(metric)
+                unit = "currency" if metric == "total_cost" else _UNITS[info.format]
+                label = "total cost" if metric == "total_cost" else info.label.lower()
+                return {
+                    "file": file,
+                    "column": column,
+                    "unit": unit,
+                    "description": f"{label}: {words}",
+                }
     return None
+
+
+_FRONTIER_METRICS = frozenset(
+    {
+        "staff_cost",
+        "total_cost",
+        "service_level",
+        "abandonment_rate",
+        "retention_rate",
+        "profit",
+        "mean_remembered_utility",
+    }
+)
 
 
 def _stem(file: str) -> str:
@@ -253,6 +365,8 @@ def _stem(file: str) -> str:
     for base in ("customers", "contacts", "traces"):
         if file in (base, f"{base}.parquet", f"{base}.csv"):
             return base
+    if file.startswith("roster_") and file.endswith(".csv"):
+        return "roster_POOL.csv"  # an optimisation's roster of one pool
     return file
 
 
