@@ -44,11 +44,18 @@ def test_calibrate_writes_a_scenario_that_runs(
         "scenario.toml",
         "report.html",
         "fits.csv",
+        "behaviour.csv",
         "rosters.csv",
         "dropped.csv",
     }
     text = (out / "scenario.toml").read_text(encoding="utf-8")
     assert "95 % CI" in text
+    # No survey column, three days: memory and return stay assumptions, said so.
+    assert "assumption: memory model (the log has no survey scores)" in output
+    assert "assumption: return model (the log spans 3 days" in output
+    assert 'memory = { model = "peak_end" }' in text
+    assert "retention" not in tomllib.loads(text)
+    assert pd.read_csv(out / "behaviour.csv").empty
     scenario = load_scenario(out / "scenario.toml")
     assert set(scenario.segments) == {"IN", "NE", "PS"}
     assert len(simulate(scenario).contacts.to_frame()) > 0
@@ -138,3 +145,23 @@ def test_days_outside_the_log_are_refused(
     )
     assert result.exit_code == 2
     assert "no contact in '2020-01-01'" in result.output
+
+
+def test_a_survey_column_fits_the_memory_weights(tmp_path: Path) -> None:
+    """--score-column maps a survey column onto the preset: the scenario's memory becomes
+    a blend with the fitted weights (CIs beside them), behaviour.csv lists them; a column
+    the log does not have is one line, exit 2."""
+    frame, _ = synthetic_log(3, seed=6, scale=0.5, behaviour=True)
+    frame.to_csv(tmp_path / "log.csv", index=False)
+    out = tmp_path / "out"
+    args = ["calibrate", str(tmp_path / "log.csv"), "--out", str(out)]
+    result = CliRunner().invoke(main, [*args, "--score-column", "survey"])
+    assert "memory weights fitted to" in result.output, result.output
+    scenario = load_scenario(out / "scenario.toml")
+    assert scenario.experience.memory["model"] == "blend"
+    table = pd.read_csv(out / "behaviour.csv")
+    assert set(table["term"]) == {"worst", "end", "mean", "duration", "intercept"}
+    assert (table["low"] < table["estimate"]).all() and (table["estimate"] < table["high"]).all()
+    missing = CliRunner().invoke(main, [*args, "--score-column", "no_such"])
+    assert missing.exit_code == 2
+    assert len(missing.output.strip().splitlines()) == 1 and "no_such" in missing.output
