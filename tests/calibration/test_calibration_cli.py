@@ -165,3 +165,43 @@ def test_a_survey_column_fits_the_memory_weights(tmp_path: Path) -> None:
     missing = CliRunner().invoke(main, [*args, "--score-column", "no_such"])
     assert missing.exit_code == 2
     assert len(missing.output.strip().splitlines()) == 1 and "no_such" in missing.output
+
+
+def test_the_replay_marks_each_customer_and_its_redials(
+    calibrated: tuple[Path, str], logs: tuple[Path, Path]
+) -> None:
+    """A held-out day is replayed with the log's customer ids: the engine files the
+    contacts of one id as one person, counting a contact after an abandonment as a
+    retry; contacts without an id stay customers of their own; the queue is the same."""
+    from peakend.calibration.backtest import agent_pools, day_scenario
+    from peakend.calibration.logformat import PRESETS
+    from peakend.calibration.logs import read_log
+
+    out, _ = calibrated
+    scenario = load_scenario(out / "scenario.toml")
+    log = read_log(logs[1], PRESETS["anonymous_bank"])
+    queued = log.frame[log.frame["outcome"] != "ivr_only"]
+    day_rows = queued[queued["date"] == log.days()[-1]]
+    pools = agent_pools(day_rows[day_rows["outcome"] == "served"], scenario)
+    replay, _ = day_scenario(scenario, day_rows, pools, 30.0, 1)
+    codes = replay.arrivals.times_customer
+    identified = day_rows["customer"] != ""
+    persons = day_rows.loc[identified, "customer"].nunique() + int((~identified).sum())
+    assert len(codes) == len(day_rows) and len(set(codes)) == persons < len(day_rows)
+    output = simulate(replay)
+    customers = output.customers.to_frame()
+    assert len(customers) == persons
+    assert customers["retries"].sum() > 0
+    # The ids file the records; every arrival keeps its own time and draws, so the
+    # queue (and the backtest's measures) are those of the replay without ids.
+    from peakend.config.loading import scenario_from_dict, scenario_to_dict
+
+    data = scenario_to_dict(replay)
+    data["arrivals"].pop("times_customer")
+    plain = simulate(scenario_from_dict(data, "no ids")).contacts.to_frame()
+    marked = output.contacts.to_frame()
+    key = ["arrival_minutes"]
+    assert (
+        marked.sort_values(key)["wait_minutes"].to_numpy()
+        == plain.sort_values(key)["wait_minutes"].to_numpy()
+    ).all()
