@@ -200,7 +200,7 @@ def test_the_replay_marks_each_customer_and_its_redials(
     data["arrivals"].pop("times_customer")
     plain = simulate(scenario_from_dict(data, "no ids")).contacts.to_frame()
     marked = output.contacts.to_frame()
-    key = ["arrival_minutes"]
+    key = ["arrival_minutes", "wait_minutes"]
     assert (
         marked.sort_values(key)["wait_minutes"].to_numpy()
         == plain.sort_values(key)["wait_minutes"].to_numpy()
