@@ -125,8 +125,15 @@ def fit_returns(
             f"{len(y)} identified journeys with {return_days} days after them: at least "
             f"{MIN_RETURN_JOURNEYS} are needed to fit returns"
         )
-    if y.min() == y.max():
-        raise ValueError("every journey or none was followed by a return: no slope to fit")
+    if y.max() == 0:
+        raise ValueError(
+            f"no identified customer had another journey within {return_days} days"
+        )
+    if y.min() == 1:
+        raise ValueError(
+            f"every identified journey was followed by another within {return_days} days: "
+            "no slope to fit"
+        )
     design = np.column_stack(
         [
             np.ones(len(y)),
