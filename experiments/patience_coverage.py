@@ -53,10 +53,12 @@ def main() -> None:
             flush=True,
         )
     table = np.array(rows, dtype=float)
+    n = len(rows)
+    covered = [int(table[:, column].sum()) for column in (1, 2, 3)]
     print(
         f"estimate of the mean: average {table[:, 0].mean():.3f}, sd {table[:, 0].std():.3f} "
-        f"(truth {mean}); covered by the profile interval {int(table[:, 1].sum())}/{len(rows)}, "
-        f"Wald {int(table[:, 2].sum())}/{len(rows)}; cv covered {int(table[:, 3].sum())}/{len(rows)}"
+        f"(truth {mean}); covered by the profile interval {covered[0]}/{n}, "
+        f"Wald {covered[1]}/{n}; cv covered {covered[2]}/{n}"
     )
 
 

@@ -70,7 +70,9 @@ def test_memory_weights_and_return_coefficients_are_recovered(
     for name, true in expected.items():
         estimate, se = getattr(returns, name), returns.se(name)
         if not abs(estimate - true) <= z * se:
-            outside.append(f"returns {name}: truth {true:.4f}, estimate {estimate:.4f} +- {z * se:.4f}")
+            outside.append(
+                f"returns {name}: truth {true:.4f}, estimate {estimate:.4f} +- {z * se:.4f}"
+            )
     assert not outside, outside
 
 

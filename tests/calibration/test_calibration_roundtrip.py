@@ -135,7 +135,9 @@ def _outside(checks: list[tuple[str, float, float, Interval]]) -> list[str]:
     for what, true, estimate, interval in checks:
         low, high = interval(level)
         if not low <= true <= high:
-            outside.append(f"{what}: truth {true:.4g}, estimate {estimate:.4g} ({low:.4g}-{high:.4g})")
+            outside.append(
+                f"{what}: truth {true:.4g}, estimate {estimate:.4g} ({low:.4g}-{high:.4g})"
+            )
     return outside
 
 

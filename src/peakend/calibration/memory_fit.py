@@ -39,10 +39,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from pydantic import BaseModel
 from scipy import stats
 
 from peakend.calibration.contacts import absolute_minutes
-from peakend.config.schema import ExperienceConfig, PoolConfig, SegmentConfig
+from peakend.config.schema import AttributeConfig, ExperienceConfig, SegmentConfig
 from peakend.experience.memory import Blend
 from peakend.experience.moments import (
     EPISODE_DTYPE,
@@ -71,14 +72,15 @@ MIN_SCORES = 30
 """Fewest scored journeys for a fit: fewer leave the weights unidentified in practice."""
 
 
-def _default(model: type, name: str) -> float:
+def _default(model: type[BaseModel], name: str) -> float:
     return float(model.model_fields[name].default)
 
 
 EXPECTED_WAIT = _default(SegmentConfig, "expected_wait_minutes")
 EXPECTED_QUALITY = _default(SegmentConfig, "expected_quality")
 FAILURE_SEVERITY = _default(SegmentConfig, "failure_severity")
-WARMTH = float(PoolConfig.model_fields["warmth"].default_factory().mean)  # type: ignore[misc]
+WARMTH = _default(AttributeConfig, "mean")
+"""The default pool's mean warmth (``pools.*.warmth`` defaults to ``AttributeConfig()``)."""
 
 
 @dataclass(frozen=True)
@@ -139,9 +141,7 @@ def _references(n: int, config: ExperienceConfig) -> References:
     )
 
 
-def journey_traces(
-    rows: pd.DataFrame, n: int, config: ExperienceConfig | None = None
-) -> Traces:
+def journey_traces(rows: pd.DataFrame, n: int, config: ExperienceConfig | None = None) -> Traces:
     """The experience traces of ``n`` journeys from their ``rows`` (as in
     :attr:`Journeys.rows`; a subset of them rebuilds part of each journey), by the
     engine's rules under the assumptions of this module."""
@@ -159,13 +159,29 @@ def journey_traces(
     parts = []
     stay = ivr > 0
     parts.append(
-        _episodes(journey[stay], number[stay], phases["wait"], 0, arrival[stay] - ivr[stay],
-                  ivr[stay], np.zeros(int(stay.sum())), EpisodeKind.WAIT)
+        _episodes(
+            journey[stay],
+            number[stay],
+            phases["wait"],
+            0,
+            arrival[stay] - ivr[stay],
+            ivr[stay],
+            np.zeros(int(stay.sum())),
+            EpisodeKind.WAIT,
+        )
     )
     felt = (wait > 0) | abandoned
     parts.append(
-        _episodes(journey[felt], number[felt], phases["wait"], 1, arrival[felt], wait[felt],
-                  np.zeros(int(felt.sum())), EpisodeKind.WAIT)
+        _episodes(
+            journey[felt],
+            number[felt],
+            phases["wait"],
+            1,
+            arrival[felt],
+            wait[felt],
+            np.zeros(int(felt.sum())),
+            EpisodeKind.WAIT,
+        )
     )
     points, _ = service_points(
         np.ones(int(served.sum()), dtype=bool),
@@ -177,8 +193,16 @@ def journey_traces(
     )
     service = rows["service_minutes"].to_numpy(dtype=float)[served]
     parts.append(
-        _episodes(journey[served], number[served], phases["service"], 2,
-                  arrival[served] + wait[served], service, points, EpisodeKind.SERVICE)
+        _episodes(
+            journey[served],
+            number[served],
+            phases["service"],
+            2,
+            arrival[served] + wait[served],
+            service,
+            points,
+            EpisodeKind.SERVICE,
+        )
     )
     episodes = np.concatenate([part[0] for part in parts])
     rank = np.concatenate([part[1] for part in parts])
@@ -264,8 +288,7 @@ def fit_memory_weights(table: pd.DataFrame) -> MemoryFit:
     usable = table[np.isfinite(table.to_numpy(dtype=float)).all(axis=1)]
     if len(usable) < MIN_SCORES:
         raise ValueError(
-            f"{len(usable)} scored journeys: at least {MIN_SCORES} are needed to fit memory "
-            "weights"
+            f"{len(usable)} scored journeys: at least {MIN_SCORES} are needed to fit memory weights"
         )
     design = np.column_stack(
         [usable[term].to_numpy(dtype=float) for term in MEMORY_TERMS] + [np.ones(len(usable))]

@@ -331,8 +331,12 @@ def _behaviour_section(c: Calibration) -> str:
     if c.memory is not None:
         m = c.memory
         rows = [
-            (term, f"{getattr(m.model, term):.4g}", *(f"{v:.4g}" for v in m.ci(term)),
-             f"{m.standard_errors[term]:.3g}")
+            (
+                term,
+                f"{getattr(m.model, term):.4g}",
+                *(f"{v:.4g}" for v in m.ci(term)),
+                f"{m.standard_errors[term]:.3g}",
+            )
             for term in (*MEMORY_TERMS, "intercept")
         ]
         parts.append(
@@ -358,6 +362,7 @@ def _behaviour_section(c: Calibration) -> str:
             + _table(("Coefficient", "Estimate", "95 % low", "95 % high"), rows)
         )
     if not parts:
-        parts.append("<p>Neither survey scores nor returns could be fitted: see the "
-                     "assumptions below.</p>")
+        parts.append(
+            "<p>Neither survey scores nor returns could be fitted: see the assumptions below.</p>"
+        )
     return _section("Memory and return", "".join(parts))

@@ -106,9 +106,7 @@ def return_table(
     return table.loc[seen, ["returned", "remembered", "effort"]].reset_index(drop=True)
 
 
-def fit_returns(
-    table: pd.DataFrame, return_days: int, memory: str = "peak_end"
-) -> ReturnFit:
+def fit_returns(table: pd.DataFrame, return_days: int, memory: str = "peak_end") -> ReturnFit:
     """Logistic regression of ``returned`` on ``remembered`` and ``effort`` (``table``
     as from :func:`return_table`).
 
@@ -126,9 +124,7 @@ def fit_returns(
             f"{MIN_RETURN_JOURNEYS} are needed to fit returns"
         )
     if y.max() == 0:
-        raise ValueError(
-            f"no identified customer had another journey within {return_days} days"
-        )
+        raise ValueError(f"no identified customer had another journey within {return_days} days")
     if y.min() == 1:
         raise ValueError(
             f"every identified journey was followed by another within {return_days} days: "

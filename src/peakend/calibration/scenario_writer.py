@@ -199,8 +199,11 @@ def _experience(c: Calibration) -> list[str]:
     m = c.memory
     if m is None:
         why = dict(c.assumptions).get("memory model", "no survey scores")
-        return [*lines, f"# assumption ({why}): the memory model keeps peakend's default",
-                'memory = { model = "peak_end" }']
+        return [
+            *lines,
+            f"# assumption ({why}): the memory model keeps peakend's default",
+            'memory = { model = "peak_end" }',
+        ]
     lines.append(
         f"# memory weights: least squares of {m.scores:,} survey scores on the features of "
         f"each journey's trace rebuilt from the log (residual sd {_number(m.residual_sd, 3)}, "
@@ -224,8 +227,10 @@ def _retention(c: Calibration) -> list[str]:
     r = c.returns
     if r is None:
         why = dict(c.assumptions).get("return model", "no returns")
-        return ["", f"# return model: assumption ({why}); [retention.returns] keeps "
-                "peakend's defaults"]
+        return [
+            "",
+            f"# return model: assumption ({why}); [retention.returns] keeps peakend's defaults",
+        ]
     lines = [
         "",
         "[retention.returns]",

@@ -229,7 +229,7 @@ def truth_scenario(scale: float = 1.0, behaviour: bool = False) -> tuple[Scenari
         "retry_delay": {"distribution": "exponential", "mean": 8.0},
         "max_contacts": 20,
     }
-    data = {
+    data: dict[str, Any] = {
         "name": "synthetic_bank",
         "description": "The known truth of peakend's synthetic Anonymous Bank logs",
         "run": {"replications": 1, "seed": 1, "drain": True, "opens_at": "07:00"},
@@ -265,8 +265,8 @@ def truth_scenario(scale: float = 1.0, behaviour: bool = False) -> tuple[Scenari
     }
     if behaviour:
         data["experience"] = {"enabled": True, "memory": {"model": "blend", **MEMORY_TRUTH}}
-        for pool in data["pools"].values():
-            pool["warmth"] = {"mean": 0.7, "sd": 0.0}
+        for pool in ("general", "internet"):
+            data["pools"][pool]["warmth"] = {"mean": 0.7, "sd": 0.0}
     scenario = scenario_from_dict(data, "synthetic truth")
     truth = Truth(
         shares=shares,
