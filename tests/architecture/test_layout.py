@@ -59,7 +59,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "runs": _BASE | {"analysis", "config", "experience", "retention", "simulation"},
     "store": _BASE | {"analysis", "config", "runs"},
     "experiments": _BASE | {"analysis", "config", "runs", "store"},
-    "calibration": _BASE | {"analysis", "config", "simulation", "store"},
+    "calibration": _BASE | {"analysis", "config", "experience", "simulation", "store"},
     "classics": _BASE | {"analysis", "config", "experience"},
     "checks": _BASE
     | {"analysis", "classics", "config", "engine", "optimise", "retention", "runs", "simulation"},

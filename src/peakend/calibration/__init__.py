@@ -9,6 +9,9 @@ layers over :func:`peakend.calibration.api.calibrate_log` and
 :mod:`~peakend.calibration.survival` (Kaplan-Meier),
 :mod:`~peakend.calibration.arrivals`, :mod:`~peakend.calibration.contacts`,
 :mod:`~peakend.calibration.rosters` (the fits),
+:mod:`~peakend.calibration.memory_fit` (survey scores to memory weights, on journeys
+rebuilt from the log), :mod:`~peakend.calibration.returns_fit` (returning customers to
+the return model),
 :mod:`~peakend.calibration.calibrate` (all fits of a log),
 :mod:`~peakend.calibration.scenario_writer` (the scenario TOML),
 :mod:`~peakend.calibration.report` (the HTML report),

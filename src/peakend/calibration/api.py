@@ -3,7 +3,9 @@
 
 It writes into ``out``: ``scenario.toml`` (runs as it is), ``report.html`` (the
 calibration report), ``fits.csv`` (every fitted family of every type: family,
-AIC, mean and CV with 95 % CIs), ``rosters.csv`` (agents present per pool, day
+AIC, mean and CV with 95 % CIs), ``behaviour.csv`` (memory weights fitted to
+survey scores and the return model's coefficients, with 95 % CIs; empty when the log
+supports neither), ``rosters.csv`` (agents present per pool, day
 and interval) and ``dropped.csv`` (rows dropped by reason). ``out`` must be a new
 or empty folder, or one that ``peakend calibrate`` wrote before (it holds
 ``scenario.toml`` and ``report.html`` whose first line says so); nothing else is
@@ -32,7 +34,14 @@ if TYPE_CHECKING:
 
 __all__ = ["OUTPUT_FILES", "CalibrationResult", "backtest_log", "calibrate_log"]
 
-OUTPUT_FILES = ("scenario.toml", "report.html", "fits.csv", "rosters.csv", "dropped.csv")
+OUTPUT_FILES = (
+    "scenario.toml",
+    "report.html",
+    "fits.csv",
+    "behaviour.csv",
+    "rosters.csv",
+    "dropped.csv",
+)
 _MARK = "# Calibrated by peakend"
 
 
@@ -81,8 +90,12 @@ def calibrate_log(
     settings: Settings | None = None,
     name: str = "calibrated",
     seed: int = 1,
+    score_column: str | None = None,
 ) -> CalibrationResult:
     """Read ``log``, calibrate, and write the scenario, the report and the tables to ``out``.
+
+    ``score_column`` names the log's survey-score column when the format does not map
+    one (the Anonymous Bank preset has none).
 
     Raises
     ------
@@ -96,6 +109,8 @@ def calibrate_log(
     out = Path(out)
     check_out_folder(out)
     fmt = load_format(log_format) if isinstance(log_format, (str, Path)) else log_format
+    if score_column is not None:
+        fmt = fmt.model_copy(update={"columns": {**fmt.columns, "score": score_column}})
     contact_log = read_log(log, fmt)
     try:
         calibration = calibrate(contact_log, settings)
@@ -105,6 +120,7 @@ def calibrate_log(
     write_text(out / "scenario.toml", scenario_toml(calibration, name, seed))
     write_text(out / "report.html", render_report(calibration))
     write_table(out / "fits.csv", fits_frame(calibration))
+    write_table(out / "behaviour.csv", behaviour_frame(calibration))
     write_table(out / "rosters.csv", rosters_frame(calibration))
     dropped = pd.DataFrame(sorted(contact_log.dropped.items()), columns=["reason", "rows"])
     write_table(out / "dropped.csv", dropped)
@@ -140,6 +156,28 @@ def fits_frame(calibration: Calibration) -> pd.DataFrame:
                     }
                 )
     return pd.DataFrame(rows)
+
+
+def behaviour_frame(calibration: Calibration) -> pd.DataFrame:
+    """One row per memory weight and return coefficient fitted: model, term, estimate,
+    95 % CI, and the journeys behind it."""
+    from peakend.calibration.memory_fit import MEMORY_TERMS
+
+    rows = []
+    m, r = calibration.memory, calibration.returns
+    if m is not None:
+        for term in (*MEMORY_TERMS, "intercept"):
+            low, high = m.ci(term)
+            rows.append(("memory", term, float(getattr(m.model, term)), low, high, m.scores))
+    if r is not None:
+        for term, value in (
+            ("baseline_retention", r.baseline_retention),
+            ("utility_slope", r.utility_slope),
+            ("effort_slope", r.effort_slope),
+        ):
+            low, high = r.ci(term)
+            rows.append(("returns", term, value, low, high, r.journeys))
+    return pd.DataFrame(rows, columns=["model", "term", "estimate", "low", "high", "journeys"])
 
 
 def rosters_frame(calibration: Calibration) -> pd.DataFrame:

@@ -5,10 +5,23 @@ For each held-out day, :func:`day_scenario` builds a one-day scenario from the
 calibrated one: its behaviour (patience, service times, routing) as calibrated,
 the day's own arrivals replayed exactly (each contact's queue entry and type,
 redials included, so the engine's own retries and repeat contacts are switched
-off and so is the IVR, whose time lies before the queue entry), and the day's own
+off and so is the IVR, whose time lies before the queue entry), each marked with
+its customer (``arrivals.times_customer``: the log's customer id, coded ``c1``,
+``c2``, ... in order of first arrival; a contact without an id is a customer of its
+own), so that the engine files a customer's contacts of the day as one person and
+counts a contact after an abandonment as a retry, after a service as a repeat
+contact (:mod:`peakend.engine.persons`), and the day's own
 roster inferred from agent activity (the spell estimator of
 :mod:`peakend.calibration.rosters`, each agent in the pool that answers the types
 it served most). Each day is simulated ``replications`` times.
+
+A replayed day is a one-day run: the engine cannot carry a customer from one replayed
+day to the next (a replay is a single-day run, and the multi-day retention loop
+draws its own contacts, ``Scenario._check_replay_days``). A customer who calls on
+two held-out days is two persons, one per day; what links them (a return) is fitted
+by :mod:`peakend.calibration.returns_fit`, not replayed. Marking the customers does
+not change the queue: each replayed arrival keeps its own time and draws, so the
+measures below are the same with or without the ids.
 
 Measures per (day, interval of queue entry, type) and over all types:
 ``offered`` (contacts that reached the queue), ``abandonment_rate`` (abandoned /
@@ -43,6 +56,7 @@ __all__ = [
     "MEASURES",
     "BacktestResult",
     "backtest",
+    "customer_codes",
     "day_scenario",
     "error_table",
     "interval_measures",
@@ -107,6 +121,23 @@ def agent_pools(served: pd.DataFrame, scenario: Scenario) -> dict[str, str]:
     return result
 
 
+def customer_codes(customers: np.ndarray) -> list[str]:
+    """Short ids for the engine (``c1``, ``c2``, ... in order of first appearance): the
+    same log id, the same code; an empty id (no customer), a code of its own."""
+    codes: dict[str, str] = {}
+    out = []
+    for customer in customers:
+        key = str(customer)
+        if not key:
+            out.append(f"c{len(codes) + 1}")
+            codes[f"\0{len(codes)}"] = out[-1]  # an entry no log id can equal
+            continue
+        if key not in codes:
+            codes[key] = f"c{len(codes) + 1}"
+        out.append(codes[key])
+    return out
+
+
 def day_scenario(
     scenario: Scenario,
     day_rows: pd.DataFrame,
@@ -132,6 +163,7 @@ def day_scenario(
         "rate_per_hour": (counts * 60 / interval).tolist(),
         "times": (entry[order] - opens).tolist(),
         "times_segment": day_rows["type"].to_numpy()[order].tolist(),
+        "times_customer": customer_codes(day_rows["customer"].to_numpy()[order]),
     }
     for segment in data["segments"].values():
         segment.update(retry_probability=0.0, recontact_probability=0.0)

@@ -11,7 +11,12 @@ per contact type (a type becomes a segment of the scenario):
 - redials and repeat contacts (:mod:`peakend.calibration.contacts`);
 - the pools (agents grouped by the types they serve) and the agents present per
   interval and day (:mod:`peakend.calibration.rosters`);
-- the IVR: time spent there and the share who end there.
+- the IVR: time spent there and the share who end there;
+- where the log has survey scores: the memory model's weights
+  (:mod:`peakend.calibration.memory_fit`); where customer ids recur over more days than
+  the return window: the return model's intercept and slopes
+  (:mod:`peakend.calibration.returns_fit`). Without the data these stay assumptions,
+  listed in :attr:`Calibration.assumptions`.
 
 A type with too few contacts for a fit (fewer than :data:`MIN_FIT` abandonments, or
 served contacts) takes the fit of all types together, and the report says so.
@@ -30,6 +35,8 @@ from peakend.calibration.arrivals import ArrivalFit, fit_arrivals
 from peakend.calibration.contacts import FollowUps, follow_ups, mark_follow_ups
 from peakend.calibration.fitting import Fit, fit_best, fit_family
 from peakend.calibration.logs import ContactLog
+from peakend.calibration.memory_fit import MemoryFit, fit_memory_weights, scored_features
+from peakend.calibration.returns_fit import ReturnFit, fit_returns, return_table
 from peakend.calibration.rosters import Pool, assign_pools, present_agents, spells
 from peakend.calibration.survival import KaplanMeier, kaplan_meier
 
@@ -54,6 +61,8 @@ class Settings:
     overflow_share: float = 0.05
     service_level_threshold_minutes: float = 20 / 60
     resolution_minutes: float = 1 / 60
+    return_days: int = 7
+    """Days after a journey within which the customer's next journey counts as a return."""
 
 
 @dataclass(frozen=True)
@@ -128,6 +137,11 @@ class Calibration:
     """Agents present (time-average) per pool, day and interval."""
     used: dict[str, int]
     assumptions: list[tuple[str, str]]
+    """(what, why) of each behaviour the log could not fit and the scenario assumes."""
+    memory: MemoryFit | None = None
+    """Memory weights fitted to survey scores (None: no scores, or too few)."""
+    returns: ReturnFit | None = None
+    """The return model fitted to customers coming back (None: not enough days or ids)."""
 
     @property
     def close(self) -> float:
@@ -195,7 +209,41 @@ def calibrate(log: ContactLog, settings: Settings | None = None) -> Calibration:
         used=_used(frame, marked),
         assumptions=[],
     )
+    _fit_behaviour(calibration)
     return calibration
+
+
+def _fit_behaviour(c: Calibration) -> None:
+    """Memory weights from survey scores and the return model from returning customers,
+    where the log holds the data; otherwise the reason, in ``c.assumptions``."""
+    frame = c.log.frame
+    scores = int(np.isfinite(frame["score"].to_numpy(dtype=float)).sum())
+    if scores:
+        try:
+            c.memory = fit_memory_weights(scored_features(frame))
+        except ValueError as error:
+            c.assumptions.append(("memory model", f"survey scores not usable: {error}"))
+    else:
+        c.assumptions.append(("memory model", "the log has no survey scores"))
+    days = len(c.log.days())
+    if days <= c.settings.return_days:
+        c.assumptions.append(
+            (
+                "return model",
+                f"the log spans {days} days, not more than the return window "
+                f"({c.settings.return_days} days)",
+            )
+        )
+        return
+    memory = c.memory.model if c.memory is not None else None
+    try:
+        c.returns = fit_returns(
+            return_table(frame, c.settings.return_days, memory),
+            c.settings.return_days,
+            "blend fitted to the survey scores" if memory is not None else "peak_end (default)",
+        )
+    except ValueError as error:
+        c.assumptions.append(("return model", f"returns not usable: {error}"))
 
 
 def _fit_type(

@@ -26,12 +26,13 @@ __all__ = ["ASSUMPTIONS", "render_report"]
 
 ASSUMPTIONS = (
     (
-        "experience (memory model, value function, wait discomfort)",
-        "no survey scores in the log: peakend's documented defaults, with their sources",
+        "experience (value function, wait discomfort, expected quality, agents' warmth)",
+        "a log records no feelings: peakend's documented defaults, with their sources; "
+        "survey scores fit only the memory model's weights on top of them",
     ),
     (
-        "retention (return model, word of mouth)",
-        "no per-customer return or churn data: peakend's defaults, an assumption",
+        "retention (loyalty bonus, reliability, word of mouth)",
+        "a log shows neither loyalty states nor beliefs nor referrals: peakend's defaults",
     ),
     ("segments.*.expected_wait_minutes", "what callers expect: no data in a call log"),
     ("run.service_level_threshold_minutes", "the centre's target wait (20 s by default)"),
@@ -122,7 +123,11 @@ def render_report(calibration: Calibration) -> str:
         *(_type_section(c, kind) for kind in c.types.values()),
         _arrivals_section(c),
         _pools_section(c),
-        _section("Assumptions left", _table(("What", "Why it is an assumption"), ASSUMPTIONS)),
+        _behaviour_section(c),
+        _section(
+            "Assumptions left",
+            _table(("What", "Why it is an assumption"), [*c.assumptions, *ASSUMPTIONS]),
+        ),
         "</body></html>",
     ]
     return "\n".join(parts)
@@ -316,3 +321,48 @@ def _pools_section(c: Calibration) -> str:
         _table(("Pool", "Skills", "Agents", "Mean service, min (95 % CI)", "Overflow"), rows)
         + _figure(figure, "Agents present (spell estimator), mean over the log's days"),
     )
+
+
+def _behaviour_section(c: Calibration) -> str:
+    """Memory weights fitted to survey scores and the return model fitted to returns."""
+    from peakend.calibration.memory_fit import MEMORY_TERMS
+
+    parts = []
+    if c.memory is not None:
+        m = c.memory
+        rows = [
+            (
+                term,
+                f"{getattr(m.model, term):.4g}",
+                *(f"{v:.4g}" for v in m.ci(term)),
+                f"{m.standard_errors[term]:.3g}",
+            )
+            for term in (*MEMORY_TERMS, "intercept")
+        ]
+        parts.append(
+            f"<p>Survey scores of {m.scores:,} journeys regressed on the features of each "
+            f"journey's experience trace rebuilt from the log (least squares; residual sd "
+            f"{m.residual_sd:.3g}, R<sup>2</sup> {m.r_squared:.3f}).</p>"
+            + _table(("Weight", "Estimate", "95 % low", "95 % high", "SE"), rows)
+        )
+    if c.returns is not None:
+        r = c.returns
+        rows = [
+            (name, f"{value:.4g}", *(f"{v:.4g}" for v in r.ci(name)))
+            for name, value in (
+                ("baseline_retention", r.baseline_retention),
+                ("utility_slope", r.utility_slope),
+                ("effort_slope", r.effort_slope),
+            )
+        ]
+        parts.append(
+            f"<p>{r.returned:,} of {r.journeys:,} identified journeys were followed by "
+            f"another within {r.return_days} days; logistic regression on remembered "
+            f"utility ({_e(r.memory)}) and extra contacts (Wald intervals).</p>"
+            + _table(("Coefficient", "Estimate", "95 % low", "95 % high"), rows)
+        )
+    if not parts:
+        parts.append(
+            "<p>Neither survey scores nor returns could be fitted: see the assumptions below.</p>"
+        )
+    return _section("Memory and return", "".join(parts))

@@ -28,7 +28,11 @@ Choices, documented in ``docs/calibration/statistics.md``:
 - redials: ``retry_probability`` and ``retry_delay``; repeat contacts: every
   unresolved customer calls again (``recontact_probability = 1``, an assumption) so
   that ``first_contact_resolution`` is one minus the repeat share;
-- absenteeism 0: the roster is of agents seen present.
+- absenteeism 0: the roster is of agents seen present;
+- memory: a blend fitted to survey scores (:mod:`peakend.calibration.memory_fit`), or
+  peakend's default peak-end rule, an assumption; the return model's intercept and
+  slopes fitted to returning customers (:mod:`peakend.calibration.returns_fit`), or
+  peakend's defaults, an assumption.
 """
 
 from __future__ import annotations
@@ -181,14 +185,80 @@ def scenario_toml(calibration: Calibration, name: str = "calibrated", seed: int 
         lines += _segment(c, kind, shares.get(kind.name, 0.0), ivr.get(kind.name, 0.0))
     for pool in c.pools:
         lines += _pool(c, pool.name)
-    lines += [
-        "",
-        "[experience]",
-        "# assumption: no survey scores in the log; the memory model keeps peakend's defaults",
-        'memory = { model = "peak_end" }',
-        "",
-    ]
+    lines += _experience(c)
+    lines += _retention(c)
+    lines.append("")
     return "\n".join(lines)
+
+
+def _experience(c: Calibration) -> list[str]:
+    """The memory model: fitted to survey scores, or peakend's default, an assumption."""
+    from peakend.calibration.memory_fit import MEMORY_TERMS
+
+    lines = ["", "[experience]"]
+    m = c.memory
+    if m is None:
+        why = dict(c.assumptions).get("memory model", "no survey scores")
+        return [
+            *lines,
+            f"# assumption ({why}): the memory model keeps peakend's default",
+            'memory = { model = "peak_end" }',
+        ]
+    lines.append(
+        f"# memory weights: least squares of {m.scores:,} survey scores on the features of "
+        f"each journey's trace rebuilt from the log (residual sd {_number(m.residual_sd, 3)}, "
+        f"R^2 {m.r_squared:.3f}); 95 % CIs:"
+    )
+    for term in (*MEMORY_TERMS, "intercept"):
+        low, high = m.ci(term)
+        lines.append(
+            f"#   {term} {_number(getattr(m.model, term), 4)} "
+            f"({_number(low, 3)} to {_number(high, 3)})"
+        )
+    weights = ", ".join(
+        f"{term} = {_number(getattr(m.model, term), 6)}" for term in (*MEMORY_TERMS, "intercept")
+    )
+    lines.append(f'memory = {{ model = "blend", {weights} }}')
+    return lines
+
+
+def _retention(c: Calibration) -> list[str]:
+    """The return model's intercept and slopes, where the log shows customers return."""
+    r = c.returns
+    if r is None:
+        why = dict(c.assumptions).get("return model", "no returns")
+        return [
+            "",
+            f"# return model: assumption ({why}); [retention.returns] keeps peakend's defaults",
+        ]
+    lines = [
+        "",
+        "[retention.returns]",
+        f"# fitted: {r.returned:,} of {r.journeys:,} identified journeys were followed by "
+        f"another within {r.return_days} days; logistic regression on remembered utility "
+        f"({r.memory}) and extra contacts, Wald 95 % CIs. A return here is a contact within "
+        f"the window: use it with retention.days_per_period = {r.return_days}",
+        'model = "logistic"',
+        "baseline_utility = 0.0   # the anchor: remembered utility 0, no extra contact",
+    ]
+    low, high = r.ci("baseline_retention")
+    lines.append(
+        f"baseline_retention = {_number(r.baseline_retention, 6)}   "
+        f"# 95 % CI {_number(low, 3)}-{_number(high, 3)}"
+    )
+    for name in ("utility_slope", "effort_slope"):
+        value = float(getattr(r, name))
+        low, high = r.ci(name)
+        note = f"# 95 % CI {_number(low, 3)} to {_number(high, 3)}"
+        if value < 0:
+            # The schema's slopes are >= 0 (worse memory, more effort: fewer returns).
+            note += f"; fitted {_number(value, 3)}, below the model's range: 0"
+        lines.append(f"{name} = {_number(max(value, 0.0), 6)}   {note}")
+    lines.append(
+        "# loyalty_bonus and reliability_slope: assumptions (a log shows neither loyalty "
+        "states nor beliefs)"
+    )
+    return lines
 
 
 def _header(c: Calibration, name: str, seed: int) -> list[str]:

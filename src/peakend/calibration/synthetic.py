@@ -182,13 +182,36 @@ class Truth:
     ivr_only_share: float
     ivr_mean_minutes: float
     anonymous_share: float
+    memory: dict[str, float] | None = None
+    """With ``behaviour=True``: the :class:`~peakend.experience.memory.Blend` weights
+    (and intercept) that make each journey's remembered utility, the mean of its score."""
+    score_sd: float = 0.0
+    """Standard deviation of a survey score around the remembered utility."""
+    response_share: float = 0.0
+    """Share of identified journeys that answer the survey (on their last contact)."""
+    returns: dict[str, float] | None = None
+    """With ``behaviour=True``: ``baseline_retention``, ``utility_slope`` and
+    ``effort_slope`` of the logistic chance that a customer has another journey within
+    ``return_days`` days (anchored at remembered utility 0 and no extra contact)."""
+    return_days: int = 7
 
 
-def truth_scenario(scale: float = 1.0) -> tuple[Scenario, Truth]:
+MEMORY_TRUTH = {"worst": 0.4, "end": 0.5, "mean": 0.3, "duration": -0.02, "intercept": 0.5}
+"""Memory weights of the synthetic truth with ``behaviour=True`` (a blend; the end
+counts most, as in phone surveys where the last moment dominates)."""
+RETURN_TRUTH = {"baseline_retention": 0.3, "utility_slope": 0.3, "effort_slope": 0.4}
+"""Return model of the synthetic truth with ``behaviour=True``: 30 % of customers who
+remember 0 with one contact call again within ``return_days``."""
+
+
+def truth_scenario(scale: float = 1.0, behaviour: bool = False) -> tuple[Scenario, Truth]:
     """The scenario synthetic logs are simulated from, and its parameters.
 
     ``scale`` multiplies the arrival rates and the staffing (2.0: a centre twice as
-    large)."""
+    large). ``behaviour``: customers experience their journeys (the experience model on,
+    a blend memory :data:`MEMORY_TRUTH`, agents all of the default mean warmth, as
+    :mod:`peakend.calibration.memory_fit` assumes), answer surveys and come back
+    (:data:`RETURN_TRUTH`)."""
     patience: dict[str, dict[str, Any]] = {
         "PS": {"distribution": "lognormal", "mean": 3.0, "cv": 1.3},
         "NE": {"distribution": "weibull", "shape": 0.7, "scale": 4.0},
@@ -206,7 +229,7 @@ def truth_scenario(scale: float = 1.0) -> tuple[Scenario, Truth]:
         "retry_delay": {"distribution": "exponential", "mean": 8.0},
         "max_contacts": 20,
     }
-    data = {
+    data: dict[str, Any] = {
         "name": "synthetic_bank",
         "description": "The known truth of peakend's synthetic Anonymous Bank logs",
         "run": {"replications": 1, "seed": 1, "drain": True, "opens_at": "07:00"},
@@ -240,6 +263,10 @@ def truth_scenario(scale: float = 1.0) -> tuple[Scenario, Truth]:
         },
         "experience": {"enabled": False},
     }
+    if behaviour:
+        data["experience"] = {"enabled": True, "memory": {"model": "blend", **MEMORY_TRUTH}}
+        for pool in ("general", "internet"):
+            data["pools"][pool]["warmth"] = {"mean": 0.7, "sd": 0.0}
     scenario = scenario_from_dict(data, "synthetic truth")
     truth = Truth(
         shares=shares,
@@ -258,6 +285,10 @@ def truth_scenario(scale: float = 1.0) -> tuple[Scenario, Truth]:
         ivr_only_share=0.15,
         ivr_mean_minutes=0.5,
         anonymous_share=0.05,
+        memory=dict(MEMORY_TRUTH) if behaviour else None,
+        score_sd=0.5 if behaviour else 0.0,
+        response_share=0.3 if behaviour else 0.0,
+        returns=dict(RETURN_TRUTH) if behaviour else None,
     )
     return scenario, truth
 
@@ -267,26 +298,136 @@ def synthetic_log(
     seed: int = 2005,
     start: str = "1999-03-01",
     scale: float = 1.0,
+    behaviour: bool = False,
 ) -> tuple[pd.DataFrame, Truth]:
     """An Anonymous Bank log of ``days`` calendar days from ``start``, and its truth.
 
     About 1,300 contacts reach the queue on a weekday at ``scale = 1`` (a month:
     about 40,000). Rows are sorted by date and IVR entry; columns :data:`AB_COLUMNS`.
+
+    With ``behaviour`` (:func:`truth_scenario`), the log also has a ``survey`` column
+    (a score on the last contact of a share of identified journeys: the journey's
+    remembered utility under :data:`MEMORY_TRUTH`, computed by the engine's own rules
+    with the IVR stay written in the log, plus normal noise; empty elsewhere), and
+    customers come back on later days under the same customer id with the chance of
+    :data:`RETURN_TRUTH` (a returning customer takes the place of one of that day's
+    identified callers, on a day drawn uniformly from the next ``return_days``). The
+    log without ``behaviour`` is unchanged, byte for byte.
     """
     from peakend.simulation.replication import simulate
 
-    base, truth = truth_scenario(scale)
+    base, truth = truth_scenario(scale, behaviour)
     rng = np.random.default_rng(seed)
+    behaviour_rng = np.random.default_rng([seed, 19])
+    due: dict[int, list[str]] = {}
     frames = []
     for day in range(days):
         date = pd.Timestamp(start) + pd.Timedelta(days=day)
         load = truth.weekday_load[date.weekday()] * rng.gamma(1 / truth.day_cv**2, truth.day_cv**2)
         scenario = _day_scenario(base, load, seed * 1_000 + day)
-        contacts = simulate(scenario).contacts.to_frame()
-        frames.append(_rows(contacts, date, day, truth, rng, list(base.pools)))
+        output = simulate(scenario)
+        contacts = output.contacts.to_frame()
+        rows = _rows(contacts, date, day, truth, rng, list(base.pools))
+        if behaviour:
+            rows = _behave(rows, output, scenario, truth, day, behaviour_rng, due)
+        frames.append(rows)
     log = pd.concat(frames, ignore_index=True)
     log.insert(1, "call_id", np.arange(10_000, 10_000 + len(log)))
-    return log[list(AB_COLUMNS)], truth
+    columns = list(AB_COLUMNS) + (["survey"] if behaviour else [])
+    return log[columns], truth
+
+
+def _behave(
+    rows: pd.DataFrame,
+    output: Any,
+    scenario: Scenario,
+    truth: Truth,
+    day: int,
+    rng: np.random.Generator,
+    due: dict[int, list[str]],
+) -> pd.DataFrame:
+    """Survey scores and returning customers of one day's rows (see :func:`synthetic_log`)."""
+    from peakend.experience.memory import Blend
+    from peakend.experience.moments import References, episodes_of, episodes_to_traces
+
+    assert truth.memory is not None and truth.returns is not None
+    contacts, customers = output.contacts, output.customers
+    references = References.of(scenario, customers["channel"], customers["segment"])
+    episodes, _ = episodes_of(contacts, output.facts, references, scenario.experience)
+    queued = rows[rows["_contact"] >= 0]
+    stays = _ivr_episodes(queued, contacts)
+    both = np.concatenate([stays, episodes])
+    first = np.concatenate([np.zeros(len(stays)), np.ones(len(episodes))])
+    # The IVR comes before the rest of its contact's first phase, as in the engine.
+    order = np.lexsort((first, both["phase"], both["contact"], both["customer"]))
+    traces = episodes_to_traces(both[order], references, scenario.experience)
+    remembered = Blend(**truth.memory).remember(traces)
+    n = len(remembered)
+    score = remembered + rng.normal(0.0, truth.score_sd, n)
+    answers = rng.random(n) < truth.response_share
+    comes_back = rng.random(n) < _return_chance(truth.returns, remembered, customers["effort"])
+    back_on = day + rng.integers(1, truth.return_days + 1, n)
+    return _assign_customers(rows, score, answers, comes_back, back_on, day, rng, due)
+
+
+def _ivr_episodes(queued: pd.DataFrame, contacts: Any) -> np.ndarray:
+    from peakend.experience.moments import EPISODE_DTYPE, phase_codes
+    from peakend.experience.trace import EpisodeKind
+
+    index = queued["_contact"].to_numpy(dtype=np.int64)
+    minutes = queued["vru_time"].to_numpy(dtype=float) / 60
+    episodes = np.empty(len(index), dtype=EPISODE_DTYPE)
+    episodes["customer"] = contacts["customer"][index]
+    episodes["contact"] = contacts["contact"][index]
+    episodes["phase"] = phase_codes()["wait"]
+    episodes["kind"] = EpisodeKind.WAIT
+    episodes["start"] = contacts["arrival_minutes"][index] - minutes
+    episodes["duration"] = minutes
+    episodes["points"] = 0.0
+    return episodes
+
+
+def _return_chance(model: dict[str, float], remembered: np.ndarray, effort: Any) -> np.ndarray:
+    p0 = model["baseline_retention"]
+    logit = (
+        math.log(p0 / (1 - p0))
+        + model["utility_slope"] * np.nan_to_num(remembered)
+        - model["effort_slope"] * np.asarray(effort, dtype=float)
+    )
+    return 1 / (1 + np.exp(-logit))
+
+
+def _assign_customers(
+    rows: pd.DataFrame,
+    score: np.ndarray,
+    answers: np.ndarray,
+    comes_back: np.ndarray,
+    back_on: np.ndarray,
+    day: int,
+    rng: np.random.Generator,
+    due: dict[int, list[str]],
+) -> pd.DataFrame:
+    """Customer ids (returning customers first, in the places of identified callers) and
+    survey scores on each answering journey's last contact."""
+    rows = rows.copy()
+    identified = rows["customer_id"] != "0"
+    engine_ids = rows.loc[identified, "_customer"].unique()
+    returning = due.pop(day, [])
+    places = rng.permutation(engine_ids)[: len(returning)]
+    if len(returning) > len(places):
+        raise ValueError(f"day {day}: more returning customers than identified callers")
+    mapping = dict(zip(places.tolist(), returning, strict=True))
+    ids = rows["_customer"].map(mapping)
+    rows.loc[identified & ids.notna(), "customer_id"] = ids[identified & ids.notna()]
+    last = rows[identified].groupby("_customer").tail(1)
+    who = last["_customer"].to_numpy(dtype=np.int64)
+    rows["survey"] = np.nan
+    answering = last.index[answers[who]]
+    rows.loc[answering, "survey"] = np.round(score[rows.loc[answering, "_customer"]], 4)
+    for engine_id, customer_id in zip(who, last["customer_id"], strict=True):
+        if comes_back[engine_id]:
+            due.setdefault(int(back_on[engine_id]), []).append(str(customer_id))
+    return rows
 
 
 def _day_scenario(base: Scenario, load: float, seed: int) -> Scenario:
@@ -354,11 +495,13 @@ def _rows(
             "ser_time": (end_s - start_s).astype(int),
             "server": server,
             "_order": q_start_s - ivr_s,
+            "_contact": np.arange(n),
+            "_customer": customer,
         }
     )
     extra = _ivr_only_and_phantoms(rows, truth, rng)
     rows = pd.concat([rows, extra], ignore_index=True).sort_values("_order", kind="stable")
-    return rows.drop(columns="_order").reset_index(drop=True)
+    return rows.drop(columns="_order").reset_index(drop=True)  # _contact, _customer: engine rows
 
 
 def _ivr_only_and_phantoms(
@@ -381,4 +524,6 @@ def _ivr_only_and_phantoms(
     picks["ser_time"] = 0
     picks["server"] = "NO_SERVER"
     picks["customer_id"] = "0"
+    picks["_contact"] = -1
+    picks["_customer"] = -1
     return picks

@@ -65,6 +65,19 @@ _FORMAT_HELP = (
     show_default=True,
     help="Service-level threshold written to the scenario.",
 )
+@click.option(
+    "--score-column",
+    default=None,
+    help="The log's survey-score column, when the format maps none: fits the memory "
+    "model's weights.",
+)
+@click.option(
+    "--return-days",
+    type=click.IntRange(min=1, max=365),
+    default=7,
+    show_default=True,
+    help="Days after a journey within which the customer's next one counts as a return.",
+)
 @click.option("--name", default="calibrated", show_default=True, help="The scenario's name.")
 @click.option(
     "--seed",
@@ -83,11 +96,14 @@ def calibrate(
     repeat_window: float,
     break_minutes: float,
     threshold_seconds: float,
+    score_column: str | None,
+    return_days: int,
     name: str,
     seed: int,
 ) -> None:
     """Fit a scenario to the contact log LOG (CSV or Parquet): arrivals, service times,
-    patience from censored waits, redials, repeat contacts, pools and rosters. Writes
+    patience from censored waits, redials, repeat contacts, pools and rosters, and, where
+    the log holds them, memory weights (survey scores) and the return model. Writes
     OUT/scenario.toml (runs as it is; CIs as comments) and OUT/report.html."""
     from peakend.calibration.api import calibrate_log
     from peakend.calibration.calibrate import Settings
@@ -98,8 +114,9 @@ def calibrate(
         repeat_window=repeat_window,
         break_minutes=break_minutes,
         service_level_threshold_minutes=threshold_seconds / 60,
+        return_days=return_days,
     )
-    result = calibrate_log(log, out, log_format, settings, name, seed)
+    result = calibrate_log(log, out, log_format, settings, name, seed, score_column)
     c = result.calibration
     click.echo(
         f"{c.log.rows_read:,} rows read, {c.log.rows_used:,} used, "
@@ -114,6 +131,15 @@ def calibrate(
             f"  {printable(kind.name)}: {kind.queued:,} queued, "
             f"{kind.abandonment.value:.1%} abandoned; service {service}; patience {patience}"
         )
+    if c.memory is not None:
+        click.echo(f"  memory weights fitted to {c.memory.scores:,} survey scores")
+    if c.returns is not None:
+        click.echo(
+            f"  return model fitted to {c.returns.journeys:,} journeys "
+            f"({c.returns.returned:,} returned within {c.returns.return_days} days)"
+        )
+    for what, why in c.assumptions:
+        click.echo(f"  assumption: {what} ({why})")
     click.echo(f"scenario written to {printable(str(result.scenario))}")
     click.echo(f"report written to {printable(str(result.report))}")
 
