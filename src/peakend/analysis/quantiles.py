@@ -11,7 +11,8 @@ Other levels and more degrees of freedom ask SciPy, imported only then.
 
 Regenerate with::
 
-    python -c "from scipy import stats; print([float(stats.t.ppf(0.975, df)) for df in range(1, 201)])"
+    from scipy import stats
+    print([float(stats.t.ppf(0.975, df)) for df in range(1, 201)])
 """
 
 from __future__ import annotations
