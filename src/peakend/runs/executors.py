@@ -135,14 +135,13 @@ class NoWorkersError(ExecutorError):
     """A Dask run with no worker connected for longer than its time limit."""
 
     def __init__(self, address: str, seconds: float, unfinished: int) -> None:
-        ConfigError.__init__(
-            self,
-            f"Dask scheduler {address}: no worker connected for {seconds:g} s, "
-            f"{unfinished} task(s) unfinished; start workers (dask worker {address}) or "
-            "raise the time limit (--dask-timeout)",
+        super().__init__(
+            "address",
+            address,
+            f"no worker connected for {seconds:g} s, {unfinished} task(s) unfinished; start "
+            f"workers (dask worker {address}) or raise the time limit (timeout_seconds)",
         )
-        self.parameter, self.value = "address", address
-        self.problem = f"no worker for {seconds:g} s"
+        self.seconds = seconds
         self.unfinished = unfinished
 
 
@@ -411,7 +410,7 @@ class DaskExecutor(Executor):
         if workers is not None and workers < 1:
             raise ValueError(f"workers must be >= 1, got {workers}")
         if not timeout_seconds > 0:
-            raise ExecutorError("dask-timeout", timeout_seconds, "must be a positive number")
+            raise ExecutorError("timeout_seconds", timeout_seconds, "must be a positive number")
         self.address = _check_dask_address(address)
         require("distributed", "the Dask executor", "dask", parameter="address")
         self.timeout_seconds = float(timeout_seconds)
@@ -448,7 +447,7 @@ class DaskExecutor(Executor):
                 "address",
                 self.address,
                 f"cannot reach the scheduler within {self.timeout_seconds:g} s "
-                f"(--dask-timeout): {exc}",
+                f"(timeout_seconds): {exc}",
             ) from None
 
     def close(self) -> None:
