@@ -1134,10 +1134,11 @@ def _plots(folder: Path) -> str:
     for path in images:
         data = base64.b64encode(_read_file(path)).decode("ascii")
         caption = _caption(path.stem)
+        svg = "; an SVG lies beside it" if path.with_suffix(".svg").is_file() else ""
         figures.append(
             f'<figure><img src="data:image/png;base64,{data}" alt="{_e(caption)}">'
-            f"<figcaption>{_e(caption)} (<code>{_e(path.relative_to(folder))}</code>; "
-            "an SVG lies beside it)</figcaption></figure>"
+            f"<figcaption>{_e(caption)} (<code>{_e(path.relative_to(folder))}</code>"
+            f"{svg})</figcaption></figure>"
         )
     return _section("Plots", "\n".join(figures))
 
