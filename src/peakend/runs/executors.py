@@ -98,8 +98,9 @@ starting a pool of 2 workers in a fresh ``peakend`` process (the fork server imp
 NumPy, pandas, SimPy and the engine) took 1.0 s idle and up to 3 s under load, and
 pickling one replication's records back 1.2 microseconds per customer; the
 estimator counts 15 microseconds of CPU per contact where the engine takes 7 (idle)
-to 37 (loaded). Start-up over the estimator's over-count gives 1 to 2.2 estimated
-seconds; the larger is kept, since a wrong "serial" costs at most the start-up."""
+to 37 (loaded). The start-up in the estimator's seconds is then 1.2 (loaded) to 2.2
+(idle); 2 s is kept: near the threshold either choice costs about the same, and a
+wrong "serial" costs at most the start-up."""
 
 DEFAULT_DASK_TIMEOUT_SECONDS = 300.0
 """How long a Dask run waits with no worker connected before it stops (``--dask-timeout``):
