@@ -40,7 +40,7 @@ def main(
     print(shown.to_string(index=False, float_format="{:.4g}".format))
     matplotlib.use("Agg")
     display = ComparisonPlot.from_comparison(table, "service_level", experiment="whatif_lunch")
-    png, _svg = save_plot(display.plot(), Path(out) / "whatif_lunch.png")
+    (png,) = save_plot(display.plot(), Path(out) / "whatif_lunch.png")  # PNG only by default
     print("plot:", png)
     return table
 

@@ -72,3 +72,26 @@ def test_format_and_str_agree() -> None:
     assert str(est) == format(est) == "1.235 [1, 1.5]"
     assert f"{est:.2f}" == "1.23 [1.00, 1.50]"
     assert str(Estimate(2.0, math.nan, math.nan, 1)) == "2"
+
+
+def test_the_t_table_holds_scipys_own_quantiles_bit_for_bit() -> None:
+    from peakend.analysis.quantiles import _T_975, TABLE_DEGREES, Z_975, t_quantile
+
+    assert len(_T_975) == TABLE_DEGREES
+    for degrees in range(1, TABLE_DEGREES + 1):
+        assert t_quantile(0.975, degrees) == float(stats.t.ppf(0.975, degrees)), degrees
+    assert Z_975 == float(stats.norm.ppf(0.975))
+    # beyond the table, and other levels: SciPy itself
+    assert t_quantile(0.975, TABLE_DEGREES + 1) == float(stats.t.ppf(0.975, TABLE_DEGREES + 1))
+    assert t_quantile(0.95, 4) == float(stats.t.ppf(0.95, 4))
+    with pytest.raises(ValueError, match="degrees of freedom"):
+        t_quantile(0.975, 0)
+
+
+def test_intervals_from_the_table_equal_scipys_at_95_and_90_percent() -> None:
+    values = np.random.default_rng(3).normal(10.0, 2.0, 12)
+    se = values.std(ddof=1) / math.sqrt(values.size)
+    for level in (0.95, 0.90):
+        half = float(stats.t.ppf(0.5 + level / 2, values.size - 1)) * se
+        found = estimate(values, level)
+        assert (found.ci_low, found.ci_high) == (values.mean() - half, values.mean() + half)

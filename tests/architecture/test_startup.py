@@ -82,3 +82,24 @@ def test_python_dash_m_peakend_is_the_command() -> None:
 
 def test_the_public_names_are_the_lazily_resolved_ones() -> None:
     assert sorted(peakend.__all__) == sorted([*peakend._SOURCES, "__version__"])
+
+
+def test_a_small_run_with_out_imports_no_scipy_stats(tmp_path) -> None:
+    """A plain ``peakend run --out`` needs only 95 % t quantiles: from a table
+    (peakend.analysis.quantiles), not from ``scipy.stats`` (about a second to import)."""
+    config = tmp_path / "tiny.toml"
+    config.write_text(
+        'name = "tiny"\n[run]\nreplications = 3\n[arrivals]\ninterval_minutes = 60.0\n'
+        "rate_per_hour = [60.0]\n[segments.all]\nshare = 1.0\n"
+        "[pools.agents]\nstaffing = [2]\n",
+        encoding="utf-8",
+    )
+    argv = ["peakend", "run", str(config), "--out", str(tmp_path / "out"), "-q"]
+    code = (
+        f"import sys\nfrom peakend.cli.main import main\nsys.argv = {argv!r}\n"
+        "try:\n    main()\nexcept SystemExit as exc:\n    assert not exc.code, exc.code"
+    )
+    modules = _modules_after(code)
+    assert (tmp_path / "out" / "summary.json").is_file()
+    assert "peakend.analysis.stats" in modules
+    assert "scipy.stats" not in modules

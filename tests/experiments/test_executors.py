@@ -170,3 +170,41 @@ def test_workers_exit_when_their_parent_is_killed(tmp_path):
     for pid in workers:
         _wait_for_exit(pid, timeout=60)
     assert not any(_running(pid) for pid in workers)
+
+
+def test_auto_runs_serially_when_a_process_pool_would_not_pay():
+    from peakend.runs.executors import POOL_BREAK_EVEN_SECONDS, choose_kind
+
+    assert choose_kind(100.0, 1, 2)[0] == "serial"  # one task
+    assert choose_kind(100.0, 10, 1)[0] == "serial"  # one worker
+    # 2 workers save half the work: processes only when that half beats the pool's price
+    at_break_even = 2 * POOL_BREAK_EVEN_SECONDS
+    assert choose_kind(at_break_even, 10, 2)[0] == "serial"
+    assert choose_kind(at_break_even * 1.01, 10, 2)[0] == "processes"
+    small = make_executor("auto", workers=2, cpu_seconds=0.5, tasks=6)
+    assert isinstance(small, SerialExecutor)
+    assert small.describe()["chosen"].startswith("auto: ~0.5 s of work")
+    big = make_executor("auto", workers=2, cpu_seconds=60.0, tasks=6)
+    assert isinstance(big, ProcessExecutor) and big.workers == 2
+    assert big.describe()["chosen"] == "auto: ~60 s of work on 2 processes"
+    assert isinstance(make_executor("auto", workers=2), ProcessExecutor)  # nothing estimated
+    assert "chosen" not in make_executor("processes", workers=2).describe()  # asked by name
+
+
+def test_the_command_line_default_runs_a_tiny_run_serially(tmp_path):
+    import json
+
+    import tomli_w
+    from click.testing import CliRunner
+
+    from peakend.cli.main import main
+
+    config = tmp_path / "day.toml"
+    config.write_bytes(tomli_w.dumps(busy_day_data()).encode())
+    out = tmp_path / "out"
+    done = CliRunner().invoke(main, ["run", str(config), "-r", "3", "--out", str(out), "-q"])
+    assert done.exit_code == 0, done.output
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["executor"]["kind"] == "serial"
+    assert manifest["executor"]["chosen"].startswith("auto:")
+    assert {"load", "simulate", "tables", "store", "plots"} <= set(manifest["stages"])

@@ -11,7 +11,7 @@ a tiny scenario and requires
   and stderr without control characters, bidirectional overrides or any forged
   ``peakend:`` line, nothing on stderr, and the name shown as text (its printable
   form) where the command prints it; a well-formed folder (manifest finished,
-  every plot a PNG with its SVG, the report renders with the name as text and no
+  every plot a PNG with its SVG (``--svg``), the report renders with the name as text and no
   script, no event-handler attribute); nothing written outside that folder, whose
   name (for an experiment, ``results/NAME-compare``) is :func:`safe_name` of the name;
 - for a name refused at load: one ``peakend: error:`` line naming the key, exit
@@ -339,7 +339,8 @@ def test_a_hostile_name_runs_to_completion_and_forges_nothing(case: Case, work: 
     args = write_case(case, work)
     outside = work.parent.parent.parent
     before = snapshot(outside)
-    measured = measure([*args, "--executor", "serial"], work)
+    # --svg: the names are drawn into SVG (XML) too, which must stay well formed
+    measured = measure([*args, "--executor", "serial", "--svg"], work)
     assert measured.status == 0, measured.stderr
     assert "Traceback" not in measured.stdout + measured.stderr
     assert measured.cpu_seconds < MAX_SECONDS and measured.peak_bytes < MAX_PEAK_BYTES

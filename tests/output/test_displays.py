@@ -179,9 +179,11 @@ def test_comparison_labels_variants_by_description_and_money_as_currency() -> No
         plt.close(display.figure_)
 
 
-def test_save_plot_writes_png_and_svg(tmp_path) -> None:
-    display = _displays()[3].plot()
-    png, svg = save_plot(display, tmp_path / "plots" / "profit.png")
+def test_save_plot_writes_png_and_svg_on_request(tmp_path) -> None:
+    (png,) = save_plot(_displays()[3].plot(), tmp_path / "plain" / "profit.png")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert sorted(p.name for p in png.parent.iterdir()) == ["profit.png"]  # one format
+    png, svg = save_plot(_displays()[3].plot(), tmp_path / "plots" / "profit.png", svg=True)
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert svg.read_text(encoding="utf-8").lstrip().startswith("<?xml")
     assert svg.suffix == ".svg" and svg.parent == png.parent

@@ -37,8 +37,23 @@ def test_a_run_writes_intervals_csv_and_a_plot_per_pool(contact_centre, tmp_path
     assert (agents["agents_present"] <= agents["agents_scheduled"]).all()
     assert agents["service_level"].between(0, 1).all()
     for pool in ("agents", "seniors"):
-        for suffix in ("png", "svg"):
-            assert (out / f"intervals_{pool}.{suffix}").stat().st_size > 0
+        assert (out / f"intervals_{pool}.png").stat().st_size > 0
+    assert not list(out.glob("*.svg"))  # one plot format by default
+
+
+def test_svg_on_request_and_every_stage_timed_in_the_manifest(contact_centre, tmp_path) -> None:
+    import json
+
+    out = write_run(contact_centre, tmp_path / "run", svg=True)
+    pngs = sorted(path.stem for path in out.glob("*.png"))
+    assert pngs and sorted(path.stem for path in out.glob("*.svg")) == pngs
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert set(manifest["stages"]) == {"simulate", "tables", "store", "plots", "dictionary"}
+    assert all(seconds >= 0 for seconds in manifest["stages"].values())
+    assert manifest["stages"]["simulate"] == round(contact_centre.seconds, 3)
+    assert set(manifest["replication_stages"]) == {"simulate", "metrics", "records"}
+    assert manifest["executor"] == {"kind": "serial", "workers": 1}
+    assert set(manifest["files"]) >= {f"{stem}.svg" for stem in pngs}  # in the ledger
 
 
 def test_the_interval_display_keeps_what_it_drew(contact_centre) -> None:

@@ -19,6 +19,10 @@ say) the interval is that single value, as the t interval is.
 The classic experiments (:mod:`peakend.classics`) use the other constructors:
 :meth:`Estimate.mean_of` (t), :meth:`Estimate.share_of` (Wilson score interval
 of individual yes/no outcomes), differences and correlations.
+
+SciPy is not imported here: the t quantiles of 95 % intervals come from a table of
+SciPy's own values (:mod:`peakend.analysis.quantiles`), the same numbers bit for
+bit; another level, or more than 201 replications, imports ``scipy.stats`` then.
 """
 
 from __future__ import annotations
@@ -29,7 +33,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from scipy import stats as _stats
+
+from peakend.analysis.quantiles import Z_975, t_quantile
 
 __all__ = ["MIN_REPLICATIONS_FOR_INTERVALS", "Estimate", "estimate", "paired_difference"]
 
@@ -37,7 +42,7 @@ MIN_REPLICATIONS_FOR_INTERVALS = 3
 """Below this many replications an interval is shown with a warning: with 2 the t
 quantile is 12.7 and the spread is estimated from one degree of freedom."""
 
-_Z95 = float(_stats.norm.ppf(0.975))
+_Z95 = Z_975
 
 
 @dataclass(frozen=True)
@@ -162,7 +167,7 @@ def estimate(
     mean = float(data.mean())
     if n == 1:
         return Estimate(mean, math.nan, math.nan, 1)
-    quantile = float(_stats.t.ppf(0.5 + level / 2, n - 1))
+    quantile = t_quantile(0.5 + level / 2, n - 1)
     standard_error = float(data.std(ddof=1)) / math.sqrt(n)
     if share:
         return _logit_interval(data, mean, quantile * standard_error)

@@ -31,7 +31,7 @@ from peakend.base.errors import ConfigError
 from peakend.base.names import printable
 from peakend.config.extras import MissingExtraError
 from peakend.runs.errors import ReplicationError, RunInterrupted
-from peakend.runs.executors import ExecutorError
+from peakend.runs.executors import ExecutorError, NoWorkersError
 from peakend.store.rundir import OutputError
 
 __all__ = [
@@ -51,7 +51,12 @@ EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130  # the shell's convention for Ctrl-C
 
 # Which command-line option sets each executor parameter.
-_EXECUTOR_OPTIONS = {"address": "--dask", "workers": "--workers", "kind": "--executor"}
+_EXECUTOR_OPTIONS = {
+    "address": "--dask",
+    "workers": "--workers",
+    "kind": "--executor",
+    "timeout_seconds": "--dask-timeout",
+}
 
 
 def fail(message: str | Sequence[str], status: int) -> NoReturn:
@@ -106,6 +111,7 @@ _PARAMETER_OPTIONS = {
     "sep=';' with decimal=','": "--sep ';' with --decimal ','",
     "(memory_budget_bytes)": "(--memory-budget)",
     "(max_scenarios)": "(--max-scenarios)",
+    "(timeout_seconds)": "(--dask-timeout)",
 }
 
 
@@ -124,6 +130,8 @@ def friendly_errors(command: F) -> F:
             return command(*args, **kwargs)
         except OutputError as exc:
             fail(_output_message(exc), EXIT_BAD_INPUT)
+        except NoWorkersError as exc:  # the cluster failed during the run, not the input
+            fail(f"--dask {exc.value!r}: {_options(exc.problem)}", EXIT_FAILED)
         except ExecutorError as exc:
             option = _EXECUTOR_OPTIONS.get(exc.parameter, exc.parameter)
             fail(f"{option} {exc.value!r}: {_options(exc.problem)}", EXIT_BAD_INPUT)

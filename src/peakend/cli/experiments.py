@@ -19,7 +19,14 @@ from peakend.base.errors import ConfigError
 from peakend.base.names import printable, rich_text
 from peakend.cli.errors import EXIT_FAILED, EXIT_INTERRUPTED, fail, friendly_errors
 from peakend.cli.json_output import echo_json, json_option
-from peakend.runs.executors import EXECUTOR_KINDS, Executor, ProgressBar, TaskError, make_executor
+from peakend.runs.executors import (
+    DEFAULT_DASK_TIMEOUT_SECONDS,
+    EXECUTOR_KINDS,
+    Executor,
+    ProgressBar,
+    TaskError,
+    make_executor,
+)
 from peakend.store.rundir import safe_name
 
 __all__ = [
@@ -30,10 +37,20 @@ __all__ = [
     "open_executor",
     "overwrite_option",
     "print_warnings",
+    "svg_option",
     "sweep",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def svg_option(command: F) -> F:
+    """Add ``--svg`` (passed as ``svg``): every plot also as SVG beside its PNG."""
+    return click.option(
+        "--svg",
+        is_flag=True,
+        help="Also write every plot as SVG (vector, for print) beside its PNG.",
+    )(command)
 
 
 def overwrite_option(command: F) -> F:
@@ -47,10 +64,29 @@ def overwrite_option(command: F) -> F:
 
 @contextmanager
 def open_executor(
-    kind: str, workers: int | None, dask: str | None, force_workers: bool = False
+    kind: str,
+    workers: int | None,
+    dask: str | None,
+    force_workers: bool = False,
+    *,
+    workload: Any = None,
+    dask_timeout: float | None = None,
 ) -> Iterator[Executor]:
-    """The executor of the options, made (and so checked) before anything runs, and open."""
-    with make_executor(kind, workers, dask, force_workers=force_workers) as pool:
+    """The executor of the options, made (and so checked) before anything runs, and open.
+
+    ``workload`` (a :class:`~peakend.config.budget.Workload`) lets ``--executor auto``
+    run serially when the work is too small for a process pool.
+    """
+    made = make_executor(
+        kind,
+        workers,
+        dask,
+        force_workers=force_workers,
+        cpu_seconds=None if workload is None else workload.cpu_seconds,
+        tasks=None if workload is None else workload.replications * workload.scenarios,
+        dask_timeout_seconds=DEFAULT_DASK_TIMEOUT_SECONDS if dask_timeout is None else dask_timeout,
+    )
+    with made as pool:
         yield pool
 
 
@@ -84,9 +120,19 @@ def print_warnings(console: Any, warnings: Sequence[str]) -> None:
 
 
 def executor_options(command: F) -> F:
-    """Add ``--executor``, ``--workers`` and ``--dask`` (passed as ``executor``,
-    ``workers`` and ``dask``); hand them to :func:`make_mapper` or
-    :func:`peakend.runs.executors.make_executor`."""
+    """Add ``--executor``, ``--workers``, ``--force-workers``, ``--dask`` and
+    ``--dask-timeout`` (passed as ``executor``, ``workers``, ``force_workers``, ``dask``
+    and ``dask_timeout``); hand them to :func:`open_executor` or :func:`make_mapper`."""
+    command = click.option(
+        "--dask-timeout",
+        "dask_timeout",
+        type=click.FloatRange(min=0, min_open=True),
+        default=DEFAULT_DASK_TIMEOUT_SECONDS,
+        show_default=True,
+        metavar="SECONDS",
+        help="With --dask: stop with a message when the scheduler cannot be reached, or "
+        "no worker is connected, for this long.",
+    )(command)
     command = click.option(
         "--dask",
         metavar="local|tcp://HOST:PORT",
@@ -106,9 +152,10 @@ def executor_options(command: F) -> F:
     command = click.option(
         "--executor",
         type=click.Choice(EXECUTOR_KINDS),
-        default="processes",
+        default="auto",
         show_default=True,
-        help="Run replications in this process or on local worker processes.",
+        help="Run replications in this process (serial) or on local worker processes; "
+        "auto: processes unless the work is too small to gain from them.",
     )(command)
     return command
 
@@ -123,6 +170,7 @@ def make_mapper(
     dask: str | None = None,
     progress: bool = False,
     force_workers: bool = False,
+    dask_timeout: float | None = None,
 ) -> Iterator[Mapper]:
     """A ``map``-like callable on the chosen executor, open for the ``with`` block.
 
@@ -130,7 +178,7 @@ def make_mapper(
     order; with ``progress``, a bar with an ETA is shown on stderr when it is a
     terminal. A task that raises raises :class:`~peakend.runs.executors.TaskError`.
     """
-    opened = open_executor(executor, workers, dask, force_workers)
+    opened = open_executor(executor, workers, dask, force_workers, dask_timeout=dask_timeout)
     with opened as pool, ProgressBar(progress) as bar:
 
         def mapper(fn: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[Any]:
@@ -199,6 +247,7 @@ def _common_options(command: F) -> F:
             "SimPy version (refused by default: its numbers may differ).",
         ),
         click.option("--quiet", "-q", is_flag=True, help="No progress bar and no tables."),
+        svg_option,
         json_option,
     ]
     for decorator in reversed(decorators):
@@ -257,7 +306,11 @@ def _run_command(
     variants: dict[str, list[str]] | None = None,
     factors: dict[str, list[Any]] | None = None,
 ) -> None:
-    from peakend.experiments.api import load_experiment_or_scenario, run_experiment
+    from peakend.experiments.api import (
+        load_experiment_or_scenario,
+        planned_workload,
+        run_experiment,
+    )
     from peakend.runs.errors import ReplicationError
 
     overrides = list(options["sets"])
@@ -274,7 +327,14 @@ def _run_command(
     failed: ReplicationError | None = None
     try:
         opened = open_executor(
-            options["executor"], options["workers"], options["dask"], options["force_workers"]
+            options["executor"],
+            options["workers"],
+            options["dask"],
+            options["force_workers"],
+            workload=planned_workload(experiment, kind, options["replications"])  # type: ignore[arg-type]
+            if options["executor"] == "auto"
+            else None,
+            dask_timeout=options["dask_timeout"],
         )
         with opened as executor:
             try:
@@ -308,7 +368,7 @@ def _run_command(
     else:
         _print_sweep(console, result)
     print_warnings(console, result.warnings)
-    plots = _write_plots_into(result, out)
+    plots = _write_plots_into(result, out, options["svg"])
     written = f"results written to {out}/, plots: {', '.join(p.name for p in plots)}"
     console.print(rich_text(written))
     if options["json_output"]:
@@ -489,16 +549,23 @@ def _print_sweep(console: Any, result: Any) -> None:
         console.print(f"(and {others} more metrics in sweep_summary.csv)")
 
 
-def _write_plots_into(result: Any, out: Path) -> list[Path]:
-    """The plots, written with the folder claimed again, so that they join its ledger."""
+def _write_plots_into(result: Any, out: Path, svg: bool = False) -> list[Path]:
+    """The plots, written with the folder claimed again, so that they join its ledger;
+    their time joins the manifest's last session (``stages.plots``)."""
+    import time
+
     from peakend.experiments.api import experiment_identity
+    from peakend.experiments.manifest import add_stage
     from peakend.store.rundir import RunDirectory
 
     with RunDirectory(out, experiment_identity(result.experiment, result.kind)):
-        return _write_plots(result, out)
+        started = time.perf_counter()
+        plots = _write_plots(result, out, svg)
+        add_stage(out, "plots", time.perf_counter() - started)
+        return plots
 
 
-def _write_plots(result: Any, out: Path) -> list[Path]:
+def _write_plots(result: Any, out: Path, svg: bool = False) -> list[Path]:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -511,6 +578,5 @@ def _write_plots(result: Any, out: Path) -> list[Path]:
         else:
             display = SweepPlot.from_result(result, metric)
         target = out / "plots" / f"{result.kind}_{safe_name(metric)}.png"
-        png, _svg = save_plot(display.plot(), target)  # the SVG lies beside the PNG
-        paths.append(png)
+        paths.append(save_plot(display.plot(), target, svg=svg)[0])  # the PNG (SVG beside)
     return paths

@@ -39,6 +39,7 @@ from peakend.cli.experiments import (
     open_executor,
     overwrite_option,
     print_warnings,
+    svg_option,
     sweep,
 )
 from peakend.cli.export import export
@@ -128,6 +129,7 @@ def _one_line_warning(
     help="Multiply every pool's staffing by this factor (rounded), e.g. 0.5 or 1.2.",
 )
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
+@svg_option
 @json_option
 @executor_options
 @budget_options
@@ -147,7 +149,9 @@ def run(
     workers: int | None,
     force_workers: bool,
     dask: str | None,
+    dask_timeout: float,
     memory_budget: int | None,
+    svg: bool,
 ) -> None:
     """Run the scenario in CONFIG and print a summary with 95 % confidence intervals.
 
@@ -160,9 +164,12 @@ def run(
     from peakend.config.loading import scale_staffing as scaled
     from peakend.runs.errors import ReplicationError, RunInterrupted
     from peakend.runs.executors import ProgressBar
+    from peakend.runs.stages import Stages
     from peakend.store.rundir import RunDirectory
 
-    scenario = load_scenario(config, _overrides(seed, replications, sets))
+    stages = Stages()
+    with stages("load"):
+        scenario = load_scenario(config, _overrides(seed, replications, sets))
     # Imported once the scenario has loaded: a scenario or arrival file that is refused
     # is refused without paying for the engine's and statistics' imports (about a second).
     from peakend.output.files import run_identity
@@ -172,10 +179,14 @@ def run(
         scenario = scaled(scenario, scale_staffing)
     # Before an executor starts or --out is touched: a run too big is refused at once.
     in_flight = planned_workers(executor, workers, dask)
-    check_budget(estimate_scenario(scenario, workers=in_flight), memory_budget, str(config))
+    workload = estimate_scenario(scenario, workers=in_flight)
+    check_budget(workload, memory_budget, str(config))
     console = _console(quiet or json_output)
     with ExitStack() as stack:
-        pool = stack.enter_context(open_executor(executor, workers, dask, force_workers))
+        opened = open_executor(
+            executor, workers, dask, force_workers, workload=workload, dask_timeout=dask_timeout
+        )
+        pool = stack.enter_context(opened)
         folder = None
         if out is not None:
             folder = stack.enter_context(RunDirectory(out, run_identity(scenario), overwrite))
@@ -185,12 +196,12 @@ def run(
                     scenario, executor=pool, progress=bar, memory_budget_bytes=memory_budget
                 )
         except RunInterrupted as exc:
-            _interrupted(console, exc.result, folder, table_format)
+            _interrupted(console, exc.result, folder, table_format, svg, stages)
         except ReplicationError as exc:
-            _failed(console, exc, folder, table_format)
+            _failed(console, exc, folder, table_format, svg, stages)
         _print_summary(console, result)
         if folder is not None:
-            _write(result, folder, table_format)
+            _write(result, folder, table_format, svg, stages)
             console.print(rich_text(f"results written to {folder.path}/"))
     if json_output:
         where = str(folder.path) if folder is not None else None
@@ -210,31 +221,35 @@ def _print_summary(console: Console, result: Any) -> None:
     print_warnings(console, result.warnings)
 
 
-def _write(result: Any, folder: Any, table_format: str) -> None:
+def _write(result: Any, folder: Any, table_format: str, svg: bool, stages: Any) -> None:
     from peakend.output.files import write_run
 
-    write_run(result, folder, table_format)
+    write_run(result, folder, table_format, svg=svg, stages=stages)
 
 
-def _interrupted(console: Console, result: Any, folder: Any, table_format: str) -> None:
+def _interrupted(
+    console: Console, result: Any, folder: Any, table_format: str, svg: bool, stages: Any
+) -> None:
     kept = ""
     if result is not None and result.replications:
         _print_summary(console, result)
         if folder is not None:
-            _write(result, folder, table_format)
+            _write(result, folder, table_format, svg, stages)
             kept = f"; the {len(result.replications)} finished replications are in {folder.path}/"
     click.echo(f"peakend: interrupted{printable(kept)}", err=True)
     sys.exit(EXIT_INTERRUPTED)
 
 
-def _failed(console: Console, exc: Any, folder: Any, table_format: str) -> None:
+def _failed(
+    console: Console, exc: Any, folder: Any, table_format: str, svg: bool, stages: Any
+) -> None:
     from peakend.runs.errors import error_log
 
     result = exc.result
     if result is not None:
         _print_summary(console, result)
     if folder is not None and result is not None:
-        _write(result, folder, table_format)
+        _write(result, folder, table_format, svg, stages)
         log = folder.path / "errors.log"
     else:
         log = save_traceback(error_log(exc.failures))
@@ -334,6 +349,7 @@ def validate(
     workers: int | None,
     force_workers: bool,
     dask: str | None,
+    dask_timeout: float,
 ) -> None:
     """Check the engine against Erlang C and Erlang A, and the memory models
     against the classic experiments; exit 1 if any check fails."""
@@ -341,7 +357,7 @@ def validate(
     from peakend.output.tables import rows_table
 
     console = _console(quiet)
-    with make_mapper(executor, workers, dask, False, force_workers) as mapper:
+    with make_mapper(executor, workers, dask, False, force_workers, dask_timeout) as mapper:
         report = run_validation(quick=quick, seed=seed, mapper=mapper)
     passed = report.passed
     if json_output:

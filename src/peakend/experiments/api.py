@@ -65,7 +65,7 @@ from typing import Any
 
 import pandas as pd
 
-from peakend.config.budget import BudgetError, check_budget, estimate_experiment
+from peakend.config.budget import BudgetError, Workload, check_budget, estimate_experiment
 from peakend.config.loading import (
     ConfigError,
 )
@@ -85,7 +85,7 @@ from peakend.experiments.grid import (
     factor_levels,
     resolve_overrides,
 )
-from peakend.experiments.manifest import RunManifest, check_versions
+from peakend.experiments.manifest import RunManifest, add_stage, check_versions
 from peakend.experiments.results import CONFIDENCE_LEVEL, PLOT_METRIC_PREFERENCE, ExperimentResult
 from peakend.experiments.schema import (
     BASE_LABEL,
@@ -134,6 +134,7 @@ __all__ = [
     "is_experiment_data",
     "load_experiment",
     "load_experiment_or_scenario",
+    "planned_workload",
     "resolve_overrides",
     "run",
     "run_experiment",
@@ -258,11 +259,10 @@ def _check_budget(
     memory_budget_bytes: float | None,
 ) -> None:
     """Refuse an experiment whose estimated peak memory is above the budget."""
-    plan = ReplicationPlan(count=replications) if replications else experiment.replications
-    most = plan.count if plan.count is not None else plan.max
-    workload = estimate_experiment(
-        [spec.scenario for spec in specs],
-        most or plan.first,
+    workload = _workload(
+        experiment,
+        specs,
+        replications,
         workers=local_workers(executor),
         keep_records=experiment.keep_records and out is not None,
     )
@@ -270,6 +270,37 @@ def _check_budget(
         check_budget(workload, memory_budget_bytes)
     except BudgetError as exc:
         raise BudgetError(f"{experiment.source}: {exc}") from None
+
+
+def _workload(
+    experiment: Experiment,
+    specs: Sequence[ScenarioSpec],
+    replications: int | None,
+    workers: int = 1,
+    keep_records: bool = False,
+) -> Workload:
+    plan = ReplicationPlan(count=replications) if replications else experiment.replications
+    most = plan.count if plan.count is not None else plan.max
+    return estimate_experiment(
+        [spec.scenario for spec in specs],
+        most or plan.first,
+        workers=workers,
+        keep_records=keep_records,
+    )
+
+
+def planned_workload(
+    experiment: Experiment, kind: Kind = "compare", replications: int | None = None
+) -> Workload:
+    """The estimated work of running ``experiment`` (every replication its plan may run),
+    e.g. for ``make_executor("auto", ...)`` to choose serial or processes.
+
+    Raises
+    ------
+    ConfigError
+        For overrides that do not apply to the base.
+    """
+    return _workload(experiment, experiment.specs(kind), replications)
 
 
 def experiment_identity(experiment: Experiment, kind: str) -> RunIdentity:
@@ -336,8 +367,10 @@ def _run(
         skipped=session.skipped,
         seconds=time.perf_counter() - clock,
     )
-    if store is not None:
+    if store is not None and folder is not None:
+        started = time.perf_counter()
         result.write(store)
+        add_stage(folder.path, "tables", time.perf_counter() - started)
     if result.failures:
         attempted = count * len({spec.key for spec in specs})
         raise ReplicationError(result.failures, attempted, result)

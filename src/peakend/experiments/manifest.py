@@ -36,6 +36,7 @@ from peakend.store.rundir import OutputError, RunIdentity
 
 __all__ = [
     "VERSION_KEYS",
+    "add_stage",
     "RunManifest",
     "VersionChangeWarning",
     "VersionMismatchError",
@@ -160,12 +161,33 @@ class RunManifest:
             "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.started)),
             "seconds": round(time.perf_counter() - self.clock, 3),
             "replication_seconds": round(session.replication_seconds, 3),
+            "stages": {
+                "replications": round(time.perf_counter() - self.clock, 3),
+                "store": round(session.store_seconds, 3),
+            },
             "executor": session.executor.describe(),
             "versions": {key: software_versions()[key] for key in VERSION_KEYS},
             "ran": session.ran,
             "skipped": session.skipped,
             "failed": len(session.failures),
         }
+
+
+def add_stage(folder: str | Path, name: str, seconds: float) -> None:
+    """Add ``seconds`` to stage ``name`` of the last session in ``folder``'s manifest
+    (the stages that run after the session closed: ``tables``, ``plots``).
+
+    Call it while the folder is claimed (:class:`~peakend.store.rundir.RunDirectory`);
+    a folder without a session is left alone.
+    """
+    store = ResultStore(folder)
+    content = store.read_manifest()
+    sessions = content.get("sessions") or []
+    if not sessions:
+        return
+    stages = sessions[-1].setdefault("stages", {})
+    stages[name] = round(float(stages.get(name, 0.0)) + seconds, 3)
+    store.write_manifest(content)
 
 
 def _write_resolved(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,7 +26,7 @@ from peakend.experiments.results import CONFIDENCE_LEVEL
 from peakend.experiments.schema import ReplicationPlan
 from peakend.runs.errors import Failure, FailureRecord
 from peakend.runs.executors import Executor, ProgressBar
-from peakend.runs.runner import replicate
+from peakend.runs.runner import replicate, replication_memory_bytes
 from peakend.store.replications import ReplicationRecord, ResultStore
 
 __all__ = ["Job", "ReplicationTask", "Session"]
@@ -73,6 +74,8 @@ class Session:
         self._read: dict[str, dict[int, ReplicationRecord]] = {k: {} for k in self.scenarios}
         self.ran = self.skipped = 0
         self.replication_seconds = 0.0
+        self.store_seconds = 0.0
+        """Wall-clock seconds this process spent storing finished replications."""
 
     def read_stored(self) -> None:
         """Read every stored replication now, before anything runs or is written.
@@ -110,7 +113,9 @@ class Session:
         jobs = self._missing(replications)
         self.bar.add(len(jobs))
         failed = 0
-        for outcome in self.executor.as_completed(self.task, jobs):
+        scenarios = {job.key: job.scenario for job in jobs}.values()
+        memory = max(map(replication_memory_bytes, scenarios)) if jobs else None
+        for outcome in self.executor.as_completed(self.task, jobs, memory_bytes=memory):
             failed += not self._keep(outcome.item, outcome.value, outcome.failure)
             self.ran += 1
             self.bar.advance()
@@ -136,7 +141,9 @@ class Session:
             self._fail(job, failure or _no_result())
             return False
         if self.store is not None:
+            started = time.perf_counter()
             self.store.save(record)
+            self.store_seconds += time.perf_counter() - started
         self.records[job.key][job.replication] = dataclasses.replace(record, tables={})
         self.failures.pop((job.key, job.replication), None)
         self.replication_seconds += record.seconds

@@ -14,7 +14,7 @@ scenario behind each key, ``scenarios/<key>.toml``):
 - ``evaluations.csv``: every evaluation (stage, round, move, replications,
   objective with its CI, each constraint, the paired gain and whether the move
   was accepted);
-- ``frontier.csv`` and ``frontier.png``/``.svg``: every plan evaluated, on all of
+- ``frontier.csv`` and ``frontier.png``: every plan evaluated, on all of
   its replications: cost, service level and (multi-period) retention with CIs,
   and whether it is on the cost-retention or cost-service-level frontier;
 - ``roster_POOL.csv`` (the pool's name made file-safe): the shifts of each pool

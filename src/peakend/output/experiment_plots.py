@@ -9,7 +9,7 @@ plain tables that :mod:`peakend.experiments.api` returns and writes
 Labels, units, tick formats and target lines come from the metric registry
 (:mod:`peakend.analysis.registry`); every plot names its experiment and its n,
 and variants are labelled by their descriptions. The library never calls
-``plt.show()``; :func:`save_plot` writes PNG and SVG. Experiment and variant
+``plt.show()``; :func:`save_plot` writes PNG (and SVG on request). Experiment and variant
 names, descriptions, factors and levels are drawn as typed
 (:func:`~peakend.base.names.plot_text`: never mathtext, controls escaped).
 """
@@ -331,9 +331,9 @@ def _errors(mean: pd.Series, low: pd.Series, high: pd.Series) -> np.ndarray:
     return np.vstack([below, above])
 
 
-def save_plot(display: Any, path: str | Path) -> list[Path]:
-    """Write a drawn display's figure to ``path`` (PNG) and beside it as SVG, atomically;
-    close it (frees memory). Returns both paths."""
+def save_plot(display: Any, path: str | Path, *, svg: bool = False) -> list[Path]:
+    """Write a drawn display's figure to ``path`` (PNG) and, with ``svg``, beside it as
+    SVG, atomically; close it (frees memory). Returns the paths, the PNG first."""
     from peakend.store.files import atomic_write
 
-    return save_figure(display.figure_, path, atomic_write)
+    return save_figure(display.figure_, path, atomic_write, svg=svg)

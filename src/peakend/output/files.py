@@ -21,6 +21,7 @@ from peakend.config.loading import config_hash, scenario_to_toml
 from peakend.config.schema import Scenario
 from peakend.runs.errors import error_log
 from peakend.runs.runner import RunResult
+from peakend.runs.stages import Stages
 from peakend.store.dictionary import folder_dictionary, read_columns
 from peakend.store.files import atomic_write, write_json, write_table, write_text
 from peakend.store.rerun import RESOLVED_CONFIG, rerun_command
@@ -31,8 +32,20 @@ __all__ = ["run_identity", "write_run"]
 TABLE_FORMATS = ("parquet", "csv")
 
 
-def provenance(result: RunResult) -> dict[str, Any]:
-    """What produced a run: versions, seed, config hash, timings, status."""
+def provenance(result: RunResult, stages: Stages | None = None) -> dict[str, Any]:
+    """What produced a run: versions, seed, config hash, executor, timings, status.
+
+    ``stages`` are the wall-clock seconds of the run's stages (``load``, ``simulate``:
+    all replications on the executor, start-up included, ``tables``, ``store``,
+    ``plots``, ``dictionary``); ``replication_stages`` the seconds of each
+    replication's own stages summed over the replications (``simulate``,
+    ``metrics``, ``records``; CPU in the worker processes, so with several workers
+    they may add up to more than the wall clock).
+    """
+    recorded = stages.rounded() if stages is not None else {}
+    stage_seconds = {"load": recorded.pop("load")} if "load" in recorded else {}
+    stage_seconds["simulate"] = round(result.seconds, 3)
+    stage_seconds.update(recorded)
     return {
         **run_identity(result.scenario).manifest_fields(),
         **software_versions(),
@@ -44,6 +57,9 @@ def provenance(result: RunResult) -> dict[str, Any]:
         "failed_replications": [failure.replication for failure in result.failures],
         "seconds": round(result.seconds, 3),
         "replication_seconds": [round(rep.seconds, 3) for rep in result.replications],
+        "executor": result.executor,
+        "stages": stage_seconds,
+        "replication_stages": {k: round(v, 3) for k, v in result.replication_stages().items()},
         "written_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
 
@@ -64,13 +80,18 @@ def write_run(
     out: str | Path | RunDirectory,
     table_format: str = "parquet",
     overwrite: bool = False,
+    *,
+    svg: bool = False,
+    stages: Stages | None = None,
 ) -> Path:
     """Write ``summary.json``, records, per-replication metrics, config, manifest and plots.
 
     ``out`` is a folder (claimed for the write: see :mod:`peakend.store.rundir`) or a
     :class:`RunDirectory` already entered (claimed before the simulation, as the
     command line does). The folder's old run is removed first; failed
-    replications' tracebacks go to ``errors.log``.
+    replications' tracebacks go to ``errors.log``. Plots are PNG; ``svg`` adds an SVG
+    beside each. ``stages`` holds the times of the stages before the write (the
+    command line's ``load``); the write adds its own, and the manifest records them.
 
     Raises
     ------
@@ -81,33 +102,51 @@ def write_run(
         When writing fails (full disk, read-only file system).
     """
     check_table_format(table_format)
+    stages = stages if stages is not None else Stages()
     if isinstance(out, RunDirectory):
-        return _write_into(result, out, table_format)
+        return _write_into(result, out, table_format, svg, stages)
     with RunDirectory(out, run_identity(result.scenario), overwrite) as folder:
-        return _write_into(result, folder, table_format)
+        return _write_into(result, folder, table_format, svg, stages)
 
 
-def _write_into(result: RunResult, folder: RunDirectory, table_format: str) -> Path:
+def _write_into(
+    result: RunResult, folder: RunDirectory, table_format: str, svg: bool, stages: Stages
+) -> Path:
     out = folder.path
     if folder.status != "new":
         folder.clear()
     # A manifest first, so that a write cut short (full disk) still leaves a folder
     # recognisable as this run's; rewritten last with the final status.
-    write_json(out / "manifest.json", {**provenance(result), "status": "writing"})
-    write_json(out / "summary.json", result.summary_dict())
-    write_table(out / f"customers.{table_format}", result.customers_frame())
-    write_table(out / f"contacts.{table_format}", result.contacts_frame())
-    write_table(out / "replications.csv", result.metrics_frame())
-    traces = result.traces_frame()
-    if traces is not None:
-        write_table(out / f"traces.{table_format}", traces)
-    for name, frame in (
-        ("intervals.csv", result.intervals_frame()),
-        ("periods.csv", result.periods_frame()),
-        ("cohorts.csv", result.cohorts_frame()),
+    write_json(out / "manifest.json", {**provenance(result, stages), "status": "writing"})
+    with stages("store"):
+        write_json(out / "summary.json", result.summary_dict())
+    for name, build in (
+        (f"customers.{table_format}", result.customers_frame),
+        (f"contacts.{table_format}", result.contacts_frame),
+        ("replications.csv", result.metrics_frame),
+        (f"traces.{table_format}", result.traces_frame),
+        ("intervals.csv", result.intervals_frame),
+        ("periods.csv", result.periods_frame),
+        ("cohorts.csv", result.cohorts_frame),
     ):
+        with stages("tables"):
+            frame = build()
         if frame is not None:
-            write_table(out / name, frame)
+            with stages("store"):
+                write_table(out / name, frame)
+    with stages("store"):
+        _write_config(result, out)
+    with stages("plots"):
+        write_plots(result, out, svg=svg)
+    with stages("dictionary"):
+        dictionary = folder_dictionary(read_columns(out), result.scenario.retention.period_name)
+        write_table(out / "data_dictionary.csv", dictionary)
+    write_json(out / "manifest.json", provenance(result, stages))  # last: it marks the run complete
+    return out
+
+
+def _write_config(result: RunResult, out: Path) -> None:
+    """``resolved_config.toml`` and, when replications failed, ``errors.log``."""
     header = (
         f"Resolved scenario written by peakend {__version__}; seed {result.scenario.run.seed}.\n"
         f"Run it again from this folder with: {rerun_command('run')}"
@@ -115,25 +154,20 @@ def _write_into(result: RunResult, folder: RunDirectory, table_format: str) -> P
     write_text(out / RESOLVED_CONFIG, scenario_to_toml(result.scenario, header))
     if result.failures:
         write_text(out / "errors.log", error_log(result.failures))
-    write_plots(result, out)
-    dictionary = folder_dictionary(read_columns(out), result.scenario.retention.period_name)
-    write_table(out / "data_dictionary.csv", dictionary)
-    write_json(out / "manifest.json", provenance(result))  # last: it marks the run complete
-    return out
 
 
-def write_plots(result: RunResult, out: Path) -> list[Path]:
-    """PNG plots of a run: service level and staffing by interval of each pool (also as
-    SVG), a customer's trace and remembered vs experienced utility, or for a
-    multi-period run the retention curve and profit per period."""
+def write_plots(result: RunResult, out: Path, *, svg: bool = False) -> list[Path]:
+    """PNG plots of a run (with ``svg``, an SVG beside each): service level and staffing
+    by interval of each pool, a customer's trace and remembered vs experienced
+    utility, or for a multi-period run the retention curve and profit per period."""
     import matplotlib
 
     matplotlib.use("Agg")
     periods = result.periods_frame()
     cohorts = result.cohorts_frame()
     if periods is not None and cohorts is not None:
-        return _period_plots(result, periods, cohorts, out)
-    written = write_interval_plots(result, out)
+        return _period_plots(result, periods, cohorts, out, svg)
+    written = write_interval_plots(result, out, svg=svg)
     traces = result.traces_frame()
     if traces is None or traces.empty or not result.replications:
         return written
@@ -161,12 +195,13 @@ def write_plots(result: RunResult, out: Path) -> list[Path]:
         trace = dataclasses.replace(trace, opens_at=result.scenario.run.opens_at)
         displays.append(("trace.png", trace))
     return written + [
-        path for name, display in displays for path in _atomic_png(out / name, display.plot())
+        path for name, display in displays for path in _atomic_png(out / name, display.plot(), svg)
     ]
 
 
-def write_interval_plots(result: RunResult, out: Path) -> list[Path]:
-    """``intervals_<pool>.png`` and ``.svg`` for every pool of a single-day run."""
+def write_interval_plots(result: RunResult, out: Path, *, svg: bool = False) -> list[Path]:
+    """``intervals_<pool>.png`` (and with ``svg`` ``.svg``) for every pool of a
+    single-day run."""
     from peakend.output.plots import IntervalDisplay
 
     frame = result.intervals_frame()
@@ -186,12 +221,12 @@ def write_interval_plots(result: RunResult, out: Path) -> list[Path]:
             opens_at=run.opens_at,
             scenario=result.scenario.name,
         ).plot()
-        paths.extend(_atomic_png(out / f"intervals_{files[pool]}.png", display))
+        paths.extend(_atomic_png(out / f"intervals_{files[pool]}.png", display, svg))
     return paths
 
 
 def _period_plots(
-    result: RunResult, periods: pd.DataFrame, cohorts: pd.DataFrame, out: Path
+    result: RunResult, periods: pd.DataFrame, cohorts: pd.DataFrame, out: Path, svg: bool
 ) -> list[Path]:
     from peakend.output.plots import PeriodMetricPlot, RetentionCurvePlot
 
@@ -201,11 +236,14 @@ def _period_plots(
         ("profit.png", PeriodMetricPlot.from_periods(periods, "profit", name, scenario)),
         ("visits.png", PeriodMetricPlot.from_periods(periods, "visits", name, scenario)),
     ]
-    return [path for file, display in displays for path in _atomic_png(out / file, display.plot())]
+    return [
+        path for file, display in displays for path in _atomic_png(out / file, display.plot(), svg)
+    ]
 
 
-def _atomic_png(path: Path, display: Any) -> list[Path]:
-    """Save a drawn display's figure as ``path`` (PNG) and beside it as SVG, atomically."""
+def _atomic_png(path: Path, display: Any, svg: bool = False) -> list[Path]:
+    """Save a drawn display's figure as ``path`` (PNG), with ``svg`` also beside it as
+    SVG, atomically."""
     from peakend.output.plots import save_figure
 
-    return save_figure(display.figure_, path, atomic_write)
+    return save_figure(display.figure_, path, atomic_write, svg=svg)

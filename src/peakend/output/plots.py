@@ -6,7 +6,7 @@ A ``from_*`` class method computes what to draw from plain tables (a run's
 ``figure_`` and returns the display. Labels, units and tick formats come from
 the metric registry (:mod:`peakend.analysis.registry`); every plot names its
 scenario and its n. The library never calls ``plt.show()``;
-:func:`save_figure` writes PNG and SVG.
+:func:`save_figure` writes PNG (and SVG on request).
 
 Names (the scenario's, a pool's, the period's) are drawn as they are typed,
 through :func:`~peakend.base.names.plot_text`: a ``$`` is a dollar sign, never
@@ -86,22 +86,29 @@ def save_figure(
     fig: Figure,
     path: str | Path,
     write: Callable[[Path, Callable[[Path], object]], None] | None = None,
+    *,
+    svg: bool = False,
 ) -> list[Path]:
-    """Save ``fig`` as PNG at ``path`` and as SVG beside it (same stem), then close it.
+    """Save ``fig`` as PNG at ``path`` and, with ``svg``, as SVG beside it (same stem);
+    then close it.
 
     ``write(target, save)`` writes one file (e.g. :func:`peakend.store.files.atomic_write`:
     to a temporary name, then renamed); by default the files are written in place.
-    The SVG carries no date, so equal figures give equal files. Returns both paths.
+    Returns the paths written, the PNG first. One format by default: drawing the SVG
+    as well took about as long as the PNG, for a file few readers open (the HTML
+    report embeds the PNG); ``--svg`` on the command line asks for it. The SVG
+    carries no date, but matplotlib gives its clip paths random ids, so SVGs of
+    equal figures differ in those ids.
     """
     import matplotlib.pyplot as plt
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    targets = [path.with_suffix(".png"), path.with_suffix(".svg")]
-    saves: list[Callable[[Path], object]] = [
-        lambda tmp: fig.savefig(tmp, dpi=120, format="png"),
-        lambda tmp: fig.savefig(tmp, format="svg", metadata={"Date": None}),
-    ]
+    targets = [path.with_suffix(".png")]
+    saves: list[Callable[[Path], object]] = [lambda tmp: fig.savefig(tmp, dpi=120, format="png")]
+    if svg:
+        targets.append(path.with_suffix(".svg"))
+        saves.append(lambda tmp: fig.savefig(tmp, format="svg", metadata={"Date": None}))
     try:
         with warnings.catch_warnings():
             # A name's emoji or script the font lacks is drawn as a box: not worth a warning.

@@ -430,10 +430,11 @@ def _figure(folder: Path, path: Path) -> str:
     """The PNG plot ``path`` of the folder inline (base64), with its caption."""
     data = base64.b64encode(_read_file(path)).decode("ascii")
     caption = _caption(path.stem)
+    svg = "; an SVG lies beside it" if path.with_suffix(".svg").is_file() else ""
     return (
         f'<figure><img src="data:image/png;base64,{data}" alt="{_e(caption)}">'
-        f"<figcaption>{_e(caption)} (<code>{_e(path.relative_to(folder))}</code>; "
-        "an SVG lies beside it)</figcaption></figure>"
+        f"<figcaption>{_e(caption)} (<code>{_e(path.relative_to(folder))}</code>"
+        f"{svg})</figcaption></figure>"
     )
 
 

@@ -20,6 +20,23 @@ calls it. The caller keeps ownership: peakend never shuts a standard executor do
 
 Replications own their random streams, so a task's result does not depend on
 the executor, the number of workers or the order in which tasks finish.
+
+**Serial when processes would not pay** (``kind="auto"``, the command line's
+default): a process pool costs a fixed start-up (a fork server that imports NumPy,
+pandas, SimPy and the engine, then the workers), and every replication's records
+are pickled back to the parent. :func:`choose_kind` runs serially when the
+estimated work is too small to win that back: one task, one worker, or an
+estimated saving below :data:`POOL_BREAK_EVEN_SECONDS` (measured by
+``benchmarks/bench_fixed_costs.py``; see ``docs/benchmarks.md``).
+
+**Dask** (:class:`DaskExecutor`): the caller passes each task's estimated peak
+memory (``memory_bytes``); it is compared with the workers' memory limits (a
+run whose replication fits no worker is refused in one line, naming the limit to
+start workers with), recorded in the manifest, and given to the scheduler as a
+resource annotation (:data:`MEMORY_RESOURCE`) when the workers declare that
+resource (``dask worker ADDRESS --resources "MEMORY=8e9"``). When no worker is
+left the executor waits at most ``timeout_seconds`` (``--dask-timeout``), then
+raises :class:`NoWorkersError` with one line, instead of waiting silently.
 """
 
 from __future__ import annotations
@@ -44,8 +61,12 @@ from peakend.config.extras import require
 from peakend.runs.errors import Failure
 
 __all__ = [
+    "DEFAULT_DASK_TIMEOUT_SECONDS",
     "EXECUTOR_KINDS",
+    "MEMORY_RESOURCE",
+    "POOL_BREAK_EVEN_SECONDS",
     "DaskExecutor",
+    "NoWorkersError",
     "Executor",
     "ExecutorError",
     "Failure",
@@ -59,13 +80,36 @@ __all__ = [
     "ExecutorLike",
     "as_executor",
     "available_cores",
+    "choose_kind",
     "make_executor",
 ]
 
 T = TypeVar("T")
 R = TypeVar("R")
 
-EXECUTOR_KINDS = ("serial", "processes")
+EXECUTOR_KINDS = ("auto", "serial", "processes")
+
+POOL_BREAK_EVEN_SECONDS = 2.0
+"""Estimated work a process pool must save before ``auto`` starts one, in the seconds of
+the budget estimator (:attr:`peakend.config.budget.Workload.cpu_seconds`).
+
+Measured by ``benchmarks/bench_fixed_costs.py`` on the 2-core development machine:
+starting a pool of 2 workers in a fresh ``peakend`` process (the fork server imports
+NumPy, pandas, SimPy and the engine) took 1.0 s idle and up to 3 s under load, and
+pickling one replication's records back 1.2 microseconds per customer; the
+estimator counts 15 microseconds of CPU per contact where the engine takes 7 (idle)
+to 37 (loaded). The start-up in the estimator's seconds is then 1.2 (loaded) to 2.2
+(idle); 2 s is kept: near the threshold either choice costs about the same, and a
+wrong "serial" costs at most the start-up."""
+
+DEFAULT_DASK_TIMEOUT_SECONDS = 300.0
+"""How long a Dask run waits with no worker connected before it stops (``--dask-timeout``):
+long enough for a batch system or an autoscaler to start workers, short enough that a
+cluster whose workers all died does not hold a terminal for hours."""
+
+MEMORY_RESOURCE = "MEMORY"
+"""The Dask worker resource that carries memory, in bytes: workers started with
+``--resources "MEMORY=8e9"`` run only as many replications at once as fit."""
 
 
 def available_cores() -> int:
@@ -86,6 +130,20 @@ class ExecutorError(ConfigError):
         label = {"address": "Dask address", "kind": "executor"}.get(parameter, parameter)
         super().__init__(f"{label} {value!r}: {problem}")
         self.parameter, self.value, self.problem = parameter, value, problem
+
+
+class NoWorkersError(ExecutorError):
+    """A Dask run with no worker connected for longer than its time limit."""
+
+    def __init__(self, address: str, seconds: float, unfinished: int) -> None:
+        super().__init__(
+            "address",
+            address,
+            f"no worker connected for {seconds:g} s, {unfinished} task(s) unfinished; start "
+            f"workers (dask worker {address}) or raise the time limit (timeout_seconds)",
+        )
+        self.seconds = seconds
+        self.unfinished = unfinished
 
 
 class TaskError(RuntimeError):
@@ -138,6 +196,8 @@ class Executor(ABC):
     """Common protocol: a context manager with ``as_completed`` and ``map``."""
 
     kind: str = "executor"
+    reason: str | None = None
+    """Why ``make_executor("auto", ...)`` chose this executor (None: asked for by name)."""
 
     @property
     @abstractmethod
@@ -163,12 +223,16 @@ class Executor(ABC):
         """Release workers (called by ``__exit__``); pending tasks are cancelled."""
 
     @abstractmethod
-    def as_completed(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[TaskOutcome[T, R]]:
+    def as_completed(
+        self, fn: Callable[[T], R], items: Iterable[T], *, memory_bytes: float | None = None
+    ) -> Iterator[TaskOutcome[T, R]]:
         """Run ``fn`` on every item; yield each :class:`TaskOutcome` as it finishes.
 
         ``fn`` and the items must be picklable for the parallel executors (a
         module-level function or a dataclass instance with ``__call__``, not a
         lambda). Closing the iterator early cancels the tasks not yet started.
+        ``memory_bytes`` is a task's estimated peak memory, for executors that
+        place tasks by memory (Dask); the others ignore it.
         """
 
     def map(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
@@ -184,8 +248,11 @@ class Executor(ABC):
                 following += 1
 
     def describe(self) -> dict[str, Any]:
-        """What ran the tasks, for manifests."""
-        return {"kind": self.kind, "workers": self.workers}
+        """What ran the tasks, for manifests (``chosen``: why ``auto`` chose it)."""
+        described: dict[str, Any] = {"kind": self.kind, "workers": self.workers}
+        if self.reason:
+            described["chosen"] = self.reason
+        return described
 
     def __repr__(self) -> str:
         fields = ", ".join(f"{k}={v!r}" for k, v in self.describe().items() if k != "kind")
@@ -197,11 +264,16 @@ class SerialExecutor(Executor):
 
     kind = "serial"
 
+    def __init__(self, reason: str | None = None) -> None:
+        self.reason = reason
+
     @property
     def workers(self) -> int:
         return 1
 
-    def as_completed(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[TaskOutcome[T, R]]:
+    def as_completed(
+        self, fn: Callable[[T], R], items: Iterable[T], *, memory_bytes: float | None = None
+    ) -> Iterator[TaskOutcome[T, R]]:
         guarded = _Guarded(fn)
         for index, item in enumerate(items):
             yield _outcome(index, item, guarded(item))
@@ -217,9 +289,12 @@ class ProcessExecutor(Executor):
 
     kind = "processes"
 
-    def __init__(self, workers: int | None = None, start_method: str | None = None) -> None:
+    def __init__(
+        self, workers: int | None = None, start_method: str | None = None, reason: str | None = None
+    ) -> None:
         if workers is not None and workers < 1:
             raise ValueError(f"workers must be >= 1, got {workers}")
+        self.reason = reason
         self._workers = workers or available_cores()
         methods = multiprocessing.get_all_start_methods()
         self.start_method = start_method or ("forkserver" if "forkserver" in methods else "spawn")
@@ -249,7 +324,9 @@ class ProcessExecutor(Executor):
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
 
-    def as_completed(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[TaskOutcome[T, R]]:
+    def as_completed(
+        self, fn: Callable[[T], R], items: Iterable[T], *, memory_bytes: float | None = None
+    ) -> Iterator[TaskOutcome[T, R]]:
         self.start()
         assert self._pool is not None
         guarded = _Guarded(fn)
@@ -265,7 +342,7 @@ class ProcessExecutor(Executor):
                 future.cancel()
 
     def describe(self) -> dict[str, Any]:
-        return {"kind": self.kind, "workers": self.workers, "start_method": self.start_method}
+        return {**super().describe(), "start_method": self.start_method}
 
 
 def _exit_with_parent(parent: int, interval_seconds: float = 1.0) -> None:
@@ -315,18 +392,33 @@ class DaskExecutor(Executor):
     (whose workers need peakend installed) and leaves it running. Dask is the
     optional extra ``peakend[dask]``: without it, making one raises
     :class:`~peakend.config.extras.MissingExtraError` (an ``ImportError``).
+
+    ``timeout_seconds`` bounds two waits: connecting to the scheduler, and a run
+    during which no worker is connected (all died, or none was ever started); the
+    latter raises :class:`NoWorkersError` (one line) after cancelling the tasks.
     """
 
     kind = "dask"
+    poll_seconds = 0.5
+    """How often, while no task finishes, the scheduler is asked whether workers are left."""
 
-    def __init__(self, address: str = "local", workers: int | None = None) -> None:
+    def __init__(
+        self,
+        address: str = "local",
+        workers: int | None = None,
+        timeout_seconds: float = DEFAULT_DASK_TIMEOUT_SECONDS,
+    ) -> None:
         if workers is not None and workers < 1:
             raise ValueError(f"workers must be >= 1, got {workers}")
+        if not timeout_seconds > 0:
+            raise ExecutorError("timeout_seconds", timeout_seconds, "must be a positive number")
         self.address = _check_dask_address(address)
         require("distributed", "the Dask executor", "dask", parameter="address")
+        self.timeout_seconds = float(timeout_seconds)
         self._requested = workers
         self._client: Any = None
         self._cluster: Any = None
+        self._memory: dict[str, Any] = {}
 
     @property
     def workers(self) -> int:
@@ -350,10 +442,13 @@ class DaskExecutor(Executor):
             self._client = Client(self._cluster)
             return
         try:
-            self._client = Client(self.address, timeout="10s")
+            self._client = Client(self.address, timeout=f"{self.timeout_seconds}s")
         except (OSError, TimeoutError) as exc:
             raise ExecutorError(
-                "address", self.address, f"cannot reach the scheduler: {exc}"
+                "address",
+                self.address,
+                f"cannot reach the scheduler within {self.timeout_seconds:g} s "
+                f"(timeout_seconds): {exc}",
             ) from None
 
     def close(self) -> None:
@@ -364,29 +459,99 @@ class DaskExecutor(Executor):
             self._cluster.close()
             self._cluster = None
 
-    def as_completed(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[TaskOutcome[T, R]]:
-        from distributed import as_completed as dask_as_completed
+    def worker_memory(self) -> dict[str, dict[str, float]]:
+        """Each connected worker's memory limit (bytes, 0: none) and its declared
+        :data:`MEMORY_RESOURCE` (absent when it declares none)."""
+        info = self._client.scheduler_info(n_workers=-1) if self._client is not None else {}
+        found = {}
+        for address, worker in info.get("workers", {}).items():
+            entry = {"memory_limit": float(worker.get("memory_limit") or 0)}
+            resource = (worker.get("resources") or {}).get(MEMORY_RESOURCE)
+            if resource is not None:
+                entry["resource"] = float(resource)
+            found[address] = entry
+        return found
 
+    def _placement(self, memory_bytes: float | None) -> dict[str, float] | None:
+        """The resource annotation for tasks of ``memory_bytes`` (None: no annotation).
+
+        Raises
+        ------
+        ExecutorError
+            When the connected workers all have a memory limit and none fits a task.
+        """
+        workers = self.worker_memory()
+        limits = [w["memory_limit"] for w in workers.values()]
+        self._memory = {"memory_per_task": memory_bytes, "worker_memory_limits": sorted(limits)}
+        if memory_bytes is None or not workers:
+            return None
+        from peakend.config.budget import format_bytes
+
+        if all(limit > 0 for limit in limits) and max(limits) < memory_bytes:
+            raise ExecutorError(
+                "address",
+                self.address,
+                f"each replication needs about {format_bytes(memory_bytes)} (estimated), more "
+                f"than any worker's memory limit (largest {format_bytes(max(limits))}); start "
+                f"workers with --memory-limit {format_bytes(memory_bytes * 1.25)} or more",
+            )
+        declared = [w["resource"] for w in workers.values() if "resource" in w]
+        if declared and max(declared) >= memory_bytes:
+            return {MEMORY_RESOURCE: float(memory_bytes)}
+        return None
+
+    def as_completed(
+        self, fn: Callable[[T], R], items: Iterable[T], *, memory_bytes: float | None = None
+    ) -> Iterator[TaskOutcome[T, R]]:
         self.start()
         items = list(items)
         if not items:
             return
-        futures = self._client.map(_Guarded(fn), items, pure=False)
-        index_of = {future.key: index for index, future in enumerate(futures)}
-        finished: set[Any] = set()
+        resources = self._placement(memory_bytes)
+        futures = self._client.map(_Guarded(fn), items, pure=False, resources=resources)
+        pending = {future.key: (index, future) for index, future in enumerate(futures)}
         try:
-            for future in dask_as_completed(futures):
-                index = index_of[future.key]
-                finished.add(future.key)
-                yield _future_outcome(index, items[index], future)
-                future.release()
+            while pending:
+                for future in self._wait_for_some([f for _, f in pending.values()]):
+                    index, _ = pending.pop(future.key)
+                    yield _future_outcome(index, items[index], future)
+                    future.release()
         finally:
-            unfinished = [f for f in futures if f.key not in finished]
-            if unfinished:
-                self._client.cancel(unfinished)
+            if pending:
+                self._client.cancel([future for _, future in pending.values()])
+
+    def _wait_for_some(self, futures: list[Any]) -> list[Any]:
+        """The futures that finished, waiting for at least one; raise
+        :class:`NoWorkersError` when no worker is connected for ``timeout_seconds``."""
+        from distributed import wait
+        from distributed.client import FuturesCancelledError
+
+        alone_since: float | None = None
+        while True:
+            try:
+                return list(
+                    wait(futures, timeout=self.poll_seconds, return_when="FIRST_COMPLETED").done
+                )
+            except TimeoutError:
+                pass
+            except FuturesCancelledError:  # cancelled elsewhere: reported as failed tasks
+                return [future for future in futures if future.status != "pending"]
+            if self._client.nthreads():
+                alone_since = None
+                continue
+            now = time.monotonic()
+            alone_since = now if alone_since is None else alone_since
+            if now - alone_since >= self.timeout_seconds:
+                raise NoWorkersError(self.address, self.timeout_seconds, len(futures))
 
     def describe(self) -> dict[str, Any]:
-        return {"kind": self.kind, "workers": self.workers, "address": self.address}
+        return {
+            "kind": self.kind,
+            "workers": self.workers,
+            "address": self.address,
+            "timeout_seconds": self.timeout_seconds,
+            **self._memory,
+        }
 
 
 class FuturesExecutor(Executor):
@@ -414,7 +579,9 @@ class FuturesExecutor(Executor):
         workers = getattr(self.executor, "_max_workers", None)
         return workers if isinstance(workers, int) and workers >= 1 else 1
 
-    def as_completed(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[TaskOutcome[T, R]]:
+    def as_completed(
+        self, fn: Callable[[T], R], items: Iterable[T], *, memory_bytes: float | None = None
+    ) -> Iterator[TaskOutcome[T, R]]:
         guarded = _Guarded(fn)
         pending: dict[Any, tuple[int, T]] = {
             self.executor.submit(guarded, item): (index, item) for index, item in enumerate(items)
@@ -464,18 +631,48 @@ def _check_dask_address(address: str) -> str:
     )
 
 
+def choose_kind(cpu_seconds: float, tasks: int, workers: int) -> tuple[str, str]:
+    """``("serial" | "processes", why)``: what ``auto`` runs ``tasks`` tasks on.
+
+    ``cpu_seconds`` is their estimated work (the budget estimator's
+    :attr:`~peakend.config.budget.Workload.cpu_seconds`), ``workers`` the pool's size.
+    Processes are chosen when they save more than :data:`POOL_BREAK_EVEN_SECONDS`:
+    the work less its share on each of ``min(workers, tasks)`` processes.
+    """
+    parallel = min(workers, tasks)
+    if parallel < 2:
+        what = "one task" if tasks < 2 else "one worker"
+        return "serial", f"auto: {what}, nothing to run in parallel"
+    saved = cpu_seconds * (1 - 1 / parallel)
+    if saved <= POOL_BREAK_EVEN_SECONDS:
+        return "serial", (
+            f"auto: ~{cpu_seconds:.2g} s of work, {parallel} processes would save "
+            f"~{saved:.2g} s, less than the {POOL_BREAK_EVEN_SECONDS:g} s a pool costs"
+        )
+    return "processes", f"auto: ~{cpu_seconds:.2g} s of work on {parallel} processes"
+
+
 def make_executor(
     kind: str = "processes",
     workers: int | None = None,
     dask_address: str | None = None,
     *,
     force_workers: bool = False,
+    cpu_seconds: float | None = None,
+    tasks: int | None = None,
+    dask_timeout_seconds: float = DEFAULT_DASK_TIMEOUT_SECONDS,
 ) -> Executor:
     """The executor for command-line style options; ``dask_address`` wins over ``kind``.
 
+    ``kind="auto"`` (the command line's default) is a process pool, or this process
+    when the run is too small to gain from one (:func:`choose_kind` on ``cpu_seconds``
+    of estimated work in ``tasks`` tasks; without them, a process pool). The result
+    is the same either way.
+
     Local workers (processes, or a local Dask cluster) are capped at the usable cores
     (:func:`available_cores`): more would not run faster, and each holds a replication
-    in memory. ``force_workers`` lifts the cap.
+    in memory. ``force_workers`` lifts the cap. ``dask_timeout_seconds`` bounds the wait
+    for a Dask scheduler and for workers (see :class:`DaskExecutor`).
 
     Raises
     ------
@@ -497,9 +694,15 @@ def make_executor(
             "in memory); force_workers allows it",
         )
     if dask_address is not None:
-        return DaskExecutor(dask_address, workers)
+        return DaskExecutor(dask_address, workers, dask_timeout_seconds)
     if kind == "serial":
         return SerialExecutor()
+    if kind == "auto":
+        size = workers or available_cores()
+        if cpu_seconds is None or tasks is None:
+            return ProcessExecutor(workers, reason="auto: the work was not estimated")
+        chosen, why = choose_kind(cpu_seconds, tasks, size)
+        return SerialExecutor(why) if chosen == "serial" else ProcessExecutor(workers, reason=why)
     if kind == "processes":
         return ProcessExecutor(workers)
     raise ExecutorError("kind", kind, f"unknown; allowed: {', '.join(EXECUTOR_KINDS)}")

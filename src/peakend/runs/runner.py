@@ -58,6 +58,7 @@ __all__ = [
     "metric_names",
     "planned_workers",
     "replicate",
+    "replication_memory_bytes",
     "run_scenario",
     "with_seed",
 ]
@@ -155,6 +156,9 @@ class ReplicationResult:
     intervals: pd.DataFrame | None = None
     """Counts and agent-minutes per interval and pool (single-day runs,
     :func:`peakend.analysis.intervals.replication_intervals`)."""
+    stages: dict[str, float] = field(default_factory=dict)
+    """Seconds of each stage of the replication: ``simulate`` (the engine and the
+    experience pass), ``metrics``, ``records`` (tables, trace sample, intervals)."""
 
 
 def replicate(
@@ -174,25 +178,36 @@ def replicate(
         return _replicate_periods(scenario, replication)
     started = time.perf_counter()
     output = simulate(scenario, replication)
+    simulated = time.perf_counter()
     window = (scenario.run.warmup_minutes, scenario.horizon_minutes)
     metrics = replication_metrics(output, *window, scenario.run.service_level_threshold_minutes)
     metrics.update(staffing_metrics(scenario))
-    traces = None
     if output.traces is not None:
         metrics.update(
             experience_metrics(output, *window, scenario.experience.bad_memory_threshold)
         )
+    measured = time.perf_counter()
+    traces = None
+    if output.traces is not None:
         traces = trace_sample(output.traces, scenario.experience.trace_sample, replication)
     customers = _records(output.customers.to_frame(), scenario, replication)
     contacts = _records(output.contacts.to_frame(), scenario, replication)
+    intervals = replication_intervals(output, scenario, replication)
+    finished = time.perf_counter()
+    stages = {
+        "simulate": simulated - started,
+        "metrics": measured - simulated,
+        "records": finished - measured,
+    }
     return ReplicationResult(
         replication,
         metrics,
         customers,
         contacts,
-        time.perf_counter() - started,
+        finished - started,
         traces,
-        intervals=replication_intervals(output, scenario, replication),
+        intervals=intervals,
+        stages=stages,
     )
 
 
@@ -205,15 +220,17 @@ def _replicate_periods(scenario: Scenario, replication: int) -> ReplicationResul
     periods.insert(0, "replication", replication)
     cohorts = out.cohorts
     cohorts.insert(0, "replication", replication)
+    seconds = time.perf_counter() - started
     return ReplicationResult(
         replication,
         {**out.metrics, **_period_staffing(scenario, periods)},
         _records(out.visits, scenario, replication),
         _records(out.contacts, scenario, replication),
-        time.perf_counter() - started,
+        seconds,
         None,
         periods,
         cohorts,
+        stages={"simulate": seconds},  # the periods' metrics and records are built as they run
     )
 
 
@@ -266,6 +283,8 @@ class RunResult:
     requested: int = 0
     failures: tuple[FailureRecord, ...] = ()
     interrupted: bool = False
+    executor: dict[str, Any] = field(default_factory=dict)
+    """What ran the replications (:meth:`~peakend.runs.executors.Executor.describe`)."""
     summary: dict[str, Estimate] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -293,6 +312,15 @@ class RunResult:
         if self.interrupted:
             return "interrupted"
         return "failed" if self.failures else "finished"
+
+    def replication_stages(self) -> dict[str, float]:
+        """Seconds of each stage summed over the replications (in whichever processes ran
+        them): ``simulate``, ``metrics``, ``records``."""
+        total: dict[str, float] = {}
+        for rep in self.replications:
+            for name, seconds in rep.stages.items():
+                total[name] = total.get(name, 0.0) + seconds
+        return total
 
     @property
     def warnings(self) -> list[str]:
@@ -482,7 +510,10 @@ def _run_replications(
         finished.sort(key=lambda rep: rep.replication)
         failures.sort(key=lambda failure: failure.replication)
         elapsed = time.perf_counter() - started
-        return RunResult(scenario, finished, elapsed, count, tuple(failures), interrupted)
+        ran_on = {"kind": "mapper"} if mapper is not None else pool.describe()
+        return RunResult(
+            scenario, finished, elapsed, count, tuple(failures), interrupted, executor=ran_on
+        )
 
     try:
         if mapper is not None:
@@ -490,7 +521,8 @@ def _run_replications(
         else:
             if progress is not None:
                 progress.add(count)
-            for outcome in pool.as_completed(work, range(count)):
+            memory = replication_memory_bytes(scenario)
+            for outcome in pool.as_completed(work, range(count), memory_bytes=memory):
                 if outcome.failure is not None:
                     failures.append(_failure(scenario, outcome.item, outcome.failure))
                 elif outcome.value is not None:
@@ -533,6 +565,13 @@ class _Replicate:
 
     def __call__(self, replication: int) -> ReplicationResult:
         return replicate(self.scenario, replication, memory_budget_bytes=self.memory_budget_bytes)
+
+
+def replication_memory_bytes(scenario: Scenario) -> float:
+    """Estimated peak memory of a worker process running one replication of ``scenario``
+    and holding its records until they are sent back (:mod:`peakend.config.budget`):
+    what a Dask worker needs (see :class:`~peakend.runs.executors.DaskExecutor`)."""
+    return estimate_scenario(scenario, 1, keep_records=True).peak_bytes
 
 
 def planned_workers(kind: str, workers: int | None = None, dask_address: str | None = None) -> int:
