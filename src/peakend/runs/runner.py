@@ -183,8 +183,13 @@ def replicate(
             experience_metrics(output, *window, scenario.experience.bad_memory_threshold)
         )
         traces = trace_sample(output.traces, scenario.experience.trace_sample, replication)
-    customers = _records(output.customers.to_frame(), scenario, replication)
-    contacts = _records(output.contacts.to_frame(), scenario, replication)
+    intervals = replication_intervals(output, scenario, replication)
+    tables = [output.customers, output.contacts]
+    # The facts and traces go before the frames are made, and each frame takes its
+    # table's arrays rather than a copy: the records are held once at the peak.
+    del output
+    customers = _records(tables.pop(0).to_frame(share=True), scenario, replication)
+    contacts = _records(tables.pop(0).to_frame(share=True), scenario, replication)
     return ReplicationResult(
         replication,
         metrics,
@@ -192,7 +197,7 @@ def replicate(
         contacts,
         time.perf_counter() - started,
         traces,
-        intervals=replication_intervals(output, scenario, replication),
+        intervals=intervals,
     )
 
 
