@@ -688,11 +688,53 @@ def _grouped_cumsum_before(values: np.ndarray, group_start: np.ndarray) -> np.nd
     return before
 
 
+EPISODE_CHUNK = 1 << 18
+"""Episodes turned into trace pieces at a time (:func:`episodes_to_traces`): the pass's
+temporaries, about 200 bytes a piece, are bounded by a chunk, not by the run."""
+
+_TRACE_COLUMNS = (
+    ("owner", np.int64),
+    ("start", np.float64),
+    ("duration", np.float64),
+    ("u_start", np.float64),
+    ("u_end", np.float64),
+    ("kind", np.int8),
+)
+
+
 def episodes_to_traces(
-    episodes: np.ndarray, references: References, config: ExperienceConfig
+    episodes: np.ndarray,
+    references: References,
+    config: ExperienceConfig,
+    chunk: int = EPISODE_CHUNK,
 ) -> Traces:
-    """Vectorised: episodes (``EPISODE_DTYPE``, ordered per customer) → :class:`Traces`."""
+    """Vectorised: episodes (``EPISODE_DTYPE``, ordered per customer) → :class:`Traces`.
+
+    The episodes are taken ``chunk`` at a time, in order: an episode's pieces depend on
+    that episode and its customer's reference points alone, and come in the episodes'
+    order, so the chunks' pieces laid end to end are the pieces of the whole, bit for
+    bit, while the temporaries of the pass are bounded by a chunk.
+    """
+    if chunk < 1:
+        raise ValueError(f"chunk must be at least 1 episode, got {chunk}")
     value = ValueFunction(config.alpha, config.beta, config.loss_aversion)
+    parts: dict[str, list[np.ndarray]] = {name: [] for name, _ in _TRACE_COLUMNS}
+    for first in range(0, max(len(episodes), 1), chunk):
+        pieces = _pieces_of(episodes[first : first + chunk], references, config, value)
+        for name, _ in _TRACE_COLUMNS:
+            parts[name].append(pieces.pop(name))
+    # One column at a time, its chunks freed as it is joined: the peak holds the traces
+    # and one column, not two copies of everything.
+    joined = {}
+    for name, dtype in _TRACE_COLUMNS:
+        joined[name] = np.concatenate(parts.pop(name)).astype(dtype, copy=False)
+    return Traces._from_engine(**joined, n=len(references.expected_quality))
+
+
+def _pieces_of(
+    episodes: np.ndarray, references: References, config: ExperienceConfig, value: ValueFunction
+) -> dict[str, np.ndarray]:
+    """The trace pieces of some episodes, in their order (columns of :data:`_TRACE_COLUMNS`)."""
     wait = episodes["kind"] == EpisodeKind.WAIT
     waits = _wait_pieces(episodes[wait], references, config, value)
     moments = episodes[~wait]
@@ -709,15 +751,9 @@ def episodes_to_traces(
     position = np.concatenate([np.flatnonzero(wait)[waits["episode"]], np.flatnonzero(~wait)])
     within = np.concatenate([waits["order"], np.zeros(len(moments), dtype=np.int64)])
     order = np.argsort(position * (config.wait_curve_pieces + 2) + within, kind="stable")
-    return Traces._from_engine(
-        owner=pieces["owner"][order].astype(np.int64),
-        start=pieces["start"][order].astype(np.float64),
-        duration=pieces["duration"][order].astype(np.float64),
-        u_start=pieces["u_start"][order].astype(np.float64),
-        u_end=pieces["u_end"][order].astype(np.float64),
-        kind=pieces["kind"][order].astype(np.int8),
-        n=len(references.expected_quality),
-    )
+    return {
+        name: pieces[name][order].astype(dtype, copy=False) for name, dtype in _TRACE_COLUMNS
+    }
 
 
 def _wait_pieces(
