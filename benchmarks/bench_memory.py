@@ -10,7 +10,8 @@ to the number of customers asked for. Beside each measurement stands the memory
 budget's estimate (:func:`peakend.config.budget.estimate_scenario`) and its error.
 
     .venv/bin/python benchmarks/bench_memory.py [--sizes 1e5 1e6 1e7] [--experience off]
-    .venv/bin/python benchmarks/bench_memory.py --config configs/contact_centre_year_1000.toml
+    .venv/bin/python benchmarks/bench_memory.py --config benchmarks/contact_centre_year_1000.toml \
+        [--set retention.periods=2]
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ def child(args: argparse.Namespace) -> None:
     from peakend.runs.runner import replicate
 
     if args.config:
-        scenario = load_scenario(args.config)
+        scenario = load_scenario(args.config, args.set)
     else:
         scenario = scenario_of(args.customers, args.experience == "on")
     estimate = estimate_scenario(scenario, 1, keep_records=False)
@@ -88,6 +89,9 @@ def main() -> None:
     parser.add_argument("--sizes", nargs="*", type=float, default=[1e5, 1e6])
     parser.add_argument("--experience", choices=["on", "off"], default="on")
     parser.add_argument("--config", help="measure one replication of this scenario file instead")
+    parser.add_argument(
+        "--set", action="append", default=[], help="an override of --config, as peakend run --set"
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--customers", type=float, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -99,7 +103,8 @@ def main() -> None:
         f"{'est. MiB':>10s} {'est./peak':>8s} {'seconds':>8s}"
     )
     if args.config:
-        report(Path(args.config).stem[:12], measure(["--config", args.config]))
+        overrides = [item for value in args.set for item in ("--set", value)]
+        report(Path(args.config).stem[:12], measure(["--config", args.config, *overrides]))
         return
     for size in args.sizes:
         found = measure(["--customers", str(size), "--experience", args.experience])
