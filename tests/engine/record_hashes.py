@@ -103,7 +103,9 @@ def main() -> int:
         print(f"wrote {len(found)} hashes to {GOLDEN}")
         return 0
     golden = json.loads(GOLDEN.read_text())
-    changed = sorted(key for key in golden.keys() | found.keys() if golden.get(key) != found.get(key))
+    changed = sorted(
+        key for key in golden.keys() | found.keys() if golden.get(key) != found.get(key)
+    )
     for key in changed:
         print(f"changed: {key}")
     print("all records identical" if not changed else f"{len(changed)} changed")

@@ -324,7 +324,9 @@ def arrival_rows(*columns: np.ndarray) -> Iterator[tuple[Any, ...]]:
     if any(len(column) != size for column in columns):
         raise ValueError("arrival columns differ in length")
     for start in range(0, size, _ROW_BLOCK):
-        yield from zip(*(column[start : start + _ROW_BLOCK].tolist() for column in columns))
+        yield from zip(
+            *(column[start : start + _ROW_BLOCK].tolist() for column in columns), strict=True
+        )
 
 
 def choose(shares: list[float], rng: np.random.Generator, n: int) -> np.ndarray:
