@@ -66,6 +66,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -782,7 +783,7 @@ def _joined(parts: dict[str, list[np.ndarray]], n: int) -> Traces:
     """Traces of ``n`` customers from chunks of pieces in order, one column at a time,
     each column's chunks freed as it is joined (the peak holds the traces and one
     column, not two copies of everything)."""
-    joined = {}
+    joined: dict[str, Any] = {}
     for name, dtype in _TRACE_COLUMNS:
         chunks = parts.pop(name)
         joined[name] = (
