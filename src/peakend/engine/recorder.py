@@ -108,11 +108,13 @@ class Customers:
 class Recorder:
     """Files facts by kind into typed chunks; :meth:`close` builds the log and the tables."""
 
-    def __init__(self, spill_facts: int = SPILL_FACTS) -> None:
+    def __init__(self, spill_facts: int | None = None) -> None:
+        """``spill_facts``: facts held as tuples before :meth:`spill` files them
+        (default :data:`SPILL_FACTS`)."""
         self.facts: list[Any] = []
         # A bound list.append: reporting a fact costs no Python frame on the hot path.
         self.report = self.facts.append
-        self.spill_facts = spill_facts
+        self.spill_facts = SPILL_FACTS if spill_facts is None else spill_facts
         self.chunks: dict[type, list[np.ndarray]] = {}
 
     def spill(self) -> None:

@@ -251,9 +251,10 @@ class Replication:
         """Run the replication to the horizon (and drain, if configured).
 
         Python's cyclic garbage collector is paused while the replication runs: the
-        run allocates hundreds of thousands of small fact tuples that live until
-        its end, and the collector would scan them again and again (about a third of
-        the run time) without ever finding garbage among them. The previous state is
+        run allocates many small fact tuples (up to
+        :data:`~peakend.engine.recorder.SPILL_FACTS` at once before they are filed)
+        and journeys, and the collector would scan them again and again without ever
+        finding garbage among them. The previous state is
         restored afterwards, also on error.
         """
         collecting = gc.isenabled()
