@@ -343,3 +343,41 @@ def test_replayed_arrivals_are_the_customers_and_cost_memory_in_every_process() 
         assert extra == pytest.approx(processes * 100_000 * 250)
     with pytest.raises(BudgetError, match="~100,000 customers per replication"):
         check_budget(estimate_scenario(replay), 256 * 2**20)
+
+
+# One replication in a fresh child, as benchmarks/bench_memory.py measures it: its own
+# peak resident set (the kernel's high-water mark) beside the estimate.
+REPLICATE = """
+import json, resource, sys
+from peakend import scenario_from_dict
+from peakend.config.budget import estimate_scenario
+from peakend.runs.runner import replicate
+scenario = scenario_from_dict(json.loads(sys.argv[1]))
+estimate = estimate_scenario(scenario, 1, keep_records=False).peak_bytes
+result = replicate(scenario, 0)
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+print(len(result.customers), peak, estimate)
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("experience", [True, False], ids=["experience", "queueing_only"])
+def test_the_estimate_is_within_30_percent_of_the_measured_peak(experience: bool) -> None:
+    """The budget's constants tell the truth (issue 21): on the benchmark's M/M/32+M
+    with 100,000 customers, the estimate is within 30 % of the peak resident set of the
+    process that runs the replication (the tolerance the constants were fitted to, from
+    10^5 to 10^7 customers; docs/benchmarks.md)."""
+    import json
+
+    data = mmc_data(10.0, 3.0, 32, 5.0, horizon=10_000.0, warmup=0.0)
+    data["experience"] = {"enabled": experience}
+    done = subprocess.run(
+        [sys.executable, "-c", REPLICATE, json.dumps(data)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+    customers, peak, estimate = (float(value) for value in done.stdout.split())
+    assert customers > 90_000
+    assert 0.7 * peak <= estimate <= 1.3 * peak, (peak / 2**20, estimate / 2**20)

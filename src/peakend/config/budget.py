@@ -8,16 +8,25 @@ later, :func:`estimate_scenario` and :func:`estimate_experiment` compute the wor
 a memory budget (:data:`DEFAULT_MEMORY_BUDGET_BYTES`, 4 GiB, which fits a laptop;
 the caller raises it with ``memory_budget_bytes``).
 
-The byte counts are measured, not guessed (``contact_centre.toml`` scaled up to
-116,000 customers a day, with short and with very short staffing; the 12-week
-version with 400,000 customers; 100,000 agents; 100,000 intervals), and rounded
-up so that the estimate errs on the safe side:
+The byte counts are measured, not guessed: the peak resident set of a fresh process
+(``ru_maxrss``) that runs one replication as ``peakend run`` does, by
+``benchmarks/bench_memory.py``, on the M/M/32+M benchmark scenario from 10^5 to 10^7
+customers and on the contact centres of ``configs/contact_centre.toml`` (scaled up
+100 times, understaffed: long queues, retries, recontacts, apologies) and
+``benchmarks/contact_centre_year_1000.toml``. Each constant is chosen so that the
+estimate falls within 30 % of every one of those peaks (``docs/benchmarks.md`` lists
+them, estimate beside measurement); the 100 B per customer and 700 B per contact
+split the cost between a customer's arrival, draws and customer record, and a
+contact's facts, contact record, experience episodes and trace pieces:
 
 =================================  ====================================================
-while a replication runs           3.4 kB per customer (1.4 kB + 1.6 kB per contact);
-                                   1.0 kB + 0.8 kB per contact without the experience
-                                   model; 1 kB per agent; 1 kB per interval and pool
-kept per replication               140 B per customer + 70 B per contact (record tables)
+the interpreter and libraries      250 MiB per process (measured 180 to 210 MiB)
+while a replication runs           100 B per customer + 700 B per (estimated)
+                                   contact; 100 B + 400 B per contact without the
+                                   experience model; 1 kB per agent; 1 kB per interval
+                                   and pool
+kept per replication               210 B per customer + 85 B per contact (its record
+                                   frames, measured at 205 and 81 B)
 a replay (``arrivals.times``)       250 B per replayed arrival in every process that
                                    holds the scenario (read from its file, validated,
                                    hashed and written out as the resolved config:
@@ -29,6 +38,10 @@ a replay (``arrivals.times``)       250 B per replayed arrival in every process 
 multi-period runs                  the day's peak, plus 200 B per identified customer
                                    and the record tables of every visit
 =================================  ====================================================
+
+The estimated contacts are an upper bound (:func:`contacts_per_customer`), so a
+scenario whose customers come back less than it allows is over-estimated, never
+under-estimated, on that account.
 
 The expected customers of a day are the integral of the arrival profile (a
 replay's: its replayed arrivals, whatever profile the scenario gives); each
@@ -75,13 +88,13 @@ a :class:`LargeGridWarning`."""
 MAX_GRID_SCENARIOS = 10_000
 """An experiment with more scenarios than this is refused unless the caller raises the cap."""
 
-# Measured bytes (see the module docstring), rounded up.
-_RUN_BYTES_PER_CUSTOMER = 1_400
-_RUN_BYTES_PER_CONTACT = 1_600
-_RUN_BYTES_PER_CUSTOMER_NO_EXPERIENCE = 1_000
-_RUN_BYTES_PER_CONTACT_NO_EXPERIENCE = 800
-_KEPT_BYTES_PER_CUSTOMER = 140
-_KEPT_BYTES_PER_CONTACT = 70
+# Measured bytes (see the module docstring and docs/benchmarks.md).
+_RUN_BYTES_PER_CUSTOMER = 100
+_RUN_BYTES_PER_CONTACT = 700
+_RUN_BYTES_PER_CUSTOMER_NO_EXPERIENCE = 100
+_RUN_BYTES_PER_CONTACT_NO_EXPERIENCE = 400
+_KEPT_BYTES_PER_CUSTOMER = 210
+_KEPT_BYTES_PER_CONTACT = 85
 _BYTES_PER_AGENT = 1_000
 _BYTES_PER_INTERVAL_AND_POOL = 1_000
 _BYTES_PER_POPULATION_MEMBER = 200

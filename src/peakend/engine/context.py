@@ -42,7 +42,7 @@ from peakend.config.schema import (
     VirtualHoldConfig,
 )
 from peakend.engine.staffing import QueueingPool
-from peakend.engine.streams import CustomerDraws, Sampler
+from peakend.engine.streams import Column, CustomerDraws, Sampler
 
 if TYPE_CHECKING:
     from peakend.engine.acts.after import Steps
@@ -154,7 +154,7 @@ class Decisions:
         pool's ``service_time_factor``, which applies when the service starts)."""
         return self.work_column(pool, contact)[customer]
 
-    def work_column(self, pool: QueueingPool, contact: int) -> list[float]:
+    def work_column(self, pool: QueueingPool, contact: int) -> Column:
         """Work of every customer's contact ``contact`` at ``pool``: the service time of the
         customer's segment at the pool (``service_time_by_segment``), else the pool's."""
         name, sampler = f"service:{pool.name}", pool.config.service_time.sample

@@ -1,9 +1,15 @@
 """The recorder: facts in, contact and customer records out.
 
-Journeys report facts as they happen (:mod:`peakend.engine.facts`); the
-recorder only files them, one list per kind, so reporting costs a list append on
-the hot path. At the end of the run :meth:`Recorder.close` turns the lists into
-structured arrays (a :class:`FactLog`), settles the contacts still open and
+Journeys report facts as they happen (:mod:`peakend.engine.facts`); reporting
+costs a list append on the hot path. The facts do not stay Python objects: every
+:data:`SPILL_FACTS` facts (:meth:`Recorder.spill`, called by the replication as
+customers arrive) the recorder files the ones reported so far into typed column
+buffers, one structured array chunk per kind with narrow dtypes
+(:func:`fact_dtype`: 32-bit integers, 8-byte floats, 1-byte flags), about 40
+bytes a fact instead of about 220 as a tuple, so the memory of a run grows with
+its customers by the bytes of their typed facts, and its Python objects with the
+customers in the system at once. At the end of the run :meth:`Recorder.close`
+joins the chunks (a :class:`FactLog`), settles the contacts still open and
 builds the records, vectorised:
 
 - a contact still queued when the run ends gives up at its deadline if that
@@ -26,6 +32,7 @@ price (a coupon's amount, ``service.delight_cost`` per delight extra).
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -45,9 +52,24 @@ from peakend.engine.facts import (
     fact_kinds,
 )
 from peakend.engine.persons import Persons, file_by_person
-from peakend.engine.records import NO_SERVICE, ContactTable, CustomerTable, row_dtype
+from peakend.engine.records import NO_SERVICE, ContactTable, CustomerTable
 
-__all__ = ["FactLog", "Recorder"]
+__all__ = ["SPILL_FACTS", "FactLog", "Recorder", "fact_dtype"]
+
+SPILL_FACTS = 1 << 16
+"""Facts held as Python tuples before :meth:`Recorder.spill` files them into typed chunks
+(about 14 MB of tuples; a chunk's conversion is one C call per kind)."""
+
+_FACT_DTYPES = {int: np.dtype(np.int32), float: np.dtype(np.float64), bool: np.dtype(np.bool_)}
+
+
+def fact_dtype(kind: type) -> np.dtype[Any]:
+    """The structured dtype of a kind of fact's typed buffer: each field in order, an
+    ``int`` as int32 (numbers of contacts, customers, pools, agents and codes, exact
+    below 2**31: filing a larger one raises OverflowError), a ``float`` as float64
+    (times and money keep every bit), a ``bool`` as one byte."""
+    hints = typing.get_type_hints(kind)
+    return np.dtype([(name, _FACT_DTYPES[hints[name]]) for name in kind._fields])  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -84,12 +106,52 @@ class Customers:
 
 
 class Recorder:
-    """Files facts by kind; :meth:`close` builds the log and the tables."""
+    """Files facts by kind into typed chunks; :meth:`close` builds the log and the tables."""
 
-    def __init__(self) -> None:
+    def __init__(self, spill_facts: int | None = None) -> None:
+        """``spill_facts``: facts held as tuples before :meth:`spill` files them
+        (default :data:`SPILL_FACTS`)."""
         self.facts: list[Any] = []
         # A bound list.append: reporting a fact costs no Python frame on the hot path.
         self.report = self.facts.append
+        self.spill_facts = SPILL_FACTS if spill_facts is None else spill_facts
+        self.chunks: dict[type, list[np.ndarray]] = {}
+
+    def spill(self) -> None:
+        """File the facts reported so far into typed chunks, once there are at least
+        :attr:`spill_facts` of them (cheap to call often: a length test otherwise).
+
+        The order of each kind's facts is kept, so the joined arrays are those that
+        filing every fact at the end would give, byte for byte."""
+        if len(self.facts) >= self.spill_facts:
+            self._file()
+
+    def _file(self) -> None:
+        lists: dict[type, list[Any]] = {kind.type: [] for kind in fact_kinds()}
+        for fact in self.facts:
+            lists[fact.__class__].append(fact)
+        self.facts.clear()
+        for kind, rows in lists.items():
+            if rows:
+                chunk = np.fromiter(rows, dtype=fact_dtype(kind), count=len(rows))
+                self.chunks.setdefault(kind, []).append(chunk)
+
+    def _join(self) -> dict[type, np.ndarray]:
+        """One array per kind from its chunks, each chunk freed once copied (the peak
+        holds the joined facts and one chunk, not two copies)."""
+        self._file()
+        arrays = {}
+        for kind in (kind.type for kind in fact_kinds()):
+            chunks = self.chunks.pop(kind, [])
+            joined = np.empty(sum(len(chunk) for chunk in chunks), dtype=fact_dtype(kind))
+            start = 0
+            chunks.reverse()
+            while chunks:
+                chunk = chunks.pop()
+                joined[start : start + len(chunk)] = chunk
+                start += len(chunk)
+            arrays[kind] = joined
+        return arrays
 
     def close(
         self,
@@ -109,15 +171,7 @@ class Recorder:
         ``prices`` holds the money of each scenario key that prices a fact
         (:func:`~peakend.engine.facts.price_keys`); a key it lacks is priced 0.
         """
-        lists: dict[type, list[Any]] = {kind.type: [] for kind in fact_kinds()}
-        for fact in self.facts:
-            lists[fact.__class__].append(fact)
-        self.facts.clear()
-        arrays = {
-            kind: np.fromiter(rows, dtype=np.dtype(row_dtype(kind)), count=len(rows))
-            for kind, rows in lists.items()
-        }
-        del lists  # free the tuples now (the run pauses the cyclic collector)
+        arrays = self._join()
         _settle_open_contacts(arrays, horizon, drain, in_service)
         segment = None
         if customers.persons is not None:
@@ -154,10 +208,10 @@ def _settle_open_contacts(
     running = np.array(
         [row for row in in_service if not served[row[0]]],
         dtype=[
-            ("contact", np.int64),
+            ("contact", np.int32),
             ("start", float),
-            ("pool", np.int64),
-            ("agent", np.int64),
+            ("pool", np.int32),
+            ("agent", np.int32),
             ("warmth", float),
         ],
     )
@@ -210,8 +264,8 @@ def _facts(kind: type, **columns: Any) -> np.ndarray:
     """Facts of ``kind`` with the given columns (arrays, or scalars for every row)."""
     size = next(len(value) for value in columns.values() if np.ndim(value))
     if size == 0:
-        return np.zeros(0, dtype=row_dtype(kind))
-    array = np.zeros(size, dtype=row_dtype(kind))
+        return np.zeros(0, dtype=fact_dtype(kind))
+    array = np.zeros(size, dtype=fact_dtype(kind))
     for name, value in columns.items():
         array[name] = value
     return array

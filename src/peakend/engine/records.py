@@ -297,10 +297,15 @@ class Table:
             values.append(enums[name](value) if name in enums else value)
         return self.ROW(*values)
 
-    def to_frame(self, **extra: Any) -> pd.DataFrame:
+    def to_frame(self, *, share: bool = False, **extra: Any) -> pd.DataFrame:
         """A DataFrame with codes as labelled categoricals and ``extra`` constant columns
-        in front."""
-        frame = pd.DataFrame(self.columns)
+        in front.
+
+        ``share``: the frame's numeric columns are the table's arrays, not copies (a
+        caller that drops the table right after, as a replication does, holds its
+        records once; a change made to the table's arrays later would show in the
+        frame)."""
+        frame = pd.DataFrame(self.columns, copy=not share)
         for name, enum in enum_columns(self.ROW).items():
             frame[name] = _categorical(frame[name].to_numpy(), [e.name.lower() for e in enum])
         for name, names in self.labels.items():

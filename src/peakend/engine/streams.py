@@ -11,6 +11,7 @@ never shifts the numbers of the existing ones.
 from __future__ import annotations
 
 import zlib
+from array import array
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -113,7 +114,7 @@ class CustomerDraws:
         self._streams = streams
         self._n = n
         self._groups = groups
-        self._cache: dict[tuple[str, int], list[float]] = {}
+        self._cache: dict[tuple[str, int], Column] = {}
 
     def fix(self, decision: str, contact: int, values: Sequence[float]) -> None:
         """Set column ``(decision, contact)`` to ``values``, one per customer (a testing seam).
@@ -130,20 +131,20 @@ class CustomerDraws:
                 f"{decision!r} at contact {contact}: need {self._n} values (one per customer), "
                 f"got {len(values)}"
             )
-        self._cache[(decision, contact)] = [float(v) for v in values]
+        self._cache[(decision, contact)] = _typed(np.asarray(values, dtype=float))
 
-    def uniform(self, decision: str, contact: int) -> list[float]:
+    def uniform(self, decision: str, contact: int) -> Column:
         """Uniform(0, 1) numbers of ``decision`` at contact ``contact``, one per customer."""
         column = self._cache.get((decision, contact))
         return column if column is not None else self.column(decision, contact, _uniform)
 
-    def column(self, decision: str, contact: int, sampler: Sampler) -> list[float]:
+    def column(self, decision: str, contact: int, sampler: Sampler) -> Column:
         """``sampler``'s numbers of ``decision`` at contact ``contact``, one per customer."""
         key = (decision, contact)
         column = self._cache.get(key)
         if column is None:
             rng = self._streams.generator(_stream_name(decision, contact))
-            column = self._cache[key] = sampler(rng, self._n).tolist()
+            column = self._cache[key] = _typed(sampler(rng, self._n))
         return column
 
     def by_group(
@@ -153,7 +154,7 @@ class CustomerDraws:
         group: str,
         samplers: Sequence[tuple[str, Sampler]],
         scale: np.ndarray | None = None,
-    ) -> list[float]:
+    ) -> Column:
         """Like :meth:`column`, with each customer's group's ``(name, sampler)``.
 
         Group ``g`` draws from the stream ``"{decision}:{name}"``; ``scale`` (one
@@ -163,7 +164,7 @@ class CustomerDraws:
         column = self._cache.get(key)
         if column is None:
             values = self.by_group_array(decision, contact, group, samplers)
-            column = self._cache[key] = (values * scale if scale is not None else values).tolist()
+            column = self._cache[key] = _typed(values * scale if scale is not None else values)
         return column
 
     def with_group_overrides(
@@ -173,7 +174,7 @@ class CustomerDraws:
         group: str,
         sampler: Sampler,
         overrides: Sequence[tuple[str, Sampler] | None],
-    ) -> list[float]:
+    ) -> Column:
         """Like :meth:`column`, except for the groups given their own ``(name, sampler)``
         in ``overrides`` (one entry per group; None: the common sampler).
 
@@ -194,7 +195,7 @@ class CustomerDraws:
                 name, own = override
                 rng = self._streams.generator(_stream_name(f"{decision}:{name}", contact))
                 values[mask] = own(rng, self._n)[mask]
-            column = self._cache[key] = values.tolist()
+            column = self._cache[key] = _typed(values)
         return column
 
     def by_group_array(
@@ -209,6 +210,17 @@ class CustomerDraws:
                 rng = self._streams.generator(_stream_name(f"{decision}:{name}", contact))
                 values[mask] = sampler(rng, self._n)[mask]
         return values
+
+
+Column = array
+"""A column of draws, one per customer: a typed ``array("d")`` (8 bytes a customer, not
+the 32 of a list of Python floats), indexed from Python as fast as a list, its numbers
+exactly the float64 numbers drawn."""
+
+
+def _typed(values: np.ndarray) -> Column:
+    """``values`` as a :data:`Column` (float64 bit for bit)."""
+    return array("d", np.ascontiguousarray(values, dtype=np.float64).tobytes())
 
 
 def _uniform(rng: np.random.Generator, n: int) -> np.ndarray:

@@ -66,6 +66,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -244,19 +245,71 @@ class Experience:
     """Each customer's mean perceived service quality on [0, 1] (NaN if never served)."""
 
 
+CUSTOMER_CHUNK = 1 << 17
+"""Customers whose experience is worked out at a time (:func:`experience_of`): the
+pass's temporaries (episodes, their keys and sorts, about 200 bytes a customer) are
+bounded by a chunk, not by the run."""
+
+
 def experience_of(
-    contacts: ContactTable, log: FactLog, references: References, config: ExperienceConfig
+    contacts: ContactTable,
+    log: FactLog,
+    references: References,
+    config: ExperienceConfig,
+    chunk: int = CUSTOMER_CHUNK,
 ) -> Experience:
-    """Traces and perceived service quality of every customer, from records and facts."""
-    episodes, quality = episodes_of(contacts, log, references, config)
+    """Traces and perceived service quality of every customer, from records and facts.
+
+    Customers are taken ``chunk`` at a time, in order (their contacts are contiguous
+    rows of ``contacts``, their facts those naming them): a customer's episodes,
+    pieces and quality depend on that customer's records and reference points alone
+    (sums run per customer, :func:`~peakend.experience.trace.running_sums`), so the
+    chunks laid end to end give the whole pass's traces and quality bit for bit.
+
+    Raises ValueError for a chunk of fewer than one customer.
+    """
+    if chunk < 1:
+        raise ValueError(f"chunk must be at least 1 customer, got {chunk}")
     n = len(references.expected_quality)
+    value = ValueFunction(config.alpha, config.beta, config.loss_aversion)
+    parts: dict[str, list[np.ndarray]] = {name: [] for name, _ in _TRACE_COLUMNS}
+    qualities = []
+    owners = contacts["customer"]
+    for first in range(0, max(n, 1), chunk):
+        lo, hi = np.searchsorted(owners, [first, first + chunk])
+        rows = type(contacts)(
+            {name: values[lo:hi] for name, values in contacts.columns.items()}, contacts.labels
+        )
+        episodes, quality = episodes_of(
+            rows, _facts_of(log, first, first + chunk), references, config
+        )
+        qualities.append(quality)
+        for start in range(0, len(episodes), EPISODE_CHUNK):
+            pieces = _pieces_of(episodes[start : start + EPISODE_CHUNK], references, config, value)
+            for name, _ in _TRACE_COLUMNS:
+                parts[name].append(pieces.pop(name))
+        del episodes
+    traces = _joined(parts, n)
+    quality = np.concatenate(qualities)
     served = contacts["answered"]
     who = contacts["customer"][served]
     total = np.bincount(who, weights=quality, minlength=n)
     count = np.bincount(who, minlength=n)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean_quality = np.where(count > 0, total / np.maximum(count, 1), np.nan)
-    return Experience(episodes_to_traces(episodes, references, config), mean_quality)
+    return Experience(traces, mean_quality)
+
+
+def _facts_of(log: FactLog, first: int, stop: int) -> FactLog:
+    """The facts of customers ``first`` to ``stop - 1`` (each kind's in reported order;
+    a kind that names no customer whole: it is read through the contact records)."""
+    arrays = {}
+    for kind, facts in log.arrays.items():
+        if "customer" in (facts.dtype.names or ()):
+            who = facts["customer"]
+            facts = facts[(who >= first) & (who < stop)]
+        arrays[kind] = facts
+    return FactLog(arrays, log.contact_number, log.end)
 
 
 @dataclass(frozen=True)
@@ -688,11 +741,62 @@ def _grouped_cumsum_before(values: np.ndarray, group_start: np.ndarray) -> np.nd
     return before
 
 
+EPISODE_CHUNK = 1 << 18
+"""Episodes turned into trace pieces at a time (:func:`episodes_to_traces`): the pass's
+temporaries, about 200 bytes a piece, are bounded by a chunk, not by the run."""
+
+_TRACE_COLUMNS = (
+    ("owner", np.int64),
+    ("start", np.float64),
+    ("duration", np.float64),
+    ("u_start", np.float64),
+    ("u_end", np.float64),
+    ("kind", np.int8),
+)
+
+
 def episodes_to_traces(
-    episodes: np.ndarray, references: References, config: ExperienceConfig
+    episodes: np.ndarray,
+    references: References,
+    config: ExperienceConfig,
+    chunk: int = EPISODE_CHUNK,
 ) -> Traces:
-    """Vectorised: episodes (``EPISODE_DTYPE``, ordered per customer) → :class:`Traces`."""
+    """Vectorised: episodes (``EPISODE_DTYPE``, ordered per customer) → :class:`Traces`.
+
+    The episodes are taken ``chunk`` at a time, in order: an episode's pieces depend on
+    that episode and its customer's reference points alone, and come in the episodes'
+    order, so the chunks' pieces laid end to end are the pieces of the whole, bit for
+    bit, while the temporaries of the pass are bounded by a chunk.
+    """
+    if chunk < 1:
+        raise ValueError(f"chunk must be at least 1 episode, got {chunk}")
     value = ValueFunction(config.alpha, config.beta, config.loss_aversion)
+    parts: dict[str, list[np.ndarray]] = {name: [] for name, _ in _TRACE_COLUMNS}
+    for first in range(0, max(len(episodes), 1), chunk):
+        pieces = _pieces_of(episodes[first : first + chunk], references, config, value)
+        for name, _ in _TRACE_COLUMNS:
+            parts[name].append(pieces.pop(name))
+    return _joined(parts, len(references.expected_quality))
+
+
+def _joined(parts: dict[str, list[np.ndarray]], n: int) -> Traces:
+    """Traces of ``n`` customers from chunks of pieces in order, one column at a time,
+    each column's chunks freed as it is joined (the peak holds the traces and one
+    column, not two copies of everything)."""
+    joined: dict[str, Any] = {}
+    for name, dtype in _TRACE_COLUMNS:
+        chunks = parts.pop(name)
+        joined[name] = (
+            np.concatenate(chunks).astype(dtype, copy=False) if chunks else np.zeros(0, dtype)
+        )
+        del chunks
+    return Traces._from_engine(**joined, n=n)
+
+
+def _pieces_of(
+    episodes: np.ndarray, references: References, config: ExperienceConfig, value: ValueFunction
+) -> dict[str, np.ndarray]:
+    """The trace pieces of some episodes, in their order (columns of :data:`_TRACE_COLUMNS`)."""
     wait = episodes["kind"] == EpisodeKind.WAIT
     waits = _wait_pieces(episodes[wait], references, config, value)
     moments = episodes[~wait]
@@ -709,15 +813,7 @@ def episodes_to_traces(
     position = np.concatenate([np.flatnonzero(wait)[waits["episode"]], np.flatnonzero(~wait)])
     within = np.concatenate([waits["order"], np.zeros(len(moments), dtype=np.int64)])
     order = np.argsort(position * (config.wait_curve_pieces + 2) + within, kind="stable")
-    return Traces._from_engine(
-        owner=pieces["owner"][order].astype(np.int64),
-        start=pieces["start"][order].astype(np.float64),
-        duration=pieces["duration"][order].astype(np.float64),
-        u_start=pieces["u_start"][order].astype(np.float64),
-        u_end=pieces["u_end"][order].astype(np.float64),
-        kind=pieces["kind"][order].astype(np.int8),
-        n=len(references.expected_quality),
-    )
+    return {name: pieces[name][order].astype(dtype, copy=False) for name, dtype in _TRACE_COLUMNS}
 
 
 def _wait_pieces(

@@ -190,9 +190,13 @@ def replicate(
     traces = None
     if output.traces is not None:
         traces = trace_sample(output.traces, scenario.experience.trace_sample, replication)
-    customers = _records(output.customers.to_frame(), scenario, replication)
-    contacts = _records(output.contacts.to_frame(), scenario, replication)
     intervals = replication_intervals(output, scenario, replication)
+    tables = [output.customers, output.contacts]
+    # The facts and traces go before the frames are made, and each frame takes its
+    # table's arrays rather than a copy: the records are held once at the peak.
+    del output
+    customers = _records(tables.pop(0).to_frame(share=True), scenario, replication)
+    contacts = _records(tables.pop(0).to_frame(share=True), scenario, replication)
     finished = time.perf_counter()
     stages = {
         "simulate": simulated - started,

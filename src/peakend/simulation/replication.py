@@ -18,8 +18,9 @@ API, and required by the tests to give identical records.
 from __future__ import annotations
 
 import gc
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import simpy
@@ -216,24 +217,18 @@ class Replication:
         """Schedule the arrivals: each arrival's event starts its journey and books the next.
 
         Chaining keeps one pending arrival event at a time, so the event heap stays
-        small, and costs one event per customer.
+        small, and costs one event per customer. The arrivals' values become Python
+        objects a block at a time (:func:`arrival_rows`), and every
+        ``_SPILL_EVERY + 1`` arrivals the recorder files its facts into typed chunks
+        (:meth:`~peakend.engine.recorder.Recorder.spill`): the run's Python objects
+        grow with the customers in the system, not with all customers of the day.
         """
         env = self.env
         context = self.context()
         start = start_journey if self.engine == "fast" else process_starter(env)
-        arrivals = iter(
-            enumerate(
-                zip(
-                    plan.times.tolist(),
-                    plan.segment.tolist(),
-                    channel.tolist(),
-                    patience.tolist(),
-                    work.tolist(),
-                    strict=True,
-                )
-            )
-        )
+        arrivals = enumerate(arrival_rows(plan.times, plan.segment, channel, patience, work))
         pending = next(arrivals, None)
+        spill = self.recorder.spill
 
         def arrive(_event: Event | None = None) -> None:
             nonlocal pending
@@ -244,6 +239,8 @@ class Replication:
                     env.timeout(t - now).callbacks.append(arrive)
                     return
                 start(journey(context, i, seg, chan, p, w))
+                if not i & _SPILL_EVERY:  # facts into typed chunks as the run goes
+                    spill()
                 pending = next(arrivals, None)
 
         arrive()
@@ -254,9 +251,10 @@ class Replication:
         """Run the replication to the horizon (and drain, if configured).
 
         Python's cyclic garbage collector is paused while the replication runs: the
-        run allocates hundreds of thousands of small fact tuples that live until
-        its end, and the collector would scan them again and again (about a third of
-        the run time) without ever finding garbage among them. The previous state is
+        run allocates many small fact tuples (up to
+        :data:`~peakend.engine.recorder.SPILL_FACTS` at once before they are filed)
+        and journeys, and the collector would scan them again and again without ever
+        finding garbage among them. The previous state is
         restored afterwards, also on error.
         """
         collecting = gc.isenabled()
@@ -312,6 +310,23 @@ class Replication:
             available_minutes=busy + idle,
             capacity_log={pool.name: pool.capacity_log for pool in self.pools},
             end_time=log.end,
+        )
+
+
+_SPILL_EVERY = 1023  # a power of two less one: ``i & _SPILL_EVERY`` is 0 every 1024 arrivals
+_ROW_BLOCK = 1 << 14
+
+
+def arrival_rows(*columns: np.ndarray) -> Iterator[tuple[Any, ...]]:
+    """The rows of equally long columns as tuples of Python numbers, made a block of
+    :data:`_ROW_BLOCK` rows at a time (the same numbers as ``zip(*(c.tolist() ...))``
+    without holding every row as Python objects at once)."""
+    size = len(columns[0])
+    if any(len(column) != size for column in columns):
+        raise ValueError("arrival columns differ in length")
+    for start in range(0, size, _ROW_BLOCK):
+        yield from zip(
+            *(column[start : start + _ROW_BLOCK].tolist() for column in columns), strict=True
         )
 
 
