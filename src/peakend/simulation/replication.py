@@ -17,6 +17,7 @@ API, and required by the tests to give identical records.
 
 from __future__ import annotations
 
+import functools
 import gc
 from dataclasses import dataclass
 from typing import Literal
@@ -39,6 +40,7 @@ from peakend.engine.context import (
     world_of,
 )
 from peakend.engine.driver import process_starter, start_journey
+from peakend.engine.express import express
 from peakend.engine.facts import price_keys
 from peakend.engine.journey import journey
 from peakend.engine.persons import persons_of
@@ -220,7 +222,9 @@ class Replication:
         """
         env = self.env
         context = self.context()
-        start = start_journey if self.engine == "fast" else process_starter(env)
+        fast = self.engine == "fast"
+        start = start_journey if fast else process_starter(env)
+        lane = express(context) if fast else functools.partial(journey, context)
         arrivals = iter(
             enumerate(
                 zip(
@@ -243,7 +247,7 @@ class Replication:
                 if t > now:
                     env.timeout(t - now).callbacks.append(arrive)
                     return
-                start(journey(context, i, seg, chan, p, w))
+                start(lane(i, seg, chan, p, w))
                 pending = next(arrivals, None)
 
         arrive()
