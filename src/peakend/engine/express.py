@@ -89,6 +89,9 @@ def express(ctx: JourneyContext) -> Lane:
     resolution = uniform("resolution", 0)
     """Every customer's resolution draw for its first contact (the service act's)."""
     acts_only = [rules.ivr is not None for rules in segments]
+    hands_over = [isinstance(pool, Pool) and not pool.concurrent for pool in ctx.routes.pools]
+    """Per pool: a fast phone pool, which hands a free agent straight to the next ticket
+    (:meth:`~peakend.engine.staffing.Pool.release_last`)."""
     """Per segment: its contacts start in the IVR, which the lane leaves to the acts."""
 
     def lane(customer: int, segment: int, channel: int, patience: float, work: float) -> Journey:
@@ -144,7 +147,10 @@ def express(ctx: JourneyContext) -> Lane:
         report(served((number, start, end, serving.index, agent.index, warmth, result)))
         # Act 3, after the service (peakend.engine.acts.after.after_service).
         if result == RESOLVED and quiet_end and len(route) == 1:
-            release_last(serving, agent, end, number)
+            if hands_over[serving.index]:
+                serving.release_last(agent, end, number)  # type: ignore[attr-defined]  # a Pool
+            else:
+                serving.release(agent, end, number)
             return
         here = _first(customer, segment, channel, route, patience, work)
         service = service_of((number, agent, start, warmth, result, told_first))
@@ -166,12 +172,3 @@ def _first(
     return contact_of(
         (customer, segment, channel, route, 0, route[0], FIRST, 0, True, patience, work)
     )
-
-
-def release_last(pool: QueueingPool, agent: Agent, now: float, contact: int) -> None:
-    """``agent`` of ``pool`` lets ``contact`` go as the last thing its journey does: a fast
-    phone pool hands the agent straight to the next waiting contact."""
-    if isinstance(pool, Pool) and not pool.concurrent:
-        pool.release_last(agent, now, contact)
-    else:
-        pool.release(agent, now, contact)

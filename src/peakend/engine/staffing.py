@@ -522,10 +522,11 @@ class Pool(PoolBase):
         agent = self.idle.popleft()
         now = agent.busy_since = self.env.now
         idle_since: float = agent.idle_since  # type: ignore[assignment]  # idle agents have one
-        # Close the idle spell inside the statistics window (inlined: hot path).
-        self.idle_minutes += max(
-            0.0, min(now, self.window_end) - max(idle_since, self.window_start)
-        )
+        # Close the idle spell inside the statistics window (_overlap, inlined: hot path).
+        end, begin = self.window_end, self.window_start
+        spell = (now if now < end else end) - (idle_since if idle_since > begin else begin)
+        if spell > 0.0:
+            self.idle_minutes += spell
         agent.idle_since = None
         return agent
 
@@ -603,9 +604,10 @@ class Pool(PoolBase):
         (already taken off the queue; the caller tells its journey)."""
         # PoolBase._end_busy and _make_available, inlined: this runs once per service.
         busy_since: float = agent.busy_since  # type: ignore[assignment]  # busy agents have one
-        agent.busy_minutes += max(
-            0.0, min(now, self.window_end) - max(busy_since, self.window_start)
-        )
+        end, begin = self.window_end, self.window_start
+        spell = (now if now < end else end) - (busy_since if busy_since > begin else begin)
+        if spell > 0.0:
+            agent.busy_minutes += spell
         agent.served += 1
         if self.stressed:
             self._note_busy_spell(agent, busy_since, now)

@@ -24,7 +24,7 @@ from typing import Literal
 
 import numpy as np
 import simpy
-from simpy.events import Event
+from simpy.events import NORMAL, Event, Timeout
 
 from peakend.config.schema import Scenario
 from peakend.engine.acts.after import steps_of
@@ -218,37 +218,43 @@ class Replication:
         """Schedule the arrivals: each arrival's event starts its journey and books the next.
 
         Chaining keeps one pending arrival event at a time, so the event heap stays
-        small, and costs one event per customer.
+        small, and costs one pass through the event queue per customer: one event
+        (a timeout, already processed when the next arrival is booked) is scheduled
+        again for each arrival rather than a new one built, with
+        :meth:`simpy.Environment.schedule` as a timeout would be.
         """
         env = self.env
         context = self.context()
         fast = self.engine == "fast"
         start = start_journey if fast else process_starter(env)
         lane = express(context) if fast else functools.partial(journey, context)
-        arrivals = iter(
-            enumerate(
-                zip(
-                    plan.times.tolist(),
-                    plan.segment.tolist(),
-                    channel.tolist(),
-                    patience.tolist(),
-                    work.tolist(),
-                    strict=True,
-                )
-            )
-        )
-        pending = next(arrivals, None)
+        times = plan.times.tolist()
+        segments, channels = plan.segment.tolist(), channel.tolist()
+        patiences, works = patience.tolist(), work.tolist()
+        count = len(times)
+        schedule = env.schedule
+        following = 0
+        """The next customer to arrive."""
+        clock: Timeout | None = None
+        """The arrivals' one event, scheduled again for each next arrival once processed."""
 
         def arrive(_event: Event | None = None) -> None:
-            nonlocal pending
+            nonlocal following, clock
+            i = following
             now = env.now
-            while pending is not None:
-                i, (t, seg, chan, p, w) = pending
+            while i < count:
+                t = times[i]
                 if t > now:
-                    env.timeout(t - now).callbacks.append(arrive)
+                    following = i
+                    if clock is None:
+                        clock = env.timeout(t - now)
+                    else:  # processed (its callbacks gone): as good as a new timeout
+                        schedule(clock, NORMAL, t - now)
+                    clock.callbacks = [arrive]
                     return
-                start(lane(i, seg, chan, p, w))
-                pending = next(arrivals, None)
+                start(lane(i, segments[i], channels[i], patiences[i], works[i]))
+                i += 1
+            following = count
 
         arrive()
 
