@@ -228,33 +228,36 @@ class Replication:
         fast = self.engine == "fast"
         start = start_journey if fast else process_starter(env)
         lane = express(context) if fast else functools.partial(journey, context)
-        times = plan.times.tolist()
-        segments, channels = plan.segment.tolist(), channel.tolist()
-        patiences, works = patience.tolist(), work.tolist()
-        count = len(times)
-        schedule = env.schedule
-        following = 0
-        """The next customer to arrive."""
+        arrivals = iter(
+            enumerate(
+                zip(
+                    plan.times.tolist(),
+                    plan.segment.tolist(),
+                    channel.tolist(),
+                    patience.tolist(),
+                    work.tolist(),
+                    strict=True,
+                )
+            )
+        )
+        pending = next(arrivals, None)
         clock: Timeout | None = None
         """The arrivals' one event, scheduled again for each next arrival once processed."""
 
         def arrive(_event: Event | None = None) -> None:
-            nonlocal following, clock
-            i = following
+            nonlocal pending, clock
             now = env.now
-            while i < count:
-                t = times[i]
+            while pending is not None:
+                i, (t, seg, chan, p, w) = pending
                 if t > now:
-                    following = i
                     if clock is None:
                         clock = env.timeout(t - now)
                     else:  # processed (its callbacks gone): as good as a new timeout
-                        schedule(clock, NORMAL, t - now)
+                        env.schedule(clock, NORMAL, t - now)
                     clock.callbacks = [arrive]
                     return
-                start(lane(i, segments[i], channels[i], patiences[i], works[i]))
-                i += 1
-            following = count
+                start(lane(i, seg, chan, p, w))
+                pending = next(arrivals, None)
 
         arrive()
 
