@@ -534,7 +534,7 @@ class Pool(PoolBase):
         ticket = Ticket(self.env, deadline)
         self._enqueue(ticket, priority)
         now = self.env.now
-        if exact and deadline != float("inf"):
+        if exact and deadline != math.inf:
             self.env.timeout(deadline - now).callbacks.append(lambda _event: self._expire(ticket))
         if self.overflow:
             for other, after in self.overflow:
@@ -591,12 +591,26 @@ class Pool(PoolBase):
         next waiting contact's answer would be the very next event processed, so its
         journey resumes at once (:meth:`Ticket.hand_over`): everything happens in the
         same order as through the event queue, with one event fewer."""
-        ticket = self._let_go(agent, now)
+        # _let_go, inlined: this runs once per customer on the express lane.
+        busy_since: float = agent.busy_since  # type: ignore[assignment]  # busy agents have one
+        end, begin = self.window_end, self.window_start
+        spell = (now if now < end else end) - (busy_since if busy_since > begin else begin)
+        if spell > 0.0:
+            agent.busy_minutes += spell
+        agent.served += 1
+        if self.stressed:
+            self._note_busy_spell(agent, busy_since, now)
+        ticket = self._next_ticket(now) if self.queued and agent.on_shift else None
         if ticket is None:
-            return
-        if self.env.peek() > now:
+            agent.busy_since = None
+            if agent.on_shift:
+                agent.idle_since = now
+                self.idle.append(agent)
+        elif self.env.peek() > now:
+            agent.busy_since = now
             ticket.hand_over(agent)
         else:
+            agent.busy_since = now
             ticket.succeed(agent)
 
     def _let_go(self, agent: Agent, now: float) -> Ticket | None:
