@@ -25,7 +25,12 @@ ran out), and hands the agent back with ``release(agent)``.
   because nothing else depends on when the abandonment is noticed. A customer
   who must act at the moment it gives up (it will retry) asks for an exact timer
   (``exact=True``). Each contact has its own ticket, so a timer can only ever
-  end the contact it was set for.
+  end the contact it was set for. An agent whose customer's journey ends with the
+  service (:meth:`Pool.release_last`) hands its next ticket over directly, the
+  waiting journey resumed at once instead of through the event queue, when nothing
+  else is due at that instant, so that the order of everything stays the queue's
+  (:meth:`Ticket.hand_over` sets the ticket's outcome as ``succeed`` does: the one
+  place the fast pool sets an event's own fields).
 - :class:`~peakend.engine.reference.ReferencePool`, the reference: idle agents
   in a :class:`simpy.FilterStore`, a wait as ``get | timeout``, only SimPy's
   public API; one implementation for phone and chat pools. The tests require it
