@@ -89,10 +89,10 @@ def express(ctx: JourneyContext) -> Lane:
     resolution = uniform("resolution", 0)
     """Every customer's resolution draw for its first contact (the service act's)."""
     acts_only = [rules.ivr is not None for rules in segments]
+    """Per segment: its contacts start in the IVR, which the lane leaves to the acts."""
     hands_over = [isinstance(pool, Pool) and not pool.concurrent for pool in ctx.routes.pools]
     """Per pool: a fast phone pool, which hands a free agent straight to the next ticket
     (:meth:`~peakend.engine.staffing.Pool.release_last`)."""
-    """Per segment: its contacts start in the IVR, which the lane leaves to the acts."""
 
     def lane(customer: int, segment: int, channel: int, patience: float, work: float) -> Journey:
         if announces[channel] or acts_only[segment]:
