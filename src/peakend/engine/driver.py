@@ -16,6 +16,7 @@ the same seeds and require identical records.
 from __future__ import annotations
 
 from collections.abc import Callable, Generator
+from functools import partial
 from typing import Any
 
 import simpy
@@ -27,26 +28,21 @@ Starter = Callable[[Generator[Event, Any, None]], object]
 """Starts a journey generator at the current simulated time."""
 
 
-class _Journey:
-    __slots__ = ("_generator",)
-
-    def __init__(self, generator: Generator[Event, Any, None]) -> None:
-        self._generator = generator
-
-    def resume(self, event: Event | None = None) -> None:
-        generator = self._generator
-        try:
-            if event is None:
-                target = next(generator)
-            elif event.ok:
-                target = generator.send(event.value)
-            else:
-                event.defused = True
-                error: BaseException = event.value  # type: ignore[assignment]  # failed: an exception
-                target = generator.throw(error)
-        except StopIteration:
-            return
-        target.callbacks.append(self.resume)
+def _resume(generator: Generator[Event, Any, None], event: Event) -> None:
+    """Resume ``generator`` with the outcome of ``event`` (just processed); wait for the
+    event it yields next (what :class:`simpy.Process` does, minus its own events)."""
+    try:
+        if event.ok:
+            target = generator.send(event.value)
+        else:
+            event.defused = True
+            error: BaseException = event.value  # type: ignore[assignment]  # failed: an exception
+            target = generator.throw(error)
+    except StopIteration:
+        return
+    # A partial, not a closure or a bound method of a driver object: built in C, and
+    # no reference cycle for the collector (paused during a run) to find later.
+    target.callbacks.append(partial(_resume, generator))
 
 
 def start_journey(generator: Generator[Event, Any, None]) -> None:
@@ -55,7 +51,11 @@ def start_journey(generator: Generator[Event, Any, None]) -> None:
     Must be called from inside a running SimPy environment (an event callback or a
     process), at the simulated time at which the journey starts.
     """
-    _Journey(generator).resume()
+    try:
+        target = next(generator)
+    except StopIteration:
+        return
+    target.callbacks.append(partial(_resume, generator))
 
 
 def process_starter(env: simpy.Environment) -> Starter:

@@ -27,7 +27,7 @@ from peakend.engine.acts.waiting import wait
 from peakend.engine.context import JourneyContext
 from peakend.engine.ivr import through_ivr
 
-__all__ = ["Journey", "journey"]
+__all__ = ["Journey", "go_on", "journey"]
 
 Journey = Generator[Event, Any, None]
 
@@ -40,7 +40,13 @@ def journey(
     ``patience`` and ``work`` of the first contact are passed in (drawn up front
     with everyone else's); later contacts take theirs from the customer's draws.
     """
-    contact: Contact | None = first_contact(ctx, customer, segment, channel, patience, work)
+    yield from go_on(ctx, first_contact(ctx, customer, segment, channel, patience, work))
+
+
+def go_on(ctx: JourneyContext, contact: Contact | None) -> Journey:
+    """The journey from ``contact`` on (None: it is over), act after act: the loop of
+    :func:`journey`, which the express lane (:mod:`peakend.engine.express`) also joins
+    once a customer needs a lever."""
     while contact is not None:
         if (yield from through_ivr(ctx, contact)):  # left, or served itself, in the IVR
             return

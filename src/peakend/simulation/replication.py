@@ -17,6 +17,7 @@ API, and required by the tests to give identical records.
 
 from __future__ import annotations
 
+import functools
 import gc
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from typing import Any, Literal
 
 import numpy as np
 import simpy
-from simpy.events import Event
+from simpy.events import NORMAL, Event, Timeout
 
 from peakend.config.schema import Scenario
 from peakend.engine.acts.after import steps_of
@@ -40,6 +41,7 @@ from peakend.engine.context import (
     world_of,
 )
 from peakend.engine.driver import process_starter, start_journey
+from peakend.engine.express import express
 from peakend.engine.facts import price_keys
 from peakend.engine.journey import journey
 from peakend.engine.persons import persons_of
@@ -217,28 +219,39 @@ class Replication:
         """Schedule the arrivals: each arrival's event starts its journey and books the next.
 
         Chaining keeps one pending arrival event at a time, so the event heap stays
-        small, and costs one event per customer. The arrivals' values become Python
-        objects a block at a time (:func:`arrival_rows`), and every
+        small, and costs one pass through the event queue per customer: one event
+        (a timeout, already processed when the next arrival is booked) is scheduled
+        again for each arrival rather than a new one built, with
+        :meth:`simpy.Environment.schedule` as a timeout would be. The arrivals' values
+        become Python objects a block at a time (:func:`arrival_rows`), and every
         ``_SPILL_EVERY + 1`` arrivals the recorder files its facts into typed chunks
         (:meth:`~peakend.engine.recorder.Recorder.spill`): the run's Python objects
         grow with the customers in the system, not with all customers of the day.
         """
         env = self.env
         context = self.context()
-        start = start_journey if self.engine == "fast" else process_starter(env)
+        fast = self.engine == "fast"
+        start = start_journey if fast else process_starter(env)
+        lane = express(context) if fast else functools.partial(journey, context)
         arrivals = enumerate(arrival_rows(plan.times, plan.segment, channel, patience, work))
         pending = next(arrivals, None)
         spill = self.recorder.spill
+        clock: Timeout | None = None
+        """The arrivals' one event, scheduled again for each next arrival once processed."""
 
         def arrive(_event: Event | None = None) -> None:
-            nonlocal pending
+            nonlocal pending, clock
             now = env.now
             while pending is not None:
                 i, (t, seg, chan, p, w) = pending
                 if t > now:
-                    env.timeout(t - now).callbacks.append(arrive)
+                    if clock is None:
+                        clock = env.timeout(t - now)
+                    else:  # processed (its callbacks gone): as good as a new timeout
+                        env.schedule(clock, NORMAL, t - now)
+                    clock.callbacks = [arrive]
                     return
-                start(journey(context, i, seg, chan, p, w))
+                start(lane(i, seg, chan, p, w))
                 if not i & _SPILL_EVERY:  # facts into typed chunks as the run goes
                     spill()
                 pending = next(arrivals, None)

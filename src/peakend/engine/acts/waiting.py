@@ -77,7 +77,10 @@ def wait(ctx: JourneyContext, contact: Contact) -> Generator[Event, Any, Answer 
         and attempt + 1 < rules.max_contacts
         and ctx.decisions.chance("retry", customer, attempt) < rules.retry_probability
     )
-    agent = yield pool.queue_up(deadline, will_retry, rules.priority)
+    # Only a customer who may retry must act when it gives up (an exact timer); one whose
+    # patience outlasts the arrival window cannot retry, and the pool may notice it late.
+    exact = will_retry and deadline < world.horizon
+    agent = yield pool.queue_up(deadline, exact, rules.priority)
     if agent is not None:
         return answer_of((number, agent, env.now))
     report(GaveUp(number, deadline))
