@@ -335,7 +335,7 @@ def classic(experiment: str, seed: int | None) -> None:
 
 @main.command()
 @click.option(
-    "--quick", is_flag=True, help="Fewer, shorter replications and no levers suite (a smoke check)."
+    "--quick", is_flag=True, help="Fewer, shorter replications, no levers suite (a smoke check)."
 )
 @click.option("--seed", type=click.IntRange(min=0), default=2026, show_default=True)
 @click.option("--quiet", "-q", is_flag=True, help="Print only the verdict.")
