@@ -227,8 +227,10 @@ def test_ctrl_c_on_worker_processes_exits_130_and_keeps_what_finished(tmp_path: 
 
     config = tmp_path / "long.toml"
     config.write_text(tomli_w.dumps(mmc_data(horizon=10000.0, replications=300)))
+    # 300 kept replications' records: about 4.1 GiB estimated, above the default budget
     command = [sys.executable, "-c", RUN_AND_SAY_WHEN_A_REPLICATION_FINISHES, "run", str(config),
-               "--workers", "2", "--out", str(tmp_path / "out"), "-q"]  # fmt: skip
+               "--workers", "2", "--out", str(tmp_path / "out"), "-q",
+               "--memory-budget", "8GiB"]  # fmt: skip
     proc = subprocess.Popen(
         command,
         stdout=subprocess.PIPE,
