@@ -5,7 +5,8 @@ Import into a test module: ``from batched import measure_batch``.
 
 The child runs each command through ``peakend.cli.main.main`` in turn, with its own
 working directory, environment additions and captured stdout and stderr, and reports
-per command its exit status, its wall time and the child's peak resident memory so far
+per command its exit status, its wall and CPU time (``time.process_time``: the child
+is single-threaded while a command runs) and the child's peak resident memory so far
 (``VmHWM`` of ``/proc/self/status``, a high-water mark: a command's figure bounds it and
 every command before it. Not ``RUSAGE_SELF``: on Linux it keeps the peak of the process
 that started the child, the test runner, from before ``exec``). A command that does not
@@ -37,7 +38,7 @@ for case in cases:
     saved = {name: os.environ.get(name) for name in case["env"]}
     os.environ.update(case["env"])
     out, err = io.StringIO(), io.StringIO()
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     status = 0
     try:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
@@ -45,6 +46,7 @@ for case in cases:
     except SystemExit as exit:
         status = exit.code if isinstance(exit.code, int) else 1
     seconds = time.perf_counter() - started
+    cpu_seconds = time.process_time() - cpu_started
     for name, value in saved.items():
         if value is None:
             os.environ.pop(name, None)
@@ -54,7 +56,8 @@ for case in cases:
     if os.path.exists("/proc/self/status"):  # Linux: this program's own high-water mark
         with open("/proc/self/status") as lines:
             peak = next(int(x.split()[1]) * 1024 for x in lines if x.startswith("VmHWM:"))
-    print(json.dumps({"status": status, "seconds": seconds, "peak": peak,
+    print(json.dumps({"status": status, "seconds": seconds, "cpu_seconds": cpu_seconds,
+                      "peak": peak,
                       "stdout": out.getvalue(), "stderr": err.getvalue()}), flush=True)
 """
 
@@ -90,6 +93,7 @@ def measure_batch(
         Measured(
             status=result["status"],
             seconds=result["seconds"],
+            cpu_seconds=result["cpu_seconds"],
             peak_bytes=result["peak"],
             stdout=result["stdout"],
             stderr=result["stderr"],
