@@ -104,23 +104,28 @@ def hashes() -> dict[str, str]:
     }
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def check_or_write(hashes: dict[str, str], golden: Path, argv: list[str] | None = None) -> int:
+    """The command line of a golden-hash guard: check ``hashes`` against ``golden``
+    (exit 1 and name every changed case), or, with ``--write``, write them there."""
+    parser = argparse.ArgumentParser(description="Check or write golden record hashes.")
     parser.add_argument("--write", action="store_true", help="write the golden hashes")
-    args = parser.parse_args()
-    found = hashes()
+    args = parser.parse_args(argv)
     if args.write:
-        GOLDEN.write_text(json.dumps(found, indent=1, sort_keys=True) + "\n")
-        print(f"wrote {len(found)} hashes to {GOLDEN}")
+        golden.write_text(json.dumps(hashes, indent=1, sort_keys=True) + "\n")
+        print(f"wrote {len(hashes)} hashes to {golden}")
         return 0
-    golden = json.loads(GOLDEN.read_text())
+    committed = json.loads(golden.read_text())
     changed = sorted(
-        key for key in golden.keys() | found.keys() if golden.get(key) != found.get(key)
+        key for key in committed.keys() | hashes.keys() if committed.get(key) != hashes.get(key)
     )
     for key in changed:
         print(f"changed: {key}")
-    print(f"all {len(found)} records identical" if not changed else f"{len(changed)} changed")
+    print(f"all {len(hashes)} records identical" if not changed else f"{len(changed)} changed")
     return 1 if changed else 0
+
+
+def main() -> int:
+    return check_or_write(hashes(), GOLDEN)
 
 
 if __name__ == "__main__":
