@@ -2,9 +2,10 @@
 
 The lean record path changes how records are stored (typed chunks, narrow dtypes,
 tables streamed to Parquet), never their columns or values: each single-period
-shipped config's replication 1, its metrics and record frames, hash as they did before
-(its records on both engines are in ``loop_hashes.json``). A change meant to change records regenerates the file
-(``python tests/engine/record_hashes.py --write``) and says so in its commit.
+shipped config's replication 1, its metrics and record frames, hash as they did
+before (its records on both engines are in ``loop_hashes.json``). A change meant to
+change records regenerates the file (``python tests/engine/record_hashes.py --write``)
+and says so in its commit.
 """
 
 from __future__ import annotations

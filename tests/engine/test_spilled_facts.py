@@ -8,7 +8,7 @@ facts, on both engines, and everything a replication gives hashes the same.
 from __future__ import annotations
 
 import pytest
-from record_hashes import fingerprint
+from loop_hashes import fingerprint
 
 from peakend import load_scenario
 from peakend.engine import recorder
