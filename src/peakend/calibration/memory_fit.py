@@ -46,8 +46,8 @@ from peakend.calibration.contacts import absolute_minutes
 from peakend.config.schema import AttributeConfig, ExperienceConfig, SegmentConfig
 from peakend.experience.memory import Blend
 from peakend.experience.moments import (
-    EPISODE_DTYPE,
     References,
+    episode_rows,
     episodes_to_traces,
     phase_codes,
     service_points,
@@ -221,14 +221,7 @@ def _episodes(
     kind: EpisodeKind,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Episodes and their rank within a contact (IVR 0, wait 1, service 2)."""
-    episodes = np.empty(len(journey), dtype=EPISODE_DTYPE)
-    episodes["customer"] = journey
-    episodes["contact"] = number
-    episodes["phase"] = phase
-    episodes["kind"] = kind
-    episodes["start"] = start
-    episodes["duration"] = duration
-    episodes["points"] = points
+    episodes = episode_rows(journey, number, phase, kind, start, duration, points)
     return episodes, np.full(len(journey), rank)
 
 

@@ -376,7 +376,7 @@ def _felt(kind: Kind, run: _Pass, points: np.ndarray) -> np.ndarray:
     duration = facts["minutes"] if "minutes" in (facts.dtype.names or ()) else 0.0
     felt = kind.felt
     assert felt is not None
-    return _episodes(
+    return episode_rows(
         facts["customer"],
         run.number[facts["contact"]],
         run.phases[felt.places[0][0]],
@@ -453,7 +453,7 @@ def _failures(run: _Pass) -> np.ndarray:
         phases["found_out"],
         np.where(failures["first"], phases["bad_news_first"], phases["failure"]),
     )
-    return _episodes(
+    return episode_rows(
         failures["customer"],
         run.number[failures["contact"]],
         phase,
@@ -505,7 +505,7 @@ def _held_calls(run: _Pass) -> np.ndarray:
     )
     late = np.maximum(came - holds["due"], 0.0)
     broken = (late > 0) | ~answered
-    return _episodes(
+    return episode_rows(
         holds["customer"][broken],
         contact_number[broken],
         run.phases["held_call"],
@@ -548,7 +548,7 @@ def _points_of_contact(
     )
 
 
-def _episodes(
+def episode_rows(
     customer: np.ndarray,
     contact: np.ndarray,
     phase: np.ndarray | int,
@@ -557,6 +557,8 @@ def _episodes(
     duration: np.ndarray | float,
     points: np.ndarray,
 ) -> np.ndarray:
+    """Episode rows (``EPISODE_DTYPE``) from columns: one per customer entry, the scalar
+    arguments broadcast."""
     episodes = np.empty(len(customer), dtype=EPISODE_DTYPE)
     episodes["customer"] = customer
     episodes["contact"] = contact
@@ -575,7 +577,7 @@ def _ivr_episodes(run: _Pass) -> np.ndarray:
     the IVR's kind is declared first in place order (``ivr``), so its episodes come
     first among those of the same contact and phase, before the queue's wait."""
     stays = run.log[InIvr]
-    waits = _episodes(
+    waits = episode_rows(
         stays["customer"],
         stays["number"],
         run.phases["wait"],
@@ -585,7 +587,7 @@ def _ivr_episodes(run: _Pass) -> np.ndarray:
         np.zeros(len(stays)),
     )
     served = stays[stays["ending"] == IvrEnding.SELF_SERVED]
-    self_service = _episodes(
+    self_service = episode_rows(
         served["customer"],
         served["number"],
         run.phases["service"],
@@ -603,7 +605,7 @@ def _wait_episodes(run: _Pass) -> np.ndarray:
     contacts, log, number = run.contacts, run.log, run.number
     wait = contacts["wait_minutes"]
     felt = ~contacts["at_home"] & ((wait > 0) | contacts["abandoned"])
-    waits = _episodes(
+    waits = episode_rows(
         contacts["customer"][felt],
         contacts["contact"][felt],
         run.phases["wait"],
@@ -650,7 +652,7 @@ def _service_episodes(
         config,
     )
     start = contacts["service_start_minutes"][served]
-    episodes = _episodes(
+    episodes = episode_rows(
         customer,
         contacts["contact"][served],
         phases["service"],

@@ -329,17 +329,7 @@ class ProcessExecutor(Executor):
     ) -> Iterator[TaskOutcome[T, R]]:
         self.start()
         assert self._pool is not None
-        guarded = _Guarded(fn)
-        pending: dict[Future[Any], tuple[int, T]] = {
-            self._pool.submit(guarded, item): (index, item) for index, item in enumerate(items)
-        }
-        try:
-            for future in futures_as_completed(list(pending)):
-                index, item = pending.pop(future)
-                yield _future_outcome(index, item, future)
-        finally:
-            for future in pending:
-                future.cancel()
+        yield from _submitted(self._pool.submit, fn, items)
 
     def describe(self) -> dict[str, Any]:
         return {**super().describe(), "start_method": self.start_method}
@@ -371,6 +361,25 @@ def _exit_with_parent(parent: int, interval_seconds: float = 1.0) -> None:
                 os._exit(1)
 
     threading.Thread(target=watch, name="peakend-parent-watch", daemon=True).start()
+
+
+def _submitted(
+    submit: Callable[..., Future[Any]], fn: Callable[[T], R], items: Iterable[T]
+) -> Iterator[TaskOutcome[T, R]]:
+    """Submit ``fn`` (guarded) for every item through a ``concurrent.futures``-style
+    ``submit`` and yield the outcomes as they complete; whatever is still pending when
+    the caller stops (Ctrl-C, an error, a break) is cancelled."""
+    guarded = _Guarded(fn)
+    pending: dict[Future[Any], tuple[int, T]] = {
+        submit(guarded, item): (index, item) for index, item in enumerate(items)
+    }
+    try:
+        for future in futures_as_completed(list(pending)):
+            index, item = pending.pop(future)
+            yield _future_outcome(index, item, future)
+    finally:
+        for future in pending:
+            future.cancel()
 
 
 def _future_outcome(index: int, item: Any, future: Any) -> TaskOutcome[Any, Any]:
@@ -582,17 +591,7 @@ class FuturesExecutor(Executor):
     def as_completed(
         self, fn: Callable[[T], R], items: Iterable[T], *, memory_bytes: float | None = None
     ) -> Iterator[TaskOutcome[T, R]]:
-        guarded = _Guarded(fn)
-        pending: dict[Any, tuple[int, T]] = {
-            self.executor.submit(guarded, item): (index, item) for index, item in enumerate(items)
-        }
-        try:
-            for future in futures_as_completed(list(pending)):
-                index, item = pending.pop(future)
-                yield _future_outcome(index, item, future)
-        finally:
-            for future in pending:
-                future.cancel()
+        yield from _submitted(self.executor.submit, fn, items)
 
     def describe(self) -> dict[str, Any]:
         return {
