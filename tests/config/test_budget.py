@@ -154,7 +154,7 @@ def _never_simulate(monkeypatch: pytest.MonkeyPatch) -> None:
     def simulate(scenario: Any, replication: int) -> Any:
         raise AssertionError("a replication was simulated before the refusal")
 
-    monkeypatch.setattr(runner, "simulate", simulate)
+    monkeypatch.setattr(runner, "simulate_blocks", simulate)
 
 
 def _never_call(monkeypatch: pytest.MonkeyPatch, module: Any, name: str) -> None:

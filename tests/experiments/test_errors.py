@@ -25,14 +25,14 @@ from conftest import ROOT, busy_day_data
 def _fail_at(monkeypatch: pytest.MonkeyPatch, at: int, error: BaseException) -> None:
     import peakend.runs.runner as runner
 
-    real = runner.simulate
+    real = runner.simulate_blocks
 
     def simulate(scenario: Any, replication: int) -> Any:
         if replication == at:
             raise error
         return real(scenario, replication)
 
-    monkeypatch.setattr(runner, "simulate", simulate)
+    monkeypatch.setattr(runner, "simulate_blocks", simulate)
 
 
 @pytest.fixture

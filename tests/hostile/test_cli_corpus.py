@@ -110,14 +110,14 @@ def fail_replication(at: int = 1, error: type[BaseException] = RuntimeError) -> 
     def setup(work: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         import peakend.runs.runner as runner
 
-        real = runner.simulate
+        real = runner.simulate_blocks
 
         def simulate(scenario: Any, replication: int) -> Any:
             if replication == at:
                 raise error("the simulated disk caught fire")
             return real(scenario, replication)
 
-        monkeypatch.setattr(runner, "simulate", simulate)
+        monkeypatch.setattr(runner, "simulate_blocks", simulate)
 
     return setup
 

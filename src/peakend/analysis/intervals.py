@@ -65,10 +65,12 @@ from peakend.analysis.erlang import (
 from peakend.analysis.stats import estimate
 from peakend.config.clock import clock
 from peakend.config.schema import PoolConfig, Scenario
+from peakend.engine.records import Table
 from peakend.simulation.replication import ReplicationOutput
 
 __all__ = [
     "COUNT_COLUMNS",
+    "IntervalTally",
     "SHARE_COLUMNS",
     "erlang_a_agents",
     "mean_patience_minutes",
@@ -94,21 +96,53 @@ def replication_intervals(
     ``busy_minutes``, ``available_minutes``, ``agents_scheduled`` and
     ``agents_present``.
     """
-    frames = [
-        _pool_intervals(output, scenario, index, name, config)
-        for index, (name, config) in enumerate(scenario.pools.items())
-    ]
-    frame = pd.concat(frames, ignore_index=True)
-    frame.insert(0, "replication", replication)
-    return frame.sort_values(["interval", "pool"], kind="stable", ignore_index=True)
+    tally = IntervalTally(scenario)
+    tally.add(output.contacts, output.end_time)
+    return tally.frame(output.capacity_log, replication)
 
 
-def _pool_intervals(
-    output: ReplicationOutput, scenario: Scenario, index: int, name: str, config: PoolConfig
-) -> pd.DataFrame:
+class IntervalTally:
+    """:func:`replication_intervals` added up from a replication's contact records a
+    block at a time (counts exact; sums of minutes are sums of the blocks' sums, so with
+    one block exactly those of the whole table)."""
+
+    def __init__(self, scenario: Scenario) -> None:
+        self.scenario = scenario
+        self.sums: list[dict[str, np.ndarray] | None] = [None] * len(scenario.pools)
+
+    def add(self, contacts: Table, end_time: float) -> None:
+        """Add a block of contact records of a run that ended at ``end_time``."""
+        for index, config in enumerate(self.scenario.pools.values()):
+            block = _pool_sums(contacts, end_time, self.scenario, index, config)
+            held = self.sums[index]
+            self.sums[index] = (
+                block if held is None else {name: held[name] + block[name] for name in held}
+            )
+
+    def frame(
+        self, capacity_log: dict[str, list[tuple[float, int]]], replication: int = 0
+    ) -> pd.DataFrame:
+        """The replication's rows (see :func:`replication_intervals`)."""
+        scenario = self.scenario
+        empty = _pool_sums(None, 0.0, scenario, 0, next(iter(scenario.pools.values())))
+        frames = [
+            _pool_frame(self.sums[index] or empty, capacity_log, scenario, name)
+            for index, name in enumerate(scenario.pools)
+        ]
+        frame = pd.concat(frames, ignore_index=True)
+        frame.insert(0, "replication", replication)
+        return frame.sort_values(["interval", "pool"], kind="stable", ignore_index=True)
+
+
+def _pool_sums(
+    contacts: Table | None, end_time: float, scenario: Scenario, index: int, config: PoolConfig
+) -> dict[str, np.ndarray]:
+    """A pool's counts and minutes per interval over ``contacts`` (None: no contact)."""
     length = scenario.arrivals.interval_minutes
     count = scenario.intervals
-    contacts = output.contacts
+    if contacts is None:
+        zeros = np.zeros(count)
+        return {name: zeros for name in _SUMS}
     mine = contacts["pool"] == index
     interval = np.floor(contacts["arrival_minutes"][mine] / length).astype(np.int64)
     inside = (interval >= 0) & (interval < count)
@@ -121,26 +155,52 @@ def _pool_intervals(
         return np.bincount(interval, weights, minlength=count)[:count]
 
     threshold = scenario.run.service_level_threshold_minutes
-    offered = per_interval()
-    answered_count = per_interval(answered.astype(float))
-    abandoned_count = per_interval(abandoned.astype(float))
-    busy, after_shift = _busy_minutes(output, scenario, index, config)
-    present = _present_agents(output.capacity_log.get(name, []), length, count)
+    busy, after_shift = _busy_minutes(contacts, end_time, scenario, index, config)
+    return {
+        "offered": per_interval(),
+        "answered": per_interval(answered.astype(float)),
+        "abandoned": per_interval(abandoned.astype(float)),
+        "answered_in_threshold": per_interval((answered & (wait <= threshold)).astype(float)),
+        "answered_wait_minutes": per_interval(np.where(answered, wait, 0.0)),
+        "busy_minutes": busy,
+        "after_shift": after_shift,
+    }
+
+
+_SUMS = (
+    "offered",
+    "answered",
+    "abandoned",
+    "answered_in_threshold",
+    "answered_wait_minutes",
+    "busy_minutes",
+    "after_shift",
+)
+
+
+def _pool_frame(
+    sums: dict[str, np.ndarray],
+    capacity_log: dict[str, list[tuple[float, int]]],
+    scenario: Scenario,
+    name: str,
+) -> pd.DataFrame:
+    length = scenario.arrivals.interval_minutes
+    count = scenario.intervals
+    offered, answered, abandoned = sums["offered"], sums["answered"], sums["abandoned"]
+    present = _present_agents(capacity_log.get(name, []), length, count)
     return pd.DataFrame(
         {
             "interval": np.arange(count),
             "pool": name,
             "start_minutes": np.arange(count) * length,
             "offered": offered.astype(np.int64),
-            "answered": answered_count.astype(np.int64),
-            "abandoned": abandoned_count.astype(np.int64),
-            "still_waiting": (offered - answered_count - abandoned_count).astype(np.int64),
-            "answered_in_threshold": per_interval(
-                (answered & (wait <= threshold)).astype(float)
-            ).astype(np.int64),
-            "answered_wait_minutes": per_interval(np.where(answered, wait, 0.0)),
-            "busy_minutes": busy,
-            "available_minutes": present * length + after_shift,
+            "answered": answered.astype(np.int64),
+            "abandoned": abandoned.astype(np.int64),
+            "still_waiting": (offered - answered - abandoned).astype(np.int64),
+            "answered_in_threshold": sums["answered_in_threshold"].astype(np.int64),
+            "answered_wait_minutes": sums["answered_wait_minutes"],
+            "busy_minutes": sums["busy_minutes"],
+            "available_minutes": present * length + sums["after_shift"],
             "agents_scheduled": np.asarray(scenario.roster(name), dtype=np.int64),
             "agents_present": present,
         }
@@ -148,7 +208,7 @@ def _pool_intervals(
 
 
 def _busy_minutes(
-    output: ReplicationOutput, scenario: Scenario, index: int, config: PoolConfig
+    contacts: Table, end_time: float, scenario: Scenario, index: int, config: PoolConfig
 ) -> tuple[np.ndarray, np.ndarray]:
     """Service minutes of the pool in each interval, and the part done after a shift ended.
 
@@ -160,11 +220,10 @@ def _busy_minutes(
     length = scenario.arrivals.interval_minutes
     count = scenario.intervals
     horizon = count * length
-    contacts = output.contacts
     served = (contacts["served_pool"] == index) & contacts["answered"]
     start = contacts["service_start_minutes"][served]
     end = contacts["service_end_minutes"][served]
-    end = np.where(np.isnan(end), output.end_time, end)  # cut off by the end of the run
+    end = np.where(np.isnan(end), end_time, end)  # cut off by the end of the run
     start, end = np.clip(start, 0, horizon), np.clip(end, 0, horizon)
     agent = contacts["agent"][served]
     weight = _slot_weights(scenario, contacts["pool"][served], config)

@@ -173,13 +173,18 @@ def run(
     # Imported once the scenario has loaded: a scenario or arrival file that is refused
     # is refused without paying for the engine's and statistics' imports (about a second).
     from peakend.output.files import run_identity
-    from peakend.runs.runner import planned_workers, run_scenario
+    from peakend.runs.runner import planned_workers, run_scenario, streams_records
 
     if scale_staffing is not None:
         scenario = scaled(scenario, scale_staffing)
+    # Records are kept only to be written (--out), and a run whose records would take
+    # too much memory streams them to files in the folder as they are made.
+    stream = out is not None and streams_records(scenario)
     # Before an executor starts or --out is touched: a run too big is refused at once.
     in_flight = planned_workers(executor, workers, dask)
-    workload = estimate_scenario(scenario, workers=in_flight)
+    workload = estimate_scenario(
+        scenario, workers=in_flight, keep_records=out is not None and not stream
+    )
     check_budget(workload, memory_budget, str(config))
     console = _console(quiet or json_output)
     with ExitStack() as stack:
@@ -188,12 +193,21 @@ def run(
         )
         pool = stack.enter_context(opened)
         folder = None
+        parts = None
         if out is not None:
             folder = stack.enter_context(RunDirectory(out, run_identity(scenario), overwrite))
+            if stream:
+                parts = _record_parts(folder, scenario.run.replications)
+                stack.callback(_remove_parts, folder, parts)
         try:
             with ProgressBar(not quiet, scenario.name) as bar:
                 result = run_scenario(
-                    scenario, executor=pool, progress=bar, memory_budget_bytes=memory_budget
+                    scenario,
+                    executor=pool,
+                    progress=bar,
+                    memory_budget_bytes=memory_budget,
+                    record_parts=parts,
+                    keep_records=out is not None,
                 )
         except RunInterrupted as exc:
             _interrupted(console, exc.result, folder, table_format, svg, stages)
@@ -206,6 +220,22 @@ def run(
     if json_output:
         where = str(folder.path) if folder is not None else None
         echo_json({**result.summary_dict(), "seconds": result.seconds, "out": where})
+
+
+def _record_parts(folder: Any, replications: int) -> dict[int, dict[str, str]]:
+    """A journalled temporary file in ``folder`` for each replication's streamed records."""
+    from peakend.runs.records import RECORD_TABLES
+
+    return {
+        r: {table: str(folder.temporary_file(f"{table}.{r}.parquet")) for table in RECORD_TABLES}
+        for r in range(replications)
+    }
+
+
+def _remove_parts(folder: Any, parts: dict[int, dict[str, str]]) -> None:
+    for files in parts.values():
+        for path in files.values():
+            folder.remove_temporary(Path(path))
 
 
 def _print_summary(console: Console, result: Any) -> None:

@@ -33,9 +33,9 @@ price (a coupon's amount, ``service.delight_cost`` per delight extra).
 from __future__ import annotations
 
 import typing
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -52,13 +52,22 @@ from peakend.engine.facts import (
     fact_kinds,
 )
 from peakend.engine.persons import Persons, file_by_person
-from peakend.engine.records import NO_SERVICE, ContactTable, CustomerTable
+from peakend.engine.records import NO_SERVICE, ContactTable, CustomerTable, Table
 
-__all__ = ["SPILL_FACTS", "FactLog", "Recorder", "fact_dtype"]
+T = TypeVar("T", bound=Table)
+
+__all__ = ["CUSTOMER_BLOCK", "SPILL_FACTS", "Block", "FactLog", "Recorder", "fact_dtype"]
 
 SPILL_FACTS = 1 << 16
 """Facts held as Python tuples before :meth:`Recorder.spill` files them into typed chunks
 (about 14 MB of tuples; a chunk's conversion is one C call per kind)."""
+
+CUSTOMER_BLOCK = 1 << 18
+"""Customers whose records :meth:`Recorder.close_blocks` makes at once (262,144: about
+100 MB of tables and experience at the peak). A replication's metrics add up per block
+(:mod:`peakend.analysis.metrics`), so this number is part of what a run computes: the
+sums of a replication of more customers than this are sums of block sums."""
+
 
 _FACT_DTYPES = {int: np.dtype(np.int32), float: np.dtype(np.float64), bool: np.dtype(np.bool_)}
 
@@ -171,6 +180,80 @@ class Recorder:
         ``prices`` holds the money of each scenario key that prices a fact
         (:func:`~peakend.engine.facts.price_keys`); a key it lacks is priced 0.
         """
+        settled = self._settled(customers, horizon, drain, in_service)
+        return _build(
+            settled.arrays, settled.customers, settled.end, settled.segment, prices, labels
+        )
+
+    def close_blocks(
+        self,
+        customers: Customers,
+        horizon: float,
+        drain: bool,
+        prices: Mapping[str, float],
+        labels: dict[str, list[str]],
+        in_service: Sequence[tuple[int, float, int, int, float]] = (),
+        *,
+        block: int | None = None,
+    ) -> Iterator[Block]:
+        """:meth:`close`, a block of ``block`` customers at a time (default
+        :data:`CUSTOMER_BLOCK`), in customer order.
+
+        Each :class:`Block` is the log and records of its customers alone, numbered
+        from 0 (customers and contacts), as if they had been the whole run: a
+        customer's records depend on its own facts only, so the blocks' tables, their
+        customer numbers shifted by :attr:`Block.first` and laid end to end, are
+        :meth:`close`'s tables (tested). The facts are settled once for the whole run
+        first (open contacts, persons, the end), and a block's tables are made only when
+        it is asked for: the records of the whole run are never held at once.
+        """
+        block = CUSTOMER_BLOCK if block is None else block
+        if block < 1:
+            raise ValueError(f"block must be at least 1 customer, got {block}")
+        settled = self._settled(customers, horizon, drain, in_service)
+        arrays, people = settled.arrays, settled.customers
+        n = len(people.arrival)
+        if n <= block:
+            log, contacts, table = _build(
+                arrays, people, settled.end, settled.segment, prices, labels
+            )
+            yield Block(0, log, contacts, table)
+            return
+        queued_customer = arrays[Queued]["customer"]
+        bounds = {
+            kind: _block_bounds(_owners(facts, queued_customer), n, block)
+            for kind, facts in arrays.items()
+        }
+        for index, first in enumerate(range(0, n, block)):
+            stop = min(first + block, n)
+            part: dict[type, np.ndarray] = {}
+            for kind, facts in arrays.items():
+                lo, hi = bounds[kind][index]
+                window = facts[lo:hi]
+                own = _owners(window, queued_customer)
+                part[kind] = window[(own >= first) & (own < stop)]
+            global_contacts = part[Queued]["contact"].astype(np.int64)
+            for facts in part.values():
+                names = facts.dtype.names or ()
+                if "customer" in names:
+                    facts["customer"] -= first
+                if "contact" in names:
+                    facts["contact"] = np.searchsorted(global_contacts, facts["contact"])
+            segment = None if settled.segment is None else settled.segment[global_contacts]
+            sliced = Customers(
+                people.arrival[first:stop], people.segment[first:stop], people.channel[first:stop]
+            )
+            log, contacts, table = _build(part, sliced, settled.end, segment, prices, labels)
+            yield Block(first, log, contacts, table)
+
+    def _settled(
+        self,
+        customers: Customers,
+        horizon: float,
+        drain: bool,
+        in_service: Sequence[tuple[int, float, int, int, float]],
+    ) -> _Settled:
+        """Every fact joined, the open contacts settled, filed by person, and the end."""
         arrays = self._join()
         _settle_open_contacts(arrays, horizon, drain, in_service)
         segment = None
@@ -178,20 +261,78 @@ class Recorder:
             segment = customers.segment[file_by_person(arrays, customers.persons)]
             customers = customers.by_person()
         end = max(horizon, _latest(arrays)) if drain else horizon
-        contacts, contact_number = _contact_columns(arrays, customers, end, segment)
-        log = FactLog(arrays, contact_number, end)
-        table = ContactTable.from_columns(
-            {"segment": labels["segment"], "pool": labels["pool"], "served_pool": labels["pool"]},
-            **contacts,
-        )
-        people = _customer_columns(log, customers, contacts, prices)
-        return (
-            log,
-            table,
-            CustomerTable.from_columns(
-                {name: labels[name] for name in ("segment", "channel", "pool")}, **people
-            ),
-        )
+        return _Settled(arrays, customers, segment, end)
+
+
+@dataclass(frozen=True)
+class Block:
+    """The log and records of customers ``first`` to ``first + len(customers) - 1``,
+    numbered from 0 within the block (customers and contacts)."""
+
+    first: int
+    log: FactLog
+    contacts: ContactTable
+    customers: CustomerTable
+
+    def numbered(self, table: T) -> T:
+        """``table`` (this block's, or one made from it) with the run's customer numbers."""
+        if not self.first:
+            return table
+        return table.with_columns(customer=table["customer"] + self.first)
+
+
+@dataclass(frozen=True)
+class _Settled:
+    arrays: dict[type, np.ndarray]
+    customers: Customers
+    segment: np.ndarray | None
+    end: float
+
+
+def _build(
+    arrays: dict[type, np.ndarray],
+    customers: Customers,
+    end: float,
+    segment: np.ndarray | None,
+    prices: Mapping[str, float],
+    labels: dict[str, list[str]],
+) -> tuple[FactLog, ContactTable, CustomerTable]:
+    """The log and the records of settled facts (customers and contacts numbered from 0)."""
+    contacts, contact_number = _contact_columns(arrays, customers, end, segment)
+    log = FactLog(arrays, contact_number, end)
+    table = ContactTable.from_columns(
+        {"segment": labels["segment"], "pool": labels["pool"], "served_pool": labels["pool"]},
+        **contacts,
+    )
+    people = _customer_columns(log, customers, contacts, prices)
+    return (
+        log,
+        table,
+        CustomerTable.from_columns(
+            {name: labels[name] for name in ("segment", "channel", "pool")}, **people
+        ),
+    )
+
+
+def _owners(facts: np.ndarray, queued_customer: np.ndarray) -> np.ndarray:
+    """The customer each fact belongs to (through its contact for a kind naming none)."""
+    if "customer" in (facts.dtype.names or ()):
+        return facts["customer"]
+    return queued_customer[facts["contact"]]
+
+
+def _block_bounds(owner: np.ndarray, n: int, block: int) -> list[tuple[int, int]]:
+    """For each block of customers, the rows of ``owner`` between its first fact and its
+    last: facts come in time order, so a block's facts lie in a window of rows only a
+    little wider than its own share, found with running extremes of the owners."""
+    starts = np.arange(0, n, block)
+    if not len(owner):
+        return [(0, 0)] * len(starts)
+    highest = np.maximum.accumulate(owner)  # rows before lo hold only earlier customers
+    lowest = np.minimum.accumulate(owner[::-1])[::-1]  # rows from hi on only later ones
+    lo = np.searchsorted(highest, starts, side="left")
+    hi = np.searchsorted(lowest, np.minimum(starts + block, n), side="left")
+    return list(zip(lo.tolist(), hi.tolist(), strict=True))
 
 
 def _settle_open_contacts(

@@ -133,6 +133,11 @@ class CustomerDraws:
             )
         self._cache[(decision, contact)] = _typed(np.asarray(values, dtype=float))
 
+    def release(self) -> None:
+        """Let go of every column drawn (a replication whose run is over: its memory goes
+        back; a column asked for again would be drawn again, the same numbers)."""
+        self._cache.clear()
+
     def uniform(self, decision: str, contact: int) -> Column:
         """Uniform(0, 1) numbers of ``decision`` at contact ``contact``, one per customer."""
         column = self._cache.get((decision, contact))

@@ -139,6 +139,17 @@ class References:
     expected_extras: np.ndarray | None = None
     """How much the customer has come to expect extras, on [0, 1] (None: not at all)."""
 
+    def slice(self, first: int, stop: int) -> References:
+        """The reference points of customers ``first`` to ``stop - 1``."""
+        expected = None if self.expected_extras is None else self.expected_extras[first:stop]
+        return References(
+            self.expected_wait_minutes[first:stop],
+            self.wait_perception[first:stop],
+            self.expected_quality[first:stop],
+            self.failure_severity[first:stop],
+            expected,
+        )
+
     def extras_expected(self) -> np.ndarray:
         """:attr:`expected_extras`, zeros if unset."""
         if self.expected_extras is None:

@@ -49,7 +49,10 @@ class ReplicationTask:
     replicate_fn: Any = replicate
 
     def __call__(self, job: Job) -> ReplicationRecord:
-        result = self.replicate_fn(job.scenario, job.replication)
+        if self.replicate_fn is replicate:  # no record frames made that would not be kept
+            result = replicate(job.scenario, job.replication, records=self.keep_tables)
+        else:
+            result = self.replicate_fn(job.scenario, job.replication)
         return ReplicationRecord.from_result(job.key, result, self.keep_tables)
 
 

@@ -9,6 +9,7 @@ before writing the new ones, so a folder never holds a mix of two runs.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import time
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from peakend.base.names import unique_file_names
 from peakend.config.loading import config_hash, scenario_to_toml
 from peakend.config.schema import Scenario
 from peakend.runs.errors import error_log
+from peakend.runs.records import RECORD_TABLES, join_parts
 from peakend.runs.runner import RunResult
 from peakend.runs.stages import Stages
 from peakend.store.dictionary import folder_dictionary, read_columns
@@ -129,6 +131,12 @@ def _write_into(
         ("periods.csv", result.periods_frame),
         ("cohorts.csv", result.cohorts_frame),
     ):
+        table = name.partition(".")[0]
+        parts = result.record_parts(table) if table in RECORD_TABLES else None
+        if parts is not None:  # streamed by the replications: joined a row group at a time
+            with stages("store"):
+                atomic_write(out / name, functools.partial(_join, parts, table_format))
+            continue
         with stages("tables"):
             frame = build()
         if frame is not None:
@@ -143,6 +151,10 @@ def _write_into(
         write_table(out / "data_dictionary.csv", dictionary)
     write_json(out / "manifest.json", provenance(result, stages))  # last: it marks the run complete
     return out
+
+
+def _join(parts: list[str], table_format: str, tmp: Path) -> None:
+    join_parts(parts, tmp, table_format)
 
 
 def _write_config(result: RunResult, out: Path) -> None:
@@ -174,13 +186,15 @@ def write_plots(result: RunResult, out: Path, *, svg: bool = False) -> list[Path
     from peakend.output.plots import RememberedVsExperiencedPlot, TracePlot
 
     scenario = result.scenario.name
-    customers = result.replications[0].customers
+    customers = result.replications[0].records("customers", _STORY_COLUMNS)
     sampled = customers[customers["customer"].isin(traces["customer"][traces["replication"] == 0])]
     sampled = sampled.dropna(subset=["remembered_utility"])
     displays: list[tuple[str, Any]] = [
         (
             "remembered_vs_experienced.png",
-            RememberedVsExperiencedPlot.from_customers(result.customers_frame(), scenario=scenario),
+            RememberedVsExperiencedPlot.from_customers(
+                result.customers_frame(_CLOUD_COLUMNS), scenario=scenario
+            ),
         )
     ]
     if not sampled.empty:
@@ -197,6 +211,13 @@ def write_plots(result: RunResult, out: Path, *, svg: bool = False) -> list[Path
     return written + [
         path for name, display in displays for path in _atomic_png(out / name, display.plot(), svg)
     ]
+
+
+_STORY_COLUMNS = ("customer", "remembered_utility")
+"""What the trace plot's choice of a story reads of the first replication's customers."""
+_CLOUD_COLUMNS = ("replication", "experienced_utility", "remembered_utility", "effort")
+"""What the remembered-vs-experienced plot reads of every customer (a run's records may
+be streamed files too big to read whole)."""
 
 
 def write_interval_plots(result: RunResult, out: Path, *, svg: bool = False) -> list[Path]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,13 +25,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from peakend.analysis.intervals import replication_intervals, summarize_intervals
+from peakend.analysis.intervals import IntervalTally, summarize_intervals
 from peakend.analysis.metrics import (
     EXPERIENCE_METRICS,
     QUEUE_METRICS,
     SHARE_METRICS,
-    experience_metrics,
-    replication_metrics,
+    MetricTally,
     staffing_metrics,
 )
 from peakend.analysis.stats import MIN_REPLICATIONS_FOR_INTERVALS, Estimate, estimate
@@ -48,7 +47,8 @@ from peakend.runs.executors import (
     as_executor,
     available_cores,
 )
-from peakend.simulation.replication import simulate
+from peakend.runs.records import PartWriter, read_part
+from peakend.simulation.replication import BlockRun, RecordBlock, Replication
 
 __all__ = [
     "ReplicationResult",
@@ -59,7 +59,10 @@ __all__ = [
     "planned_workers",
     "replicate",
     "replication_memory_bytes",
+    "STREAM_RECORDS_BYTES",
     "run_scenario",
+    "simulate_blocks",
+    "streams_records",
     "with_seed",
 ]
 
@@ -159,12 +162,38 @@ class ReplicationResult:
     stages: dict[str, float] = field(default_factory=dict)
     """Seconds of each stage of the replication: ``simulate`` (the engine and the
     experience pass), ``metrics``, ``records`` (tables, trace sample, intervals)."""
+    parts: dict[str, str] = field(default_factory=dict)
+    """``{table: file}`` of record tables streamed to Parquet files as they were made
+    (:mod:`peakend.runs.records`); ``customers`` and ``contacts`` are then empty and
+    :meth:`records` reads the files."""
+
+    def records(self, table: str, columns: Sequence[str] | None = None) -> pd.DataFrame:
+        """Record table ``table`` (``"customers"`` or ``"contacts"``), ``columns`` only
+        if given, from memory or from its streamed file."""
+        if table in self.parts:
+            return read_part(self.parts[table], columns)
+        frame: pd.DataFrame = getattr(self, table)
+        return frame[list(columns)] if columns is not None and not frame.empty else frame
 
 
 def replicate(
-    scenario: Scenario, replication: int, *, memory_budget_bytes: float | None = None
+    scenario: Scenario,
+    replication: int,
+    *,
+    memory_budget_bytes: float | None = None,
+    records: bool | Mapping[str, str] = True,
 ) -> ReplicationResult:
     """Simulate one replication (one day, or all periods) and compute its metrics.
+
+    A day's records are made a block of customers at a time
+    (:meth:`~peakend.simulation.replication.Replication.run_blocks`): each block adds
+    to the metrics and the per-interval counts and is then handed over as record
+    frames, so the replication never holds all of its tables, traces and memories at
+    once. ``records=False`` makes no record frames at all (the result's ``customers``
+    and ``contacts`` are empty): what an experiment that keeps only metrics needs.
+    ``records={"customers": file, "contacts": file}`` streams each block's frames
+    into those Parquet files as row groups (:class:`~peakend.runs.records.PartWriter`;
+    the result names them in ``parts``): the run's own memory then holds one block.
 
     Raises
     ------
@@ -175,47 +204,165 @@ def replicate(
     """
     check_budget(estimate_scenario(scenario, 1, keep_records=False), memory_budget_bytes)
     if scenario.retention.periods > 1:
-        return _replicate_periods(scenario, replication)
+        return _replicate_periods(scenario, replication, records)
     started = time.perf_counter()
-    output = simulate(scenario, replication)
-    simulated = time.perf_counter()
-    window = (scenario.run.warmup_minutes, scenario.horizon_minutes)
-    metrics = replication_metrics(output, *window, scenario.run.service_level_threshold_minutes)
+    run = simulate_blocks(scenario, replication)
+    seconds = {"simulate": time.perf_counter() - started, "metrics": 0.0, "records": 0.0}
+    config = scenario.run
+    window = (config.warmup_minutes, scenario.horizon_minutes)
+    tally = MetricTally(
+        *window,
+        config.service_level_threshold_minutes,
+        bad_below=scenario.experience.bad_memory_threshold,
+    )
+    per_interval = IntervalTally(scenario)
+    sample = _TraceSample(scenario.experience.trace_sample, run.customer_count)
+    frames = _Frames(replication, None if isinstance(records, bool) else PartWriter(records))
+    blocks = run.blocks()
+    while True:
+        clock = time.perf_counter()
+        block = next(blocks, None)  # tables, experience and memory of the next block
+        measured = time.perf_counter()
+        seconds["simulate"] += measured - clock
+        if block is None:
+            break
+        tally.add_contacts(block.contacts)
+        tally.add_customers(block.customers)
+        per_interval.add(block.contacts, run.end_time)
+        if block.traces is not None:
+            sample.add(block.first, block.traces)
+        clock = time.perf_counter()
+        seconds["metrics"] += clock - measured
+        if records:
+            frames.add(block)
+        del block
+        seconds["records"] += time.perf_counter() - clock
+    clock = time.perf_counter()
+    metrics = tally.queue_metrics(run.busy_minutes, run.available_minutes)
     metrics.update(staffing_metrics(scenario))
-    if output.traces is not None:
-        metrics.update(
-            experience_metrics(output, *window, scenario.experience.bad_memory_threshold)
-        )
-    measured = time.perf_counter()
-    traces = None
-    if output.traces is not None:
-        traces = trace_sample(output.traces, scenario.experience.trace_sample, replication)
-    intervals = replication_intervals(output, scenario, replication)
-    tables = [output.customers, output.contacts]
-    # The facts and traces go before the frames are made, and each frame takes its
-    # table's arrays rather than a copy: the records are held once at the peak.
-    del output
-    customers = _records(tables.pop(0).to_frame(share=True), scenario, replication)
-    contacts = _records(tables.pop(0).to_frame(share=True), scenario, replication)
-    finished = time.perf_counter()
-    stages = {
-        "simulate": simulated - started,
-        "metrics": measured - simulated,
-        "records": finished - measured,
-    }
+    if scenario.experience.enabled:
+        metrics.update(tally.experience_metrics())
+    intervals = per_interval.frame(run.capacity_log, replication)
+    traces = sample.frame(replication) if scenario.experience.enabled else None
+    customers, contacts = frames.joined()
+    seconds["records"] += time.perf_counter() - clock
     return ReplicationResult(
         replication,
         metrics,
         customers,
         contacts,
-        finished - started,
+        time.perf_counter() - started,
         traces,
         intervals=intervals,
-        stages=stages,
+        stages=seconds,
+        parts=frames.parts,
     )
 
 
-def _replicate_periods(scenario: Scenario, replication: int) -> ReplicationResult:
+def simulate_blocks(scenario: Scenario, replication: int) -> BlockRun:
+    """Simulate replication ``replication`` of ``scenario``; its records are made later,
+    a block of customers at a time (:meth:`~peakend.simulation.replication.BlockRun.blocks`)."""
+    return Replication(scenario, replication).run_blocks()
+
+
+class _Frames:
+    """A replication's record frames, a block at a time: joined at the end, or each
+    written to the files of ``writer`` at once."""
+
+    def __init__(self, replication: int, writer: PartWriter | None = None) -> None:
+        self.replication = replication
+        self.writer = writer
+        self.customers: list[pd.DataFrame] = []
+        self.contacts: list[pd.DataFrame] = []
+        self.parts: dict[str, str] = {}
+
+    def add(self, block: RecordBlock) -> None:
+        # Each frame takes its table's arrays rather than a copy.
+        customers = _frame(block.customers, self.replication)
+        contacts = _frame(block.contacts, self.replication)
+        if self.writer is None:
+            self.customers.append(customers)
+            self.contacts.append(contacts)
+        else:
+            self.writer.add("customers", customers)
+            self.writer.add("contacts", contacts)
+
+    def joined(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        if self.writer is not None:
+            self.parts = self.writer.close()
+        return _joined(self.customers), _joined(self.contacts)
+
+
+def _frame(table: Any, replication: int) -> pd.DataFrame:
+    """A record table (a block's customers or contacts) as a frame, replication in front."""
+    frame = table.to_frame(share=True)
+    frame.insert(0, "replication", replication)
+    return frame
+
+
+def _joined(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    if len(frames) == 1:
+        return frames.pop()
+    joined = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    frames.clear()
+    return joined
+
+
+class _TraceSample:
+    """The trace pieces of ``size`` customers spread evenly over the run, gathered from
+    blocks of traces (for plots; :func:`trace_sample`)."""
+
+    def __init__(self, size: int, customers: int) -> None:
+        self.chosen = _sampled(size, customers)
+        self.parts: list[dict[str, np.ndarray]] = []
+
+    def add(self, first: int, traces: Traces) -> None:
+        keep = np.isin(traces.owner + first, self.chosen)
+        self.parts.append(
+            {
+                "customer": traces.owner[keep] + first,
+                "kind": traces.kind[keep],
+                "start_minutes": traces.start[keep],
+                "duration_minutes": traces.duration[keep],
+                "u_start": traces.u_start[keep],
+                "u_end": traces.u_end[keep],
+            }
+        )
+
+    def frame(self, replication: int) -> pd.DataFrame:
+        if len(self.parts) == 1:
+            return _sample_frame(self.parts[0], replication)
+        names = ("customer", "kind", "start_minutes", "duration_minutes", "u_start", "u_end")
+        columns = {name: np.concatenate([part[name] for part in self.parts]) for name in names}
+        return _sample_frame(columns, replication)
+
+
+def _sampled(size: int, n: int) -> np.ndarray:
+    """The customers whose traces a sample of ``size`` out of ``n`` keeps."""
+    if size == 0 or n == 0:
+        return np.empty(0, dtype=np.int64)
+    return np.unique(np.linspace(0, n - 1, min(size, n)).astype(np.int64))
+
+
+def _sample_frame(columns: dict[str, np.ndarray], replication: int) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "replication": replication,
+            "customer": columns["customer"],
+            "kind": pd.Categorical.from_codes(
+                columns["kind"], [kind.name.lower() for kind in EpisodeKind]
+            ),
+            "start_minutes": columns["start_minutes"],
+            "duration_minutes": columns["duration_minutes"],
+            "u_start": columns["u_start"],
+            "u_end": columns["u_end"],
+        }
+    )
+
+
+def _replicate_periods(
+    scenario: Scenario, replication: int, records: bool | Mapping[str, str] = True
+) -> ReplicationResult:
     from peakend.retention.multiperiod import run_periods
 
     started = time.perf_counter()
@@ -224,17 +371,29 @@ def _replicate_periods(scenario: Scenario, replication: int) -> ReplicationResul
     periods.insert(0, "replication", replication)
     cohorts = out.cohorts
     cohorts.insert(0, "replication", replication)
+    customers = _records(out.visits, scenario, replication)
+    contacts = _records(out.contacts, scenario, replication)
+    parts: dict[str, str] = {}
+    if not isinstance(records, bool):
+        writer = PartWriter(records)
+        writer.add("customers", customers)
+        writer.add("contacts", contacts)
+        parts = writer.close()
+        customers = contacts = pd.DataFrame()
+    elif not records:
+        customers = contacts = pd.DataFrame()
     seconds = time.perf_counter() - started
     return ReplicationResult(
         replication,
         {**out.metrics, **_period_staffing(scenario, periods)},
-        _records(out.visits, scenario, replication),
-        _records(out.contacts, scenario, replication),
+        customers,
+        contacts,
         seconds,
         None,
         periods,
         cohorts,
         stages={"simulate": seconds},  # the periods' metrics and records are built as they run
+        parts=parts,
     )
 
 
@@ -253,24 +412,16 @@ def _records(frame: pd.DataFrame, scenario: Scenario, replication: int) -> pd.Da
 
 def trace_sample(traces: Traces, size: int, replication: int) -> pd.DataFrame:
     """Pieces of ``size`` customers spread evenly over the day (for plots), as a table."""
-    if size == 0 or traces.n == 0:
-        chosen = np.empty(0, dtype=np.int64)
-    else:
-        chosen = np.unique(np.linspace(0, traces.n - 1, min(size, traces.n)).astype(np.int64))
-    keep = np.isin(traces.owner, chosen)
-    return pd.DataFrame(
-        {
-            "replication": replication,
-            "customer": traces.owner[keep],
-            "kind": pd.Categorical.from_codes(
-                traces.kind[keep], [kind.name.lower() for kind in EpisodeKind]
-            ),
-            "start_minutes": traces.start[keep],
-            "duration_minutes": traces.duration[keep],
-            "u_start": traces.u_start[keep],
-            "u_end": traces.u_end[keep],
-        }
-    )
+    keep = np.isin(traces.owner, _sampled(size, traces.n))
+    columns: dict[str, np.ndarray] = {
+        "customer": traces.owner[keep],
+        "kind": traces.kind[keep],
+        "start_minutes": traces.start[keep],
+        "duration_minutes": traces.duration[keep],
+        "u_start": traces.u_start[keep],
+        "u_end": traces.u_end[keep],
+    }
+    return _sample_frame(columns, replication)
 
 
 @dataclass(frozen=True)
@@ -353,9 +504,10 @@ class RunResult:
             [{"replication": rep.replication, **rep.metrics} for rep in self.replications]
         )
 
-    def customers_frame(self) -> pd.DataFrame:
-        """One row per customer per replication."""
-        return _stack([rep.customers for rep in self.replications])
+    def customers_frame(self, columns: Sequence[str] | None = None) -> pd.DataFrame:
+        """One row per customer per replication (``columns`` only, if given; read from
+        the streamed files of a run whose records were streamed)."""
+        return _stack([rep.records("customers", columns) for rep in self.replications])
 
     def periods_frame(self) -> pd.DataFrame | None:
         """One row per period per replication (multi-period runs), or None."""
@@ -372,9 +524,16 @@ class RunResult:
         frames = [rep.traces for rep in self.replications if rep.traces is not None]
         return pd.concat(frames, ignore_index=True) if frames else None
 
-    def contacts_frame(self) -> pd.DataFrame:
-        """One row per contact per replication."""
-        return _stack([rep.contacts for rep in self.replications])
+    def contacts_frame(self, columns: Sequence[str] | None = None) -> pd.DataFrame:
+        """One row per contact per replication (``columns`` only, if given)."""
+        return _stack([rep.records("contacts", columns) for rep in self.replications])
+
+    def record_parts(self, table: str) -> list[str] | None:
+        """The streamed files of ``table``, one per replication in order, when the
+        records were streamed (:mod:`peakend.runs.records`); else None."""
+        if not self.replications or table not in self.replications[0].parts:
+            return None
+        return [rep.parts[table] for rep in self.replications]
 
     def intervals_frame(self) -> pd.DataFrame | None:
         """Per interval and pool, means over replications with CIs for the shares
@@ -448,6 +607,8 @@ def run_scenario(
     executor: ExecutorLike | None = None,
     progress: ProgressBar | bool | None = None,
     memory_budget_bytes: float | None = None,
+    record_parts: Mapping[int, Mapping[str, str]] | None = None,
+    keep_records: bool = True,
 ) -> RunResult:
     """Run ``replications`` replications (default: the scenario's) of ``scenario``.
 
@@ -468,6 +629,14 @@ def run_scenario(
     Before anything runs, the run's peak memory is estimated from the scenario (all
     replications' records are kept, and each of the executor's workers holds one
     replication while it runs; see :mod:`peakend.config.budget`).
+
+    ``record_parts`` maps each replication to ``{"customers": file, "contacts":
+    file}``: its records are then streamed into those Parquet files by whichever
+    process runs it (:mod:`peakend.runs.records`) and not kept in memory, and the
+    estimate counts no records (``peakend run --out`` streams a run whose records
+    would take more than :data:`STREAM_RECORDS_BYTES`). ``keep_records=False`` makes
+    no record tables at all (metrics, intervals and the trace sample only: what
+    ``peakend run`` without ``--out`` needs).
 
     Raises
     ------
@@ -490,11 +659,15 @@ def run_scenario(
         raise ValueError(f"replications must be >= 1, got {count}")
     pool = as_executor(executor)
     workers = local_workers(pool if mapper is None else getattr(mapper, "__self__", None))
-    check_budget(estimate_scenario(scenario, count, workers=workers), memory_budget_bytes)
+    keep = keep_records and record_parts is None
+    check_budget(
+        estimate_scenario(scenario, count, workers=workers, keep_records=keep), memory_budget_bytes
+    )
+    work = _Replicate(scenario, memory_budget_bytes, dict(record_parts or {}), keep_records)
     if isinstance(progress, bool):
         with ProgressBar(progress, scenario.name) as bar:
-            return _run_replications(scenario, count, mapper, pool, bar, memory_budget_bytes)
-    return _run_replications(scenario, count, mapper, pool, progress, memory_budget_bytes)
+            return _run_replications(scenario, count, mapper, pool, bar, work)
+    return _run_replications(scenario, count, mapper, pool, progress, work)
 
 
 def _run_replications(
@@ -503,10 +676,9 @@ def _run_replications(
     mapper: Mapper | None,
     pool: Any,
     progress: ProgressBar | None,
-    memory_budget_bytes: float | None,
+    work: _Replicate,
 ) -> RunResult:
     started = time.perf_counter()
-    work = _Replicate(scenario, memory_budget_bytes)
     finished: list[ReplicationResult] = []
     failures: list[FailureRecord] = []
 
@@ -566,9 +738,35 @@ class _Replicate:
 
     scenario: Scenario
     memory_budget_bytes: float | None = None
+    record_parts: dict[int, Mapping[str, str]] = field(default_factory=dict)
+    """Where each replication streams its records (none: kept in memory)."""
+    keep_records: bool = True
 
     def __call__(self, replication: int) -> ReplicationResult:
-        return replicate(self.scenario, replication, memory_budget_bytes=self.memory_budget_bytes)
+        records = self.record_parts.get(replication, self.keep_records)
+        return replicate(
+            self.scenario,
+            replication,
+            memory_budget_bytes=self.memory_budget_bytes,
+            records=records,
+        )
+
+
+STREAM_RECORDS_BYTES = 512 * 2**20
+"""Records (all replications') above which ``peakend run --out`` streams them to files
+as they are made rather than keeping them in memory (:func:`streams_records`)."""
+
+
+def streams_records(scenario: Scenario, replications: int | None = None) -> bool:
+    """Whether ``peakend run --out`` streams the records of ``replications`` (default:
+    the scenario's) replications of ``scenario``: when they would take more than
+    :data:`STREAM_RECORDS_BYTES` kept, by the memory estimate
+    (:mod:`peakend.config.budget`). It depends on the scenario and the count alone, so
+    a run writes the same files whatever runs it."""
+    count = scenario.run.replications if replications is None else replications
+    kept = estimate_scenario(scenario, count, keep_records=True).peak_bytes
+    held = estimate_scenario(scenario, count, keep_records=False).peak_bytes
+    return kept - held > STREAM_RECORDS_BYTES
 
 
 def replication_memory_bytes(scenario: Scenario) -> float:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -54,7 +55,7 @@ from peakend.experience.memory import memory_model_from_spec, summarize
 from peakend.experience.moments import References, experience_of
 from peakend.experience.trace import Traces
 
-__all__ = ["Engine", "Replication", "ReplicationOutput", "simulate"]
+__all__ = ["BlockRun", "Engine", "RecordBlock", "Replication", "ReplicationOutput", "simulate"]
 
 Engine = Literal["fast", "reference"]
 
@@ -279,22 +280,63 @@ class Replication:
                 gc.enable()
 
     def _run(self) -> ReplicationOutput:
+        ended = self._simulate()
+        log, contacts, customers = self.recorder.close(*ended.closing)
+        traces = None
+        if self.scenario.experience.enabled:
+            customers, traces = remember(
+                customers, contacts, log, self.scenario, ended.references()
+            )
+        return ReplicationOutput(
+            replication=self.replication,
+            contacts=contacts,
+            customers=customers,
+            traces=traces,
+            facts=log,
+            busy_minutes=ended.busy,
+            available_minutes=ended.available,
+            capacity_log=ended.capacity_log,
+            end_time=log.end,
+        )
+
+    def run_blocks(self, block: int | None = None) -> BlockRun:
+        """Run the replication as :meth:`run` does, and make its records a block of
+        ``block`` customers at a time (:meth:`BlockRun.blocks`; default
+        :data:`~peakend.engine.recorder.CUSTOMER_BLOCK`).
+
+        The blocks laid end to end hold :meth:`run`'s records, traces and memories
+        bit for bit (each customer's depend on that customer's facts alone); no more
+        than one block's tables and traces are held at once.
+        """
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            ended = self._simulate()
+        finally:
+            if collecting:
+                gc.enable()
+        return BlockRun(self, ended, block)
+
+    def _simulate(self) -> _Ended:
         plan, channel, patience, work = self.plan()
         env = self.env
         scenario = self.scenario
         for pool in self.pools:
             env.process(pool.schedule(scenario.intervals))
         self.admit(plan, channel, patience, work)
+        del patience, work
         if scenario.run.drain:
             env.run()
         else:
             env.run(until=self.horizon)
+        # The journeys still open at the end never resume: their draws can go.
+        self.context().decisions.draws.release()
         in_service = [row for pool in self.pools for row in pool.in_service()]
         for pool in self.pools:
             pool.close(max(env.now, self.horizon))
         busy = sum(pool.busy_minutes for pool in self.pools)
         idle = sum(pool.idle_minutes for pool in self.pools)
-        log, contacts, customers = self.recorder.close(
+        closing = (
             Customers(plan.times, plan.segment, channel, plan.persons),
             self.horizon,
             scenario.run.drain,
@@ -306,24 +348,95 @@ class Replication:
             },
             in_service,
         )
-        traces = None
-        if scenario.experience.enabled:
-            references = self.given_references
-            if references is None:
-                first = slice(None) if plan.persons is None else plan.persons.first_arrival
-                references = References.of(scenario, channel[first], plan.segment[first])
-            customers, traces = remember(customers, contacts, log, scenario, references)
-        return ReplicationOutput(
-            replication=self.replication,
-            contacts=contacts,
-            customers=customers,
-            traces=traces,
-            facts=log,
-            busy_minutes=busy,
-            available_minutes=busy + idle,
-            capacity_log={pool.name: pool.capacity_log for pool in self.pools},
-            end_time=log.end,
+        return _Ended(
+            scenario,
+            self.given_references,
+            plan,
+            channel,
+            closing,
+            busy,
+            busy + idle,
+            {pool.name: pool.capacity_log for pool in self.pools},
         )
+
+
+@dataclass(frozen=True)
+class _Ended:
+    """A replication whose simulation is over and whose records are still to be made."""
+
+    scenario: Scenario
+    given_references: References | None
+    plan: ArrivalPlan
+    channel: np.ndarray
+    closing: tuple[Any, ...]
+    """The arguments of :meth:`Recorder.close` and :meth:`Recorder.close_blocks`."""
+    busy: float
+    available: float
+    capacity_log: dict[str, list[tuple[float, int]]]
+
+    def references(self) -> References:
+        """Each customer's reference points (the scenario's, or those given)."""
+        if self.given_references is not None:
+            return self.given_references
+        plan = self.plan
+        first = slice(None) if plan.persons is None else plan.persons.first_arrival
+        return References.of(self.scenario, self.channel[first], plan.segment[first])
+
+
+@dataclass(frozen=True)
+class RecordBlock:
+    """The records of one block of customers, numbered as in the whole run."""
+
+    first: int
+    """The run's number of the block's first customer."""
+    contacts: ContactTable
+    customers: CustomerTable
+    traces: Traces | None
+    """The block's customers' traces, owners numbered from 0 within the block."""
+
+
+class BlockRun:
+    """A finished simulation whose records are made a block of customers at a time."""
+
+    def __init__(self, replication: Replication, ended: _Ended, block: int | None) -> None:
+        self.replication = replication.replication
+        self.busy_minutes = ended.busy
+        self.available_minutes = ended.available
+        self.capacity_log = ended.capacity_log
+        self.customer_count = _customer_count(ended.plan)
+        """Customers of the run (persons, in a replay with customer ids)."""
+        self._recorder = replication.recorder
+        self._scenario = replication.scenario
+        self._ended: _Ended | None = ended
+        self._block = block
+        self.end_time = math.nan
+        """When the run ended, minutes (known once the first block is made)."""
+
+    def blocks(self) -> Iterator[RecordBlock]:
+        """The records, a block of customers at a time, in customer order (once only)."""
+        ended, self._ended = self._ended, None
+        if ended is None:
+            raise RuntimeError("a replication's blocks can be made once only")
+        references = ended.references() if self._scenario.experience.enabled else None
+        for block in self._recorder.close_blocks(*ended.closing, block=self._block):
+            self.end_time = block.log.end
+            customers, traces = block.customers, None
+            if references is not None:
+                stop = block.first + len(customers)
+                customers, traces = remember(
+                    customers,
+                    block.contacts,
+                    block.log,
+                    self._scenario,
+                    references.slice(block.first, stop),
+                )
+            yield RecordBlock(
+                block.first, block.numbered(block.contacts), block.numbered(customers), traces
+            )
+
+
+def _customer_count(plan: ArrivalPlan) -> int:
+    return len(plan.times) if plan.persons is None else len(plan.persons.first_arrival)
 
 
 _SPILL_EVERY = 1023  # a power of two less one: ``i & _SPILL_EVERY`` is 0 every 1024 arrivals

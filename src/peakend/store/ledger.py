@@ -277,12 +277,16 @@ def digest(path: Path) -> Entry | None:
 
 
 def folder_problems(
-    folder: Path, entries: dict[str, Entry] | None, check_content: bool = True
+    folder: Path,
+    entries: dict[str, Entry] | None,
+    check_content: bool = True,
+    temporaries: frozenset[str] = frozenset(),
 ) -> list[str]:
     """What in ``folder`` peakend did not write, in words (empty: every file is its own).
 
     Walks the folder without following links: every entry but the manifest, the
-    lock and the journal at the top must be a folder or a regular file listed in
+    lock and the journal at the top, and the ``temporaries`` this process has
+    journalled and is still writing, must be a folder or a regular file listed in
     ``entries`` with the same size and (``check_content``) SHA-256.
     """
     problems: list[str] = []
@@ -295,7 +299,7 @@ def folder_problems(
         for name in sorted(files):
             path = here / name
             relative = path.relative_to(folder).as_posix()
-            if here == folder and name in _UNLISTED:
+            if (here == folder and name in _UNLISTED) or relative in temporaries:
                 continue
             problems.extend(_file_problem(path, relative, entries, check_content))
     return problems
@@ -342,6 +346,9 @@ class Ledger:
     def __init__(self, root: Path, entries: dict[str, Entry]) -> None:
         self.root = Path(os.path.abspath(root))
         self.entries = dict(entries)
+        self.temporaries: set[str] = set()
+        """Temporary files journalled by this process (removed by it, or after a kill
+        by the next process that claims the folder)."""
         self._lock = threading.Lock()
 
     def start_journal(self) -> None:
@@ -398,6 +405,8 @@ class Ledger:
         relative = self.relative(tmp)
         if relative is not None:
             self._append(json.dumps({"temporary": relative}) + "\n")
+            with self._lock:
+                self.temporaries.add(relative)
 
     def _append(self, line: str) -> None:
         with self._lock:

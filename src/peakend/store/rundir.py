@@ -34,6 +34,7 @@ import hashlib
 import json
 import os
 import socket
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -284,7 +285,8 @@ class RunDirectory:
             Naming a file that is not the old run's, or one that cannot be removed.
         """
         held = self.ledger.entries if self.ledger is not None else {}
-        problems = ledger.folder_problems(self.path, held, check_content=False)
+        writing = frozenset(self.ledger.temporaries) if self.ledger is not None else frozenset()
+        problems = ledger.folder_problems(self.path, held, False, writing)
         if problems:
             raise OutputError(
                 self.path,
@@ -305,6 +307,34 @@ class RunDirectory:
                     Path(current).rmdir()
         if self.ledger is not None:
             self.ledger.entries.clear()
+
+    def temporary_file(self, name: str) -> Path:
+        """A new empty file ``.NAME.XXXXXXXX`` in the folder, journalled as temporary as
+        soon as it is made (as :func:`~peakend.store.files.atomic_write` journals its
+        own): whoever writes it (another process, a worker), a kill leaves nothing that
+        the next claim of the folder does not remove. The caller removes it when done
+        (:meth:`remove_temporary`).
+
+        Raises
+        ------
+        OutputError
+            When the folder is not claimed by this process.
+        """
+        if self.ledger is None:
+            raise OutputError(self.path, "the folder is not claimed: no temporary file here")
+        handle, made = tempfile.mkstemp(prefix=f".{name}.", dir=self.path)
+        os.close(handle)
+        path = Path(made)
+        self.ledger.note_temporary(path)
+        return path
+
+    def remove_temporary(self, path: Path) -> None:
+        """Remove a file of :meth:`temporary_file` (gone already: nothing to do)."""
+        path.unlink(missing_ok=True)
+        if self.ledger is not None:
+            relative = self.ledger.relative(path)
+            with contextlib.suppress(KeyError):
+                self.ledger.temporaries.remove(relative or "")
 
     def seal(self) -> None:
         """Write the ledger into the manifest (atomically) and remove the journal."""
