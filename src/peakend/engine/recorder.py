@@ -62,9 +62,9 @@ SPILL_FACTS = 1 << 16
 """Facts held as Python tuples before :meth:`Recorder.spill` files them into typed chunks
 (about 14 MB of tuples; a chunk's conversion is one C call per kind)."""
 
-CUSTOMER_BLOCK = 1 << 18
-"""Customers whose records :meth:`Recorder.close_blocks` makes at once (262,144: about
-100 MB of tables and experience at the peak). A replication's metrics add up per block
+CUSTOMER_BLOCK = 1 << 16
+"""Customers whose records :meth:`Recorder.close_blocks` makes at once (65,536: about
+60 MB of tables, traces and memories at the peak). A replication's metrics add up per block
 (:mod:`peakend.analysis.metrics`), so this number is part of what a run computes: the
 sums of a replication of more customers than this are sums of block sums."""
 
@@ -243,8 +243,10 @@ class Recorder:
             sliced = Customers(
                 people.arrival[first:stop], people.segment[first:stop], people.channel[first:stop]
             )
-            log, contacts, table = _build(part, sliced, settled.end, segment, prices, labels)
-            yield Block(first, log, contacts, table)
+            made = Block(first, *_build(part, sliced, settled.end, segment, prices, labels))
+            del part, sliced, segment, global_contacts, window, own
+            yield made  # and nothing of it held here while the next block is made
+            del made
 
     def _settled(
         self,

@@ -430,9 +430,13 @@ class BlockRun:
                     self._scenario,
                     references.slice(block.first, stop),
                 )
-            yield RecordBlock(
+            made = RecordBlock(
                 block.first, block.numbered(block.contacts), block.numbered(customers), traces
             )
+            # Nothing of this block held here while the next one is made.
+            del block, customers, traces
+            yield made
+            del made
 
 
 def _customer_count(plan: ArrivalPlan) -> int:
