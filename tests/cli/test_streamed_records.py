@@ -46,15 +46,23 @@ def _run(monkeypatch: pytest.MonkeyPatch, stream: bool, *args: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("table_format", "workers"), [("parquet", ["--workers", "2", "--force-workers"]), ("csv", [])]
+    ("table_format", "workers"),
+    [
+        ("parquet", ["--workers", "2", "--force-workers"]),  # worker processes write
+        pytest.param(  # Dask workers write (a local cluster starts in seconds)
+            "parquet", ["--dask", "local", "--workers", "2"], marks=pytest.mark.slow
+        ),
+        ("csv", []),
+    ],
+    ids=["processes", "dask", "csv"],
 )
 def test_a_streamed_run_writes_the_tables_a_kept_run_writes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, table_format: str, workers: list[str]
 ) -> None:
     config = _config(tmp_path)
-    common = [str(config), "--format", table_format, *workers]
-    _run(monkeypatch, False, *common, "--out", str(tmp_path / "kept"))
-    _run(monkeypatch, True, *common, "--out", str(tmp_path / "streamed"))
+    common = [str(config), "--format", table_format]
+    _run(monkeypatch, False, *common, "--executor", "serial", "--out", str(tmp_path / "kept"))
+    _run(monkeypatch, True, *common, *workers, "--out", str(tmp_path / "streamed"))
     kept, streamed = tmp_path / "kept", tmp_path / "streamed"
     for table in ("customers", "contacts"):
         name = f"{table}.{table_format}"

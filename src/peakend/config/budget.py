@@ -15,18 +15,32 @@ customers and on the contact centres of ``configs/contact_centre.toml`` (scaled 
 100 times, understaffed: long queues, retries, recontacts, apologies) and
 ``benchmarks/contact_centre_year_1000.toml``. Each constant is chosen so that the
 estimate falls within 30 % of every one of those peaks (``docs/benchmarks.md`` lists
-them, estimate beside measurement); the 100 B per customer and 700 B per contact
-split the cost between a customer's arrival, draws and customer record, and a
-contact's facts, contact record, experience episodes and trace pieces:
+them, estimate beside measurement).
+
+A single-day replication (:func:`peakend.runs.runner.replicate`) holds, for every
+customer of the day, its arrival and drawn decisions while it runs and its typed
+facts until its records are made; the records, experience traces and memories are
+made a block of customers at a time
+(:data:`peakend.engine.recorder.CUSTOMER_BLOCK`, 65,536), so they cost the memory
+of one block whatever the day's size, unless the record frames are kept. A day of
+a multi-period run is made whole (its visits feed the next day), as the old
+constants below say:
 
 =================================  ====================================================
-the interpreter and libraries      250 MiB per process (measured 180 to 210 MiB)
-while a replication runs           100 B per customer + 700 B per (estimated)
+the interpreter and libraries      150 MiB per process (measured 134 to 140 MiB,
+                                   and about 45 MiB more with pyarrow's writers)
+while a single day runs            60 B per customer + 90 B per (estimated) contact
+                                   (the arrival plan and draws, the typed facts: the
+                                   slope from 10^5 to 10^6 customers is 146 to 160 B);
+                                   plus one block: 900 B per customer of the block
+                                   with the experience model on, 600 B off; 1 kB per
+                                   agent; 1 kB per interval and pool
+a day of a multi-period run        100 B per customer + 700 B per (estimated)
                                    contact; 100 B + 400 B per contact without the
-                                   experience model; 1 kB per agent; 1 kB per interval
-                                   and pool
+                                   experience model
 kept per replication               210 B per customer + 85 B per contact (its record
-                                   frames, measured at 205 and 81 B)
+                                   frames, measured at 205 and 81 B), in the process
+                                   that makes them and in the one that keeps them
 a replay (``arrivals.times``)       250 B per replayed arrival in every process that
                                    holds the scenario (read from its file, validated,
                                    hashed and written out as the resolved config:
@@ -89,10 +103,15 @@ MAX_GRID_SCENARIOS = 10_000
 """An experiment with more scenarios than this is refused unless the caller raises the cap."""
 
 # Measured bytes (see the module docstring and docs/benchmarks.md).
-_RUN_BYTES_PER_CUSTOMER = 100
+_RUN_BYTES_PER_CUSTOMER = 100  # a whole day made at once (a multi-period run's)
 _RUN_BYTES_PER_CONTACT = 700
 _RUN_BYTES_PER_CUSTOMER_NO_EXPERIENCE = 100
 _RUN_BYTES_PER_CONTACT_NO_EXPERIENCE = 400
+_DAY_BYTES_PER_CUSTOMER = 60  # a single day, its records made by blocks
+_DAY_BYTES_PER_CONTACT = 90
+_BLOCK_BYTES_PER_CUSTOMER = 900
+_BLOCK_BYTES_PER_CUSTOMER_NO_EXPERIENCE = 600
+_CUSTOMER_BLOCK = 1 << 16  # peakend.engine.recorder.CUSTOMER_BLOCK (tested equal)
 _KEPT_BYTES_PER_CUSTOMER = 210
 _KEPT_BYTES_PER_CONTACT = 85
 _BYTES_PER_AGENT = 1_000
@@ -106,7 +125,7 @@ _PERIOD_BYTES_PER_VISIT = 240
 _PERIOD_BYTES_PER_CONTACT = 100
 _BYTES_PER_SCENARIO = 50_000  # a resolved scenario, its spec and its metric rows
 _BYTES_PER_METRIC_ROW = 2_000
-_BASE_BYTES = 250 * 2**20  # the interpreter with numpy, pandas, SciPy and SimPy loaded
+_BASE_BYTES = 150 * 2**20  # the interpreter with numpy, pandas, pydantic and SimPy loaded
 # Measured CPU time, rounded up: 15 microseconds per contact, 5 per interval and pool.
 _SECONDS_PER_CONTACT = 15e-6
 _SECONDS_PER_INTERVAL_AND_POOL = 5e-6
@@ -321,7 +340,10 @@ class _Cost:
     visits: float
     contacts: float
     run_bytes: float
-    """Peak bytes while it runs."""
+    """Peak bytes while it runs, but for its block of records."""
+    block_bytes: float
+    """Bytes of the block of customers whose records are being made (a single day's: a
+    multi-period day's are in ``run_bytes``), freed before the replication ends."""
     record_bytes: float
     """Bytes of its record tables once it has run."""
     seconds: float
@@ -332,6 +354,7 @@ def _cost(scenario: Scenario) -> _Cost:
     contacts = visits * contacts_per_customer(scenario)
     records = visits * _KEPT_BYTES_PER_CUSTOMER + contacts * _KEPT_BYTES_PER_CONTACT
     run_bytes = _run_bytes(scenario, busiest_day) + _population_bytes(scenario)
+    block_bytes = _block_bytes(scenario, busiest_day)
     if scenario.retention.periods > 1:  # every period's visits are kept while it runs
         run_bytes += records
     days = scenario.retention.periods * scenario.retention.days_per_period
@@ -340,7 +363,7 @@ def _cost(scenario: Scenario) -> _Cost:
         + scenario.intervals * len(scenario.pools) * days * _SECONDS_PER_INTERVAL_AND_POOL
         + _population(scenario) * days * _SECONDS_PER_MEMBER_AND_PERIOD
     )
-    return _Cost(visits, contacts, run_bytes, records, seconds)
+    return _Cost(visits, contacts, run_bytes, block_bytes, records, seconds)
 
 
 def _workload(
@@ -360,12 +383,20 @@ def _workload(
     processes = 1 + (in_flight if in_flight > 1 else 0)  # the caller and its workers
     # Every process holds the replayed arrivals of the scenarios it runs.
     replays = [_replay_bytes(scenario) for scenario in scenarios]
+    running = max(cost.run_bytes for cost in costs)
+    block = max(cost.block_bytes for cost in costs)
+    if keep_records and in_flight > 1:  # a worker holds its replication's frames to send
+        running += max(cost.record_bytes for cost in costs)
+    # Kept records are concatenated into one table at the end (twice their bytes); in a
+    # single process that happens after the last block of records is made and freed.
+    held = 2 * kept
+    made_and_held = max(block, held) if in_flight == 1 else in_flight * block + held
     peak = (
         processes * _BASE_BYTES
         + sum(replays)
         + (in_flight if in_flight > 1 else 0) * max(replays)
-        + in_flight * max(cost.run_bytes for cost in costs)
-        + 2 * kept  # kept records are concatenated into one table at the end
+        + in_flight * running
+        + made_and_held
         + len(scenarios) * _BYTES_PER_SCENARIO
     )
     return Workload(
@@ -413,7 +444,9 @@ def _acquisition(scenario: Scenario, day: float) -> float:
 def _run_bytes(scenario: Scenario, customers: float) -> float:
     """Peak bytes of one simulated day with ``customers`` customers."""
     contacts = customers * contacts_per_customer(scenario)
-    if scenario.experience.enabled:
+    if scenario.retention.periods == 1:  # records made a block of customers at a time
+        per = customers * _DAY_BYTES_PER_CUSTOMER + contacts * _DAY_BYTES_PER_CONTACT
+    elif scenario.experience.enabled:
         per = customers * _RUN_BYTES_PER_CUSTOMER + contacts * _RUN_BYTES_PER_CONTACT
     else:
         per = (
@@ -423,6 +456,17 @@ def _run_bytes(scenario: Scenario, customers: float) -> float:
     agents = sum(max(max(roster) for roster in pool.rosters()) for pool in scenario.pools.values())
     intervals = scenario.intervals * len(scenario.pools)
     return per + agents * _BYTES_PER_AGENT + intervals * _BYTES_PER_INTERVAL_AND_POOL
+
+
+def _block_bytes(scenario: Scenario, customers: float) -> float:
+    """Peak bytes of making one block of a single day's records (0 for a multi-period
+    day, made whole: :func:`_run_bytes`)."""
+    if scenario.retention.periods > 1:
+        return 0.0
+    block = _BLOCK_BYTES_PER_CUSTOMER
+    if not scenario.experience.enabled:
+        block = _BLOCK_BYTES_PER_CUSTOMER_NO_EXPERIENCE
+    return min(customers, _CUSTOMER_BLOCK) * block
 
 
 def _population(scenario: Scenario) -> float:

@@ -145,21 +145,17 @@ class Recorder:
                 chunk = np.fromiter(rows, dtype=fact_dtype(kind), count=len(rows))
                 self.chunks.setdefault(kind, []).append(chunk)
 
-    def _join(self) -> dict[type, np.ndarray]:
-        """One array per kind from its chunks, each chunk freed once copied (the peak
-        holds the joined facts and one chunk, not two copies)."""
+    def _join(self, extra: Mapping[type, np.ndarray] | None = None) -> dict[type, np.ndarray]:
+        """One array per kind from its chunks (and ``extra`` facts of the kind after
+        them), each chunk freed once copied (the peak holds the joined facts and one
+        chunk, not two copies)."""
         self._file()
         arrays = {}
         for kind in (kind.type for kind in fact_kinds()):
             chunks = self.chunks.pop(kind, [])
-            joined = np.empty(sum(len(chunk) for chunk in chunks), dtype=fact_dtype(kind))
-            start = 0
-            chunks.reverse()
-            while chunks:
-                chunk = chunks.pop()
-                joined[start : start + len(chunk)] = chunk
-                start += len(chunk)
-            arrays[kind] = joined
+            if extra is not None and kind in extra:
+                chunks.append(extra[kind])
+            arrays[kind] = _joined_chunks(chunks, kind)
         return arrays
 
     def close(
@@ -256,14 +252,79 @@ class Recorder:
         in_service: Sequence[tuple[int, float, int, int, float]],
     ) -> _Settled:
         """Every fact joined, the open contacts settled, filed by person, and the end."""
-        arrays = self._join()
-        _settle_open_contacts(arrays, horizon, drain, in_service)
+        arrays = self._settle_open_contacts(horizon, drain, in_service)
         segment = None
         if customers.persons is not None:
             segment = customers.segment[file_by_person(arrays, customers.persons)]
             customers = customers.by_person()
         end = max(horizon, _latest(arrays)) if drain else horizon
         return _Settled(arrays, customers, segment, end)
+
+    def _settle_open_contacts(
+        self,
+        end: float,
+        drain: bool,
+        in_service: Sequence[tuple[int, float, int, int, float]],
+    ) -> dict[type, np.ndarray]:
+        """Every fact joined, with the facts that settle the contacts still open at the
+        end (module docstring) joined after their kinds' own: found from the chunks
+        before the join, so that no kind's facts are copied twice."""
+        self._file()
+        queued = _joined_chunks(self.chunks.pop(Queued, []), Queued)
+        if not np.array_equal(queued["contact"], np.arange(len(queued))):
+            raise RuntimeError("contacts must be numbered 0, 1, ... in the order they queue")
+        served = np.zeros(len(queued), dtype=bool)
+        for chunk in self.chunks.get(Served, []):
+            served[chunk["contact"]] = True
+        running = np.array(
+            [row for row in in_service if not served[row[0]]],
+            dtype=[
+                ("contact", np.int32),
+                ("start", float),
+                ("pool", np.int32),
+                ("agent", np.int32),
+                ("warmth", float),
+            ],
+        )
+        cut = _facts(
+            Served,
+            contact=running["contact"],
+            start=running["start"],
+            at=end,
+            pool=running["pool"],
+            agent=running["agent"],
+            warmth=running["warmth"],
+            result=ServiceResult.CUT,
+        )
+        settled = served
+        settled[cut["contact"]] = True
+        for chunk in self.chunks.get(GaveUp, []):
+            settled[chunk["contact"]] = True
+        give_up_by = np.inf if drain else end
+        deadline = queued["deadline"]
+        gives_up = ~settled & np.isfinite(deadline) & (deadline <= give_up_by)
+        late = queued[gives_up]
+        self.chunks[Queued] = [queued]
+        gave_up = _facts(GaveUp, contact=late["contact"], at=late["deadline"])
+        finished = _facts(
+            Finished, customer=late["customer"], at=late["deadline"], outcome=Outcome.ABANDONED
+        )
+        return self._join({Served: cut, GaveUp: gave_up, Finished: finished})
+
+
+def _joined_chunks(chunks: list[np.ndarray], kind: type) -> np.ndarray:
+    """A kind's chunks as one array (the chunks given up as they are copied; a single
+    chunk is the array itself)."""
+    if len(chunks) == 1:
+        return chunks.pop()
+    joined = np.empty(sum(len(chunk) for chunk in chunks), dtype=fact_dtype(kind))
+    start = 0
+    chunks.reverse()
+    while chunks:
+        chunk = chunks.pop()
+        joined[start : start + len(chunk)] = chunk
+        start += len(chunk)
+    return joined
 
 
 @dataclass(frozen=True)
@@ -335,61 +396,6 @@ def _block_bounds(owner: np.ndarray, n: int, block: int) -> list[tuple[int, int]
     lo = np.searchsorted(highest, starts, side="left")
     hi = np.searchsorted(lowest, np.minimum(starts + block, n), side="left")
     return list(zip(lo.tolist(), hi.tolist(), strict=True))
-
-
-def _settle_open_contacts(
-    arrays: dict[type, np.ndarray],
-    end: float,
-    drain: bool,
-    in_service: Sequence[tuple[int, float, int, int, float]],
-) -> None:
-    queued = arrays[Queued]
-    if not np.array_equal(queued["contact"], np.arange(len(queued))):
-        raise RuntimeError("contacts must be numbered 0, 1, ... in the order they queue")
-    served = np.zeros(len(queued), dtype=bool)
-    served[arrays[Served]["contact"]] = True
-    running = np.array(
-        [row for row in in_service if not served[row[0]]],
-        dtype=[
-            ("contact", np.int32),
-            ("start", float),
-            ("pool", np.int32),
-            ("agent", np.int32),
-            ("warmth", float),
-        ],
-    )
-    cut = _facts(
-        Served,
-        contact=running["contact"],
-        start=running["start"],
-        at=end,
-        pool=running["pool"],
-        agent=running["agent"],
-        warmth=running["warmth"],
-        result=ServiceResult.CUT,
-    )
-    arrays[Served] = np.concatenate([arrays[Served], cut])
-    settled = np.zeros(len(queued), dtype=bool)
-    settled[arrays[Served]["contact"]] = True
-    settled[arrays[GaveUp]["contact"]] = True
-    give_up_by = np.inf if drain else end
-    deadline = queued["deadline"]
-    gives_up = ~settled & np.isfinite(deadline) & (deadline <= give_up_by)
-    late = queued[gives_up]
-    arrays[GaveUp] = np.concatenate(
-        [arrays[GaveUp], _facts(GaveUp, contact=late["contact"], at=late["deadline"])]
-    )
-    arrays[Finished] = np.concatenate(
-        [
-            arrays[Finished],
-            _facts(
-                Finished,
-                customer=late["customer"],
-                at=late["deadline"],
-                outcome=Outcome.ABANDONED,
-            ),
-        ]
-    )
 
 
 def _latest(arrays: dict[type, np.ndarray]) -> float:

@@ -17,9 +17,11 @@ API, and required by the tests to give identical records.
 
 from __future__ import annotations
 
+import ctypes
 import functools
 import gc
 import math
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -46,6 +48,7 @@ from peakend.engine.express import express
 from peakend.engine.facts import price_keys
 from peakend.engine.journey import journey
 from peakend.engine.persons import persons_of
+from peakend.engine import recorder
 from peakend.engine.recorder import Customers, FactLog, Recorder
 from peakend.engine.records import ContactTable, CustomerTable
 from peakend.engine.reference import ChatReferencePool, ReferencePool
@@ -319,6 +322,8 @@ class Replication:
 
     def _simulate(self) -> _Ended:
         plan, channel, patience, work = self.plan()
+        if len(plan) > recorder.CUSTOMER_BLOCK:
+            return_freed_memory()
         env = self.env
         scenario = self.scenario
         for pool in self.pools:
@@ -441,6 +446,37 @@ class BlockRun:
 
 def _customer_count(plan: ArrivalPlan) -> int:
     return len(plan.times) if plan.persons is None else len(plan.persons.first_arrival)
+
+
+_MMAP_THRESHOLD = 128 * 1024
+"""glibc's own initial threshold above which an allocation gets pages of its own."""
+_M_MMAP_THRESHOLD = -3  # mallopt's parameter number, from glibc's malloc.h
+_allocator_tuned = False
+
+
+def return_freed_memory() -> None:
+    """Fix glibc's mmap threshold at 128 KiB for this process (once; elsewhere nothing).
+
+    glibc raises the threshold to the size of each large block freed (up to 32 MiB),
+    so after a replication frees its first chunks of facts, later arrays of up to that
+    size come from the heap, whose freed holes the process keeps: the peak resident set
+    grows by what the run freed rather than what it holds. A fixed threshold turns
+    that adjustment off and every array above 128 KiB goes back to the system when
+    freed (measured with ``MALLOC_MMAP_THRESHOLD_``, its environment form, on 3 million
+    customers: a peak of 766 MB down to 597 MB). Called for replications of more than
+    one block of customers, where it matters; small ones leave the allocator alone.
+    """
+    global _allocator_tuned
+    if _allocator_tuned:
+        return
+    _allocator_tuned = True
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(None)
+        libc.mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD)
+    except (OSError, AttributeError):  # not glibc (musl has no mallopt): nothing to tune
+        return
 
 
 _SPILL_EVERY = 1023  # a power of two less one: ``i & _SPILL_EVERY`` is 0 every 1024 arrivals
