@@ -117,8 +117,13 @@ def test_records_are_kept_on_request(tmp_path):
     customers = store.table(key, "customers")
     assert set(customers["replication"]) == {0, 1}
     direct = replicate(exp.specs("compare")[1].scenario, 1).customers
-    assert len(customers[customers["replication"] == 1]) == len(direct)
+    # Streamed into the store by the replication itself: the same table, row for row.
+    pd.testing.assert_frame_equal(
+        customers[customers["replication"] == 1].reset_index(drop=True), direct
+    )
     assert store.load(key, 1).metrics["customers"] == pytest.approx(float(len(direct)))
+    left = [path.name for path in tmp_path.rglob(".*") if path.is_file()]
+    assert left == []  # no temporary record file stays behind
 
 
 @dataclasses.dataclass(frozen=True)
@@ -180,3 +185,23 @@ def test_a_stored_file_that_is_not_one_row_of_metrics_is_refused(tmp_path, make,
     make(folder / "0.parquet")
     with pytest.raises(OutputError, match=message):
         ResultStore(tmp_path).load("k", 0)
+
+
+def test_a_failed_replication_leaves_no_record_file_behind(tmp_path, monkeypatch):
+    import peakend.runs.runner as runner
+
+    real = runner.simulate_blocks
+
+    def simulate_blocks(scenario, replication):  # type: ignore[no-untyped-def]
+        if replication == 1:
+            raise RuntimeError("the simulated disk caught fire")
+        return real(scenario, replication)
+
+    monkeypatch.setattr(runner, "simulate_blocks", simulate_blocks)
+    exp = dataclasses.replace(experiment(replications=2), keep_records=True)
+    with pytest.raises(ReplicationError):
+        run_experiment(exp, out=tmp_path)
+    key = exp.specs("compare")[1].key
+    assert set(ResultStore(tmp_path).table(key, "customers")["replication"]) == {0}
+    left = [path.name for path in tmp_path.rglob(".*") if path.is_file()]
+    assert left == []

@@ -386,6 +386,7 @@ def _run_session(
         count = session.run_plan(plan, source)
         status = "finished"
     finally:
+        session.discard_unsaved()
         if manifest is not None:
             manifest.close(session, status, count)
     return count

@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,6 +40,9 @@ class Job:
     key: str
     scenario: Scenario
     replication: int
+    record_files: Mapping[str, str] | None = None
+    """Where the replication streams its record tables (:meth:`ResultStore.record_files`:
+    the worker writes them into the store, and only their names come back)."""
 
 
 @dataclass(frozen=True)
@@ -50,7 +54,8 @@ class ReplicationTask:
 
     def __call__(self, job: Job) -> ReplicationRecord:
         if self.replicate_fn is replicate:  # no record frames made that would not be kept
-            result = replicate(job.scenario, job.replication, records=self.keep_tables)
+            records = job.record_files if self.keep_tables and job.record_files else None
+            result = replicate(job.scenario, job.replication, records=records or self.keep_tables)
         else:
             result = self.replicate_fn(job.scenario, job.replication)
         return ReplicationRecord.from_result(job.key, result, self.keep_tables)
@@ -77,6 +82,8 @@ class Session:
         self._read: dict[str, dict[int, ReplicationRecord]] = {k: {} for k in self.scenarios}
         self.ran = self.skipped = 0
         self.replication_seconds = 0.0
+        self._unsaved: dict[tuple[str, int], Mapping[str, str]] = {}
+        """Record files made for replications not yet saved (:meth:`discard_unsaved`)."""
         self.store_seconds = 0.0
         """Wall-clock seconds this process spent storing finished replications."""
 
@@ -136,8 +143,20 @@ class Session:
                     done[r] = self._read[key].get(r) or self.store.load(key, r)
                     self.skipped += 1
                 else:
-                    jobs.append(Job(key, spec.scenario, r))
+                    files = None
+                    if self.task.keep_tables and self.store is not None:
+                        files = self.store.record_files(key, r)
+                        self._unsaved[(key, r)] = files
+                    jobs.append(Job(key, spec.scenario, r, files))
         return jobs
+
+    def discard_unsaved(self) -> None:
+        """Remove the record files of replications that did not finish (failed, or not
+        run when the session was interrupted)."""
+        if self.store is not None:
+            for files in self._unsaved.values():
+                self.store.discard(files)
+        self._unsaved.clear()
 
     def _keep(self, job: Job, record: ReplicationRecord | None, failure: Failure | None) -> bool:
         if failure is not None or record is None:
@@ -146,8 +165,11 @@ class Session:
         if self.store is not None:
             started = time.perf_counter()
             self.store.save(record)
+            self._unsaved.pop((job.key, job.replication), None)
             self.store_seconds += time.perf_counter() - started
-        self.records[job.key][job.replication] = dataclasses.replace(record, tables={})
+        self.records[job.key][job.replication] = dataclasses.replace(
+            record, tables={}, table_files={}
+        )
         self.failures.pop((job.key, job.replication), None)
         self.replication_seconds += record.seconds
         return True

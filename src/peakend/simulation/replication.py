@@ -31,6 +31,7 @@ import simpy
 from simpy.events import NORMAL, Event, Timeout
 
 from peakend.config.schema import Scenario
+from peakend.engine import recorder
 from peakend.engine.acts.after import steps_of
 from peakend.engine.acts.routing import wire_overflow
 from peakend.engine.arrivals import ArrivalPlan, plan_arrivals
@@ -48,7 +49,6 @@ from peakend.engine.express import express
 from peakend.engine.facts import price_keys
 from peakend.engine.journey import journey
 from peakend.engine.persons import persons_of
-from peakend.engine import recorder
 from peakend.engine.recorder import Customers, FactLog, Recorder
 from peakend.engine.records import ContactTable, CustomerTable
 from peakend.engine.reference import ChatReferencePool, ReferencePool

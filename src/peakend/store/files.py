@@ -21,7 +21,15 @@ import pandas as pd
 
 from peakend.store.ledger import active_ledger
 
-__all__ = ["atomic_write", "json_safe", "write_json", "write_table", "write_text"]
+__all__ = [
+    "adopt",
+    "atomic_write",
+    "json_safe",
+    "temporary_file",
+    "write_json",
+    "write_table",
+    "write_text",
+]
 
 
 def atomic_write(path: Path, write: Callable[[Path], object]) -> None:
@@ -50,6 +58,33 @@ def atomic_write(path: Path, write: Callable[[Path], object]) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def adopt(path: Path, written: Path) -> None:
+    """Move ``written``, a file complete in the same folder (another process may have
+    written it: a worker), into place as ``path``, recorded in the folder's ledger as
+    :func:`atomic_write` records its own files, under the same rules."""
+    owner = active_ledger(path)
+    if owner is not None:
+        owner.check_target(path)
+    os.chmod(written, 0o666 & ~_umask())
+    if owner is not None:
+        owner.record(path, written)
+    os.replace(written, path)
+
+
+def temporary_file(folder: Path, name: str) -> Path:
+    """A new empty file ``.NAME.XXXXXXXX`` in ``folder``, journalled as temporary in a
+    claimed folder's ledger (so a kill leaves nothing the next claim does not remove),
+    to be written by anyone and then :func:`adopt`-ed or removed."""
+    folder.mkdir(parents=True, exist_ok=True)
+    owner = active_ledger(folder / name)
+    handle, made = tempfile.mkstemp(prefix=f".{name}.", dir=folder)
+    os.close(handle)
+    path = Path(made)
+    if owner is not None:
+        owner.note_temporary(path)
+    return path
 
 
 def _umask() -> int:

@@ -44,7 +44,15 @@ from peakend.base.errors import ConfigError
 from peakend.config.loading import scenario_to_dict, scenario_to_toml
 from peakend.config.schema import Scenario
 from peakend.runs.errors import FailureRecord
-from peakend.store.files import atomic_write, write_json, write_table, write_text
+from peakend.runs.records import RECORD_TABLES
+from peakend.store.files import (
+    adopt,
+    atomic_write,
+    temporary_file,
+    write_json,
+    write_table,
+    write_text,
+)
 from peakend.store.ledger import check_manifest, read_inside
 from peakend.store.rundir import OutputError
 
@@ -71,6 +79,9 @@ class ReplicationRecord:
     metrics: dict[str, float]
     seconds: float = math.nan
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    table_files: dict[str, str] = field(default_factory=dict)
+    """Tables the replication streamed to files (:mod:`peakend.runs.records`), by name:
+    moved into the store as they are, not shipped as frames."""
 
     @classmethod
     def from_result(cls, key: str, result: Any, keep_tables: bool = False) -> ReplicationRecord:
@@ -84,12 +95,14 @@ class ReplicationRecord:
         if clash:
             raise ValueError(f"metric names {clash} clash with the store's own columns")
         tables: dict[str, pd.DataFrame] = {}
+        files: dict[str, str] = {}
         if keep_tables:
+            files = dict(getattr(result, "parts", None) or {})
             for name, value in _attributes(result).items():
-                if isinstance(value, pd.DataFrame):
+                if isinstance(value, pd.DataFrame) and name not in files:
                     tables[name] = value
         seconds = float(getattr(result, "seconds", math.nan))
-        return cls(key, int(result.replication), metrics, seconds, tables)
+        return cls(key, int(result.replication), metrics, seconds, tables, files)
 
     def row(self) -> dict[str, Any]:
         return {"replication": self.replication, "seconds": self.seconds, **self.metrics}
@@ -207,9 +220,26 @@ class ResultStore:
         folder = self._replication_dir(record.key)
         for name, frame in record.tables.items():
             write_table(folder / f"{record.replication}.{name}.parquet", frame)
+        for name, file in record.table_files.items():
+            adopt(folder / f"{record.replication}.{name}.parquet", Path(file))
         frame = pd.DataFrame([record.row()])
         write_table(folder / f"{record.replication}.parquet", frame)
         self._failure_path(record.key, record.replication).unlink(missing_ok=True)
+
+    def record_files(self, key: str, replication: int) -> dict[str, str]:
+        """Temporary files for a replication to stream its record tables into
+        (:data:`peakend.runs.records.RECORD_TABLES`), journalled in the folder's ledger;
+        :meth:`save` moves them into place, :meth:`discard` removes them."""
+        folder = self._replication_dir(key)
+        return {
+            table: str(temporary_file(folder, f"{replication}.{table}.parquet"))
+            for table in RECORD_TABLES
+        }
+
+    def discard(self, files: Mapping[str, str]) -> None:
+        """Remove temporary files of :meth:`record_files` that were not saved."""
+        for file in files.values():
+            Path(file).unlink(missing_ok=True)
 
     def save_failure(self, record: FailureRecord) -> None:
         write_json(self._failure_path(record.key, record.replication), record.as_dict())
