@@ -202,7 +202,8 @@ def replicate(
         memory exceeds ``memory_budget_bytes`` (default
         :data:`peakend.config.budget.DEFAULT_MEMORY_BUDGET_BYTES`).
     """
-    check_budget(estimate_scenario(scenario, 1, keep_records=False), memory_budget_bytes)
+    held = records is True  # frames kept until the result is handed over
+    check_budget(estimate_scenario(scenario, 1, keep_records=held), memory_budget_bytes)
     if scenario.retention.periods > 1:
         return _replicate_periods(scenario, replication, records)
     started = time.perf_counter()
