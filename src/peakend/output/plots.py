@@ -6,7 +6,8 @@ A ``from_*`` class method computes what to draw from plain tables (a run's
 ``figure_`` and returns the display. Labels, units and tick formats come from
 the metric registry (:mod:`peakend.analysis.registry`); every plot names its
 scenario and its n. The library never calls ``plt.show()``;
-:func:`save_figure` writes PNG (and SVG on request).
+:func:`save_figure` writes PNG (and SVG on request); :func:`figure_files` gives
+their bytes.
 
 Names (the scenario's, a pool's, the period's) are drawn as they are typed,
 through :func:`~peakend.base.names.plot_text`: a ``$`` is a dollar sign, never
@@ -17,6 +18,7 @@ without a warning.
 
 from __future__ import annotations
 
+import io
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -34,6 +36,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 __all__ = [
+    "PNG_DPI",
     "IntervalDisplay",
     "PeriodMetricPlot",
     "RememberedVsExperiencedPlot",
@@ -41,9 +44,11 @@ __all__ = [
     "TracePlot",
     "clock_axis",
     "figure_axes",
+    "figure_files",
     "metric_formatter",
     "n_note",
     "save_figure",
+    "write_figure_files",
 ]
 
 KIND_COLOURS = {
@@ -82,6 +87,89 @@ def clock_axis(ax: Axes, opens_at: str, span_minutes: float) -> None:
     ax.set_xlabel(f"time of day (opens {opens_at})")
 
 
+PNG_DPI = 120
+"""Dots per inch of every PNG peakend writes."""
+
+SVG_SALT = "peakend"
+"""Salt of the ids matplotlib gives an SVG's clip paths (``svg.hashsalt``): fixed, so that
+equal figures give equal SVG files (matplotlib's default salt is random)."""
+
+
+def figure_files(fig: Figure, svg: bool = False) -> dict[str, bytes]:
+    """A drawn figure's files as bytes, by suffix: ``.png`` (:data:`PNG_DPI` dots per
+    inch) and, with ``svg``, ``.svg``. The figure is left open.
+
+    Equal figures give equal bytes (the PNG carries no date, the SVG no date and
+    fixed clip-path ids), in this process or another one with the same matplotlib
+    settings (:mod:`peakend.output.plot_process` relies on it).
+    """
+    import matplotlib as mpl
+
+    with warnings.catch_warnings():
+        # A name's emoji or script the font lacks is drawn as a box: not worth a warning.
+        warnings.filterwarnings("ignore", "Glyph .* missing from", UserWarning)
+        files = {".png": _png_bytes(fig)}
+        if svg:
+            buffer = io.BytesIO()
+            with mpl.rc_context({"svg.hashsalt": SVG_SALT}):
+                fig.savefig(buffer, format="svg", metadata={"Date": None})
+            files[".svg"] = buffer.getvalue()
+    return files
+
+
+def _png_bytes(fig: Figure) -> bytes:
+    """The figure as PNG, drawn once.
+
+    ``savefig`` lays out and draws a figure with a layout engine twice (once without
+    output, so that the layout is known, then for the file); drawing an Agg canvas
+    at the file's resolution lays it out and draws it once and gives the same bytes
+    (``tests/output/test_plot_process.py``) in about a tenth less time. Any other
+    canvas, or savefig settings of a matplotlibrc that this path would ignore, go
+    through ``savefig``.
+    """
+    import matplotlib as mpl
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    buffer = io.BytesIO()
+    rc = mpl.rcParams
+    plain = (
+        rc["savefig.facecolor"] == "auto"
+        and rc["savefig.edgecolor"] == "auto"
+        and not rc["savefig.transparent"]
+        and rc["savefig.bbox"] is None
+    )
+    if type(fig.canvas) is FigureCanvasAgg and plain:
+        fig.set_dpi(PNG_DPI)
+        fig.canvas.draw()
+        mpl.image.imsave(
+            buffer, fig.canvas.buffer_rgba(), format="png", origin="upper", dpi=PNG_DPI
+        )
+    else:
+        fig.savefig(buffer, dpi=PNG_DPI, format="png")
+    return buffer.getvalue()
+
+
+def write_figure_files(
+    files: dict[str, bytes],
+    path: str | Path,
+    write: Callable[[Path, Callable[[Path], object]], None] | None = None,
+) -> list[Path]:
+    """Write :func:`figure_files`' bytes beside ``path`` (its stem, each file's suffix);
+    ``write(target, save)`` writes one file (default: in place). Returns the paths,
+    in the order of ``files``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    targets = []
+    for suffix, data in files.items():
+        target = path.with_suffix(suffix)
+        if write is None:
+            target.write_bytes(data)
+        else:
+            write(target, lambda tmp, data=data: tmp.write_bytes(data))  # type: ignore[misc]
+        targets.append(target)
+    return targets
+
+
 def save_figure(
     fig: Figure,
     path: str | Path,
@@ -96,31 +184,17 @@ def save_figure(
     to a temporary name, then renamed); by default the files are written in place.
     Returns the paths written, the PNG first. One format by default: drawing the SVG
     as well took about as long as the PNG, for a file few readers open (the HTML
-    report embeds the PNG); ``--svg`` on the command line asks for it. The SVG
-    carries no date, but matplotlib gives its clip paths random ids, so SVGs of
-    equal figures differ in those ids.
+    report embeds the PNG); ``--svg`` on the command line asks for it. Neither file
+    carries a date, and the SVG's clip-path ids are fixed (:data:`SVG_SALT`), so equal
+    figures give equal files.
     """
     import matplotlib.pyplot as plt
 
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    targets = [path.with_suffix(".png")]
-    saves: list[Callable[[Path], object]] = [lambda tmp: fig.savefig(tmp, dpi=120, format="png")]
-    if svg:
-        targets.append(path.with_suffix(".svg"))
-        saves.append(lambda tmp: fig.savefig(tmp, format="svg", metadata={"Date": None}))
     try:
-        with warnings.catch_warnings():
-            # A name's emoji or script the font lacks is drawn as a box: not worth a warning.
-            warnings.filterwarnings("ignore", "Glyph .* missing from", UserWarning)
-            for target, save in zip(targets, saves, strict=True):
-                if write is None:
-                    save(target)
-                else:
-                    write(target, save)
+        files = figure_files(fig, svg)
     finally:
         plt.close(fig)
-    return targets
+    return write_figure_files(files, path, write)
 
 
 def metric_formatter(metric: str, currency: str = "€") -> Any:
@@ -239,8 +313,12 @@ class RememberedVsExperiencedPlot:
     def from_customers(
         cls, customers: pd.DataFrame, max_points: int = 5000, scenario: str = ""
     ) -> RememberedVsExperiencedPlot:
-        """Customers with both utilities, at most ``max_points`` of them."""
-        data = customers.dropna(subset=["experienced_utility", "remembered_utility"])
+        """Customers with both utilities, at most ``max_points`` of them (only the
+        columns drawn: the utilities and ``effort``)."""
+        drawn = [
+            c for c in ("experienced_utility", "remembered_utility", "effort") if c in customers
+        ]
+        data = customers[drawn].dropna(subset=["experienced_utility", "remembered_utility"])
         count = len(data)
         if count > max_points:
             data = data.iloc[np.linspace(0, count - 1, max_points).astype(int)]

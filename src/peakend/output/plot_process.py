@@ -1,0 +1,298 @@
+"""Drawing a run's plots in a helper process, while the run goes on.
+
+A plain ``peakend run --out`` spends about a second on its plots: importing
+matplotlib (half a second) and drawing three figures. None of it needs the
+simulation until the very end, so the command line starts a :class:`PlotProcess`
+before it simulates: a second Python process that imports matplotlib while the
+engine runs on the other core, then draws the figures from the data handed to it
+(:meth:`PlotProcess.submit`) while the run writes its tables, and hands back
+each file's bytes. The run writes them itself, atomically, like every other file
+(:mod:`peakend.store.files`).
+
+What it promises:
+
+- **The same files.** The helper draws with the same function as a run without it
+  (:func:`draw_plots`); the bytes are equal (``tests/output/test_plot_process.py``).
+- **It writes nothing.** It returns bytes; only the run writes into the run
+  folder, so Ctrl-C or a crash never leaves a half-written plot, and nothing but
+  the run's own files is ever removed.
+- **Ctrl-C is the run's.** The helper ignores SIGINT (a terminal sends it to
+  both processes): the run decides what to write (the finished replications,
+  with their plots) and stops the helper when it leaves.
+- **A failure is one line.** A plot that fails to draw in the helper raises
+  :class:`PlotError` in the run, naming the file and the error, with the helper's
+  traceback as its cause (the command line prints one line and saves the
+  traceback). A helper that is gone (it could not start, or was killed) is not an
+  error: the plots are drawn in the run's own process instead.
+
+When it pays (:func:`plot_process_pays`): the helper's start-up (a Python process
+importing NumPy, pandas and matplotlib: about 0.9 s of CPU) is hidden only by a
+simulation at least as long, and only on a second core. A smaller run, or a
+machine with one core, draws in its own process.
+"""
+
+from __future__ import annotations
+
+import builtins
+import os
+import pickle
+import signal
+import subprocess
+import sys
+import threading
+import traceback
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import Any, BinaryIO, Self
+
+__all__ = [
+    "PLOT_PROCESS_BREAK_EVEN_SECONDS",
+    "DrawnPlot",
+    "PendingPlots",
+    "PlotError",
+    "PlotJob",
+    "PlotProcess",
+    "draw_plots",
+    "plot_process_pays",
+]
+
+PlotJob = tuple[str, Any]
+"""A plot to draw: its file name (``trace.png``) and a display not yet drawn (any
+object whose ``plot()`` draws it and returns it with its ``figure_``)."""
+
+DrawnPlot = tuple[str, dict[str, bytes]]
+"""A drawn plot: its file name and its files' bytes by suffix (``.png``, ``.svg``)."""
+
+PLOT_PROCESS_BREAK_EVEN_SECONDS = 0.5
+"""Estimated work (:attr:`peakend.config.budget.Workload.cpu_seconds`) from which a run
+draws its plots in a helper process: measured by ``benchmarks/bench_fixed_costs.py``
+(see docs/benchmarks.md, "Fixed costs of a whole run")."""
+
+
+class PlotError(RuntimeError):
+    """A plot failed to draw in the helper process; its traceback is the ``__cause__``."""
+
+
+class _HelperTraceback(Exception):
+    """The helper's traceback, shown as the cause of a :class:`PlotError`."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.text = text
+
+    def __str__(self) -> str:
+        return f"\n(in the plot process)\n{self.text}"
+
+
+def plot_process_pays(estimated_seconds: float, cores: int | None = None) -> bool:
+    """Whether a run of ``estimated_seconds`` of work (the budget estimator's) gains
+    from drawing its plots in a helper process: on two cores or more, from
+    :data:`PLOT_PROCESS_BREAK_EVEN_SECONDS`."""
+    if cores is None:
+        from peakend.runs.executors import available_cores
+
+        cores = available_cores()
+    return cores >= 2 and estimated_seconds >= PLOT_PROCESS_BREAK_EVEN_SECONDS
+
+
+def draw_plots(jobs: Sequence[PlotJob], svg: bool = False) -> list[DrawnPlot]:
+    """Draw each job's display with Agg and return its files' bytes (the PNG, with
+    ``svg`` the SVG too), closing every figure. Exceptions propagate."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # files are drawn by Agg, whatever the session's backend
+    import matplotlib.pyplot as plt
+
+    from peakend.output.plots import figure_files
+
+    drawn = []
+    for name, display in jobs:
+        figure = display.plot().figure_
+        try:
+            drawn.append((name, figure_files(figure, svg)))
+        finally:
+            plt.close(figure)
+    return drawn
+
+
+class PendingPlots:
+    """Plots submitted to a :class:`PlotProcess`; :meth:`result` waits for them."""
+
+    def __init__(
+        self, helper: PlotProcess, jobs: Sequence[PlotJob], svg: bool, sender: threading.Thread
+    ) -> None:
+        self._helper, self._jobs, self._svg, self._sender = helper, list(jobs), svg, sender
+        self._drawn: list[DrawnPlot] | None = None
+
+    def result(self) -> list[DrawnPlot]:
+        """The drawn plots, in the order submitted (drawn here if the helper is gone).
+
+        Raises
+        ------
+        PlotError
+            When a plot failed to draw in the helper.
+        """
+        if self._drawn is None:
+            self._sender.join()
+            reply = self._helper._reply()
+            if reply is None:
+                self._drawn = draw_plots(self._jobs, self._svg)
+            elif reply[0] == "failed":
+                raise PlotError(reply[1]) from _HelperTraceback(reply[2])
+            else:
+                for category, message in reply[2]:
+                    warnings.warn(message, category, stacklevel=2)
+                self._drawn = reply[1]
+        return self._drawn
+
+
+class PlotProcess:
+    """A helper process that imports matplotlib now and draws plots when asked.
+
+    Use it as a context manager: leaving it stops the helper (at once, if the block
+    raised). :meth:`submit` hands it plots to draw and returns at once.
+    """
+
+    def __init__(self) -> None:
+        self._broken = False
+        # The helper imports this peakend (the folder holding the package first on its
+        # path), whatever the environment would give it.
+        root = str(Path(__file__).resolve().parents[2])
+        code = (
+            f"import sys; sys.path.insert(0, {root!r}); "
+            "from peakend.output.plot_process import serve; serve()"
+        )
+        try:
+            self._process: subprocess.Popen[bytes] | None = subprocess.Popen(
+                [sys.executable, "-c", code],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+            )
+        except OSError:
+            self._process = None  # no helper: the plots are drawn in this process
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def submit(self, jobs: Sequence[PlotJob], svg: bool = False) -> PendingPlots:
+        """Hand ``jobs`` to the helper (sent from a thread: a helper still importing
+        does not hold up the caller); :meth:`PendingPlots.result` collects them."""
+        payload = pickle.dumps(("draw", list(jobs), svg), protocol=pickle.HIGHEST_PROTOCOL)
+        sender = threading.Thread(target=self._send, args=(payload,), daemon=True)
+        sender.start()
+        return PendingPlots(self, jobs, svg, sender)
+
+    def close(self) -> None:
+        """Stop the helper (it holds nothing worth waiting for) and release its pipes."""
+        process = self._process
+        if process is not None:
+            self._process = None
+            if process.poll() is None:
+                process.kill()
+            process.wait()
+            for pipe in (process.stdin, process.stdout):
+                if pipe is not None:
+                    try:
+                        pipe.close()
+                    except OSError:
+                        pass  # a pipe the helper broke: nothing left to flush
+
+    def _send(self, payload: bytes) -> None:
+        process = self._process
+        if process is None or process.stdin is None:
+            self._broken = True
+            return
+        try:
+            process.stdin.write(payload)
+            process.stdin.flush()
+        except (OSError, ValueError):  # the helper is gone (or closed): draw here
+            self._broken = True
+
+    def _reply(self) -> tuple[Any, ...] | None:
+        """The helper's answer, or None when it is gone."""
+        process = self._process
+        if self._broken or process is None or process.stdout is None:
+            return None
+        try:
+            reply: tuple[Any, ...] = pickle.load(process.stdout)
+        except (EOFError, OSError, pickle.UnpicklingError):
+            return None
+        return reply
+
+
+def serve(requests: BinaryIO | None = None, replies: BinaryIO | None = None) -> None:
+    """The helper's loop: import matplotlib, then draw each request read from stdin
+    and write the answer to stdout, until stdin closes.
+
+    Answers are ``("drawn", plots, warnings)`` or ``("failed", one line, traceback)``.
+    Anything else printed on stdout (a library's stray output) is sent to stderr
+    (discarded), so that the answers stay readable.
+    """
+    if hasattr(signal, "SIGINT"):
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the run's to handle
+    if requests is None:
+        requests = sys.stdin.buffer
+    if replies is None:
+        replies = os.fdopen(os.dup(1), "wb")
+        os.dup2(2, 1)
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot  # noqa: F401  (imported now, while the run simulates)
+
+        import peakend.output.plots  # noqa: F401
+    except BaseException:  # answered on the first request, where the run can report it
+        started: tuple[str, str] | None = _failure("starting the plot process")
+    else:
+        started = None
+    while True:
+        try:
+            request = pickle.load(requests)
+        except EOFError:
+            return
+        reply = ("failed", *started) if started is not None else _draw(*request[1:])
+        pickle.dump(reply, replies, protocol=pickle.HIGHEST_PROTOCOL)
+        replies.flush()
+
+
+def _draw(jobs: list[PlotJob], svg: bool) -> tuple[Any, ...]:
+    drawn = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("default")
+        for name, display in jobs:
+            try:
+                drawn.extend(draw_plots([(name, display)], svg))
+            except Exception:
+                return ("failed", *_failure(f"drawing {name}"))
+    notes = [(_builtin_category(w.category), str(w.message)) for w in caught]
+    return ("drawn", drawn, notes)
+
+
+def _failure(what: str) -> tuple[str, str]:
+    """The exception being handled as one line (what failed, its type and its first
+    line) and its traceback."""
+    error = sys.exc_info()[1]
+    line = f"{what} failed: {type(error).__name__}"
+    text = str(error).strip()
+    if text:
+        line += f": {text.splitlines()[0]}"
+    return line, traceback.format_exc()
+
+
+def _builtin_category(category: type[Warning]) -> type[Warning]:
+    """A warning's category if the run can unpickle it anywhere (a builtin), else UserWarning."""
+    if getattr(builtins, category.__name__, None) is category:
+        return category
+    return UserWarning
