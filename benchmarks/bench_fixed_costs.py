@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -108,11 +109,17 @@ enabled = true
 """
 
 
-def wall(command: list[str], cwd: Path) -> float:
-    """Seconds of one fresh process running ``command`` (it must succeed)."""
+def wall(command: list[str], cwd: Path) -> tuple[float, float]:
+    """Wall-clock and CPU seconds (user + system, of the whole process tree: a helper
+    process counts once its parent has waited for it) of one fresh process running
+    ``command`` (it must succeed)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     subprocess.run(command, cwd=cwd, check=True, stdout=subprocess.DEVNULL)
-    return time.perf_counter() - started
+    seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return seconds, cpu
 
 
 def peakend(*arguments: str) -> list[str]:
@@ -127,13 +134,18 @@ def load() -> str:
     return " ".join(f"{value:.1f}" for value in os.getloadavg())
 
 
-def best_of(commands: dict[str, list[str]], repeats: int, cwd: Path) -> dict[str, float]:
-    """The best wall time of each command, interleaved over ``repeats`` rounds."""
+def best_of(
+    commands: dict[str, list[str]], repeats: int, cwd: Path
+) -> tuple[dict[str, float], dict[str, float]]:
+    """The best wall time and the least CPU time of each command, interleaved over
+    ``repeats`` rounds."""
     best = dict.fromkeys(commands, float("inf"))
+    cpu = dict.fromkeys(commands, float("inf"))
     for _ in range(repeats):
         for name, command in commands.items():
-            best[name] = min(best[name], wall(command, cwd))
-    return best
+            seconds, used = wall(command, cwd)
+            best[name], cpu[name] = min(best[name], seconds), min(cpu[name], used)
+    return best, cpu
 
 
 def pool_price(workers: int, horizon: float, cwd: Path) -> tuple[float, float, float]:
@@ -186,7 +198,7 @@ def main() -> None:
         (work / "small.toml").write_text(small, encoding="utf-8")
         (work / "bare.py").write_text(BARE.replace("HORIZON", repr(args.horizon)), "utf-8")
 
-        runs = best_of(
+        runs, cpu = best_of(
             {
                 "bare SimPy script": [sys.executable, "bare.py"],
                 "peakend run --out": peakend("run", "bench.toml", "--out", "out", "-q"),
@@ -194,18 +206,21 @@ def main() -> None:
             args.repeats,
             work,
         )
-        base = runs["bare SimPy script"]
+        base, base_cpu = runs["bare SimPy script"], cpu["bare SimPy script"]
         print(f"\n1. one replication, ~{ARRIVAL_RATE * args.horizon:,.0f} customers, best of "
-              f"{args.repeats} (interleaved)")  # fmt: skip
+              f"{args.repeats} (interleaved): wall clock, CPU of the process tree")  # fmt: skip
         for name, seconds in runs.items():
-            print(f"  {name:<28} {seconds:6.2f} s   {seconds / base:5.2f} x the bare script")
+            print(
+                f"  {name:<20} {seconds:6.2f} s  {seconds / base:5.2f} x the bare script   "
+                f"CPU {cpu[name]:6.2f} s  {cpu[name] / base_cpu:5.2f} x"
+            )
 
         if not args.skip_compare:
             print(f"\n2. compare, base and one variant x 6 replications, {args.workers} workers")
             for label, config in (("scale 0.1", "small.toml"), ("scale 1", "bench.toml")):
                 common = ["compare", config, "--variant", "more:pools.agents.staffing+=2"]
                 common += ["-r", "6", "-q", "--overwrite"]
-                times = best_of(
+                times, _ = best_of(
                     {
                         "serial": peakend(*common, "--executor", "serial", "--out", "serial"),
                         "workers": peakend(

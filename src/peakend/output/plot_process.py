@@ -25,15 +25,18 @@ What it promises:
   traceback). A helper that is gone (it could not start, or was killed) is not an
   error: the plots are drawn in the run's own process instead.
 
-When it pays (:func:`plot_process_pays`): the helper's start-up (a Python process
-importing NumPy, pandas and matplotlib: about 0.9 s of CPU) is hidden only by a
-simulation at least as long, and only on a second core. A smaller run, or a
-machine with one core, draws in its own process.
+The helper never imports pandas (about 0.4 s of CPU): the displays' tables travel
+as plain tables of NumPy arrays (:func:`plain_jobs`), which is also what a run
+without the helper draws from. Its start-up (a Python process importing NumPy and
+matplotlib: about half a second) is hidden only by a simulation at least as long,
+and only on a second core (:func:`plot_process_pays`); a smaller run, or a machine
+with one core, draws in its own process.
 """
 
 from __future__ import annotations
 
 import builtins
+import dataclasses
 import os
 import pickle
 import signal
@@ -55,12 +58,14 @@ __all__ = [
     "PlotJob",
     "PlotProcess",
     "draw_plots",
+    "plain_jobs",
     "plot_process_pays",
 ]
 
 PlotJob = tuple[str, Any]
-"""A plot to draw: its file name (``trace.png``) and a display not yet drawn (any
-object whose ``plot()`` draws it and returns it with its ``figure_``)."""
+"""A plot to draw: its file name (``trace.png``) and a display not yet drawn (a display
+dataclass of :mod:`peakend.output.plots`: ``plot()`` draws it and returns it with its
+``figure_``)."""
 
 DrawnPlot = tuple[str, dict[str, bytes]]
 """A drawn plot: its file name and its files' bytes by suffix (``.png``, ``.svg``)."""
@@ -97,9 +102,30 @@ def plot_process_pays(estimated_seconds: float, cores: int | None = None) -> boo
     return cores >= 2 and estimated_seconds >= PLOT_PROCESS_BREAK_EVEN_SECONDS
 
 
+def plain_jobs(jobs: Sequence[PlotJob]) -> list[PlotJob]:
+    """The jobs with every DataFrame of their displays as a plain table
+    (:func:`~peakend.output.plots.plain_table`): what the helper can unpickle without
+    pandas, and what both the helper and this process draw."""
+    pandas = sys.modules.get("pandas")  # no DataFrame can exist without it
+    if pandas is None:
+        return list(jobs)
+    from peakend.output.plots import plain_table
+
+    plain = []
+    for name, display in jobs:
+        frames = {
+            field.name: plain_table(value)
+            for field in dataclasses.fields(display)
+            if isinstance(value := getattr(display, field.name), pandas.DataFrame)
+        }
+        plain.append((name, dataclasses.replace(display, **frames)))
+    return plain
+
+
 def draw_plots(jobs: Sequence[PlotJob], svg: bool = False) -> list[DrawnPlot]:
-    """Draw each job's display with Agg and return its files' bytes (the PNG, with
-    ``svg`` the SVG too), closing every figure. Exceptions propagate."""
+    """Draw each job's display (its tables made plain: :func:`plain_jobs`) with Agg and
+    return its files' bytes (the PNG, with ``svg`` the SVG too), closing every figure.
+    Exceptions propagate."""
     import matplotlib
 
     matplotlib.use("Agg")  # files are drawn by Agg, whatever the session's backend
@@ -108,7 +134,7 @@ def draw_plots(jobs: Sequence[PlotJob], svg: bool = False) -> list[DrawnPlot]:
     from peakend.output.plots import figure_files
 
     drawn = []
-    for name, display in jobs:
+    for name, display in plain_jobs(jobs):
         figure = display.plot().figure_
         try:
             drawn.append((name, figure_files(figure, svg)))
@@ -188,7 +214,7 @@ class PlotProcess:
     def submit(self, jobs: Sequence[PlotJob], svg: bool = False) -> PendingPlots:
         """Hand ``jobs`` to the helper (sent from a thread: a helper still importing
         does not hold up the caller); :meth:`PendingPlots.result` collects them."""
-        payload = pickle.dumps(("draw", list(jobs), svg), protocol=pickle.HIGHEST_PROTOCOL)
+        payload = pickle.dumps(("draw", plain_jobs(jobs), svg), protocol=pickle.HIGHEST_PROTOCOL)
         sender = threading.Thread(target=self._send, args=(payload,), daemon=True)
         sender.start()
         return PendingPlots(self, jobs, svg, sender)

@@ -9,6 +9,11 @@ scenario and its n. The library never calls ``plt.show()``;
 :func:`save_figure` writes PNG (and SVG on request); :func:`figure_files` gives
 their bytes.
 
+``plot()`` reads its tables column by column, as arrays: a display's tables may be
+DataFrames or plain tables (a dict of equal-length arrays, :func:`plain_table`), so
+that a process without pandas can draw them (:mod:`peakend.output.plot_process`).
+This module imports pandas only where a ``from_*`` method builds a table.
+
 Names (the scenario's, a pool's, the period's) are drawn as they are typed,
 through :func:`~peakend.base.names.plot_text`: a ``$`` is a dollar sign, never
 mathtext, and control characters are shown escaped. Characters the font lacks
@@ -26,12 +31,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from peakend.analysis.registry import format_value, metric_info
 from peakend.base.names import PLOT_NAME_LENGTH, plot_text
 
 if TYPE_CHECKING:
+    import pandas as pd
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
@@ -43,10 +48,13 @@ __all__ = [
     "RetentionCurvePlot",
     "TracePlot",
     "clock_axis",
+    "column",
     "figure_axes",
     "figure_files",
     "metric_formatter",
     "n_note",
+    "plain_table",
+    "row_count",
     "save_figure",
     "write_figure_files",
 ]
@@ -61,6 +69,40 @@ KIND_COLOURS = {
     "delight": "#e6ab02",
     "other": "#666666",
 }
+
+
+def column(table: Any, name: str, dtype: Any = None) -> np.ndarray:
+    """Column ``name`` of a DataFrame or of a plain table (a dict of arrays) as an array
+    (a DataFrame's nullable integers as floats with NaN, given ``dtype=float``)."""
+    values = table[name]
+    if hasattr(values, "to_numpy"):
+        return values.to_numpy(dtype=dtype)  # type: ignore[no-any-return]
+    return np.asarray(values, dtype=dtype)
+
+
+def row_count(table: Any) -> int:
+    """Rows of a DataFrame or of a plain table (a dict of arrays)."""
+    if isinstance(table, dict):
+        return len(next(iter(table.values()))) if table else 0
+    return len(table)
+
+
+def plain_table(frame: pd.DataFrame) -> dict[str, np.ndarray]:
+    """``frame`` as a dict of NumPy arrays, one per column, that unpickles without
+    pandas: numbers as their NumPy dtype (nullable ones as float with NaN), anything
+    else (text, categories) as objects (a missing one as None)."""
+    from pandas.api.types import is_bool_dtype, is_numeric_dtype
+
+    table = {}
+    for name in frame.columns:
+        series = frame[name]
+        if isinstance(series.dtype, np.dtype):
+            table[str(name)] = series.to_numpy()
+        elif is_numeric_dtype(series.dtype) and not is_bool_dtype(series.dtype):
+            table[str(name)] = series.to_numpy(dtype=float, na_value=np.nan)
+        else:
+            table[str(name)] = series.to_numpy(dtype=object, na_value=None)
+    return table
 
 
 def figure_axes(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, Axes]:
@@ -261,19 +303,21 @@ class TracePlot:
     def plot(self, ax: Axes | None = None) -> TracePlot:
         fig, ax = figure_axes(ax, (8, 3.8))
         p = self.pieces
-        for row in p.itertuples():
-            t0, t1 = row.start_minutes, row.start_minutes + row.duration_minutes
-            colour = KIND_COLOURS.get(str(row.kind), "#666666")
-            if row.duration_minutes > 0:
-                ax.plot([t0, t1], [row.u_start, row.u_end], color=colour, lw=2.5)
+        start, duration = column(p, "start_minutes"), column(p, "duration_minutes")
+        u_start, u_end = column(p, "u_start"), column(p, "u_end")
+        kinds = [str(kind) for kind in column(p, "kind")]
+        for t0, length, kind, u0, u1 in zip(start, duration, kinds, u_start, u_end, strict=True):
+            colour = KIND_COLOURS.get(kind, "#666666")
+            if length > 0:
+                ax.plot([t0, t0 + length], [u0, u1], color=colour, lw=2.5)
             else:
-                ax.plot([t0], [row.u_start], "o", color=colour, ms=6)
-        u = np.concatenate([p["u_start"], p["u_end"]])
-        t = np.concatenate([p["start_minutes"], p["start_minutes"] + p["duration_minutes"]])
+                ax.plot([t0], [u0], "o", color=colour, ms=6)
+        u = np.concatenate([u_start, u_end])
+        t = np.concatenate([start, start + duration])
         worst = int(np.argmin(u))
         ax.plot(t[worst], u[worst], "v", color="black", ms=11, label=f"worst {u[worst]:.2f}")
-        end_t = t[len(p) * 2 - 1]
-        end_u = p["u_end"].iloc[-1]
+        end_t = t[len(start) * 2 - 1]
+        end_u = u_end[-1]
         ax.plot(
             end_t, end_u, "s", mfc="none", mec="black", ms=11, mew=1.5, label=f"end {end_u:.2f}"
         )
@@ -282,7 +326,7 @@ class TracePlot:
                 self.remembered, ls="--", color="grey", label=f"remembered {self.remembered:.2f}"
             )
         ax.axhline(0, color="black", lw=0.6)
-        for kind in dict.fromkeys(p["kind"].astype(str)):
+        for kind in dict.fromkeys(kinds):
             ax.plot([], [], color=KIND_COLOURS.get(kind, "#666666"), lw=2.5, label=kind)
         clock_axis(ax, self.opens_at, float(t.max() - t.min()))
         ax.set_ylabel("moment utility (points)")
@@ -328,8 +372,8 @@ class RememberedVsExperiencedPlot:
     def plot(self, ax: Axes | None = None) -> RememberedVsExperiencedPlot:
         fig, ax = figure_axes(ax, (5.5, 5.2))
         data = self.customers
-        x, y = data["experienced_utility"], data["remembered_utility"]
-        colour: Any = data["effort"] if "effort" in data else None
+        x, y = column(data, "experienced_utility"), column(data, "remembered_utility")
+        colour: Any = column(data, "effort") if "effort" in data else None
         points = ax.scatter(x, y, s=6, alpha=0.5, c=colour, cmap="viridis")
         if colour is not None:
             fig.colorbar(points, ax=ax, label="effort (extra contacts + transfers)")
@@ -341,7 +385,8 @@ class RememberedVsExperiencedPlot:
             ax.legend(loc="upper left", fontsize=8)
         ax.set_xlabel("experienced utility (time average, points)")
         ax.set_ylabel("remembered utility (memory model, points)")
-        shown = f"; {len(data):,} shown" if len(data) < self.customer_count else ""
+        drawn = row_count(data)
+        shown = f"; {drawn:,} shown" if drawn < self.customer_count else ""
         note = f"n = {self.customer_count:,} customers over {self.replications} replications{shown}"
         ax.set_title(
             _title(self.scenario, "what customers remember vs what they lived through", note),
@@ -353,6 +398,8 @@ class RememberedVsExperiencedPlot:
 
 def _band(frame: pd.DataFrame, x: str, y: str, share: bool = False) -> pd.DataFrame:
     """Mean and 95 % interval of ``y`` over replications, for each ``x``."""
+    import pandas as pd
+
     from peakend.analysis.stats import estimate
 
     rows = []
@@ -363,11 +410,11 @@ def _band(frame: pd.DataFrame, x: str, y: str, share: bool = False) -> pd.DataFr
 
 
 def _plot_band(ax: Axes, band: pd.DataFrame, x: str, colour: str, label: str) -> None:
-    ax.plot(band[x], band["mean"], marker="o", color=colour, label=label)
+    ax.plot(column(band, x), column(band, "mean"), marker="o", color=colour, label=label)
     ax.fill_between(
-        band[x],
-        band["low"],
-        band["high"],
+        column(band, x),
+        column(band, "low"),
+        column(band, "high"),
         alpha=0.25,
         color=colour,
         label="95% CI over replications",
@@ -524,12 +571,14 @@ class IntervalDisplay:
     def plot(self, ax: Axes | None = None) -> IntervalDisplay:
         fig, ax = figure_axes(ax, (9, 4.5))
         rows, width = self.intervals, self.interval_minutes
-        middle = rows["start_minutes"] + width / 2
-        ax.plot(middle, rows["service_level"], marker="o", color="#1b9e77", label="service level")
+        starts = column(rows, "start_minutes")
+        middle = starts + width / 2
+        level = column(rows, "service_level")
+        ax.plot(middle, level, marker="o", color="#1b9e77", label="service level")
         ax.fill_between(
             middle,
-            rows["service_level_ci_low"],
-            rows["service_level_ci_high"],
+            column(rows, "service_level_ci_low"),
+            column(rows, "service_level_ci_high"),
             color="#1b9e77",
             alpha=0.25,
             label="95% CI over replications",
@@ -540,23 +589,23 @@ class IntervalDisplay:
         seconds = self.threshold_minutes * 60
         ax.set_ylabel(f"answered within {seconds:.0f} s / offered")
         agents = ax.twinx()
-        edges = np.append(rows["start_minutes"].to_numpy(), rows["start_minutes"].iloc[-1] + width)
-        for column, colour, style, label in (
+        edges = np.append(starts, starts[-1] + width)
+        for name, colour, style, label in (
             ("agents_scheduled", "#7570b3", "-", "agents scheduled"),
             ("agents_present", "#7570b3", ":", "agents present (mean)"),
             ("erlang_c_agents", "#d95f02", "-", "required (Erlang C)"),
             ("erlang_a_agents", "#d95f02", ":", "required (Erlang A)"),
         ):
-            values = rows[column].to_numpy(dtype=float)
+            values = column(rows, name, dtype=float)
             agents.stairs(values, edges, color=colour, ls=style, lw=1.6, label=label)
         agents.set_ylim(0, None)
         agents.set_ylabel("agents")
         clock_axis(ax, self.opens_at, float(edges[-1] - edges[0]))
         ax.set_xlim(edges[0], edges[-1])
-        n = int(rows["replications"].max())
-        name = f"{plot_text(self.scenario, PLOT_NAME_LENGTH)}: " if self.scenario else ""
+        n = int(column(rows, "replications").max())
+        scenario = f"{plot_text(self.scenario, PLOT_NAME_LENGTH)}: " if self.scenario else ""
         pool = plot_text(self.pool, PLOT_NAME_LENGTH)
-        ax.set_title(f"{name}service level and staffing of pool {pool} (n = {n} replications)")
+        ax.set_title(f"{scenario}service level and staffing of pool {pool} (n = {n} replications)")
         handles = ax.get_legend_handles_labels()
         more = agents.get_legend_handles_labels()
         ax.legend(handles[0] + more[0], handles[1] + more[1], loc="lower left", fontsize=7, ncol=2)
