@@ -105,20 +105,22 @@ def plot_process_pays(estimated_seconds: float, cores: int | None = None) -> boo
 def plain_jobs(jobs: Sequence[PlotJob]) -> list[PlotJob]:
     """The jobs with every DataFrame of their displays as a plain table
     (:func:`~peakend.output.plots.plain_table`): what the helper can unpickle without
-    pandas, and what both the helper and this process draw."""
-    pandas = sys.modules.get("pandas")  # no DataFrame can exist without it
-    if pandas is None:
-        return list(jobs)
+    pandas, and what both the helper and this process draw. The displays are copies
+    without what an earlier ``plot()`` kept (``ax_``, ``figure_``)."""
     from peakend.output.plots import plain_table
+
+    pandas = sys.modules.get("pandas")  # no DataFrame can exist without it
 
     plain = []
     for name, display in jobs:
-        frames = {
-            field.name: plain_table(value)
-            for field in dataclasses.fields(display)
-            if isinstance(value := getattr(display, field.name), pandas.DataFrame)
-        }
-        plain.append((name, dataclasses.replace(display, **frames)))
+        changes = {}
+        for field in dataclasses.fields(display):
+            value = getattr(display, field.name)
+            if field.name.endswith("_"):  # what an earlier plot() kept (ax_, figure_)
+                changes[field.name] = None
+            elif pandas is not None and isinstance(value, pandas.DataFrame):
+                changes[field.name] = plain_table(value)
+        plain.append((name, dataclasses.replace(display, **changes)))
     return plain
 
 
@@ -151,6 +153,8 @@ class PendingPlots:
     ) -> None:
         self._helper, self._jobs, self._svg, self._sender = helper, list(jobs), svg, sender
         self._drawn: list[DrawnPlot] | None = None
+        self.in_helper = False
+        """Whether the helper drew them (known once :meth:`result` returned)."""
 
     def result(self) -> list[DrawnPlot]:
         """The drawn plots, in the order submitted (drawn here if the helper is gone).
@@ -170,7 +174,7 @@ class PendingPlots:
             else:
                 for category, message in reply[2]:
                     warnings.warn(message, category, stacklevel=2)
-                self._drawn = reply[1]
+                self._drawn, self.in_helper = reply[1], True
         return self._drawn
 
 
@@ -199,6 +203,11 @@ class PlotProcess:
             )
         except OSError:
             self._process = None  # no helper: the plots are drawn in this process
+
+    @property
+    def pid(self) -> int | None:
+        """The helper's process id (None when it could not start, or once closed)."""
+        return self._process.pid if self._process is not None else None
 
     def __enter__(self) -> Self:
         return self
