@@ -113,7 +113,7 @@ def plain_jobs(jobs: Sequence[PlotJob]) -> list[PlotJob]:
 
     plain = []
     for name, display in jobs:
-        changes = {}
+        changes: dict[str, Any] = {}
         for field in dataclasses.fields(display):
             value = getattr(display, field.name)
             if field.name.endswith("_"):  # what an earlier plot() kept (ax_, figure_)
