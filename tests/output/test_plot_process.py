@@ -161,6 +161,7 @@ def test_ctrl_c_is_the_runs_not_the_helpers(jobs) -> None:
 
 
 def test_the_helper_is_used_only_where_it_pays() -> None:
-    assert plot_process_pays(5.0, cores=2)
-    assert not plot_process_pays(5.0, cores=1)  # no second core to hide it on
-    assert not plot_process_pays(0.05, cores=8)  # its start-up would not be hidden
+    assert plot_process_pays(5.0, cores=2, idle_cores=1.0)
+    assert not plot_process_pays(5.0, cores=1, idle_cores=1.0)  # no second core
+    assert not plot_process_pays(5.0, cores=2, idle_cores=0.2)  # every core busy
+    assert not plot_process_pays(0.05, cores=8, idle_cores=8.0)  # start-up not hidden

@@ -29,8 +29,8 @@ The helper never imports pandas (about 0.4 s of CPU): the displays' tables trave
 as plain tables of NumPy arrays (:func:`plain_jobs`), which is also what a run
 without the helper draws from. Its start-up (a Python process importing NumPy and
 matplotlib: about half a second) is hidden only by a simulation at least as long,
-and only on a second core (:func:`plot_process_pays`); a smaller run, or a machine
-with one core, draws in its own process.
+and only on a second core that is idle (:func:`plot_process_pays`); a smaller run,
+or a machine with one core or every core busy, draws in its own process.
 """
 
 from __future__ import annotations
@@ -51,6 +51,7 @@ from types import TracebackType
 from typing import Any, BinaryIO, Self
 
 __all__ = [
+    "IDLE_CORES_NEEDED",
     "PLOT_PROCESS_BREAK_EVEN_SECONDS",
     "DrawnPlot",
     "PendingPlots",
@@ -69,6 +70,10 @@ dataclass of :mod:`peakend.output.plots`: ``plot()`` draws it and returns it wit
 
 DrawnPlot = tuple[str, dict[str, bytes]]
 """A drawn plot: its file name and its files' bytes by suffix (``.png``, ``.svg``)."""
+
+IDLE_CORES_NEEDED = 0.5
+"""Idle cores (the machine's cores less its load average) a run needs before it starts a
+plot process: a core at least half free for the helper's half second of start-up."""
 
 PLOT_PROCESS_BREAK_EVEN_SECONDS = 0.5
 """Estimated work (:attr:`peakend.config.budget.Workload.cpu_seconds`) from which a run
@@ -91,15 +96,41 @@ class _HelperTraceback(Exception):
         return f"\n(in the plot process)\n{self.text}"
 
 
-def plot_process_pays(estimated_seconds: float, cores: int | None = None) -> bool:
+def plot_process_pays(
+    estimated_seconds: float, cores: int | None = None, idle_cores: float | None = None
+) -> bool:
     """Whether a run of ``estimated_seconds`` of work (the budget estimator's) gains
-    from drawing its plots in a helper process: on two cores or more, from
-    :data:`PLOT_PROCESS_BREAK_EVEN_SECONDS`."""
+    from drawing its plots in a helper process: from
+    :data:`PLOT_PROCESS_BREAK_EVEN_SECONDS`, with two cores or more to run on
+    (``cores``, default :func:`~peakend.runs.executors.available_cores`) of which at
+    least :data:`IDLE_CORES_NEEDED` are idle (``idle_cores``, default: the machine's
+    cores less its load average over the last minute, where the system tells it).
+
+    On a machine whose cores are all busy the helper hides nothing: its start-up
+    only adds to the CPU the run competes for (measured 4 % slower at a load of 4
+    on 2 cores: docs/benchmarks.md).
+    """
     if cores is None:
         from peakend.runs.executors import available_cores
 
         cores = available_cores()
-    return cores >= 2 and estimated_seconds >= PLOT_PROCESS_BREAK_EVEN_SECONDS
+    if idle_cores is None:
+        idle_cores = _idle_cores()
+    return (
+        cores >= 2
+        and idle_cores >= IDLE_CORES_NEEDED
+        and estimated_seconds >= PLOT_PROCESS_BREAK_EVEN_SECONDS
+    )
+
+
+def _idle_cores() -> float:
+    """The machine's cores less its one-minute load average (all of them idle where the
+    system does not tell its load)."""
+    cores = float(os.cpu_count() or 1)
+    try:
+        return cores - os.getloadavg()[0]
+    except (AttributeError, OSError):  # no load average (Windows)
+        return cores
 
 
 def plain_jobs(jobs: Sequence[PlotJob]) -> list[PlotJob]:
