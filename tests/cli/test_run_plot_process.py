@@ -5,6 +5,7 @@ and no half-written plot."""
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -112,3 +113,82 @@ def test_ctrl_c_while_waiting_for_the_plots_stops_the_helper_and_writes_no_plot(
     with pytest.raises(ProcessLookupError):  # stopped and reaped, not left running
         os.kill(made.first_pid, 0)
     assert not [p.name for p in out.iterdir() if p.suffix == ".png" or ".png." in p.name]
+
+
+# `peakend run` in a child that draws in a plot process (its load average made 0: an idle
+# machine) and prints "finished" each time a replication comes back (an event, not a
+# sleep), so that the test sends Ctrl-C to a run under way with a helper started.
+RUN_WITH_A_HELPER_AND_SAY_WHEN_A_REPLICATION_FINISHES = """
+import os, sys
+os.getloadavg = lambda: (0.0, 0.0, 0.0)
+from peakend.runs.executors import ProgressBar
+
+advance = ProgressBar.advance
+
+def advance_and_say(self, tasks=1):
+    advance(self, tasks)
+    print("finished", flush=True)
+
+ProgressBar.advance = advance_and_say
+from peakend.cli.main import main
+
+main(sys.argv[1:], prog_name="peakend")
+"""
+
+
+@pytest.mark.skipif(
+    os.name != "posix" or shutil.which("pgrep") is None, reason="process groups, SIGINT, pgrep"
+)
+def test_a_real_ctrl_c_keeps_the_finished_replications_with_their_plots(tmp_path: Path) -> None:
+    """SIGINT to the whole process group (a terminal's Ctrl-C) reaches the helper too: it
+    ignores it, the run writes the finished replications with their plots, exits 130
+    and stops the helper."""
+    import json
+    import signal
+    import subprocess
+    import sys
+
+    import tomli_w
+
+    from conftest import mmc_data
+
+    config = tmp_path / "day.toml"
+    data = mmc_data(arrival_rate=10.0, mean_service=3.0, agents=32, horizon=4000.0)
+    config.write_text(tomli_w.dumps(data), encoding="utf-8")
+    command = [sys.executable, "-c", RUN_WITH_A_HELPER_AND_SAY_WHEN_A_REPLICATION_FINISHES,
+               "run", str(config), "-r", "20", "--executor", "serial",
+               "--out", str(tmp_path / "out"), "-q"]  # fmt: skip
+    proc = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own process group, as a terminal's foreground job
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    try:
+        assert proc.stdout is not None
+        assert proc.stdout.readline().strip() == "finished"  # one replication is done
+        children = subprocess.run(
+            ["pgrep", "-P", str(proc.pid)], capture_output=True, text=True, check=False
+        ).stdout.split()
+        os.killpg(proc.pid, signal.SIGINT)
+        _, stderr = proc.communicate(timeout=120)  # a safety bound, not the mechanism
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    assert proc.returncode == 130, stderr
+    (line,) = stderr.strip().splitlines()
+    assert line.startswith("peakend: interrupted; the ") and "finished replications are in" in line
+    assert len(children) == 1  # the plot process
+    with pytest.raises(ProcessLookupError):  # stopped with the run
+        os.kill(int(children[0]), 0)
+    out = tmp_path / "out"
+    assert json.loads((out / "manifest.json").read_text())["status"] == "interrupted"
+    assert sorted(p.name for p in out.glob("*.png")) == [
+        "intervals_agents.png",
+        "remembered_vs_experienced.png",
+        "trace.png",
+    ]
+    assert not [p.name for p in out.iterdir() if p.name.startswith(".") and ".png." in p.name]
