@@ -97,7 +97,8 @@ def test_the_helper_draws_the_bytes_of_this_process_and_of_savefig(jobs) -> None
     svg = {"visits.png"}
     with PlotProcess() as helper:
         pending = [helper.submit([job], svg=job[0] in svg) for job in jobs]
-        there = [plots.result()[0] for plots in pending]
+        # Collected last first: each submission still gets its own answer.
+        there = [plots.result()[0] for plots in reversed(pending)][::-1]
     assert all(plots.in_helper for plots in pending)
     assert [name for name, _ in there] == [name for name, _ in jobs]
     for (name, display), (_, theirs) in zip(jobs, there, strict=True):

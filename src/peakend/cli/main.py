@@ -205,9 +205,10 @@ def run(
             _interrupted(console, exc.result, *written)
         except ReplicationError as exc:
             _failed(console, exc, *written)
+        drawn = _submit_plots(result, plotter, svg, stages)  # drawn while the summary prints
         _print_summary(console, result)
         if folder is not None:
-            _write(result, *written)
+            _write(result, folder, table_format, svg, stages, drawn)
             console.print(rich_text(f"results written to {folder.path}/"))
     if json_output:
         where = str(folder.path) if folder is not None else None
@@ -227,12 +228,22 @@ def _print_summary(console: Console, result: Any) -> None:
     print_warnings(console, result.warnings)
 
 
+def _submit_plots(result: Any, plotter: Any, svg: bool, stages: Any) -> Any:
+    """The run's plots handed to the plot process (None without one)."""
+    if plotter is None:
+        return None
+    from peakend.output.files import plot_jobs
+
+    with stages("plots"):
+        return plotter.submit(plot_jobs(result), svg)
+
+
 def _write(
-    result: Any, folder: Any, table_format: str, svg: bool, stages: Any, plotter: Any = None
+    result: Any, folder: Any, table_format: str, svg: bool, stages: Any, drawn: Any = None
 ) -> None:
     from peakend.output.files import write_run
 
-    write_run(result, folder, table_format, svg=svg, stages=stages, plotter=plotter)
+    write_run(result, folder, table_format, svg=svg, stages=stages, drawn=drawn)
 
 
 def _interrupted(
@@ -246,9 +257,10 @@ def _interrupted(
 ) -> None:
     kept = ""
     if result is not None and result.replications:
+        drawn = _submit_plots(result, plotter if folder is not None else None, svg, stages)
         _print_summary(console, result)
         if folder is not None:
-            _write(result, folder, table_format, svg, stages, plotter)
+            _write(result, folder, table_format, svg, stages, drawn)
             kept = f"; the {len(result.replications)} finished replications are in {folder.path}/"
     click.echo(f"peakend: interrupted{printable(kept)}", err=True)
     sys.exit(EXIT_INTERRUPTED)
@@ -266,10 +278,13 @@ def _failed(
     from peakend.runs.errors import error_log
 
     result = exc.result
+    drawn = None
+    if folder is not None and result is not None:
+        drawn = _submit_plots(result, plotter, svg, stages)
     if result is not None:
         _print_summary(console, result)
     if folder is not None and result is not None:
-        _write(result, folder, table_format, svg, stages, plotter)
+        _write(result, folder, table_format, svg, stages, drawn)
         log = folder.path / "errors.log"
     else:
         log = save_traceback(error_log(exc.failures))

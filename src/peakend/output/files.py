@@ -28,7 +28,7 @@ from peakend.store.rerun import RESOLVED_CONFIG, rerun_command
 from peakend.store.rundir import RunDirectory, RunIdentity
 
 if TYPE_CHECKING:
-    from peakend.output.plot_process import DrawnPlot, PendingPlots, PlotJob, PlotProcess
+    from peakend.output.plot_process import DrawnPlot, PendingPlots, PlotJob
 
 __all__ = ["plot_jobs", "run_identity", "write_plots", "write_run"]
 
@@ -86,7 +86,7 @@ def write_run(
     *,
     svg: bool = False,
     stages: Stages | None = None,
-    plotter: PlotProcess | None = None,
+    drawn: PendingPlots | None = None,
 ) -> Path:
     """Write ``summary.json``, records, per-replication metrics, config, manifest and plots.
 
@@ -96,9 +96,10 @@ def write_run(
     replications' tracebacks go to ``errors.log``. Plots are PNG; ``svg`` adds an SVG
     beside each. ``stages`` holds the times of the stages before the write (the
     command line's ``load``); the write adds its own, and the manifest records them.
-    With a ``plotter`` (:class:`~peakend.output.plot_process.PlotProcess`) the plots
-    are drawn in its helper process while the tables are written (the same files);
-    ``plots`` is then the time spent waiting for them and writing them.
+    ``drawn``: the plots (:func:`plot_jobs`) already submitted to a helper process
+    (:meth:`PlotProcess.submit <peakend.output.plot_process.PlotProcess.submit>`),
+    drawn there while the tables are written (the same files); ``plots`` is then the
+    time spent waiting for them and writing them.
 
     Raises
     ------
@@ -110,10 +111,6 @@ def write_run(
     """
     check_table_format(table_format)
     stages = stages if stages is not None else Stages()
-    drawn = None
-    if plotter is not None:
-        with stages("plots"):
-            drawn = plotter.submit(plot_jobs(result), svg)
     if isinstance(out, RunDirectory):
         return _write_into(result, out, table_format, svg, stages, drawn)
     with RunDirectory(out, run_identity(result.scenario), overwrite) as folder:

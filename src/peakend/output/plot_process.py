@@ -179,10 +179,8 @@ def draw_plots(jobs: Sequence[PlotJob], svg: bool = False) -> list[DrawnPlot]:
 class PendingPlots:
     """Plots submitted to a :class:`PlotProcess`; :meth:`result` waits for them."""
 
-    def __init__(
-        self, helper: PlotProcess, jobs: Sequence[PlotJob], svg: bool, sender: threading.Thread
-    ) -> None:
-        self._helper, self._jobs, self._svg, self._sender = helper, list(jobs), svg, sender
+    def __init__(self, helper: PlotProcess, jobs: Sequence[PlotJob], svg: bool, index: int) -> None:
+        self._helper, self._jobs, self._svg, self._index = helper, list(jobs), svg, index
         self._drawn: list[DrawnPlot] | None = None
         self.in_helper = False
         """Whether the helper drew them (known once :meth:`result` returned)."""
@@ -196,8 +194,7 @@ class PendingPlots:
             When a plot failed to draw in the helper.
         """
         if self._drawn is None:
-            self._sender.join()
-            reply = self._helper._reply()
+            reply = self._helper._reply(self._index)
             if reply is None:
                 self._drawn = draw_plots(self._jobs, self._svg)
             elif reply[0] == "failed":
@@ -213,11 +210,17 @@ class PlotProcess:
     """A helper process that imports matplotlib now and draws plots when asked.
 
     Use it as a context manager: leaving it stops the helper (at once, if the block
-    raised). :meth:`submit` hands it plots to draw and returns at once.
+    raised). :meth:`submit` hands it plots to draw and returns at once; submissions
+    are sent, drawn and answered in order, each answer kept for its own
+    :class:`PendingPlots`.
     """
 
     def __init__(self) -> None:
-        self._broken = False
+        self._gone = False  # a request could not be sent: no answer will come
+        self._sender: threading.Thread | None = None  # the last request's
+        self._submitted = self._received = 0
+        self._answers: dict[int, tuple[Any, ...]] = {}
+        self._lock = threading.Lock()
         # The helper imports this peakend (the folder holding the package first on its
         # path), whatever the environment would give it.
         root = str(Path(__file__).resolve().parents[2])
@@ -255,9 +258,11 @@ class PlotProcess:
         """Hand ``jobs`` to the helper (sent from a thread: a helper still importing
         does not hold up the caller); :meth:`PendingPlots.result` collects them."""
         payload = pickle.dumps(("draw", plain_jobs(jobs), svg), protocol=pickle.HIGHEST_PROTOCOL)
-        sender = threading.Thread(target=self._send, args=(payload,), daemon=True)
+        sender = threading.Thread(target=self._send, args=(payload, self._sender), daemon=True)
+        self._sender = sender
         sender.start()
-        return PendingPlots(self, jobs, svg, sender)
+        self._submitted += 1
+        return PendingPlots(self, jobs, svg, self._submitted - 1)
 
     def close(self) -> None:
         """Stop the helper (it holds nothing worth waiting for) and release its pipes."""
@@ -274,27 +279,34 @@ class PlotProcess:
                     except OSError:
                         pass  # a pipe the helper broke: nothing left to flush
 
-    def _send(self, payload: bytes) -> None:
+    def _send(self, payload: bytes, previous: threading.Thread | None) -> None:
+        if previous is not None:
+            previous.join()  # requests go in the order submitted
         process = self._process
         if process is None or process.stdin is None:
-            self._broken = True
+            self._gone = True
             return
         try:
             process.stdin.write(payload)
             process.stdin.flush()
         except (OSError, ValueError):  # the helper is gone (or closed): draw here
-            self._broken = True
+            self._gone = True
 
-    def _reply(self) -> tuple[Any, ...] | None:
-        """The helper's answer, or None when it is gone."""
-        process = self._process
-        if self._broken or process is None or process.stdout is None:
-            return None
-        try:
-            reply: tuple[Any, ...] = pickle.load(process.stdout)
-        except (EOFError, OSError, pickle.UnpicklingError):
-            return None
-        return reply
+    def _reply(self, index: int) -> tuple[Any, ...] | None:
+        """The helper's answer to submission ``index`` (answers come in order), or None
+        when it is gone."""
+        with self._lock:
+            while index not in self._answers:
+                process = self._process
+                if self._gone or process is None or process.stdout is None:
+                    return None
+                try:
+                    self._answers[self._received] = pickle.load(process.stdout)
+                except (EOFError, OSError, ValueError, pickle.UnpicklingError):
+                    self._gone = True
+                    return None
+                self._received += 1
+            return self._answers.pop(index)
 
 
 def serve(requests: BinaryIO | None = None, replies: BinaryIO | None = None) -> None:
