@@ -46,7 +46,6 @@ import threading
 import traceback
 import warnings
 from collections.abc import Sequence
-from pathlib import Path
 from types import TracebackType
 from typing import Any, BinaryIO, Self
 
@@ -209,8 +208,8 @@ class PendingPlots:
 class PlotProcess:
     """A helper process that imports matplotlib now and draws plots when asked.
 
-    Use it as a context manager: leaving it stops the helper (at once, if the block
-    raised). :meth:`submit` hands it plots to draw and returns at once; submissions
+    Use it as a context manager: leaving it stops the helper at once (it holds nothing
+    worth waiting for). :meth:`submit` hands it plots to draw and returns at once; submissions
     are sent, drawn and answered in order, each answer kept for its own
     :class:`PendingPlots`.
     """
@@ -221,22 +220,24 @@ class PlotProcess:
         self._submitted = self._received = 0
         self._answers: dict[int, tuple[Any, ...]] = {}
         self._lock = threading.Lock()
-        # The helper imports this peakend (the folder holding the package first on its
-        # path), whatever the environment would give it.
-        root = str(Path(__file__).resolve().parents[2])
+        # The helper searches this process's path, so that it imports the same peakend
+        # (and the same everything) whatever its environment would give it.
         code = (
-            f"import sys; sys.path.insert(0, {root!r}); "
+            f"import sys; sys.path[:] = {sys.path!r}; "
             "from peakend.output.plot_process import serve; serve()"
         )
+        self._process: subprocess.Popen[bytes] | None = None
+        if not sys.executable or getattr(sys, "frozen", False):
+            return  # no interpreter to start (embedded, frozen): the plots are drawn here
         try:
-            self._process: subprocess.Popen[bytes] | None = subprocess.Popen(
+            self._process = subprocess.Popen(
                 [sys.executable, "-c", code],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL,
             )
         except OSError:
-            self._process = None  # no helper: the plots are drawn in this process
+            pass  # no helper: the plots are drawn in this process
 
     @property
     def pid(self) -> int | None:
