@@ -70,9 +70,12 @@ dataclass of :mod:`peakend.output.plots`: ``plot()`` draws it and returns it wit
 DrawnPlot = tuple[str, dict[str, bytes]]
 """A drawn plot: its file name and its files' bytes by suffix (``.png``, ``.svg``)."""
 
-IDLE_CORES_NEEDED = 0.5
-"""Idle cores (the machine's cores less its load average) a run needs before it starts a
-plot process: a core at least half free for the helper's half second of start-up."""
+IDLE_CORES_NEEDED = 0.75
+"""Idle cores (the machine's cores less its one-minute load average) a run needs before
+it starts a plot process. Measured on 2 cores (docs/benchmarks.md): at a load average of
+1.5 (another user's process on the second core) the helper made ``peakend run`` 1.11
+times slower than drawing in-process, as it found no core to overlap on; a command
+started on a quiet machine sees a load of 1 or less (its own shell's last command)."""
 
 PLOT_PROCESS_BREAK_EVEN_SECONDS = 0.5
 """Estimated work (:attr:`peakend.config.budget.Workload.cpu_seconds`) from which a run
