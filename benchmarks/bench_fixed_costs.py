@@ -4,10 +4,14 @@ SimPy script, and ``peakend compare`` on 2 workers against serial.
     .venv/bin/python benchmarks/bench_fixed_costs.py [--repeats 5] [--workers 2]
 
 Every figure is the wall-clock time of a fresh process (``subprocess``), so start-up,
-imports, the executor, the tables, the plots and the files count as a user sees them.
-Runs are interleaved (one of each per round) and the best of ``--repeats`` is kept (a
-busy machine only ever adds time); the figures that matter are the ratios within a
-round, which do not depend on the machine's speed.
+imports, the executor, the tables, the plots and the files count as a user sees them;
+part 1 also gives the CPU time of the whole process tree (``RUSAGE_CHILDREN``: the
+command and its helper processes, such as the plot process of
+:mod:`peakend.output.plot_process`), the figure to compare on a busy machine, where
+wall-clock time mostly measures the other users. Runs are interleaved (one of each
+per round) and the best of ``--repeats`` is kept (a busy machine only ever adds
+time); the figures that matter are the ratios within a round, which do not depend on
+the machine's speed.
 
 1. **run vs bare SimPy.** The scenario is ``benchmarks/bench_engine.py``'s M/M/32+M
    (arrivals 10 a minute, service 3 minutes, patience 5 minutes, 10,000 minutes:
@@ -30,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -83,6 +88,19 @@ print(bare_simpy(HORIZON, 0), "customers")
 """
 
 
+FORCED = """
+import sys
+import peakend.output.plot_process as plot_process
+
+forced = sys.argv.pop(1) == "on"
+plot_process.plot_process_pays = lambda seconds: forced
+from peakend.cli.main import main
+
+main(sys.argv[1:], prog_name="peakend")
+"""
+"""``peakend`` with the plot process forced on or off (the first argument)."""
+
+
 def scenario_toml(horizon: float, name: str = "bench") -> str:
     """The benchmark scenario of bench_engine.py as a scenario file."""
     return f"""name = "{name}"
@@ -108,11 +126,17 @@ enabled = true
 """
 
 
-def wall(command: list[str], cwd: Path) -> float:
-    """Seconds of one fresh process running ``command`` (it must succeed)."""
+def wall(command: list[str], cwd: Path) -> tuple[float, float]:
+    """Wall-clock and CPU seconds (user + system, of the whole process tree: a helper
+    process counts once its parent has waited for it) of one fresh process running
+    ``command`` (it must succeed)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     subprocess.run(command, cwd=cwd, check=True, stdout=subprocess.DEVNULL)
-    return time.perf_counter() - started
+    seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return seconds, cpu
 
 
 def peakend(*arguments: str) -> list[str]:
@@ -127,13 +151,18 @@ def load() -> str:
     return " ".join(f"{value:.1f}" for value in os.getloadavg())
 
 
-def best_of(commands: dict[str, list[str]], repeats: int, cwd: Path) -> dict[str, float]:
-    """The best wall time of each command, interleaved over ``repeats`` rounds."""
+def best_of(
+    commands: dict[str, list[str]], repeats: int, cwd: Path
+) -> tuple[dict[str, float], dict[str, float]]:
+    """The best wall time and the least CPU time of each command, interleaved over
+    ``repeats`` rounds."""
     best = dict.fromkeys(commands, float("inf"))
+    cpu = dict.fromkeys(commands, float("inf"))
     for _ in range(repeats):
         for name, command in commands.items():
-            best[name] = min(best[name], wall(command, cwd))
-    return best
+            seconds, used = wall(command, cwd)
+            best[name], cpu[name] = min(best[name], seconds), min(cpu[name], used)
+    return best, cpu
 
 
 def pool_price(workers: int, horizon: float, cwd: Path) -> tuple[float, float, float]:
@@ -177,6 +206,11 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--horizon", type=float, default=10_000.0, help="minutes simulated")
     parser.add_argument("--skip-compare", action="store_true")
+    parser.add_argument(
+        "--plot-process",
+        action="store_true",
+        help="also time the run with the plot process forced on and off",
+    )
     args = parser.parse_args()
     print(f"load average before: {load()} ({os.cpu_count()} cores)")
     with tempfile.TemporaryDirectory(prefix="peakend-fixed-") as folder:
@@ -186,26 +220,30 @@ def main() -> None:
         (work / "small.toml").write_text(small, encoding="utf-8")
         (work / "bare.py").write_text(BARE.replace("HORIZON", repr(args.horizon)), "utf-8")
 
-        runs = best_of(
-            {
-                "bare SimPy script": [sys.executable, "bare.py"],
-                "peakend run --out": peakend("run", "bench.toml", "--out", "out", "-q"),
-            },
-            args.repeats,
-            work,
-        )
-        base = runs["bare SimPy script"]
+        commands = {
+            "bare SimPy script": [sys.executable, "bare.py"],
+            "peakend run --out": peakend("run", "bench.toml", "--out", "out", "-q"),
+        }
+        if args.plot_process:
+            for forced in ("on", "off"):
+                run = ["run", "bench.toml", "--out", f"out_{forced}", "-q"]
+                commands[f"  plot process {forced}"] = [sys.executable, "-c", FORCED, forced, *run]
+        runs, cpu = best_of(commands, args.repeats, work)
+        base, base_cpu = runs["bare SimPy script"], cpu["bare SimPy script"]
         print(f"\n1. one replication, ~{ARRIVAL_RATE * args.horizon:,.0f} customers, best of "
-              f"{args.repeats} (interleaved)")  # fmt: skip
+              f"{args.repeats} (interleaved): wall clock, CPU of the process tree")  # fmt: skip
         for name, seconds in runs.items():
-            print(f"  {name:<28} {seconds:6.2f} s   {seconds / base:5.2f} x the bare script")
+            print(
+                f"  {name:<20} {seconds:6.2f} s  {seconds / base:5.2f} x the bare script   "
+                f"CPU {cpu[name]:6.2f} s  {cpu[name] / base_cpu:5.2f} x"
+            )
 
         if not args.skip_compare:
             print(f"\n2. compare, base and one variant x 6 replications, {args.workers} workers")
             for label, config in (("scale 0.1", "small.toml"), ("scale 1", "bench.toml")):
                 common = ["compare", config, "--variant", "more:pools.agents.staffing+=2"]
                 common += ["-r", "6", "-q", "--overwrite"]
-                times = best_of(
+                times, _ = best_of(
                     {
                         "serial": peakend(*common, "--executor", "serial", "--out", "serial"),
                         "workers": peakend(

@@ -103,3 +103,36 @@ def test_a_small_run_with_out_imports_no_scipy_stats(tmp_path) -> None:
     assert (tmp_path / "out" / "summary.json").is_file()
     assert "peakend.analysis.stats" in modules
     assert "scipy.stats" not in modules
+
+
+def test_a_run_big_enough_draws_its_plots_without_importing_matplotlib(tmp_path) -> None:
+    """On an idle machine (its load average made 0 here), a run whose simulation hides
+    the plot process's start-up (about 50,000 customers) leaves matplotlib to that
+    process (peakend.output.plot_process): the command's own process never imports
+    it, and the plots are there."""
+    from peakend.config.budget import estimate_scenario
+    from peakend.config.loading import load_scenario
+    from peakend.output.plot_process import plot_process_pays
+    from peakend.runs.executors import available_cores
+
+    if available_cores() < 2:
+        pytest.skip("one core: the plots are drawn in-process")
+    config = tmp_path / "busy.toml"
+    config.write_text(
+        'name = "busy"\n[run]\nreplications = 1\n[arrivals]\ninterval_minutes = 5000.0\n'
+        "rate_per_hour = [600.0]\n[segments.all]\nshare = 1.0\n"
+        "[pools.agents]\nstaffing = [32]\n",
+        encoding="utf-8",
+    )
+    estimated = estimate_scenario(load_scenario(config)).cpu_seconds
+    assert plot_process_pays(estimated, idle_cores=2.0)
+    argv = ["peakend", "run", str(config), "--out", str(tmp_path / "out"), "-q"]
+    code = (
+        "import os\nos.getloadavg = lambda: (0.0, 0.0, 0.0)\n"
+        f"import sys\nfrom peakend.cli.main import main\nsys.argv = {argv!r}\n"
+        "try:\n    main()\nexcept SystemExit as exc:\n    assert not exc.code, exc.code"
+    )
+    modules = _modules_after(code)
+    assert sorted((tmp_path / "out").glob("*.png"))
+    assert "peakend.output.plot_process" in modules
+    assert not [name for name in modules if name.split(".")[0] == "matplotlib"]

@@ -27,6 +27,8 @@ class FittingConsole(Console):
     """A console that never prints a table narrower than its cells' content."""
 
     def print(self, *objects: Any, **kwargs: Any) -> None:
+        if self.quiet:  # prints nothing: not worth measuring tables (twice each) for it
+            return
         tables = [item for item in objects if isinstance(item, Table)]
         cut = [table for table in tables if self.cuts(table)]
         needed = max((self.needed_width(table) for table in cut), default=0)

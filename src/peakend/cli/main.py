@@ -173,6 +173,7 @@ def run(
     # Imported once the scenario has loaded: a scenario or arrival file that is refused
     # is refused without paying for the engine's and statistics' imports (about a second).
     from peakend.output.files import run_identity
+    from peakend.output.plot_process import PlotProcess, plot_process_pays
     from peakend.runs.runner import planned_workers, run_scenario, streams_records
 
     if scale_staffing is not None:
@@ -192,13 +193,18 @@ def run(
             executor, workers, dask, force_workers, workload=workload, dask_timeout=dask_timeout
         )
         pool = stack.enter_context(opened)
-        folder = None
+        folder = plotter = None
         parts = None
         if out is not None:
             folder = stack.enter_context(RunDirectory(out, run_identity(scenario), overwrite))
             if stream:
                 parts = _record_parts(folder, scenario.run.replications)
                 stack.callback(_remove_parts, folder, parts)
+            # Imports matplotlib on another core while the engine runs, then draws the
+            # plots while the tables are written (peakend.output.plot_process).
+            if plot_process_pays(workload.cpu_seconds):
+                plotter = stack.enter_context(PlotProcess())
+        written = (folder, table_format, svg, stages, plotter)
         try:
             with ProgressBar(not quiet, scenario.name) as bar:
                 result = run_scenario(
@@ -210,12 +216,13 @@ def run(
                     keep_records=out is not None,
                 )
         except RunInterrupted as exc:
-            _interrupted(console, exc.result, folder, table_format, svg, stages)
+            _interrupted(console, exc.result, *written)
         except ReplicationError as exc:
-            _failed(console, exc, folder, table_format, svg, stages)
+            _failed(console, exc, *written)
+        drawn = _submit_plots(result, plotter, svg, stages)  # drawn while the summary prints
         _print_summary(console, result)
         if folder is not None:
-            _write(result, folder, table_format, svg, stages)
+            _write(result, folder, table_format, svg, stages, drawn)
             console.print(rich_text(f"results written to {folder.path}/"))
     if json_output:
         where = str(folder.path) if folder is not None else None
@@ -251,35 +258,63 @@ def _print_summary(console: Console, result: Any) -> None:
     print_warnings(console, result.warnings)
 
 
-def _write(result: Any, folder: Any, table_format: str, svg: bool, stages: Any) -> None:
+def _submit_plots(result: Any, plotter: Any, svg: bool, stages: Any) -> Any:
+    """The run's plots handed to the plot process (None without one)."""
+    if plotter is None:
+        return None
+    from peakend.output.files import plot_jobs
+
+    with stages("plots"):
+        return plotter.submit(plot_jobs(result), svg)
+
+
+def _write(
+    result: Any, folder: Any, table_format: str, svg: bool, stages: Any, drawn: Any = None
+) -> None:
     from peakend.output.files import write_run
 
-    write_run(result, folder, table_format, svg=svg, stages=stages)
+    write_run(result, folder, table_format, svg=svg, stages=stages, drawn=drawn)
 
 
 def _interrupted(
-    console: Console, result: Any, folder: Any, table_format: str, svg: bool, stages: Any
+    console: Console,
+    result: Any,
+    folder: Any,
+    table_format: str,
+    svg: bool,
+    stages: Any,
+    plotter: Any = None,
 ) -> None:
     kept = ""
     if result is not None and result.replications:
+        drawn = _submit_plots(result, plotter if folder is not None else None, svg, stages)
         _print_summary(console, result)
         if folder is not None:
-            _write(result, folder, table_format, svg, stages)
+            _write(result, folder, table_format, svg, stages, drawn)
             kept = f"; the {len(result.replications)} finished replications are in {folder.path}/"
     click.echo(f"peakend: interrupted{printable(kept)}", err=True)
     sys.exit(EXIT_INTERRUPTED)
 
 
 def _failed(
-    console: Console, exc: Any, folder: Any, table_format: str, svg: bool, stages: Any
+    console: Console,
+    exc: Any,
+    folder: Any,
+    table_format: str,
+    svg: bool,
+    stages: Any,
+    plotter: Any = None,
 ) -> None:
     from peakend.runs.errors import error_log
 
     result = exc.result
+    drawn = None
+    if folder is not None and result is not None:
+        drawn = _submit_plots(result, plotter, svg, stages)
     if result is not None:
         _print_summary(console, result)
     if folder is not None and result is not None:
-        _write(result, folder, table_format, svg, stages)
+        _write(result, folder, table_format, svg, stages, drawn)
         log = folder.path / "errors.log"
     else:
         log = save_traceback(error_log(exc.failures))

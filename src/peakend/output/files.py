@@ -12,7 +12,7 @@ import dataclasses
 import functools
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -29,7 +29,10 @@ from peakend.store.files import atomic_write, write_json, write_table, write_tex
 from peakend.store.rerun import RESOLVED_CONFIG, rerun_command
 from peakend.store.rundir import RunDirectory, RunIdentity
 
-__all__ = ["run_identity", "write_run"]
+if TYPE_CHECKING:
+    from peakend.output.plot_process import DrawnPlot, PendingPlots, PlotJob
+
+__all__ = ["plot_jobs", "run_identity", "write_plots", "write_run"]
 
 TABLE_FORMATS = ("parquet", "csv")
 
@@ -85,6 +88,7 @@ def write_run(
     *,
     svg: bool = False,
     stages: Stages | None = None,
+    drawn: PendingPlots | None = None,
 ) -> Path:
     """Write ``summary.json``, records, per-replication metrics, config, manifest and plots.
 
@@ -94,6 +98,10 @@ def write_run(
     replications' tracebacks go to ``errors.log``. Plots are PNG; ``svg`` adds an SVG
     beside each. ``stages`` holds the times of the stages before the write (the
     command line's ``load``); the write adds its own, and the manifest records them.
+    ``drawn``: the plots (:func:`plot_jobs`) already submitted to a helper process
+    (:meth:`PlotProcess.submit <peakend.output.plot_process.PlotProcess.submit>`),
+    drawn there while the tables are written (the same files); ``plots`` is then the
+    time spent waiting for them and writing them.
 
     Raises
     ------
@@ -106,13 +114,18 @@ def write_run(
     check_table_format(table_format)
     stages = stages if stages is not None else Stages()
     if isinstance(out, RunDirectory):
-        return _write_into(result, out, table_format, svg, stages)
+        return _write_into(result, out, table_format, svg, stages, drawn)
     with RunDirectory(out, run_identity(result.scenario), overwrite) as folder:
-        return _write_into(result, folder, table_format, svg, stages)
+        return _write_into(result, folder, table_format, svg, stages, drawn)
 
 
 def _write_into(
-    result: RunResult, folder: RunDirectory, table_format: str, svg: bool, stages: Stages
+    result: RunResult,
+    folder: RunDirectory,
+    table_format: str,
+    svg: bool,
+    stages: Stages,
+    drawn: PendingPlots | None = None,
 ) -> Path:
     out = folder.path
     if folder.status != "new":
@@ -145,7 +158,7 @@ def _write_into(
     with stages("store"):
         _write_config(result, out)
     with stages("plots"):
-        write_plots(result, out, svg=svg)
+        write_plots(result, out, svg=svg, drawn=drawn)
     with stages("dictionary"):
         dictionary = folder_dictionary(read_columns(out), result.scenario.retention.period_name)
         write_table(out / "data_dictionary.csv", dictionary)
@@ -168,35 +181,45 @@ def _write_config(result: RunResult, out: Path) -> None:
         write_text(out / "errors.log", error_log(result.failures))
 
 
-def write_plots(result: RunResult, out: Path, *, svg: bool = False) -> list[Path]:
+def write_plots(
+    result: RunResult, out: Path, *, svg: bool = False, drawn: PendingPlots | None = None
+) -> list[Path]:
     """PNG plots of a run (with ``svg``, an SVG beside each): service level and staffing
     by interval of each pool, a customer's trace and remembered vs experienced
-    utility, or for a multi-period run the retention curve and profit per period."""
-    import matplotlib
+    utility, or for a multi-period run the retention curve and profit per period
+    (:func:`plot_jobs`). ``drawn``: the same plots already submitted to a helper
+    process (:meth:`~peakend.output.plot_process.PlotProcess.submit`), written
+    when they arrive; without it they are drawn here."""
+    from peakend.output.plot_process import draw_plots
 
-    matplotlib.use("Agg")
+    plots = drawn.result() if drawn is not None else draw_plots(plot_jobs(result), svg)
+    return _write_drawn(out, plots)
+
+
+def plot_jobs(result: RunResult) -> list[PlotJob]:
+    """The plots of :func:`write_plots`, not yet drawn: (file name, display)."""
     periods = result.periods_frame()
     cohorts = result.cohorts_frame()
     if periods is not None and cohorts is not None:
-        return _period_plots(result, periods, cohorts, out, svg)
-    written = write_interval_plots(result, out, svg=svg)
+        return _period_jobs(result, periods, cohorts)
+    jobs = _interval_jobs(result)
     traces = result.traces_frame()
     if traces is None or traces.empty or not result.replications:
-        return written
+        return jobs
     from peakend.output.plots import RememberedVsExperiencedPlot, TracePlot
 
     scenario = result.scenario.name
     customers = result.replications[0].records("customers", _STORY_COLUMNS)
     sampled = customers[customers["customer"].isin(traces["customer"][traces["replication"] == 0])]
     sampled = sampled.dropna(subset=["remembered_utility"])
-    displays: list[tuple[str, Any]] = [
+    jobs.append(
         (
             "remembered_vs_experienced.png",
             RememberedVsExperiencedPlot.from_customers(
                 result.customers_frame(_CLOUD_COLUMNS), scenario=scenario
             ),
         )
-    ]
+    )
     if not sampled.empty:
         # The longest sampled story (most trace pieces), worst-remembered among equals.
         pieces = traces[traces["replication"] == 0].groupby("customer").size()
@@ -206,11 +229,10 @@ def write_plots(result: RunResult, out: Path, *, svg: bool = False) -> list[Path
         ]
         customer, remembered = int(pick["customer"]), float(pick["remembered_utility"])
         trace = TracePlot.from_traces(traces, customer, 0, remembered, scenario=scenario)
-        trace = dataclasses.replace(trace, opens_at=result.scenario.run.opens_at)
-        displays.append(("trace.png", trace))
-    return written + [
-        path for name, display in displays for path in _atomic_png(out / name, display.plot(), svg)
-    ]
+        jobs.append(
+            ("trace.png", dataclasses.replace(trace, opens_at=result.scenario.run.opens_at))
+        )
+    return jobs
 
 
 _STORY_COLUMNS = ("customer", "remembered_utility")
@@ -223,48 +245,54 @@ be streamed files too big to read whole)."""
 def write_interval_plots(result: RunResult, out: Path, *, svg: bool = False) -> list[Path]:
     """``intervals_<pool>.png`` (and with ``svg`` ``.svg``) for every pool of a
     single-day run."""
+    from peakend.output.plot_process import draw_plots
+
+    return _write_drawn(out, draw_plots(_interval_jobs(result), svg))
+
+
+def _interval_jobs(result: RunResult) -> list[PlotJob]:
     from peakend.output.plots import IntervalDisplay
 
     frame = result.intervals_frame()
     if frame is None:
         return []
     run = result.scenario.run
-    paths: list[Path] = []
     # Distinct pools get distinct files, even "a/b" and "a_b" (both "a_b" as file names).
     files = unique_file_names(result.scenario.pools)
-    for pool in result.scenario.pools:
-        display = IntervalDisplay.from_frame(
-            frame,
-            pool,
-            target=run.service_level_target,
-            threshold_minutes=run.service_level_threshold_minutes,
-            interval_minutes=result.scenario.arrivals.interval_minutes,
-            opens_at=run.opens_at,
-            scenario=result.scenario.name,
-        ).plot()
-        paths.extend(_atomic_png(out / f"intervals_{files[pool]}.png", display, svg))
-    return paths
+    return [
+        (
+            f"intervals_{files[pool]}.png",
+            IntervalDisplay.from_frame(
+                frame,
+                pool,
+                target=run.service_level_target,
+                threshold_minutes=run.service_level_threshold_minutes,
+                interval_minutes=result.scenario.arrivals.interval_minutes,
+                opens_at=run.opens_at,
+                scenario=result.scenario.name,
+            ),
+        )
+        for pool in result.scenario.pools
+    ]
 
 
-def _period_plots(
-    result: RunResult, periods: pd.DataFrame, cohorts: pd.DataFrame, out: Path, svg: bool
-) -> list[Path]:
+def _period_jobs(result: RunResult, periods: pd.DataFrame, cohorts: pd.DataFrame) -> list[PlotJob]:
     from peakend.output.plots import PeriodMetricPlot, RetentionCurvePlot
 
     name, scenario = result.scenario.retention.period_name, result.scenario.name
-    displays: list[tuple[str, Any]] = [
+    return [
         ("retention_curve.png", RetentionCurvePlot.from_cohorts(cohorts, name, scenario)),
         ("profit.png", PeriodMetricPlot.from_periods(periods, "profit", name, scenario)),
         ("visits.png", PeriodMetricPlot.from_periods(periods, "visits", name, scenario)),
     ]
+
+
+def _write_drawn(out: Path, plots: list[DrawnPlot]) -> list[Path]:
+    """Write drawn plots into ``out``, each file atomically (PNG first, then SVG)."""
+    from peakend.output.plots import write_figure_files
+
     return [
-        path for file, display in displays for path in _atomic_png(out / file, display.plot(), svg)
+        path
+        for name, files in plots
+        for path in write_figure_files(files, out / name, atomic_write)
     ]
-
-
-def _atomic_png(path: Path, display: Any, svg: bool = False) -> list[Path]:
-    """Save a drawn display's figure as ``path`` (PNG), with ``svg`` also beside it as
-    SVG, atomically."""
-    from peakend.output.plots import save_figure
-
-    return save_figure(display.figure_, path, atomic_write, svg=svg)

@@ -6,7 +6,13 @@ A ``from_*`` class method computes what to draw from plain tables (a run's
 ``figure_`` and returns the display. Labels, units and tick formats come from
 the metric registry (:mod:`peakend.analysis.registry`); every plot names its
 scenario and its n. The library never calls ``plt.show()``;
-:func:`save_figure` writes PNG (and SVG on request).
+:func:`save_figure` writes PNG (and SVG on request); :func:`figure_files` gives
+their bytes.
+
+``plot()`` reads its tables column by column, as arrays: a display's tables may be
+DataFrames or plain tables (a dict of equal-length arrays, :func:`plain_table`), so
+that a process without pandas can draw them (:mod:`peakend.output.plot_process`).
+This module imports pandas only where a ``from_*`` method builds a table.
 
 Names (the scenario's, a pool's, the period's) are drawn as they are typed,
 through :func:`~peakend.base.names.plot_text`: a ``$`` is a dollar sign, never
@@ -17,6 +23,7 @@ without a warning.
 
 from __future__ import annotations
 
+import io
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,26 +31,32 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from peakend.analysis.registry import format_value, metric_info
 from peakend.base.names import PLOT_NAME_LENGTH, plot_text
 
 if TYPE_CHECKING:
+    import pandas as pd
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
 __all__ = [
+    "PNG_DPI",
     "IntervalDisplay",
     "PeriodMetricPlot",
     "RememberedVsExperiencedPlot",
     "RetentionCurvePlot",
     "TracePlot",
     "clock_axis",
+    "column",
     "figure_axes",
+    "figure_files",
     "metric_formatter",
     "n_note",
+    "plain_table",
+    "row_count",
     "save_figure",
+    "write_figure_files",
 ]
 
 KIND_COLOURS = {
@@ -56,6 +69,40 @@ KIND_COLOURS = {
     "delight": "#e6ab02",
     "other": "#666666",
 }
+
+
+def column(table: Any, name: str, dtype: Any = None) -> np.ndarray:
+    """Column ``name`` of a DataFrame or of a plain table (a dict of arrays) as an array
+    (a DataFrame's nullable integers as floats with NaN, given ``dtype=float``)."""
+    values = table[name]
+    if hasattr(values, "to_numpy"):
+        return values.to_numpy(dtype=dtype)  # type: ignore[no-any-return]
+    return np.asarray(values, dtype=dtype)
+
+
+def row_count(table: Any) -> int:
+    """Rows of a DataFrame or of a plain table (a dict of arrays)."""
+    if isinstance(table, dict):
+        return len(next(iter(table.values()))) if table else 0
+    return len(table)
+
+
+def plain_table(frame: pd.DataFrame) -> dict[str, np.ndarray]:
+    """``frame`` as a dict of NumPy arrays, one per column, that unpickles without
+    pandas: numbers as their NumPy dtype (nullable ones as float with NaN), anything
+    else (text, categories) as objects (a missing one as None)."""
+    from pandas.api.types import is_bool_dtype, is_numeric_dtype
+
+    table = {}
+    for name in frame.columns:
+        series = frame[name]
+        if isinstance(series.dtype, np.dtype):
+            table[str(name)] = series.to_numpy()
+        elif is_numeric_dtype(series.dtype) and not is_bool_dtype(series.dtype):
+            table[str(name)] = series.to_numpy(dtype=float, na_value=np.nan)
+        else:
+            table[str(name)] = series.to_numpy(dtype=object, na_value=None)
+    return table
 
 
 def figure_axes(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, Axes]:
@@ -82,6 +129,89 @@ def clock_axis(ax: Axes, opens_at: str, span_minutes: float) -> None:
     ax.set_xlabel(f"time of day (opens {opens_at})")
 
 
+PNG_DPI = 120
+"""Dots per inch of every PNG peakend writes."""
+
+SVG_SALT = "peakend"
+"""Salt of the ids matplotlib gives an SVG's clip paths (``svg.hashsalt``): fixed, so that
+equal figures give equal SVG files (matplotlib's default salt is random)."""
+
+
+def figure_files(fig: Figure, svg: bool = False) -> dict[str, bytes]:
+    """A drawn figure's files as bytes, by suffix: ``.png`` (:data:`PNG_DPI` dots per
+    inch) and, with ``svg``, ``.svg``. The figure is left open.
+
+    Equal figures give equal bytes (the PNG carries no date, the SVG no date and
+    fixed clip-path ids), in this process or another one with the same matplotlib
+    settings (:mod:`peakend.output.plot_process` relies on it).
+    """
+    import matplotlib as mpl
+
+    with warnings.catch_warnings():
+        # A name's emoji or script the font lacks is drawn as a box: not worth a warning.
+        warnings.filterwarnings("ignore", "Glyph .* missing from", UserWarning)
+        files = {".png": _png_bytes(fig)}
+        if svg:
+            buffer = io.BytesIO()
+            with mpl.rc_context({"svg.hashsalt": SVG_SALT}):
+                fig.savefig(buffer, format="svg", metadata={"Date": None})
+            files[".svg"] = buffer.getvalue()
+    return files
+
+
+def _png_bytes(fig: Figure) -> bytes:
+    """The figure as PNG, drawn once.
+
+    ``savefig`` lays out and draws a figure with a layout engine twice (once without
+    output, so that the layout is known, then for the file); drawing an Agg canvas
+    at the file's resolution lays it out and draws it once and gives the same bytes
+    (``tests/output/test_plot_process.py``) in about a tenth less time. Any other
+    canvas, or savefig settings of a matplotlibrc that this path would ignore, go
+    through ``savefig``.
+    """
+    import matplotlib as mpl
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    buffer = io.BytesIO()
+    rc = mpl.rcParams
+    plain = (
+        rc["savefig.facecolor"] == "auto"
+        and rc["savefig.edgecolor"] == "auto"
+        and not rc["savefig.transparent"]
+        and rc["savefig.bbox"] is None
+    )
+    if type(fig.canvas) is FigureCanvasAgg and plain:
+        fig.set_dpi(PNG_DPI)
+        fig.canvas.draw()
+        mpl.image.imsave(
+            buffer, fig.canvas.buffer_rgba(), format="png", origin="upper", dpi=PNG_DPI
+        )
+    else:
+        fig.savefig(buffer, dpi=PNG_DPI, format="png")
+    return buffer.getvalue()
+
+
+def write_figure_files(
+    files: dict[str, bytes],
+    path: str | Path,
+    write: Callable[[Path, Callable[[Path], object]], None] | None = None,
+) -> list[Path]:
+    """Write :func:`figure_files`' bytes beside ``path`` (its stem, each file's suffix);
+    ``write(target, save)`` writes one file (default: in place). Returns the paths,
+    in the order of ``files``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    targets = []
+    for suffix, data in files.items():
+        target = path.with_suffix(suffix)
+        if write is None:
+            target.write_bytes(data)
+        else:
+            write(target, lambda tmp, data=data: tmp.write_bytes(data))  # type: ignore[misc]
+        targets.append(target)
+    return targets
+
+
 def save_figure(
     fig: Figure,
     path: str | Path,
@@ -96,31 +226,17 @@ def save_figure(
     to a temporary name, then renamed); by default the files are written in place.
     Returns the paths written, the PNG first. One format by default: drawing the SVG
     as well took about as long as the PNG, for a file few readers open (the HTML
-    report embeds the PNG); ``--svg`` on the command line asks for it. The SVG
-    carries no date, but matplotlib gives its clip paths random ids, so SVGs of
-    equal figures differ in those ids.
+    report embeds the PNG); ``--svg`` on the command line asks for it. Neither file
+    carries a date, and the SVG's clip-path ids are fixed (:data:`SVG_SALT`), so equal
+    figures give equal files.
     """
     import matplotlib.pyplot as plt
 
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    targets = [path.with_suffix(".png")]
-    saves: list[Callable[[Path], object]] = [lambda tmp: fig.savefig(tmp, dpi=120, format="png")]
-    if svg:
-        targets.append(path.with_suffix(".svg"))
-        saves.append(lambda tmp: fig.savefig(tmp, format="svg", metadata={"Date": None}))
     try:
-        with warnings.catch_warnings():
-            # A name's emoji or script the font lacks is drawn as a box: not worth a warning.
-            warnings.filterwarnings("ignore", "Glyph .* missing from", UserWarning)
-            for target, save in zip(targets, saves, strict=True):
-                if write is None:
-                    save(target)
-                else:
-                    write(target, save)
+        files = figure_files(fig, svg)
     finally:
         plt.close(fig)
-    return targets
+    return write_figure_files(files, path, write)
 
 
 def metric_formatter(metric: str, currency: str = "€") -> Any:
@@ -187,19 +303,21 @@ class TracePlot:
     def plot(self, ax: Axes | None = None) -> TracePlot:
         fig, ax = figure_axes(ax, (8, 3.8))
         p = self.pieces
-        for row in p.itertuples():
-            t0, t1 = row.start_minutes, row.start_minutes + row.duration_minutes
-            colour = KIND_COLOURS.get(str(row.kind), "#666666")
-            if row.duration_minutes > 0:
-                ax.plot([t0, t1], [row.u_start, row.u_end], color=colour, lw=2.5)
+        start, duration = column(p, "start_minutes"), column(p, "duration_minutes")
+        u_start, u_end = column(p, "u_start"), column(p, "u_end")
+        kinds = [str(kind) for kind in column(p, "kind")]
+        for t0, length, kind, u0, u1 in zip(start, duration, kinds, u_start, u_end, strict=True):
+            colour = KIND_COLOURS.get(kind, "#666666")
+            if length > 0:
+                ax.plot([t0, t0 + length], [u0, u1], color=colour, lw=2.5)
             else:
-                ax.plot([t0], [row.u_start], "o", color=colour, ms=6)
-        u = np.concatenate([p["u_start"], p["u_end"]])
-        t = np.concatenate([p["start_minutes"], p["start_minutes"] + p["duration_minutes"]])
+                ax.plot([t0], [u0], "o", color=colour, ms=6)
+        u = np.concatenate([u_start, u_end])
+        t = np.concatenate([start, start + duration])
         worst = int(np.argmin(u))
         ax.plot(t[worst], u[worst], "v", color="black", ms=11, label=f"worst {u[worst]:.2f}")
-        end_t = t[len(p) * 2 - 1]
-        end_u = p["u_end"].iloc[-1]
+        end_t = t[len(start) * 2 - 1]
+        end_u = u_end[-1]
         ax.plot(
             end_t, end_u, "s", mfc="none", mec="black", ms=11, mew=1.5, label=f"end {end_u:.2f}"
         )
@@ -208,7 +326,7 @@ class TracePlot:
                 self.remembered, ls="--", color="grey", label=f"remembered {self.remembered:.2f}"
             )
         ax.axhline(0, color="black", lw=0.6)
-        for kind in dict.fromkeys(p["kind"].astype(str)):
+        for kind in dict.fromkeys(kinds):
             ax.plot([], [], color=KIND_COLOURS.get(kind, "#666666"), lw=2.5, label=kind)
         clock_axis(ax, self.opens_at, float(t.max() - t.min()))
         ax.set_ylabel("moment utility (points)")
@@ -239,8 +357,12 @@ class RememberedVsExperiencedPlot:
     def from_customers(
         cls, customers: pd.DataFrame, max_points: int = 5000, scenario: str = ""
     ) -> RememberedVsExperiencedPlot:
-        """Customers with both utilities, at most ``max_points`` of them."""
-        data = customers.dropna(subset=["experienced_utility", "remembered_utility"])
+        """Customers with both utilities, at most ``max_points`` of them (only the
+        columns drawn: the utilities and ``effort``)."""
+        drawn = [
+            c for c in ("experienced_utility", "remembered_utility", "effort") if c in customers
+        ]
+        data = customers[drawn].dropna(subset=["experienced_utility", "remembered_utility"])
         count = len(data)
         if count > max_points:
             data = data.iloc[np.linspace(0, count - 1, max_points).astype(int)]
@@ -250,8 +372,8 @@ class RememberedVsExperiencedPlot:
     def plot(self, ax: Axes | None = None) -> RememberedVsExperiencedPlot:
         fig, ax = figure_axes(ax, (5.5, 5.2))
         data = self.customers
-        x, y = data["experienced_utility"], data["remembered_utility"]
-        colour: Any = data["effort"] if "effort" in data else None
+        x, y = column(data, "experienced_utility"), column(data, "remembered_utility")
+        colour: Any = column(data, "effort") if "effort" in data else None
         points = ax.scatter(x, y, s=6, alpha=0.5, c=colour, cmap="viridis")
         if colour is not None:
             fig.colorbar(points, ax=ax, label="effort (extra contacts + transfers)")
@@ -263,7 +385,8 @@ class RememberedVsExperiencedPlot:
             ax.legend(loc="upper left", fontsize=8)
         ax.set_xlabel("experienced utility (time average, points)")
         ax.set_ylabel("remembered utility (memory model, points)")
-        shown = f"; {len(data):,} shown" if len(data) < self.customer_count else ""
+        drawn = row_count(data)
+        shown = f"; {drawn:,} shown" if drawn < self.customer_count else ""
         note = f"n = {self.customer_count:,} customers over {self.replications} replications{shown}"
         ax.set_title(
             _title(self.scenario, "what customers remember vs what they lived through", note),
@@ -275,6 +398,8 @@ class RememberedVsExperiencedPlot:
 
 def _band(frame: pd.DataFrame, x: str, y: str, share: bool = False) -> pd.DataFrame:
     """Mean and 95 % interval of ``y`` over replications, for each ``x``."""
+    import pandas as pd
+
     from peakend.analysis.stats import estimate
 
     rows = []
@@ -285,11 +410,11 @@ def _band(frame: pd.DataFrame, x: str, y: str, share: bool = False) -> pd.DataFr
 
 
 def _plot_band(ax: Axes, band: pd.DataFrame, x: str, colour: str, label: str) -> None:
-    ax.plot(band[x], band["mean"], marker="o", color=colour, label=label)
+    ax.plot(column(band, x), column(band, "mean"), marker="o", color=colour, label=label)
     ax.fill_between(
-        band[x],
-        band["low"],
-        band["high"],
+        column(band, x),
+        column(band, "low"),
+        column(band, "high"),
         alpha=0.25,
         color=colour,
         label="95% CI over replications",
@@ -446,12 +571,14 @@ class IntervalDisplay:
     def plot(self, ax: Axes | None = None) -> IntervalDisplay:
         fig, ax = figure_axes(ax, (9, 4.5))
         rows, width = self.intervals, self.interval_minutes
-        middle = rows["start_minutes"] + width / 2
-        ax.plot(middle, rows["service_level"], marker="o", color="#1b9e77", label="service level")
+        starts = column(rows, "start_minutes")
+        middle = starts + width / 2
+        level = column(rows, "service_level")
+        ax.plot(middle, level, marker="o", color="#1b9e77", label="service level")
         ax.fill_between(
             middle,
-            rows["service_level_ci_low"],
-            rows["service_level_ci_high"],
+            column(rows, "service_level_ci_low"),
+            column(rows, "service_level_ci_high"),
             color="#1b9e77",
             alpha=0.25,
             label="95% CI over replications",
@@ -462,23 +589,23 @@ class IntervalDisplay:
         seconds = self.threshold_minutes * 60
         ax.set_ylabel(f"answered within {seconds:.0f} s / offered")
         agents = ax.twinx()
-        edges = np.append(rows["start_minutes"].to_numpy(), rows["start_minutes"].iloc[-1] + width)
-        for column, colour, style, label in (
+        edges = np.append(starts, starts[-1] + width)
+        for name, colour, style, label in (
             ("agents_scheduled", "#7570b3", "-", "agents scheduled"),
             ("agents_present", "#7570b3", ":", "agents present (mean)"),
             ("erlang_c_agents", "#d95f02", "-", "required (Erlang C)"),
             ("erlang_a_agents", "#d95f02", ":", "required (Erlang A)"),
         ):
-            values = rows[column].to_numpy(dtype=float)
+            values = column(rows, name, dtype=float)
             agents.stairs(values, edges, color=colour, ls=style, lw=1.6, label=label)
         agents.set_ylim(0, None)
         agents.set_ylabel("agents")
         clock_axis(ax, self.opens_at, float(edges[-1] - edges[0]))
         ax.set_xlim(edges[0], edges[-1])
-        n = int(rows["replications"].max())
-        name = f"{plot_text(self.scenario, PLOT_NAME_LENGTH)}: " if self.scenario else ""
+        n = int(column(rows, "replications").max())
+        scenario = f"{plot_text(self.scenario, PLOT_NAME_LENGTH)}: " if self.scenario else ""
         pool = plot_text(self.pool, PLOT_NAME_LENGTH)
-        ax.set_title(f"{name}service level and staffing of pool {pool} (n = {n} replications)")
+        ax.set_title(f"{scenario}service level and staffing of pool {pool} (n = {n} replications)")
         handles = ax.get_legend_handles_labels()
         more = agents.get_legend_handles_labels()
         ax.legend(handles[0] + more[0], handles[1] + more[1], loc="lower left", fontsize=7, ncol=2)
