@@ -341,7 +341,7 @@ def warm_up(scenario: Scenario, replication: int = 0) -> Start:
             held = int(population.active.sum())
             start.acquisition, start.contact_scale = _balance(scenario, *rates, held)
     if config.warmup_periods:
-        start.population = population.settled()
+        population.settle()
     return start
 
 
@@ -596,7 +596,9 @@ def _arrivals(
     order = np.argsort(times, kind="stable")
     ids = ids[order]
     return ids, ArrivalPlan(
-        times=times[order], segment=population.segment[ids], channel=population.channel[ids]
+        times=times[order],
+        segment=population.segment[ids].astype(np.int64),
+        channel=population.channel[ids].astype(np.int64),
     )
 
 
