@@ -54,6 +54,13 @@ def peak_bytes() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
+def cpu_seconds() -> float:
+    """This process's CPU time so far (user and system): what the machine's load does
+    not stretch, unlike the wall clock."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def child(args: argparse.Namespace) -> None:
     """Run one replication and print what it took, as one JSON line."""
     from peakend import load_scenario
@@ -85,6 +92,8 @@ def child(args: argparse.Namespace) -> None:
                 "peak_bytes": peak,
                 "estimated_bytes": estimate.peak_bytes,
                 "seconds": seconds,
+                "cpu_seconds": cpu_seconds(),
+                "estimated_cpu_seconds": estimate.cpu_seconds,
             }
         )
     )
@@ -152,6 +161,7 @@ def streamed(args: argparse.Namespace, scenario: Any) -> dict[str, Any]:
         sink.period_done()
         seconds = time.perf_counter() - sink.started
         disk = sink.close()
+    estimate = estimate_scenario(scenario, 1, keep_records=False)
     for row in sink.periods:  # the estimate of a run of that many periods (> 1: one is a day)
         shorter = load_scenario(args.config, [*args.set, f"retention.periods={row['periods']}"])
         if shorter.retention.periods > 1:
@@ -160,8 +170,10 @@ def streamed(args: argparse.Namespace, scenario: Any) -> dict[str, Any]:
         "customers": sink.rows["customers"],
         "contacts": sink.rows["contacts"],
         "peak_bytes": peak_bytes(),
-        "estimated_bytes": estimate_scenario(scenario, 1, keep_records=False).peak_bytes,
+        "estimated_bytes": estimate.peak_bytes,
         "seconds": seconds,
+        "cpu_seconds": cpu_seconds(),
+        "estimated_cpu_seconds": estimate.cpu_seconds,
         "parquet_bytes": disk,
         "kept_rows": len(out.visits) + len(out.contacts),
         "by_period": sink.periods,
@@ -190,6 +202,11 @@ def report(name: str, found: dict[str, Any]) -> None:
         f"{name:>12s} {found['customers']:>12,.0f} {peak / 2**20:>10,.0f} "
         f"{peak / found['customers']:>10,.0f} {against} {found['seconds']:>8,.0f}"
     )
+    if "cpu_seconds" in found:
+        print(
+            f"{'':>12s} CPU {found['cpu_seconds']:,.0f} s, estimated "
+            f"{found['estimated_cpu_seconds']:,.0f} s"
+        )
     if "by_period" in found:
         print(
             f"records streamed: {found['parquet_bytes'] / 2**20:,.0f} MiB of Parquet, "
