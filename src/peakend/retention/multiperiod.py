@@ -463,15 +463,14 @@ def _run_days(
     period: int,
     returns: list[BaseReturnModel],
     contacted: np.ndarray,
-    contact_scale: float = 1.0,
-    records: _Records | None = None,
+    contact_scale: float,
+    records: _Records,
 ) -> _Period:
     """Simulate the days of ``period``; mark in ``contacted`` who made a contact.
 
-    ``records`` (default: keep them) says where each day's record frames go.
+    ``records`` says where each day's record frames go.
     """
     config = scenario.retention
-    records = _Records() if records is None else records
     p_contact = contact_probabilities(scenario) * contact_scale
     out = _Period()
     for day in range(config.days_per_period):
