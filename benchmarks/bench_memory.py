@@ -9,9 +9,21 @@ model, metrics and record frames). The scenario is the M/M/c+M of
 to the number of customers asked for. Beside each measurement stands the memory
 budget's estimate (:func:`peakend.config.budget.estimate_scenario`) and its error.
 
+A multi-period scenario (``--config`` with ``retention.periods`` > 1) is measured
+as ``replicate`` makes it, every visit's records held (the estimate with
+``keep_records=True``), or with ``--stream`` as a replication whose records are
+streamed: :func:`peakend.retention.multiperiod.run_periods` with an ``emit`` that
+writes each day's visit and contact frames as Parquet row groups
+(``pyarrow.parquet.ParquetWriter``) into a temporary folder, deleted afterwards
+(the estimate with ``keep_records=False``). A streamed run also reports the peak
+so far at the end of each counted period, beside the estimate for a run of that
+many periods (the first ``k`` periods of a run are exactly a ``k``-period run:
+each period draws from its own streams), so one run shows how the peak grows
+with the length.
+
     .venv/bin/python benchmarks/bench_memory.py [--sizes 1e5 1e6 1e7] [--experience off]
     .venv/bin/python benchmarks/bench_memory.py --config benchmarks/contact_centre_year_1000.toml \
-        [--set retention.periods=2]
+        [--set retention.periods=2] [--stream]
 """
 
 from __future__ import annotations
@@ -21,8 +33,10 @@ import json
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -35,6 +49,18 @@ def scenario_of(customers: float, experience: bool):  # type: ignore[no-untyped-
     return peakend_scenario(customers / ARRIVAL_RATE, 0, experience)
 
 
+def peak_bytes() -> int:
+    """This process's peak resident set so far (the kernel's high-water mark)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def cpu_seconds() -> float:
+    """This process's CPU time so far (user and system): what the machine's load does
+    not stretch, unlike the wall clock."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def child(args: argparse.Namespace) -> None:
     """Run one replication and print what it took, as one JSON line."""
     from peakend import load_scenario
@@ -45,11 +71,18 @@ def child(args: argparse.Namespace) -> None:
         scenario = load_scenario(args.config, args.set)
     else:
         scenario = scenario_of(args.customers, args.experience == "on")
-    estimate = estimate_scenario(scenario, 1, keep_records=False)
+    multi_period = scenario.retention.periods > 1
+    if args.stream:
+        if not multi_period:
+            raise SystemExit("--stream measures a multi-period scenario (retention.periods > 1)")
+        print(json.dumps(streamed(args, scenario)))
+        return
+    # A multi-period replication holds every visit's records (keep_records=True).
+    estimate = estimate_scenario(scenario, 1, keep_records=multi_period)
     started = time.perf_counter()
     result = replicate(scenario, 0, memory_budget_bytes=2**50)
     seconds = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    peak = peak_bytes()
     customers = len(result.customers)
     print(
         json.dumps(
@@ -59,29 +92,128 @@ def child(args: argparse.Namespace) -> None:
                 "peak_bytes": peak,
                 "estimated_bytes": estimate.peak_bytes,
                 "seconds": seconds,
+                "cpu_seconds": cpu_seconds(),
+                "estimated_cpu_seconds": estimate.cpu_seconds,
             }
         )
     )
+
+
+class ParquetSink:
+    """An ``emit`` for :func:`run_periods`: each frame one row group of its kind's file."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.writers: dict[str, Any] = {}
+        self.rows: dict[str, int] = {"customers": 0, "contacts": 0}
+        self.periods: list[dict[str, float]] = []
+        """The peak so far and the time at the end of each counted period."""
+        self.period = 0
+        self.started = time.perf_counter()
+
+    def __call__(self, name: str, frame: Any) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        period = int(frame["period"].iat[0])
+        if period != self.period:
+            self.period_done()
+            self.period = period
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        if name not in self.writers:
+            self.writers[name] = pq.ParquetWriter(self.folder / f"{name}.parquet", table.schema)
+        self.writers[name].write_table(table)
+        self.rows[name] += len(frame)
+
+    def period_done(self) -> None:
+        """Note the peak so far at the end of a period (the next one's first frame), and
+        say it on stderr (a long run shows its progress)."""
+        row = {
+            "periods": self.period + 1,
+            "customers": self.rows["customers"],
+            "peak_bytes": peak_bytes(),
+            "seconds": time.perf_counter() - self.started,
+        }
+        self.periods.append(row)
+        print(
+            f"  after {row['periods']} periods: {row['customers']:,} visits, peak "
+            f"{row['peak_bytes'] / 2**20:,.0f} MiB, {row['seconds']:,.0f} s",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    def close(self) -> int:
+        """Close the files; their bytes on disk."""
+        for writer in self.writers.values():
+            writer.close()
+        return sum(path.stat().st_size for path in self.folder.iterdir())
+
+
+def streamed(args: argparse.Namespace, scenario: Any) -> dict[str, Any]:
+    """One replication of a multi-period ``scenario`` with its records streamed to Parquet."""
+    from peakend import load_scenario
+    from peakend.config.budget import estimate_scenario
+    from peakend.retention.multiperiod import run_periods
+
+    with tempfile.TemporaryDirectory(prefix="bench_memory_") as folder:
+        sink = ParquetSink(Path(folder))
+        out = run_periods(scenario, 0, emit=sink)
+        sink.period_done()
+        seconds = time.perf_counter() - sink.started
+        disk = sink.close()
+    estimate = estimate_scenario(scenario, 1, keep_records=False)
+    for row in sink.periods:  # the estimate of a run of that many periods (> 1: one is a day)
+        shorter = load_scenario(args.config, [*args.set, f"retention.periods={row['periods']}"])
+        if shorter.retention.periods > 1:
+            row["estimated_bytes"] = estimate_scenario(shorter, 1, keep_records=False).peak_bytes
+    return {
+        "customers": sink.rows["customers"],
+        "contacts": sink.rows["contacts"],
+        "peak_bytes": peak_bytes(),
+        "estimated_bytes": estimate.peak_bytes,
+        "seconds": seconds,
+        "cpu_seconds": cpu_seconds(),
+        "estimated_cpu_seconds": estimate.cpu_seconds,
+        "parquet_bytes": disk,
+        "kept_rows": len(out.visits) + len(out.contacts),
+        "by_period": sink.periods,
+    }
 
 
 def measure(extra: list[str]) -> dict[str, float]:
     """One child's report (a fresh interpreter: nothing of an earlier size is counted)."""
     done = subprocess.run(
         [sys.executable, __file__, "--child", *extra],
-        capture_output=True,
+        stdout=subprocess.PIPE,  # the child's stderr (progress, errors) passes through
         text=True,
         check=True,
     )
     return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
-def report(name: str, found: dict[str, float]) -> None:
-    peak, estimate = found["peak_bytes"], found["estimated_bytes"]
+def report(name: str, found: dict[str, Any]) -> None:
+    peak, estimate = found["peak_bytes"], found.get("estimated_bytes")
+    against = (
+        f"{estimate / 2**20:>10,.0f} {estimate / peak - 1:>+8.0%}"
+        if estimate
+        else f"{'-':>10s} {'-':>8s}"
+    )
     print(
         f"{name:>12s} {found['customers']:>12,.0f} {peak / 2**20:>10,.0f} "
-        f"{peak / found['customers']:>10,.0f} {estimate / 2**20:>10,.0f} "
-        f"{estimate / peak - 1:>+8.0%} {found['seconds']:>8,.0f}"
+        f"{peak / found['customers']:>10,.0f} {against} {found['seconds']:>8,.0f}"
     )
+    if "cpu_seconds" in found:
+        print(
+            f"{'':>12s} CPU {found['cpu_seconds']:,.0f} s, estimated "
+            f"{found['estimated_cpu_seconds']:,.0f} s"
+        )
+    if "by_period" in found:
+        print(
+            f"records streamed: {found['parquet_bytes'] / 2**20:,.0f} MiB of Parquet, "
+            f"{found['kept_rows']} rows kept; the peak so far at the end of each period:"
+        )
+        for row in found["by_period"]:
+            report(f"{row['periods']:.0f} periods", row)
 
 
 def main() -> None:
@@ -91,6 +223,12 @@ def main() -> None:
     parser.add_argument("--config", help="measure one replication of this scenario file instead")
     parser.add_argument(
         "--set", action="append", default=[], help="an override of --config, as peakend run --set"
+    )
+    parser.add_argument(
+        "--stream",
+        action="store_true",
+        help="a multi-period --config: stream each day's records to Parquet in a temporary "
+        "folder instead of holding them (and report the peak at the end of each period)",
     )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--customers", type=float, help=argparse.SUPPRESS)
@@ -104,7 +242,10 @@ def main() -> None:
     )
     if args.config:
         overrides = [item for value in args.set for item in ("--set", value)]
-        report(Path(args.config).stem[:12], measure(["--config", args.config, *overrides]))
+        streaming = ["--stream"] if args.stream else []
+        report(
+            Path(args.config).stem[:12], measure(["--config", args.config, *overrides, *streaming])
+        )
         return
     for size in args.sizes:
         found = measure(["--customers", str(size), "--experience", args.experience])

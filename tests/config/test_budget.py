@@ -66,26 +66,64 @@ def test_the_estimate_bounds_what_a_replication_really_allocates() -> None:
     assert traced_peak < estimated < 4 * traced_peak, (traced_peak, estimated)
 
 
-def test_the_multi_period_estimate_bounds_what_it_allocates() -> None:
-    from peakend import load_scenario, scale_staffing
-
-    twelve_weeks = ROOT / "configs" / "contact_centre_12_weeks.toml"
-    # three of its weeks (21 days): tracing the allocations of all 84 days takes long
-    scenario = load_scenario(
-        twelve_weeks,
-        ["arrivals.rate_per_hour*=2", "retention.population*=2", "retention.periods=3"],
-    )
-    scenario = scale_staffing(scenario, 2)
-    workload = estimate_scenario(scenario, 1, keep_records=False)
+def _traced_peak(run: Any) -> tuple[Any, int]:
+    """What ``run()`` returns and the peak of what it allocated (numpy's arrays included)."""
     tracemalloc.start()
     try:
-        result = replicate(scenario, 0)
-        traced_peak = tracemalloc.get_traced_memory()[1]
+        out = run()
+        return out, tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert len(result.customers) < workload.customers < 1.5 * len(result.customers)
-    estimated = workload.peak_bytes - budget._BASE_BYTES
-    assert traced_peak < estimated < 4 * traced_peak, (traced_peak, estimated)
+
+
+def test_the_multi_period_estimate_bounds_what_it_allocates_streamed_and_held() -> None:
+    """A multi-period replication that streams its records (``emit``) is estimated
+    without them (``keep_records=False``), one that holds them with them, counted twice
+    (the days' frames and their concatenation): each estimate lies above what the run
+    allocates and within 4 times it, and the held estimate exceeds the streamed one by
+    between once and twice the records' estimate (twice, less the last day, gone when
+    they are concatenated), where the held run allocates at least the records'
+    estimate more than the streamed one."""
+    from peakend import load_scenario
+    from peakend.config.budget import estimate_record_bytes
+    from peakend.retention.multiperiod import run_periods
+
+    twelve_weeks = ROOT / "configs" / "contact_centre_12_weeks.toml"
+    # three of its weeks (a warm-up week and two counted): tracing 84 days takes long
+    scenario = load_scenario(twelve_weeks, ["retention.periods=2"])
+    held, held_peak = _traced_peak(lambda: run_periods(scenario, 0))
+    _, streamed_peak = _traced_peak(lambda: run_periods(scenario, 0, emit=lambda *_: None))
+    records = estimate_record_bytes(scenario)
+    base = budget._BASE_BYTES  # the interpreter and libraries
+    for keep, traced in ((False, streamed_peak), (True, held_peak)):
+        workload = estimate_scenario(scenario, 1, keep_records=keep)
+        assert len(held.visits) < workload.customers < 1.5 * len(held.visits)
+        estimated = workload.peak_bytes - base
+        assert traced < estimated < 4 * traced, (keep, traced, estimated)
+    difference = (
+        estimate_scenario(scenario, 1, keep_records=True).peak_bytes
+        - estimate_scenario(scenario, 1, keep_records=False).peak_bytes
+    )
+    assert records < difference < 2 * records
+    assert held_peak - streamed_peak > records, (held_peak, streamed_peak, records)
+
+
+def test_a_streamed_year_is_bounded_by_its_customers_not_its_visits() -> None:
+    """Streamed, a year of the 1,000-agent centre is estimated at its identified
+    customers' memory, not at its visits' records: 52 weeks cost hardly more than 8,
+    and the held year about 20 GiB more (docs/benchmarks.md measures both)."""
+    from peakend import load_scenario
+
+    year = ROOT / "benchmarks" / "contact_centre_year_1000.toml"
+    streamed = {
+        weeks: estimate_scenario(
+            load_scenario(year, [f"retention.periods={weeks}"]), 1, keep_records=False
+        ).peak_bytes
+        for weeks in (8, 52)
+    }
+    held = estimate_scenario(load_scenario(year), 1, keep_records=True).peak_bytes
+    assert streamed[52] < 1.5 * streamed[8]
+    assert held > streamed[52] + 20 * 2**30
 
 
 def test_budget_refuses_with_the_estimate_in_one_line() -> None:

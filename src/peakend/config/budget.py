@@ -49,9 +49,21 @@ a replay (``arrivals.times``)       250 B per replayed arrival in every process 
                                    ``times_date`` (72 B a column measured at load
                                    and hash with 200,000 arrivals, scaled as the
                                    times' own 68 B to 180 B)
-multi-period runs                  the day's peak, plus 200 B per identified customer
-                                   and the record tables of every visit
+multi-period runs                  the busiest day's peak, plus 100 B per identified
+                                   customer, plus one day's record frames (streamed)
+                                   or every visit's (held: 240 B per visit + 100 B
+                                   per contact, with period, day, person, belief and
+                                   return probability)
 =================================  ====================================================
+
+A multi-period replication either streams its records (``run_periods(..., emit=)``
+hands each day's frames over as soon as they are final, and keeps none) or holds
+every visit's until it ends; ``keep_records`` says which (False: streamed, True:
+held and kept until the run ends). Held, a replication's records are counted twice,
+as kept records are: at its end the days' frames are concatenated into one table,
+when its last day is gone (so that day is not counted on top).
+Streamed, the estimate is within +3 % to +14 % of the measured peak of the year
+config at every length from 3 to 53 simulated weeks (1.5 GiB for the whole year).
 
 The estimated contacts are an upper bound (:func:`contacts_per_customer`), so a
 scenario whose customers come back less than it allows is over-estimated, never
@@ -88,6 +100,7 @@ __all__ = [
     "check_grid_size",
     "contacts_per_customer",
     "estimate_experiment",
+    "estimate_record_bytes",
     "estimate_scenario",
     "expected_customers",
     "format_bytes",
@@ -116,11 +129,13 @@ _KEPT_BYTES_PER_CUSTOMER = 210
 _KEPT_BYTES_PER_CONTACT = 85
 _BYTES_PER_AGENT = 1_000
 _BYTES_PER_INTERVAL_AND_POOL = 1_000
-_BYTES_PER_POPULATION_MEMBER = 200
+# Each identified customer of a multi-period run: its arrays (72 B, Population) and
+# the day's draws over every customer (the contact, arrival time and return numbers).
+_BYTES_PER_POPULATION_MEMBER = 100
 _BYTES_PER_REPLAYED_ARRIVAL = 250
 _BYTES_PER_REPLAY_TEXT_COLUMN = 250  # times_customer, times_date
-# A multi-period run keeps its visits and contacts as data frames (with period, day,
-# person, belief and return probability), measured at about 221 and 96 B a row.
+# A multi-period run's record frames (with period, day, person, belief and return
+# probability), measured at about 221 and 96 B a row.
 _PERIOD_BYTES_PER_VISIT = 240
 _PERIOD_BYTES_PER_CONTACT = 100
 _BYTES_PER_SCENARIO = 50_000  # a resolved scenario, its spec and its metric rows
@@ -129,7 +144,10 @@ _BASE_BYTES = 150 * 2**20  # the interpreter with numpy, pandas, pydantic and Si
 # Measured CPU time, rounded up: 15 microseconds per contact, 5 per interval and pool.
 _SECONDS_PER_CONTACT = 15e-6
 _SECONDS_PER_INTERVAL_AND_POOL = 5e-6
-_SECONDS_PER_MEMBER_AND_PERIOD = 150e-9  # a multi-period run's population bookkeeping, a day
+# A multi-period run's population bookkeeping, per customer and day: the year config took
+# 30 CPU minutes for 28 million visits and about 10 million customers on average
+# (estimated 29; 25 at 150 ns).
+_SECONDS_PER_MEMBER_AND_PERIOD = 200e-9
 
 
 class BudgetError(ConfigError):
@@ -225,7 +243,10 @@ def estimate_scenario(
         Replications running at once (worker processes); each holds one in memory.
     keep_records
         Whether every replication's record tables are kept until the end (as
-        :func:`peakend.runs.runner.run_scenario` does).
+        :func:`peakend.runs.runner.run_scenario` does). A multi-period replication
+        without them streams its records (a day's frames at a time, see
+        :func:`peakend.retention.multiperiod.run_periods`'s ``emit``); with them it
+        holds every visit's while it runs.
     """
     count = scenario.run.replications if replications is None else replications
     return _workload([scenario], count, workers, keep_records)
@@ -244,6 +265,12 @@ def estimate_experiment(
     experiment's ``keep_records``); otherwise only one row of metrics each.
     """
     return _workload(list(scenarios), replications, workers, keep_records)
+
+
+def estimate_record_bytes(scenario: Scenario) -> float:
+    """Bytes of one replication's record frames (customers or visits, and contacts) in
+    memory: what a multi-period replication that streams its records does not hold."""
+    return _cost(scenario).record_bytes
 
 
 def check_budget(
@@ -340,30 +367,55 @@ class _Cost:
     visits: float
     contacts: float
     run_bytes: float
-    """Peak bytes while it runs, but for its block of records."""
-    block_bytes: float
-    """Bytes of the block of customers whose records are being made (a single day's: a
-    multi-period day's are in ``run_bytes``), freed before the replication ends."""
+    """Peak bytes while it runs, but for a single day's block of records."""
     record_bytes: float
     """Bytes of its record tables once it has run."""
     seconds: float
+    held_bytes: float = 0.0
+    """Bytes of record frames a worker holds at the end of the replication when its
+    records are kept and not already in ``run_bytes`` (a multi-period replication's,
+    twice: the days' frames and their concatenation)."""
+    day_bytes: float = 0.0
+    """A multi-period replication's busiest day (in ``run_bytes``): gone by the end,
+    when held records are concatenated."""
+    block_bytes: float = 0.0
+    """Bytes of the block of customers whose records a single day is making (a
+    multi-period day's are in ``run_bytes``), freed before the replication ends."""
+
+    def running_bytes(self, keep_records: bool) -> float:
+        """Peak bytes while it runs, besides its kept records: a held multi-period
+        replication's records peak (twice, counted as kept) at its end, when its last
+        day is gone, so the day and the records' second copy do not add up."""
+        if keep_records:
+            return self.run_bytes - min(self.day_bytes, self.record_bytes)
+        return self.run_bytes
 
 
 def _cost(scenario: Scenario) -> _Cost:
     visits, busiest_day = _visits(scenario)
-    contacts = visits * contacts_per_customer(scenario)
+    per_contact = contacts_per_customer(scenario)
+    contacts = visits * per_contact
     records = visits * _KEPT_BYTES_PER_CUSTOMER + contacts * _KEPT_BYTES_PER_CONTACT
-    run_bytes = _run_bytes(scenario, busiest_day) + _population_bytes(scenario)
-    block_bytes = _block_bytes(scenario, busiest_day)
-    if scenario.retention.periods > 1:  # every period's visits are kept while it runs
-        run_bytes += records
+    day = _run_bytes(scenario, busiest_day)
+    held = records  # a worker holds a single day's frames to send them
+    if scenario.retention.periods > 1:
+        # The records of a multi-period replication, held or not, are counted as kept
+        # (_workload); while it runs it holds at least the busiest day's frames.
+        frame_bytes = _PERIOD_BYTES_PER_VISIT + per_contact * _PERIOD_BYTES_PER_CONTACT
+        records = visits * frame_bytes
+        day += busiest_day * frame_bytes
+        held = 2 * records
+    run_bytes = day + _population_bytes(scenario)
     days = scenario.retention.periods * scenario.retention.days_per_period
     seconds = (
         contacts * _SECONDS_PER_CONTACT
         + scenario.intervals * len(scenario.pools) * days * _SECONDS_PER_INTERVAL_AND_POOL
         + _population(scenario) * days * _SECONDS_PER_MEMBER_AND_PERIOD
     )
-    return _Cost(visits, contacts, run_bytes, block_bytes, records, seconds)
+    block = _block_bytes(scenario, busiest_day)
+    if scenario.retention.periods == 1:
+        return _Cost(visits, contacts, run_bytes, records, seconds, held, block_bytes=block)
+    return _Cost(visits, contacts, run_bytes, records, seconds, held, day)
 
 
 def _workload(
@@ -383,20 +435,20 @@ def _workload(
     processes = 1 + (in_flight if in_flight > 1 else 0)  # the caller and its workers
     # Every process holds the replayed arrivals of the scenarios it runs.
     replays = [_replay_bytes(scenario) for scenario in scenarios]
-    running = max(cost.run_bytes for cost in costs)
+    workers_in_flight = in_flight if in_flight > 1 else 0
+    # A worker holding its replication's records until it sends them (a multi-period
+    # replication's twice; the caller's own replication is in ``kept``).
+    held = max(cost.held_bytes for cost in costs) if keep_records else 0.0
     block = max(cost.block_bytes for cost in costs)
-    if keep_records and in_flight > 1:  # a worker holds its replication's frames to send
-        running += max(cost.record_bytes for cost in costs)
     # Kept records are concatenated into one table at the end (twice their bytes); in a
-    # single process that happens after the last block of records is made and freed.
-    held = 2 * kept
-    made_and_held = max(block, held) if in_flight == 1 else in_flight * block + held
+    # single process that happens after its last block of records is made and freed.
+    made_and_kept = max(block, 2 * kept) if in_flight == 1 else in_flight * block + 2 * kept
     peak = (
         processes * _BASE_BYTES
         + sum(replays)
-        + (in_flight if in_flight > 1 else 0) * max(replays)
-        + in_flight * running
-        + made_and_held
+        + workers_in_flight * (max(replays) + held)
+        + in_flight * max(cost.running_bytes(keep_records) for cost in costs)
+        + made_and_kept
         + len(scenarios) * _BYTES_PER_SCENARIO
     )
     return Workload(
@@ -432,12 +484,19 @@ def _visits(scenario: Scenario) -> tuple[float, float]:
 
 
 def _acquisition(scenario: Scenario, day: float) -> float:
-    """Newcomers per period; for a steady base at most every visitor and quiet leaver
-    (what it replaces)."""
+    """Newcomers per period. A steady base replaces what it loses: the visitors who do
+    not come back, estimated at the return models' anchor (``baseline_retention``, the
+    lowest of the segments'), and the quiet customers who leave (``background_churn``).
+    Measured on ``benchmarks/contact_centre_year_1000.toml``: about 96,000 newcomers a
+    week, estimated at 99,000."""
     retention = scenario.retention
     if retention.acquisition_per_period == "steady":
         period = day * math.fsum(retention.day_loads)
-        return period + retention.background_churn * retention.population
+        kept = min(
+            (segment.returns or retention.returns).baseline_retention
+            for segment in scenario.segments.values()
+        )
+        return period * (1 - kept) + retention.background_churn * retention.population
     return float(retention.acquisition_per_period)
 
 

@@ -66,6 +66,7 @@ root streams, so the same people work every day.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -95,6 +96,7 @@ from peakend.retention.returns import (
 from peakend.simulation.replication import Replication, ReplicationOutput
 
 __all__ = [
+    "Emit",
     "MultiPeriodOutput",
     "Population",
     "Start",
@@ -106,6 +108,11 @@ __all__ = [
 ]
 
 
+Emit = Callable[[str, pd.DataFrame], None]
+"""Receives a day's record frame as soon as it is final: ``emit("customers", visits)``,
+then ``emit("contacts", contacts)`` (see :func:`run_periods`)."""
+
+
 @dataclass
 class MultiPeriodOutput:
     """Per-period table, cohort curves, visits and summary metrics of one replication.
@@ -113,7 +120,9 @@ class MultiPeriodOutput:
     ``visits`` and ``contacts`` carry each row's ``period``, ``day`` (of the
     period) and ``person`` (population id); ``visits`` also each visitor's
     ``reliability_belief`` after the visit and the ``return_probability`` that
-    decided whether they came back.
+    decided whether they came back. When the run handed its records over
+    (``run_periods(..., emit=...)``), both are empty frames with the columns and
+    dtypes the handed-over frames have.
     """
 
     periods: pd.DataFrame
@@ -137,6 +146,8 @@ class _Period:
     deterred: int = 0
     revenue: float = 0.0
     visit_frames: list[pd.DataFrame] = field(default_factory=list)
+    """The days' visit frames (only the columns the period's means need when the
+    frames are handed over)."""
     contact_frames: list[pd.DataFrame] = field(default_factory=list)
 
 
@@ -158,7 +169,11 @@ class Start:
 
 
 def run_periods(
-    scenario: Scenario, replication: int = 0, *, base: Scenario | None = None
+    scenario: Scenario,
+    replication: int = 0,
+    *,
+    base: Scenario | None = None,
+    emit: Emit | None = None,
 ) -> MultiPeriodOutput:
     """Run all periods of one replication of a multi-period scenario.
 
@@ -167,9 +182,27 @@ def run_periods(
     variant, else the scenario itself), and are left out of every table; the
     counted periods then run under ``scenario``'s plan from where the warm-up left
     the customers (:func:`warm_up`).
+
+    ``emit``: where the records go, a day at a time, so that a replication holds
+    the records of one day rather than of every visit. Without it, every counted
+    day's visits and contacts are kept and returned as ``visits`` and
+    ``contacts``. With it, as soon as a counted day is simulated and its visitors
+    have decided, its visit frame is handed over as ``emit("customers", frame)``
+    and then its contact frame as ``emit("contacts", frame)``, days in order
+    (period by period), and none is kept: the returned ``visits`` and ``contacts``
+    are empty frames with the same columns and dtypes (``pd.DataFrame()`` if no
+    frame of that kind was handed over). Each frame has the columns, dtypes
+    (categoricals with the scenario's categories) and row order of the kept
+    frames and its own ``RangeIndex``; a day without rows of a kind (nobody
+    called, or no contact) hands over nothing of it, so
+    ``pd.concat(frames, ignore_index=True)`` of what was handed over is exactly
+    the ``visits`` (``contacts``) a run without ``emit`` returns. A handed-over
+    frame belongs to the receiver: the run does not read it afterwards. Every
+    other table and metric is the same with or without ``emit``.
     """
     config = scenario.retention
     start = warm_up(base if base is not None else scenario.warmup_base, replication)
+    records = _Records(emit)
     population = start.population
     returns = return_models_by_segment(scenario)
     rows: list[dict[str, Any]] = []
@@ -188,6 +221,7 @@ def run_periods(
             period,
             (acquisition, referrals - deterred, start.contact_scale),
             returns,
+            records,
         )
         referrals, deterred = days.referrals, days.deterred
         margin = _relationship_revenue(scenario, population, period)
@@ -214,15 +248,17 @@ def run_periods(
                 **rates,
             }
         )
-        visits.append(visited)
-        contact_frames.append(_concat(days.contact_frames))
+        if emit is None:
+            visits.append(visited)
+            contact_frames.append(_concat(days.contact_frames))
+        del visited, days
         cohort_rows.extend(_cohorts(population, period, config.period_name))
     periods = pd.DataFrame(rows)
     return MultiPeriodOutput(
         periods=periods,
         cohorts=pd.DataFrame(cohort_rows),
-        visits=_concat(visits),
-        contacts=_concat(contact_frames),
+        visits=_concat(visits) if emit is None else records.empty("customers"),
+        contacts=_concat(contact_frames) if emit is None else records.empty("contacts"),
         population=population,
         metrics=_summary(periods, run_totals, population),
     )
@@ -296,14 +332,16 @@ def warm_up(scenario: Scenario, replication: int = 0) -> Start:
     for period in range(-config.warmup_periods, 0):
         active = int(population.active.sum())
         balance = (start.acquisition, start.referrals - start.deterred, start.contact_scale)
-        days, _, quiet = _period(scenario, replication, population, period, balance, returns)
+        days, _, quiet = _period(
+            scenario, replication, population, period, balance, returns, _Records(keep=False)
+        )
         start.referrals, start.deterred = days.referrals, days.deterred
         if config.steady:
             rates = (days.churned + quiet) / active, (days.referrals - days.deterred) / active
             held = int(population.active.sum())
             start.acquisition, start.contact_scale = _balance(scenario, *rates, held)
     if config.warmup_periods:
-        start.population = population.settled()
+        population.settle()
     return start
 
 
@@ -336,10 +374,12 @@ def _period(
     period: int,
     balance: tuple[float, int, float],
     returns: list[BaseReturnModel],
+    records: _Records,
 ) -> tuple[_Period, int, int]:
     """One period: newcomers join, the days run, quiet customers may leave at its end.
 
-    ``balance`` is (newcomers' Poisson mean, net referrals, contact scale).
+    ``balance`` is (newcomers' Poisson mean, net referrals, contact scale);
+    ``records`` says where the days' record frames go.
     Returns the days, the newcomers and the customers who left without a visit.
     """
     config = scenario.retention
@@ -347,7 +387,7 @@ def _period(
     draws = RandomStreams(scenario.run.seed, replication, f"population {period}/")
     joining = _join(scenario, population, period, acquisition, net_referrals, draws)
     contacted = np.zeros(len(population), dtype=bool)
-    days = _run_days(scenario, replication, population, period, returns, contacted, scale)
+    days = _run_days(scenario, replication, population, period, returns, contacted, scale, records)
     leaving = (
         population.active
         & ~contacted
@@ -386,6 +426,36 @@ def _join(
     return joining
 
 
+@dataclass
+class _Records:
+    """Where the days' record frames go: kept in the period (``keep``, no ``emit``),
+    handed to ``emit``, or not made at all (a warm-up period, whose records nobody reads).
+    """
+
+    emit: Emit | None = None
+    keep: bool = True
+    heads: dict[str, pd.DataFrame] = field(default_factory=dict)
+    """An empty copy of the first frame of each kind handed over (columns and dtypes)."""
+
+    def hand_over(self, name: str, frame: pd.DataFrame) -> None:
+        """Give a non-empty ``frame`` to ``emit`` (empty ones are left out, as a
+        concatenation of kept frames leaves them out)."""
+        if self.emit is None or not len(frame):
+            return
+        if name not in self.heads:
+            # A copy: a slice of no rows would hold the whole frame's arrays.
+            self.heads[name] = frame.iloc[:0].copy()
+        self.emit(name, frame)
+
+    def empty(self, name: str) -> pd.DataFrame:
+        """An empty frame with the columns and dtypes of the frames handed over as ``name``."""
+        return self.heads.get(name, pd.DataFrame())
+
+
+_PERIOD_MEANS = ("reliability_belief", "return_probability")
+"""The visit columns a period's row averages (kept for the period when frames are handed over)."""
+
+
 def _run_days(
     scenario: Scenario,
     replication: int,
@@ -393,9 +463,13 @@ def _run_days(
     period: int,
     returns: list[BaseReturnModel],
     contacted: np.ndarray,
-    contact_scale: float = 1.0,
+    contact_scale: float,
+    records: _Records,
 ) -> _Period:
-    """Simulate the days of ``period``; mark in ``contacted`` who made a contact."""
+    """Simulate the days of ``period``; mark in ``contacted`` who made a contact.
+
+    ``records`` says where each day's record frames go.
+    """
     config = scenario.retention
     p_contact = contact_probabilities(scenario) * contact_scale
     out = _Period()
@@ -414,30 +488,80 @@ def _run_days(
             out.totals.add_idle_day()
             continue
         ids, plan = _arrivals(scenario, population, np.flatnonzero(contacts), draws)
-        result = Replication(
-            scenario,
-            replication,
-            stream_prefix=f"period {period}/day {day}/",
-            team_prefix="",  # the same people work every day of the run
-            arrivals=plan,
-            references=_references(scenario, population, ids),
-            day=today,
-        ).run()
-        decided = _after_visits(scenario, population, ids, result, period, returns, draws)
-        out.totals.add(*day_metrics(scenario, result))
-        out.visits += len(ids)
-        out.returning_visits += int((population.acquired[ids] < period).sum())
-        out.stayed += decided["stayed"]
-        out.churned += decided["churned"]
-        out.referrals += decided["referrals"]
-        out.deterred += decided["deterred"]
-        out.revenue += decided["revenue"]
-        frame = _visit_frame(result.customers, ids, period, day)
-        frame["reliability_belief"] = decided["reliability_belief"]
-        frame["return_probability"] = decided["return_probability"]
+        del first, contacts
+        visitors = (ids, plan)
+        _day(
+            scenario, replication, population, (period, day), visitors, returns, draws, out, records
+        )
+    return out
+
+
+def _day(
+    scenario: Scenario,
+    replication: int,
+    population: Population,
+    when: tuple[int, int],
+    visitors: tuple[np.ndarray, ArrivalPlan],
+    returns: list[BaseReturnModel],
+    draws: RandomStreams,
+    out: _Period,
+    records: _Records,
+) -> None:
+    """Simulate day ``when = (period, day)`` for ``visitors`` (their ids and arrivals)
+    and add it to ``out``; its record frames go where ``records`` says (:func:`_keep`).
+
+    The day's simulation output is let go on return, before the next day runs.
+    """
+    period, day = when
+    ids, plan = visitors
+    config = scenario.retention
+    result = Replication(
+        scenario,
+        replication,
+        stream_prefix=f"period {period}/day {day}/",
+        team_prefix="",  # the same people work every day of the run
+        arrivals=plan,
+        references=_references(scenario, population, ids),
+        day=period * config.days_per_period + day,
+    ).run()
+    decided = _after_visits(scenario, population, ids, result, period, returns, draws)
+    out.totals.add(*day_metrics(scenario, result))
+    out.visits += len(ids)
+    out.returning_visits += int((population.acquired[ids] < period).sum())
+    out.stayed += decided["stayed"]
+    out.churned += decided["churned"]
+    out.referrals += decided["referrals"]
+    out.deterred += decided["deterred"]
+    out.revenue += decided["revenue"]
+    if records.keep:
+        _keep(result, (ids, period, day), decided, out, records)
+
+
+def _keep(
+    result: ReplicationOutput,
+    where: tuple[np.ndarray, int, int],
+    decided: dict[str, Any],
+    out: _Period,
+    records: _Records,
+) -> None:
+    """A day's visit and contact frames, kept in ``out`` or handed to ``records.emit``.
+
+    ``where`` is (the visitors' ids, period, day). Handed over, a day leaves in
+    ``out`` only its visits' :data:`_PERIOD_MEANS` columns (a new frame: the
+    period's row averages them as it averages the kept frames' columns).
+    """
+    ids, period, day = where
+    frame = _visit_frame(result.customers, ids, period, day)
+    frame["reliability_belief"] = decided["reliability_belief"]
+    frame["return_probability"] = decided["return_probability"]
+    if records.emit is None:
         out.visit_frames.append(frame)
         out.contact_frames.append(_visit_frame(result.contacts, ids, period, day))
-    return out
+        return
+    out.visit_frames.append(pd.DataFrame({name: decided[name].copy() for name in _PERIOD_MEANS}))
+    records.hand_over("customers", frame)
+    del frame
+    records.hand_over("contacts", _visit_frame(result.contacts, ids, period, day))
 
 
 def _references(scenario: Scenario, population: Population, ids: np.ndarray) -> References:
@@ -471,7 +595,9 @@ def _arrivals(
     order = np.argsort(times, kind="stable")
     ids = ids[order]
     return ids, ArrivalPlan(
-        times=times[order], segment=population.segment[ids], channel=population.channel[ids]
+        times=times[order],
+        segment=population.segment[ids].astype(np.int64),
+        channel=population.channel[ids].astype(np.int64),
     )
 
 

@@ -13,8 +13,17 @@ from peakend.retention.returns import Loyalty, ReliabilityBelief
 
 __all__ = ["FROM_THE_START", "Population"]
 
-FROM_THE_START = np.iinfo(np.int64).min // 2
+FROM_THE_START = np.iinfo(np.int32).min // 2
 """``joins`` of a customer who is a customer before the run starts (no first contact)."""
+
+_COUNT = np.int32
+"""Periods, days of the run, visits and streaks of a customer: 32 bits hold them exactly
+(a run has at most a few thousand periods), and a run may hold millions of customers."""
+
+
+def _index_dtype(size: int) -> type[np.signedinteger[Any]]:
+    """The narrowest signed integer type that indexes ``size`` categories."""
+    return np.int8 if size <= np.iinfo(np.int8).max else np.int32
 
 
 def _pick(shares: list[float], uniforms: np.ndarray) -> np.ndarray:
@@ -27,6 +36,9 @@ def _pick(shares: list[float], uniforms: np.ndarray) -> np.ndarray:
 @dataclass
 class Population:
     """Identified customers, arrays by customer (a customer's id is its index).
+
+    About 72 bytes a customer: segment and channel codes in the narrowest integer
+    type, periods, days and counts as 32-bit integers, the rest float64.
 
     ``acquired`` is the period a customer joined, ``joins`` the day of the run
     (``period * days_per_period + day``) of a newcomer's first contact
@@ -68,21 +80,26 @@ class Population:
         numbers of ``rng``, so they do not depend on how many join.
         """
         pairs = rng.random((size, 2))
-        segment = _pick([s.share for s in scenario.segments.values()], pairs[:, 0])
-        channel = _pick([c.share for c in scenario.channels.values()], pairs[:, 1])
+        shares = [s.share for s in scenario.segments.values()]
+        segment = _pick(shares, pairs[:, 0]).astype(_index_dtype(len(shares)))
+        shares = [c.share for c in scenario.channels.values()]
+        channel = _pick(shares, pairs[:, 1]).astype(_index_dtype(len(shares)))
+        del pairs
         references = References.of(scenario, channel, segment)
         return cls(
             segment=segment,
             channel=channel,
-            acquired=np.full(size, period),
-            joins=np.full(size, FROM_THE_START) if joins is None else np.asarray(joins),
+            acquired=np.full(size, period, dtype=_COUNT),
+            joins=np.full(size, FROM_THE_START, dtype=_COUNT)
+            if joins is None
+            else np.asarray(joins, dtype=_COUNT),
             expected_wait=references.expected_wait_minutes.astype(float),
             expected_quality=references.expected_quality.astype(float),
             active=np.ones(size, dtype=bool),
-            left=np.full(size, -1),
+            left=np.full(size, -1, dtype=_COUNT),
             loyalty=np.full(size, Loyalty.NEW, dtype=np.int8),
-            streak=np.zeros(size, dtype=np.int64),
-            visits=np.zeros(size, dtype=np.int64),
+            streak=np.zeros(size, dtype=_COUNT),
+            visits=np.zeros(size, dtype=_COUNT),
             value=np.zeros(size),
             belief=ReliabilityBelief.prior(scenario.retention.reliability_prior, size),
             expected_extras=np.zeros(size),
@@ -100,29 +117,32 @@ class Population:
             else:
                 setattr(self, field.name, np.concatenate([mine, theirs]))
 
-    def settled(self) -> Population:
-        """The active customers, renumbered, as customers from the start of a run.
+    def settle(self) -> None:
+        """Keep the active customers only, renumbered, as customers from the start of a run.
 
         What they learnt stays (memories' traces in loyalty, beliefs, expectations);
         their counts restart: no visits, no value, no period of joining or leaving.
+        In place, one array at a time, so that the customers are never held twice
+        (a copy of a population of millions would be a multi-period run's peak).
         """
         keep = self.active
-        kept: dict[str, Any] = {}
+        size = int(keep.sum())
+        restarted = {
+            "acquired": np.zeros(size, dtype=_COUNT),
+            "joins": np.full(size, FROM_THE_START, dtype=_COUNT),
+            "left": np.full(size, -1, dtype=_COUNT),
+            "visits": np.zeros(size, dtype=_COUNT),
+            "value": np.zeros(size),
+        }
         for field in fields(self):
             value = getattr(self, field.name)
-            if isinstance(value, ReliabilityBelief):
-                kept[field.name] = ReliabilityBelief(value.worked[keep], value.failed[keep])
+            if field.name in restarted:
+                setattr(self, field.name, restarted.pop(field.name))
+            elif isinstance(value, ReliabilityBelief):
+                value.worked, value.failed = value.worked[keep], value.failed[keep]
             else:
-                kept[field.name] = value[keep]
-        size = int(keep.sum())
-        kept.update(
-            acquired=np.zeros(size, dtype=np.int64),
-            joins=np.full(size, FROM_THE_START),
-            left=np.full(size, -1),
-            visits=np.zeros(size, dtype=np.int64),
-            value=np.zeros(size),
-        )
-        return Population(**kept)
+                setattr(self, field.name, value[keep])
+            del value
 
     def joined_by(self, day: int) -> np.ndarray:
         """Customers who are customers on ``day`` of the run (active or not)."""
