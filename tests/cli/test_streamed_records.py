@@ -148,3 +148,25 @@ def test_a_killed_streamed_run_leaves_nothing_the_next_run_keeps(
     assert any((out / name).stat().st_size > 0 for name in left)  # two were written
     _run(monkeypatch, True, str(config), "--out", str(out))
     assert sorted(os.listdir(out)) == before
+
+
+def test_a_multi_period_replication_streams_its_records_day_by_day(tmp_path: Path) -> None:
+    from peakend import load_scenario
+    from peakend.runs.runner import replicate
+
+    from conftest import ROOT
+
+    scenario = load_scenario(
+        ROOT / "configs" / "contact_centre_12_weeks.toml",
+        ["retention.periods=2", "arrivals.rate_per_hour*=0.2", "retention.population*=0.2"],
+    )
+    files = {"customers": str(tmp_path / "c.parquet"), "contacts": str(tmp_path / "k.parquet")}
+    kept, streamed = replicate(scenario, 0), replicate(scenario, 0, records=files)
+    dropped = replicate(scenario, 0, records=False)
+    assert kept.metrics == streamed.metrics == dropped.metrics
+    assert streamed.parts == files and streamed.customers.empty and dropped.customers.empty
+    for table in ("customers", "contacts"):
+        pd.testing.assert_frame_equal(streamed.records(table), getattr(kept, table))
+    import pyarrow.parquet as pq
+
+    assert pq.ParquetFile(files["customers"]).num_row_groups >= 7  # a row group a day

@@ -370,25 +370,27 @@ def _sample_frame(columns: dict[str, np.ndarray], replication: int) -> pd.DataFr
 def _replicate_periods(
     scenario: Scenario, replication: int, records: bool | Mapping[str, str] = True
 ) -> ReplicationResult:
+    """A multi-period replication: its records kept (``records=True``), dropped as each
+    day is done (False) or written day by day into the files named (a mapping)."""
     from peakend.retention.multiperiod import run_periods
 
     started = time.perf_counter()
-    out = run_periods(scenario, replication)
+    writer = None if isinstance(records, bool) else PartWriter(records)
+
+    def emit(table: str, frame: pd.DataFrame) -> None:
+        if writer is not None:
+            writer.add(table, _records(frame, scenario, replication))
+
+    out = run_periods(scenario, replication, emit=None if records is True else emit)
     periods = out.periods
     periods.insert(0, "replication", replication)
     cohorts = out.cohorts
     cohorts.insert(0, "replication", replication)
-    customers = _records(out.visits, scenario, replication)
-    contacts = _records(out.contacts, scenario, replication)
-    parts: dict[str, str] = {}
-    if not isinstance(records, bool):
-        writer = PartWriter(records)
-        writer.add("customers", customers)
-        writer.add("contacts", contacts)
-        parts = writer.close()
-        customers = contacts = pd.DataFrame()
-    elif not records:
-        customers = contacts = pd.DataFrame()
+    customers = contacts = pd.DataFrame()
+    if records is True:
+        customers = _records(out.visits, scenario, replication)
+        contacts = _records(out.contacts, scenario, replication)
+    parts = writer.close() if writer is not None else {}
     seconds = time.perf_counter() - started
     return ReplicationResult(
         replication,
