@@ -50,7 +50,13 @@ def scenario_of(customers: float, experience: bool):  # type: ignore[no-untyped-
 
 
 def peak_bytes() -> int:
-    """This process's peak resident set so far (the kernel's high-water mark)."""
+    """This process's peak resident set so far (the kernel's high-water mark: VmHWM,
+    which starts afresh at exec, where ``ru_maxrss`` would carry the parent's)."""
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
@@ -72,13 +78,14 @@ def child(args: argparse.Namespace) -> None:
     else:
         scenario = scenario_of(args.customers, args.experience == "on")
     multi_period = scenario.retention.periods > 1
-    if args.stream:
-        if not multi_period:
-            raise SystemExit("--stream measures a multi-period scenario (retention.periods > 1)")
+    if args.stream and multi_period:
         print(json.dumps(streamed(args, scenario)))
         return
-    # A multi-period replication holds every visit's records (keep_records=True).
-    estimate = estimate_scenario(scenario, 1, keep_records=multi_period)
+    if args.stream:  # a single day's records streamed as peakend run --out streams them
+        print(json.dumps(streamed_day(scenario)))
+        return
+    # Kept: the replication holds every record frame (keep_records=True).
+    estimate = estimate_scenario(scenario, 1, keep_records=True)
     started = time.perf_counter()
     result = replicate(scenario, 0, memory_budget_bytes=2**50)
     seconds = time.perf_counter() - started
@@ -147,6 +154,35 @@ class ParquetSink:
         for writer in self.writers.values():
             writer.close()
         return sum(path.stat().st_size for path in self.folder.iterdir())
+
+
+def streamed_day(scenario: Any) -> dict[str, Any]:
+    """One single-day replication whose records are written, a block of customers at a
+    time, into Parquet files (``replicate(..., records={table: file})``, as ``peakend
+    run --out`` does for a big run) in a temporary folder, deleted afterwards."""
+    import pyarrow.parquet as pq
+
+    from peakend.config.budget import estimate_scenario
+    from peakend.runs.runner import replicate
+
+    estimate = estimate_scenario(scenario, 1, keep_records=False)
+    with tempfile.TemporaryDirectory(prefix="bench_memory_") as folder:
+        files = {table: f"{folder}/{table}.parquet" for table in ("customers", "contacts")}
+        started = time.perf_counter()
+        replicate(scenario, 0, memory_budget_bytes=2**50, records=files)
+        seconds = time.perf_counter() - started
+        rows = {table: pq.ParquetFile(file).metadata.num_rows for table, file in files.items()}
+        disk = sum(Path(file).stat().st_size for file in files.values())
+    return {
+        "customers": rows["customers"],
+        "contacts": rows["contacts"],
+        "peak_bytes": peak_bytes(),
+        "estimated_bytes": estimate.peak_bytes,
+        "seconds": seconds,
+        "cpu_seconds": cpu_seconds(),
+        "estimated_cpu_seconds": estimate.cpu_seconds,
+        "parquet_bytes": disk,
+    }
 
 
 def streamed(args: argparse.Namespace, scenario: Any) -> dict[str, Any]:
@@ -227,8 +263,10 @@ def main() -> None:
     parser.add_argument(
         "--stream",
         action="store_true",
-        help="a multi-period --config: stream each day's records to Parquet in a temporary "
-        "folder instead of holding them (and report the peak at the end of each period)",
+        help="stream the records to Parquet in a temporary folder instead of holding them, "
+        "as peakend run --out does for a big run (a single day: a block of customers at a "
+        "time; a multi-period --config: a day at a time, with the peak at the end of each "
+        "period)",
     )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--customers", type=float, help=argparse.SUPPRESS)
@@ -248,7 +286,8 @@ def main() -> None:
         )
         return
     for size in args.sizes:
-        found = measure(["--customers", str(size), "--experience", args.experience])
+        streaming = ["--stream"] if args.stream else []
+        found = measure(["--customers", str(size), "--experience", args.experience, *streaming])
         report(f"{size:.0e}", found)
 
 
