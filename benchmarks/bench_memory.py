@@ -173,6 +173,11 @@ def streamed_day(scenario: Any) -> dict[str, Any]:
         seconds = time.perf_counter() - started
         rows = {table: pq.ParquetFile(file).metadata.num_rows for table, file in files.items()}
         disk = sum(Path(file).stat().st_size for file in files.values())
+    return measured(rows, estimate, seconds, parquet_bytes=disk)
+
+
+def measured(rows: dict[str, int], estimate: Any, seconds: float, **more: Any) -> dict[str, Any]:
+    """What a child reports: rows made, its peak and CPU so far, and the estimate."""
     return {
         "customers": rows["customers"],
         "contacts": rows["contacts"],
@@ -181,7 +186,7 @@ def streamed_day(scenario: Any) -> dict[str, Any]:
         "seconds": seconds,
         "cpu_seconds": cpu_seconds(),
         "estimated_cpu_seconds": estimate.cpu_seconds,
-        "parquet_bytes": disk,
+        **more,
     }
 
 
@@ -202,18 +207,14 @@ def streamed(args: argparse.Namespace, scenario: Any) -> dict[str, Any]:
         shorter = load_scenario(args.config, [*args.set, f"retention.periods={row['periods']}"])
         if shorter.retention.periods > 1:
             row["estimated_bytes"] = estimate_scenario(shorter, 1, keep_records=False).peak_bytes
-    return {
-        "customers": sink.rows["customers"],
-        "contacts": sink.rows["contacts"],
-        "peak_bytes": peak_bytes(),
-        "estimated_bytes": estimate.peak_bytes,
-        "seconds": seconds,
-        "cpu_seconds": cpu_seconds(),
-        "estimated_cpu_seconds": estimate.cpu_seconds,
-        "parquet_bytes": disk,
-        "kept_rows": len(out.visits) + len(out.contacts),
-        "by_period": sink.periods,
-    }
+    return measured(
+        sink.rows,
+        estimate,
+        seconds,
+        parquet_bytes=disk,
+        kept_rows=len(out.visits) + len(out.contacts),
+        by_period=sink.periods,
+    )
 
 
 def measure(extra: list[str]) -> dict[str, float]:

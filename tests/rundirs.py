@@ -11,6 +11,8 @@ copy it first.
 
 from __future__ import annotations
 
+import signal
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -149,3 +151,17 @@ def optimise_dir_fixture(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = work / "out"
     invoke("optimise", work / "optimise.toml", "--executor", "serial", "--out", out, "-q")
     return out
+
+
+def popen_in_own_group(command: list[str]) -> subprocess.Popen[str]:
+    """Start ``command`` in a process group of its own, as a terminal's foreground job
+    (a Ctrl-C is ``os.killpg(proc.pid, SIGINT)``), SIGINT at its default, pipes for
+    its streams."""
+    return subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )

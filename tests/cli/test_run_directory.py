@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import tomli_w
 from click.testing import CliRunner
+from rundirs import popen_in_own_group
 
 from peakend.analysis.metrics import SHARE_METRICS
 from peakend.cli.main import main
@@ -220,25 +221,18 @@ def test_ctrl_c_on_worker_processes_exits_130_and_keeps_what_finished(tmp_path: 
     once the first replication has finished."""
     import os
     import signal
-    import subprocess
     import sys
 
     from conftest import mmc_data
 
     config = tmp_path / "long.toml"
     config.write_text(tomli_w.dumps(mmc_data(horizon=10000.0, replications=300)))
-    # 300 kept replications' records: about 4.1 GiB estimated, above the default budget
+    # 300 replications' records: streamed by the workers into the folder (peakend run
+    # streams records above 512 MiB), so the Ctrl-C lands while workers write files
     command = [sys.executable, "-c", RUN_AND_SAY_WHEN_A_REPLICATION_FINISHES, "run", str(config),
                "--workers", "2", "--out", str(tmp_path / "out"), "-q",
                "--memory-budget", "8GiB"]  # fmt: skip
-    proc = subprocess.Popen(
-        command,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,  # its own process group, as a terminal's foreground job
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
-    )
+    proc = popen_in_own_group(command)
     try:
         assert proc.stdout is not None
         assert proc.stdout.readline().strip() == "finished"  # one replication is done

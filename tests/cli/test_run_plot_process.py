@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from rundirs import popen_in_own_group
 
 import peakend.output.plot_process as plot_process
 from peakend.cli.main import main
@@ -158,14 +159,7 @@ def test_a_real_ctrl_c_keeps_the_finished_replications_with_their_plots(tmp_path
     command = [sys.executable, "-c", RUN_WITH_A_HELPER_AND_SAY_WHEN_A_REPLICATION_FINISHES,
                "run", str(config), "-r", "20", "--executor", "serial",
                "--out", str(tmp_path / "out"), "-q"]  # fmt: skip
-    proc = subprocess.Popen(
-        command,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,  # its own process group, as a terminal's foreground job
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
-    )
+    proc = popen_in_own_group(command)
     try:
         assert proc.stdout is not None
         assert proc.stdout.readline().strip() == "finished"  # one replication is done
