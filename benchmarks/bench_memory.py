@@ -1,13 +1,16 @@
 """Peak memory of one replication against the customers it simulates, and the estimate.
 
 Each size runs in a fresh child process, which reports its own peak resident set
-(``resource.getrusage(RUSAGE_SELF).ru_maxrss``, the kernel's high-water mark, so
-nothing is missed between samples) after one replication as ``peakend run`` makes
-it (:func:`peakend.runs.runner.replicate`: simulation, experience and memory
-model, metrics and record frames). The scenario is the M/M/c+M of
-``bench_engine.py`` (32 agents, 10 arrivals a minute) with the horizon stretched
-to the number of customers asked for. Beside each measurement stands the memory
-budget's estimate (:func:`peakend.config.budget.estimate_scenario`) and its error.
+(``VmHWM``, the kernel's high-water mark since the process started, so nothing is
+missed between samples). The scenario is the M/M/c+M of ``bench_engine.py`` (32
+agents, 10 arrivals a minute) with the horizon stretched to the number of customers
+asked for. A single day is measured as ``peakend run --out`` makes it: its records
+kept (``run_scenario``, then each record table as one frame, as ``write_run`` makes
+them; the estimate with ``keep_records=True``) or, with ``--stream``, as a big run's
+(``replicate(..., records={table: file})``: each block of customers written as a row
+group of Parquet files in a temporary folder, deleted afterwards; the estimate with
+``keep_records=False``). Beside each measurement stands the memory budget's estimate
+(:func:`peakend.config.budget.estimate_scenario`) and its error.
 
 A multi-period scenario (``--config`` with ``retention.periods`` > 1) is measured
 as ``replicate`` makes it, every visit's records held (the estimate with
@@ -71,7 +74,7 @@ def child(args: argparse.Namespace) -> None:
     """Run one replication and print what it took, as one JSON line."""
     from peakend import load_scenario
     from peakend.config.budget import estimate_scenario
-    from peakend.runs.runner import replicate
+    from peakend.runs.runner import replicate, run_scenario
 
     if args.config:
         scenario = load_scenario(args.config, args.set)
@@ -84,26 +87,19 @@ def child(args: argparse.Namespace) -> None:
     if args.stream:  # a single day's records streamed as peakend run --out streams them
         print(json.dumps(streamed_day(scenario)))
         return
-    # Kept: the replication holds every record frame (keep_records=True).
+    # Kept, as peakend run --out keeps a run whose records fit in memory: the result of
+    # run_scenario, then each record table as one frame, the way write_run makes them.
     estimate = estimate_scenario(scenario, 1, keep_records=True)
     started = time.perf_counter()
-    result = replicate(scenario, 0, memory_budget_bytes=2**50)
+    if multi_period:
+        result = replicate(scenario, 0, memory_budget_bytes=2**50)
+        rows = {"customers": len(result.customers), "contacts": len(result.contacts)}
+    else:
+        run = run_scenario(scenario, 1, memory_budget_bytes=2**50)
+        rows = {"customers": len(run.customers_frame())}
+        rows["contacts"] = len(run.contacts_frame())
     seconds = time.perf_counter() - started
-    peak = peak_bytes()
-    customers = len(result.customers)
-    print(
-        json.dumps(
-            {
-                "customers": customers,
-                "contacts": len(result.contacts),
-                "peak_bytes": peak,
-                "estimated_bytes": estimate.peak_bytes,
-                "seconds": seconds,
-                "cpu_seconds": cpu_seconds(),
-                "estimated_cpu_seconds": estimate.cpu_seconds,
-            }
-        )
-    )
+    print(json.dumps(measured(rows, estimate, seconds)))
 
 
 class ParquetSink:

@@ -9,7 +9,7 @@ a memory budget (:data:`DEFAULT_MEMORY_BUDGET_BYTES`, 4 GiB, which fits a laptop
 the caller raises it with ``memory_budget_bytes``).
 
 The byte counts are measured, not guessed: the peak resident set of a fresh process
-(``ru_maxrss``) that runs one replication as ``peakend run`` does, by
+(``VmHWM``) that runs one replication as ``peakend run`` does, by
 ``benchmarks/bench_memory.py``, on the M/M/32+M benchmark scenario from 10^5 to 10^7
 customers and on the contact centres of ``configs/contact_centre.toml`` (scaled up
 100 times, understaffed: long queues, retries, recontacts, apologies) and
@@ -31,7 +31,7 @@ the interpreter and libraries      150 MiB per process (measured 134 to 140 MiB,
                                    and about 45 MiB more with pyarrow's writers)
 while a single day runs            60 B per customer + 90 B per (estimated) contact
                                    (the arrival plan and draws, the typed facts: the
-                                   slope from 10^5 to 10^6 customers is 146 to 160 B);
+                                   slope from 10^6 to 10^7 customers is 133 B);
                                    plus one block: 900 B per customer of the block
                                    with the experience model on, 600 B off; 1 kB per
                                    agent; 1 kB per interval and pool
@@ -440,9 +440,12 @@ def _workload(
     # replication's twice; the caller's own replication is in ``kept``).
     held = max(cost.held_bytes for cost in costs) if keep_records else 0.0
     block = max(cost.block_bytes for cost in costs)
-    # Kept records are concatenated into one table at the end (twice their bytes); in a
-    # single process that happens after its last block of records is made and freed.
-    made_and_kept = max(block, 2 * kept) if in_flight == 1 else in_flight * block + 2 * kept
+    # Kept records are concatenated into one table at the end (twice their bytes), but
+    # for a single day's one replication, whose frames are the table; in a single
+    # process that happens after its last block of records is made and freed.
+    one_table = replications * len(scenarios) == 1 and scenarios[0].retention.periods == 1
+    kept_at_end = kept if one_table else 2 * kept
+    made_and_kept = max(block, kept_at_end) if in_flight == 1 else in_flight * block + kept_at_end
     peak = (
         processes * _BASE_BYTES
         + sum(replays)
