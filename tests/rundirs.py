@@ -165,3 +165,23 @@ def popen_in_own_group(command: list[str]) -> subprocess.Popen[str]:
         start_new_session=True,
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
+
+
+RUN_AND_SAY_WHEN_A_REPLICATION_FINISHES = """
+import sys
+from peakend.runs.executors import ProgressBar
+
+advance = ProgressBar.advance
+
+def advance_and_say(self, tasks=1):
+    advance(self, tasks)
+    print("finished", flush=True)
+
+ProgressBar.advance = advance_and_say
+from peakend.cli.main import main
+
+main(sys.argv[1:], prog_name="peakend")
+"""
+"""``peakend run`` (``python -c`` this) printing "finished" on stdout each time a
+replication comes back to the parent (its progress bar advances): a test interrupts a
+run known to be under way with a replication done, on an event, not after a sleep."""

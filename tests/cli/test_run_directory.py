@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import tomli_w
 from click.testing import CliRunner
-from rundirs import popen_in_own_group
+from rundirs import RUN_AND_SAY_WHEN_A_REPLICATION_FINISHES, popen_in_own_group
 
 from peakend.analysis.metrics import SHARE_METRICS
 from peakend.cli.main import main
@@ -194,26 +194,6 @@ def test_a_second_process_on_the_same_folder_is_refused(configs: Path) -> None:
         holder.communicate(timeout=60)  # closes its stdin: it releases the folder and exits
     assert holder.returncode == 0
     assert not (out / ".peakend.lock").exists()
-
-
-# `peakend run` in a child that prints "finished" on stdout each time a replication
-# comes back to the parent (its progress bar advances), so that the test interrupts a
-# run known to be under way with at least one replication done: an event, not a sleep.
-RUN_AND_SAY_WHEN_A_REPLICATION_FINISHES = """
-import sys
-from peakend.runs.executors import ProgressBar
-
-advance = ProgressBar.advance
-
-def advance_and_say(self, tasks=1):
-    advance(self, tasks)
-    print("finished", flush=True)
-
-ProgressBar.advance = advance_and_say
-from peakend.cli.main import main
-
-main(sys.argv[1:], prog_name="peakend")
-"""
 
 
 def test_ctrl_c_on_worker_processes_exits_130_and_keeps_what_finished(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from rundirs import popen_in_own_group
+from rundirs import RUN_AND_SAY_WHEN_A_REPLICATION_FINISHES, popen_in_own_group
 
 import peakend.output.plot_process as plot_process
 from peakend.cli.main import main
@@ -119,22 +119,9 @@ def test_ctrl_c_while_waiting_for_the_plots_stops_the_helper_and_writes_no_plot(
 # `peakend run` in a child that draws in a plot process (its load average made 0: an idle
 # machine) and prints "finished" each time a replication comes back (an event, not a
 # sleep), so that the test sends Ctrl-C to a run under way with a helper started.
-RUN_WITH_A_HELPER_AND_SAY_WHEN_A_REPLICATION_FINISHES = """
-import os, sys
-os.getloadavg = lambda: (0.0, 0.0, 0.0)
-from peakend.runs.executors import ProgressBar
-
-advance = ProgressBar.advance
-
-def advance_and_say(self, tasks=1):
-    advance(self, tasks)
-    print("finished", flush=True)
-
-ProgressBar.advance = advance_and_say
-from peakend.cli.main import main
-
-main(sys.argv[1:], prog_name="peakend")
-"""
+RUN_WITH_A_HELPER_AND_SAY_WHEN_A_REPLICATION_FINISHES = (
+    "import os\nos.getloadavg = lambda: (0.0, 0.0, 0.0)\n" + RUN_AND_SAY_WHEN_A_REPLICATION_FINISHES
+)
 
 
 @pytest.mark.skipif(

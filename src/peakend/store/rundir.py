@@ -34,7 +34,6 @@ import hashlib
 import json
 import os
 import socket
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -322,11 +321,9 @@ class RunDirectory:
         """
         if self.ledger is None:
             raise OutputError(self.path, "the folder is not claimed: no temporary file here")
-        handle, made = tempfile.mkstemp(prefix=f".{name}.", dir=self.path)
-        os.close(handle)
-        path = Path(made)
-        self.ledger.note_temporary(path)
-        return path
+        from peakend.store.files import temporary_file  # pandas: not for every command
+
+        return temporary_file(self.path, name)
 
     def remove_temporary(self, path: Path) -> None:
         """Remove a file of :meth:`temporary_file` (gone already: nothing to do)."""
