@@ -359,14 +359,14 @@ def test_an_extreme_service_time_leaves_the_staffing_empty_not_a_hang() -> None:
 def test_agent_time_is_split_in_bounded_pieces_with_the_same_sums(monkeypatch) -> None:
     # Long services over many intervals are split a bounded number of pieces at a time;
     # tiny chunks give the same minutes (to rounding: the sums are added in another order).
-    import peakend.analysis.intervals as intervals
+    import peakend.analysis.interval_counts as interval_counts
 
     data = busy_day_data()
     data["pools"]["agents"]["service_time"] = {"distribution": "exponential", "mean": 45.0}
     scenario = scenario_from_dict(data)
     output = Replication(scenario, 0).run()
     whole = replication_intervals(output, scenario, 0)
-    monkeypatch.setattr(intervals, "_MAX_PIECES", 3)
+    monkeypatch.setattr(interval_counts, "_MAX_PIECES", 3)
     pieces = replication_intervals(output, scenario, 0)
     for column in ("busy_minutes", "available_minutes"):
         np.testing.assert_allclose(pieces[column], whole[column], rtol=1e-12)

@@ -75,16 +75,16 @@ def test_the_same_scenario_again_resumes_into_its_folder(configs: Path) -> None:
 
 
 def _interrupt_at(monkeypatch: pytest.MonkeyPatch, at: int, error: BaseException) -> None:
-    import peakend.runs.runner as runner
+    import peakend.runs.simulate as simulation
 
-    real = runner.simulate_blocks
+    real = simulation.simulate_blocks
 
     def simulate(scenario: Any, replication: int) -> Any:
         if replication == at:
             raise error
         return real(scenario, replication)
 
-    monkeypatch.setattr(runner, "simulate_blocks", simulate)
+    monkeypatch.setattr(simulation, "simulate_blocks", simulate)
 
 
 def test_ctrl_c_in_run_keeps_the_finished_replications_and_exits_130(

@@ -1,7 +1,7 @@
 """Records streamed to files by the replications: the same tables, nothing left behind.
 
 ``peakend run --out`` streams a run's records when keeping them would take more than
-:data:`~peakend.runs.runner.STREAM_RECORDS_BYTES`: each replication, in whichever
+:data:`~peakend.runs.simulate.STREAM_RECORDS_BYTES`: each replication, in whichever
 process runs it, writes its blocks into journalled temporary files in the run folder,
 and the command joins them into ``customers`` and ``contacts`` row group by row group.
 These tests lower the threshold so that a small run streams, and compare it with the
@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 import tomli_w
 
-import peakend.runs.runner as runner
+import peakend.runs.simulate as simulation
 from peakend.cli.main import main
 from peakend.runs.records import PartWriter, join_parts
 from peakend.runs.runner import run_scenario
@@ -38,7 +38,7 @@ def _config(tmp_path: Path, replications: int = 3) -> Path:
 
 
 def _run(monkeypatch: pytest.MonkeyPatch, stream: bool, *args: str) -> None:
-    monkeypatch.setattr(runner, "STREAM_RECORDS_BYTES", -1 if stream else 2**60)
+    monkeypatch.setattr(simulation, "STREAM_RECORDS_BYTES", -1 if stream else 2**60)
     try:
         main(["run", *args, "-q"], prog_name="peakend")
     except SystemExit as exit_:
@@ -116,7 +116,8 @@ def test_joined_parts_are_the_frames_written_whole(tmp_path: Path) -> None:
 KILLED_AFTER_ONE_REPLICATION = """
 import os, sys
 import peakend.runs.runner as runner
-runner.STREAM_RECORDS_BYTES = -1
+import peakend.runs.simulate as simulation
+simulation.STREAM_RECORDS_BYTES = -1
 replicate = runner.replicate
 
 def replicate_then_die(scenario, replication, **kwargs):

@@ -188,12 +188,12 @@ def test_api_refuses_before_simulating(
 def _never_simulate(monkeypatch: pytest.MonkeyPatch) -> None:
     """Make any simulation fail the test: a refusal must come before the first one
     (shown by what runs, not by a wall-clock bound that a busy machine could break)."""
-    import peakend.runs.runner as runner
+    import peakend.runs.simulate as simulation
 
     def simulate(scenario: Any, replication: int) -> Any:
         raise AssertionError("a replication was simulated before the refusal")
 
-    monkeypatch.setattr(runner, "simulate_blocks", simulate)
+    monkeypatch.setattr(simulation, "simulate_blocks", simulate)
 
 
 def _never_call(monkeypatch: pytest.MonkeyPatch, module: Any, name: str) -> None:

@@ -23,16 +23,16 @@ from conftest import ROOT, busy_day_data
 
 
 def _fail_at(monkeypatch: pytest.MonkeyPatch, at: int, error: BaseException) -> None:
-    import peakend.runs.runner as runner
+    import peakend.runs.simulate as simulation
 
-    real = runner.simulate_blocks
+    real = simulation.simulate_blocks
 
     def simulate(scenario: Any, replication: int) -> Any:
         if replication == at:
             raise error
         return real(scenario, replication)
 
-    monkeypatch.setattr(runner, "simulate_blocks", simulate)
+    monkeypatch.setattr(simulation, "simulate_blocks", simulate)
 
 
 @pytest.fixture

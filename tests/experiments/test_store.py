@@ -188,16 +188,16 @@ def test_a_stored_file_that_is_not_one_row_of_metrics_is_refused(tmp_path, make,
 
 
 def test_a_failed_replication_leaves_no_record_file_behind(tmp_path, monkeypatch):
-    import peakend.runs.runner as runner
+    import peakend.runs.simulate as simulation
 
-    real = runner.simulate_blocks
+    real = simulation.simulate_blocks
 
     def simulate_blocks(scenario, replication):  # type: ignore[no-untyped-def]
         if replication == 1:
             raise RuntimeError("the simulated disk caught fire")
         return real(scenario, replication)
 
-    monkeypatch.setattr(runner, "simulate_blocks", simulate_blocks)
+    monkeypatch.setattr(simulation, "simulate_blocks", simulate_blocks)
     exp = dataclasses.replace(experiment(replications=2), keep_records=True)
     with pytest.raises(ReplicationError):
         run_experiment(exp, out=tmp_path)

@@ -108,16 +108,16 @@ def fail_replication(at: int = 1, error: type[BaseException] = RuntimeError) -> 
     """Make replication ``at`` of every scenario raise (in this process: serial executor)."""
 
     def setup(work: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-        import peakend.runs.runner as runner
+        import peakend.runs.simulate as simulation
 
-        real = runner.simulate_blocks
+        real = simulation.simulate_blocks
 
         def simulate(scenario: Any, replication: int) -> Any:
             if replication == at:
                 raise error("the simulated disk caught fire")
             return real(scenario, replication)
 
-        monkeypatch.setattr(runner, "simulate_blocks", simulate)
+        monkeypatch.setattr(simulation, "simulate_blocks", simulate)
 
     return setup
 

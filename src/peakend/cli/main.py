@@ -162,22 +162,19 @@ def run(
     from peakend.config.budget import check_budget, estimate_scenario
     from peakend.config.loading import load_scenario
     from peakend.config.loading import scale_staffing as scaled
-    from peakend.runs.errors import ReplicationError, RunInterrupted
-    from peakend.runs.executors import ProgressBar
+    from peakend.runs.executors import planned_workers
     from peakend.runs.stages import Stages
-    from peakend.store.rundir import RunDirectory
 
     stages = Stages()
     with stages("load"):
         scenario = load_scenario(config, _overrides(seed, replications, sets))
-    # Imported once the scenario has loaded: a scenario or arrival file that is refused
-    # is refused without paying for the engine's and statistics' imports (about a second).
-    from peakend.output.files import run_identity
-    from peakend.output.plot_process import PlotProcess, plot_process_pays
-    from peakend.runs.runner import planned_workers, run_scenario, streams_records
-
     if scale_staffing is not None:
         scenario = scaled(scenario, scale_staffing)
+    # Imported once the scenario has loaded: a scenario or arrival file that is refused
+    # is refused without paying for the engine's import.
+    from peakend.runs.forked import ForkedWork, forked_executor
+    from peakend.runs.simulate import streams_records
+
     # Records are kept only to be written (--out), and a run whose records would take
     # too much memory streams them to files in the folder as they are made.
     stream = out is not None and streams_records(scenario)
@@ -187,12 +184,29 @@ def run(
         scenario, workers=in_flight, keep_records=out is not None and not stream
     )
     check_budget(workload, memory_budget, str(config))
-    console = _console(quiet or json_output)
     with ExitStack() as stack:
-        opened = open_executor(
-            executor, workers, dask, force_workers, workload=workload, dask_timeout=dask_timeout
+        # A small run starts simulating now, in a process forked before the imports below
+        # (pandas, pyarrow, SciPy, rich: about a second), which are made meanwhile on the
+        # other core (peakend.runs.forked).
+        work = None if stream else ForkedWork(scenario, out is not None, memory_budget)
+        forked = forked_executor(
+            executor, dask, workers, workload.cpu_seconds, work, scenario.run.replications
         )
-        pool = stack.enter_context(opened)
+        if forked is not None:
+            stack.enter_context(forked)
+        from peakend.output.files import run_identity
+        from peakend.output.plot_process import PlotProcess, plot_process_pays
+        from peakend.runs.errors import ReplicationError, RunInterrupted
+        from peakend.runs.executors import ProgressBar
+        from peakend.runs.runner import run_scenario
+        from peakend.store.rundir import RunDirectory
+
+        console = _console(quiet or json_output)
+        if forked is None:
+            opened = open_executor(
+                executor, workers, dask, force_workers, workload=workload, dask_timeout=dask_timeout
+            )
+        pool = forked if forked is not None else stack.enter_context(opened)
         folder = plotter = None
         parts = None
         if out is not None:

@@ -19,12 +19,14 @@ import typing
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
-from typing import Annotated, Any, ClassVar, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, NamedTuple, TypeVar
 
 import numpy as np
-import pandas as pd
 
 from peakend.engine.facts import ContactKind, Outcome, ServiceResult, tallied_by
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "Column",
@@ -304,7 +306,13 @@ class Table:
         ``share``: the frame's numeric columns are the table's arrays, not copies (a
         caller that drops the table right after, as a replication does, holds its
         records once; a change made to the table's arrays later would show in the
-        frame)."""
+        frame).
+
+        pandas is imported here, not with the module: the engine makes its tables
+        without it (a replication process forked by :mod:`peakend.runs.forked` never
+        imports it)."""
+        import pandas as pd
+
         frame = pd.DataFrame(self.columns, copy=not share)
         for name, enum in enum_columns(self.ROW).items():
             frame[name] = _categorical(frame[name].to_numpy(), [e.name.lower() for e in enum])
@@ -332,6 +340,8 @@ class Table:
 
 def _categorical(codes: np.ndarray, names: list[str]) -> pd.Categorical:
     """Codes (-1: missing) as a categorical with ``names`` as its categories."""
+    import pandas as pd
+
     return pd.Categorical.from_codes(codes.astype(np.int64), names)
 
 

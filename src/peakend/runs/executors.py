@@ -82,6 +82,7 @@ __all__ = [
     "available_cores",
     "choose_kind",
     "make_executor",
+    "planned_workers",
 ]
 
 T = TypeVar("T")
@@ -628,6 +629,15 @@ def _check_dask_address(address: str) -> str:
     raise ExecutorError(
         "address", address, "expected 'local' or a scheduler address tcp://HOST:PORT"
     )
+
+
+def planned_workers(kind: str, workers: int | None = None, dask_address: str | None = None) -> int:
+    """Replications the executor that ``make_executor(kind, workers, dask_address)``
+    would make runs at once on this machine, without making it
+    (:func:`peakend.runs.runner.local_workers` of it)."""
+    remote = dask_address is not None and dask_address != "local"
+    serial = dask_address is None and kind == "serial"
+    return 1 if remote or serial else workers or available_cores()
 
 
 def choose_kind(cpu_seconds: float, tasks: int, workers: int) -> tuple[str, str]:

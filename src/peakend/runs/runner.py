@@ -25,35 +25,38 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from peakend.analysis.intervals import IntervalTally, summarize_intervals
-from peakend.analysis.metrics import (
-    EXPERIENCE_METRICS,
-    QUEUE_METRICS,
-    SHARE_METRICS,
-    MetricTally,
-    staffing_metrics,
-)
+from peakend.analysis.intervals import summarize_intervals
+from peakend.analysis.metrics import EXPERIENCE_METRICS, QUEUE_METRICS, SHARE_METRICS
 from peakend.analysis.stats import MIN_REPLICATIONS_FOR_INTERVALS, Estimate, estimate
 from peakend.base import views
 from peakend.config.budget import check_budget, estimate_scenario
 from peakend.config.loading import config_hash, load_scenario, scenario_from_dict, scenario_to_dict
 from peakend.config.schema import MAX_SEED, Scenario
 from peakend.experience.trace import EpisodeKind, Traces
+from peakend.runs import simulate
 from peakend.runs.errors import FailureRecord, ReplicationError, RunInterrupted
 from peakend.runs.executors import (
     ExecutorLike,
     ProgressBar,
     TaskError,
     as_executor,
-    available_cores,
+    planned_workers,
 )
+from peakend.runs.forked import ForkedWork
 from peakend.runs.records import PartWriter, read_part
-from peakend.simulation.replication import BlockRun, RecordBlock, Replication
+from peakend.runs.simulate import (
+    STREAM_RECORDS_BYTES,
+    Simulated,
+    simulate_blocks,
+    simulate_replication,
+    streams_records,
+)
 
 __all__ = [
     "ReplicationResult",
     "RunResult",
     "few_replications_warning",
+    "finish_replication",
     "local_workers",
     "metric_names",
     "planned_workers",
@@ -202,153 +205,52 @@ def replicate(
         memory exceeds ``memory_budget_bytes`` (default
         :data:`peakend.config.budget.DEFAULT_MEMORY_BUDGET_BYTES`).
     """
-    held = records is True  # frames kept until the result is handed over
-    check_budget(estimate_scenario(scenario, 1, keep_records=held), memory_budget_bytes)
     if scenario.retention.periods > 1:
+        check_budget(
+            estimate_scenario(scenario, 1, keep_records=records is True), memory_budget_bytes
+        )
         return _replicate_periods(scenario, replication, records)
-    started = time.perf_counter()
-    run = simulate_blocks(scenario, replication)
-    seconds = {"simulate": time.perf_counter() - started, "metrics": 0.0, "records": 0.0}
-    config = scenario.run
-    window = (config.warmup_minutes, scenario.horizon_minutes)
-    tally = MetricTally(
-        *window,
-        config.service_level_threshold_minutes,
-        bad_below=scenario.experience.bad_memory_threshold,
+    simulated = simulate_replication(
+        scenario, replication, records, memory_budget_bytes=memory_budget_bytes
     )
-    per_interval = IntervalTally(scenario)
-    sample = _TraceSample(scenario.experience.trace_sample, run.customer_count)
-    frames = _Frames(replication, None if isinstance(records, bool) else PartWriter(records))
-    blocks = run.blocks()
-    while True:
-        clock = time.perf_counter()
-        block = next(blocks, None)  # tables, experience and memory of the next block
-        measured = time.perf_counter()
-        seconds["simulate"] += measured - clock
-        if block is None:
-            break
-        tally.add_contacts(block.contacts)
-        tally.add_customers(block.customers)
-        per_interval.add(block.contacts, run.end_time)
-        if block.traces is not None:
-            sample.add(block.first, block.traces)
-        clock = time.perf_counter()
-        seconds["metrics"] += clock - measured
-        if records:
-            frames.add(block)
-        del block
-        seconds["records"] += time.perf_counter() - clock
+    return finish_replication(simulated)
+
+
+def finish_replication(simulated: Simulated) -> ReplicationResult:
+    """A single-day replication's result from its simulation
+    (:func:`~peakend.runs.simulate.simulate_replication`): the record tables and the
+    trace sample as frames, and the per-interval rows. The simulation's tables are let
+    go of (the frames share their arrays)."""
     clock = time.perf_counter()
-    metrics = tally.queue_metrics(run.busy_minutes, run.available_minutes)
-    metrics.update(staffing_metrics(scenario))
-    if scenario.experience.enabled:
-        metrics.update(tally.experience_metrics())
-    intervals = per_interval.frame(run.capacity_log, replication)
-    traces = sample.frame(replication) if scenario.experience.enabled else None
-    customers, contacts = frames.joined()
+    replication = simulated.replication
+    intervals = simulated.intervals.frame(simulated.capacity_log, replication)
+    traces = None
+    if simulated.trace_sample is not None:
+        traces = _sample_frame(simulated.trace_sample, replication)
+    customers = _frame(simulated.customers, replication)
+    contacts = _frame(simulated.contacts, replication)
+    simulated.customers = simulated.contacts = None
+    seconds = dict(simulated.stages)
     seconds["records"] += time.perf_counter() - clock
     return ReplicationResult(
         replication,
-        metrics,
+        simulated.metrics,
         customers,
         contacts,
-        time.perf_counter() - started,
+        sum(seconds.values()),
         traces,
         intervals=intervals,
         stages=seconds,
-        parts=frames.parts,
+        parts=simulated.parts,
     )
 
 
-def simulate_blocks(scenario: Scenario, replication: int) -> BlockRun:
-    """Simulate replication ``replication`` of ``scenario``; its records are made later,
-    a block of customers at a time (:meth:`~peakend.simulation.replication.BlockRun.blocks`)."""
-    return Replication(scenario, replication).run_blocks()
-
-
-class _Frames:
-    """A replication's records, a block at a time: joined at the end, or each block's
-    frames written to the files of ``writer`` at once."""
-
-    def __init__(self, replication: int, writer: PartWriter | None = None) -> None:
-        self.replication = replication
-        self.writer = writer
-        self.customers: list[Any] = []
-        self.contacts: list[Any] = []
-        self.parts: dict[str, str] = {}
-
-    def add(self, block: RecordBlock) -> None:
-        if self.writer is None:
-            self.customers.append(block.customers)
-            self.contacts.append(block.contacts)
-        else:
-            self.writer.add("customers", _frame(block.customers, self.replication))
-            self.writer.add("contacts", _frame(block.contacts, self.replication))
-
-    def joined(self) -> tuple[pd.DataFrame, pd.DataFrame]:
-        if self.writer is not None:
-            self.parts = self.writer.close()
-        return _joined(self.customers, self.replication), _joined(self.contacts, self.replication)
-
-
 def _frame(table: Any, replication: int) -> pd.DataFrame:
-    """A record table (a block's customers or contacts) as a frame, replication in front;
-    the frame's numeric columns are the table's arrays, not copies."""
-    frame = table.to_frame(share=True)
-    frame.insert(0, "replication", replication)
-    return frame
-
-
-def _joined(tables: list[Any], replication: int) -> pd.DataFrame:
-    """The blocks' tables as one frame (none: an empty frame). Joined a column at a
-    time, each block's column let go of once copied: the records are held once, plus
-    one column, never twice."""
-    if not tables:
+    """A record table as a frame, replication in front (no table: an empty frame); the
+    frame's numeric columns are the table's arrays, not copies."""
+    if table is None:
         return pd.DataFrame()
-    if len(tables) > 1:
-        first = tables[0]
-        columns = {
-            name: np.concatenate([table.columns.pop(name) for table in tables])
-            for name in list(first.columns)
-        }
-        tables[:] = [type(first)(columns, first.labels)]
-    return _frame(tables.pop(), replication)
-
-
-class _TraceSample:
-    """The trace pieces of ``size`` customers spread evenly over the run, gathered from
-    blocks of traces (for plots; :func:`trace_sample`)."""
-
-    def __init__(self, size: int, customers: int) -> None:
-        self.chosen = _sampled(size, customers)
-        self.parts: list[dict[str, np.ndarray]] = []
-
-    def add(self, first: int, traces: Traces) -> None:
-        keep = np.isin(traces.owner + first, self.chosen)
-        self.parts.append(
-            {
-                "customer": traces.owner[keep] + first,
-                "kind": traces.kind[keep],
-                "start_minutes": traces.start[keep],
-                "duration_minutes": traces.duration[keep],
-                "u_start": traces.u_start[keep],
-                "u_end": traces.u_end[keep],
-            }
-        )
-
-    def frame(self, replication: int) -> pd.DataFrame:
-        if len(self.parts) == 1:
-            return _sample_frame(self.parts[0], replication)
-        names = ("customer", "kind", "start_minutes", "duration_minutes", "u_start", "u_end")
-        columns = {name: np.concatenate([part[name] for part in self.parts]) for name in names}
-        return _sample_frame(columns, replication)
-
-
-def _sampled(size: int, n: int) -> np.ndarray:
-    """The customers whose traces a sample of ``size`` out of ``n`` keeps."""
-    if size == 0 or n == 0:
-        return np.empty(0, dtype=np.int64)
-    return np.unique(np.linspace(0, n - 1, min(size, n)).astype(np.int64))
+    return table.to_frame(share=True, replication=replication)
 
 
 def _sample_frame(columns: dict[str, np.ndarray], replication: int) -> pd.DataFrame:
@@ -421,7 +323,7 @@ def _records(frame: pd.DataFrame, scenario: Scenario, replication: int) -> pd.Da
 
 def trace_sample(traces: Traces, size: int, replication: int) -> pd.DataFrame:
     """Pieces of ``size`` customers spread evenly over the day (for plots), as a table."""
-    keep = np.isin(traces.owner, _sampled(size, traces.n))
+    keep = np.isin(traces.owner, simulate._sampled(size, traces.n))
     columns: dict[str, np.ndarray] = {
         "customer": traces.owner[keep],
         "kind": traces.kind[keep],
@@ -760,22 +662,16 @@ class _Replicate:
             records=records,
         )
 
+    def forked(self) -> ForkedWork | None:
+        """The simulation half that a :class:`~peakend.runs.forked.ForkedExecutor`
+        runs in its child (None for a run it cannot: multi-period, or records streamed)."""
+        if self.scenario.retention.periods > 1 or self.record_parts:
+            return None
+        return ForkedWork(self.scenario, self.keep_records, self.memory_budget_bytes)
 
-STREAM_RECORDS_BYTES = 512 * 2**20
-"""Records (all replications') above which ``peakend run --out`` streams them to files
-as they are made rather than keeping them in memory (:func:`streams_records`)."""
-
-
-def streams_records(scenario: Scenario, replications: int | None = None) -> bool:
-    """Whether ``peakend run --out`` streams the records of ``replications`` (default:
-    the scenario's) replications of ``scenario``: when they would take more than
-    :data:`STREAM_RECORDS_BYTES` kept, by the memory estimate
-    (:mod:`peakend.config.budget`). It depends on the scenario and the count alone, so
-    a run writes the same files whatever runs it."""
-    count = scenario.run.replications if replications is None else replications
-    kept = estimate_scenario(scenario, count, keep_records=True).peak_bytes
-    held = estimate_scenario(scenario, count, keep_records=False).peak_bytes
-    return kept - held > STREAM_RECORDS_BYTES
+    def finish(self, simulated: Simulated) -> ReplicationResult:
+        """The result of a replication simulated by :meth:`forked`'s work."""
+        return finish_replication(simulated)
 
 
 def replication_memory_bytes(scenario: Scenario) -> float:
@@ -783,14 +679,6 @@ def replication_memory_bytes(scenario: Scenario) -> float:
     and holding its records until they are sent back (:mod:`peakend.config.budget`):
     what a Dask worker needs (see :class:`~peakend.runs.executors.DaskExecutor`)."""
     return estimate_scenario(scenario, 1, keep_records=True).peak_bytes
-
-
-def planned_workers(kind: str, workers: int | None = None, dask_address: str | None = None) -> int:
-    """:func:`local_workers` of the executor that ``make_executor(kind, workers,
-    dask_address)`` would make, without making it."""
-    remote = dask_address is not None and dask_address != "local"
-    serial = dask_address is None and kind == "serial"
-    return 1 if remote or serial else workers or available_cores()
 
 
 def local_workers(executor: object) -> int:

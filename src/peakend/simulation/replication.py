@@ -58,7 +58,18 @@ from peakend.experience.memory import memory_model_from_spec, summarize
 from peakend.experience.moments import References, experience_of
 from peakend.experience.trace import Traces
 
-__all__ = ["BlockRun", "Engine", "RecordBlock", "Replication", "ReplicationOutput", "simulate"]
+__all__ = [
+    "BlockRun",
+    "ContactTable",
+    "CustomerTable",
+    "Engine",
+    "RecordBlock",
+    "Replication",
+    "ReplicationOutput",
+    "simulate",
+]
+# ContactTable and CustomerTable (peakend.engine.records) are the tables a replication
+# makes, named here for the layers above the engine (peakend.runs.simulate).
 
 Engine = Literal["fast", "reference"]
 
