@@ -93,7 +93,7 @@ import sys
 import peakend.output.plot_process as plot_process
 
 forced = sys.argv.pop(1) == "on"
-plot_process.plot_process_pays = lambda seconds: forced
+plot_process.plot_process_pays = lambda seconds, **_: forced
 from peakend.cli.main import main
 
 main(sys.argv[1:], prog_name="peakend")

@@ -22,7 +22,7 @@ from rundirs import RUN_AND_SAY_WHEN_A_REPLICATION_FINISHES, popen_in_own_group
 
 from peakend.config.loading import scenario_from_dict
 from peakend.runs import forked
-from peakend.runs.executors import available_cores
+from peakend.runs.executors import available_cores, make_executor
 from peakend.runs.forked import ForkedExecutor, ForkedWork, forked_executor
 
 from conftest import mmc_data
@@ -183,23 +183,26 @@ def test_only_a_small_single_day_auto_run_with_its_records_in_memory_is_forked(
     monkeypatch.setattr(forked, "available_cores", lambda: 2)
     monkeypatch.setattr(forked.sys, "platform", "linux")
     small = _work()
-    chosen = forked_executor("auto", None, None, 0.5, small, 3)
+    auto_serial = make_executor("auto", cpu_seconds=0.5, tasks=3)
+    assert auto_serial.kind == "serial"
+    chosen = forked_executor(auto_serial, small, 3)
     assert isinstance(chosen, ForkedExecutor) and chosen.work == small
-    assert chosen.describe()["kind"] == "forked" and "forked" in chosen.describe()["chosen"]
-    assert forked_executor("serial", None, None, 0.5, small, 3) is None  # asked by name
-    assert forked_executor("processes", None, None, 0.5, small, 3) is None
-    assert forked_executor("auto", "local", None, 0.5, small, 3) is None  # Dask
-    assert forked_executor("auto", None, None, 0.5, None, 3) is None  # streamed records
-    assert forked_executor("auto", None, None, 60.0, small, 3) is None  # a pool pays
-    periods = _work(retention={"periods": 2})
-    assert forked_executor("auto", None, None, 0.5, periods, 3) is None
+    described = chosen.describe()
+    assert described["kind"] == "forked"
+    assert described["chosen"].startswith(f"{auto_serial.reason}; simulated in a process forked")
+    assert forked_executor(make_executor("serial"), small, 3) is None  # asked by name
+    assert forked_executor(make_executor("processes", 1), small, 3) is None
+    pays = make_executor("auto", 2, force_workers=True, cpu_seconds=60.0, tasks=3)
+    assert forked_executor(pays, small, 3) is None  # a pool pays
+    assert forked_executor(auto_serial, None, 3) is None  # streamed records
+    assert forked_executor(auto_serial, _work(retention={"periods": 2}), 3) is None
     big = _work(arrivals={"interval_minutes": 600.0, "rate_per_hour": [60_000.0]})
-    assert forked_executor("auto", None, None, 0.5, big, 1) is None  # records > 64 MiB
+    assert forked_executor(auto_serial, big, 1) is None  # records > 64 MiB
     monkeypatch.setattr(forked.threading, "active_count", lambda: 2)
-    assert forked_executor("auto", None, None, 0.5, small, 3) is None
+    assert forked_executor(auto_serial, small, 3) is None
     monkeypatch.setattr(forked.threading, "active_count", lambda: 1)
     monkeypatch.setattr(forked, "available_cores", lambda: 1)
-    assert forked_executor("auto", None, None, 0.5, small, 3) is None
+    assert forked_executor(auto_serial, small, 3) is None
 
 
 def test_a_task_the_forked_executor_was_not_started_for_runs_in_this_process() -> None:

@@ -44,7 +44,7 @@ class RecordingPlotProcess(plot_process.PlotProcess):
 def helper(monkeypatch: pytest.MonkeyPatch) -> type[RecordingPlotProcess]:
     """Every run draws in a (recording) helper process, whatever its size."""
     RecordingPlotProcess.made = []
-    monkeypatch.setattr(plot_process, "plot_process_pays", lambda seconds: True)
+    monkeypatch.setattr(plot_process, "plot_process_pays", lambda seconds, **_: True)
     monkeypatch.setattr(plot_process, "PlotProcess", RecordingPlotProcess)
     return RecordingPlotProcess
 
@@ -63,7 +63,7 @@ def test_a_run_drawing_in_the_helper_writes_what_a_run_drawing_alone_writes(
     assert [pending.in_helper for pending in made.submitted] == [True]
     assert made.pid is None  # stopped when the run left
 
-    monkeypatch.setattr(plot_process, "plot_process_pays", lambda seconds: False)
+    monkeypatch.setattr(plot_process, "plot_process_pays", lambda seconds, **_: False)
     alone = run(tmp_path / "alone")
     assert alone.exit_code == 0, alone.output
     assert len(helper.made) == 1  # no helper this time

@@ -166,3 +166,26 @@ def test_the_helper_is_used_only_where_it_pays() -> None:
     assert not plot_process_pays(5.0, cores=1, idle_cores=1.0)  # no second core
     assert not plot_process_pays(5.0, cores=2, idle_cores=0.2)  # every core busy
     assert not plot_process_pays(0.05, cores=8, idle_cores=8.0)  # start-up not hidden
+    # A run that keeps a forked replication process busy needs a core besides it.
+    assert plot_process_pays(5.0, cores=2, idle_cores=2.0, running=2)
+    assert not plot_process_pays(5.0, cores=2, idle_cores=1.0, running=2)
+
+
+def test_idle_cores_are_those_other_running_processes_leave(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import peakend.output.plot_process as plot_process
+
+    monkeypatch.setattr(plot_process.os, "cpu_count", lambda: 4)
+    readings = iter([3, 2, 5])  # runnable tasks now, the reader included
+    monkeypatch.setattr(plot_process, "_runnable_now", lambda: next(readings))
+    assert plot_process.idle_cores_now(own=1) == 3.0  # the least reading: 1 other task
+    monkeypatch.setattr(plot_process, "_runnable_now", lambda: 1)
+    assert plot_process.idle_cores_now(own=2) == 4.0  # a child between two time slices
+
+    def no_proc() -> int:
+        raise OSError("no /proc")
+
+    monkeypatch.setattr(plot_process, "_runnable_now", no_proc)
+    monkeypatch.setattr(plot_process.os, "getloadavg", lambda: (1.5, 1.0, 1.0))
+    assert plot_process.idle_cores_now() == 2.5  # the one-minute load average instead

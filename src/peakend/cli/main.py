@@ -36,7 +36,6 @@ from peakend.cli.experiments import (
     compare,
     executor_options,
     make_mapper,
-    open_executor,
     overwrite_option,
     print_warnings,
     svg_option,
@@ -162,7 +161,7 @@ def run(
     from peakend.config.budget import check_budget, estimate_scenario
     from peakend.config.loading import load_scenario
     from peakend.config.loading import scale_staffing as scaled
-    from peakend.runs.executors import planned_workers
+    from peakend.runs.executors import make_executor, planned_workers
     from peakend.runs.stages import Stages
 
     stages = Stages()
@@ -185,15 +184,22 @@ def run(
     )
     check_budget(workload, memory_budget, str(config))
     with ExitStack() as stack:
-        # A small run starts simulating now, in a process forked before the imports below
-        # (pandas, pyarrow, SciPy, rich: about a second), which are made meanwhile on the
-        # other core (peakend.runs.forked).
-        work = None if stream else ForkedWork(scenario, out is not None, memory_budget)
-        forked = forked_executor(
-            executor, dask, workers, workload.cpu_seconds, work, scenario.run.replications
+        # The executor of the options (so they are checked) and, where it runs a small
+        # run serially, a process forked now to simulate it before the imports below
+        # (pandas, pyarrow, SciPy, rich: about a second), which are made meanwhile on
+        # the other core (peakend.runs.forked).
+        made = make_executor(
+            executor,
+            workers,
+            dask,
+            force_workers=force_workers,
+            cpu_seconds=workload.cpu_seconds,
+            tasks=workload.replications,
+            dask_timeout_seconds=dask_timeout,
         )
-        if forked is not None:
-            stack.enter_context(forked)
+        work = None if stream else ForkedWork(scenario, out is not None, memory_budget)
+        forked = forked_executor(made, work, scenario.run.replications)
+        pool = stack.enter_context(forked if forked is not None else made)
         from peakend.output.files import run_identity
         from peakend.output.plot_process import PlotProcess, plot_process_pays
         from peakend.runs.errors import ReplicationError, RunInterrupted
@@ -202,11 +208,6 @@ def run(
         from peakend.store.rundir import RunDirectory
 
         console = _console(quiet or json_output)
-        if forked is None:
-            opened = open_executor(
-                executor, workers, dask, force_workers, workload=workload, dask_timeout=dask_timeout
-            )
-        pool = forked if forked is not None else stack.enter_context(opened)
         folder = plotter = None
         parts = None
         if out is not None:
@@ -216,7 +217,8 @@ def run(
                 stack.callback(_remove_parts, folder, parts)
             # Imports matplotlib on another core while the engine runs, then draws the
             # plots while the tables are written (peakend.output.plot_process).
-            if plot_process_pays(workload.cpu_seconds):
+            # With a forked replication process, one more core is already in use.
+            if plot_process_pays(workload.cpu_seconds, running=1 + (forked is not None)):
                 plotter = stack.enter_context(PlotProcess())
         written = (folder, table_format, svg, stages, plotter)
         try:

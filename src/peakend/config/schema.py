@@ -99,7 +99,10 @@ def day_staff_cost(staffing: Sequence[int], interval_minutes: float, cost_per_ho
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    # defer_build: each model's validator is built when it first validates, not when
+    # the module is imported (a command that loads one scenario builds only what it
+    # reaches, about 60 ms less start-up: docs/benchmarks.md, "Fixed costs").
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
 
 
 class RunConfig(_Model):

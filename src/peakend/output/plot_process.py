@@ -58,6 +58,7 @@ __all__ = [
     "PlotJob",
     "PlotProcess",
     "draw_plots",
+    "idle_cores_now",
     "plain_jobs",
     "plot_process_pays",
 ]
@@ -71,11 +72,10 @@ DrawnPlot = tuple[str, dict[str, bytes]]
 """A drawn plot: its file name and its files' bytes by suffix (``.png``, ``.svg``)."""
 
 IDLE_CORES_NEEDED = 0.75
-"""Idle cores (the machine's cores less its one-minute load average) a run needs before
-it starts a plot process. Measured on 2 cores (docs/benchmarks.md): at a load average of
-1.5 (another user's process on the second core) the helper made ``peakend run`` 1.11
-times slower than drawing in-process, as it found no core to overlap on; a command
-started on a quiet machine sees a load of 1 or less (its own shell's last command)."""
+"""Idle cores (:func:`idle_cores_now`) a run needs before it starts a plot process.
+Measured on 2 cores (docs/benchmarks.md): with another user's process on the second
+core (a load average of 1.5) the helper made ``peakend run`` 1.11 times slower than
+drawing in-process, as it found no core to overlap on."""
 
 PLOT_PROCESS_BREAK_EVEN_SECONDS = 0.5
 """Estimated work (:attr:`peakend.config.budget.Workload.cpu_seconds`) from which a run
@@ -99,14 +99,20 @@ class _HelperTraceback(Exception):
 
 
 def plot_process_pays(
-    estimated_seconds: float, cores: int | None = None, idle_cores: float | None = None
+    estimated_seconds: float,
+    cores: int | None = None,
+    idle_cores: float | None = None,
+    *,
+    running: int = 1,
 ) -> bool:
     """Whether a run of ``estimated_seconds`` of work (the budget estimator's) gains
     from drawing its plots in a helper process: from
     :data:`PLOT_PROCESS_BREAK_EVEN_SECONDS`, with two cores or more to run on
     (``cores``, default :func:`~peakend.runs.executors.available_cores`) of which at
-    least :data:`IDLE_CORES_NEEDED` are idle (``idle_cores``, default: the machine's
-    cores less its load average over the last minute, where the system tells it).
+    least :data:`IDLE_CORES_NEEDED` are idle besides the ``running`` - 1 the run
+    already keeps busy (a forked replication process, :mod:`peakend.runs.forked`).
+    ``idle_cores`` defaults to :func:`idle_cores_now`: the cores not taken by other
+    processes, ``running`` of this run's own left out.
 
     On a machine whose cores are all busy the helper hides nothing: its start-up
     only adds to the CPU the run competes for (measured 4 % slower at a load of 4
@@ -117,22 +123,40 @@ def plot_process_pays(
 
         cores = available_cores()
     if idle_cores is None:
-        idle_cores = _idle_cores()
+        idle_cores = idle_cores_now(running)
     return (
         cores >= 2
-        and idle_cores >= IDLE_CORES_NEEDED
+        and idle_cores - (running - 1) >= IDLE_CORES_NEEDED
         and estimated_seconds >= PLOT_PROCESS_BREAK_EVEN_SECONDS
     )
 
 
-def _idle_cores() -> float:
-    """The machine's cores less its one-minute load average (all of them idle where the
-    system does not tell its load)."""
+def idle_cores_now(own: int = 1, readings: int = 3) -> float:
+    """The machine's cores that other processes leave idle now; ``own`` of the running
+    processes are the caller's (this process, and any child it keeps busy).
+
+    On Linux, from the kernel's count of runnable tasks right now (the fourth field of
+    ``/proc/loadavg``, which counts the reader too), the least of ``readings``
+    readings less ``own``: a process that keeps a core busy is runnable at almost
+    every reading, a short one rarely. The one-minute load average, used elsewhere,
+    lags: after a command that ran a few seconds on both cores it still says a core
+    is taken for most of a minute. Without ``/proc``: the cores less the one-minute
+    load average; without that (Windows): all of them.
+    """
     cores = float(os.cpu_count() or 1)
     try:
-        return cores - os.getloadavg()[0]
-    except (AttributeError, OSError):  # no load average (Windows)
-        return cores
+        others = min(_runnable_now() for _ in range(readings)) - own
+    except (OSError, ValueError, IndexError):
+        try:
+            return cores - os.getloadavg()[0]
+        except (AttributeError, OSError):  # no load average (Windows)
+            return cores
+    return cores - max(others, 0)
+
+
+def _runnable_now() -> int:
+    with open("/proc/loadavg", encoding="ascii") as file:
+        return int(file.read().split()[3].split("/")[0])
 
 
 def plain_jobs(jobs: Sequence[PlotJob]) -> list[PlotJob]:

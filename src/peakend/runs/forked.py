@@ -21,8 +21,9 @@ next. The results are those of a serial run byte for byte: the same functions ru
 on the same scenario with the same random streams; only the process differs
 (``tests/cli/test_forked_run.py``).
 
-Where it is used (:func:`forked_executor`): ``--executor auto`` with no Dask
-address, when :func:`~peakend.runs.executors.choose_kind` chooses to run serially,
+Where it is used (:func:`forked_executor`): where ``--executor auto`` chose to run
+serially (:func:`~peakend.runs.executors.choose_kind`: one replication, one worker,
+or too little work for a pool),
 on Linux (where ``fork`` is the platform's own start method and safe before any
 thread is started: a process that runs threads, such as a notebook's kernel or a
 test runner's worker, is not forked) with at least two usable cores, for a single-day scenario whose
@@ -58,7 +59,6 @@ from peakend.runs.executors import (
     _Guarded,
     _outcome,
     available_cores,
-    choose_kind,
 )
 
 __all__ = ["FORKED_MAX_RECORD_BYTES", "ForkedExecutor", "ForkedWork", "forked_executor"]
@@ -236,19 +236,15 @@ def _simulate_in_child(work: ForkedWork, replications: int, connection: Any, par
 
 
 def forked_executor(
-    kind: str,
-    dask_address: str | None,
-    workers: int | None,
-    cpu_seconds: float,
-    work: ForkedWork | None,
-    replications: int,
+    chosen: Executor, work: ForkedWork | None, replications: int
 ) -> ForkedExecutor | None:
-    """The :class:`ForkedExecutor` that ``--executor auto`` runs ``replications``
-    replications of ``work`` on (``cpu_seconds`` of estimated work), or None where the
-    module's conditions do not hold (``work`` None: a run that cannot be forked)."""
-    if kind != "auto" or dask_address is not None or work is None:
+    """The :class:`ForkedExecutor` to run ``replications`` replications of ``work`` on
+    instead of ``chosen``, the executor that ``make_executor("auto", ...)`` made (so
+    the options are checked), or None where the module's conditions do not hold
+    (``work`` None: a run that cannot be forked)."""
+    if chosen.kind != "serial" or chosen.reason is None:  # a pool, Dask, or asked by name
         return None
-    if work.scenario.retention.periods > 1:  # replicate() runs those, with pandas
+    if work is None or work.scenario.retention.periods > 1:  # replicate() runs those
         return None
     if sys.platform != "linux" or "fork" not in multiprocessing.get_all_start_methods():
         return None
@@ -256,15 +252,11 @@ def forked_executor(
         return None
     from peakend.config.budget import estimate_record_bytes
 
-    cores = available_cores()
-    if cores < 2 or estimate_record_bytes(work.scenario) > FORKED_MAX_RECORD_BYTES:
-        return None
-    chosen, why = choose_kind(cpu_seconds, replications, workers or cores)
-    if chosen != "serial":
+    if available_cores() < 2 or estimate_record_bytes(work.scenario) > FORKED_MAX_RECORD_BYTES:
         return None
     return ForkedExecutor(
         work,
         replications,
-        f"{why}; simulated in a process forked before the command's imports, which it "
-        "made meanwhile (peakend.runs.forked)",
+        f"{chosen.reason}; simulated in a process forked before the command's imports, "
+        "which it made meanwhile (peakend.runs.forked)",
     )
