@@ -106,7 +106,7 @@ def test_a_small_run_with_out_imports_no_scipy_stats(tmp_path) -> None:
 
 
 def test_a_run_big_enough_draws_its_plots_without_importing_matplotlib(tmp_path) -> None:
-    """On an idle machine (its load average made 0 here), a run whose simulation hides
+    """On an idle machine (its idle cores made 2 here), a run whose simulation hides
     the plot process's start-up (about 50,000 customers) leaves matplotlib to that
     process (peakend.output.plot_process): the command's own process never imports
     it, and the plots are there."""
@@ -128,7 +128,8 @@ def test_a_run_big_enough_draws_its_plots_without_importing_matplotlib(tmp_path)
     assert plot_process_pays(estimated, idle_cores=2.0)
     argv = ["peakend", "run", str(config), "--out", str(tmp_path / "out"), "-q"]
     code = (
-        "import os\nos.getloadavg = lambda: (0.0, 0.0, 0.0)\n"
+        "import peakend.output.plot_process as plots_helper\n"
+        "plots_helper.idle_cores_now = lambda own=1, readings=3: 2.0\n"
         f"import sys\nfrom peakend.cli.main import main\nsys.argv = {argv!r}\n"
         "try:\n    main()\nexcept SystemExit as exc:\n    assert not exc.code, exc.code"
     )

@@ -116,11 +116,13 @@ def test_ctrl_c_while_waiting_for_the_plots_stops_the_helper_and_writes_no_plot(
     assert not [p.name for p in out.iterdir() if p.suffix == ".png" or ".png." in p.name]
 
 
-# `peakend run` in a child that draws in a plot process (its load average made 0: an idle
+# `peakend run` in a child that draws in a plot process (its idle cores made 2: an idle
 # machine) and prints "finished" each time a replication comes back (an event, not a
 # sleep), so that the test sends Ctrl-C to a run under way with a helper started.
 RUN_WITH_A_HELPER_AND_SAY_WHEN_A_REPLICATION_FINISHES = (
-    "import os\nos.getloadavg = lambda: (0.0, 0.0, 0.0)\n" + RUN_AND_SAY_WHEN_A_REPLICATION_FINISHES
+    "import peakend.output.plot_process as plots_helper\n"
+    "plots_helper.idle_cores_now = lambda own=1, readings=3: 2.0\n"
+    + RUN_AND_SAY_WHEN_A_REPLICATION_FINISHES
 )
 
 

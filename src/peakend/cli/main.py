@@ -200,26 +200,31 @@ def run(
         work = None if stream else ForkedWork(scenario, out is not None, memory_budget)
         forked = forked_executor(made, work, scenario.run.replications)
         pool = stack.enter_context(forked if forked is not None else made)
-        from peakend.output.files import run_identity
         from peakend.output.plot_process import PlotProcess, plot_process_pays
+
+        # Imports matplotlib while the engine runs, then draws the plots while the tables
+        # are written (peakend.output.plot_process). Started before this process's own
+        # imports, so that both are made while the forked replication process simulates
+        # (a forked process keeps one more core busy).
+        plotter = None
+        if out is not None and plot_process_pays(
+            workload.cpu_seconds, running=1 + (forked is not None)
+        ):
+            plotter = stack.enter_context(PlotProcess())
+        from peakend.output.files import run_identity
         from peakend.runs.errors import ReplicationError, RunInterrupted
         from peakend.runs.executors import ProgressBar
         from peakend.runs.runner import run_scenario
         from peakend.store.rundir import RunDirectory
 
         console = _console(quiet or json_output)
-        folder = plotter = None
+        folder = None
         parts = None
         if out is not None:
             folder = stack.enter_context(RunDirectory(out, run_identity(scenario), overwrite))
             if stream:
                 parts = _record_parts(folder, scenario.run.replications)
                 stack.callback(_remove_parts, folder, parts)
-            # Imports matplotlib on another core while the engine runs, then draws the
-            # plots while the tables are written (peakend.output.plot_process).
-            # With a forked replication process, one more core is already in use.
-            if plot_process_pays(workload.cpu_seconds, running=1 + (forked is not None)):
-                plotter = stack.enter_context(PlotProcess())
         written = (folder, table_format, svg, stages, plotter)
         try:
             with ProgressBar(not quiet, scenario.name) as bar:
