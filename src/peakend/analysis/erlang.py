@@ -56,10 +56,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from numbers import Integral, Real
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from scipy import special
 
 __all__ = [
     "MAX_STAFFING",
@@ -384,15 +384,6 @@ def agents_for_service_level(
 # --------------------------------------------------------------------------- Erlang A
 
 
-def _special() -> Any:
-    """``scipy.special``, imported on first use: about 0.15 s that a ``peakend run``
-    pays while its plots are drawn (when it writes ``intervals.csv``), not while it
-    imports what the simulation's results need."""
-    from scipy import special
-
-    return special
-
-
 def _log_inverse_erlang_b(c: int, a: float) -> float:
     """``log(1 / B(c, a))`` via ``r_k = 1 + (k / a) r_{k-1}``, in log space (``a > 0``).
 
@@ -406,7 +397,6 @@ def _log_inverse_erlang_b(c: int, a: float) -> float:
         log_a = math.log(a)
         spread = 40.0 * math.sqrt(a) + 50.0
         ks = np.arange(max(0, int(min(c, a) - spread)), int(min(c, a + spread)) + 1)
-        special = _special()
         terms = ks * log_a - special.gammaln(ks + 1.0)
         return float(special.logsumexp(terms) - (c * log_a - special.gammaln(c + 1.0)))
     log_a = math.log(a)
@@ -594,7 +584,6 @@ class ErlangA:
         t = _check_threshold(threshold_minutes)
         st, eta = self._stationary, self._eta
         n = st.positions
-        special = _special()
         # W given position n and service: exp(-theta W) ~ Beta(1/eta + 1, n), so
         # P(W <= t) = P(1 - exp(-theta W) <= 1 - exp(-theta t)) = I_v(n, 1/eta + 1).
         if eta < _PATIENT:
