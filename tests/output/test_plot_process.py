@@ -127,6 +127,41 @@ def test_the_helper_imports_neither_pandas_nor_the_engine(jobs) -> None:
     assert done.stderr.decode().strip().splitlines()[-1] == "[]"
 
 
+FORKED_HELPER = """
+import os, pickle, sys
+from peakend.output.plot_process import PlotProcess, draw_plots
+
+jobs = pickle.load(sys.stdin.buffer)
+mine = open(sys.argv[1], "w")  # a file of the caller's: the helper must not hold it
+with PlotProcess() as helper:
+    drawn = helper.submit(jobs).result()
+    where = f"/proc/{helper.pid}/fd"
+    held = sorted(os.readlink(f"{where}/{name}") for name in os.listdir(where))
+    pid, forked = helper.pid, helper.forked
+gone = not os.path.exists(f"/proc/{pid}")
+print(repr((forked, drawn == draw_plots(jobs), held, gone)))
+"""
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the helper is forked on Linux only")
+def test_in_a_process_without_threads_the_helper_is_a_fork_holding_only_its_pipes(
+    jobs, tmp_path
+) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", FORKED_HELPER, str(tmp_path / "mine.txt")],
+        input=pickle.dumps(plain_jobs(jobs)),
+        capture_output=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr.decode()
+    forked, same, held, gone = eval(done.stdout)  # a tuple of literals
+    assert forked and same  # a fork, drawing the bytes this process draws
+    # Its standard streams on /dev/null, its two pipes and what it opened itself (the
+    # fonts it drew with), nothing of the caller's; and it was reaped when the run left.
+    assert held.count("/dev/null") == 3 and sum(h.startswith("pipe:") for h in held) == 2
+    assert str(tmp_path / "mine.txt") not in held and gone
+
+
 def test_a_plot_failing_in_the_helper_is_a_plot_error_naming_it() -> None:
     with PlotProcess() as helper:
         pending = helper.submit([_broken_trace()])

@@ -27,7 +27,11 @@ What it promises:
 
 The helper never imports pandas (about 0.4 s of CPU): the displays' tables travel
 as plain tables of NumPy arrays (:func:`plain_jobs`), which is also what a run
-without the helper draws from. Its start-up (a Python process importing NumPy and
+without the helper draws from. On Linux, in a process that runs no other thread
+(the command line, which starts it before importing pandas), the helper is a fork of
+the run's process: it starts with NumPy already imported and keeps nothing of the
+run's but its two pipes; elsewhere (a notebook, a test runner) it is a new
+interpreter started with the run's ``sys.path``. Its start-up (a Python process importing NumPy and
 matplotlib: about half a second) is hidden only by a simulation at least as long,
 and only on a second core that is idle (:func:`plot_process_pays`); a smaller run,
 or a machine with one core or every core busy, draws in its own process.
@@ -253,16 +257,20 @@ class PlotProcess:
             f"import sys; sys.path[:] = {sys.path!r}; "
             "from peakend.output.plot_process import serve; serve()"
         )
-        self._process: subprocess.Popen[bytes] | None = None
-        if not sys.executable or getattr(sys, "frozen", False):
-            return  # no interpreter to start (embedded, frozen): the plots are drawn here
+        self._process: subprocess.Popen[bytes] | _ForkedHelper | None = None
+        self.forked = _may_fork()
+        """Whether the helper is a fork of this process rather than a new interpreter."""
         try:
-            self._process = subprocess.Popen(
-                [sys.executable, "-c", code],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL,
-            )
+            if self.forked:
+                self._process = _ForkedHelper()
+            elif sys.executable and not getattr(sys, "frozen", False):
+                self._process = subprocess.Popen(
+                    [sys.executable, "-c", code],
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.DEVNULL,
+                )
+            # else no interpreter to start (embedded, frozen): the plots are drawn here
         except OSError:
             pass  # no helper: the plots are drawn in this process
 
@@ -335,6 +343,79 @@ class PlotProcess:
                     return None
                 self._received += 1
             return self._answers.pop(index)
+
+
+def _may_fork() -> bool:
+    """Whether the helper can be a fork of this process: on Linux, in a process that
+    runs no other thread (a fork copies only the thread that forks, so a lock another
+    thread held would never be released in the helper)."""
+    return sys.platform == "linux" and threading.active_count() == 1
+
+
+class _ForkedHelper:
+    """The helper as a fork of this process: what :class:`PlotProcess` uses of
+    :class:`subprocess.Popen` (``pid``, ``stdin``, ``stdout``, ``poll``, ``kill``,
+    ``wait``).
+
+    A fork starts with everything this process has imported (NumPy: about 0.15 s of a
+    new interpreter's start-up) and imports matplotlib at once. It keeps only its two
+    pipes (every other file descriptor is closed, so it never holds a lock or a file of
+    the run's), reads and writes nothing else (its standard streams go to
+    ``/dev/null``, as a new interpreter's stderr would) and leaves with ``os._exit``,
+    running none of this process's exit handlers.
+    """
+
+    def __init__(self) -> None:
+        requests_read, requests_write = os.pipe()
+        replies_read, replies_write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the helper; it never returns from here
+            try:
+                signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the run's
+                _keep_only(requests_read, replies_write)
+                serve(os.fdopen(requests_read, "rb"), os.fdopen(replies_write, "wb"))
+            finally:
+                os._exit(0)
+        os.close(requests_read)
+        os.close(replies_write)
+        self.pid = pid
+        self.stdin: BinaryIO | None = os.fdopen(requests_write, "wb")
+        self.stdout: BinaryIO | None = os.fdopen(replies_read, "rb")
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+    def kill(self) -> None:
+        if self.returncode is None:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+    def wait(self) -> int:
+        if self.returncode is None:
+            _, status = os.waitpid(self.pid, 0)
+            self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+
+def _keep_only(*kept: int) -> None:
+    """In the forked helper: standard streams to ``/dev/null``, every other file
+    descriptor but ``kept`` closed."""
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)
+    bound = max(os.sysconf("SC_OPEN_MAX"), max(kept) + 1)
+    low = 3
+    for fd in sorted(kept):
+        os.closerange(low, fd)
+        low = fd + 1
+    os.closerange(low, bound)
 
 
 def serve(requests: BinaryIO | None = None, replies: BinaryIO | None = None) -> None:
