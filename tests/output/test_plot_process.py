@@ -162,6 +162,37 @@ def test_in_a_process_without_threads_the_helper_is_a_fork_holding_only_its_pipe
     assert str(tmp_path / "mine.txt") not in held and gone
 
 
+DRAWN_IN_TWO = """
+import pickle, sys
+from peakend.output import plot_process
+
+jobs = pickle.load(sys.stdin.buffer)
+broken = jobs.pop()
+one = plot_process._draw(jobs, False)
+two = plot_process._draw_in_two(jobs, False)
+# Jobs 1 and 2 fail (drawn by the fork and by the helper): the first is the answer.
+failing = [jobs[0], ("second.png", broken[1]), ("third.png", broken[1]), *jobs[1:]]
+failed = plot_process._draw_in_two(failing, False)
+print(repr((plot_process._may_fork(), two == one, one[0], failed[0], failed[1])))
+"""
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the helper forks on Linux only")
+def test_plots_drawn_in_two_processes_are_those_of_one(jobs) -> None:
+    """The helper draws every second job in a fork of itself: the same answer as one
+    process drawing them all (each file's bytes, in order; the first failure)."""
+    done = subprocess.run(
+        [sys.executable, "-c", DRAWN_IN_TWO],
+        input=pickle.dumps([*plain_jobs(jobs), _broken_trace()]),
+        capture_output=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr.decode()
+    forks, same, drawn, failed, line = eval(done.stdout)  # a tuple of literals
+    assert forks and same and drawn == "drawn"
+    assert failed == "failed" and line.startswith("drawing second.png failed: ValueError"), line
+
+
 def test_a_plot_failing_in_the_helper_is_a_plot_error_naming_it() -> None:
     with PlotProcess() as helper:
         pending = helper.submit([_broken_trace()])

@@ -19,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 
+from peakend.runs.records import dictionary_columns
 from peakend.store.ledger import active_ledger
 
 __all__ = [
@@ -111,7 +112,11 @@ def write_table(path: Path, frame: pd.DataFrame) -> None:
     them, and a reader would end the row at the bare ``\r``.
     """
     if path.suffix == ".parquet":
-        atomic_write(path, lambda tmp: frame.to_parquet(tmp, index=False))
+        import pyarrow as pa
+
+        schema = pa.Schema.from_pandas(frame, preserve_index=False)
+        encoded = dictionary_columns(schema)
+        atomic_write(path, lambda tmp: frame.to_parquet(tmp, index=False, use_dictionary=encoded))
     else:
         quoting = csv.QUOTE_NONNUMERIC if _has_carriage_return(frame) else csv.QUOTE_MINIMAL
         atomic_write(path, lambda tmp: frame.to_csv(tmp, index=False, quoting=quoting))
