@@ -167,6 +167,30 @@ def popen_in_own_group(command: list[str]) -> subprocess.Popen[str]:
     )
 
 
+def ctrl_c_once_a_replication_is_back(command: list[str]) -> tuple[int, str, list[str]]:
+    """Run ``command`` (a ``peakend run`` that prints "finished" when a replication comes
+    back: :data:`RUN_AND_SAY_WHEN_A_REPLICATION_FINISHES`) in its own process group and
+    send the group a Ctrl-C (SIGINT) once the first replication is back: an event, not
+    a sleep. Returns its exit status, its stderr and the process ids of its children
+    just before the Ctrl-C."""
+    import os
+
+    proc = popen_in_own_group(command)
+    try:
+        assert proc.stdout is not None
+        assert proc.stdout.readline().strip() == "finished"  # one replication is done
+        children = subprocess.run(
+            ["pgrep", "-P", str(proc.pid)], capture_output=True, text=True, check=False
+        ).stdout.split()
+        os.killpg(proc.pid, signal.SIGINT)
+        _, stderr = proc.communicate(timeout=120)  # a safety bound, not the mechanism
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    return proc.returncode, stderr, children
+
+
 RUN_AND_SAY_WHEN_A_REPLICATION_FINISHES = """
 import sys
 from peakend.runs.executors import ProgressBar

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -18,7 +17,7 @@ from typing import Any
 
 import pytest
 import tomli_w
-from rundirs import RUN_AND_SAY_WHEN_A_REPLICATION_FINISHES, popen_in_own_group
+from rundirs import RUN_AND_SAY_WHEN_A_REPLICATION_FINISHES, ctrl_c_once_a_replication_is_back
 
 from peakend.config.loading import scenario_from_dict
 from peakend.runs import forked
@@ -142,20 +141,8 @@ def test_ctrl_c_on_a_forked_run_keeps_what_came_back_and_stops_the_child(tmp_pat
     out = tmp_path / "out"
     command = [sys.executable, "-c", FAILING, "hang", "run", str(_config(tmp_path)),
                "--out", str(out), "-q"]  # fmt: skip
-    proc = popen_in_own_group(command)
-    try:
-        assert proc.stdout is not None
-        assert proc.stdout.readline().strip() == "finished"  # replication 0 is back
-        children = subprocess.run(
-            ["pgrep", "-P", str(proc.pid)], capture_output=True, text=True, check=False
-        ).stdout.split()
-        os.killpg(proc.pid, signal.SIGINT)
-        _, stderr = proc.communicate(timeout=120)  # a safety bound, not the mechanism
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-    assert proc.returncode == 130, stderr
+    returncode, stderr, children = ctrl_c_once_a_replication_is_back(command)
+    assert returncode == 130, stderr
     (line,) = stderr.strip().splitlines()
     assert line.startswith("peakend: interrupted; the 1 finished replications are in"), line
     assert children  # the replication process (and the plot process, where one runs)

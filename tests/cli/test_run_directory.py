@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import tomli_w
 from click.testing import CliRunner
-from rundirs import RUN_AND_SAY_WHEN_A_REPLICATION_FINISHES, popen_in_own_group
+from rundirs import RUN_AND_SAY_WHEN_A_REPLICATION_FINISHES, ctrl_c_once_a_replication_is_back
 
 from peakend.analysis.metrics import SHARE_METRICS
 from peakend.cli.main import main
@@ -199,8 +199,6 @@ def test_a_second_process_on_the_same_folder_is_refused(configs: Path) -> None:
 def test_ctrl_c_on_worker_processes_exits_130_and_keeps_what_finished(tmp_path: Path) -> None:
     """A real Ctrl-C (SIGINT to the process group) on ``peakend run --workers 2``, sent
     once the first replication has finished."""
-    import os
-    import signal
     import sys
 
     from conftest import mmc_data
@@ -212,17 +210,8 @@ def test_ctrl_c_on_worker_processes_exits_130_and_keeps_what_finished(tmp_path: 
     command = [sys.executable, "-c", RUN_AND_SAY_WHEN_A_REPLICATION_FINISHES, "run", str(config),
                "--workers", "2", "--out", str(tmp_path / "out"), "-q",
                "--memory-budget", "8GiB"]  # fmt: skip
-    proc = popen_in_own_group(command)
-    try:
-        assert proc.stdout is not None
-        assert proc.stdout.readline().strip() == "finished"  # one replication is done
-        os.killpg(proc.pid, signal.SIGINT)
-        _, stderr = proc.communicate(timeout=120)  # a safety bound, not the mechanism
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-    assert proc.returncode == 130, stderr
+    returncode, stderr, _ = ctrl_c_once_a_replication_is_back(command)
+    assert returncode == 130, stderr
     (line,) = stderr.strip().splitlines()
     assert line.startswith("peakend: interrupted; the ") and "finished replications are in" in line
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())

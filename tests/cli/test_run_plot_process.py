@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from rundirs import RUN_AND_SAY_WHEN_A_REPLICATION_FINISHES, popen_in_own_group
+from rundirs import RUN_AND_SAY_WHEN_A_REPLICATION_FINISHES, ctrl_c_once_a_replication_is_back
 
 import peakend.output.plot_process as plot_process
 from peakend.cli.main import main
@@ -134,8 +134,6 @@ def test_a_real_ctrl_c_keeps_the_finished_replications_with_their_plots(tmp_path
     ignores it, the run writes the finished replications with their plots, exits 130
     and stops the helper."""
     import json
-    import signal
-    import subprocess
     import sys
 
     import tomli_w
@@ -148,20 +146,8 @@ def test_a_real_ctrl_c_keeps_the_finished_replications_with_their_plots(tmp_path
     command = [sys.executable, "-c", RUN_WITH_A_HELPER_AND_SAY_WHEN_A_REPLICATION_FINISHES,
                "run", str(config), "-r", "20", "--executor", "serial",
                "--out", str(tmp_path / "out"), "-q"]  # fmt: skip
-    proc = popen_in_own_group(command)
-    try:
-        assert proc.stdout is not None
-        assert proc.stdout.readline().strip() == "finished"  # one replication is done
-        children = subprocess.run(
-            ["pgrep", "-P", str(proc.pid)], capture_output=True, text=True, check=False
-        ).stdout.split()
-        os.killpg(proc.pid, signal.SIGINT)
-        _, stderr = proc.communicate(timeout=120)  # a safety bound, not the mechanism
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-    assert proc.returncode == 130, stderr
+    returncode, stderr, children = ctrl_c_once_a_replication_is_back(command)
+    assert returncode == 130, stderr
     (line,) = stderr.strip().splitlines()
     assert line.startswith("peakend: interrupted; the ") and "finished replications are in" in line
     assert len(children) == 1  # the plot process

@@ -106,9 +106,7 @@ def simulate_replication(
     Raises
     ------
     BudgetError
-        (a ``ConfigError``) before simulating, when the replication's estimated peak
-        memory exceeds ``memory_budget_bytes`` (default
-        :data:`peakend.config.budget.DEFAULT_MEMORY_BUDGET_BYTES`).
+        Before simulating, as :func:`~peakend.runs.runner.replicate` does.
     ValueError
         For a multi-period scenario (:func:`~peakend.runs.runner.replicate` runs those).
     """
