@@ -162,11 +162,17 @@ def finished_runs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     11), ``whatif.toml`` (a compare of one variant), ``grid.toml`` (a sweep of two levels),
     ``notes.txt`` (not a config) and ``foreign/thesis.tex`` (a user's folder). Folders:
     ``run_dir``, ``compare_dir`` (each with its ``report.html``) and ``sweep_dir``, written
-    by the real command line in process, serially. Never modify it: copy it.
+    by the real command line in process, serially; built once per session, whatever
+    the number of xdist workers (``rundirs.built_once``). Never modify it: copy it.
     """
+    from rundirs import built_once
+
+    return built_once(tmp_path_factory, "finished_runs", _build_finished_runs)
+
+
+def _build_finished_runs(root: Path) -> None:
     from peakend.cli.main import main
 
-    root = tmp_path_factory.mktemp("finished_runs")
     (root / "base.toml").write_text(tomli_w.dumps(busy_day_data(3)))
     (root / "other.toml").write_text(tomli_w.dumps(busy_day_data(11)))
     (root / "whatif.toml").write_text(WHATIF)
@@ -188,4 +194,3 @@ def finished_runs(tmp_path_factory: pytest.TempPathFactory) -> Path:
             assert result.exit_code == 0, result.output
     finally:
         os.chdir(previous)
-    return root
