@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +61,42 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             _tier(item),
         )
     )
+
+
+MODULE_FIXTURE = re.compile(r"^@pytest\.fixture\(scope=\"module\"", flags=re.M)
+
+
+def modules_sharing_a_fixture() -> frozenset[str]:
+    """The test modules (paths as in node ids) that define a module-scoped fixture: a
+    run, a calibration, a Dask cluster that several of their tests share."""
+    return frozenset(
+        path.relative_to(ROOT).as_posix()
+        for path in (ROOT / "tests").rglob("test_*.py")
+        if MODULE_FIXTURE.search(path.read_text(encoding="utf-8"))
+    )
+
+
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist, called with -n
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """With ``-n`` and the default ``--dist load``: schedule test by test as ``load``
+    does, in the order above (the slow tests first), except that the tests of a module
+    that defines a module-scoped fixture go to one worker together, which builds that
+    fixture once instead of once per worker that gets one of them (xdist's own
+    ``--dist loadgroup`` would do this with marks, but under pytest 9 it no longer
+    renames the node ids it groups by). Any other ``--dist`` is left to xdist."""
+    if config.getvalue("dist") != "load":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    grouped = modules_sharing_a_fixture()
+
+    class ModuleFixturesOnce(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return module if module in grouped else nodeid
+
+    config.option.loadscopereorder = False  # keep the order: the slow tests start first
+    return ModuleFixturesOnce(config, log)
 
 
 def mmc_data(
