@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +61,42 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             _tier(item),
         )
     )
+
+
+MODULE_FIXTURE = re.compile(r"^@pytest\.fixture\(scope=\"module\"", flags=re.M)
+
+
+def modules_sharing_a_fixture() -> frozenset[str]:
+    """The test modules (paths as in node ids) that define a module-scoped fixture: a
+    run, a calibration, a Dask cluster that several of their tests share."""
+    return frozenset(
+        path.relative_to(ROOT).as_posix()
+        for path in (ROOT / "tests").rglob("test_*.py")
+        if MODULE_FIXTURE.search(path.read_text(encoding="utf-8"))
+    )
+
+
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist, called with -n
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """With ``-n`` and the default ``--dist load``: schedule test by test as ``load``
+    does, in the order above (the slow tests first), except that the tests of a module
+    that defines a module-scoped fixture go to one worker together, which builds that
+    fixture once instead of once per worker that gets one of them (xdist's own
+    ``--dist loadgroup`` would do this with marks, but under pytest 9 it no longer
+    renames the node ids it groups by). Any other ``--dist`` is left to xdist."""
+    if config.getvalue("dist") != "load":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    grouped = modules_sharing_a_fixture()
+
+    class ModuleFixturesOnce(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return module if module in grouped else nodeid
+
+    config.option.loadscopereorder = False  # keep the order: the slow tests start first
+    return ModuleFixturesOnce(config, log)
 
 
 def mmc_data(
@@ -162,11 +199,17 @@ def finished_runs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     11), ``whatif.toml`` (a compare of one variant), ``grid.toml`` (a sweep of two levels),
     ``notes.txt`` (not a config) and ``foreign/thesis.tex`` (a user's folder). Folders:
     ``run_dir``, ``compare_dir`` (each with its ``report.html``) and ``sweep_dir``, written
-    by the real command line in process, serially. Never modify it: copy it.
+    by the real command line in process, serially; built once per session, whatever
+    the number of xdist workers (``rundirs.built_once``). Never modify it: copy it.
     """
+    from rundirs import built_once
+
+    return built_once(tmp_path_factory, "finished_runs", _build_finished_runs)
+
+
+def _build_finished_runs(root: Path) -> None:
     from peakend.cli.main import main
 
-    root = tmp_path_factory.mktemp("finished_runs")
     (root / "base.toml").write_text(tomli_w.dumps(busy_day_data(3)))
     (root / "other.toml").write_text(tomli_w.dumps(busy_day_data(11)))
     (root / "whatif.toml").write_text(WHATIF)
@@ -188,4 +231,3 @@ def finished_runs(tmp_path_factory: pytest.TempPathFactory) -> Path:
             assert result.exit_code == 0, result.output
     finally:
         os.chdir(previous)
-    return root

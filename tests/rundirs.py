@@ -4,15 +4,21 @@ per session.
 A plugin of the suite (``pytest_plugins`` in tests/conftest.py): any test may ask for the
 fixtures ``run_dir``, ``periods_dir``, ``compare_dir``, ``sweep_dir`` and ``optimise_dir``,
 and every test
-of a session (of an xdist worker) shares the one folder each. Do not import them into a
+of a session shares the one folder each: under xdist (``-n 2``) the first worker to ask
+builds it and the others wait for it and read the same folder (:func:`built_once`), so a
+folder is written once per session, not once per worker. Do not import them into a
 test module: an imported fixture is built again for that module. Never change a folder:
 copy it first.
 """
 
 from __future__ import annotations
 
+import fcntl
+import os
+import shutil
 import signal
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -42,9 +48,40 @@ def invoke(*args: str | Path) -> None:
     assert result.exit_code == 0, result.output
 
 
+def built_once(factory: pytest.TempPathFactory, name: str, build: Callable[[Path], None]) -> Path:
+    """The folder ``name``, filled by ``build(folder)`` once per test session.
+
+    Without xdist this is a folder of the session's temporary directory. Under xdist
+    every worker has its own ``popen-gwN`` directory inside the session's one; the folder
+    goes beside them, and a lock file (``fcntl.flock``) makes the first worker that asks
+    build it while the others wait, then read it: the same bytes each worker would have
+    built itself (same command, same seed), at the cost of one build. A build that failed
+    leaves no ``.done`` mark, so the next worker to ask builds again (and fails the same
+    way, in its own test).
+    """
+    base = factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # the session's directory, shared by its workers only
+    root = base / "built-once"
+    root.mkdir(exist_ok=True)
+    folder, done = root / name, root / f"{name}.done"
+    with open(root / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not done.exists():
+            shutil.rmtree(folder, ignore_errors=True)  # what a failed build left
+            folder.mkdir()
+            build(folder)
+            done.touch()
+    return folder
+
+
 @pytest.fixture(scope="session", name="run_dir")
 def run_dir_fixture(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("run") / "day"
+    return built_once(tmp_path_factory, "run", _build_run_dir) / "day"
+
+
+def _build_run_dir(folder: Path) -> None:
+    out = folder / "day"
     invoke(
         "run",
         ROOT / "configs" / "contact_centre.toml",
@@ -56,35 +93,43 @@ def run_dir_fixture(tmp_path_factory: pytest.TempPathFactory) -> Path:
         out,
         "-q",
     )
-    return out
 
 
 @pytest.fixture(scope="session", name="periods_dir")
 def periods_dir_fixture(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("run") / "periods"
+    return built_once(tmp_path_factory, "periods", _build_periods_dir) / "periods"
+
+
+def _build_periods_dir(folder: Path) -> None:
+    out = folder / "periods"
     config = ROOT / "configs" / "contact_centre_12_weeks.toml"
     invoke("run", config, "-r", "2", "--executor", "serial", "--out", out, "-q", *_sets(SHORT))
-    return out
 
 
 @pytest.fixture(scope="session", name="compare_dir")
 def compare_dir_fixture(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("compare") / "quickstart"
+    return built_once(tmp_path_factory, "compare", _build_compare_dir) / "quickstart"
+
+
+def _build_compare_dir(folder: Path) -> None:
+    out = folder / "quickstart"
     experiment = ROOT / "experiments" / "quickstart.toml"
     invoke(
         "compare", experiment, "-r", "2", "--executor", "serial", "--out", out, "-q", *_sets(SHORT)
     )
-    return out
 
 
 @pytest.fixture(scope="session", name="sweep_dir")
 def sweep_dir_fixture(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("sweep") / "agents"
+    return built_once(tmp_path_factory, "sweep", _build_sweep_dir) / "agents"
+
+
+def _build_sweep_dir(folder: Path) -> None:
+    out = folder / "agents"
     experiment = ROOT / "experiments" / "agents_sweep.toml"
     invoke(
         "sweep", experiment, "-r", "2", "--executor", "serial", "--out", out, "-q", *_sets(SHORT)
     )
-    return out
 
 
 OPTIMISE_NAME = "tiny <b>roster</b> & co"
@@ -144,13 +189,15 @@ def optimise_problem() -> tuple[dict[str, Any], dict[str, Any]]:
 @pytest.fixture(scope="session", name="optimise_dir")
 def optimise_dir_fixture(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A finished ``peakend optimise --out`` folder (with its report.html)."""
-    work = tmp_path_factory.mktemp("optimise")
+    return built_once(tmp_path_factory, "optimise", _build_optimise_dir) / "out"
+
+
+def _build_optimise_dir(work: Path) -> None:
     base, problem = optimise_problem()
     (work / "day.toml").write_text(tomli_w.dumps(base))
     (work / "optimise.toml").write_text(tomli_w.dumps(problem))
     out = work / "out"
     invoke("optimise", work / "optimise.toml", "--executor", "serial", "--out", out, "-q")
-    return out
 
 
 def popen_in_own_group(command: list[str]) -> subprocess.Popen[str]:

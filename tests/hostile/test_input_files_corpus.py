@@ -35,7 +35,15 @@ from typing import Any
 
 import pytest
 import tomli_w
-from refusals import Measured, assert_refused, assert_unchanged, measure, snapshot
+from refusals import (
+    PRELOADED,
+    RUN_PRELOADED,
+    Measured,
+    assert_refused,
+    assert_unchanged,
+    measure,
+    snapshot,
+)
 
 from conftest import busy_day_data
 
@@ -208,11 +216,17 @@ def _workspace(root: Path, case: Case) -> tuple[Path, Path]:
     return folder, outside
 
 
-def _run(root: Path, case: Case, monkeypatch: pytest.MonkeyPatch) -> Measured:
+def _run(
+    root: Path,
+    case: Case,
+    monkeypatch: pytest.MonkeyPatch,
+    preloaded: tuple[str, ...] = PRELOADED,
+) -> Measured:
     monkeypatch.setenv("PEAKEND_CORPUS_SECRET", SECRET)
     for name, value in case.env.items():
         monkeypatch.setenv(name, value.replace(OUTSIDE, str(root / "outside")))
-    return measure(["run", "scn/s.toml", "--out", "out", "-q", *case.args], cwd=root)
+    args = ["run", "scn/s.toml", "--out", "out", "-q", *case.args]
+    return measure(args, cwd=root, preloaded=preloaded)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
@@ -379,7 +393,7 @@ def test_a_valid_arrival_file_still_runs(
     case: Case, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _workspace(tmp_path, case)
-    measured = _run(tmp_path, case, monkeypatch)
+    measured = _run(tmp_path, case, monkeypatch, RUN_PRELOADED)  # runs to the end
     assert measured.status == 0, measured.stderr
     assert measured.peak_bytes < 300 * 2**20 and measured.cpu_seconds < 60
     resolved = (tmp_path / "out" / "resolved_config.toml").read_text()
@@ -400,7 +414,9 @@ def test_an_extreme_service_time_runs_to_the_end_with_empty_staffing(
     (tmp_path / "slow.toml").write_text(tomli_w.dumps(data))
     monkeypatch.setenv("PEAKEND_CORPUS_SECRET", SECRET)
     measured = measure(
-        ["run", "slow.toml", "--out", "out", "-q", "--executor", "serial"], cwd=tmp_path
+        ["run", "slow.toml", "--out", "out", "-q", "--executor", "serial"],
+        cwd=tmp_path,
+        preloaded=RUN_PRELOADED,
     )
     assert measured.status == 0, measured.stderr
     assert "Traceback" not in measured.stderr

@@ -40,6 +40,7 @@ import tomli_w
 from refusals import (
     MAX_PEAK_BYTES,
     MAX_SECONDS,
+    RUN_PRELOADED,
     Measured,
     assert_refused,
     assert_unchanged,
@@ -340,7 +341,7 @@ def test_a_hostile_name_runs_to_completion_and_forges_nothing(case: Case, work: 
     outside = work.parent.parent.parent
     before = snapshot(outside)
     # --svg: the names are drawn into SVG (XML) too, which must stay well formed
-    measured = measure([*args, "--executor", "serial", "--svg"], work)
+    measured = measure([*args, "--executor", "serial", "--svg"], work, preloaded=RUN_PRELOADED)
     assert measured.status == 0, measured.stderr
     assert "Traceback" not in measured.stdout + measured.stderr
     assert measured.cpu_seconds < MAX_SECONDS and measured.peak_bytes < MAX_PEAK_BYTES
@@ -526,7 +527,8 @@ def test_a_name_with_markup_mathtext_and_controls_runs_and_its_report_renders(
 ) -> None:
     assert len(MUST_SHOW) <= 128
     (work / "base.toml").write_text(tomli_w.dumps(scenario(MUST_SHOW, MUST_SHOW)))
-    ran = measure(["run", "base.toml", "--out", "out", "--executor", "serial"], work)
+    run = ["run", "base.toml", "--out", "out", "--executor", "serial"]
+    ran = measure(run, work, preloaded=RUN_PRELOADED)
     assert ran.status == 0, ran.stderr
     assert_terminal_is_clean(ran, [MUST_SHOW])
     reported = measure(["report", "out"], work)

@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from refusals import assert_refused, assert_unchanged, measure, snapshot
+from refusals import RUN_PRELOADED, assert_refused, assert_unchanged, measure, snapshot
 
 Setup = Callable[[Path], None]
 
@@ -520,7 +520,8 @@ def test_a_hostile_results_folder_is_refused_in_one_line_and_harms_nothing(
     if case.setup is not None:
         case.setup(workspace)
     before = snapshot(workspace.parent)
-    measured = measure(list(case.args), cwd=workspace)
+    # forked ready to read results (pandas, pyarrow): see refusals.RUN_PRELOADED
+    measured = measure(list(case.args), cwd=workspace, preloaded=RUN_PRELOADED)
     print(
         f"{case.id}: exit {measured.status}, {measured.seconds:.1f} s, "
         f"{measured.peak_bytes / 2**20:.0f} MB"
