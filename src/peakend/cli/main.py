@@ -200,31 +200,28 @@ def run(
         work = None if stream else ForkedWork(scenario, out is not None, memory_budget)
         forked = forked_executor(made, work, scenario.run.replications)
         pool = stack.enter_context(forked if forked is not None else made)
-        from peakend.output.plot_process import PlotProcess, plot_process_pays
-
-        # Imports matplotlib while the engine runs, then draws the plots while the tables
-        # are written (peakend.output.plot_process). Started before this process's own
-        # imports, so that both are made while the forked replication process simulates
-        # (a forked process keeps one more core busy).
-        plotter = None
-        if out is not None and plot_process_pays(
-            workload.cpu_seconds, running=1 + (forked is not None)
-        ):
-            plotter = stack.enter_context(PlotProcess())
         from peakend.output.files import run_identity
+        from peakend.output.plot_process import PlotProcess, plot_process_pays
         from peakend.runs.errors import ReplicationError, RunInterrupted
         from peakend.runs.executors import ProgressBar
         from peakend.runs.runner import run_scenario
         from peakend.store.rundir import RunDirectory
 
         console = _console(quiet or json_output)
-        folder = None
+        folder = plotter = None
         parts = None
         if out is not None:
             folder = stack.enter_context(RunDirectory(out, run_identity(scenario), overwrite))
             if stream:
                 parts = _record_parts(folder, scenario.run.replications)
                 stack.callback(_remove_parts, folder, parts)
+            # Imports matplotlib while the engine runs, then draws the plots while the
+            # tables are written (peakend.output.plot_process). Started once this
+            # process's own imports are made: with a forked replication process (one more
+            # core in use), the two imports then take turns on the second core instead of
+            # slowing the simulation down on the first.
+            if plot_process_pays(workload.cpu_seconds, running=1 + (forked is not None)):
+                plotter = stack.enter_context(PlotProcess())
         written = (folder, table_format, svg, stages, plotter)
         try:
             with ProgressBar(not quiet, scenario.name) as bar:

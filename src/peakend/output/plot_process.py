@@ -47,6 +47,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 import traceback
 import warnings
 from collections.abc import Sequence
@@ -135,21 +136,28 @@ def plot_process_pays(
     )
 
 
-def idle_cores_now(own: int = 1, readings: int = 3) -> float:
+def idle_cores_now(own: int = 1, readings: int = 5, spacing_seconds: float = 0.005) -> float:
     """The machine's cores that other processes leave idle now; ``own`` of the running
     processes are the caller's (this process, and any child it keeps busy).
 
     On Linux, from the kernel's count of runnable tasks right now (the fourth field of
     ``/proc/loadavg``, which counts the reader too), the least of ``readings``
-    readings less ``own``: a process that keeps a core busy is runnable at almost
-    every reading, a short one rarely. The one-minute load average, used elsewhere,
-    lags: after a command that ran a few seconds on both cores it still says a core
-    is taken for most of a minute. Without ``/proc``: the cores less the one-minute
-    load average; without that (Windows): all of them.
+    readings ``spacing_seconds`` apart, less ``own``: a process that keeps a core busy
+    is runnable at every reading, a kernel worker or a short command at few of them
+    (one reading alone found one now and then, and the run went without its helper).
+    The one-minute load average, used elsewhere, lags: after a command that ran a few
+    seconds on both cores it still says a core is taken for most of a minute. Without
+    ``/proc``: the cores less the one-minute load average; without that (Windows): all
+    of them.
     """
     cores = float(os.cpu_count() or 1)
     try:
-        others = min(_runnable_now() for _ in range(readings)) - own
+        counts = []
+        for reading in range(readings):
+            if reading:
+                time.sleep(spacing_seconds)
+            counts.append(_runnable_now())
+        others = min(counts) - own
     except (OSError, ValueError, IndexError):
         try:
             return cores - os.getloadavg()[0]
