@@ -448,8 +448,6 @@ def serve(requests: BinaryIO | None = None, replies: BinaryIO | None = None) -> 
         import matplotlib.pyplot  # noqa: F401  (imported now, while the run simulates)
 
         import peakend.output.plots  # noqa: F401
-
-        _warm_up()
     except BaseException:  # answered on the first request, where the run can report it
         started: tuple[str, str] | None = _failure("starting the plot process")
     else:
@@ -462,29 +460,6 @@ def serve(requests: BinaryIO | None = None, replies: BinaryIO | None = None) -> 
         reply = ("failed", *started) if started is not None else _draw_in_two(*request[1:])
         pickle.dump(reply, replies, protocol=pickle.HIGHEST_PROTOCOL)
         replies.flush()
-
-
-def _warm_up() -> None:
-    """Draw and encode a small throwaway figure of the kinds the run draws (text, a
-    legend, a colour bar, the constrained layout, a PNG), while the run still
-    simulates: the fonts, the glyph caches and the PNG encoder are then loaded before
-    the run's figures arrive, in this process and in the fork that draws half of them
-    (about a tenth of a second less drawing once the run has ended)."""
-    import matplotlib.pyplot as plt
-
-    from peakend.output.plots import figure_files
-
-    figure, axes = plt.subplots(figsize=(2.0, 1.5), layout="constrained")
-    try:
-        points = axes.scatter([0.0, 1.0], [0.0, 1.0], c=[0.0, 1.0], s=6)
-        figure.colorbar(points, ax=axes, label="warm-up")
-        axes.plot([0.0, 1.0], [1.0, 0.0], label="warm-up")
-        axes.legend(fontsize=8)
-        axes.set_title("warm-up", fontsize=10)
-        axes.set_xlabel("warm-up")
-        figure_files(figure)
-    finally:
-        plt.close(figure)
 
 
 def _draw(jobs: list[PlotJob], svg: bool) -> tuple[Any, ...]:
