@@ -200,6 +200,8 @@ def run(
         work = None if stream else ForkedWork(scenario, out is not None, memory_budget)
         forked = forked_executor(made, work, scenario.run.replications)
         pool = stack.enter_context(forked if forked is not None else made)
+        import pyarrow.parquet  # noqa: F401  (imported now, while the replications run)
+
         from peakend.output.files import run_identity
         from peakend.output.plot_process import PlotProcess, plot_process_pays
         from peakend.runs.errors import ReplicationError, RunInterrupted

@@ -451,7 +451,19 @@ class RunResult:
         (``intervals.csv``; :func:`peakend.analysis.intervals.summarize_intervals`),
         or None for a multi-period run or no finished replications."""
         frames = [rep.intervals for rep in self.replications if rep.intervals is not None]
-        return summarize_intervals(frames, self.scenario) if frames else None
+        if not frames:
+            return None
+        # Made once per set of replications (a run's plots and its files both ask; the
+        # Erlang agents of every interval are searched for): a copy each time.
+        held: tuple[list[pd.DataFrame], pd.DataFrame] | None = self.__dict__.get("_intervals")
+        if (
+            held is None
+            or len(held[0]) != len(frames)
+            or any(a is not b for a, b in zip(held[0], frames, strict=True))
+        ):
+            held = (frames, summarize_intervals(frames, self.scenario))
+            object.__setattr__(self, "_intervals", held)
+        return held[1].copy()
 
     def summary_dict(self) -> dict[str, Any]:
         """The ``summary.json`` content: every metric as mean and 95 % CI, and warnings."""
