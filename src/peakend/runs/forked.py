@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
 import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -75,6 +76,7 @@ the second of imports it would save is a small share of it."""
 
 _DONE = "done"
 _INTERRUPTED = "interrupted"
+_DATA = "data"
 
 
 @dataclass(frozen=True)
@@ -176,8 +178,8 @@ class ForkedExecutor(Executor):
         pending = dict(enumerate(items))
         while pending:
             try:
-                message = self._connection.recv()
-            except (EOFError, OSError):  # the child is gone without a word
+                message = _receive(self._connection)
+            except (EOFError, OSError, pickle.UnpicklingError):  # the child is gone
                 yield from self._lost(pending)
                 return
             if message == _INTERRUPTED:
@@ -221,11 +223,11 @@ def _simulate_in_child(work: ForkedWork, replications: int, connection: Any, par
             except Exception as exc:
                 value = Failure.from_exception(exc)
             try:
-                connection.send((replication, replication, value))
+                _send(connection, (replication, replication, value))
             except (BrokenPipeError, ConnectionResetError):
                 raise
             except Exception as exc:  # a result that cannot be pickled
-                connection.send((replication, replication, Failure.from_exception(exc)))
+                _send(connection, (replication, replication, Failure.from_exception(exc)))
         connection.send(_DONE)
     except KeyboardInterrupt:  # raised by the work itself, not by a signal (ignored)
         connection.send(_INTERRUPTED)
@@ -233,6 +235,48 @@ def _simulate_in_child(work: ForkedWork, replications: int, connection: Any, par
         pass
     finally:
         connection.close()
+
+
+def _send(connection: Any, message: Any) -> None:
+    """Send ``message`` with its arrays' bytes out of band (pickle protocol 5): a
+    message of the pickle without them and their sizes, then each array's bytes
+    written straight from its memory into the pipe. A replication's 31 MB of arrays
+    then cost no pickling copy on either side (0.07 s to pickle in band and 0.02 s to
+    unpickle, against 0.02 s in all, on the benchmark scenario)."""
+    buffers: list[pickle.PickleBuffer] = []
+    header = pickle.dumps(message, protocol=5, buffer_callback=buffers.append)
+    raws = [buffer.raw() for buffer in buffers]
+    connection.send((_DATA, header, [raw.nbytes for raw in raws]))
+    for raw in raws:
+        _write_all(connection.fileno(), raw)
+
+
+def _receive(connection: Any) -> Any:
+    """A message of :func:`_send` (or a plain one: :data:`_DONE`,
+    :data:`_INTERRUPTED`), each array read into memory of its own."""
+    message = connection.recv()
+    if not (isinstance(message, tuple) and message and message[0] == _DATA):
+        return message
+    _, header, sizes = message
+    buffers = [bytearray(size) for size in sizes]
+    for buffer in buffers:
+        _read_into(connection.fileno(), buffer)
+    return pickle.loads(header, buffers=buffers)
+
+
+def _write_all(fd: int, data: memoryview) -> None:
+    view = data.cast("B")
+    while view.nbytes:
+        view = view[os.write(fd, view) :]
+
+
+def _read_into(fd: int, buffer: bytearray) -> None:
+    view = memoryview(buffer)
+    while view.nbytes:
+        read = os.readv(fd, [view])
+        if read == 0:
+            raise EOFError("the replication process closed its pipe")
+        view = view[read:]
 
 
 def forked_executor(
