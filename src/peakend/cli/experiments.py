@@ -62,6 +62,32 @@ def overwrite_option(command: F) -> F:
     )(command)
 
 
+def executor_of_options(
+    kind: str,
+    workers: int | None,
+    dask: str | None,
+    force_workers: bool = False,
+    *,
+    workload: Any = None,
+    dask_timeout: float | None = None,
+) -> Executor:
+    """The executor of the options, made (and so checked) before anything runs, not
+    yet started.
+
+    ``workload`` (a :class:`~peakend.config.budget.Workload`) lets ``--executor auto``
+    run serially when the work is too small for a process pool.
+    """
+    return make_executor(
+        kind,
+        workers,
+        dask,
+        force_workers=force_workers,
+        cpu_seconds=None if workload is None else workload.cpu_seconds,
+        tasks=None if workload is None else workload.replications * workload.scenarios,
+        dask_timeout_seconds=DEFAULT_DASK_TIMEOUT_SECONDS if dask_timeout is None else dask_timeout,
+    )
+
+
 @contextmanager
 def open_executor(
     kind: str,
@@ -72,19 +98,9 @@ def open_executor(
     workload: Any = None,
     dask_timeout: float | None = None,
 ) -> Iterator[Executor]:
-    """The executor of the options, made (and so checked) before anything runs, and open.
-
-    ``workload`` (a :class:`~peakend.config.budget.Workload`) lets ``--executor auto``
-    run serially when the work is too small for a process pool.
-    """
-    made = make_executor(
-        kind,
-        workers,
-        dask,
-        force_workers=force_workers,
-        cpu_seconds=None if workload is None else workload.cpu_seconds,
-        tasks=None if workload is None else workload.replications * workload.scenarios,
-        dask_timeout_seconds=DEFAULT_DASK_TIMEOUT_SECONDS if dask_timeout is None else dask_timeout,
+    """:func:`executor_of_options`, open."""
+    made = executor_of_options(
+        kind, workers, dask, force_workers, workload=workload, dask_timeout=dask_timeout
     )
     with made as pool:
         yield pool

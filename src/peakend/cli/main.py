@@ -34,6 +34,7 @@ from peakend.cli.errors import (
 from peakend.cli.experiments import (
     budget_options,
     compare,
+    executor_of_options,
     executor_options,
     make_mapper,
     overwrite_option,
@@ -161,7 +162,7 @@ def run(
     from peakend.config.budget import check_budget, estimate_scenario
     from peakend.config.loading import load_scenario
     from peakend.config.loading import scale_staffing as scaled
-    from peakend.runs.executors import make_executor, planned_workers
+    from peakend.runs.executors import planned_workers
     from peakend.runs.stages import Stages
 
     stages = Stages()
@@ -188,14 +189,8 @@ def run(
         # run serially, a process forked now to simulate it before the imports below
         # (pandas, pyarrow, SciPy, rich: about a second), which are made meanwhile on
         # the other core (peakend.runs.forked).
-        made = make_executor(
-            executor,
-            workers,
-            dask,
-            force_workers=force_workers,
-            cpu_seconds=workload.cpu_seconds,
-            tasks=workload.replications,
-            dask_timeout_seconds=dask_timeout,
+        made = executor_of_options(
+            executor, workers, dask, force_workers, workload=workload, dask_timeout=dask_timeout
         )
         work = None if stream else ForkedWork(scenario, out is not None, memory_budget)
         forked = forked_executor(made, work, scenario.run.replications)

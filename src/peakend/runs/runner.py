@@ -323,16 +323,9 @@ def _records(frame: pd.DataFrame, scenario: Scenario, replication: int) -> pd.Da
 
 def trace_sample(traces: Traces, size: int, replication: int) -> pd.DataFrame:
     """Pieces of ``size`` customers spread evenly over the day (for plots), as a table."""
-    keep = np.isin(traces.owner, simulate._sampled(size, traces.n))
-    columns: dict[str, np.ndarray] = {
-        "customer": traces.owner[keep],
-        "kind": traces.kind[keep],
-        "start_minutes": traces.start[keep],
-        "duration_minutes": traces.duration[keep],
-        "u_start": traces.u_start[keep],
-        "u_end": traces.u_end[keep],
-    }
-    return _sample_frame(columns, replication)
+    sample = simulate.TraceSample(size, traces.n)
+    sample.add(0, traces)
+    return _sample_frame(sample.columns(), replication)
 
 
 @dataclass(frozen=True)

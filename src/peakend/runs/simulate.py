@@ -41,6 +41,7 @@ __all__ = [
     "STREAM_RECORDS_BYTES",
     "Simulated",
     "TRACE_SAMPLE_COLUMNS",
+    "TraceSample",
     "simulate_blocks",
     "simulate_replication",
     "streams_records",
@@ -125,7 +126,7 @@ def simulate_replication(
         bad_below=scenario.experience.bad_memory_threshold,
     )
     per_interval = IntervalTally(scenario)
-    sample = _TraceSample(scenario.experience.trace_sample, run.customer_count)
+    sample = TraceSample(scenario.experience.trace_sample, run.customer_count)
     tables = _Tables(replication, None if isinstance(records, bool) else records)
     blocks = run.blocks()
     while True:
@@ -215,7 +216,7 @@ def _joined(tables: list[Any]) -> Any:
     return tables.pop()
 
 
-class _TraceSample:
+class TraceSample:
     """The trace pieces of ``size`` customers spread evenly over the run, gathered from
     blocks of traces (for plots; :func:`peakend.runs.runner.trace_sample`)."""
 
